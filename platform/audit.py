@@ -1,0 +1,38 @@
+"""The audit log: append-only (the app role cannot update or delete it)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from jogo.platform import db
+from jogo.platform.auth.principal import Principal
+
+
+def actor_of(principal: Principal | None) -> tuple[str, str]:
+    if principal is None:
+        return "system", "system"
+    if principal.kind == "anonymous":
+        return "anonymous", "system"
+    kind = "api_key" if principal.kind == "api_key" else "user"
+    return principal.name, kind
+
+
+async def write_audit(
+    action: str,
+    *,
+    principal: Principal | None = None,
+    actor: tuple[str, str] | None = None,
+    role: str | None = None,
+    tenant_id: uuid.UUID | None = None,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Joins the caller's transaction when there is one, so audit and change commit together."""
+    name, kind = actor or actor_of(principal)
+    await db.fetch(
+        "INSERT INTO audit_log (actor, actor_kind, role, action, tenant, target, detail)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
+        name, kind, role, action, tenant_id, target, json.dumps(detail or {}, default=str),
+    )

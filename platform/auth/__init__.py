@@ -1,0 +1,1 @@
+"""Users, memberships, passwords, tokens, API keys and permissions."""

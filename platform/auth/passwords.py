@@ -1,0 +1,34 @@
+"""Argon2id password hashing (argon2-cffi defaults, RFC 9106 low-memory profile)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from jogo.platform.errors import InvalidInput
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both paths take the same time.
+_DUMMY_HASH = _hasher.hash("jogo-timing-equaliser")
+
+MIN_LENGTH = 10
+MAX_LENGTH = 256
+
+
+def check_password_policy(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise InvalidInput(f"password must be at least {MIN_LENGTH} characters", field="password")
+    if len(password) > MAX_LENGTH:
+        raise InvalidInput(f"password must be at most {MAX_LENGTH} characters", field="password")
+
+
+def hash_password(password: str) -> str:
+    check_password_policy(password)
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,73 @@
+"""Who is calling: a user with memberships, an API key bound to one tenant, or nobody."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+
+from jogo.platform.auth.roles import NATIONAL_ROLES, ROLE_CAPS, SCOPE_CAPS, Cap, Role
+
+
+@dataclass(frozen=True)
+class Membership:
+    role: Role
+    tenant_id: uuid.UUID | None = None
+    polda_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: Literal["user", "api_key", "anonymous"]
+    id: uuid.UUID | None = None
+    name: str = "anonymous"
+    memberships: tuple[Membership, ...] = ()
+    # API keys only: the one tenant the key belongs to, and its scopes.
+    key_tenant_id: uuid.UUID | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind == "anonymous"
+
+    def roles_in(self, tenant_id: uuid.UUID) -> frozenset[Role]:
+        return frozenset(m.role for m in self.memberships if m.tenant_id == tenant_id)
+
+    def belongs_to(self, tenant_id: uuid.UUID) -> bool:
+        """Whether this caller may address the tenant at all (else: 404, as if unknown)."""
+        if self.kind == "anonymous":
+            return True
+        if self.kind == "api_key":
+            return self.key_tenant_id == tenant_id
+        return bool(self.roles_in(tenant_id))
+
+    def tenant_caps(self, tenant_id: uuid.UUID) -> frozenset[Cap]:
+        if self.kind == "api_key":
+            if self.key_tenant_id != tenant_id:
+                return frozenset()
+            return frozenset(c for s in self.scopes for c in SCOPE_CAPS.get(s, ()))
+        return frozenset(c for r in self.roles_in(tenant_id) for c in ROLE_CAPS[r])
+
+    @property
+    def global_roles(self) -> frozenset[Role]:
+        return frozenset(m.role for m in self.memberships if m.tenant_id is None)
+
+    def global_caps(self) -> frozenset[Cap]:
+        return frozenset(c for r in self.global_roles for c in ROLE_CAPS[r])
+
+    def polda_codes(self) -> frozenset[str]:
+        return frozenset(
+            m.polda_code for m in self.memberships
+            if m.role == Role.POLDA_SUPERVISOR and m.polda_code
+        )
+
+    @property
+    def national_role(self) -> Role | None:
+        """The widest national role held: national > polda > auditor."""
+        for role in (Role.NATIONAL_SUPERVISOR, Role.POLDA_SUPERVISOR, Role.OVERSIGHT_AUDITOR):
+            if role in self.global_roles and role in NATIONAL_ROLES:
+                return role
+        return None
+
+
+ANONYMOUS = Principal(kind="anonymous")

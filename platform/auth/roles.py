@@ -1,0 +1,96 @@
+"""Roles (API.md) and the capabilities each one grants.
+
+Resolvers never test role names: they ask for a capability, and this table says which
+roles and API-key scopes grant it. One table, so every audience checks the same way.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from jogo.platform.errors import InvalidInput
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    OFFICER = "officer"
+    OPERATOR = "operator"
+    TENANT_ADMIN = "tenant_admin"
+    AGENCY_LIAISON = "agency_liaison"
+    POLDA_SUPERVISOR = "polda_supervisor"
+    NATIONAL_SUPERVISOR = "national_supervisor"
+    OVERSIGHT_AUDITOR = "oversight_auditor"
+    PLATFORM_ADMIN = "platform_admin"
+
+
+TENANT_ROLES = frozenset(
+    {Role.CITIZEN, Role.OFFICER, Role.OPERATOR, Role.TENANT_ADMIN, Role.AGENCY_LIAISON}
+)
+NATIONAL_ROLES = frozenset({Role.POLDA_SUPERVISOR, Role.NATIONAL_SUPERVISOR, Role.OVERSIGHT_AUDITOR})
+
+
+class Cap(StrEnum):
+    """Capabilities. Tenant capabilities hold within one tenant; the rest are global."""
+
+    TENANT_READ = "tenant:read"
+    DIRECTORY_READ = "directory:read"
+    DIRECTORY_WRITE = "directory:write"
+    REPORTS_SUBMIT = "reports:submit"
+    REPORTS_READ_OWN = "reports:read_own"
+    REPORTS_READ_ASSIGNED = "reports:read_assigned"
+    REPORTS_READ_ALL = "reports:read_all"
+    REPORTS_TRIAGE = "reports:triage"
+    REPORTER_IDENTITY = "reports:reporter_identity"
+    TENANT_ADMIN = "tenant:admin"
+    NATIONAL_READ = "national:read"
+    NATIONAL_UNREDACTED = "national:unredacted"
+    AUDIT_READ = "audit:read"
+    PLATFORM_ADMIN = "platform:admin"
+
+
+_citizen = {Cap.TENANT_READ, Cap.REPORTS_SUBMIT, Cap.REPORTS_READ_OWN}
+_officer = _citizen | {Cap.DIRECTORY_READ, Cap.REPORTS_READ_ASSIGNED}
+_operator = _officer | {Cap.REPORTS_READ_ALL, Cap.REPORTS_TRIAGE, Cap.REPORTER_IDENTITY}
+
+ROLE_CAPS: dict[Role, frozenset[Cap]] = {
+    Role.CITIZEN: frozenset(_citizen),
+    Role.OFFICER: frozenset(_officer),
+    Role.OPERATOR: frozenset(_operator),
+    Role.TENANT_ADMIN: frozenset(_operator | {Cap.TENANT_ADMIN, Cap.DIRECTORY_WRITE}),
+    Role.AGENCY_LIAISON: frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ}),
+    Role.POLDA_SUPERVISOR: frozenset({Cap.NATIONAL_READ, Cap.NATIONAL_UNREDACTED}),
+    Role.NATIONAL_SUPERVISOR: frozenset({Cap.NATIONAL_READ, Cap.NATIONAL_UNREDACTED}),
+    Role.OVERSIGHT_AUDITOR: frozenset({Cap.NATIONAL_READ, Cap.AUDIT_READ}),
+    Role.PLATFORM_ADMIN: frozenset({Cap.PLATFORM_ADMIN}),
+}
+
+# API-key scopes an integrator can be given, and the tenant capabilities each grants.
+SCOPE_CAPS: dict[str, frozenset[Cap]] = {
+    "reports:read": frozenset({Cap.TENANT_READ, Cap.REPORTS_READ_ALL}),
+    "reports:write": frozenset({Cap.TENANT_READ, Cap.REPORTS_SUBMIT, Cap.REPORTS_TRIAGE}),
+    "agencies:read": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ}),
+    "agencies:write": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DIRECTORY_WRITE}),
+}
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            f"unknown role {value!r}; expected one of {', '.join(r.value for r in Role)}",
+            field="role",
+        ) from None
+
+
+def parse_scopes(values: list[str]) -> list[str]:
+    scopes = sorted({v.strip() for v in values if v.strip()})
+    if not scopes:
+        raise InvalidInput("an API key needs at least one scope", field="scopes")
+    unknown = [s for s in scopes if s not in SCOPE_CAPS]
+    if unknown:
+        raise InvalidInput(
+            f"unknown scope {unknown[0]!r}; expected some of {', '.join(SCOPE_CAPS)}",
+            field="scopes",
+        )
+    return scopes

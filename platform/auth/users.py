@@ -1,0 +1,93 @@
+"""Users and memberships (control plane)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import asyncpg
+
+from jogo.platform import db
+from jogo.platform.auth.passwords import hash_password, verify_password
+from jogo.platform.auth.principal import Membership, Principal
+from jogo.platform.auth.roles import TENANT_ROLES, Role
+from jogo.platform.errors import Conflict, InvalidInput, Unauthenticated
+from jogo.platform.registry import TenantInfo
+from jogo.platform.regions import check_polda
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+
+
+def check_username(username: str) -> str:
+    username = (username or "").strip().lower()
+    if not USERNAME.match(username):
+        raise InvalidInput(
+            "username must be 3-64 characters: lowercase letters, digits, '.', '_' or '-'",
+            field="username",
+        )
+    return username
+
+
+async def create_user(
+    username: str,
+    password: str,
+    role: Role,
+    *,
+    tenant: TenantInfo | None = None,
+    polda_code: str | None = None,
+    full_name: str | None = None,
+) -> uuid.UUID:
+    """A user with one membership, in one transaction (nothing half-written)."""
+    username = check_username(username)
+    if role in TENANT_ROLES and tenant is None:
+        raise InvalidInput(f"role {role} needs a tenant", field="tenant")
+    if role not in TENANT_ROLES and tenant is not None:
+        raise InvalidInput(f"role {role} is national and takes no tenant", field="tenant")
+    if role == Role.POLDA_SUPERVISOR:
+        polda_code = check_polda(polda_code or "", field="polda").code
+    elif polda_code:
+        raise InvalidInput("only polda_supervisor takes a Polda", field="polda")
+    password_hash = hash_password(password)
+    user_id = uuid.uuid4()
+    try:
+        async with db.control_tx():
+            await db.fetch(
+                "INSERT INTO users (id, username, password_hash, full_name)"
+                " VALUES ($1, $2, $3, $4)",
+                user_id, username, password_hash, full_name,
+            )
+            await db.fetch(
+                "INSERT INTO memberships (user_id, tenant, role, polda_code)"
+                " VALUES ($1, $2, $3, $4)",
+                user_id, tenant.id if tenant else None, role.value, polda_code,
+            )
+    except asyncpg.UniqueViolationError:
+        raise Conflict(f"user {username!r} already exists", field="username") from None
+    return user_id
+
+
+async def authenticate(username: str, password: str) -> tuple[uuid.UUID, str]:
+    """The user's id and name for right credentials; one error for every wrong case."""
+    rows = await db.fetch(
+        "SELECT id, username, password_hash, is_active FROM users WHERE username = $1",
+        (username or "").strip().lower(),
+    )
+    row = rows[0] if rows else None
+    ok = verify_password(row["password_hash"] if row else None, password or "")
+    if row is None or not ok or not row["is_active"]:
+        raise Unauthenticated("wrong username or password")
+    return row["id"], row["username"]
+
+
+async def load_user_principal(user_id: uuid.UUID) -> Principal:
+    rows = await db.fetch(
+        "SELECT u.username, u.is_active, m.tenant, m.role, m.polda_code"
+        " FROM users u LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = $1",
+        user_id,
+    )
+    if not rows or not rows[0]["is_active"]:
+        raise Unauthenticated("the access token is invalid")
+    memberships = tuple(
+        Membership(Role(r["role"]), r["tenant"], r["polda_code"]) for r in rows if r["role"]
+    )
+    return Principal(kind="user", id=user_id, name=rows[0]["username"], memberships=memberships)

@@ -1,0 +1,46 @@
+"""Domain errors shared by every layer.
+
+Actions raise these; GraphQL turns them into typed ``UserError`` values, the CLI into
+one line on stderr, HTTP routes into 4xx responses. Nothing here is a 500.
+"""
+
+from __future__ import annotations
+
+
+class JogoError(Exception):
+    """A failure the caller can act on. ``code`` is stable; ``message`` is for people."""
+
+    code = "ERROR"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(JogoError):
+    code = "INVALID_INPUT"
+
+
+class NotFound(JogoError):
+    """Also what a caller gets for another tenant's object: the two must look the same."""
+
+    code = "NOT_FOUND"
+
+
+class Conflict(JogoError):
+    code = "CONFLICT"
+
+
+class Unauthenticated(JogoError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(JogoError):
+    code = "FORBIDDEN"
+
+
+class SettingsError(JogoError):
+    code = "BAD_SETTING"

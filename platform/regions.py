@@ -1,0 +1,133 @@
+"""Kemendagri 2025 region codes, Polda jurisdictions and Indonesian time zones.
+
+A tenant is a Polres, Polresta or Polrestabes: its region is a kabupaten or kota
+(``PP.KK``), and its Polda is the regional police whose area holds that region.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from jogo.platform.errors import InvalidInput
+
+REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+TIME_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+# Province (first two digits) → time zone (Permen/Keppres on Indonesian time zones).
+_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_WIT = {"81", "82", "91", "92", "93", "94", "95", "96"}
+
+
+@dataclass(frozen=True)
+class Polda:
+    code: str
+    name: str
+    provinces: frozenset[str]
+    extra_regions: frozenset[str] = frozenset()
+
+    def covers(self, region_code: str) -> bool:
+        return region_code[:2] in self.provinces or region_code[:5] in self.extra_regions
+
+
+def _p(code: str, name: str, *provinces: str, extra: tuple[str, ...] = ()) -> Polda:
+    return Polda(code, name, frozenset(provinces), frozenset(extra))
+
+
+POLDAS: dict[str, Polda] = {
+    p.code: p
+    for p in (
+        _p("ACEH", "Polda Aceh", "11"),
+        _p("SUMUT", "Polda Sumatera Utara", "12"),
+        _p("SUMBAR", "Polda Sumatera Barat", "13"),
+        _p("RIAU", "Polda Riau", "14"),
+        _p("JAMBI", "Polda Jambi", "15"),
+        _p("SUMSEL", "Polda Sumatera Selatan", "16"),
+        _p("BENGKULU", "Polda Bengkulu", "17"),
+        _p("LAMPUNG", "Polda Lampung", "18"),
+        _p("BABEL", "Polda Kepulauan Bangka Belitung", "19"),
+        _p("KEPRI", "Polda Kepulauan Riau", "21"),
+        # Metro Jaya also polices the Jakarta suburbs in Jawa Barat and Banten.
+        _p(
+            "METRO_JAYA", "Polda Metro Jaya", "31",
+            extra=("32.16", "32.75", "32.76", "36.03", "36.71", "36.74"),
+        ),
+        _p("JABAR", "Polda Jawa Barat", "32"),
+        _p("JATENG", "Polda Jawa Tengah", "33"),
+        _p("DIY", "Polda Daerah Istimewa Yogyakarta", "34"),
+        _p("JATIM", "Polda Jawa Timur", "35"),
+        _p("BANTEN", "Polda Banten", "36"),
+        _p("BALI", "Polda Bali", "51"),
+        _p("NTB", "Polda Nusa Tenggara Barat", "52"),
+        _p("NTT", "Polda Nusa Tenggara Timur", "53"),
+        _p("KALBAR", "Polda Kalimantan Barat", "61"),
+        _p("KALTENG", "Polda Kalimantan Tengah", "62"),
+        _p("KALSEL", "Polda Kalimantan Selatan", "63"),
+        _p("KALTIM", "Polda Kalimantan Timur", "64", "65"),
+        _p("KALTARA", "Polda Kalimantan Utara", "65"),
+        _p("SULUT", "Polda Sulawesi Utara", "71"),
+        _p("SULTENG", "Polda Sulawesi Tengah", "72"),
+        _p("SULSEL", "Polda Sulawesi Selatan", "73"),
+        _p("SULTRA", "Polda Sulawesi Tenggara", "74"),
+        _p("GORONTALO", "Polda Gorontalo", "75"),
+        _p("SULBAR", "Polda Sulawesi Barat", "76"),
+        _p("MALUKU", "Polda Maluku", "81"),
+        _p("MALUT", "Polda Maluku Utara", "82"),
+        _p("PAPUA", "Polda Papua", "91", "93", "94", "95"),
+        _p("PAPUA_BARAT", "Polda Papua Barat", "92", "96"),
+        _p("PAPUA_BARAT_DAYA", "Polda Papua Barat Daya", "96"),
+    )
+}
+
+
+@cache
+def regions() -> dict[str, str]:
+    """Province and kabupaten/kota codes → official names (package data, 552 rows)."""
+    path = resources.files("jogo.platform") / "data" / "wilayah_kemendagri_2025_l1l2.csv"
+    with path.open(encoding="utf-8") as fh:
+        return {row["kode"]: row["nama"] for row in csv.DictReader(fh)}
+
+
+def check_region(code: str, field: str = "regionCode") -> str:
+    """A Kemendagri kabupaten/kota code that exists, e.g. ``35.73`` (Kota Malang)."""
+    code = (code or "").strip()
+    if not REGION_CODE.match(code):
+        raise InvalidInput(
+            f"region code {code!r} is not a Kemendagri code like 35.73", field=field
+        )
+    if code.count(".") != 1:
+        raise InvalidInput(
+            f"region code {code!r} must be a kabupaten/kota (PP.KK), like 35.73", field=field
+        )
+    if code not in regions():
+        raise InvalidInput(f"region code {code} does not exist (Kemendagri 2025)", field=field)
+    return code
+
+
+def check_polda(code: str, region_code: str | None = None, field: str = "poldaCode") -> Polda:
+    polda = POLDAS.get((code or "").strip().upper())
+    if polda is None:
+        raise InvalidInput(
+            f"unknown Polda code {code!r}; expected one of {', '.join(sorted(POLDAS))}",
+            field=field,
+        )
+    if region_code is not None and not polda.covers(region_code):
+        name = regions().get(region_code, region_code)
+        raise InvalidInput(f"{name} ({region_code}) is not in {polda.name}'s area", field=field)
+    return polda
+
+
+def default_time_zone(region_code: str) -> str:
+    province = region_code[:2]
+    if province in _WIT:
+        return "WIT"
+    if province in _WITA:
+        return "WITA"
+    return "WIB"
+
+
+def region_name(code: str) -> str | None:
+    return regions().get(code)

@@ -1,0 +1,153 @@
+"""The tenant registry: a tenant's identity, slug lookup and enabled modules.
+
+Slug lookups happen on every tenant request, so they are cached for a few seconds;
+changes made in this process drop the cache at once, other processes see them within
+:data:`CACHE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from jogo.platform import db
+from jogo.platform.errors import Conflict, InvalidInput, NotFound
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+KINDS = ("POLRES", "POLRESTA", "POLRESTABES")
+STATUSES = ("ACTIVE", "SUSPENDED")
+# Core reports are always on; these can be switched per tenant.
+MODULES = ("integrations", "bulletins", "sharing", "facilities", "election")
+CACHE_SECONDS = 5.0
+
+_COLUMNS = (
+    "id, slug, name, kind, polda_code, region_code, time_zone, ticket_prefix,"
+    " status, modules, template, created_at"
+)
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    id: uuid.UUID
+    slug: str
+    name: str
+    kind: str
+    polda_code: str
+    region_code: str
+    time_zone: str
+    ticket_prefix: str
+    status: str
+    modules: frozenset[str]
+    template: str
+    created_at: datetime
+
+    @property
+    def active(self) -> bool:
+        return self.status == "ACTIVE"
+
+    @classmethod
+    def from_row(cls, row: Any) -> TenantInfo:
+        data = dict(row)
+        data["modules"] = frozenset(data["modules"])
+        return cls(**data)
+
+
+_cache: dict[str, tuple[float, TenantInfo]] = {}
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def check_slug(slug: str, field: str = "slug") -> str:
+    if not SLUG.match(slug or ""):
+        raise InvalidInput(
+            f"slug {slug!r} must be 3-63 lowercase letters, digits or hyphens,"
+            " starting and ending with a letter or digit",
+            field=field,
+        )
+    return slug
+
+
+def check_modules(modules: Iterable[str], field: str = "modules") -> frozenset[str]:
+    chosen = frozenset(m.strip() for m in modules if m.strip())
+    unknown = sorted(chosen - set(MODULES))
+    if unknown:
+        raise InvalidInput(
+            f"unknown module {unknown[0]!r}; expected some of {', '.join(MODULES)}", field=field
+        )
+    return chosen
+
+
+async def find_by_slug(slug: str) -> TenantInfo | None:
+    """The tenant, or None for an unknown (or malformed) slug; active or not."""
+    if not SLUG.match(slug or ""):
+        return None
+    hit = _cache.get(slug)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    rows = await db.fetch(f"SELECT {_COLUMNS} FROM tenants WHERE slug = $1", slug)
+    if not rows:
+        _cache.pop(slug, None)
+        return None
+    info = TenantInfo.from_row(rows[0])
+    _cache[slug] = (time.monotonic() + CACHE_SECONDS, info)
+    return info
+
+
+async def get_by_slug(slug: str) -> TenantInfo:
+    info = await find_by_slug(slug)
+    if info is None:
+        raise NotFound(f"tenant {slug!r} not found", field="slug")
+    return info
+
+
+async def list_tenants(polda_codes: Iterable[str] | None = None) -> list[TenantInfo]:
+    if polda_codes is None:
+        rows = await db.fetch(f"SELECT {_COLUMNS} FROM tenants ORDER BY slug")
+    else:
+        rows = await db.fetch(
+            f"SELECT {_COLUMNS} FROM tenants WHERE polda_code = ANY($1::text[]) ORDER BY slug",
+            sorted(polda_codes),
+        )
+    return [TenantInfo.from_row(r) for r in rows]
+
+
+async def insert_tenant(info: TenantInfo) -> None:
+    """Insert the tenant row inside the caller's (onboarding) transaction."""
+    try:
+        await db.fetch(
+            f"INSERT INTO tenants ({_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+            info.id, info.slug, info.name, info.kind, info.polda_code, info.region_code,
+            info.time_zone, info.ticket_prefix, info.status, sorted(info.modules),
+            info.template, info.created_at,
+        )
+    except asyncpg.UniqueViolationError:
+        raise Conflict(f"a tenant with slug {info.slug!r} already exists", field="slug") from None
+
+
+async def _update(slug: str, sql_set: str, value: Any) -> TenantInfo:
+    rows = await db.fetch(
+        f"UPDATE tenants SET {sql_set} = $2 WHERE slug = $1 RETURNING {_COLUMNS}", slug, value
+    )
+    _cache.pop(slug, None)
+    if not rows:
+        raise NotFound(f"tenant {slug!r} not found", field="slug")
+    return TenantInfo.from_row(rows[0])
+
+
+async def set_modules(slug: str, modules: Iterable[str]) -> TenantInfo:
+    return await _update(slug, "modules", sorted(check_modules(modules)))
+
+
+async def set_status(slug: str, status: str) -> TenantInfo:
+    if status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+    return await _update(slug, "status", status)

@@ -1,0 +1,117 @@
+"""Settings from the environment (``JOGO_*``), validated once, with one-line errors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from jogo.platform.errors import SettingsError
+
+APP_ROLE = "jogo_app"
+DEV_SECRET = "jogo-dev-secret-change-me-0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``database_url`` is the owner's (migrations); ``app_database_url`` the app role's."""
+
+    database_url: str | None
+    app_database_url: str | None
+    app_db_password: str | None
+    amqp_url: str | None
+    secret_key: str
+    token_ttl_seconds: int
+    data_dir: Path
+    db_pool_size: int
+    environment: str
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    def with_database(self, owner_url: str) -> Settings:
+        """The same settings pointed at another database (used by ``jogo up``)."""
+        return Settings(
+            database_url=owner_url,
+            app_database_url=None,
+            app_db_password=self.app_db_password,
+            amqp_url=self.amqp_url,
+            secret_key=self.secret_key,
+            token_ttl_seconds=self.token_ttl_seconds,
+            data_dir=self.data_dir,
+            db_pool_size=self.db_pool_size,
+            environment=self.environment,
+        )
+
+    def resolved_app_url(self) -> str:
+        """The app role's URL: explicit, or the owner's URL with the user swapped."""
+        if self.app_database_url:
+            return self.app_database_url
+        if not self.database_url:
+            raise SettingsError("JOGO_DATABASE_URL is not set and no embedded database runs")
+        return swap_user(self.database_url, APP_ROLE, self.app_db_password)
+
+
+def swap_user(url: str, user: str, password: str | None) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = quote(user, safe="")
+    if password:
+        netloc += ":" + quote(password, safe="")
+    netloc += "@" + host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _check_url(name: str, value: str | None, schemes: tuple[str, ...]) -> str | None:
+    if value is None or value == "":
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not (parts.netloc or parts.query):
+        raise SettingsError(f"{name} must be a URL starting with {' or '.join(schemes)}://")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise SettingsError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    environment = env.get("JOGO_ENV", "development")
+    if environment not in ("development", "test", "production"):
+        raise SettingsError("JOGO_ENV must be development, test or production")
+    secret = env.get("JOGO_SECRET_KEY") or ""
+    if not secret:
+        if environment == "production":
+            raise SettingsError("JOGO_SECRET_KEY must be set in production")
+        secret = DEV_SECRET
+    if len(secret) < 32:
+        raise SettingsError("JOGO_SECRET_KEY must be at least 32 characters")
+    pg = ("postgresql", "postgres")
+    return Settings(
+        database_url=_check_url("JOGO_DATABASE_URL", env.get("JOGO_DATABASE_URL"), pg),
+        app_database_url=_check_url(
+            "JOGO_APP_DATABASE_URL", env.get("JOGO_APP_DATABASE_URL"), pg
+        ),
+        app_db_password=env.get("JOGO_APP_DB_PASSWORD") or None,
+        amqp_url=_check_url("JOGO_AMQP_URL", env.get("JOGO_AMQP_URL"), ("amqp", "amqps")),
+        secret_key=secret,
+        token_ttl_seconds=_int(env, "JOGO_TOKEN_TTL_SECONDS", 900, 60, 86400),
+        data_dir=Path(env.get("JOGO_DATA_DIR") or ".jogo"),
+        db_pool_size=_int(env, "JOGO_DB_POOL_SIZE", 10, 1, 200),
+        environment=environment,
+    )

@@ -1,0 +1,75 @@
+"""Control-plane tables (no RLS). Only the platform kernel reads or writes them."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSONB,
+    UUID,
+    Array,
+    BigSerial,
+    Boolean,
+    Text,
+    Timestamptz,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from jogo.platform.db import ENGINE
+
+
+class TenantRow(Table, tablename="tenants", db=ENGINE):
+    id = UUID(primary_key=True)
+    slug = Text(unique=True)
+    name = Text()
+    kind = Text()
+    polda_code = Text()
+    region_code = Text()
+    time_zone = Text()
+    ticket_prefix = Text()
+    status = Text(default="ACTIVE")
+    modules = Array(base_column=Text())
+    template = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class UserRow(Table, tablename="users", db=ENGINE):
+    id = UUID(primary_key=True)
+    username = Text()
+    password_hash = Text()
+    full_name = Text(null=True, default=None)
+    is_active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class MembershipRow(Table, tablename="memberships", db=ENGINE):
+    id = UUID(primary_key=True)
+    user_id = UUID()
+    tenant = UUID(null=True, default=None)
+    role = Text()
+    polda_code = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiKeyRow(Table, tablename="api_keys", db=ENGINE):
+    id = UUID(primary_key=True)
+    tenant = UUID()
+    name = Text()
+    prefix = Text(unique=True)
+    key_hash = Text()
+    scopes = Array(base_column=Text())
+    created_by = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class AuditRow(Table, tablename="audit_log", db=ENGINE):
+    id = BigSerial(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow())
+    actor = Text()
+    actor_kind = Text()
+    role = Text(null=True, default=None)
+    action = Text()
+    tenant = UUID(null=True, default=None)
+    target = Text(null=True, default=None)
+    detail = JSONB(default="{}")

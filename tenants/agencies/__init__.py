@@ -1,0 +1,1 @@
+"""The agency directory: city agencies (dinas), hospitals, CCTV operators, utilities."""

@@ -1,0 +1,1 @@
+"""Templates that seed a new tenant's domains, and the onboarding action."""

@@ -1,0 +1,1 @@
+"""Report intake and triage: categories now, reports with issue 3."""
