@@ -32,20 +32,6 @@ class Settings:
     def embedded(self) -> bool:
         return self.database_url is None
 
-    def with_database(self, owner_url: str) -> Settings:
-        """The same settings pointed at another database (used by ``jogo up``)."""
-        return Settings(
-            database_url=owner_url,
-            app_database_url=None,
-            app_db_password=self.app_db_password,
-            amqp_url=self.amqp_url,
-            secret_key=self.secret_key,
-            token_ttl_seconds=self.token_ttl_seconds,
-            data_dir=self.data_dir,
-            db_pool_size=self.db_pool_size,
-            environment=self.environment,
-        )
-
     def resolved_app_url(self) -> str:
         """The app role's URL: explicit, or the owner's URL with the user swapped."""
         if self.app_database_url:

@@ -1,0 +1,1 @@
+"""Dramatiq on RabbitMQ: broker setup, middleware, outbox relay, actors, connectors."""

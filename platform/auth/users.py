@@ -91,3 +91,21 @@ async def load_user_principal(user_id: uuid.UUID) -> Principal:
         Membership(Role(r["role"]), r["tenant"], r["polda_code"]) for r in rows if r["role"]
     )
     return Principal(kind="user", id=user_id, name=rows[0]["username"], memberships=memberships)
+
+
+async def add_membership(
+    user_id: uuid.UUID,
+    role: Role,
+    *,
+    tenant: TenantInfo | None = None,
+    polda_code: str | None = None,
+) -> None:
+    if (role in TENANT_ROLES) != (tenant is not None):
+        raise InvalidInput(f"role {role} {'needs' if role in TENANT_ROLES else 'takes no'} tenant")
+    try:
+        await db.fetch(
+            "INSERT INTO memberships (user_id, tenant, role, polda_code) VALUES ($1, $2, $3, $4)",
+            user_id, tenant.id if tenant else None, role.value, polda_code,
+        )
+    except asyncpg.UniqueViolationError:
+        raise Conflict("the user has this role already", field="role") from None

@@ -106,3 +106,27 @@ async def do_onboard_tenant(data: OnboardInput, *, actor: tuple[str, str]) -> On
         )
     registry.clear_cache()
     return OnboardResult(info, categories, agencies, template.sample_directory and agencies > 0)
+
+
+async def do_set_tenant_modules(
+    slug: str, modules: list[str], *, actor: tuple[str, str]
+) -> registry.TenantInfo:
+    async with db.control_tx():
+        info = await registry.set_modules(slug, modules)
+        await write_audit(
+            "tenant.set_modules", actor=actor, tenant_id=info.id, target=f"tenant:{slug}",
+            detail={"modules": sorted(info.modules)},
+        )
+    return info
+
+
+async def do_set_tenant_status(
+    slug: str, status: str, *, actor: tuple[str, str]
+) -> registry.TenantInfo:
+    async with db.control_tx():
+        info = await registry.set_status(slug, status)
+        await write_audit(
+            "tenant.set_status", actor=actor, tenant_id=info.id, target=f"tenant:{slug}",
+            detail={"status": status},
+        )
+    return info

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from jogo.graphql.admin.queries import ADMIN
+from jogo.graphql.admin.types import OnboardTenantInput, OnboardTenantPayload, TenantPayload
+from jogo.graphql.context import Context
+from jogo.graphql.core.types import TenantType
+from jogo.graphql.errors import UserError, attempt
+from jogo.platform.audit import actor_of
+from jogo.platform.registry import TenantInfo
+from jogo.tenants.onboarding.actions import (
+    OnboardInput,
+    do_onboard_tenant,
+    do_set_tenant_modules,
+    do_set_tenant_status,
+)
+
+
+def _tenant_payload(result: TenantInfo | None, errors: list[UserError]) -> TenantPayload:
+    return TenantPayload(tenant=TenantType.of(result) if result else None, errors=errors)
+
+
+@strawberry.type
+class AdminMutation:
+    @strawberry.mutation(description="Onboard a regional command from a template.",
+                         permission_classes=ADMIN)
+    async def onboard_tenant(
+        self, info: Info[Context, None], input: OnboardTenantInput
+    ) -> OnboardTenantPayload:
+        data = OnboardInput(
+            slug=input.slug, name=input.name, polda_code=input.polda_code,
+            region_code=input.region_code, template=input.template, kind=input.kind,
+            modules=input.modules, time_zone=input.time_zone, ticket_prefix=input.ticket_prefix,
+        )
+        actor = actor_of(info.context.principal)
+        result, errors = await attempt(lambda: do_onboard_tenant(data, actor=actor))
+        if result is None:
+            return OnboardTenantPayload(errors=errors)
+        return OnboardTenantPayload(
+            tenant=TenantType.of(result.tenant), sample_directory=result.sample_directory
+        )
+
+    @strawberry.mutation(description="Switch a tenant's optional modules.",
+                         permission_classes=ADMIN)
+    async def set_tenant_modules(
+        self, info: Info[Context, None], slug: str, modules: list[str]
+    ) -> TenantPayload:
+        actor = actor_of(info.context.principal)
+        result, errors = await attempt(lambda: do_set_tenant_modules(slug, modules, actor=actor))
+        return _tenant_payload(result, errors)
+
+    @strawberry.mutation(description="Suspend a tenant: its paths answer 403 until resumed.",
+                         permission_classes=ADMIN)
+    async def suspend_tenant(self, info: Info[Context, None], slug: str) -> TenantPayload:
+        actor = actor_of(info.context.principal)
+        result, errors = await attempt(lambda: do_set_tenant_status(slug, "SUSPENDED", actor=actor))
+        return _tenant_payload(result, errors)
+
+    @strawberry.mutation(description="Resume a suspended tenant.", permission_classes=ADMIN)
+    async def resume_tenant(self, info: Info[Context, None], slug: str) -> TenantPayload:
+        actor = actor_of(info.context.principal)
+        result, errors = await attempt(lambda: do_set_tenant_status(slug, "ACTIVE", actor=actor))
+        return _tenant_payload(result, errors)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from jogo.graphql.admin.types import TemplateType
+from jogo.graphql.context import Context
+from jogo.graphql.core.queries import me_global
+from jogo.graphql.core.types import Me, TenantType
+from jogo.graphql.permissions import requires
+from jogo.platform import registry
+from jogo.platform.auth.roles import Cap
+from jogo.tenants.onboarding.templates import TEMPLATES
+
+ADMIN = [requires(Cap.PLATFORM_ADMIN)]
+
+
+@strawberry.type
+class AdminQuery:
+    @strawberry.field(description="The caller.")
+    def me(self, info: Info[Context, None]) -> Me:
+        return me_global(info.context)
+
+    @strawberry.field(description="Every tenant.", permission_classes=ADMIN)
+    async def tenants(self) -> list[TenantType]:
+        return [TenantType.of(t) for t in await registry.list_tenants()]
+
+    @strawberry.field(description="Onboarding templates.", permission_classes=ADMIN)
+    def templates(self) -> list[TemplateType]:
+        return [TemplateType.of(t) for t in TEMPLATES.values()]

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import strawberry
+
+from jogo.graphql.core.types import TenantType
+from jogo.graphql.errors import UserError
+from jogo.tenants.onboarding.templates import Template
+
+
+@strawberry.type(name="Template", description="An onboarding template.")
+class TemplateType:
+    name: str
+    description: str
+    category_count: int
+    agency_count: int
+    default_modules: list[str]
+    sample_directory: bool
+
+    @classmethod
+    def of(cls, t: Template) -> TemplateType:
+        return cls(
+            name=t.name, description=t.description, category_count=len(t.categories),
+            agency_count=len(t.agencies), default_modules=sorted(t.default_modules),
+            sample_directory=t.sample_directory,
+        )
+
+
+@strawberry.input
+class OnboardTenantInput:
+    slug: str = strawberry.field(description="3-63 lowercase letters, digits, hyphens.")
+    name: str
+    polda_code: str = strawberry.field(description="e.g. JATIM.")
+    region_code: str = strawberry.field(description="Kemendagri kabupaten/kota, e.g. 35.73.")
+    template: str = "minimal"
+    kind: str | None = strawberry.field(
+        default=None, description="POLRES, POLRESTA or POLRESTABES; by default from the name."
+    )
+    modules: list[str] | None = strawberry.field(
+        default=None, description="By default the template's modules."
+    )
+    time_zone: str | None = None
+    ticket_prefix: str | None = None
+
+
+@strawberry.type
+class OnboardTenantPayload:
+    tenant: TenantType | None = None
+    sample_directory: bool = strawberry.field(
+        default=False,
+        description="True when the seeded agency directory is sample data to confirm.",
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TenantPayload:
+    tenant: TenantType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,25 @@
+"""What every resolver gets in ``info.context``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from jogo.platform.auth.principal import Principal
+from jogo.platform.registry import TenantInfo
+from jogo.platform.settings import Settings
+
+
+@dataclass
+class Context:
+    principal: Principal
+    settings: Settings
+    # Set on tenant paths (/t/{slug}/graphql); None for the national and platform schemas.
+    tenant: TenantInfo | None = None
+    # Per-request DataLoaders, created lazily by each domain.
+    loaders: dict[str, Any] = field(default_factory=dict)
+
+    def require_tenant(self) -> TenantInfo:
+        if self.tenant is None:
+            raise RuntimeError("a tenant resolver ran outside a tenant request")
+        return self.tenant

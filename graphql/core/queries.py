@@ -1,0 +1,35 @@
+"""``me`` and ``tenant``: in every tenant schema, whatever the modules."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from jogo.graphql.context import Context
+from jogo.graphql.core.types import Me, TenantType
+
+
+def me_in_tenant(context: Context) -> Me:
+    p = context.principal
+    tenant = context.require_tenant()
+    return Me(
+        kind=p.kind, name=p.name, roles=sorted(r.value for r in p.roles_in(tenant.id)),
+        scopes=sorted(p.scopes),
+    )
+
+
+def me_global(context: Context) -> Me:
+    p = context.principal
+    return Me(kind=p.kind, name=p.name, roles=sorted(r.value for r in p.global_roles),
+              scopes=sorted(p.scopes))
+
+
+@strawberry.type
+class CoreQuery:
+    @strawberry.field(description="The caller.")
+    def me(self, info: Info[Context, None]) -> Me:
+        return me_in_tenant(info.context)
+
+    @strawberry.field(description="This command's public profile.")
+    def tenant(self, info: Info[Context, None]) -> TenantType:
+        return TenantType.of(info.context.require_tenant())

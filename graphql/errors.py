@@ -1,0 +1,32 @@
+"""Typed errors for mutations: ``errors: [UserError!]!`` with code, field and message."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import strawberry
+
+from jogo.platform.errors import JogoError
+
+
+@strawberry.type(description="Why a mutation did not do what was asked.")
+class UserError:
+    code: str = strawberry.field(description="Stable machine code, e.g. INVALID_INPUT.")
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    message: str = strawberry.field(description="What went wrong, for people.")
+
+    @classmethod
+    def of(cls, exc: JogoError) -> UserError:
+        return cls(code=exc.code, field=exc.field, message=exc.message)
+
+
+T = TypeVar("T")
+
+
+async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    """Run an action; a :class:`JogoError` becomes a typed error instead of a GraphQL error."""
+    try:
+        return await action(), []
+    except JogoError as exc:
+        return None, [UserError.of(exc)]

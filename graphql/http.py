@@ -1,0 +1,68 @@
+"""GraphQL over HTTP without a thread hop: parse the JSON body, execute on the loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import strawberry
+from graphql.error import GraphQLError
+
+from jogo.graphql.context import Context
+from jogo.platform.errors import InvalidInput, JogoError
+
+MAX_BODY = 256 * 1024
+
+
+@dataclass(frozen=True)
+class GraphQLRequest:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+def parse_body(body: bytes) -> GraphQLRequest:
+    if len(body) > MAX_BODY:
+        raise InvalidInput(f"request body is larger than {MAX_BODY // 1024} KiB")
+    try:
+        data = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        raise InvalidInput("request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("request body must be a JSON object")
+    query = data.get("query")
+    variables = data.get("variables")
+    operation = data.get("operationName")
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidInput("'query' must be a non-empty string", field="query")
+    if variables is not None and not isinstance(variables, dict):
+        raise InvalidInput("'variables' must be an object", field="variables")
+    if operation is not None and not isinstance(operation, str):
+        raise InvalidInput("'operationName' must be a string", field="operationName")
+    return GraphQLRequest(query, variables, operation)
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    formatted: dict[str, Any] = error.formatted
+    original = error.original_error
+    if isinstance(original, JogoError):
+        extensions = dict(formatted.get("extensions") or {})
+        extensions.setdefault("code", original.code)
+        if original.field:
+            extensions.setdefault("field", original.field)
+        formatted["extensions"] = extensions
+    return formatted
+
+
+async def execute(schema: strawberry.Schema, request: GraphQLRequest, context: Context) -> dict:
+    result = await schema.execute(
+        request.query,
+        variable_values=request.variables,
+        context_value=context,
+        operation_name=request.operation_name,
+    )
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [format_error(e) for e in result.errors]
+    return payload

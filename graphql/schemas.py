@@ -1,0 +1,47 @@
+"""The three audiences' schemas. A tenant schema is composed from the modules that
+tenant enabled and cached by module set, so introspection shows only what it has."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import strawberry
+from strawberry.tools import merge_types
+
+from jogo.graphql.admin.mutations import AdminMutation
+from jogo.graphql.admin.queries import AdminQuery
+from jogo.graphql.agencies.queries import AgenciesQuery
+from jogo.graphql.core.queries import CoreQuery
+from jogo.graphql.limits import extensions
+from jogo.graphql.oversight.queries import OversightQuery
+from jogo.graphql.reports.queries import ReportsQuery
+from jogo.platform.registry import MODULES
+
+CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery)
+MODULE_QUERIES: dict[str, tuple[type, ...]] = {
+    "integrations": (AgenciesQuery,),
+}
+
+
+@cache
+def tenant_schema(modules: frozenset[str]) -> strawberry.Schema:
+    queries = list(CORE_QUERIES)
+    for module in MODULES:  # fixed order: the same set always gives the same SDL
+        if module in modules:
+            queries.extend(MODULE_QUERIES.get(module, ()))
+    return strawberry.Schema(query=merge_types("Query", tuple(queries)), extensions=extensions())
+
+
+@cache
+def national_schema() -> strawberry.Schema:
+    return strawberry.Schema(query=OversightQuery, extensions=extensions())
+
+
+@cache
+def platform_schema() -> strawberry.Schema:
+    return strawberry.Schema(query=AdminQuery, mutation=AdminMutation, extensions=extensions())
+
+
+def full_tenant_schema() -> strawberry.Schema:
+    """Every module on: the tenant SDL that is committed and documented."""
+    return tenant_schema(frozenset(MODULES))

@@ -1,0 +1,60 @@
+"""Database set-up shared by the CLI and ``jogo up``: pick the database, migrate, seed."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+
+from jogo.platform import db, registry
+from jogo.platform.app.embedded import start_embedded_postgres
+from jogo.platform.auth.roles import Role
+from jogo.platform.auth.users import add_membership, create_user
+from jogo.platform.migrate import migrate
+from jogo.platform.settings import Settings
+from jogo.tenants.onboarding.actions import OnboardInput, do_onboard_tenant
+
+DEMO_SLUG = "polresta-malang-kota"
+DEMO_ADMIN = "admin"
+
+
+def resolve_database(settings: Settings) -> Settings:
+    """With no ``JOGO_DATABASE_URL``, start or join the embedded server in the data dir."""
+    if settings.database_url:
+        return settings
+    owner_url = start_embedded_postgres(settings.data_dir)
+    return replace(settings, database_url=owner_url, app_database_url=None)
+
+
+async def connect(settings: Settings, *, run_migrations: bool = False) -> Settings:
+    # The embedded database is ours to keep current; a configured one is migrated by
+    # ``jogo db migrate`` (or ``jogo up``), as the owner, not by every command.
+    run_migrations = run_migrations or settings.embedded
+    settings = resolve_database(settings)
+    if run_migrations:
+        assert settings.database_url is not None
+        await migrate(settings.database_url, settings.app_db_password)
+    await db.start_engine(settings.resolved_app_url(), settings.db_pool_size)
+    return settings
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str | None  # None when the demo existed already (printed at first start)
+
+
+async def seed_demo() -> DemoLogin | None:
+    """On an empty database: the demo tenant, and an admin of it and of the platform."""
+    if await registry.list_tenants():
+        return None
+    result = await do_onboard_tenant(
+        OnboardInput(
+            slug=DEMO_SLUG, name="Polresta Malang Kota", polda_code="JATIM",
+            region_code="35.73", template="jogo-malang-presisi", ticket_prefix="MLG",
+        ),
+        actor=("jogo up", "system"),
+    )
+    password = secrets.token_urlsafe(12)
+    user_id = await create_user(DEMO_ADMIN, password, Role.TENANT_ADMIN, tenant=result.tenant)
+    await add_membership(user_id, Role.PLATFORM_ADMIN)
+    return DemoLogin(DEMO_ADMIN, password)

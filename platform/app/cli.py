@@ -1,0 +1,219 @@
+"""The ``jogo`` command. Bad input: exit 1 or 2 with one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+import asyncpg
+
+from jogo.platform import db, registry
+from jogo.platform.app.bootstrap import connect, resolve_database
+from jogo.platform.auth.apikeys import create_api_key
+from jogo.platform.auth.roles import parse_role
+from jogo.platform.auth.users import create_user
+from jogo.platform.errors import JogoError, SettingsError
+from jogo.platform.migrate import migrate
+from jogo.platform.settings import Settings, load_settings
+from jogo.tenants.onboarding.actions import OnboardInput, do_onboard_tenant
+
+CLI_ACTOR = ("cli", "cli")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage block.
+        self.exit(2, f"jogo: error: {message} (see 'jogo --help')\n")
+
+
+def _csv(value: str | None) -> list[str] | None:
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
+async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    await connect(settings)
+    try:
+        return await work()
+    finally:
+        await db.stop_engine()
+
+
+async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    settings = resolve_database(settings)
+    assert settings.database_url is not None
+    applied = await migrate(settings.database_url, settings.app_db_password)
+    print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+    return 0
+
+
+async def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int:
+    data = OnboardInput(
+        slug=args.slug, name=args.name, polda_code=args.polda, region_code=args.region,
+        template=args.template, kind=args.kind, modules=_csv(args.modules),
+        time_zone=args.time_zone, ticket_prefix=args.ticket_prefix,
+    )
+    result = await _with_db(settings, lambda: do_onboard_tenant(data, actor=CLI_ACTOR))
+    t = result.tenant
+    out = {
+        "id": str(t.id), "slug": t.slug, "template": t.template, "modules": sorted(t.modules),
+        "categories": result.categories, "agencies": result.agencies,
+        "sample_directory": result.sample_directory,
+    }
+    print(json.dumps(out))
+    if result.sample_directory:
+        print(
+            f"note: the {result.agencies} agencies and hospitals seeded are SAMPLE data;"
+            " confirm or replace them before relying on them",
+            file=sys.stderr,
+        )
+    return 0
+
+
+async def cmd_tenant_list(args: argparse.Namespace, settings: Settings) -> int:
+    tenants = await _with_db(settings, registry.list_tenants)
+    if args.json:
+        print(json.dumps([
+            {"id": str(t.id), "slug": t.slug, "name": t.name, "kind": t.kind,
+             "polda": t.polda_code, "region": t.region_code, "status": t.status,
+             "modules": sorted(t.modules)}
+            for t in tenants
+        ]))
+    else:
+        for t in tenants:
+            print(f"{t.slug:30} {t.status:9} {t.polda_code:10} {','.join(sorted(t.modules))}")
+    return 0
+
+
+async def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
+    role = parse_role(args.role)
+    if not args.password_stdin:
+        raise SettingsError("pass the password on standard input with --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+
+    async def work() -> Any:
+        tenant = await registry.get_by_slug(args.tenant) if args.tenant else None
+        return await create_user(
+            args.username, password, role, tenant=tenant, polda_code=args.polda,
+            full_name=args.full_name,
+        )
+
+    user_id = await _with_db(settings, work)
+    print(json.dumps({"id": str(user_id), "username": args.username.lower(), "role": role.value}))
+    return 0
+
+
+async def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> Any:
+        tenant = await registry.get_by_slug(args.tenant)
+        return await create_api_key(tenant, args.name, _csv(args.scopes) or [], "cli")
+
+    key = await _with_db(settings, work)
+    print(json.dumps({"id": str(key.id), "prefix": key.prefix, "scopes": key.scopes,
+                      "key": key.key}))
+    print("note: the key is shown once; store it now", file=sys.stderr)
+    return 0
+
+
+async def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from jogo.platform.app.runner import run_up
+
+    return await run_up(settings, host=args.host, port=args.port)
+
+
+async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from jogo.platform.app.runner import run_serve
+
+    return await run_serve(settings, host=args.host, port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="jogo", description="Jogo Indonesia Presisi")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    up = sub.add_parser("up", help="run everything on embedded defaults")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--data-dir", help="embedded data folder (default ./.jogo)")
+    up.set_defaults(run=cmd_up)
+
+    serve = sub.add_parser("serve", help="the HTTP API only")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=cmd_serve)
+
+    dbp = sub.add_parser("db", help="database").add_subparsers(
+        dest="db_command", required=True, parser_class=_Parser
+    )
+    dbp.add_parser("migrate", help="apply migrations (safe to run twice)").set_defaults(
+        run=cmd_migrate
+    )
+
+    tenant = sub.add_parser("tenant", help="tenants").add_subparsers(
+        dest="tenant_command", required=True, parser_class=_Parser
+    )
+    create = tenant.add_parser("create", help="onboard a tenant")
+    create.add_argument("--slug", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--polda", required=True, help="Polda code, e.g. JATIM")
+    create.add_argument("--region", required=True, help="Kemendagri code, e.g. 35.73")
+    create.add_argument("--template", default="minimal")
+    create.add_argument("--modules", help="comma-separated; default: the template's")
+    create.add_argument("--kind", help="POLRES, POLRESTA or POLRESTABES (default: from name)")
+    create.add_argument("--time-zone", help="WIB, WITA or WIT (default: from region)")
+    create.add_argument("--ticket-prefix", help="2-6 letters (default: from region name)")
+    create.set_defaults(run=cmd_tenant_create)
+    listing = tenant.add_parser("list", help="tenants with status and modules")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=cmd_tenant_list)
+
+    user = sub.add_parser("user", help="users").add_subparsers(
+        dest="user_command", required=True, parser_class=_Parser
+    )
+    ucreate = user.add_parser("create", help="create a user with one role")
+    ucreate.add_argument("--username", required=True)
+    ucreate.add_argument("--password-stdin", action="store_true")
+    ucreate.add_argument("--role", required=True)
+    ucreate.add_argument("--tenant", help="tenant slug (tenant roles only)")
+    ucreate.add_argument("--polda", help="Polda code (polda_supervisor only)")
+    ucreate.add_argument("--full-name")
+    ucreate.set_defaults(run=cmd_user_create)
+
+    apikey = sub.add_parser("apikey", help="API keys").add_subparsers(
+        dest="apikey_command", required=True, parser_class=_Parser
+    )
+    kcreate = apikey.add_parser("create", help="create an API key (shown once)")
+    kcreate.add_argument("--tenant", required=True)
+    kcreate.add_argument("--name", required=True)
+    kcreate.add_argument("--scopes", required=True, help="comma-separated, e.g. reports:read")
+    kcreate.set_defaults(run=cmd_apikey_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        if getattr(args, "data_dir", None):
+            settings = replace(settings, data_dir=Path(args.data_dir))
+        code: int = asyncio.run(args.run(args, settings))
+        return code
+    except JogoError as exc:
+        print(f"jogo: {exc.message}", file=sys.stderr)
+        return 1
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"jogo: the database is unavailable: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

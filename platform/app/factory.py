@@ -1,0 +1,48 @@
+"""The Litestar app factory."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from opentelemetry.sdk.trace.export import SpanExporter
+
+from jogo.platform import db
+from jogo.platform.app.http_errors import HANDLERS
+from jogo.platform.app.routes import ROUTES
+from jogo.platform.settings import Settings, load_settings
+from jogo.platform.telemetry import setup_telemetry
+
+log = logging.getLogger("jogo")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    manage_database: bool = True,
+    span_exporter: SpanExporter | None = None,
+) -> Litestar:
+    """``manage_database=False`` when the caller already started the engine (tests)."""
+    settings = settings or load_settings()
+    provider = setup_telemetry(exporter=span_exporter)
+
+    async def start() -> None:
+        if manage_database:
+            await db.start_engine(settings.resolved_app_url(), settings.db_pool_size)
+
+    async def stop() -> None:
+        if manage_database:
+            await db.stop_engine()
+
+    app = Litestar(
+        route_handlers=ROUTES,
+        on_startup=[start],
+        on_shutdown=[stop],
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        plugins=[OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=provider))],
+        openapi_config=None,
+        debug=False,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,135 @@
+"""HTTP routes: health, token, and the three GraphQL audiences."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response, get, post
+from litestar.datastructures import State
+
+from jogo.graphql.context import Context
+from jogo.graphql.http import execute, parse_body
+from jogo.graphql.permissions import allowed
+from jogo.graphql.schemas import national_schema, platform_schema, tenant_schema
+from jogo.platform import db, registry
+from jogo.platform.app.auth_http import principal_from_header
+from jogo.platform.auth.roles import Cap
+from jogo.platform.auth.tokens import issue_token
+from jogo.platform.auth.users import authenticate
+from jogo.platform.errors import Forbidden, NotFound, Unauthenticated
+from jogo.platform.settings import Settings
+from jogo.platform.telemetry import set_current_tenant
+from jogo.workers.broker import check_broker
+
+READY_TIMEOUT = 3.0
+
+
+def _settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+@get("/healthz", sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/readyz")
+async def readyz(state: State) -> Response[dict[str, str]]:
+    settings = _settings(state)
+    checks = {"database": db.ping(), "broker": check_broker(settings.amqp_url, READY_TIMEOUT)}
+    report: dict[str, str] = {}
+    for name, probe in checks.items():
+        try:
+            outcome = await asyncio.wait_for(probe, READY_TIMEOUT)
+            report[name] = outcome if isinstance(outcome, str) else "ok"
+        except Exception as exc:  # a readiness probe reports every failure, whatever it is
+            report[name] = f"unavailable: {type(exc).__name__}"
+    ok = all(not v.startswith("unavailable") for v in report.values())
+    report["status"] = "ok" if ok else "unavailable"
+    return Response(report, status_code=200 if ok else 503)
+
+
+class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
+    username: str
+    password: str
+
+
+@post("/auth/token", status_code=200)
+async def token(data: TokenRequest, state: State) -> dict[str, Any]:
+    settings = _settings(state)
+    user_id, username = await authenticate(data.username, data.password)
+    issued = issue_token(user_id, username, settings.secret_key, settings.token_ttl_seconds)
+    return {"access_token": issued.token, "token_type": "bearer", "expires_in": issued.expires_in}
+
+
+async def _tenant_context(slug: str, request: Request) -> Context:
+    """404 for an unknown slug and for a caller of another tenant: the two look alike."""
+    tenant = await registry.find_by_slug(slug)
+    if tenant is None:
+        raise NotFound("not found")
+    settings = _settings(request.app.state)
+    principal = await principal_from_header(request.headers.get("authorization"), settings)
+    if not principal.belongs_to(tenant.id):
+        raise NotFound("not found")
+    if not tenant.active:
+        raise Forbidden("this command's service is suspended")
+    set_current_tenant(tenant.slug)
+    return Context(principal=principal, settings=settings, tenant=tenant)
+
+
+async def _global_context(request: Request, cap: Cap) -> Context:
+    settings = _settings(request.app.state)
+    principal = await principal_from_header(request.headers.get("authorization"), settings)
+    context = Context(principal=principal, settings=settings)
+    if principal.is_anonymous:
+        raise Unauthenticated("sign in to use this endpoint")
+    if not allowed(context, cap):
+        raise Forbidden(f"this endpoint needs the {cap.value} permission")
+    return context
+
+
+@post("/t/{slug:str}/graphql", status_code=200)
+async def tenant_graphql(slug: str, request: Request) -> dict[str, Any]:
+    context = await _tenant_context(slug, request)
+    assert context.tenant is not None
+    body = parse_body(await request.body())
+    return await execute(tenant_schema(context.tenant.modules), body, context)
+
+
+@post("/national/graphql", status_code=200)
+async def national_graphql(request: Request) -> dict[str, Any]:
+    context = await _global_context(request, Cap.NATIONAL_READ)
+    return await execute(national_schema(), parse_body(await request.body()), context)
+
+
+@post("/platform/graphql", status_code=200)
+async def platform_graphql(request: Request) -> dict[str, Any]:
+    context = await _global_context(request, Cap.PLATFORM_ADMIN)
+    return await execute(platform_schema(), parse_body(await request.body()), context)
+
+
+def _graphiql() -> str:
+    from strawberry.http.ides import get_graphql_ide_html
+
+    return get_graphql_ide_html("graphiql")
+
+
+@get("/t/{slug:str}/graphql", media_type=MediaType.HTML)
+async def tenant_graphiql(slug: str) -> str:
+    if await registry.find_by_slug(slug) is None:
+        raise NotFound("not found")
+    return _graphiql()
+
+
+@get(["/national/graphql", "/platform/graphql"], media_type=MediaType.HTML, sync_to_thread=False)
+def global_graphiql() -> str:
+    return _graphiql()
+
+
+ROUTES = [
+    healthz, readyz, token, tenant_graphql, national_graphql, platform_graphql,
+    tenant_graphiql, global_graphiql,
+]
