@@ -44,7 +44,7 @@ def parse_body(body: bytes) -> GraphQLRequest:
 
 
 def format_error(error: GraphQLError) -> dict[str, Any]:
-    formatted: dict[str, Any] = error.formatted
+    formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
     if isinstance(original, JogoError):
         extensions = dict(formatted.get("extensions") or {})

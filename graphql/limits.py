@@ -1,13 +1,21 @@
 """Per-schema extensions: parser and validation caches, depth/alias/token limits and
 error masking (anything that is not a JogoError or a GraphQL error reads "Unexpected
-error" and is logged, so internals never reach a client)."""
+error" and is logged, so internals never reach a client).
+
+Strawberry builds extensions per request. The validation cache is keyed by the rule
+classes, and ``QueryDepthLimiter`` / ``MaxAliasesLimiter`` mint a new rule class per
+instance, so the limits below reuse rule classes built once; otherwise every request
+would miss the cache.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from graphql.error import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -27,6 +35,18 @@ MAX_PAGE = 100
 
 log = logging.getLogger("jogo.graphql")
 
+_LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
+
+class QueryLimits(AddValidationRules):
+    """Depth and alias limits with rule classes shared by every request."""
+
+    def __init__(self) -> None:
+        super().__init__(_LIMIT_RULES)
+
 
 def _mask(error: GraphQLError) -> bool:
     original = error.original_error
@@ -36,12 +56,11 @@ def _mask(error: GraphQLError) -> bool:
     return True
 
 
-def extensions() -> list[SchemaExtension | type[SchemaExtension]]:
+def extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     return [
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        ParserCache(maxsize=CACHE_SIZE),
-        ValidationCache(maxsize=CACHE_SIZE),
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        MaskErrors(should_mask_error=_mask),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        QueryLimits,
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: MaskErrors(should_mask_error=_mask),
     ]

@@ -34,5 +34,11 @@ async def write_audit(
     await db.fetch(
         "INSERT INTO audit_log (actor, actor_kind, role, action, tenant, target, detail)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
-        name, kind, role, action, tenant_id, target, json.dumps(detail or {}, default=str),
+        name,
+        kind,
+        role,
+        action,
+        tenant_id,
+        target,
+        json.dumps(detail or {}, default=str),
     )

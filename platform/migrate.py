@@ -47,9 +47,12 @@ def load_migrations() -> list[Migration]:
 
 
 async def _ensure_roles(conn: asyncpg.Connection, app_password: str | None) -> None:
-    existing = {r["rolname"] for r in await conn.fetch(
-        "SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])", [OWNER_ROLE, APP_ROLE]
-    )}
+    existing = {
+        r["rolname"]
+        for r in await conn.fetch(
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])", [OWNER_ROLE, APP_ROLE]
+        )
+    }
     try:
         if OWNER_ROLE not in existing:
             await conn.execute(f"CREATE ROLE {OWNER_ROLE} NOLOGIN")
@@ -119,7 +122,9 @@ async def migrate(owner_url: str, app_password: str | None = None) -> list[str]:
                     raise MigrationError(f"migration {m.version}_{m.name} failed: {exc}") from None
                 await conn.execute(
                     "INSERT INTO jogo_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                    m.version, m.name, m.checksum,
+                    m.version,
+                    m.name,
+                    m.checksum,
                 )
             done.append(m.version)
         return done

@@ -52,7 +52,9 @@ POLDAS: dict[str, Polda] = {
         _p("KEPRI", "Polda Kepulauan Riau", "21"),
         # Metro Jaya also polices the Jakarta suburbs in Jawa Barat and Banten.
         _p(
-            "METRO_JAYA", "Polda Metro Jaya", "31",
+            "METRO_JAYA",
+            "Polda Metro Jaya",
+            "31",
             extra=("32.16", "32.75", "32.76", "36.03", "36.71", "36.74"),
         ),
         _p("JABAR", "Polda Jawa Barat", "32"),
@@ -95,9 +97,7 @@ def check_region(code: str, field: str = "regionCode") -> str:
     """A Kemendagri kabupaten/kota code that exists, e.g. ``35.73`` (Kota Malang)."""
     code = (code or "").strip()
     if not REGION_CODE.match(code):
-        raise InvalidInput(
-            f"region code {code!r} is not a Kemendagri code like 35.73", field=field
-        )
+        raise InvalidInput(f"region code {code!r} is not a Kemendagri code like 35.73", field=field)
     if code.count(".") != 1:
         raise InvalidInput(
             f"region code {code!r} must be a kabupaten/kota (PP.KK), like 35.73", field=field

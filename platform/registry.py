@@ -125,9 +125,18 @@ async def insert_tenant(info: TenantInfo) -> None:
     try:
         await db.fetch(
             f"INSERT INTO tenants ({_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
-            info.id, info.slug, info.name, info.kind, info.polda_code, info.region_code,
-            info.time_zone, info.ticket_prefix, info.status, sorted(info.modules),
-            info.template, info.created_at,
+            info.id,
+            info.slug,
+            info.name,
+            info.kind,
+            info.polda_code,
+            info.region_code,
+            info.time_zone,
+            info.ticket_prefix,
+            info.status,
+            sorted(info.modules),
+            info.template,
+            info.created_at,
         )
     except asyncpg.UniqueViolationError:
         raise Conflict(f"a tenant with slug {info.slug!r} already exists", field="slug") from None

@@ -90,9 +90,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     pg = ("postgresql", "postgres")
     return Settings(
         database_url=_check_url("JOGO_DATABASE_URL", env.get("JOGO_DATABASE_URL"), pg),
-        app_database_url=_check_url(
-            "JOGO_APP_DATABASE_URL", env.get("JOGO_APP_DATABASE_URL"), pg
-        ),
+        app_database_url=_check_url("JOGO_APP_DATABASE_URL", env.get("JOGO_APP_DATABASE_URL"), pg),
         app_db_password=env.get("JOGO_APP_DB_PASSWORD") or None,
         amqp_url=_check_url("JOGO_AMQP_URL", env.get("JOGO_AMQP_URL"), ("amqp", "amqps")),
         secret_key=secret,

@@ -57,9 +57,8 @@ def setup_telemetry(
     global _provider
     if _provider is not None:
         return _provider
-    provider = TracerProvider(
-        resource=Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)})
-    )
+    name = os.environ.get("OTEL_SERVICE_NAME", service_name)
+    provider = TracerProvider(resource=Resource.create({"service.name": name}))
     provider.add_span_processor(TenantSpanProcessor())
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))

@@ -18,9 +18,12 @@ def _probe_amqp(url: str, timeout: float) -> None:
     connection.close()
 
 
-async def check_broker(amqp_url: str | None, timeout: float = 3.0) -> str:
+PROBE_TIMEOUT = 3.0
+
+
+async def check_broker(amqp_url: str | None) -> str:
     """Opens and closes one AMQP connection off the event loop (pika blocks)."""
     if not amqp_url:
         return IN_PROCESS
-    await anyio.to_thread.run_sync(_probe_amqp, amqp_url, timeout)
+    await anyio.to_thread.run_sync(_probe_amqp, amqp_url, PROBE_TIMEOUT)
     return "rabbitmq"

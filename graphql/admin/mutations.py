@@ -24,15 +24,22 @@ def _tenant_payload(result: TenantInfo | None, errors: list[UserError]) -> Tenan
 
 @strawberry.type
 class AdminMutation:
-    @strawberry.mutation(description="Onboard a regional command from a template.",
-                         permission_classes=ADMIN)
+    @strawberry.mutation(
+        description="Onboard a regional command from a template.", permission_classes=ADMIN
+    )
     async def onboard_tenant(
         self, info: Info[Context, None], input: OnboardTenantInput
     ) -> OnboardTenantPayload:
         data = OnboardInput(
-            slug=input.slug, name=input.name, polda_code=input.polda_code,
-            region_code=input.region_code, template=input.template, kind=input.kind,
-            modules=input.modules, time_zone=input.time_zone, ticket_prefix=input.ticket_prefix,
+            slug=input.slug,
+            name=input.name,
+            polda_code=input.polda_code,
+            region_code=input.region_code,
+            template=input.template,
+            kind=input.kind,
+            modules=input.modules,
+            time_zone=input.time_zone,
+            ticket_prefix=input.ticket_prefix,
         )
         actor = actor_of(info.context.principal)
         result, errors = await attempt(lambda: do_onboard_tenant(data, actor=actor))
@@ -42,8 +49,9 @@ class AdminMutation:
             tenant=TenantType.of(result.tenant), sample_directory=result.sample_directory
         )
 
-    @strawberry.mutation(description="Switch a tenant's optional modules.",
-                         permission_classes=ADMIN)
+    @strawberry.mutation(
+        description="Switch a tenant's optional modules.", permission_classes=ADMIN
+    )
     async def set_tenant_modules(
         self, info: Info[Context, None], slug: str, modules: list[str]
     ) -> TenantPayload:
@@ -51,8 +59,10 @@ class AdminMutation:
         result, errors = await attempt(lambda: do_set_tenant_modules(slug, modules, actor=actor))
         return _tenant_payload(result, errors)
 
-    @strawberry.mutation(description="Suspend a tenant: its paths answer 403 until resumed.",
-                         permission_classes=ADMIN)
+    @strawberry.mutation(
+        description="Suspend a tenant: its paths answer 403 until resumed.",
+        permission_classes=ADMIN,
+    )
     async def suspend_tenant(self, info: Info[Context, None], slug: str) -> TenantPayload:
         actor = actor_of(info.context.principal)
         result, errors = await attempt(lambda: do_set_tenant_status(slug, "SUSPENDED", actor=actor))

@@ -19,8 +19,11 @@ class TemplateType:
     @classmethod
     def of(cls, t: Template) -> TemplateType:
         return cls(
-            name=t.name, description=t.description, category_count=len(t.categories),
-            agency_count=len(t.agencies), default_modules=sorted(t.default_modules),
+            name=t.name,
+            description=t.description,
+            category_count=len(t.categories),
+            agency_count=len(t.agencies),
+            default_modules=sorted(t.default_modules),
             sample_directory=t.sample_directory,
         )
 

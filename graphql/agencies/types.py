@@ -21,7 +21,12 @@ class Agency:
     @classmethod
     def of(cls, row: dict[str, Any]) -> Agency:
         return cls(
-            id=strawberry.ID(str(row["id"])), code=row["code"], name=row["name"],
-            kind=row["kind"], address=row["address"], latitude=row["latitude"],
-            longitude=row["longitude"], is_sample=row["is_sample"],
+            id=strawberry.ID(str(row["id"])),
+            code=row["code"],
+            name=row["name"],
+            kind=row["kind"],
+            address=row["address"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+            is_sample=row["is_sample"],
         )

@@ -13,15 +13,21 @@ def me_in_tenant(context: Context) -> Me:
     p = context.principal
     tenant = context.require_tenant()
     return Me(
-        kind=p.kind, name=p.name, roles=sorted(r.value for r in p.roles_in(tenant.id)),
+        kind=p.kind,
+        name=p.name,
+        roles=sorted(r.value for r in p.roles_in(tenant.id)),
         scopes=sorted(p.scopes),
     )
 
 
 def me_global(context: Context) -> Me:
     p = context.principal
-    return Me(kind=p.kind, name=p.name, roles=sorted(r.value for r in p.global_roles),
-              scopes=sorted(p.scopes))
+    return Me(
+        kind=p.kind,
+        name=p.name,
+        roles=sorted(r.value for r in p.global_roles),
+        scopes=sorted(p.scopes),
+    )
 
 
 @strawberry.type

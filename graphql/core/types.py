@@ -4,11 +4,13 @@ from datetime import datetime
 
 import strawberry
 
-from jogo.platform.registry import TenantInfo
 from jogo.platform.regions import region_name
+from jogo.platform.registry import TenantInfo
 
 
-@strawberry.type(name="Tenant", description="A regional police command (Polres/Polresta/Polrestabes).")
+@strawberry.type(
+    name="Tenant", description="A regional police command (Polres, Polresta, Polrestabes)."
+)
 class TenantType:
     id: strawberry.ID
     slug: str
@@ -26,10 +28,17 @@ class TenantType:
     @classmethod
     def of(cls, t: TenantInfo) -> TenantType:
         return cls(
-            id=strawberry.ID(str(t.id)), slug=t.slug, name=t.name, kind=t.kind,
-            polda_code=t.polda_code, region_code=t.region_code,
-            region_name=region_name(t.region_code), time_zone=t.time_zone,
-            ticket_prefix=t.ticket_prefix, status=t.status, modules=sorted(t.modules),
+            id=strawberry.ID(str(t.id)),
+            slug=t.slug,
+            name=t.name,
+            kind=t.kind,
+            polda_code=t.polda_code,
+            region_code=t.region_code,
+            region_name=region_name(t.region_code),
+            time_zone=t.time_zone,
+            ticket_prefix=t.ticket_prefix,
+            status=t.status,
+            modules=sorted(t.modules),
             created_at=t.created_at,
         )
 

@@ -50,7 +50,8 @@ class OversightQuery:
         tenants = await registry.list_tenants(wanted)
         p = info.context.principal
         await write_audit(
-            "national.tenants", principal=p,
+            "national.tenants",
+            principal=p,
             role=p.national_role.value if p.national_role else None,
             detail={"filter": {"poldaCode": polda_code}, "tenants": len(tenants)},
         )

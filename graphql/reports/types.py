@@ -16,6 +16,9 @@ class Category:
     @classmethod
     def of(cls, row: dict[str, Any]) -> Category:
         return cls(
-            id=strawberry.ID(str(row["id"])), code=row["code"], name_id=row["name_id"],
-            name_en=row["name_en"], description_id=row["description_id"],
+            id=strawberry.ID(str(row["id"])),
+            code=row["code"],
+            name_id=row["name_id"],
+            name_en=row["name_en"],
+            description_id=row["description_id"],
         )

@@ -49,8 +49,12 @@ async def seed_demo() -> DemoLogin | None:
         return None
     result = await do_onboard_tenant(
         OnboardInput(
-            slug=DEMO_SLUG, name="Polresta Malang Kota", polda_code="JATIM",
-            region_code="35.73", template="jogo-malang-presisi", ticket_prefix="MLG",
+            slug=DEMO_SLUG,
+            name="Polresta Malang Kota",
+            polda_code="JATIM",
+            region_code="35.73",
+            template="jogo-malang-presisi",
+            ticket_prefix="MLG",
         ),
         actor=("jogo up", "system"),
     )

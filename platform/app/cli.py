@@ -55,15 +55,25 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int:
     data = OnboardInput(
-        slug=args.slug, name=args.name, polda_code=args.polda, region_code=args.region,
-        template=args.template, kind=args.kind, modules=_csv(args.modules),
-        time_zone=args.time_zone, ticket_prefix=args.ticket_prefix,
+        slug=args.slug,
+        name=args.name,
+        polda_code=args.polda,
+        region_code=args.region,
+        template=args.template,
+        kind=args.kind,
+        modules=_csv(args.modules),
+        time_zone=args.time_zone,
+        ticket_prefix=args.ticket_prefix,
     )
     result = await _with_db(settings, lambda: do_onboard_tenant(data, actor=CLI_ACTOR))
     t = result.tenant
     out = {
-        "id": str(t.id), "slug": t.slug, "template": t.template, "modules": sorted(t.modules),
-        "categories": result.categories, "agencies": result.agencies,
+        "id": str(t.id),
+        "slug": t.slug,
+        "template": t.template,
+        "modules": sorted(t.modules),
+        "categories": result.categories,
+        "agencies": result.agencies,
         "sample_directory": result.sample_directory,
     }
     print(json.dumps(out))
@@ -79,12 +89,23 @@ async def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int
 async def cmd_tenant_list(args: argparse.Namespace, settings: Settings) -> int:
     tenants = await _with_db(settings, registry.list_tenants)
     if args.json:
-        print(json.dumps([
-            {"id": str(t.id), "slug": t.slug, "name": t.name, "kind": t.kind,
-             "polda": t.polda_code, "region": t.region_code, "status": t.status,
-             "modules": sorted(t.modules)}
-            for t in tenants
-        ]))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": str(t.id),
+                        "slug": t.slug,
+                        "name": t.name,
+                        "kind": t.kind,
+                        "polda": t.polda_code,
+                        "region": t.region_code,
+                        "status": t.status,
+                        "modules": sorted(t.modules),
+                    }
+                    for t in tenants
+                ]
+            )
+        )
     else:
         for t in tenants:
             print(f"{t.slug:30} {t.status:9} {t.polda_code:10} {','.join(sorted(t.modules))}")
@@ -100,7 +121,11 @@ async def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> Any:
         tenant = await registry.get_by_slug(args.tenant) if args.tenant else None
         return await create_user(
-            args.username, password, role, tenant=tenant, polda_code=args.polda,
+            args.username,
+            password,
+            role,
+            tenant=tenant,
+            polda_code=args.polda,
             full_name=args.full_name,
         )
 
@@ -115,8 +140,9 @@ async def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> int
         return await create_api_key(tenant, args.name, _csv(args.scopes) or [], "cli")
 
     key = await _with_db(settings, work)
-    print(json.dumps({"id": str(key.id), "prefix": key.prefix, "scopes": key.scopes,
-                      "key": key.key}))
+    print(
+        json.dumps({"id": str(key.id), "prefix": key.prefix, "scopes": key.scopes, "key": key.key})
+    )
     print("note: the key is shown once; store it now", file=sys.stderr)
     return 0
 

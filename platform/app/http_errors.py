@@ -52,7 +52,9 @@ def http_error(_: Request, exc: HTTPException) -> Response:
 def unexpected_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)):
         log.warning("dependency unavailable on %s: %s", request.url.path, exc)
-        return Response(error_body("UNAVAILABLE", "a backing service is unavailable"), 503)
+        return Response(
+            error_body("UNAVAILABLE", "a backing service is unavailable"), status_code=503
+        )
     log.exception("unexpected error on %s", request.url.path)
     return Response(error_body("INTERNAL", "unexpected error"), status_code=500)
 

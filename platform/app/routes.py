@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
 
 from jogo.graphql.context import Context
 from jogo.graphql.http import execute, parse_body
@@ -39,7 +40,7 @@ def healthz() -> dict[str, str]:
 @get("/readyz")
 async def readyz(state: State) -> Response[dict[str, str]]:
     settings = _settings(state)
-    checks = {"database": db.ping(), "broker": check_broker(settings.amqp_url, READY_TIMEOUT)}
+    checks = {"database": db.ping(), "broker": check_broker(settings.amqp_url)}
     report: dict[str, str] = {}
     for name, probe in checks.items():
         try:
@@ -58,7 +59,7 @@ class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @post("/auth/token", status_code=200)
-async def token(data: TokenRequest, state: State) -> dict[str, Any]:
+async def token(data: JSONBody[TokenRequest], state: State) -> dict[str, Any]:
     settings = _settings(state)
     user_id, username = await authenticate(data.username, data.password)
     issued = issue_token(user_id, username, settings.secret_key, settings.token_ttl_seconds)
@@ -92,7 +93,7 @@ async def _global_context(request: Request, cap: Cap) -> Context:
 
 
 @post("/t/{slug:str}/graphql", status_code=200)
-async def tenant_graphql(slug: str, request: Request) -> dict[str, Any]:
+async def tenant_graphql(slug: FromPath[str], request: Request) -> dict[str, Any]:
     context = await _tenant_context(slug, request)
     assert context.tenant is not None
     body = parse_body(await request.body())
@@ -118,7 +119,7 @@ def _graphiql() -> str:
 
 
 @get("/t/{slug:str}/graphql", media_type=MediaType.HTML)
-async def tenant_graphiql(slug: str) -> str:
+async def tenant_graphiql(slug: FromPath[str]) -> str:
     if await registry.find_by_slug(slug) is None:
         raise NotFound("not found")
     return _graphiql()
@@ -130,6 +131,12 @@ def global_graphiql() -> str:
 
 
 ROUTES = [
-    healthz, readyz, token, tenant_graphql, national_graphql, platform_graphql,
-    tenant_graphiql, global_graphiql,
+    healthz,
+    readyz,
+    token,
+    tenant_graphql,
+    national_graphql,
+    platform_graphql,
+    tenant_graphiql,
+    global_graphiql,
 ]

@@ -37,7 +37,7 @@ def _announce(
             lines.append(f"  (also saved to {path}, readable by you only)")
     elif embedded:
         lines.append(f"  admin login: see {settings.data_dir / 'admin-login.txt'}")
-    lines.append(f"  token: POST {base}/auth/token {{\"username\", \"password\"}}")
+    lines.append(f'  token: POST {base}/auth/token {{"username", "password"}}')
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 

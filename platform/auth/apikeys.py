@@ -53,11 +53,20 @@ async def create_api_key(
         await db.fetch(
             "INSERT INTO api_keys (id, tenant, name, prefix, key_hash, scopes, created_by)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            key_id, tenant.id, name, prefix, _digest(key), checked, created_by,
+            key_id,
+            tenant.id,
+            name,
+            prefix,
+            _digest(key),
+            checked,
+            created_by,
         )
         await write_audit(
-            "apikey.create", actor=(created_by, "cli"), tenant_id=tenant.id,
-            target=f"api_key:{prefix}", detail={"name": name, "scopes": checked},
+            "apikey.create",
+            actor=(created_by, "cli"),
+            tenant_id=tenant.id,
+            target=f"api_key:{prefix}",
+            detail={"name": name, "scopes": checked},
         )
     return NewApiKey(key_id, prefix, key, checked)
 

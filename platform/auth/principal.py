@@ -57,7 +57,8 @@ class Principal:
 
     def polda_codes(self) -> frozenset[str]:
         return frozenset(
-            m.polda_code for m in self.memberships
+            m.polda_code
+            for m in self.memberships
             if m.role == Role.POLDA_SUPERVISOR and m.polda_code
         )
 

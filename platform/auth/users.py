@@ -12,8 +12,8 @@ from jogo.platform.auth.passwords import hash_password, verify_password
 from jogo.platform.auth.principal import Membership, Principal
 from jogo.platform.auth.roles import TENANT_ROLES, Role
 from jogo.platform.errors import Conflict, InvalidInput, Unauthenticated
-from jogo.platform.registry import TenantInfo
 from jogo.platform.regions import check_polda
+from jogo.platform.registry import TenantInfo
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
@@ -54,12 +54,18 @@ async def create_user(
             await db.fetch(
                 "INSERT INTO users (id, username, password_hash, full_name)"
                 " VALUES ($1, $2, $3, $4)",
-                user_id, username, password_hash, full_name,
+                user_id,
+                username,
+                password_hash,
+                full_name,
             )
             await db.fetch(
                 "INSERT INTO memberships (user_id, tenant, role, polda_code)"
                 " VALUES ($1, $2, $3, $4)",
-                user_id, tenant.id if tenant else None, role.value, polda_code,
+                user_id,
+                tenant.id if tenant else None,
+                role.value,
+                polda_code,
             )
     except asyncpg.UniqueViolationError:
         raise Conflict(f"user {username!r} already exists", field="username") from None
@@ -105,7 +111,10 @@ async def add_membership(
     try:
         await db.fetch(
             "INSERT INTO memberships (user_id, tenant, role, polda_code) VALUES ($1, $2, $3, $4)",
-            user_id, tenant.id if tenant else None, role.value, polda_code,
+            user_id,
+            tenant.id if tenant else None,
+            role.value,
+            polda_code,
         )
     except asyncpg.UniqueViolationError:
         raise Conflict("the user has this role already", field="role") from None

@@ -26,8 +26,15 @@ async def do_seed_agencies(
         return 0
     rows = [
         Agency(
-            tenant_id=tenant_id, id=uuid.uuid4(), code=s.code, name=s.name, kind=s.kind,
-            address=s.address, latitude=s.latitude, longitude=s.longitude, is_sample=sample,
+            tenant_id=tenant_id,
+            id=uuid.uuid4(),
+            code=s.code,
+            name=s.name,
+            kind=s.kind,
+            address=s.address,
+            latitude=s.latitude,
+            longitude=s.longitude,
+            is_sample=sample,
         )
         for s in seeds
     ]

@@ -83,9 +83,18 @@ def validate(data: OnboardInput) -> registry.TenantInfo:
         else template.default_modules
     )
     return registry.TenantInfo(
-        id=uuid.uuid4(), slug=slug, name=name, kind=kind, polda_code=polda.code,
-        region_code=region, time_zone=tz, ticket_prefix=prefix, status="ACTIVE",
-        modules=modules, template=template.name, created_at=datetime.now(UTC),
+        id=uuid.uuid4(),
+        slug=slug,
+        name=name,
+        kind=kind,
+        polda_code=polda.code,
+        region_code=region,
+        time_zone=tz,
+        ticket_prefix=prefix,
+        status="ACTIVE",
+        modules=modules,
+        template=template.name,
+        created_at=datetime.now(UTC),
     )
 
 
@@ -101,7 +110,10 @@ async def do_onboard_tenant(data: OnboardInput, *, actor: tuple[str, str]) -> On
             info.id, template.agencies, sample=template.sample_directory
         )
         await write_audit(
-            "tenant.onboard", actor=actor, tenant_id=info.id, target=f"tenant:{info.slug}",
+            "tenant.onboard",
+            actor=actor,
+            tenant_id=info.id,
+            target=f"tenant:{info.slug}",
             detail={"template": template.name, "modules": sorted(info.modules)},
         )
     registry.clear_cache()
@@ -114,7 +126,10 @@ async def do_set_tenant_modules(
     async with db.control_tx():
         info = await registry.set_modules(slug, modules)
         await write_audit(
-            "tenant.set_modules", actor=actor, tenant_id=info.id, target=f"tenant:{slug}",
+            "tenant.set_modules",
+            actor=actor,
+            tenant_id=info.id,
+            target=f"tenant:{slug}",
             detail={"modules": sorted(info.modules)},
         )
     return info
@@ -126,7 +141,10 @@ async def do_set_tenant_status(
     async with db.control_tx():
         info = await registry.set_status(slug, status)
         await write_audit(
-            "tenant.set_status", actor=actor, tenant_id=info.id, target=f"tenant:{slug}",
+            "tenant.set_status",
+            actor=actor,
+            tenant_id=info.id,
+            target=f"tenant:{slug}",
             detail={"status": status},
         )
     return info

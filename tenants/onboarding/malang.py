@@ -13,12 +13,19 @@ AGENCIES: tuple[AgencySeed, ...] = tuple(
     AgencySeed(code, name, kind)
     for code, name, kind in (
         ("DISHUB", "Dinas Perhubungan", "dinas"),
-        ("DPUPRPKP", "Dinas Pekerjaan Umum, Penataan Ruang, Perumahan dan Kawasan Permukiman",
-         "dinas"),
+        (
+            "DPUPRPKP",
+            "Dinas Pekerjaan Umum, Penataan Ruang, Perumahan dan Kawasan Permukiman",
+            "dinas",
+        ),
         ("DLH", "Dinas Lingkungan Hidup", "dinas"),
         ("DINKES", "Dinas Kesehatan", "dinas"),
-        ("DINSOS-P3AP2KB", "Dinas Sosial, Pemberdayaan Perempuan dan Perlindungan Anak,"
-         " Pengendalian Penduduk dan Keluarga Berencana", "dinas"),
+        (
+            "DINSOS-P3AP2KB",
+            "Dinas Sosial, Pemberdayaan Perempuan dan Perlindungan Anak,"
+            " Pengendalian Penduduk dan Keluarga Berencana",
+            "dinas",
+        ),
         ("DISKOMINFO", "Dinas Komunikasi dan Informatika (operator CCTV kota)", "cctv_operator"),
         ("DAMKAR", "Dinas Pemadam Kebakaran dan Penyelamatan", "dinas"),
         ("SATPOLPP", "Satuan Polisi Pamong Praja", "dinas"),
@@ -27,8 +34,11 @@ AGENCIES: tuple[AgencySeed, ...] = tuple(
         ("DISPENDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", "dinas"),
         ("DISKOPINDAG", "Dinas Koperasi, Perindustrian dan Perdagangan", "dinas"),
         ("DISPORAPAR", "Dinas Kepemudaan, Olahraga dan Pariwisata", "dinas"),
-        ("DISNAKER-PMPTSP", "Dinas Tenaga Kerja, Penanaman Modal dan Pelayanan Terpadu"
-         " Satu Pintu", "dinas"),
+        (
+            "DISNAKER-PMPTSP",
+            "Dinas Tenaga Kerja, Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
+            "dinas",
+        ),
         ("DISPANGTAN", "Dinas Ketahanan Pangan dan Pertanian", "dinas"),
         ("BAKESBANGPOL", "Badan Kesatuan Bangsa dan Politik", "dinas"),
     )
@@ -37,14 +47,18 @@ AGENCIES: tuple[AgencySeed, ...] = tuple(
 HOSPITALS: tuple[AgencySeed, ...] = tuple(
     AgencySeed(code, name, "hospital", address, lat, lng)
     for code, name, address, lat, lng in (
-        ("RSUD-SAIFUL-ANWAR", "RSUD Dr. Saiful Anwar", "Jl. Jaksa Agung Suprapto 2",
-         -7.9722, 112.6316),
+        (
+            "RSUD-SAIFUL-ANWAR",
+            "RSUD Dr. Saiful Anwar",
+            "Jl. Jaksa Agung Suprapto 2",
+            -7.9722,
+            112.6316,
+        ),
         ("RSUD-KOTA-MALANG", "RSUD Kota Malang", "Jl. Rajasa 27, Bumiayu", -8.0205, 112.6433),
         ("RST-SOEPRAOEN", "RS Tk. II dr. Soepraoen", "Jl. S. Supriadi 22", -7.9955, 112.6180),
         ("RS-LAVALETTE", "RS Lavalette", "Jl. W.R. Supratman 10", -7.9713, 112.6396),
         ("RS-PANTI-NIRMALA", "RS Panti Nirmala", "Jl. Kebalen Wetan 2-8", -7.9905, 112.6375),
-        ("RS-PANTI-WALUYA", "RS Panti Waluya Sawahan", "Jl. Nusakambangan 56",
-         -7.9890, 112.6240),
+        ("RS-PANTI-WALUYA", "RS Panti Waluya Sawahan", "Jl. Nusakambangan 56", -7.9890, 112.6240),
         ("RSI-AISYIYAH", "RS Islam Aisyiyah Malang", "Jl. Sulawesi 16", -7.9788, 112.6245),
         ("RSI-UNISMA", "RS Islam Unisma", "Jl. M.T. Haryono 139", -7.9380, 112.6070),
         ("RS-PERSADA", "Persada Hospital", "Jl. Panji Suroso, Araya", -7.9350, 112.6500),

@@ -12,22 +12,50 @@ from jogo.tenants.reports.actions import CategorySeed
 # The nine categories of Jogo Malang Presisi. Codes are stable identifiers for
 # integrators; names are what citizens and officers read.
 CATEGORIES: tuple[CategorySeed, ...] = (
-    CategorySeed("TRAFFIC_ACCIDENT", "Kecelakaan Lalu Lintas", "Traffic accident",
-                 "Kecelakaan kendaraan di jalan raya"),
-    CategorySeed("FALLEN_TREE", "Pohon Tumbang", "Fallen tree",
-                 "Pohon tumbang yang menghalangi jalan atau membahayakan warga"),
-    CategorySeed("POWER_FAULT", "Gangguan Listrik", "Power fault",
-                 "Listrik padam, kabel putus atau tiang listrik roboh"),
+    CategorySeed(
+        "TRAFFIC_ACCIDENT",
+        "Kecelakaan Lalu Lintas",
+        "Traffic accident",
+        "Kecelakaan kendaraan di jalan raya",
+    ),
+    CategorySeed(
+        "FALLEN_TREE",
+        "Pohon Tumbang",
+        "Fallen tree",
+        "Pohon tumbang yang menghalangi jalan atau membahayakan warga",
+    ),
+    CategorySeed(
+        "POWER_FAULT",
+        "Gangguan Listrik",
+        "Power fault",
+        "Listrik padam, kabel putus atau tiang listrik roboh",
+    ),
     CategorySeed("FIRE", "Kebakaran", "Fire", "Kebakaran rumah, gedung, kendaraan atau lahan"),
     CategorySeed("FLOOD", "Banjir", "Flood", "Banjir atau genangan air"),
-    CategorySeed("CRIME", "Tindak Kriminal", "Crime",
-                 "Pencurian, penjambretan, penganiayaan dan tindak pidana lainnya"),
-    CategorySeed("PUBLIC_ORDER", "Gangguan Kamtibmas", "Public-order disturbance",
-                 "Keributan, tawuran, balap liar dan gangguan ketertiban umum"),
-    CategorySeed("ELECTION", "Kerawanan Pemilu", "Election vulnerability",
-                 "Politik uang, intimidasi, gangguan di TPS dan kerawanan pemilu lainnya"),
-    CategorySeed("POLICE_SERVICE", "Pengaduan Pelayanan Polri", "Complaint about police service",
-                 "Keluhan atas pelayanan atau perilaku anggota Polri"),
+    CategorySeed(
+        "CRIME",
+        "Tindak Kriminal",
+        "Crime",
+        "Pencurian, penjambretan, penganiayaan dan tindak pidana lainnya",
+    ),
+    CategorySeed(
+        "PUBLIC_ORDER",
+        "Gangguan Kamtibmas",
+        "Public-order disturbance",
+        "Keributan, tawuran, balap liar dan gangguan ketertiban umum",
+    ),
+    CategorySeed(
+        "ELECTION",
+        "Kerawanan Pemilu",
+        "Election vulnerability",
+        "Politik uang, intimidasi, gangguan di TPS dan kerawanan pemilu lainnya",
+    ),
+    CategorySeed(
+        "POLICE_SERVICE",
+        "Pengaduan Pelayanan Polri",
+        "Complaint about police service",
+        "Keluhan atas pelayanan atau perilaku anggota Polri",
+    ),
 )
 
 

@@ -22,8 +22,13 @@ async def do_seed_categories(tenant_id: uuid.UUID, seeds: Sequence[CategorySeed]
         return 0
     rows = [
         Category(
-            tenant_id=tenant_id, id=uuid.uuid4(), code=s.code, name_id=s.name_id,
-            name_en=s.name_en, description_id=s.description_id, sort_order=i,
+            tenant_id=tenant_id,
+            id=uuid.uuid4(),
+            code=s.code,
+            name_id=s.name_id,
+            name_en=s.name_en,
+            description_id=s.description_id,
+            sort_order=i,
         )
         for i, s in enumerate(seeds, start=1)
     ]

@@ -1,0 +1,95 @@
+"""Fixtures on real PostgreSQL: a fresh database per run, migrated as the owner, and
+the app engine connected as ``jogo_app`` (no BYPASSRLS, owns nothing)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+
+import asyncpg
+import httpx
+import pytest
+from helpers import onboard
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from jogo.platform import db, registry
+from jogo.platform.migrate import migrate
+from jogo.platform.registry import TenantInfo
+from jogo.platform.settings import Settings, load_settings, swap_user
+from jogo.platform.telemetry import setup_telemetry
+
+ADMIN_URL = os.environ.get("JOGO_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("JOGO_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+def _db_url(name: str) -> str:
+    base, _, _ = ADMIN_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def span_exporter() -> InMemorySpanExporter:
+    exporter = InMemorySpanExporter()
+    setup_telemetry(exporter=exporter)
+    return exporter
+
+
+@pytest.fixture(scope="session")
+async def database(span_exporter: InMemorySpanExporter) -> AsyncIterator[str]:
+    """A fresh database for this run; returns the owner's URL."""
+    name = f"jogo_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = await asyncpg.connect(ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = _db_url(name)
+    try:
+        await migrate(url)
+        await db.start_engine(swap_user(url, "jogo_app", None), pool_size=10)
+        yield url
+    finally:
+        await db.stop_engine()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def settings(database: str) -> Settings:
+    return replace(load_settings({"JOGO_ENV": "test"}), database_url=database)
+
+
+@pytest.fixture
+async def owner(database: str) -> AsyncIterator[asyncpg.Connection]:
+    """A superuser connection, for looking at what the app role cannot see."""
+    conn = await asyncpg.connect(database)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@dataclass(frozen=True)
+class TwoTenants:
+    a: TenantInfo
+    b: TenantInfo
+
+
+@pytest.fixture
+async def two_tenants(database: str) -> TwoTenants:
+    """Two tenants from the same template, under two Polda."""
+    a = await onboard(polda="JATIM", region="35.73")
+    b = await onboard(polda="JATENG", region="33.74")
+    return TwoTenants(a, b)
+
+
+@pytest.fixture
+async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on the test's own event loop (Litestar's test client runs it on a portal
+    thread, where the session's asyncpg pool cannot be used)."""
+    from jogo.platform.app.factory import create_app
+
+    registry.clear_cache()
+    app = create_app(settings, manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client

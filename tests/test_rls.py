@@ -1,0 +1,152 @@
+"""The database fails closed: tenant isolation is enforced by PostgreSQL itself."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import pytest
+
+from jogo.platform import db
+from jogo.platform.settings import APP_ROLE
+
+TENANT_TABLES_SQL = """
+    SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+           (SELECT array_agg(a2.attname::text)
+              FROM pg_index i JOIN pg_attribute a2
+                ON a2.attrelid = i.indrelid AND a2.attnum = ANY(i.indkey)
+             WHERE i.indrelid = c.oid AND i.indisprimary) AS pk
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+     ORDER BY c.relname
+"""
+
+
+async def tenant_tables(owner: asyncpg.Connection) -> list[str]:
+    return [r["relname"] for r in await owner.fetch(TENANT_TABLES_SQL)]
+
+
+async def test_every_tenant_table_forces_rls_and_keys_on_tenant(owner):
+    rows = await owner.fetch(TENANT_TABLES_SQL)
+    assert len(rows) >= 2, "expected tenant-scoped tables to check"
+    for r in rows:
+        assert r["relrowsecurity"], f"{r['relname']}: row-level security is not enabled"
+        assert r["relforcerowsecurity"], f"{r['relname']}: row-level security is not forced"
+        assert r["pk"] and "tenant_id" in r["pk"], f"{r['relname']}: primary key lacks tenant_id"
+        policies = await owner.fetch(
+            "SELECT qual, with_check FROM pg_policies WHERE tablename = $1", r["relname"]
+        )
+        assert policies, f"{r['relname']}: no policy"
+        for p in policies:
+            assert "jogo_current_tenant()" in p["qual"]
+            assert "jogo_current_tenant()" in p["with_check"]
+
+
+async def test_no_foreign_key_of_a_tenant_table_skips_tenant_id(owner):
+    """Citus co-location: a key between tenant tables must include tenant_id."""
+    tables = set(await tenant_tables(owner))
+    fks = await owner.fetch(
+        """SELECT con.conrelid::regclass::text AS src, con.confrelid::regclass::text AS dst,
+                  (SELECT array_agg(attname::text) FROM pg_attribute
+                    WHERE attrelid = con.conrelid AND attnum = ANY(con.conkey)) AS cols
+             FROM pg_constraint con WHERE con.contype = 'f'"""
+    )
+    for fk in fks:
+        if fk["src"] in tables and fk["dst"] in tables:
+            assert "tenant_id" in fk["cols"], f"{fk['src']} -> {fk['dst']} skips tenant_id"
+
+
+async def test_app_role_cannot_bypass_rls_and_owns_nothing(owner):
+    role = await owner.fetchrow(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", APP_ROLE
+    )
+    assert role is not None and not role["rolsuper"] and not role["rolbypassrls"]
+    owned = await owner.fetchval(
+        "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE r.rolname = $1 AND n.nspname = 'public'",
+        APP_ROLE,
+    )
+    assert owned == 0
+    assert (await db.fetch("SELECT current_user"))[0][0] == APP_ROLE
+
+
+async def test_no_tenant_set_sees_nothing_and_cannot_insert(two_tenants, owner):
+    tables = await tenant_tables(owner)
+    for table in tables:
+        total = await owner.fetchval(f"SELECT count(*) FROM {table}")
+        visible = (await db.fetch(f"SELECT count(*) FROM {table}"))[0][0]
+        if table in ("report_categories", "agencies"):
+            assert total > 0, f"{table} has no rows to hide"
+        assert visible == 0, f"{table}: {visible} rows visible with no tenant set"
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await db.fetch(
+            "INSERT INTO report_categories (tenant_id, code, name_id, name_en)"
+            " VALUES ($1, 'X_TEST', 'x', 'x')",
+            two_tenants.a.id,
+        )
+    # A control transaction sets no tenant either.
+    async with db.control_tx():
+        assert (await db.fetch("SELECT count(*) FROM agencies"))[0][0] == 0
+
+
+async def test_tenant_a_cannot_see_update_or_delete_b(two_tenants, owner):
+    a, b = two_tenants.a, two_tenants.b
+    b_agencies = await owner.fetchval("SELECT count(*) FROM agencies WHERE tenant_id = $1", b.id)
+    assert b_agencies == 25
+    async with db.tenant_tx(a.id):
+        ids = {r[0] for r in await db.fetch("SELECT DISTINCT tenant_id FROM agencies")}
+        assert ids == {a.id}
+        assert (await db.fetch("SELECT count(*) FROM agencies WHERE tenant_id = $1", b.id))[0][
+            0
+        ] == 0
+        updated = await db.fetch(
+            "UPDATE agencies SET name = 'hacked' WHERE tenant_id = $1 RETURNING id", b.id
+        )
+        deleted = await db.fetch("DELETE FROM agencies WHERE tenant_id = $1 RETURNING id", b.id)
+        assert updated == [] and deleted == []
+    async with db.tenant_tx(a.id):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await db.fetch(
+                "INSERT INTO agencies (tenant_id, code, name, kind) VALUES ($1, 'EVIL', 'x', 'other')",
+                b.id,
+            )
+    async with db.tenant_tx(a.id):
+        # Moving one of A's rows to B is refused by WITH CHECK.
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await db.fetch("UPDATE agencies SET tenant_id = $1", b.id)
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM agencies WHERE tenant_id = $1 AND name <> 'hacked'", b.id
+        )
+        == 25
+    )
+
+
+async def test_pooled_connection_forgets_the_tenant_after_commit(two_tenants):
+    """set_config(..., true) is transaction-local: the next user of the connection sees ''."""
+    for _ in range(db.ENGINE.pool.get_max_size() + 2):  # type: ignore[union-attr]
+        async with db.tenant_tx(two_tenants.a.id):
+            assert (await db.fetch("SELECT count(*) FROM report_categories"))[0][0] == 9
+        assert (await db.fetch("SELECT count(*) FROM report_categories"))[0][0] == 0
+
+
+async def test_tenant_tx_refuses_nesting(two_tenants):
+    async with db.tenant_tx(two_tenants.a.id):
+        with pytest.raises(RuntimeError):
+            async with db.tenant_tx(two_tenants.b.id):
+                pass
+
+
+async def test_unknown_tenant_sees_nothing(two_tenants):
+    async with db.tenant_tx(uuid.uuid4()):
+        assert (await db.fetch("SELECT count(*) FROM agencies"))[0][0] == 0
+
+
+async def test_audit_log_is_append_only_for_the_app():
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await db.fetch("DELETE FROM audit_log")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await db.fetch("UPDATE audit_log SET action = 'x'")
