@@ -238,7 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"jogo: the database is unavailable: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        return 130
+        # uvicorn re-raises Ctrl-C after its graceful shutdown: for the servers that
+        # is a clean stop. Anything else interrupted is not.
+        return 0 if args.command in ("up", "serve") else 130
 
 
 if __name__ == "__main__":
