@@ -21,8 +21,11 @@ ACTOR = ("bench", "system")
 
 async def onboard_one(template: str = "jogo-malang-presisi") -> float:
     data = OnboardInput(
-        slug=f"polres-{uuid.uuid4().hex[:12]}", name="Polresta Bench", polda_code="JATIM",
-        region_code="35.73", template=template,
+        slug=f"polres-{uuid.uuid4().hex[:12]}",
+        name="Polresta Bench",
+        polda_code="JATIM",
+        region_code="35.73",
+        template=template,
     )
     start = time.perf_counter()
     await do_onboard_tenant(data, actor=ACTOR)
