@@ -18,6 +18,8 @@ class Context:
     tenant: TenantInfo | None = None
     # Per-request DataLoaders, created lazily by each domain.
     loaders: dict[str, Any] = field(default_factory=dict)
+    # graphql-transport-ws: the connection_init payload (may carry Authorization).
+    connection_params: dict[str, Any] | None = None
 
     def require_tenant(self) -> TenantInfo:
         if self.tenant is None:

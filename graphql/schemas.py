@@ -14,22 +14,32 @@ from jogo.graphql.agencies.queries import AgenciesQuery
 from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.limits import extensions
 from jogo.graphql.oversight.queries import OversightQuery
+from jogo.graphql.reports.mutations import ReportsMutation
 from jogo.graphql.reports.queries import ReportsQuery
+from jogo.graphql.reports.subscriptions import ReportsSubscription
 from jogo.platform.registry import MODULES
 
 CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery)
+CORE_MUTATIONS: tuple[type, ...] = (ReportsMutation,)
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery,),
 }
+MODULE_MUTATIONS: dict[str, tuple[type, ...]] = {}
 
 
 @cache
 def tenant_schema(modules: frozenset[str]) -> strawberry.Schema:
-    queries = list(CORE_QUERIES)
+    queries, mutations = list(CORE_QUERIES), list(CORE_MUTATIONS)
     for module in MODULES:  # fixed order: the same set always gives the same SDL
         if module in modules:
             queries.extend(MODULE_QUERIES.get(module, ()))
-    return strawberry.Schema(query=merge_types("Query", tuple(queries)), extensions=extensions())
+            mutations.extend(MODULE_MUTATIONS.get(module, ()))
+    return strawberry.Schema(
+        query=merge_types("Query", tuple(queries)),
+        mutation=merge_types("Mutation", tuple(mutations)),
+        subscription=ReportsSubscription,
+        extensions=extensions(),
+    )
 
 
 @cache

@@ -42,3 +42,25 @@ async def write_audit(
         target,
         json.dumps(detail or {}, default=str),
     )
+
+
+async def write_audit_many(
+    action: str,
+    targets: list[str],
+    *,
+    principal: Principal,
+    tenant_id: uuid.UUID | None,
+    role: str | None = None,
+) -> None:
+    """One row per target in a single statement (e.g. every reporter identity shown)."""
+    name, kind = actor_of(principal)
+    await db.fetch(
+        "INSERT INTO audit_log (actor, actor_kind, role, action, tenant, target)"
+        " SELECT $1, $2, $3, $4, $5, t FROM unnest($6::text[]) AS t",
+        name,
+        kind,
+        role,
+        action,
+        tenant_id,
+        targets,
+    )

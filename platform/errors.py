@@ -44,3 +44,11 @@ class Forbidden(JogoError):
 
 class SettingsError(JogoError):
     code = "BAD_SETTING"
+
+
+class InputErrors(InvalidInput):
+    """Several fields wrong at once: every one is reported, not just the first."""
+
+    def __init__(self, errors: list[InvalidInput]):
+        super().__init__("; ".join(e.message for e in errors), field=errors[0].field)
+        self.errors = errors

@@ -1,12 +1,65 @@
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import strawberry
 from strawberry.types import Info
 
 from jogo.graphql.context import Context
-from jogo.graphql.reports.types import Category
+from jogo.graphql.permissions import requires
+from jogo.graphql.reports.dataloaders import viewer_of
+from jogo.graphql.reports.inputs import ReportFilterInput, ReportOrderInput
+from jogo.graphql.reports.types import (
+    Category,
+    PageInfo,
+    Report,
+    ReportEdge,
+    ReportEvent,
+    TrackedReport,
+)
+from jogo.platform.auth.roles import Cap
 from jogo.platform.db import tenant_tx
-from jogo.tenants.reports.queries import list_categories
+from jogo.platform.errors import NotFound
+from jogo.tenants.reports import queries
+from jogo.tenants.reports.lifecycle import Status
+from jogo.tenants.reports.queries import MAX_PAGE, ReportFilter, list_categories
+
+SIGNED_IN = [requires(Cap.TENANT_READ)]
+
+
+def parse_id(value: str, field: str = "id") -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound("report not found", field=field) from None
+
+
+def to_filter(f: ReportFilterInput | None) -> ReportFilter:
+    if f is None:
+        return ReportFilter()
+    return ReportFilter(
+        statuses=[s.value for s in f.statuses] if f.statuses else None,
+        category_codes=f.category_codes,
+        created_from=f.created_from,
+        created_to=f.created_to,
+        bbox=(f.bbox.south, f.bbox.west, f.bbox.north, f.bbox.east) if f.bbox else None,
+        urgent=f.urgent,
+        text=f.text,
+        breached=f.sla_breached,
+    )
+
+
+@strawberry.type
+class ReportConnection:
+    edges: list[ReportEdge]
+    page_info: PageInfo
+    tenant_id: strawberry.Private[uuid.UUID]
+    where: strawberry.Private[tuple[str, list[Any]]]
+
+    @strawberry.field(description="Reports matching the filter (one extra count query).")
+    async def total_count(self) -> int:
+        return await queries.count_reports(self.tenant_id, self.where)
 
 
 @strawberry.type
@@ -16,3 +69,76 @@ class ReportsQuery:
         async with tenant_tx(info.context.require_tenant().id):
             rows = await list_categories()
         return [Category.of(r) for r in rows]
+
+    @strawberry.field(
+        description=f"Reports this caller may see, newest first; first ≤ {MAX_PAGE}.",
+        permission_classes=SIGNED_IN,
+    )
+    async def reports(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        filter: ReportFilterInput | None = None,
+        order_by: ReportOrderInput | None = None,
+    ) -> ReportConnection:
+        tenant = info.context.require_tenant()
+        order = order_by or ReportOrderInput()
+        page = await queries.list_reports(
+            tenant.id,
+            viewer_of(info.context),
+            to_filter(filter),
+            sort=order.field.value,
+            descending=order.direction.value == "DESC",
+            first=first,
+            after=after,
+        )
+        edges = [
+            ReportEdge(cursor=queries.encode_cursor(order.field.value, r), node=Report.of(r))
+            for r in page.rows
+        ]
+        return ReportConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                end_cursor=page.end_cursor,
+                start_cursor=page.start_cursor,
+            ),
+            tenant_id=tenant.id,
+            where=page.where,
+        )
+
+    @strawberry.field(
+        description="One report, if this caller may see it.", permission_classes=SIGNED_IN
+    )
+    async def report(self, info: Info[Context, None], id: strawberry.ID) -> Report | None:
+        tenant = info.context.require_tenant()
+        try:
+            row = await queries.get_report(tenant.id, viewer_of(info.context), parse_id(id))
+        except NotFound:
+            return None
+        return Report.of(row)
+
+    @strawberry.field(
+        description="Follow an anonymous report. A wrong PIN answers null, "
+        "exactly like an unknown ticket."
+    )
+    async def track_report(
+        self, info: Info[Context, None], ticket: str, pin: str
+    ) -> TrackedReport | None:
+        tenant = info.context.require_tenant()
+        try:
+            row = await queries.track_report(tenant.id, ticket, pin)
+        except NotFound:
+            return None
+        timeline = await queries.events_by_report(tenant.id, [row["id"]], internal=False)
+        categories = await queries.categories_by_id(tenant.id, [row["category_id"]])
+        return TrackedReport(
+            ticket=row["ticket"],
+            title=row["title"],
+            status=Status(row["status"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            category_code=categories[row["category_id"]]["code"],
+            timeline=[ReportEvent.of(e, False, None) for e in timeline.get(row["id"], [])],
+        )

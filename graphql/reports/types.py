@@ -1,8 +1,26 @@
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import strawberry
+from strawberry.types import Info
+
+from jogo.graphql.context import Context
+from jogo.graphql.permissions import requires
+from jogo.platform.auth.roles import Cap
+from jogo.tenants.reports.lifecycle import LABELS, Status
+
+if TYPE_CHECKING:
+    from jogo.graphql.reports.dataloaders import ReportLoaders
+
+
+
+def loaders(info: Info[Context, None]) -> ReportLoaders:
+    from jogo.graphql.reports.dataloaders import report_loaders
+
+    return report_loaders(info.context)
 
 
 @strawberry.type(description="A report category. nameId is Bahasa Indonesia, nameEn English.")
@@ -12,6 +30,10 @@ class Category:
     name_id: str
     name_en: str
     description_id: str
+    verify_working_days: int
+    followup_working_days: int
+    autoclose_working_days: int
+    urgent_verify_minutes: int
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Category:
@@ -21,4 +43,216 @@ class Category:
             name_id=row["name_id"],
             name_en=row["name_en"],
             description_id=row["description_id"],
+            verify_working_days=row["verify_working_days"],
+            followup_working_days=row["followup_working_days"],
+            autoclose_working_days=row["autoclose_working_days"],
+            urgent_verify_minutes=row["urgent_verify_minutes"],
         )
+
+
+EVENT_LABELS = {
+    "SUBMITTED": ("Laporan diterima", "Report received"),
+    "NOTE": ("Catatan", "Note"),
+    "ASSIGNMENT": ("Laporan ditugaskan", "Assigned"),
+    "DISPATCH": ("Diteruskan ke instansi", "Sent to an agency"),
+    "DUPLICATE_HINT": ("Kemungkinan laporan ganda", "Possible duplicate"),
+    "SLA_BREACH": ("Melewati batas waktu layanan", "Service level breached"),
+    "ATTACHMENT": ("Foto ditambahkan", "Photo added"),
+}
+
+
+@strawberry.type(description="One entry of a report's timeline.")
+class ReportEvent:
+    id: strawberry.ID
+    kind: str
+    from_status: Status | None
+    to_status: Status | None
+    note: str | None
+    public: bool
+    actor_name: str = strawberry.field(description="'petugas' for public viewers.")
+    created_at: datetime
+    message_id: str = strawberry.field(description="What happened, in Bahasa Indonesia.")
+    message_en: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any], internal: bool, viewer_id: uuid.UUID | None) -> ReportEvent:
+        to_status = Status(row["to_status"]) if row["to_status"] else None
+        if row["kind"] == "STATUS" and to_status is not None:
+            message = LABELS[to_status]
+        else:
+            message = EVENT_LABELS.get(row["kind"], (row["kind"], row["kind"]))
+        # Reporters see who acted only as "petugas" (staff), except their own entries.
+        actor = row["actor_name"]
+        if not internal and row["actor_id"] is not None and row["actor_id"] != viewer_id:
+            actor = "petugas"
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            kind=row["kind"],
+            from_status=Status(row["from_status"]) if row["from_status"] else None,
+            to_status=to_status,
+            note=row["note"],
+            public=row["public"],
+            actor_name=actor,
+            created_at=row["created_at"],
+            message_id=message[0],
+            message_en=message[1],
+        )
+
+
+@strawberry.type(description="A photo attached to a report.")
+class Attachment:
+    id: strawberry.ID
+    content_type: str
+    size_bytes: int
+    sha256: str
+    url: str = strawberry.field(description="GET with the same Authorization header.")
+    created_at: datetime
+
+
+@strawberry.type(description="An officer a report is assigned to.")
+class Officer:
+    id: strawberry.ID
+    username: str
+    full_name: str | None
+
+
+@strawberry.type(description="Who reported. Operators only; every read is audited.")
+class Reporter:
+    anonymous: bool
+    username: str | None
+    name: str | None
+    phone: str | None
+
+
+@strawberry.type(description="A public-order report (laporan / pengaduan).")
+class Report:
+    id: strawberry.ID
+    ticket: str
+    title: str
+    description: str
+    latitude: float
+    longitude: float
+    address: str | None
+    occurred_at: datetime
+    urgent: bool
+    status: Status
+    assigned_unit: str | None
+    reject_reason: str | None
+    duplicate_of_id: strawberry.ID | None = strawberry.field(
+        description="A possible duplicate: an open report of the same category within"
+        " 200 m, submitted less than 2 hours earlier."
+    )
+    verify_due_at: datetime
+    followup_due_at: datetime | None
+    autoclose_at: datetime | None
+    sla_breached: bool
+    created_at: datetime
+    updated_at: datetime
+    row: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Report:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            ticket=row["ticket"],
+            title=row["title"],
+            description=row["description"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+            address=row["address"],
+            occurred_at=row["occurred_at"],
+            urgent=row["urgent"],
+            status=Status(row["status"]),
+            assigned_unit=row["assigned_unit"],
+            reject_reason=row["reject_reason"],
+            duplicate_of_id=strawberry.ID(str(row["duplicate_of"]))
+            if row["duplicate_of"]
+            else None,
+            verify_due_at=row["verify_due_at"],
+            followup_due_at=row["followup_due_at"],
+            autoclose_at=row["autoclose_at"],
+            sla_breached=bool(row["verify_breached_at"] or row["followup_breached_at"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            row=row,
+        )
+
+    @strawberry.field
+    async def category(self, info: Info[Context, None]) -> Category:
+        return Category.of(await loaders(info).category.load(self.row["category_id"]))
+
+    @strawberry.field
+    async def assigned_officer(self, info: Info[Context, None]) -> Officer | None:
+        officer_id: uuid.UUID | None = self.row["assigned_officer_id"]
+        if officer_id is None:
+            return None
+        found = await loaders(info).officer.load(officer_id)
+        if found is None:
+            return None
+        return Officer(id=strawberry.ID(str(officer_id)), username=found[0], full_name=found[1])
+
+    @strawberry.field(description="The newest timeline entry this caller may see.")
+    async def last_event(self, info: Info[Context, None]) -> ReportEvent | None:
+        view = loaders(info)
+        row = await view.last_event.load(self.row["id"])
+        return ReportEvent.of(row, view.internal, view.user_id) if row else None
+
+    @strawberry.field(description="Public entries for reporters; all entries for staff.")
+    async def timeline(self, info: Info[Context, None]) -> list[ReportEvent]:
+        view = loaders(info)
+        rows = await view.timeline.load(self.row["id"])
+        return [ReportEvent.of(r, view.internal, view.user_id) for r in rows]
+
+    @strawberry.field
+    async def attachments(self, info: Info[Context, None]) -> list[Attachment]:
+        slug = info.context.require_tenant().slug
+        rows = await loaders(info).attachments.load(self.row["id"])
+        return [
+            Attachment(
+                id=strawberry.ID(str(a["id"])),
+                content_type=a["content_type"],
+                size_bytes=a["size_bytes"],
+                sha256=a["sha256"],
+                url=f"/t/{slug}/attachments/{a['id']}",
+                created_at=a["created_at"],
+            )
+            for a in rows
+        ]
+
+    @strawberry.field(permission_classes=[requires(Cap.REPORTER_IDENTITY)])
+    async def reporter(self, info: Info[Context, None]) -> Reporter:
+        await loaders(info).identity_audit.load(self.row["ticket"])
+        username = None
+        if self.row["reporter_user_id"] is not None:
+            found = await loaders(info).officer.load(self.row["reporter_user_id"])
+            username = found[0] if found else None
+        return Reporter(
+            anonymous=self.row["anonymous"],
+            username=username,
+            name=self.row["reporter_name"],
+            phone=self.row["reporter_phone"],
+        )
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+    start_cursor: str | None
+
+
+@strawberry.type
+class ReportEdge:
+    cursor: str
+    node: Report
+
+
+@strawberry.type(name="TrackedReport", description="What an anonymous reporter sees.")
+class TrackedReport:
+    ticket: str
+    title: str
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    category_code: str
+    timeline: list[ReportEvent]

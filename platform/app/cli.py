@@ -159,6 +159,12 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return await run_serve(settings, host=args.host, port=args.port)
 
 
+async def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from jogo.platform.app.runner import run_scheduler_only
+
+    return await run_scheduler_only(settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="jogo", description="Jogo Indonesia Presisi")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -173,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(run=cmd_serve)
+
+    sub.add_parser("scheduler", help="periodic jobs (SLA sweep)").set_defaults(run=cmd_scheduler)
 
     dbp = sub.add_parser("db", help="database").add_subparsers(
         dest="db_command", required=True, parser_class=_Parser
@@ -240,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         # uvicorn re-raises Ctrl-C after its graceful shutdown: for the servers that
         # is a clean stop. Anything else interrupted is not.
-        return 0 if args.command in ("up", "serve") else 130
+        return 0 if args.command in ("up", "serve", "scheduler") else 130
 
 
 if __name__ == "__main__":

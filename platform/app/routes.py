@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
-from litestar.datastructures import State
+from litestar.datastructures import State, UploadFile
 from litestar.params import FromPath, JSONBody
 
 from jogo.graphql.context import Context
-from jogo.graphql.http import execute, parse_body
+from jogo.graphql.http import GraphQLRequest, UploadedFile, execute, parse_body, parse_multipart
 from jogo.graphql.permissions import allowed
 from jogo.graphql.schemas import national_schema, platform_schema, tenant_schema
 from jogo.platform import db, registry
 from jogo.platform.app.auth_http import principal_from_header
+from jogo.platform.app.ws import tenant_graphql_ws
 from jogo.platform.auth.roles import Cap
 from jogo.platform.auth.tokens import issue_token
 from jogo.platform.auth.users import authenticate
-from jogo.platform.errors import Forbidden, NotFound, Unauthenticated
+from jogo.platform.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from jogo.platform.settings import Settings
+from jogo.platform.storage import FileStore
 from jogo.platform.telemetry import set_current_tenant
+from jogo.tenants.reports.access import Viewer
+from jogo.tenants.reports.photos import MAX_BYTES as MAX_UPLOAD
+from jogo.tenants.reports.queries import attachment_for
 from jogo.workers.broker import check_broker
 
 READY_TIMEOUT = 3.0
@@ -92,12 +98,45 @@ async def _global_context(request: Request, cap: Cap) -> Context:
     return context
 
 
-@post("/t/{slug:str}/graphql", status_code=200)
+async def _read_request(request: Request) -> GraphQLRequest:
+    """JSON, or the GraphQL multipart request spec for photo uploads."""
+    if request.content_type[0] != "multipart/form-data":
+        return parse_body(await request.body())
+    form = await request.form()
+    files: dict[str, UploadedFile] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            data = await value.read(MAX_UPLOAD + 1)
+            files[key] = UploadedFile(value.filename, value.content_type, data)
+    operations, file_map = form.get("operations"), form.get("map")
+    if not isinstance(operations, str) or not isinstance(file_map, str):
+        raise InvalidInput("a multipart request needs 'operations' and 'map' fields")
+    return parse_multipart(operations, file_map, files)
+
+
+# Five photos of 10 MB each, plus the form around them.
+@post("/t/{slug:str}/graphql", status_code=200, request_max_body_size=52 * 1024 * 1024)
 async def tenant_graphql(slug: FromPath[str], request: Request) -> dict[str, Any]:
     context = await _tenant_context(slug, request)
     assert context.tenant is not None
-    body = parse_body(await request.body())
+    body = await _read_request(request)
     return await execute(tenant_schema(context.tenant.modules), body, context)
+
+
+@get("/t/{slug:str}/attachments/{attachment_id:uuid}")
+async def attachment(
+    slug: FromPath[str], attachment_id: FromPath[uuid.UUID], request: Request
+) -> Response[bytes]:
+    """A report photo, for callers who may see the report (same scope as GraphQL)."""
+    context = await _tenant_context(slug, request)
+    tenant = context.require_tenant()
+    row = await attachment_for(tenant.id, Viewer.of(context.principal, tenant.id), attachment_id)
+    data = await FileStore(context.settings.data_dir / "attachments").read(row["storage_key"])
+    return Response(
+        data,
+        media_type=row["content_type"],
+        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @post("/national/graphql", status_code=200)
@@ -139,4 +178,6 @@ ROUTES = [
     platform_graphql,
     tenant_graphiql,
     global_graphiql,
+    attachment,
+    tenant_graphql_ws,
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import stat
@@ -12,6 +14,8 @@ import uvicorn
 from jogo.platform import db
 from jogo.platform.app.bootstrap import DEMO_SLUG, DemoLogin, connect, seed_demo
 from jogo.platform.app.factory import create_app
+from jogo.platform.app.scheduler import run_scheduler
+from jogo.platform.notify import HUB
 from jogo.platform.settings import Settings
 
 log = logging.getLogger("jogo.up")
@@ -44,10 +48,24 @@ def _announce(
 async def run_up(settings: Settings, *, host: str, port: int) -> int:
     embedded = settings.embedded
     settings = await connect(settings, run_migrations=True)
+    scheduler = asyncio.create_task(run_scheduler(), name="jogo-scheduler")
     try:
         login = await seed_demo()
         _announce(settings, login, host, port, embedded)
         await _serve(settings, host, port)
+    finally:
+        scheduler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await scheduler
+        await HUB.close()
+        await db.stop_engine()
+    return 0
+
+
+async def run_scheduler_only(settings: Settings) -> int:
+    await connect(settings)
+    try:
+        await run_scheduler()
     finally:
         await db.stop_engine()
     return 0
@@ -58,5 +76,6 @@ async def run_serve(settings: Settings, *, host: str, port: int) -> int:
     try:
         await _serve(settings, host, port)
     finally:
+        await HUB.close()
         await db.stop_engine()
     return 0

@@ -32,3 +32,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def hash_secret(secret: str) -> str:
+    """Argon2 for short machine-made secrets (tracking PINs): no length policy."""
+    return _hasher.hash(secret)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import anyio
 import asyncpg
 
 from jogo.platform import db
@@ -47,7 +48,7 @@ async def create_user(
         polda_code = check_polda(polda_code or "", field="polda").code
     elif polda_code:
         raise InvalidInput("only polda_supervisor takes a Polda", field="polda")
-    password_hash = hash_password(password)
+    password_hash = await anyio.to_thread.run_sync(hash_password, password)
     user_id = uuid.uuid4()
     try:
         async with db.control_tx():
@@ -79,7 +80,10 @@ async def authenticate(username: str, password: str) -> tuple[uuid.UUID, str]:
         (username or "").strip().lower(),
     )
     row = rows[0] if rows else None
-    ok = verify_password(row["password_hash"] if row else None, password or "")
+    # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
+    ok = await anyio.to_thread.run_sync(
+        verify_password, row["password_hash"] if row else None, password or ""
+    )
     if row is None or not ok or not row["is_active"]:
         raise Unauthenticated("wrong username or password")
     return row["id"], row["username"]
@@ -118,3 +122,26 @@ async def add_membership(
         )
     except asyncpg.UniqueViolationError:
         raise Conflict("the user has this role already", field="role") from None
+
+
+FIELD_ROLES = ("officer", "operator", "tenant_admin")
+
+
+async def is_field_officer(tenant_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Whether the user may be assigned reports in this tenant."""
+    rows = await db.fetch(
+        "SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id"
+        " WHERE m.user_id = $1 AND m.tenant = $2 AND m.role = ANY($3::text[]) AND u.is_active",
+        user_id,
+        tenant_id,
+        list(FIELD_ROLES),
+    )
+    return bool(rows)
+
+
+async def display_names(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str | None]]:
+    """Username and full name per user id, for one batch of a DataLoader."""
+    rows = await db.fetch(
+        "SELECT id, username, full_name FROM users WHERE id = ANY($1::uuid[])", user_ids
+    )
+    return {r["id"]: (r["username"], r["full_name"]) for r in rows}

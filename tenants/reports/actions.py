@@ -1,11 +1,23 @@
-"""Writes of the reports domain (categories for now). Call inside ``tenant_tx``."""
+"""Writes of the reports domain: category seeds and the operator workflow.
+
+Submission lives in ``intake.py`` and the SLA sweep in ``sla_sweep.py``. Every action
+opens its own tenant transaction (seeds run inside the onboarding one)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
+from jogo.platform import db
+from jogo.platform.auth.users import is_field_officer
+from jogo.platform.errors import Forbidden, InvalidInput, NotFound
+from jogo.platform.registry import TenantInfo
+from jogo.tenants.reports import events, sla
+from jogo.tenants.reports.access import Viewer
+from jogo.tenants.reports.lifecycle import OPEN, IllegalTransition, Status, check_transition
 from jogo.tenants.reports.tables import Category
 
 
@@ -34,3 +46,240 @@ async def do_seed_categories(tenant_id: uuid.UUID, seeds: Sequence[CategorySeed]
     ]
     await Category.insert(*rows)
     return len(rows)
+
+
+# --- triage: every change below is one tenant transaction with its timeline event ---
+
+NOTE_MAX = 5000
+
+
+def _note(note: str | None, required: bool = False, field: str = "note") -> str | None:
+    text = (note or "").strip() or None
+    if required and not text:
+        raise InvalidInput("a note is required", field=field)
+    if text and len(text) > NOTE_MAX:
+        raise InvalidInput(f"a note may be at most {NOTE_MAX} characters", field=field)
+    return text
+
+
+async def _locked(viewer: Viewer, report_id: uuid.UUID) -> dict[str, Any]:
+    """The report, locked for update, if this viewer may see it; else NOT_FOUND."""
+    scope, args = viewer.sql_scope(2)
+    rows = await db.fetch(
+        f"SELECT r.*, c.followup_working_days, c.autoclose_working_days,"
+        f" c.urgent_followup_minutes FROM reports r JOIN report_categories c"
+        f" ON c.tenant_id = r.tenant_id AND c.id = r.category_id"
+        f" WHERE r.id = $1 AND {scope} FOR UPDATE OF r",
+        report_id,
+        *args,
+    )
+    if not rows:
+        raise NotFound("report not found", field="reportId")
+    return dict(rows[0])
+
+
+def _require_triage(viewer: Viewer) -> None:
+    if not viewer.triage:
+        raise Forbidden("only operators can do this")
+
+
+async def _set_status(
+    tenant: TenantInfo,
+    viewer: Viewer,
+    report: dict[str, Any],
+    target: Status,
+    note: str | None,
+    **columns: Any,
+) -> None:
+    check_transition(report["status"], target)
+    sets = ["status = $2", "updated_at = now()"]
+    values: list[Any] = [report["id"], target.value]
+    for name, value in columns.items():
+        values.append(value)
+        sets.append(f"{name} = ${len(values)}")
+    await db.fetch(f"UPDATE reports SET {', '.join(sets)} WHERE id = $1", *values)
+    await events.record(
+        tenant.id,
+        report["id"],
+        "STATUS",
+        public=True,
+        actor=events.actor_of(viewer.principal),
+        note=note,
+        from_status=report["status"],
+        to_status=target.value,
+    )
+
+
+async def do_verify_report(
+    tenant: TenantInfo, viewer: Viewer, report_id: uuid.UUID, note: str | None = None
+) -> uuid.UUID:
+    _require_triage(viewer)
+    note = _note(note)
+    async with db.tenant_tx(tenant.id):
+        report = await _locked(viewer, report_id)
+        await _set_status(tenant, viewer, report, Status.VERIFIED, note, verified_at=_now())
+    return report_id
+
+
+async def do_reject_report(
+    tenant: TenantInfo, viewer: Viewer, report_id: uuid.UUID, reason: str
+) -> uuid.UUID:
+    _require_triage(viewer)
+    reason_text = _note(reason, required=True, field="reason")
+    async with db.tenant_tx(tenant.id):
+        report = await _locked(viewer, report_id)
+        await _set_status(
+            tenant,
+            viewer,
+            report,
+            Status.REJECTED,
+            reason_text,
+            reject_reason=reason_text,
+            closed_at=_now(),
+        )
+    return report_id
+
+
+async def do_assign_report(
+    tenant: TenantInfo,
+    viewer: Viewer,
+    report_id: uuid.UUID,
+    officer_id: uuid.UUID | None,
+    unit: str | None,
+) -> uuid.UUID:
+    _require_triage(viewer)
+    unit = " ".join((unit or "").split()) or None
+    if officer_id is None and unit is None:
+        raise InvalidInput("assign an officer, a unit, or both", field="officerId")
+    if unit and len(unit) > 120:
+        raise InvalidInput("unit must be at most 120 characters", field="unit")
+    if officer_id is not None and not await is_field_officer(tenant.id, officer_id):
+        raise InvalidInput("not an officer of this command", field="officerId")
+    async with db.tenant_tx(tenant.id):
+        report = await _locked(viewer, report_id)
+        if Status(report["status"]) not in OPEN:
+            raise IllegalTransition(
+                f"a {report['status']} report cannot be assigned", field="reportId"
+            )
+        await db.fetch(
+            "UPDATE reports SET assigned_officer_id = $2, assigned_unit = $3, updated_at = now()"
+            " WHERE id = $1",
+            report_id,
+            officer_id,
+            unit,
+        )
+        await events.record(
+            tenant.id,
+            report_id,
+            "ASSIGNMENT",
+            public=False,
+            actor=events.actor_of(viewer.principal),
+            data={"officer_id": str(officer_id) if officer_id else None, "unit": unit},
+        )
+    return report_id
+
+
+async def do_dispatch_report(
+    tenant: TenantInfo,
+    viewer: Viewer,
+    report_id: uuid.UUID,
+    agency_id: uuid.UUID,
+    note: str | None = None,
+) -> uuid.UUID:
+    """VERIFIED → DISPATCHED to an agency; a further agency on a dispatched report adds
+    a timeline entry without changing the status."""
+    _require_triage(viewer)
+    note = _note(note)
+    async with db.tenant_tx(tenant.id):
+        report = await _locked(viewer, report_id)
+        agencies = await db.fetch("SELECT id, name FROM agencies WHERE id = $1", agency_id)
+        if not agencies:
+            raise NotFound("agency not found", field="agencyId")
+        status = Status(report["status"])
+        if status == Status.VERIFIED:
+            now = _now()
+            due = sla.followup_due(now, report, report["urgent"], tenant.time_zone)
+            await _set_status(
+                tenant,
+                viewer,
+                report,
+                Status.DISPATCHED,
+                note,
+                dispatched_at=now,
+                followup_due_at=due,
+            )
+        elif status not in (Status.DISPATCHED, Status.IN_PROGRESS):
+            check_transition(report["status"], Status.DISPATCHED)
+        await events.record(
+            tenant.id,
+            report_id,
+            "DISPATCH",
+            public=True,
+            actor=events.actor_of(viewer.principal),
+            note=f"Diteruskan ke {agencies[0]['name']}",
+            data={"agency_id": str(agency_id), "agency_name": agencies[0]["name"]},
+        )
+    return report_id
+
+
+async def do_update_report_status(
+    tenant: TenantInfo,
+    viewer: Viewer,
+    report_id: uuid.UUID,
+    status: Status,
+    note: str | None = None,
+) -> uuid.UUID:
+    """IN_PROGRESS, RESOLVED or CLOSED: operators on any report, officers on their own."""
+    if status not in (Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED):
+        raise InvalidInput(
+            "use verifyReport, rejectReport or dispatchReport for that status", field="status"
+        )
+    if not viewer.triage and not (viewer.scope == "assigned" and status != Status.CLOSED):
+        raise Forbidden("only operators, or the assigned officer, can do this")
+    note = _note(note, required=status == Status.RESOLVED)
+    async with db.tenant_tx(tenant.id):
+        report = await _locked(viewer, report_id)
+        if not viewer.triage and report["assigned_officer_id"] != viewer.user_id:
+            raise NotFound("report not found", field="reportId")
+        now = _now()
+        columns: dict[str, Any] = {}
+        if status == Status.RESOLVED:
+            columns = {
+                "resolved_at": now,
+                "autoclose_at": sla.autoclose_at(now, report, tenant.time_zone),
+            }
+        elif status == Status.CLOSED:
+            columns = {"closed_at": now, "autoclose_at": None}
+        await _set_status(tenant, viewer, report, status, note, **columns)
+    return report_id
+
+
+async def do_add_report_note(
+    tenant: TenantInfo, viewer: Viewer, report_id: uuid.UUID, note: str, public: bool
+) -> uuid.UUID:
+    """Staff notes are public or internal; a reporter's own note is always public, and a
+    reply to a resolved report stops its auto-close until an operator closes it."""
+    text = _note(note, required=True)
+    staff = viewer.internal
+    if not staff and not public:
+        raise InvalidInput("a reporter's note is always public", field="public")
+    async with db.tenant_tx(tenant.id):
+        report = await _locked(viewer, report_id)
+        if not staff and report["status"] == Status.RESOLVED and report["autoclose_at"]:
+            await db.fetch(
+                "UPDATE reports SET autoclose_at = NULL, updated_at = now() WHERE id = $1",
+                report_id,
+            )
+        event_id = await events.record(
+            tenant.id,
+            report_id,
+            "NOTE",
+            public=public or not staff,
+            actor=events.actor_of(viewer.principal),
+            note=text,
+        )
+    return event_id
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

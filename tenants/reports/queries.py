@@ -1,15 +1,288 @@
-"""Reads of the reports domain. Call inside ``tenant_tx``."""
+"""Reads of the reports domain. Each function opens its own short tenant transaction,
+so concurrent GraphQL resolvers and DataLoader batches never share a connection."""
 
 from __future__ import annotations
 
+import base64
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+import anyio
+
+from jogo.platform import db
+from jogo.platform.auth.passwords import verify_password
+from jogo.platform.errors import InvalidInput, NotFound
+from jogo.tenants.reports.access import Viewer
 from jogo.tenants.reports.tables import Category
+
+MAX_PAGE = 100
+REPORT_COLUMNS = (
+    "r.id, r.ticket, r.category_id, r.title, r.description, r.latitude, r.longitude,"
+    " r.address, r.occurred_at, r.urgent, r.anonymous, r.reporter_user_id, r.reporter_name,"
+    " r.reporter_phone, r.submitted_by, r.status, r.assigned_officer_id, r.assigned_unit,"
+    " r.duplicate_of, r.reject_reason, r.verify_due_at, r.followup_due_at, r.autoclose_at,"
+    " r.verify_breached_at, r.followup_breached_at, r.created_at, r.updated_at,"
+    " r.verified_at, r.dispatched_at, r.resolved_at, r.closed_at"
+)
+SORT_COLUMNS = {
+    "CREATED_AT": "created_at",
+    "OCCURRED_AT": "occurred_at",
+    "UPDATED_AT": "updated_at",
+    "VERIFY_DUE_AT": "verify_due_at",
+}
 
 
 async def list_categories(active_only: bool = True) -> list[dict[str, Any]]:
+    """Inside the caller's tenant transaction (used by onboarding checks and GraphQL)."""
     query = Category.select().order_by(Category.sort_order)
     if active_only:
         query = query.where(Category.is_active.eq(True))
     rows: list[dict[str, Any]] = await query
     return rows
+
+
+@dataclass
+class ReportFilter:
+    statuses: list[str] | None = None
+    category_codes: list[str] | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
+    urgent: bool | None = None
+    text: str | None = None
+    breached: bool | None = None
+
+
+@dataclass
+class Page:
+    rows: list[dict[str, Any]]
+    has_next: bool
+    end_cursor: str | None
+    start_cursor: str | None = None
+    where: tuple[str, list[Any]] = field(default=("TRUE", []))
+
+
+def encode_cursor(sort: str, row: dict[str, Any]) -> str:
+    raw = json.dumps([row[SORT_COLUMNS[sort]].isoformat(), str(row["id"])])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        value, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(value), uuid.UUID(ident)
+    except (ValueError, TypeError):
+        raise InvalidInput("the cursor is not one this API gave out", field="after") from None
+
+
+def build_where(viewer: Viewer, f: ReportFilter) -> tuple[str, list[Any]]:
+    scope, args = viewer.sql_scope(1)
+    parts = [scope]
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if f.statuses:
+        parts.append(f"r.status = ANY({arg(f.statuses)}::text[])")
+    if f.category_codes:
+        parts.append(
+            "r.category_id IN (SELECT id FROM report_categories"
+            f" WHERE code = ANY({arg([c.upper() for c in f.category_codes])}::text[]))"
+        )
+    if f.created_from and f.created_to and f.created_from > f.created_to:
+        raise InvalidInput("createdFrom is after createdTo", field="createdFrom")
+    if f.created_from:
+        parts.append(f"r.created_at >= {arg(f.created_from)}")
+    if f.created_to:
+        parts.append(f"r.created_at < {arg(f.created_to)}")
+    if f.bbox:
+        south, west, north, east = f.bbox
+        if south > north or west > east:
+            raise InvalidInput("the box needs south <= north and west <= east", field="bbox")
+        parts.append(f"r.latitude BETWEEN {arg(south)} AND {arg(north)}")
+        parts.append(f"r.longitude BETWEEN {arg(west)} AND {arg(east)}")
+    if f.urgent is not None:
+        parts.append(f"r.urgent = {arg(f.urgent)}")
+    if f.breached is not None:
+        cond = "(r.verify_breached_at IS NOT NULL OR r.followup_breached_at IS NOT NULL)"
+        parts.append(cond if f.breached else f"NOT {cond}")
+    if f.text:
+        text = f.text.strip()
+        if len(text) > 200:
+            raise InvalidInput("search text may be at most 200 characters", field="text")
+        if text:
+            # Tickets are searched exactly; words through the full-text index.
+            parts.append(
+                f"(r.search @@ websearch_to_tsquery('simple', {arg(text)})"
+                f" OR r.ticket = {arg(text.upper())})"
+            )
+    return " AND ".join(parts), args
+
+
+async def list_reports(
+    tenant_id: uuid.UUID,
+    viewer: Viewer,
+    f: ReportFilter,
+    sort: str = "CREATED_AT",
+    descending: bool = True,
+    first: int = 20,
+    after: str | None = None,
+) -> Page:
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field="first")
+    column = SORT_COLUMNS[sort]
+    where, args = build_where(viewer, f)
+    page_where, page_args = where, list(args)
+    if after:
+        value, ident = decode_cursor(after)
+        op = "<" if descending else ">"
+        page_args += [value, ident]
+        n = len(page_args)
+        page_where += f" AND (r.{column}, r.id) {op} (${n - 1}, ${n})"
+    direction = "DESC" if descending else "ASC"
+    sql = (
+        f"SELECT {REPORT_COLUMNS} FROM reports r WHERE {page_where}"
+        f" ORDER BY r.{column} {direction}, r.id {direction} LIMIT {first + 1}"
+    )
+    async with db.tenant_tx(tenant_id):
+        rows = [dict(r) for r in await db.fetch(sql, *page_args)]
+    has_next = len(rows) > first
+    rows = rows[:first]
+    return Page(
+        rows=rows,
+        has_next=has_next,
+        end_cursor=encode_cursor(sort, rows[-1]) if rows else None,
+        start_cursor=encode_cursor(sort, rows[0]) if rows else None,
+        where=(where, args),
+    )
+
+
+async def count_reports(tenant_id: uuid.UUID, where: tuple[str, list[Any]]) -> int:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(f"SELECT count(*) FROM reports r WHERE {where[0]}", *where[1])
+    return int(rows[0][0])
+
+
+async def get_report(tenant_id: uuid.UUID, viewer: Viewer, report_id: uuid.UUID) -> dict[str, Any]:
+    scope, args = viewer.sql_scope(2)
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            f"SELECT {REPORT_COLUMNS} FROM reports r WHERE r.id = $1 AND {scope}", report_id, *args
+        )
+    if not rows:
+        raise NotFound("report not found", field="id")
+    return dict(rows[0])
+
+
+async def report_by_id(tenant_id: uuid.UUID, report_id: uuid.UUID) -> dict[str, Any]:
+    """Unscoped, for echoing a report to whoever just submitted it."""
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(f"SELECT {REPORT_COLUMNS} FROM reports r WHERE r.id = $1", report_id)
+    if not rows:
+        raise NotFound("report not found", field="id")
+    return dict(rows[0])
+
+
+async def track_report(tenant_id: uuid.UUID, ticket: str, pin: str) -> dict[str, Any]:
+    """An anonymous reporter's view. A wrong PIN and an unknown ticket answer alike."""
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            f"SELECT {REPORT_COLUMNS}, r.pin_hash FROM reports r WHERE r.ticket = $1",
+            (ticket or "").strip().upper(),
+        )
+    row = dict(rows[0]) if rows else None
+    ok = await anyio.to_thread.run_sync(
+        verify_password, row["pin_hash"] if row else None, (pin or "").strip()
+    )
+    if row is None or not ok:
+        raise NotFound("no report with this ticket and PIN", field="ticket")
+    row.pop("pin_hash")
+    return row
+
+
+# --- DataLoader batches: one statement per batch, whatever its size ---
+
+
+async def categories_by_id(tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch("SELECT * FROM report_categories WHERE id = ANY($1::uuid[])", ids)
+    return {r["id"]: dict(r) for r in rows}
+
+
+async def events_by_report(
+    tenant_id: uuid.UUID, report_ids: list[uuid.UUID], internal: bool
+) -> dict[uuid.UUID, list[dict]]:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT * FROM report_events WHERE report_id = ANY($1::uuid[])"
+            " AND (public OR $2) ORDER BY created_at, id",
+            report_ids,
+            internal,
+        )
+    grouped: dict[uuid.UUID, list[dict]] = defaultdict(list)
+    for r in rows:
+        grouped[r["report_id"]].append(dict(r))
+    return grouped
+
+
+async def last_event_by_report(
+    tenant_id: uuid.UUID, report_ids: list[uuid.UUID], internal: bool
+) -> dict[uuid.UUID, dict]:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT DISTINCT ON (report_id) * FROM report_events"
+            " WHERE report_id = ANY($1::uuid[]) AND (public OR $2)"
+            " ORDER BY report_id, created_at DESC, id DESC",
+            report_ids,
+            internal,
+        )
+    return {r["report_id"]: dict(r) for r in rows}
+
+
+async def attachments_by_report(
+    tenant_id: uuid.UUID, report_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[dict]]:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT * FROM report_attachments WHERE report_id = ANY($1::uuid[])"
+            " ORDER BY created_at, id",
+            report_ids,
+        )
+    grouped: dict[uuid.UUID, list[dict]] = defaultdict(list)
+    for r in rows:
+        grouped[r["report_id"]].append(dict(r))
+    return grouped
+
+
+async def event_with_report(tenant_id: uuid.UUID, event_id: uuid.UUID) -> dict | None:
+    """One timeline event and its report's ticket and status (for the live feed)."""
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT e.*, r.ticket, r.status, r.urgent, r.assigned_officer_id, r.reporter_user_id"
+            " FROM report_events e JOIN reports r"
+            " ON r.tenant_id = e.tenant_id AND r.id = e.report_id WHERE e.id = $1",
+            event_id,
+        )
+    return dict(rows[0]) if rows else None
+
+
+async def attachment_for(
+    tenant_id: uuid.UUID, viewer: Viewer, attachment_id: uuid.UUID
+) -> dict[str, Any]:
+    scope, args = viewer.sql_scope(2)
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT a.* FROM report_attachments a JOIN reports r"
+            " ON r.tenant_id = a.tenant_id AND r.id = a.report_id"
+            f" WHERE a.id = $1 AND {scope}",
+            attachment_id,
+            *args,
+        )
+    if not rows:
+        raise NotFound("attachment not found")
+    return dict(rows[0])

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from jogo.tenants.reports.lifecycle import Status
+
+
+@strawberry.input(description="A new report. Anonymous reports get a tracking PIN, shown once.")
+class SubmitReportInput:
+    category_code: str
+    title: str = strawberry.field(description="5-200 characters.")
+    description: str = strawberry.field(description="10-5000 characters.")
+    latitude: float = strawberry.field(description="Inside Indonesia: 6°N to 11°S.")
+    longitude: float = strawberry.field(description="Inside Indonesia: 95°E to 141°E.")
+    address: str | None = None
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it happened; default now. Not in the future."
+    )
+    anonymous: bool = False
+    reporter_name: str | None = None
+    reporter_phone: str | None = strawberry.field(
+        default=None, description="Indonesian number, e.g. 0812 3456 7890."
+    )
+    urgent: bool = False
+    photos: list[Upload] | None = strawberry.field(
+        default=None, description="Up to 5 JPEG, PNG or WebP photos, 10 MB each (multipart)."
+    )
+
+
+@strawberry.input
+class BoundingBoxInput:
+    south: float
+    west: float
+    north: float
+    east: float
+
+
+@strawberry.input(description="Every field narrows the list; all are optional.")
+class ReportFilterInput:
+    statuses: list[Status] | None = None
+    category_codes: list[str] | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    bbox: BoundingBoxInput | None = None
+    urgent: bool | None = None
+    sla_breached: bool | None = None
+    text: str | None = strawberry.field(
+        default=None, description="Words in title, description or address, or a ticket."
+    )
+
+
+@strawberry.enum
+class ReportSortField(Enum):
+    CREATED_AT = "CREATED_AT"
+    OCCURRED_AT = "OCCURRED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    VERIFY_DUE_AT = "VERIFY_DUE_AT"
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input
+class ReportOrderInput:
+    field: ReportSortField = ReportSortField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC

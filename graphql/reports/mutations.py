@@ -1,0 +1,180 @@
+"""Report mutations. Thin: build the action's input, run it, return a typed payload."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from jogo.graphql.context import Context
+from jogo.graphql.errors import UserError, attempt
+from jogo.graphql.reports.dataloaders import viewer_of
+from jogo.graphql.reports.inputs import SubmitReportInput
+from jogo.graphql.reports.types import Report
+from jogo.platform.errors import NotFound
+from jogo.platform.storage import FileStore
+from jogo.tenants.reports import actions, queries
+from jogo.tenants.reports.intake import do_submit_report
+from jogo.tenants.reports.lifecycle import Status
+from jogo.tenants.reports.validation import ReportInput
+
+
+@strawberry.type
+class SubmitReportPayload:
+    report: Report | None = None
+    pin: str | None = strawberry.field(
+        default=None, description="Anonymous reports only: shown once, keep it to track."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ReportPayload:
+    report: Report | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _uuid(value: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound("not found", field=field) from None
+
+
+def _photo_bytes(photos: list[Any] | None) -> list[bytes]:
+    return [p.data if hasattr(p, "data") else bytes(p) for p in photos or []]
+
+
+async def _run(
+    info: Info[Context, None], action: Callable[[], Awaitable[uuid.UUID]]
+) -> ReportPayload:
+    """Run an action that returns a report id; answer with the report as this caller sees it."""
+    report_id, errors = await attempt(action)
+    if report_id is None:
+        return ReportPayload(errors=errors)
+    tenant = info.context.require_tenant()
+    row = await queries.get_report(tenant.id, viewer_of(info.context), report_id)
+    return ReportPayload(report=Report.of(row))
+
+
+@strawberry.type
+class ReportsMutation:
+    @strawberry.mutation(description="Report something. Anonymous callers must set anonymous.")
+    async def submit_report(
+        self, info: Info[Context, None], input: SubmitReportInput
+    ) -> SubmitReportPayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+        data = ReportInput(
+            category_code=input.category_code,
+            title=input.title,
+            description=input.description,
+            latitude=input.latitude,
+            longitude=input.longitude,
+            address=input.address,
+            occurred_at=input.occurred_at,
+            anonymous=input.anonymous,
+            reporter_name=input.reporter_name,
+            reporter_phone=input.reporter_phone,
+            urgent=input.urgent,
+            photos=_photo_bytes(input.photos),
+        )
+        store = FileStore(ctx.settings.data_dir / "attachments")
+        done, errors = await attempt(lambda: do_submit_report(tenant, ctx.principal, data, store))
+        if done is None:
+            return SubmitReportPayload(errors=errors)
+        # The caller has just created it: echo it back even to an anonymous reporter.
+        report = Report.of(await queries.report_by_id(tenant.id, done.report_id))
+        return SubmitReportPayload(report=report, pin=done.pin)
+
+    @strawberry.mutation(description="SUBMITTED → VERIFIED.")
+    async def verify_report(
+        self, info: Info[Context, None], report_id: strawberry.ID, note: str | None = None
+    ) -> ReportPayload:
+        tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
+        return await _run(
+            info,
+            lambda: actions.do_verify_report(tenant, viewer, _uuid(report_id, "reportId"), note),
+        )
+
+    @strawberry.mutation(description="SUBMITTED or VERIFIED → REJECTED, with a reason.")
+    async def reject_report(
+        self, info: Info[Context, None], report_id: strawberry.ID, reason: str
+    ) -> ReportPayload:
+        tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
+        return await _run(
+            info,
+            lambda: actions.do_reject_report(tenant, viewer, _uuid(report_id, "reportId"), reason),
+        )
+
+    @strawberry.mutation(description="Assign an officer of this command and/or a unit.")
+    async def assign_report(
+        self,
+        info: Info[Context, None],
+        report_id: strawberry.ID,
+        officer_id: strawberry.ID | None = None,
+        unit: str | None = None,
+    ) -> ReportPayload:
+        tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
+        return await _run(
+            info,
+            lambda: actions.do_assign_report(
+                tenant,
+                viewer,
+                _uuid(report_id, "reportId"),
+                _uuid(officer_id, "officerId") if officer_id else None,
+                unit,
+            ),
+        )
+
+    @strawberry.mutation(description="Send a verified report to an agency (VERIFIED → DISPATCHED).")
+    async def dispatch_report(
+        self,
+        info: Info[Context, None],
+        report_id: strawberry.ID,
+        agency_id: strawberry.ID,
+        note: str | None = None,
+    ) -> ReportPayload:
+        tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
+        return await _run(
+            info,
+            lambda: actions.do_dispatch_report(
+                tenant, viewer, _uuid(report_id, "reportId"), _uuid(agency_id, "agencyId"), note
+            ),
+        )
+
+    @strawberry.mutation(description="IN_PROGRESS, RESOLVED (note required) or CLOSED.")
+    async def update_report_status(
+        self,
+        info: Info[Context, None],
+        report_id: strawberry.ID,
+        status: Status,
+        note: str | None = None,
+    ) -> ReportPayload:
+        tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
+        return await _run(
+            info,
+            lambda: actions.do_update_report_status(
+                tenant, viewer, _uuid(report_id, "reportId"), status, note
+            ),
+        )
+
+    @strawberry.mutation(description="A note on the timeline; staff choose public or internal.")
+    async def add_report_note(
+        self,
+        info: Info[Context, None],
+        report_id: strawberry.ID,
+        note: str,
+        public: bool = False,
+    ) -> ReportPayload:
+        tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
+        rid = _uuid(report_id, "reportId")
+
+        async def act() -> uuid.UUID:
+            await actions.do_add_report_note(tenant, viewer, rid, note, public)
+            return rid
+
+        return await _run(info, act)

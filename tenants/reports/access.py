@@ -1,0 +1,59 @@
+"""Who sees which reports, from the caller's capabilities in this tenant.
+
+Operators and tenant admins see the whole tenant, officers the reports assigned to
+them (and their own), citizens their own. The scope is applied in SQL, so a report
+outside it is simply not found, exactly like one of another tenant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.roles import Cap
+
+Scope = Literal["all", "assigned", "own", "none"]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    principal: Principal
+    scope: Scope
+    internal: bool  # sees internal timeline events
+    identity: bool  # may see who reported (every read is audited)
+    triage: bool  # may verify, reject, assign, dispatch, close
+
+    @property
+    def user_id(self) -> uuid.UUID | None:
+        return self.principal.id if self.principal.kind == "user" else None
+
+    @classmethod
+    def of(cls, principal: Principal, tenant_id: uuid.UUID) -> Viewer:
+        caps = principal.tenant_caps(tenant_id)
+        scope: Scope = "none"
+        if Cap.REPORTS_READ_ALL in caps:
+            scope = "all"
+        elif Cap.REPORTS_READ_ASSIGNED in caps:
+            scope = "assigned"
+        elif Cap.REPORTS_READ_OWN in caps:
+            scope = "own"
+        return cls(
+            principal=principal,
+            scope=scope,
+            internal=bool(caps & {Cap.REPORTS_READ_ALL, Cap.REPORTS_READ_ASSIGNED}),
+            identity=Cap.REPORTER_IDENTITY in caps,
+            triage=Cap.REPORTS_TRIAGE in caps,
+        )
+
+    def sql_scope(self, first_arg: int) -> tuple[str, list[object]]:
+        """A WHERE fragment (alias ``r``) limiting reports to this viewer's scope."""
+        if self.scope == "all":
+            return "TRUE", []
+        if self.user_id is None or self.scope == "none":
+            return "FALSE", []
+        n = f"${first_arg}"
+        if self.scope == "assigned":
+            return f"(r.assigned_officer_id = {n} OR r.reporter_user_id = {n})", [self.user_id]
+        return f"r.reporter_user_id = {n}", [self.user_id]

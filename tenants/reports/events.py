@@ -1,0 +1,55 @@
+"""Timeline events: written with the change they record, announced on commit."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from jogo.platform import db, notify
+from jogo.platform.auth.principal import Principal
+
+TOPIC = "report_events"
+SYSTEM = ("sistem", None)
+
+
+def actor_of(principal: Principal | None) -> tuple[str, uuid.UUID | None]:
+    if principal is None:
+        return SYSTEM
+    if principal.kind == "anonymous":
+        return "pelapor anonim", None
+    return principal.name, principal.id if principal.kind == "user" else None
+
+
+async def record(
+    tenant_id: uuid.UUID,
+    report_id: uuid.UUID,
+    kind: str,
+    *,
+    public: bool,
+    actor: tuple[str, uuid.UUID | None],
+    note: str | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> uuid.UUID:
+    """Insert one event inside the caller's tenant transaction and publish it."""
+    event_id = uuid.uuid4()
+    await db.fetch(
+        "INSERT INTO report_events (tenant_id, id, report_id, kind, from_status, to_status,"
+        " note, public, actor_id, actor_name, data)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)",
+        tenant_id,
+        event_id,
+        report_id,
+        kind,
+        from_status,
+        to_status,
+        note,
+        public,
+        actor[1],
+        actor[0],
+        json.dumps(data or {}),
+    )
+    await notify.publish(TOPIC, tenant_id, event_id)
+    return event_id

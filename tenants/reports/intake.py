@@ -1,0 +1,196 @@
+"""``do_submit_report``: a citizen's (or an integrator's) report, in one transaction.
+
+The reporter is a signed-in user, or anonymous with a PIN shown once and stored as an
+argon2 hash. Photos are checked by content and stored before the transaction; if it
+fails they are removed again, so nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import anyio
+
+from jogo.platform import db
+from jogo.platform.auth.passwords import hash_secret
+from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.roles import Cap
+from jogo.platform.errors import Forbidden, InvalidInput
+from jogo.platform.regions import TIME_ZONES
+from jogo.platform.registry import TenantInfo
+from jogo.platform.storage import FileStore
+from jogo.tenants.reports import events, sla
+from jogo.tenants.reports.photos import MAX_PER_REPORT, Photo, check_photo
+from jogo.tenants.reports.validation import ReportInput, clean
+
+PIN_DIGITS = 8
+DUPLICATE_RADIUS_M = 200
+DUPLICATE_WINDOW = "2 hours"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report_id: uuid.UUID
+    ticket: str
+    status: str
+    pin: str | None
+    duplicate_of: uuid.UUID | None
+
+
+async def next_ticket(tenant: TenantInfo, now: datetime) -> str:
+    year = now.astimezone(ZoneInfo(TIME_ZONES[tenant.time_zone])).year
+    rows = await db.fetch(
+        "INSERT INTO ticket_counters (tenant_id, year, last_value) VALUES ($1, $2, 1)"
+        " ON CONFLICT (tenant_id, year)"
+        " DO UPDATE SET last_value = ticket_counters.last_value + 1 RETURNING last_value",
+        tenant.id,
+        year,
+    )
+    return f"{tenant.ticket_prefix}-{year}-{rows[0]['last_value']:06d}"
+
+
+async def find_duplicate(
+    category_id: uuid.UUID, latitude: float, longitude: float
+) -> uuid.UUID | None:
+    """The nearest open report of the same category within 200 m, submitted in 2 h."""
+    rows = await db.fetch(
+        f"""SELECT id FROM (
+              SELECT id, created_at, 2 * 6371000 * asin(sqrt(
+                       power(sin(radians(latitude - $2) / 2), 2) +
+                       cos(radians($2)) * cos(radians(latitude)) *
+                       power(sin(radians(longitude - $3) / 2), 2))) AS metres
+                FROM reports
+               WHERE category_id = $1
+                 AND status IN ('SUBMITTED', 'VERIFIED', 'DISPATCHED', 'IN_PROGRESS')
+                 AND created_at >= now() - interval '{DUPLICATE_WINDOW}'
+                 AND latitude BETWEEN $2 - 0.002 AND $2 + 0.002
+                 AND longitude BETWEEN $3 - 0.002 AND $3 + 0.002) near
+            WHERE metres <= $4 ORDER BY metres, created_at LIMIT 1""",
+        category_id,
+        latitude,
+        longitude,
+        DUPLICATE_RADIUS_M,
+    )
+    return rows[0]["id"] if rows else None
+
+
+def _reporter(principal: Principal, data: ReportInput, tenant: TenantInfo) -> None:
+    if principal.is_anonymous:
+        if not data.anonymous:
+            raise InvalidInput("sign in, or report anonymously", field="anonymous")
+        return
+    if Cap.REPORTS_SUBMIT not in principal.tenant_caps(tenant.id):
+        raise Forbidden("this caller may not submit reports")
+
+
+def _photos(raw: list[bytes]) -> list[Photo]:
+    if len(raw) > MAX_PER_REPORT:
+        raise InvalidInput(f"at most {MAX_PER_REPORT} photos per report", field="photos")
+    return [check_photo(p) for p in raw]
+
+
+async def do_submit_report(
+    tenant: TenantInfo, principal: Principal, data: ReportInput, store: FileStore
+) -> Submitted:
+    now = datetime.now(UTC)
+    data = clean(data, now)
+    _reporter(principal, data, tenant)
+    photos = _photos(data.photos)
+    anonymous = data.anonymous or principal.is_anonymous
+    pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}" if anonymous else None
+    pin_hash = await anyio.to_thread.run_sync(hash_secret, pin) if pin else None
+    report_id = uuid.uuid4()
+    stored = [(uuid.uuid4(), p) for p in photos]
+    keys = [f"{tenant.id}/{report_id}/{aid}.{p.extension}" for aid, p in stored]
+    for key, (_, photo) in zip(keys, stored, strict=True):
+        await store.put(key, photo.data)
+    try:
+        return await _insert(
+            tenant, principal, data, now, report_id, pin, pin_hash, anonymous, stored, keys
+        )
+    except BaseException:
+        for key in keys:
+            await store.delete(key)
+        raise
+
+
+async def _insert(
+    tenant: TenantInfo,
+    principal: Principal,
+    data: ReportInput,
+    now: datetime,
+    report_id: uuid.UUID,
+    pin: str | None,
+    pin_hash: str | None,
+    anonymous: bool,
+    stored: list[tuple[uuid.UUID, Photo]],
+    keys: list[str],
+) -> Submitted:
+    actor = events.actor_of(principal)
+    async with db.tenant_tx(tenant.id):
+        categories = await db.fetch(
+            "SELECT * FROM report_categories WHERE code = $1 AND is_active", data.category_code
+        )
+        if not categories:
+            raise InvalidInput(f"unknown category {data.category_code!r}", field="categoryCode")
+        category = dict(categories[0])
+        duplicate = await find_duplicate(category["id"], data.latitude, data.longitude)
+        ticket = await next_ticket(tenant, now)
+        await db.fetch(
+            """INSERT INTO reports (tenant_id, id, ticket, category_id, title, description,
+                 latitude, longitude, address, occurred_at, urgent, anonymous, pin_hash,
+                 reporter_user_id, reporter_name, reporter_phone, submitted_by, duplicate_of,
+                 verify_due_at, created_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                       $16, $17, $18, $19, $20, $20)""",
+            tenant.id,
+            report_id,
+            ticket,
+            category["id"],
+            data.title,
+            data.description,
+            data.latitude,
+            data.longitude,
+            data.address,
+            data.occurred_at,
+            data.urgent,
+            anonymous,
+            pin_hash,
+            None if anonymous else actor[1],
+            data.reporter_name,
+            data.reporter_phone,
+            actor[0],
+            duplicate,
+            sla.verify_due(now, category, data.urgent, tenant.time_zone),
+            now,
+        )
+        await events.record(
+            tenant.id, report_id, "SUBMITTED", public=True, actor=actor, to_status="SUBMITTED"
+        )
+        if duplicate is not None:
+            await events.record(
+                tenant.id,
+                report_id,
+                "DUPLICATE_HINT",
+                public=False,
+                actor=events.SYSTEM,
+                data={"duplicate_of": str(duplicate)},
+            )
+        for (attachment_id, photo), key in zip(stored, keys, strict=True):
+            await db.fetch(
+                "INSERT INTO report_attachments (tenant_id, id, report_id, content_type,"
+                " size_bytes, sha256, storage_key, uploaded_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+                tenant.id,
+                attachment_id,
+                report_id,
+                photo.content_type,
+                len(photo.data),
+                photo.sha256,
+                key,
+                actor[0],
+            )
+    return Submitted(report_id, ticket, "SUBMITTED", pin, duplicate)

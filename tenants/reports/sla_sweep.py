@@ -1,0 +1,86 @@
+"""The scheduled SLA job: mark breaches and auto-close resolved reports nobody answered.
+
+Set-based per tenant (one UPDATE per rule), so a sweep costs the same few statements
+whether one report or ten thousand are due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from jogo.platform import db, notify
+from jogo.platform.registry import TenantInfo
+from jogo.tenants.reports.events import TOPIC
+
+AUTOCLOSE_NOTE = (
+    "Ditutup otomatis: tidak ada tanggapan pelapor dalam batas waktu"
+    " / Closed automatically: no reply from the reporter in time"
+)
+
+_RULES = {
+    # name: (UPDATE ... RETURNING id, event kind, public, from, to, note)
+    "verify": (
+        "UPDATE reports SET verify_breached_at = $1 WHERE status = 'SUBMITTED'"
+        " AND verify_due_at < $1 AND verify_breached_at IS NULL RETURNING id",
+        "SLA_BREACH",
+        False,
+        None,
+        None,
+        None,
+    ),
+    "followup": (
+        "UPDATE reports SET followup_breached_at = $1 WHERE status = 'DISPATCHED'"
+        " AND followup_due_at < $1 AND followup_breached_at IS NULL RETURNING id",
+        "SLA_BREACH",
+        False,
+        None,
+        None,
+        None,
+    ),
+    "autoclose": (
+        "UPDATE reports SET status = 'CLOSED', closed_at = $1, autoclose_at = NULL,"
+        " updated_at = $1 WHERE status = 'RESOLVED' AND autoclose_at < $1 RETURNING id",
+        "STATUS",
+        True,
+        "RESOLVED",
+        "CLOSED",
+        AUTOCLOSE_NOTE,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    verify_breaches: int
+    followup_breaches: int
+    auto_closed: int
+
+
+async def do_sweep_report_slas(tenant: TenantInfo, now: datetime | None = None) -> SweepResult:
+    now = now or datetime.now(UTC)
+    counts: dict[str, int] = {}
+    async with db.tenant_tx(tenant.id):
+        for name, (update, kind, public, from_s, to_s, note) in _RULES.items():
+            ids = [r["id"] for r in await db.fetch(update, now)]
+            counts[name] = len(ids)
+            if not ids:
+                continue
+            events = await db.fetch(
+                "INSERT INTO report_events (tenant_id, id, report_id, kind, from_status,"
+                " to_status, note, public, actor_name, data)"
+                " SELECT $1, gen_random_uuid(), r, $3, $4, $5, $6, $7, 'sistem',"
+                " jsonb_build_object('sla', $8::text)"
+                " FROM unnest($2::uuid[]) AS r RETURNING id",
+                tenant.id,
+                ids,
+                kind,
+                from_s,
+                to_s,
+                note,
+                public,
+                name,
+            )
+            for event in events:
+                await notify.publish(TOPIC, tenant.id, event["id"])
+    return SweepResult(counts["verify"], counts["followup"], counts["autoclose"])
