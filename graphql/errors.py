@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import strawberry
 
-from jogo.platform.errors import JogoError
+from jogo.platform.errors import InputErrors, JogoError
 
 
 @strawberry.type(description="Why a mutation did not do what was asked.")
@@ -28,5 +28,7 @@ async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[Us
     """Run an action; a :class:`JogoError` becomes a typed error instead of a GraphQL error."""
     try:
         return await action(), []
+    except InputErrors as exc:
+        return None, [UserError.of(e) for e in exc.errors]
     except JogoError as exc:
         return None, [UserError.of(exc)]

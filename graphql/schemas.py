@@ -14,13 +14,13 @@ from jogo.graphql.agencies.queries import AgenciesQuery
 from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.limits import extensions
 from jogo.graphql.oversight.queries import OversightQuery
-from jogo.graphql.reports.mutations import ReportsMutation
+from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation
 from jogo.graphql.reports.queries import ReportsQuery
 from jogo.graphql.reports.subscriptions import ReportsSubscription
 from jogo.platform.registry import MODULES
 
 CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery)
-CORE_MUTATIONS: tuple[type, ...] = (ReportsMutation,)
+CORE_MUTATIONS: tuple[type, ...] = (ReportsMutation, CategoryMutation)
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery,),
 }

@@ -54,8 +54,12 @@ async def database(span_exporter: InMemorySpanExporter) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database: str) -> Settings:
-    return replace(load_settings({"JOGO_ENV": "test"}), database_url=database)
+def settings(database: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return replace(
+        load_settings({"JOGO_ENV": "test"}),
+        database_url=database,
+        data_dir=tmp_path_factory.mktemp("jogo-data"),
+    )
 
 
 @pytest.fixture
@@ -93,3 +97,29 @@ async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture
+async def live_server(settings: Settings) -> AsyncIterator[str]:
+    """The app under uvicorn on the test's own loop, for WebSocket clients."""
+    import asyncio
+    import socket
+
+    import uvicorn
+
+    from jogo.platform.app.factory import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(settings, manage_database=False)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

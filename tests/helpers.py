@@ -74,3 +74,52 @@ async def gql(
         path, json={"query": query, "variables": variables or None}, headers=headers or {}
     )
     return response.status_code, response.json()
+
+
+MALANG = (-7.9666, 112.6326)  # Alun-alun Malang
+
+SUBMIT = """mutation($input: SubmitReportInput!) {
+  submitReport(input: $input) {
+    report { id ticket status verifyDueAt duplicateOfId urgent }
+    pin errors { code field message } } }"""
+
+
+def report_input(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "categoryCode": "FALLEN_TREE",
+        "title": "Pohon tumbang di Jalan Ijen",
+        "description": "Pohon besar tumbang menutup dua lajur jalan, kendaraan tertahan.",
+        "latitude": MALANG[0],
+        "longitude": MALANG[1],
+        "address": "Jl. Ijen, Klojen",
+    }
+    data.update(overrides)
+    return data
+
+
+async def submit(
+    client: httpx.AsyncClient, slug: str, headers: dict | None = None, **overrides: Any
+) -> dict[str, Any]:
+    status, body = await gql(
+        client, f"/t/{slug}/graphql", SUBMIT, headers, input=report_input(**overrides)
+    )
+    assert status == 200, body
+    assert "errors" not in body, body
+    return body["data"]["submitReport"]
+
+
+async def act(
+    client: httpx.AsyncClient, slug: str, mutation: str, headers: dict, **variables: Any
+) -> dict[str, Any]:
+    """Run one report mutation; return its payload (report + errors)."""
+    status, body = await gql(client, f"/t/{slug}/graphql", mutation, headers, **variables)
+    assert status == 200 and "errors" not in body, body
+    return next(iter(body["data"].values()))
+
+
+VERIFY = "mutation($id: ID!) { verifyReport(reportId: $id) { report { status } errors { code field message } } }"
+REJECT = "mutation($id: ID!, $r: String!) { rejectReport(reportId: $id, reason: $r) { report { status rejectReason } errors { code field message } } }"
+DISPATCH = "mutation($id: ID!, $a: ID!) { dispatchReport(reportId: $id, agencyId: $a) { report { status followupDueAt } errors { code field message } } }"
+ASSIGN = "mutation($id: ID!, $o: ID, $u: String) { assignReport(reportId: $id, officerId: $o, unit: $u) { report { assignedUnit assignedOfficer { username } } errors { code field message } } }"
+STATUS = "mutation($id: ID!, $s: ReportStatus!, $n: String) { updateReportStatus(reportId: $id, status: $s, note: $n) { report { status autocloseAt } errors { code field message } } }"
+NOTE = "mutation($id: ID!, $n: String!, $p: Boolean!) { addReportNote(reportId: $id, note: $n, public: $p) { report { id } errors { code field message } } }"

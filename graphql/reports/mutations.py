@@ -13,7 +13,7 @@ from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.inputs import SubmitReportInput
-from jogo.graphql.reports.types import Report
+from jogo.graphql.reports.types import Category, Report
 from jogo.platform.errors import NotFound
 from jogo.platform.storage import FileStore
 from jogo.tenants.reports import actions, queries
@@ -178,3 +178,39 @@ class ReportsMutation:
             return rid
 
         return await _run(info, act)
+
+
+@strawberry.type
+class CategoryPayload:
+    category: Category | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CategoryMutation:
+    @strawberry.mutation(description="This command's service levels for one category.")
+    async def set_category_sla(
+        self,
+        info: Info[Context, None],
+        code: str,
+        verify_working_days: int | None = None,
+        followup_working_days: int | None = None,
+        autoclose_working_days: int | None = None,
+        urgent_verify_minutes: int | None = None,
+        urgent_followup_minutes: int | None = None,
+    ) -> CategoryPayload:
+        tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
+        changes = {
+            "verify_working_days": verify_working_days,
+            "followup_working_days": followup_working_days,
+            "autoclose_working_days": autoclose_working_days,
+            "urgent_verify_minutes": urgent_verify_minutes,
+            "urgent_followup_minutes": urgent_followup_minutes,
+        }
+        category_id, errors = await attempt(
+            lambda: actions.do_set_category_sla(tenant, viewer, code, changes)
+        )
+        if category_id is None:
+            return CategoryPayload(errors=errors)
+        found = await queries.categories_by_id(tenant.id, [category_id])
+        return CategoryPayload(category=Category.of(found[category_id]))

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from jogo.graphql.reports.dataloaders import ReportLoaders
 
 
-
 def loaders(info: Info[Context, None]) -> ReportLoaders:
     from jogo.graphql.reports.dataloaders import report_loaders
 

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jogo.platform import db
+from jogo.platform.audit import write_audit
+from jogo.platform.auth.roles import Cap
 from jogo.platform.auth.users import is_field_officer
 from jogo.platform.errors import Forbidden, InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
@@ -283,3 +285,46 @@ async def do_add_report_note(
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+SLA_LIMITS = {
+    "verify_working_days": (1, 60),
+    "followup_working_days": (1, 60),
+    "autoclose_working_days": (1, 60),
+    "urgent_verify_minutes": (1, 1440),
+    "urgent_followup_minutes": (1, 10080),
+}
+
+
+async def do_set_category_sla(
+    tenant: TenantInfo, viewer: Viewer, code: str, changes: dict[str, int | None]
+) -> uuid.UUID:
+    """A tenant's own service levels for one category; new reports use them."""
+    if Cap.TENANT_ADMIN not in viewer.principal.tenant_caps(tenant.id):
+        raise Forbidden("only a tenant admin can change service levels")
+    values = {k: v for k, v in changes.items() if v is not None}
+    if not values:
+        raise InvalidInput("give at least one service level to change", field="code")
+    for name, value in values.items():
+        lo, hi = SLA_LIMITS[name]
+        if not lo <= value <= hi:
+            camel = name.split("_")[0] + "".join(p.title() for p in name.split("_")[1:])
+            raise InvalidInput(f"{camel} must be between {lo} and {hi}", field=camel)
+    sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(values, start=2))
+    async with db.tenant_tx(tenant.id):
+        rows = await db.fetch(
+            f"UPDATE report_categories SET {sets} WHERE code = $1 RETURNING id",
+            (code or "").strip().upper(),
+            *values.values(),
+        )
+        if not rows:
+            raise NotFound(f"unknown category {code!r}", field="code")
+        await write_audit(
+            "category.set_sla",
+            principal=viewer.principal,
+            tenant_id=tenant.id,
+            target=f"category:{code.upper()}",
+            detail=values,
+        )
+    category_id: uuid.UUID = rows[0]["id"]
+    return category_id

@@ -1,0 +1,316 @@
+"""Submitting reports: anonymous tracking, every bad field, tickets, duplicates, SLA."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from helpers import SUBMIT, auth_header, gql, report_input, submit
+
+from jogo.platform.auth.roles import Role
+from jogo.tenants.reports.sla import add_working_days
+
+TRACK = """query($t: String!, $p: String!) { trackReport(ticket: $t, pin: $p) {
+  ticket status categoryCode timeline { kind public actorName messageId } } }"""
+
+
+async def test_anonymous_report_and_tracking(app_client, two_tenants, owner):
+    slug = two_tenants.a.slug
+    created = await submit(app_client, slug, None, anonymous=True)
+    pin, ticket = created["pin"], created["report"]["ticket"]
+    assert created["errors"] == [] and pin and len(pin) == 8 and pin.isdigit()
+    row = await owner.fetchrow(
+        "SELECT pin_hash, reporter_user_id, anonymous FROM reports WHERE ticket = $1"
+        " AND tenant_id = $2",
+        ticket,
+        two_tenants.a.id,
+    )
+    assert row["anonymous"] and row["reporter_user_id"] is None
+    assert row["pin_hash"].startswith("$argon2") and pin not in row["pin_hash"]
+    _, body = await gql(app_client, f"/t/{slug}/graphql", TRACK, t=ticket, p=pin)
+    tracked = body["data"]["trackReport"]
+    assert tracked["ticket"] == ticket and tracked["status"] == "SUBMITTED"
+    assert tracked["categoryCode"] == "FALLEN_TREE"
+    assert [e["kind"] for e in tracked["timeline"]] == ["SUBMITTED"]
+    wrong_pin = (await gql(app_client, f"/t/{slug}/graphql", TRACK, t=ticket, p="00000000"))[1]
+    unknown = (await gql(app_client, f"/t/{slug}/graphql", TRACK, t="MLG-1999-000001", p=pin))[1]
+    other_tenant = (
+        await gql(app_client, f"/t/{two_tenants.b.slug}/graphql", TRACK, t=ticket, p=pin)
+    )[1]
+    assert wrong_pin == unknown == other_tenant == {"data": {"trackReport": None}}
+
+
+async def test_anonymous_caller_must_choose_anonymous(app_client, two_tenants):
+    _, body = await gql(
+        app_client, f"/t/{two_tenants.a.slug}/graphql", SUBMIT, input=report_input()
+    )
+    errors = body["data"]["submitReport"]["errors"]
+    assert errors == [
+        {"code": "INVALID_INPUT", "field": "anonymous", "message": "sign in, or report anonymously"}
+    ]
+
+
+NOW = datetime.now(UTC)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"categoryCode": ""}, "categoryCode"),
+        ({"categoryCode": "ALIENS"}, "categoryCode"),
+        ({"title": "abc"}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"description": "pendek"}, "description"),
+        ({"description": "x" * 5001}, "description"),
+        ({"latitude": 1.29, "longitude": 94.0}, "latitude"),  # west of Sumatra
+        ({"latitude": 7.5, "longitude": 110.0}, "latitude"),  # north of the bounds
+        ({"latitude": -12.0, "longitude": 120.0}, "latitude"),  # south of the bounds
+        ({"latitude": -2.0, "longitude": 142.0}, "latitude"),  # east of Papua
+        ({"address": "x" * 501}, "address"),
+        ({"occurredAt": (NOW + timedelta(hours=2)).isoformat()}, "occurredAt"),
+        ({"occurredAt": (NOW - timedelta(days=400)).isoformat()}, "occurredAt"),
+        ({"reporterName": "x" * 121}, "reporterName"),
+        ({"reporterPhone": "12345"}, "reporterPhone"),
+        ({"reporterPhone": "+1 415 555 0100"}, "reporterPhone"),
+    ],
+)
+async def test_bad_input_for_every_field(
+    app_client, settings, two_tenants, owner, overrides, field
+):
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
+    before = await owner.fetchval("SELECT count(*) FROM reports")
+    status, body = await gql(
+        app_client,
+        f"/t/{two_tenants.a.slug}/graphql",
+        SUBMIT,
+        citizen,
+        input=report_input(**overrides),
+    )
+    assert status == 200
+    payload = body["data"]["submitReport"]
+    assert payload["report"] is None
+    assert field in [e["field"] for e in payload["errors"]], payload
+    assert await owner.fetchval("SELECT count(*) FROM reports") == before
+
+
+async def test_several_bad_fields_are_reported_together(app_client, settings, two_tenants):
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
+    _, body = await gql(
+        app_client,
+        f"/t/{two_tenants.a.slug}/graphql",
+        SUBMIT,
+        citizen,
+        input=report_input(title="a", description="b", latitude=50.0),
+    )
+    fields = {e["field"] for e in body["data"]["submitReport"]["errors"]}
+    assert fields == {"title", "description", "latitude"}
+
+
+async def test_wrong_graphql_types_are_graphql_errors(app_client, settings, two_tenants):
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
+    status, body = await gql(
+        app_client,
+        f"/t/{two_tenants.a.slug}/graphql",
+        SUBMIT,
+        citizen,
+        input=report_input(latitude="north"),
+    )
+    assert status == 200 and body["data"] is None and "latitude" in body["errors"][0]["message"]
+
+
+async def test_tickets_count_per_tenant(app_client, settings, two_tenants, database):
+    from helpers import onboard
+
+    fresh_a = await onboard("minimal")
+    fresh_b = await onboard("minimal", polda="JATENG", region="33.74")
+    tickets = []
+    for tenant in (fresh_a, fresh_a, fresh_b):
+        tickets.append(
+            (await submit(app_client, tenant.slug, None, anonymous=True))["report"]["ticket"]
+        )
+    year = datetime.now(UTC).year
+    assert tickets[0].endswith(f"-{year}-000001") and tickets[1].endswith(f"-{year}-000002")
+    assert tickets[2].endswith(f"-{year}-000001")
+    assert tickets[0].startswith(fresh_a.ticket_prefix + "-")
+
+
+async def test_duplicate_hint_within_200_m_and_2_h(app_client, settings, two_tenants):
+    slug = two_tenants.b.slug
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.b)
+    lat, lon = -6.9932, 110.4203  # Semarang
+    first = (
+        await submit(app_client, slug, citizen, latitude=lat, longitude=lon, categoryCode="FLOOD")
+    )["report"]
+    near = (
+        await submit(
+            app_client, slug, citizen, latitude=lat + 0.0009, longitude=lon, categoryCode="FLOOD"
+        )
+    )["report"]  # about 100 m north
+    far = (
+        await submit(
+            app_client, slug, citizen, latitude=lat + 0.0030, longitude=lon, categoryCode="FLOOD"
+        )
+    )["report"]  # about 330 m
+    other_kind = (
+        await submit(app_client, slug, citizen, latitude=lat, longitude=lon, categoryCode="FIRE")
+    )["report"]
+    assert first["duplicateOfId"] is None
+    assert near["duplicateOfId"] == first["id"]
+    assert far["duplicateOfId"] is None and other_kind["duplicateOfId"] is None
+    # Another tenant's report at the same spot is never a duplicate.
+    other_tenant = (
+        await submit(
+            app_client,
+            two_tenants.a.slug,
+            None,
+            anonymous=True,
+            latitude=lat,
+            longitude=lon,
+            categoryCode="FLOOD",
+        )
+    )["report"]
+    assert other_tenant["duplicateOfId"] is None
+
+
+async def test_sla_due_times_and_per_category_settings(app_client, settings, two_tenants):
+    slug = two_tenants.a.slug
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
+    before = datetime.now(UTC)
+    normal = (await submit(app_client, slug, citizen))["report"]
+    urgent = (await submit(app_client, slug, citizen, urgent=True, categoryCode="FIRE"))["report"]
+    due = datetime.fromisoformat(normal["verifyDueAt"])
+    expected = add_working_days(before, 3, "WIB")
+    assert abs((due - expected).total_seconds()) < 60
+    urgent_due = datetime.fromisoformat(urgent["verifyDueAt"])
+    assert timedelta(minutes=14) < urgent_due - before < timedelta(minutes=16)
+    mutation = """mutation($c: String!, $v: Int, $u: Int) { setCategorySla(code: $c,
+      verifyWorkingDays: $v, urgentVerifyMinutes: $u) { category { code verifyWorkingDays
+      urgentVerifyMinutes } errors { code field message } } }"""
+    operator = await auth_header(settings, Role.OPERATOR, two_tenants.a)
+    _, denied = await gql(app_client, f"/t/{slug}/graphql", mutation, operator, c="FIRE", v=1, u=5)
+    assert denied["data"]["setCategorySla"]["errors"][0]["code"] == "FORBIDDEN"
+    admin = await auth_header(settings, Role.TENANT_ADMIN, two_tenants.a)
+    _, bad = await gql(app_client, f"/t/{slug}/graphql", mutation, admin, c="FIRE", v=0, u=None)
+    assert bad["data"]["setCategorySla"]["errors"][0]["field"] == "verifyWorkingDays"
+    _, unknown = await gql(app_client, f"/t/{slug}/graphql", mutation, admin, c="NOPE", v=2, u=None)
+    assert unknown["data"]["setCategorySla"]["errors"][0]["code"] == "NOT_FOUND"
+    _, ok = await gql(app_client, f"/t/{slug}/graphql", mutation, admin, c="FIRE", v=1, u=5)
+    assert ok["data"]["setCategorySla"]["category"] == {
+        "code": "FIRE",
+        "verifyWorkingDays": 1,
+        "urgentVerifyMinutes": 5,
+    }
+    quick = (await submit(app_client, slug, citizen, urgent=True, categoryCode="FIRE"))["report"]
+    assert datetime.fromisoformat(quick["verifyDueAt"]) - datetime.now(UTC) < timedelta(minutes=6)
+    # The other tenant's FIRE category is untouched.
+    _, b = await gql(
+        app_client,
+        f"/t/{two_tenants.b.slug}/graphql",
+        "{ categories { code urgentVerifyMinutes } }",
+    )
+    assert {c["code"]: c["urgentVerifyMinutes"] for c in b["data"]["categories"]}["FIRE"] == 15
+
+
+def png_bytes() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def upload(client, slug, headers, files: list[tuple[str, bytes, str]], **overrides):
+    operations = {
+        "query": SUBMIT.replace("report { id", "report { id") + "",
+        "variables": {"input": report_input(photos=[None] * len(files), **overrides)},
+    }
+    operations["query"] = """mutation($input: SubmitReportInput!) { submitReport(input: $input) {
+      report { id ticket } pin errors { code field message } } }"""
+    mapping = {str(i): [f"variables.input.photos.{i}"] for i in range(len(files))}
+    multipart = {
+        str(i): (name, io.BytesIO(data), ctype) for i, (name, data, ctype) in enumerate(files)
+    }
+    response = await client.post(
+        f"/t/{slug}/graphql",
+        headers=headers or {},
+        data={"operations": json.dumps(operations), "map": json.dumps(mapping)},
+        files=multipart,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["submitReport"]
+
+
+async def test_photo_upload_by_content_and_download(app_client, settings, two_tenants, owner):
+    slug = two_tenants.a.slug
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
+    png = png_bytes()
+    created = await upload(app_client, slug, citizen, [("pohon.jpg", png, "image/jpeg")])
+    assert created["errors"] == [], created
+    rid = created["report"]["id"]
+    _, body = await gql(
+        app_client,
+        f"/t/{slug}/graphql",
+        "query($id: ID!) { report(id: $id) { attachments { contentType sizeBytes url } } }",
+        citizen,
+        id=rid,
+    )
+    [photo] = body["data"]["report"]["attachments"]
+    assert photo["contentType"] == "image/png" and photo["sizeBytes"] == len(
+        png
+    )  # by content, not name
+    got = await app_client.get(photo["url"], headers=citizen)
+    assert (
+        got.status_code == 200 and got.content == png and got.headers["content-type"] == "image/png"
+    )
+    stranger = await auth_header(settings, Role.CITIZEN, two_tenants.a)
+    assert (await app_client.get(photo["url"], headers=stranger)).status_code == 404
+    other = await auth_header(settings, Role.OPERATOR, two_tenants.b)
+    b_url = photo["url"].replace(f"/t/{slug}/", f"/t/{two_tenants.b.slug}/")
+    assert (await app_client.get(b_url, headers=other)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ([("x.jpg", b"GIF89a not really", "image/jpeg")], "JPEG, PNG or WebP"),
+        ([("x.png", b"", "image/png")], "empty"),
+        ([("big.jpg", b"\xff\xd8\xff" + b"0" * (10 * 1024 * 1024), "image/jpeg")], "10 MB"),
+        ([("p.png", png_bytes(), "image/png")] * 6, "at most 5"),
+    ],
+)
+async def test_bad_photos_are_refused_and_nothing_is_stored(
+    app_client, settings, two_tenants, owner, files, message
+):
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
+    before = await owner.fetchval("SELECT count(*) FROM reports")
+    result = await upload(app_client, two_tenants.a.slug, citizen, files)
+    assert result["report"] is None and message in result["errors"][0]["message"]
+    assert result["errors"][0]["field"] == "photos"
+    assert await owner.fetchval("SELECT count(*) FROM reports") == before
+
+
+async def test_failed_submission_removes_stored_photos(app_client, settings, two_tenants):
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
+    folder = settings.data_dir / "attachments" / str(two_tenants.a.id)
+    before = sorted(folder.rglob("*")) if folder.exists() else []
+    result = await upload(
+        app_client,
+        two_tenants.a.slug,
+        citizen,
+        [("p.png", png_bytes(), "image/png")],
+        categoryCode="NOT_A_CATEGORY",
+    )
+    assert result["errors"][0]["field"] == "categoryCode"
+    after = [p for p in (sorted(folder.rglob("*")) if folder.exists() else []) if p.is_file()]
+    assert after == [p for p in before if p.is_file()]
