@@ -116,7 +116,9 @@ async def live_server(settings: Settings) -> AsyncIterator[str]:
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    for _ in range(500):  # up to 10 s
+        if server.started:
+            break
         await asyncio.sleep(0.02)
     try:
         yield f"127.0.0.1:{port}"

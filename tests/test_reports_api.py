@@ -344,3 +344,70 @@ async def test_live_feed_refuses_strangers(live_server, settings, two_tenants):
         await _start(ws)
         reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert reply["type"] == "error" or reply["payload"].get("errors"), reply
+
+
+CROSS = {
+    "verifyReport": ("mutation($id: ID!) { verifyReport(reportId: $id) { errors { code } } }", {}),
+    "rejectReport": (
+        'mutation($id: ID!) { rejectReport(reportId: $id, reason: "x") { errors { code } } }',
+        {},
+    ),
+    "assignReport": (
+        'mutation($id: ID!) { assignReport(reportId: $id, unit: "Unit") { errors { code } } }',
+        {},
+    ),
+    "dispatchReport": (
+        "mutation($id: ID!, $a: ID!) { dispatchReport(reportId: $id, agencyId: $a) { errors { code } } }",
+        {"a": "agency"},
+    ),
+    "updateReportStatus": (
+        "mutation($id: ID!) { updateReportStatus(reportId: $id, status: IN_PROGRESS) { errors { code } } }",
+        {},
+    ),
+    "addReportNote": (
+        'mutation($id: ID!) { addReportNote(reportId: $id, note: "x", public: true) { errors { code } } }',
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CROSS))
+async def test_no_mutation_reaches_another_tenants_report(
+    app_client, settings, two_tenants, owner, name
+):
+    a, b = two_tenants.a, two_tenants.b
+    a_operator = await auth_header(settings, Role.OPERATOR, a)
+    b_admin = await auth_header(settings, Role.TENANT_ADMIN, b)
+    rid = (await submit(app_client, a.slug, a_operator))["report"]["id"]
+    await act(app_client, a.slug, VERIFY, a_operator, id=rid)
+    before = await owner.fetchrow("SELECT status, updated_at FROM reports WHERE id = $1::uuid", rid)
+    events_before = await owner.fetchval(
+        "SELECT count(*) FROM report_events WHERE report_id = $1::uuid", rid
+    )
+    query, extra = CROSS[name]
+    variables = {"id": rid}
+    if extra:
+        _, agencies = await gql(app_client, f"/t/{b.slug}/graphql", "{ agencies { id } }", b_admin)
+        variables["a"] = agencies["data"]["agencies"][0]["id"]
+    result = await act(app_client, b.slug, query, b_admin, **variables)
+    assert result["errors"] == [{"code": "NOT_FOUND"}]
+    after = await owner.fetchrow("SELECT status, updated_at FROM reports WHERE id = $1::uuid", rid)
+    assert after == before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM report_events WHERE report_id = $1::uuid", rid)
+        == events_before
+    )
+
+
+async def test_dispatch_to_another_tenants_agency_is_not_found(app_client, settings, two_tenants):
+    a, b = two_tenants.a, two_tenants.b
+    a_operator = await auth_header(settings, Role.OPERATOR, a)
+    b_admin = await auth_header(settings, Role.TENANT_ADMIN, b)
+    rid = (await submit(app_client, a.slug, a_operator))["report"]["id"]
+    await act(app_client, a.slug, VERIFY, a_operator, id=rid)
+    _, agencies = await gql(app_client, f"/t/{b.slug}/graphql", "{ agencies { id } }", b_admin)
+    query = CROSS["dispatchReport"][0].replace("errors { code }", "errors { code field }")
+    result = await act(
+        app_client, a.slug, query, a_operator, id=rid, a=agencies["data"]["agencies"][0]["id"]
+    )
+    assert result["errors"] == [{"code": "NOT_FOUND", "field": "agencyId"}]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from litestar import Litestar
+from litestar.logging.config import LoggingConfig
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from opentelemetry.sdk.trace.export import SpanExporter
 
@@ -42,6 +43,9 @@ def create_app(
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         plugins=[OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=provider))],
         openapi_config=None,
+        # Logging is the process's (uvicorn, the CLI); the app does not take over the root
+        # logger, and our exception handlers log what they turn into responses.
+        logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         debug=False,
     )
     app.state.settings = settings
