@@ -9,6 +9,7 @@ resolvers each open their own short transaction.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import uuid
 from collections.abc import AsyncIterator
@@ -20,7 +21,40 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from jogo.platform.errors import JogoError
 
-ENGINE = PostgresEngine(config={}, extensions=())
+
+class LoopLocalEngine(PostgresEngine):
+    """A Piccolo engine with one asyncpg pool per event loop.
+
+    A pool belongs to the loop that made it. The API serves on uvicorn's loop while
+    Dramatiq's async actors run on the worker's loop thread, in the same process under
+    ``jogo up``; each loop starts its own pool and Piccolo finds the right one.
+    """
+
+    def __init__(self) -> None:
+        self._pools: dict[asyncio.AbstractEventLoop, asyncpg.Pool] = {}
+        super().__init__(config={}, extensions=())
+
+    @property
+    def pool(self) -> asyncpg.Pool | None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        return self._pools.get(loop)
+
+    @pool.setter
+    def pool(self, value: asyncpg.Pool | None) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # Piccolo's __init__ sets None outside any loop
+        if value is None:
+            self._pools.pop(loop, None)
+        else:
+            self._pools[loop] = value
+
+
+ENGINE = LoopLocalEngine()
 
 # The tenant of the running transaction, for telemetry and for guarding nested use.
 current_tenant_id: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
@@ -33,7 +67,7 @@ class DatabaseNotConfigured(JogoError):
 
 
 async def start_engine(app_url: str, pool_size: int = 10) -> None:
-    """Point :data:`ENGINE` at the app role and open its pool (idempotent per URL)."""
+    """Point :data:`ENGINE` at the app role and open this loop's pool (idempotent)."""
     if ENGINE.pool is not None:
         if ENGINE.config.get("dsn") == app_url:
             return

@@ -102,6 +102,11 @@ async def find_by_slug(slug: str) -> TenantInfo | None:
     return info
 
 
+async def find_by_id(tenant_id: uuid.UUID) -> TenantInfo | None:
+    rows = await db.fetch(f"SELECT {_COLUMNS} FROM tenants WHERE id = $1", tenant_id)
+    return TenantInfo.from_row(rows[0]) if rows else None
+
+
 async def get_by_slug(slug: str) -> TenantInfo:
     info = await find_by_slug(slug)
     if info is None:

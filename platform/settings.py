@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ class Settings:
     data_dir: Path
     db_pool_size: int
     environment: str
+    public_url: str = "http://127.0.0.1:8000"
+    queue_name: str = "jogo"
 
     @property
     def embedded(self) -> bool:
@@ -98,4 +101,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=Path(env.get("JOGO_DATA_DIR") or ".jogo"),
         db_pool_size=_int(env, "JOGO_DB_POOL_SIZE", 10, 1, 200),
         environment=environment,
+        public_url=(
+            _check_url("JOGO_PUBLIC_URL", env.get("JOGO_PUBLIC_URL"), ("http", "https"))
+            or "http://127.0.0.1:8000"
+        ).rstrip("/"),
+        queue_name=_queue(env.get("JOGO_QUEUE") or "jogo"),
     )
+
+
+def _queue(name: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,60}", name):
+        raise SettingsError("JOGO_QUEUE must be 1-61 lowercase letters, digits, '.', '_' or '-'")
+    return name

@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextvars
 import os
 
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.context import Context
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -28,6 +30,7 @@ current_tenant_slug: contextvars.ContextVar[str | None] = contextvars.ContextVar
 )
 
 _provider: TracerProvider | None = None
+_meter_provider: MeterProvider | None = None
 
 
 class TenantSpanProcessor(SpanProcessor):
@@ -84,3 +87,27 @@ def _instrument_libraries() -> None:
 
 def tracer(name: str = "jogo") -> trace.Tracer:
     return trace.get_tracer(name)
+
+
+def meter(name: str = "jogo") -> metrics.Meter:
+    """Instruments from the global meter provider (a no-op until one is set up)."""
+    return metrics.get_meter(name)
+
+
+def setup_metrics(reader: MetricReader | None = None) -> MeterProvider:
+    """Idempotent like :func:`setup_telemetry`: OTLP when configured, else ``reader``."""
+    global _meter_provider
+    if _meter_provider is not None:
+        return _meter_provider
+    readers: list[MetricReader] = [reader] if reader is not None else []
+    if reader is None and (
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
+    ):
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+        readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
+    provider = MeterProvider(metric_readers=readers)
+    metrics.set_meter_provider(provider)
+    _meter_provider = provider
+    return provider

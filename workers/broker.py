@@ -1,11 +1,67 @@
-"""Broker connectivity. With no AMQP URL the in-process broker is used."""
+"""The Dramatiq broker: RabbitMQ with publisher confirms, or the in-process StubBroker
+when no AMQP URL is set. Retries and time limits stay well below RabbitMQ's 30-minute
+``consumer_timeout`` (a longer-held message would be redelivered under our feet)."""
 
 from __future__ import annotations
 
 import anyio
+import dramatiq
 import pika
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    AsyncIO,
+    Callbacks,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from jogo.workers.middleware import EngineMiddleware, TenantTraceMiddleware
 
 IN_PROCESS = "in-process"
+PROBE_TIMEOUT = 3.0
+TIME_LIMIT_MS = 120_000  # one delivery attempt, HTTP timeout included
+RETRY_MAX = 3  # crashes of our own code; agency failures are retried via the outbox
+RETRY_MIN_BACKOFF_MS = 1_000
+RETRY_MAX_BACKOFF_MS = 60_000
+
+
+def _middleware(app_db_url: str | None, pool_size: int) -> list[dramatiq.Middleware]:
+    stack: list[dramatiq.Middleware] = [
+        AgeLimit(),
+        TimeLimit(time_limit=TIME_LIMIT_MS),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(
+            max_retries=RETRY_MAX,
+            min_backoff=RETRY_MIN_BACKOFF_MS,
+            max_backoff=RETRY_MAX_BACKOFF_MS,
+        ),
+        AsyncIO(),
+        TenantTraceMiddleware(),
+    ]
+    if app_db_url:
+        stack.append(EngineMiddleware(app_db_url, pool_size))
+    return stack
+
+
+def make_broker(
+    amqp_url: str | None, app_db_url: str | None = None, pool_size: int = 10
+) -> dramatiq.Broker:
+    """Build the broker and make it Dramatiq's global one (actors bind to it)."""
+    middleware = _middleware(app_db_url, pool_size)
+    broker: dramatiq.Broker
+    if amqp_url:
+        broker = RabbitmqBroker(url=amqp_url, confirm_delivery=True, middleware=middleware)
+    else:
+        broker = StubBroker(middleware=middleware)
+        broker.emit_after("process_boot")
+    dramatiq.set_broker(broker)
+    return broker
 
 
 def _probe_amqp(url: str, timeout: float) -> None:
@@ -16,9 +72,6 @@ def _probe_amqp(url: str, timeout: float) -> None:
     params.connection_attempts = 1
     connection = pika.BlockingConnection(params)
     connection.close()
-
-
-PROBE_TIMEOUT = 3.0
 
 
 async def check_broker(amqp_url: str | None) -> str:

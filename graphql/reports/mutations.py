@@ -16,6 +16,7 @@ from jogo.graphql.reports.inputs import SubmitReportInput
 from jogo.graphql.reports.types import Category, Report
 from jogo.platform.errors import NotFound
 from jogo.platform.storage import FileStore
+from jogo.tenants.agencies import dispatches
 from jogo.tenants.reports import actions, queries
 from jogo.tenants.reports.intake import do_submit_report
 from jogo.tenants.reports.lifecycle import Status
@@ -97,7 +98,7 @@ class ReportsMutation:
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         return await _run(
             info,
-            lambda: actions.do_verify_report(tenant, viewer, _uuid(report_id, "reportId"), note),
+            lambda: dispatches.do_verify_report(tenant, viewer, _uuid(report_id, "reportId"), note),
         )
 
     @strawberry.mutation(description="SUBMITTED or VERIFIED → REJECTED, with a reason.")
@@ -141,7 +142,7 @@ class ReportsMutation:
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         return await _run(
             info,
-            lambda: actions.do_dispatch_report(
+            lambda: dispatches.do_dispatch_report(
                 tenant, viewer, _uuid(report_id, "reportId"), _uuid(agency_id, "agencyId"), note
             ),
         )

@@ -44,6 +44,7 @@ class Cap(StrEnum):
     REPORTS_TRIAGE = "reports:triage"
     REPORTER_IDENTITY = "reports:reporter_identity"
     TENANT_ADMIN = "tenant:admin"
+    DISPATCH_UPDATE = "dispatch:update"
     NATIONAL_READ = "national:read"
     NATIONAL_UNREDACTED = "national:unredacted"
     AUDIT_READ = "audit:read"
@@ -52,14 +53,19 @@ class Cap(StrEnum):
 
 _citizen = {Cap.TENANT_READ, Cap.REPORTS_SUBMIT, Cap.REPORTS_READ_OWN}
 _officer = _citizen | {Cap.DIRECTORY_READ, Cap.REPORTS_READ_ASSIGNED}
-_operator = _officer | {Cap.REPORTS_READ_ALL, Cap.REPORTS_TRIAGE, Cap.REPORTER_IDENTITY}
+_operator = _officer | {
+    Cap.REPORTS_READ_ALL,
+    Cap.REPORTS_TRIAGE,
+    Cap.REPORTER_IDENTITY,
+    Cap.DISPATCH_UPDATE,
+}
 
 ROLE_CAPS: dict[Role, frozenset[Cap]] = {
     Role.CITIZEN: frozenset(_citizen),
     Role.OFFICER: frozenset(_officer),
     Role.OPERATOR: frozenset(_operator),
     Role.TENANT_ADMIN: frozenset(_operator | {Cap.TENANT_ADMIN, Cap.DIRECTORY_WRITE}),
-    Role.AGENCY_LIAISON: frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ}),
+    Role.AGENCY_LIAISON: frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DISPATCH_UPDATE}),
     Role.POLDA_SUPERVISOR: frozenset({Cap.NATIONAL_READ, Cap.NATIONAL_UNREDACTED}),
     Role.NATIONAL_SUPERVISOR: frozenset({Cap.NATIONAL_READ, Cap.NATIONAL_UNREDACTED}),
     Role.OVERSIGHT_AUDITOR: frozenset({Cap.NATIONAL_READ, Cap.AUDIT_READ}),
@@ -72,6 +78,7 @@ SCOPE_CAPS: dict[str, frozenset[Cap]] = {
     "reports:write": frozenset({Cap.TENANT_READ, Cap.REPORTS_SUBMIT, Cap.REPORTS_TRIAGE}),
     "agencies:read": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ}),
     "agencies:write": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DIRECTORY_WRITE}),
+    "dispatches:write": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DISPATCH_UPDATE}),
 }
 
 

@@ -1,12 +1,24 @@
-"""Writes of the agency directory. Call inside ``tenant_tx``."""
+"""Writes of the agency directory: template seeds (inside the onboarding transaction),
+agencies with their connectors, and routing rules."""
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
-from jogo.tenants.agencies.tables import Agency
+import asyncpg
+
+from jogo.platform import db
+from jogo.platform.audit import write_audit
+from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.roles import Cap
+from jogo.platform.crypto import encrypt
+from jogo.platform.errors import Conflict, Forbidden, InputErrors, InvalidInput, NotFound
+from jogo.tenants.agencies.tables import AGENCY_KINDS, CONNECTORS, Agency
 
 
 @dataclass(frozen=True)
@@ -40,3 +52,148 @@ async def do_seed_agencies(
     ]
     await Agency.insert(*rows)
     return len(rows)
+
+
+# --- the directory and its connectors (tenant admins) ---
+
+CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class AgencyInput:
+    code: str
+    name: str
+    kind: str
+    connector: str = "manual"
+    endpoint_url: str | None = None
+    secret: str | None = None
+    service_codes: dict[str, str] = field(default_factory=dict)
+    timeout_seconds: int = 10
+    contacts: list[dict[str, str]] = field(default_factory=list)
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def _check_agency(data: AgencyInput) -> AgencyInput:
+    errors: list[InvalidInput] = []
+    code = (data.code or "").strip().upper()
+    if not CODE.match(code):
+        errors.append(InvalidInput("code must be 2-40 of A-Z, 0-9, '_' or '-'", field="code"))
+    name = " ".join((data.name or "").split())
+    if not 3 <= len(name) <= 200:
+        errors.append(InvalidInput("name must be 3-200 characters", field="name"))
+    if data.kind not in AGENCY_KINDS:
+        errors.append(InvalidInput(f"kind must be one of {', '.join(AGENCY_KINDS)}", field="kind"))
+    if data.connector not in CONNECTORS:
+        errors.append(
+            InvalidInput(f"connector must be one of {', '.join(CONNECTORS)}", field="connector")
+        )
+    elif data.connector != "manual":
+        url = urlsplit(data.endpoint_url or "")
+        if url.scheme not in ("http", "https") or not url.netloc:
+            errors.append(InvalidInput("an http(s) endpoint URL is needed", field="endpointUrl"))
+        if not data.secret or len(data.secret) < 16:
+            errors.append(
+                InvalidInput("a secret of at least 16 characters is needed", field="secret")
+            )
+    if not 1 <= data.timeout_seconds <= 60:
+        errors.append(InvalidInput("timeout must be 1-60 seconds", field="timeoutSeconds"))
+    if data.email and not EMAIL.match(data.email):
+        errors.append(InvalidInput("email is not an address", field="email"))
+    for contact in data.contacts:
+        if not str(contact.get("name", "")).strip():
+            errors.append(InvalidInput("every contact needs a name", field="contacts"))
+            break
+    for key, value in data.service_codes.items():
+        if not CODE.match(key.upper()) or not str(value).strip() or len(str(value)) > 64:
+            errors.append(
+                InvalidInput("service codes map category codes to codes", field="serviceCodes")
+            )
+            break
+    if (data.latitude is None) != (data.longitude is None):
+        errors.append(
+            InvalidInput("give both latitude and longitude, or neither", field="latitude")
+        )
+    if errors:
+        raise InputErrors(errors)
+    data.code, data.name = code, name
+    data.service_codes = {k.upper(): str(v).strip() for k, v in data.service_codes.items()}
+    return data
+
+
+async def do_create_agency(
+    tenant_id: uuid.UUID, principal: Principal, data: AgencyInput, secret_key: str
+) -> uuid.UUID:
+    if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
+        raise Forbidden("only a tenant admin can add agencies")
+    data = _check_agency(data)
+    agency_id = uuid.uuid4()
+    try:
+        async with db.tenant_tx(tenant_id):
+            await Agency.insert(
+                Agency(
+                    tenant_id=tenant_id,
+                    id=agency_id,
+                    code=data.code,
+                    name=data.name,
+                    kind=data.kind,
+                    connector=data.connector,
+                    endpoint_url=data.endpoint_url,
+                    secret_enc=encrypt(data.secret, secret_key) if data.secret else None,
+                    service_codes=json.dumps(data.service_codes),
+                    timeout_seconds=data.timeout_seconds,
+                    contacts=json.dumps(data.contacts),
+                    phone=data.phone,
+                    email=data.email,
+                    address=data.address,
+                    latitude=data.latitude,
+                    longitude=data.longitude,
+                )
+            )
+            await write_audit(
+                "agency.create",
+                principal=principal,
+                tenant_id=tenant_id,
+                target=f"agency:{data.code}",
+                detail={"connector": data.connector, "kind": data.kind},
+            )
+    except asyncpg.UniqueViolationError:
+        raise Conflict(f"an agency with code {data.code!r} exists", field="code") from None
+    return agency_id
+
+
+async def do_set_routing_rule(
+    tenant_id: uuid.UUID,
+    principal: Principal,
+    category_code: str,
+    agency_id: uuid.UUID,
+    auto_dispatch: bool,
+) -> uuid.UUID:
+    """Route a category to an agency (upsert); auto-dispatch sends on verification."""
+    if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
+        raise Forbidden("only a tenant admin can route categories")
+    async with db.tenant_tx(tenant_id):
+        category = await db.fetch(
+            "SELECT id FROM report_categories WHERE code = $1",
+            (category_code or "").strip().upper(),
+        )
+        if not category:
+            raise NotFound(f"unknown category {category_code!r}", field="categoryCode")
+        agency = await db.fetch("SELECT id FROM agencies WHERE id = $1", agency_id)
+        if not agency:
+            raise NotFound("agency not found", field="agencyId")
+        rows = await db.fetch(
+            "INSERT INTO routing_rules (tenant_id, category_id, agency_id, auto_dispatch)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, category_id, agency_id)"
+            " DO UPDATE SET auto_dispatch = EXCLUDED.auto_dispatch RETURNING id",
+            tenant_id,
+            category[0]["id"],
+            agency_id,
+            auto_dispatch,
+        )
+    rule_id: uuid.UUID = rows[0]["id"]
+    return rule_id

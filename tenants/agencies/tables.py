@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from piccolo.columns import UUID, Boolean, DoublePrecision, Text, Timestamptz
+from piccolo.columns import JSONB, UUID, Boolean, DoublePrecision, Integer, Text, Timestamptz
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from jogo.platform.db import ENGINE
 
 AGENCY_KINDS = ("dinas", "hospital", "cctv_operator", "utility", "other")
+CONNECTORS = ("manual", "webhook", "open311")
 
 
 class Agency(Table, tablename="agencies", db=ENGINE):
@@ -22,3 +23,37 @@ class Agency(Table, tablename="agencies", db=ENGINE):
     longitude = DoublePrecision(null=True, default=None)
     is_sample = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
+    contacts = JSONB(default="[]")
+    connector = Text(default="manual")
+    endpoint_url = Text(null=True, default=None)
+    secret_enc = Text(null=True, default=None)
+    service_codes = JSONB(default="{}")
+    timeout_seconds = Integer(default=10)
+    is_active = Boolean(default=True)
+
+
+class RoutingRule(Table, tablename="routing_rules", db=ENGINE):
+    tenant_id = UUID()
+    id = UUID(primary_key=True)
+    category_id = UUID()
+    agency_id = UUID()
+    auto_dispatch = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Dispatch(Table, tablename="dispatches", db=ENGINE):
+    tenant_id = UUID()
+    id = UUID(primary_key=True)
+    report_id = UUID()
+    agency_id = UUID()
+    status = Text(default="PENDING")
+    attempts = Integer(default=0)
+    max_attempts = Integer(default=8)
+    last_error = Text(null=True, default=None)
+    next_attempt_at = Timestamptz(null=True, default=None)
+    idempotency_key = UUID()
+    external_ref = Text(null=True, default=None)
+    created_by = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    delivered_at = Timestamptz(null=True, default=None)

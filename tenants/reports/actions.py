@@ -19,6 +19,7 @@ from jogo.platform.errors import Forbidden, InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.reports import events, sla
 from jogo.tenants.reports.access import Viewer
+from jogo.tenants.reports.events import Actor
 from jogo.tenants.reports.lifecycle import OPEN, IllegalTransition, Status, check_transition
 from jogo.tenants.reports.tables import Category
 
@@ -64,9 +65,10 @@ def _note(note: str | None, required: bool = False, field: str = "note") -> str 
     return text
 
 
-async def _locked(viewer: Viewer, report_id: uuid.UUID) -> dict[str, Any]:
-    """The report, locked for update, if this viewer may see it; else NOT_FOUND."""
-    scope, args = viewer.sql_scope(2)
+async def lock_report(viewer: Viewer | None, report_id: uuid.UUID) -> dict[str, Any]:
+    """The report with its category's SLA, locked for update, if this viewer may see it
+    (``None``: the system, e.g. an agency callback); else NOT_FOUND."""
+    scope, args = viewer.sql_scope(2) if viewer is not None else ("TRUE", [])
     rows = await db.fetch(
         f"SELECT r.*, c.followup_working_days, c.autoclose_working_days,"
         f" c.urgent_followup_minutes FROM reports r JOIN report_categories c"
@@ -85,14 +87,15 @@ def _require_triage(viewer: Viewer) -> None:
         raise Forbidden("only operators can do this")
 
 
-async def _set_status(
+async def set_status(
     tenant: TenantInfo,
-    viewer: Viewer,
+    actor: Actor,
     report: dict[str, Any],
     target: Status,
     note: str | None,
     **columns: Any,
 ) -> None:
+    """Move a locked report on (inside the caller's tenant transaction), with its event."""
     check_transition(report["status"], target)
     sets = ["status = $2", "updated_at = now()"]
     values: list[Any] = [report["id"], target.value]
@@ -105,22 +108,27 @@ async def _set_status(
         report["id"],
         "STATUS",
         public=True,
-        actor=events.actor_of(viewer.principal),
+        actor=actor,
         note=note,
         from_status=report["status"],
         to_status=target.value,
     )
+    report["status"] = target.value
 
 
-async def do_verify_report(
-    tenant: TenantInfo, viewer: Viewer, report_id: uuid.UUID, note: str | None = None
-) -> uuid.UUID:
+async def verify_locked(
+    tenant: TenantInfo, viewer: Viewer, report: dict[str, Any], note: str | None
+) -> None:
+    """SUBMITTED → VERIFIED on a locked report; routing may dispatch it right after."""
     _require_triage(viewer)
-    note = _note(note)
-    async with db.tenant_tx(tenant.id):
-        report = await _locked(viewer, report_id)
-        await _set_status(tenant, viewer, report, Status.VERIFIED, note, verified_at=_now())
-    return report_id
+    await set_status(
+        tenant,
+        events.actor_of(viewer.principal),
+        report,
+        Status.VERIFIED,
+        _note(note),
+        verified_at=_now(),
+    )
 
 
 async def do_reject_report(
@@ -129,10 +137,10 @@ async def do_reject_report(
     _require_triage(viewer)
     reason_text = _note(reason, required=True, field="reason")
     async with db.tenant_tx(tenant.id):
-        report = await _locked(viewer, report_id)
-        await _set_status(
+        report = await lock_report(viewer, report_id)
+        await set_status(
             tenant,
-            viewer,
+            events.actor_of(viewer.principal),
             report,
             Status.REJECTED,
             reason_text,
@@ -158,7 +166,7 @@ async def do_assign_report(
     if officer_id is not None and not await is_field_officer(tenant.id, officer_id):
         raise InvalidInput("not an officer of this command", field="officerId")
     async with db.tenant_tx(tenant.id):
-        report = await _locked(viewer, report_id)
+        report = await lock_report(viewer, report_id)
         if Status(report["status"]) not in OPEN:
             raise IllegalTransition(
                 f"a {report['status']} report cannot be assigned", field="reportId"
@@ -181,47 +189,39 @@ async def do_assign_report(
     return report_id
 
 
-async def do_dispatch_report(
+async def dispatch_locked(
     tenant: TenantInfo,
-    viewer: Viewer,
-    report_id: uuid.UUID,
-    agency_id: uuid.UUID,
+    actor: Actor,
+    report: dict[str, Any],
+    agency: dict[str, Any],
     note: str | None = None,
-) -> uuid.UUID:
-    """VERIFIED → DISPATCHED to an agency; a further agency on a dispatched report adds
-    a timeline entry without changing the status."""
-    _require_triage(viewer)
-    note = _note(note)
-    async with db.tenant_tx(tenant.id):
-        report = await _locked(viewer, report_id)
-        agencies = await db.fetch("SELECT id, name FROM agencies WHERE id = $1", agency_id)
-        if not agencies:
-            raise NotFound("agency not found", field="agencyId")
-        status = Status(report["status"])
-        if status == Status.VERIFIED:
-            now = _now()
-            due = sla.followup_due(now, report, report["urgent"], tenant.time_zone)
-            await _set_status(
-                tenant,
-                viewer,
-                report,
-                Status.DISPATCHED,
-                note,
-                dispatched_at=now,
-                followup_due_at=due,
-            )
-        elif status not in (Status.DISPATCHED, Status.IN_PROGRESS):
-            check_transition(report["status"], Status.DISPATCHED)
-        await events.record(
-            tenant.id,
-            report_id,
-            "DISPATCH",
-            public=True,
-            actor=events.actor_of(viewer.principal),
-            note=f"Diteruskan ke {agencies[0]['name']}",
-            data={"agency_id": str(agency_id), "agency_name": agencies[0]["name"]},
+) -> None:
+    """VERIFIED → DISPATCHED to an agency, on a locked report; a further agency on a
+    report already with one adds a timeline entry without changing the status."""
+    status = Status(report["status"])
+    if status == Status.VERIFIED:
+        now = _now()
+        due = sla.followup_due(now, report, report["urgent"], tenant.time_zone)
+        await set_status(
+            tenant,
+            actor,
+            report,
+            Status.DISPATCHED,
+            _note(note),
+            dispatched_at=now,
+            followup_due_at=due,
         )
-    return report_id
+    elif status not in (Status.DISPATCHED, Status.IN_PROGRESS):
+        check_transition(report["status"], Status.DISPATCHED)
+    await events.record(
+        tenant.id,
+        report["id"],
+        "DISPATCH",
+        public=True,
+        actor=actor,
+        note=f"Diteruskan ke {agency['name']}",
+        data={"agency_id": str(agency["id"]), "agency_name": agency["name"]},
+    )
 
 
 async def do_update_report_status(
@@ -240,7 +240,7 @@ async def do_update_report_status(
         raise Forbidden("only operators, or the assigned officer, can do this")
     note = _note(note, required=status == Status.RESOLVED)
     async with db.tenant_tx(tenant.id):
-        report = await _locked(viewer, report_id)
+        report = await lock_report(viewer, report_id)
         if not viewer.triage and report["assigned_officer_id"] != viewer.user_id:
             raise NotFound("report not found", field="reportId")
         now = _now()
@@ -252,7 +252,7 @@ async def do_update_report_status(
             }
         elif status == Status.CLOSED:
             columns = {"closed_at": now, "autoclose_at": None}
-        await _set_status(tenant, viewer, report, status, note, **columns)
+        await set_status(tenant, events.actor_of(viewer.principal), report, status, note, **columns)
     return report_id
 
 
@@ -266,7 +266,7 @@ async def do_add_report_note(
     if not staff and not public:
         raise InvalidInput("a reporter's note is always public", field="public")
     async with db.tenant_tx(tenant.id):
-        report = await _locked(viewer, report_id)
+        report = await lock_report(viewer, report_id)
         if not staff and report["status"] == Status.RESOLVED and report["autoclose_at"]:
             await db.fetch(
                 "UPDATE reports SET autoclose_at = NULL, updated_at = now() WHERE id = $1",

@@ -10,10 +10,12 @@ from jogo.platform import db, notify
 from jogo.platform.auth.principal import Principal
 
 TOPIC = "report_events"
-SYSTEM = ("sistem", None)
+# Who did it: a display name, and the user id when a user did.
+Actor = tuple[str, uuid.UUID | None]
+SYSTEM: Actor = ("sistem", None)
 
 
-def actor_of(principal: Principal | None) -> tuple[str, uuid.UUID | None]:
+def actor_of(principal: Principal | None) -> Actor:
     if principal is None:
         return SYSTEM
     if principal.kind == "anonymous":
@@ -27,7 +29,7 @@ async def record(
     kind: str,
     *,
     public: bool,
-    actor: tuple[str, uuid.UUID | None],
+    actor: Actor,
     note: str | None = None,
     from_status: str | None = None,
     to_status: str | None = None,

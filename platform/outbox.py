@@ -1,0 +1,47 @@
+"""The outbox writer: work for the workers, committed with the change that causes it.
+
+Nothing in a request talks to the broker. An action writes an outbox row inside its own
+transaction (with the current trace context), and the relay publishes it later; so the
+message exists if and only if the change does.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from opentelemetry import propagate
+
+from jogo.platform import db
+
+CHANNEL = "jogo_outbox"
+
+
+def current_traceparent() -> str | None:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
+async def enqueue(
+    actor: str,
+    payload: dict[str, Any],
+    tenant_id: uuid.UUID,
+    *,
+    available_at: datetime | None = None,
+) -> int:
+    """Add a message inside the caller's transaction; the relay is woken on commit."""
+    rows = await db.fetch(
+        "INSERT INTO outbox (tenant, actor, payload, traceparent, available_at)"
+        " VALUES ($1, $2, $3::jsonb, $4, coalesce($5, now())) RETURNING id",
+        tenant_id,
+        actor,
+        json.dumps(payload, default=str),
+        current_traceparent(),
+        available_at,
+    )
+    await db.fetch("SELECT pg_notify($1, '')", CHANNEL)
+    outbox_id: int = rows[0]["id"]
+    return outbox_id

@@ -1,0 +1,115 @@
+"""Dramatiq actors. Import after :func:`jogo.workers.broker.make_broker`: actors bind to
+the global broker when they are declared.
+
+Actor bodies are coroutines run on the worker's event loop thread (Dramatiq's AsyncIO
+middleware), inside a copy of the worker thread's context, where the tenant-and-trace
+middleware has restored the message's tenant and trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import dramatiq
+import httpx
+from dramatiq.asyncio import get_event_loop_thread
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+from jogo.platform import db
+from jogo.platform.registry import find_by_id
+from jogo.platform.settings import load_settings
+from jogo.platform.telemetry import TENANT_ATTRIBUTE, current_tenant_slug, meter
+from jogo.tenants.agencies import dispatches
+from jogo.workers.connectors import open311, webhook
+from jogo.workers.connectors.base import DeliveryFailed
+from jogo.workers.middleware import MissingTenant, message_tenant
+
+log = logging.getLogger("jogo.workers")
+tracer = trace.get_tracer("jogo.workers")
+deliveries = meter().create_counter(
+    "jogo.dispatch.deliveries", description="Delivery attempts by outcome"
+)
+SETTINGS = load_settings()
+_client: httpx.AsyncClient | None = None
+
+
+def _http() -> httpx.AsyncClient:
+    global _client
+    if _client is None or _client.is_closed:
+        _client = httpx.AsyncClient(follow_redirects=False)
+    return _client
+
+
+async def _in_context(ctx: contextvars.Context, coro: Awaitable[Any]) -> Any:
+    loop = asyncio.get_running_loop()
+    return await loop.create_task(coro, context=ctx)  # type: ignore[arg-type]
+
+
+def jogo_actor(fn: Callable[..., Awaitable[Any]] | None = None, **options: Any) -> Any:
+    """Declare an async actor that runs in the message's tenant and trace context."""
+
+    def wrap(body: Callable[..., Awaitable[Any]]) -> Any:
+        @functools.wraps(body)
+        def entry(*args: Any, **kwargs: Any) -> Any:
+            thread = get_event_loop_thread()
+            if thread is None:
+                raise RuntimeError("the AsyncIO middleware is not running")
+            ctx = contextvars.copy_context()
+            return thread.run_coroutine(_in_context(ctx, body(*args, **kwargs)))
+
+        declare = dramatiq.actor(
+            actor_name=body.__name__, queue_name=SETTINGS.queue_name, **options
+        )
+        return declare(entry)
+
+    return wrap(fn) if fn is not None else wrap
+
+
+@jogo_actor(max_retries=3, time_limit=120_000)
+async def deliver_dispatch(dispatch_id: str, attempt: int) -> str:
+    tenant_id = message_tenant.get()
+    if tenant_id is None:
+        raise MissingTenant("deliver_dispatch needs a tenant")
+    tenant = await find_by_id(tenant_id)
+    if tenant is None:
+        return "no-tenant"
+    with tracer.start_as_current_span(
+        "deliver_dispatch",
+        kind=SpanKind.CONSUMER,
+        attributes={
+            TENANT_ATTRIBUTE: current_tenant_slug.get() or tenant.slug,
+            "jogo.dispatch_id": dispatch_id,
+            "jogo.attempt": attempt,
+        },
+    ) as span:
+        outcome = await _deliver(tenant, uuid.UUID(dispatch_id), attempt)
+        span.set_attribute("jogo.outcome", outcome)
+    deliveries.add(1, {"outcome": outcome})
+    return outcome
+
+
+async def _deliver(tenant: Any, dispatch_id: uuid.UUID, attempt: int) -> str:
+    async with db.tenant_tx(tenant.id):
+        job = await dispatches.claim(dispatch_id, attempt, SETTINGS.secret_key)
+        if job is None:
+            return "skipped"
+        payload = dispatches.delivery_payload(job, tenant.slug, SETTINGS.public_url)
+        try:
+            if job.agency["connector"] == "open311":
+                ref = await open311.deliver(_http(), job, payload)
+            else:
+                await webhook.deliver(_http(), job, payload)
+                ref = None
+        except DeliveryFailed as exc:
+            dead = await dispatches.record_failure(job, str(exc), tenant.id)
+            log.info("dispatch %s attempt %d failed: %s", dispatch_id, attempt + 1, exc)
+            return "dead" if dead else "failed"
+        await dispatches.record_success(job, ref)
+        return "delivered"

@@ -1,0 +1,1 @@
+"""Outbound connectors: how a dispatch reaches an agency."""

@@ -1,0 +1,56 @@
+"""``open311``: a GeoReport v2 service request, ``POST {endpoint}/requests.json``
+(form-encoded, with the agency's ``api_key``), the category mapped to its service code.
+The agency's request id is kept as the dispatch's external reference."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from jogo.tenants.agencies.dispatches import DeliveryJob
+from jogo.workers.connectors.base import DeliveryFailed, check_response
+
+
+def request_form(job: DeliveryJob, payload: dict[str, Any]) -> dict[str, str]:
+    report = payload["report"]
+    raw = job.agency["service_codes"] or "{}"
+    codes: dict[str, str] = json.loads(raw) if isinstance(raw, str) else raw
+    service_code = codes.get(report["category_code"])
+    if not service_code:
+        raise DeliveryFailed(f"no Open311 service code for {report['category_code']}")
+    form = {
+        "api_key": job.secret or "",
+        "service_code": service_code,
+        "lat": str(report["latitude"]),
+        "long": str(report["longitude"]),
+        "description": f"[{report['ticket']}] {report['title']}\n\n{report['description']}",
+        "attribute[jogo_dispatch_id]": payload["dispatch_id"],
+        "attribute[jogo_idempotency_key]": payload["idempotency_key"],
+    }
+    if report.get("address"):
+        form["address_string"] = report["address"]
+    return form
+
+
+async def deliver(
+    client: httpx.AsyncClient, job: DeliveryJob, payload: dict[str, Any]
+) -> str | None:
+    url = job.agency["endpoint_url"].rstrip("/") + "/requests.json"
+    try:
+        response = await client.post(
+            url,
+            data=request_form(job, payload),
+            timeout=job.agency["timeout_seconds"],
+            headers={"Idempotency-Key": payload["idempotency_key"]},
+        )
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+    check_response(response)
+    try:
+        first = response.json()[0]
+    except (ValueError, IndexError, KeyError, TypeError):
+        raise DeliveryFailed("the Open311 answer is not a GeoReport v2 list") from None
+    ref = first.get("service_request_id") or first.get("token")
+    return str(ref) if ref else None

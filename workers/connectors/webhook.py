@@ -1,0 +1,32 @@
+"""``webhook``: a JSON POST, signed ``X-Jogo-Signature: sha256=<HMAC of the body>``, with
+the dispatch's ``Idempotency-Key`` (the same on every retry) and a timeout."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from jogo.tenants.agencies.dispatches import DeliveryJob, signature
+from jogo.workers.connectors.base import DeliveryFailed, check_response
+
+
+async def deliver(client: httpx.AsyncClient, job: DeliveryJob, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload, separators=(",", ":"), default=str).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Idempotency-Key": str(job.dispatch["idempotency_key"]),
+        "X-Jogo-Signature": signature(job.secret or "", body),
+        "User-Agent": "jogo-indonesia-presisi/1",
+    }
+    try:
+        response = await client.post(
+            job.agency["endpoint_url"],
+            content=body,
+            headers=headers,
+            timeout=job.agency["timeout_seconds"],
+        )
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+    check_response(response)

@@ -1,0 +1,106 @@
+"""Tenant and trace context across the broker.
+
+On enqueue, ``tenant_id`` (and the slug, for span attributes) and the W3C
+``traceparent`` of the current span go into the message options. Before the actor runs
+they are restored on the worker thread: the OpenTelemetry context is attached and the
+tenant is set, and :func:`jogo.workers.actors.jogo_actor` carries both onto the event
+loop where the async actor body runs. The actor still reaches the database only through
+``tenant_tx`` of that tenant.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import uuid
+from typing import Any
+
+import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+from opentelemetry import context as otel_context
+from opentelemetry import propagate
+
+from jogo.platform import db
+from jogo.platform.telemetry import current_tenant_slug
+
+# The tenant a message is for: set by the relay before it publishes, and by this
+# middleware before an actor runs.
+message_tenant: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
+    "jogo_message_tenant", default=None
+)
+
+
+class MissingTenant(Exception):
+    """A message without a tenant cannot be processed: tenant data needs one."""
+
+
+class TenantTraceMiddleware(dramatiq.Middleware):
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def before_enqueue(self, broker: dramatiq.Broker, message: Any, delay: int) -> None:
+        options = message.options
+        if "tenant_id" not in options:
+            tenant = message_tenant.get()
+            if tenant is None:
+                raise MissingTenant(f"{message.actor_name}: no tenant to send with")
+            options["tenant_id"] = str(tenant)
+            slug = current_tenant_slug.get()
+            if slug:
+                options["tenant_slug"] = slug
+        if "traceparent" not in options:
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+            options.update({k: v for k, v in carrier.items() if k in ("traceparent", "tracestate")})
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        options = message.options
+        carrier = {k: options[k] for k in ("traceparent", "tracestate") if k in options}
+        tokens = (
+            otel_context.attach(propagate.extract(carrier)),
+            message_tenant.set(uuid.UUID(options["tenant_id"]) if "tenant_id" in options else None),
+            current_tenant_slug.set(options.get("tenant_slug")),
+        )
+        self._local.tokens = tokens
+
+    def _restore(self) -> None:
+        tokens = getattr(self._local, "tokens", None)
+        if tokens is None:
+            return
+        otel_token, tenant_token, slug_token = tokens
+        current_tenant_slug.reset(slug_token)
+        message_tenant.reset(tenant_token)
+        otel_context.detach(otel_token)
+        self._local.tokens = None
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        self._restore()
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        self._restore()
+
+
+class EngineMiddleware(dramatiq.Middleware):
+    """Opens the app-role pool on the worker's event loop thread once it has booted."""
+
+    def __init__(self, app_db_url: str, pool_size: int) -> None:
+        self.app_db_url = app_db_url
+        self.pool_size = pool_size
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+        thread = get_event_loop_thread()
+        if thread is None:
+            raise RuntimeError("the AsyncIO middleware must come before EngineMiddleware")
+        thread.run_coroutine(db.start_engine(self.app_db_url, self.pool_size))
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+        thread = get_event_loop_thread()
+        if thread is not None:
+            thread.run_coroutine(db.stop_engine())
