@@ -20,6 +20,8 @@ class Context:
     loaders: dict[str, Any] = field(default_factory=dict)
     # graphql-transport-ws: the connection_init payload (may carry Authorization).
     connection_params: dict[str, Any] | None = None
+    # The caller's address, for rate limits.
+    client: str | None = None
 
     def require_tenant(self) -> TenantInfo:
         if self.tenant is None:

@@ -40,7 +40,28 @@ def parse_body(body: bytes) -> GraphQLRequest:
         raise InvalidInput("'variables' must be an object", field="variables")
     if operation is not None and not isinstance(operation, str):
         raise InvalidInput("'operationName' must be a string", field="operationName")
+    check_text(query)
+    check_text(variables)
     return GraphQLRequest(query, variables, operation)
+
+
+def check_text(value: Any) -> None:
+    """PostgreSQL text holds neither NUL nor unpaired surrogates: refuse them here, with
+    a clear error, instead of failing deep in a query."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidInput("text may not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput("text must be valid Unicode") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key)
+            check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_text(item)
 
 
 @dataclass(frozen=True)

@@ -411,3 +411,68 @@ async def test_dispatch_to_another_tenants_agency_is_not_found(app_client, setti
         app_client, a.slug, query, a_operator, id=rid, a=agencies["data"]["agencies"][0]["id"]
     )
     assert result["errors"] == [{"code": "NOT_FOUND", "field": "agencyId"}]
+
+
+async def _next(ws, wait=5.0):
+    return json.loads(await asyncio.wait_for(ws.recv(), wait))
+
+
+async def test_live_feed_follows_the_subscribers_scope(
+    app_client, live_server, settings, two_tenants
+):
+    from helpers import bearer_for
+
+    a = two_tenants.a
+    operator = await auth_header(settings, Role.OPERATOR, a)
+    citizen_id, citizen_name = await make_user(Role.CITIZEN, a)
+    citizen = bearer_for(citizen_id, citizen_name, settings)
+    officer_id, officer_name = await make_user(Role.OFFICER, a)
+    officer = bearer_for(officer_id, officer_name, settings)
+    url = f"ws://{live_server}/t/{a.slug}/graphql"
+    async with await _ws(url) as ws_citizen, await _ws(url) as ws_officer:
+        await _start(ws_citizen, citizen["Authorization"])
+        await _start(ws_officer, officer["Authorization"])
+        await asyncio.sleep(0.2)
+        others = (await submit(app_client, a.slug, operator))["report"]["id"]  # not theirs
+        mine = (await submit(app_client, a.slug, citizen))["report"]
+        await act(app_client, a.slug, ASSIGN, operator, id=mine["id"], o=str(officer_id), u=None)
+        await act(app_client, a.slug, NOTE, operator, id=mine["id"], n="catatan internal", p=False)
+        await act(app_client, a.slug, VERIFY, operator, id=mine["id"])
+        got = [await _next(ws_citizen), await _next(ws_citizen)]
+        assert [
+            (
+                m["payload"]["data"]["reportEvents"]["ticket"],
+                m["payload"]["data"]["reportEvents"]["event"]["kind"],
+            )
+            for m in got
+        ] == [(mine["ticket"], "SUBMITTED"), (mine["ticket"], "STATUS")]
+        with pytest.raises(TimeoutError):  # no internal note, nothing of other reports
+            await _next(ws_citizen, 0.7)
+        kinds = [
+            (await _next(ws_officer))["payload"]["data"]["reportEvents"]["event"]["kind"]
+            for _ in range(3)
+        ]
+        assert kinds == ["ASSIGNMENT", "NOTE", "STATUS"]  # assigned to them from here on
+        with pytest.raises(TimeoutError):
+            await _next(ws_officer, 0.7)
+        assert others
+
+
+async def test_live_feed_ends_when_the_membership_is_revoked(
+    app_client, live_server, settings, two_tenants, owner, monkeypatch
+):
+    from helpers import bearer_for
+
+    from jogo.graphql.reports import subscriptions
+
+    monkeypatch.setattr(subscriptions, "RECHECK_SECONDS", 0.3)
+    a = two_tenants.a
+    user_id, name = await make_user(Role.OPERATOR, a)
+    async with await _ws(f"ws://{live_server}/t/{a.slug}/graphql") as ws:
+        await _start(ws, bearer_for(user_id, name, settings)["Authorization"])
+        await asyncio.sleep(0.2)
+        await owner.execute("DELETE FROM memberships WHERE user_id = $1", user_id)
+        message = await _next(ws, 5)
+        assert message["type"] in ("error", "next"), message
+        text = json.dumps(message)
+        assert "membership has ended" in text

@@ -140,7 +140,8 @@ async def test_tickets_count_per_tenant(app_client, settings, two_tenants, datab
 
 async def test_duplicate_hint_within_200_m_and_2_h(app_client, settings, two_tenants):
     slug = two_tenants.b.slug
-    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.b)
+    # Staff see the hint; to a citizen it would reveal someone else's report.
+    citizen = await auth_header(settings, Role.OPERATOR, two_tenants.b)
     lat, lon = -6.9932, 110.4203  # Semarang
     first = (
         await submit(app_client, slug, citizen, latitude=lat, longitude=lon, categoryCode="FLOOD")
@@ -314,3 +315,129 @@ async def test_failed_submission_removes_stored_photos(app_client, settings, two
     assert result["errors"][0]["field"] == "categoryCode"
     after = [p for p in (sorted(folder.rglob("*")) if folder.exists() else []) if p.is_file()]
     assert after == [p for p in before if p.is_file()]
+
+
+async def test_duplicate_hint_is_staff_only(app_client, settings, two_tenants):
+    slug = two_tenants.b.slug
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.b)
+    first = await submit(
+        app_client, slug, citizen, latitude=-7.1, longitude=110.1, categoryCode="FIRE"
+    )
+    second = await submit(
+        app_client, slug, None, anonymous=True, latitude=-7.1, longitude=110.1, categoryCode="FIRE"
+    )
+    assert first["report"]["duplicateOfId"] is None and second["report"]["duplicateOfId"] is None
+    operator = await auth_header(settings, Role.OPERATOR, two_tenants.b)
+    _, body = await gql(
+        app_client,
+        f"/t/{slug}/graphql",
+        "query($id: ID!) { report(id: $id) { duplicateOfId } }",
+        operator,
+        id=second["report"]["id"],
+    )
+    assert body["data"]["report"]["duplicateOfId"] == first["report"]["id"]
+
+
+async def test_concurrent_submissions_get_distinct_tickets_and_one_original(app_client, settings):
+    import asyncio
+
+    from helpers import onboard
+
+    tenant = await onboard("minimal")
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    results = await asyncio.gather(
+        *[
+            submit(
+                app_client,
+                tenant.slug,
+                operator,
+                latitude=-8.1,
+                longitude=112.1,
+                categoryCode="FLOOD",
+            )
+            for _ in range(6)
+        ]
+    )
+    tickets = sorted(r["report"]["ticket"] for r in results)
+    assert len(set(tickets)) == 6 and tickets[-1].endswith("-000006")
+    originals = [r for r in results if r["report"]["duplicateOfId"] is None]
+    assert len(originals) == 1
+    assert {r["report"]["duplicateOfId"] for r in results} - {None} == {
+        originals[0]["report"]["id"]
+    }
+
+
+async def test_text_with_nul_or_bad_unicode_is_a_clear_error(
+    app_client, settings, two_tenants, owner
+):
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
+    before = await owner.fetchval("SELECT count(*) FROM reports")
+    for title in ("Pohon\\u0000 tumbang", "Pohon \\ud800 tumbang"):  # JSON escapes
+        body = (
+            f'{{"query": {json.dumps(SUBMIT)}, "variables": {{"input": {{"categoryCode": "FIRE", "title": "{title}",'
+            ' "description": "deskripsi yang cukup panjang", "latitude": -7.9, "longitude": 112.6}}}'
+        )
+        r = await app_client.post(
+            f"/t/{two_tenants.a.slug}/graphql", content=body.encode(), headers=citizen
+        )
+        assert r.status_code == 400, r.text
+        assert r.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    assert await owner.fetchval("SELECT count(*) FROM reports") == before
+
+
+async def test_photos_as_json_values_are_refused(app_client, settings, two_tenants):
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
+    for value in ([2147483647], ["not a file"]):
+        _, body = await gql(
+            app_client,
+            f"/t/{two_tenants.a.slug}/graphql",
+            SUBMIT,
+            citizen,
+            input=report_input(photos=value),
+        )
+        assert body["data"]["submitReport"]["errors"][0]["field"] == "photos", body
+
+
+async def test_tracking_is_rate_limited(app_client, two_tenants):
+    created = await submit(app_client, two_tenants.b.slug, None, anonymous=True)
+    ticket = created["report"]["ticket"]
+    answers = []
+    for _ in range(12):
+        _, body = await gql(
+            app_client, f"/t/{two_tenants.b.slug}/graphql", TRACK, t=ticket, p="12345678"
+        )
+        answers.append(body)
+    assert all(a["data"]["trackReport"] is None for a in answers[:10])
+    assert answers[-1]["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    # Even the right PIN waits out the window: guessing cannot race the limit.
+    _, right = await gql(
+        app_client, f"/t/{two_tenants.b.slug}/graphql", TRACK, t=ticket, p=created["pin"]
+    )
+    assert right["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def test_anonymous_report_by_signed_in_user_names_nobody(
+    app_client, settings, two_tenants, owner
+):
+    from helpers import bearer_for, make_user
+
+    user_id, username = await make_user(Role.CITIZEN, two_tenants.a)
+    created = await submit(
+        app_client, two_tenants.a.slug, bearer_for(user_id, username, settings), anonymous=True
+    )
+    assert created["pin"]
+    row = await owner.fetchrow("SELECT * FROM reports WHERE id = $1::uuid", created["report"]["id"])
+    assert row["reporter_user_id"] is None and row["submitted_by"] == "pelapor anonim"
+    events = await owner.fetch(
+        "SELECT actor_id, actor_name FROM report_events WHERE report_id = $1", row["id"]
+    )
+    assert [(e["actor_id"], e["actor_name"]) for e in events] == [(None, "pelapor anonim")]
+    assert username not in json.dumps(
+        [
+            dict(r)
+            for r in await owner.fetch(
+                "SELECT * FROM report_events WHERE report_id = $1", row["id"]
+            )
+        ],
+        default=str,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -178,7 +179,7 @@ async def test_who_sees_which_reports(app_client, settings, two_tenants):
     assert await sees(operator, mine) and await sees(operator, other)
     # A citizen cannot act on reports, not even their own.
     denied = await act(app_client, slug, VERIFY, alice, id=mine)
-    assert denied["errors"][0]["code"] in ("FORBIDDEN", "NOT_FOUND")
+    assert denied["errors"][0]["code"] == "FORBIDDEN"
     # The assigned officer cannot move someone else's report.
     await act(app_client, slug, VERIFY, operator, id=mine)
     nope = await act(app_client, slug, NOTE, officer, id=mine, n="x catatan", p=False)
@@ -251,3 +252,55 @@ async def test_citizen_reply_stops_autoclose(app_client, settings, two_tenants):
     )
     assert body["data"]["report"]["autocloseAt"] is None
     assert body["data"]["report"]["timeline"][-1]["kind"] == "NOTE"
+
+
+async def test_what_an_assigned_officer_and_the_reporter_see_of_each_other(
+    app_client, settings, two_tenants
+):
+    slug = two_tenants.a.slug
+    citizen_id, citizen_name = await make_user(Role.CITIZEN, two_tenants.a)
+    citizen = bearer_for(citizen_id, citizen_name, settings)
+    operator = await auth_header(settings, Role.OPERATOR, two_tenants.a)
+    officer_id, officer_name = await make_user(Role.OFFICER, two_tenants.a)
+    officer = bearer_for(officer_id, officer_name, settings)
+    rid = (
+        await submit(app_client, slug, citizen, reporterName="Budi", reporterPhone="081234567890")
+    )["report"]["id"]
+    await act(app_client, slug, ASSIGN, operator, id=rid, o=str(officer_id), u=None)
+    await act(app_client, slug, NOTE, citizen, id=rid, n="Tolong segera ditangani", p=True)
+    query = "query($id: ID!) { report(id: $id) { assignedOfficer { username } timeline { kind actorName } } }"
+    _, by_officer = await gql(app_client, f"/t/{slug}/graphql", query, officer, id=rid)
+    names = {e["kind"]: e["actorName"] for e in by_officer["data"]["report"]["timeline"]}
+    assert names["SUBMITTED"] == "pelapor" and names["NOTE"] == "pelapor"
+    assert citizen_name not in json.dumps(by_officer)
+    _, identity = await gql(
+        app_client,
+        f"/t/{slug}/graphql",
+        "query($id: ID!) { report(id: $id) { reporter { name } } }",
+        officer,
+        id=rid,
+    )
+    assert identity["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    _, by_citizen = await gql(app_client, f"/t/{slug}/graphql", query, citizen, id=rid)
+    assert by_citizen["data"]["report"]["assignedOfficer"] is None  # staff only
+    assert officer_name not in json.dumps(by_citizen)
+    own = {e["kind"]: e["actorName"] for e in by_citizen["data"]["report"]["timeline"]}
+    assert own["SUBMITTED"] == citizen_name  # one's own entries show one's own name
+
+
+async def test_integrator_with_reports_write_can_triage(app_client, settings, two_tenants):
+    from jogo.platform.auth.apikeys import create_api_key
+
+    key = await create_api_key(two_tenants.a, "Command centre", ["reports:write"], "pytest")
+    headers = {"Authorization": f"Bearer {key.key}"}
+    rid = (await submit(app_client, two_tenants.a.slug, headers))["report"]["id"]
+    done = await act(app_client, two_tenants.a.slug, VERIFY, headers, id=rid)
+    assert done == {"report": {"status": "VERIFIED"}, "errors": []}
+    _, body = await gql(
+        app_client,
+        f"/t/{two_tenants.a.slug}/graphql",
+        "query($id: ID!) { report(id: $id) { reporter { name } } }",
+        headers,
+        id=rid,
+    )
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # no identity for keys

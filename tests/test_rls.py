@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -73,13 +75,55 @@ async def test_app_role_cannot_bypass_rls_and_owns_nothing(owner):
     assert (await db.fetch("SELECT current_user"))[0][0] == APP_ROLE
 
 
+async def fill_every_tenant_table(tenant) -> None:
+    """At least one row in every tenant-scoped table, written the way the app writes."""
+    from jogo.platform.auth.principal import ANONYMOUS
+    from jogo.platform.storage import FileStore
+    from jogo.tenants.agencies.dispatches import create_dispatch
+    from jogo.tenants.reports.intake import do_submit_report
+    from jogo.tenants.reports.validation import ReportInput
+
+    png = bytes.fromhex("89504e470d0a1a0a") + b"rest-of-a-png"
+    done = await do_submit_report(
+        tenant,
+        ANONYMOUS,
+        ReportInput(
+            "FIRE",
+            "Kebakaran uji RLS",
+            "Uraian kebakaran uji RLS",
+            -7.9,
+            112.6,
+            anonymous=True,
+            photos=[png],
+        ),
+        FileStore(Path(tempfile.mkdtemp())),
+    )
+    async with db.tenant_tx(tenant.id):
+        agency = dict((await db.fetch("SELECT * FROM agencies LIMIT 1"))[0])
+        category = (await db.fetch("SELECT id FROM report_categories LIMIT 1"))[0]["id"]
+        await db.fetch(
+            "INSERT INTO routing_rules (tenant_id, category_id, agency_id)"
+            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            tenant.id,
+            category,
+            agency["id"],
+        )
+        await create_dispatch(tenant, done.report_id, agency, "pytest")
+        await db.fetch(
+            "INSERT INTO callback_receipts (tenant_id, agency_id, body_sha256) VALUES ($1, $2, $3)",
+            tenant.id,
+            agency["id"],
+            uuid.uuid4().hex,
+        )
+
+
 async def test_no_tenant_set_sees_nothing_and_cannot_insert(two_tenants, owner):
+    await fill_every_tenant_table(two_tenants.a)
     tables = await tenant_tables(owner)
     for table in tables:
         total = await owner.fetchval(f"SELECT count(*) FROM {table}")
         visible = (await db.fetch(f"SELECT count(*) FROM {table}"))[0][0]
-        if table in ("report_categories", "agencies"):
-            assert total > 0, f"{table} has no rows to hide"
+        assert total > 0, f"{table} has no rows to hide"
         assert visible == 0, f"{table}: {visible} rows visible with no tenant set"
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await db.fetch(
@@ -94,6 +138,13 @@ async def test_no_tenant_set_sees_nothing_and_cannot_insert(two_tenants, owner):
 
 async def test_tenant_a_cannot_see_update_or_delete_b(two_tenants, owner):
     a, b = two_tenants.a, two_tenants.b
+    await fill_every_tenant_table(b)
+    async with db.tenant_tx(a.id):
+        for table in await tenant_tables(owner):
+            seen = await db.fetch(f"SELECT count(*) FROM {table} WHERE tenant_id = $1", b.id)
+            assert seen[0][0] == 0, f"{table}: B's rows visible to A"
+            changed = await db.fetch(f"DELETE FROM {table} WHERE tenant_id = $1 RETURNING 1", b.id)
+            assert changed == [], f"{table}: A deleted B's rows"
     b_agencies = await owner.fetchval("SELECT count(*) FROM agencies WHERE tenant_id = $1", b.id)
     assert b_agencies == 25
     async with db.tenant_tx(a.id):

@@ -11,14 +11,15 @@ from strawberry.types import Info
 
 from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError, attempt
+from jogo.graphql.http import UploadedFile
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.inputs import SubmitReportInput
 from jogo.graphql.reports.types import Category, Report
-from jogo.platform.errors import NotFound
+from jogo.platform.errors import InvalidInput, NotFound
 from jogo.platform.storage import FileStore
 from jogo.tenants.agencies import dispatches
 from jogo.tenants.reports import actions, queries
-from jogo.tenants.reports.intake import do_submit_report
+from jogo.tenants.reports.intake import Submitted, do_submit_report
 from jogo.tenants.reports.lifecycle import Status
 from jogo.tenants.reports.validation import ReportInput
 
@@ -46,7 +47,13 @@ def _uuid(value: str, field: str) -> uuid.UUID:
 
 
 def _photo_bytes(photos: list[Any] | None) -> list[bytes]:
-    return [p.data if hasattr(p, "data") else bytes(p) for p in photos or []]
+    """Photos come only as files of a multipart request, never as JSON values."""
+    files = []
+    for photo in photos or []:
+        if not isinstance(photo, UploadedFile):
+            raise InvalidInput("send photos as files of a multipart request", field="photos")
+        files.append(photo.data)
+    return files
 
 
 async def _run(
@@ -69,22 +76,26 @@ class ReportsMutation:
     ) -> SubmitReportPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
-        data = ReportInput(
-            category_code=input.category_code,
-            title=input.title,
-            description=input.description,
-            latitude=input.latitude,
-            longitude=input.longitude,
-            address=input.address,
-            occurred_at=input.occurred_at,
-            anonymous=input.anonymous,
-            reporter_name=input.reporter_name,
-            reporter_phone=input.reporter_phone,
-            urgent=input.urgent,
-            photos=_photo_bytes(input.photos),
-        )
         store = FileStore(ctx.settings.data_dir / "attachments")
-        done, errors = await attempt(lambda: do_submit_report(tenant, ctx.principal, data, store))
+
+        async def submit() -> Submitted:
+            data = ReportInput(
+                category_code=input.category_code,
+                title=input.title,
+                description=input.description,
+                latitude=input.latitude,
+                longitude=input.longitude,
+                address=input.address,
+                occurred_at=input.occurred_at,
+                anonymous=input.anonymous,
+                reporter_name=input.reporter_name,
+                reporter_phone=input.reporter_phone,
+                urgent=input.urgent,
+                photos=_photo_bytes(input.photos),
+            )
+            return await do_submit_report(tenant, ctx.principal, data, store)
+
+        done, errors = await attempt(submit)
         if done is None:
             return SubmitReportPayload(errors=errors)
         # The caller has just created it: echo it back even to an anonymous reporter.

@@ -21,11 +21,14 @@ from jogo.graphql.reports.types import (
 from jogo.platform.auth.roles import Cap
 from jogo.platform.db import tenant_tx
 from jogo.platform.errors import NotFound
+from jogo.platform.ratelimit import RateLimiter
 from jogo.tenants.reports import queries
 from jogo.tenants.reports.lifecycle import Status
 from jogo.tenants.reports.queries import MAX_PAGE, ReportFilter, list_categories
 
 SIGNED_IN = [requires(Cap.TENANT_READ)]
+TRACK_BY_CLIENT = RateLimiter(limit=30, window_seconds=60)
+TRACK_BY_TICKET = RateLimiter(limit=10, window_seconds=60)
 
 
 def parse_id(value: str, field: str = "id") -> uuid.UUID:
@@ -127,6 +130,9 @@ class ReportsQuery:
         self, info: Info[Context, None], ticket: str, pin: str
     ) -> TrackedReport | None:
         tenant = info.context.require_tenant()
+        # A PIN has 10^8 values: a few guesses a minute per caller and per ticket.
+        TRACK_BY_CLIENT.hit(f"{tenant.id}:{info.context.client}")
+        TRACK_BY_TICKET.hit(f"{tenant.id}:{ticket.strip().upper()}")
         try:
             row = await queries.track_report(tenant.id, ticket, pin)
         except NotFound:

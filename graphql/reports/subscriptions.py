@@ -3,6 +3,8 @@ each is re-read through the tenant transaction and the subscriber's own scope.""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -14,12 +16,15 @@ from jogo.graphql.context import Context
 from jogo.graphql.permissions import requires
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.types import ReportEvent
+from jogo.platform.auth.revalidate import still_allowed
 from jogo.platform.auth.roles import Cap
 from jogo.platform.notify import HUB
 from jogo.tenants.reports import queries
 from jogo.tenants.reports.access import Viewer
 from jogo.tenants.reports.events import TOPIC
 from jogo.tenants.reports.lifecycle import Status
+
+RECHECK_SECONDS = 30.0
 
 
 @strawberry.type(description="A timeline event as it happens, with its report's state.")
@@ -54,9 +59,20 @@ class ReportsSubscription:
     ) -> AsyncGenerator[ReportLiveEvent, None]:
         tenant = info.context.require_tenant()
         viewer = viewer_of(info.context)
+        checked = time.monotonic()
         async with HUB.subscribe(TOPIC, tenant.id) as queue:
             while True:
-                event_id = uuid.UUID(await queue.get())
+                try:
+                    event_id = uuid.UUID(await asyncio.wait_for(queue.get(), RECHECK_SECONDS))
+                except TimeoutError:
+                    event_id = None
+                if event_id is None or time.monotonic() - checked >= RECHECK_SECONDS:
+                    # Expired tokens, revoked memberships and suspended tenants end the feed.
+                    principal = await still_allowed(viewer.principal, tenant)
+                    viewer = Viewer.of(principal, tenant.id)
+                    checked = time.monotonic()
+                if event_id is None:
+                    continue
                 row = await queries.event_with_report(tenant.id, event_id)
                 if row is None or not visible(viewer, row) or (urgent_only and not row["urgent"]):
                     continue

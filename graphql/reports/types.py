@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,23 @@ EVENT_LABELS = {
 }
 
 
+def public_actor(row: dict[str, Any], internal: bool, viewer_id: uuid.UUID | None) -> str:
+    """Who did it, as this viewer may know: the reporter's own entries read "pelapor"
+    (their identity is shown, audited, only through ``Report.reporter``); staff and
+    integrators read "petugas" to the public; callers always see their own name."""
+    name: str = row["actor_name"]
+    if row["actor_id"] is not None and row["actor_id"] == viewer_id:
+        return name
+    data = row["data"]
+    if isinstance(data, str):
+        data = json.loads(data)
+    if (data or {}).get("by_reporter"):
+        return "pelapor anonim" if name == "pelapor anonim" else "pelapor"
+    if internal or name == "sistem":
+        return name
+    return "petugas"
+
+
 @strawberry.type(description="One entry of a report's timeline.")
 class ReportEvent:
     id: strawberry.ID
@@ -80,10 +98,6 @@ class ReportEvent:
             message = LABELS[to_status]
         else:
             message = EVENT_LABELS.get(row["kind"], (row["kind"], row["kind"]))
-        # Reporters see who acted only as "petugas" (staff), except their own entries.
-        actor = row["actor_name"]
-        if not internal and row["actor_id"] is not None and row["actor_id"] != viewer_id:
-            actor = "petugas"
         return cls(
             id=strawberry.ID(str(row["id"])),
             kind=row["kind"],
@@ -91,7 +105,7 @@ class ReportEvent:
             to_status=to_status,
             note=row["note"],
             public=row["public"],
-            actor_name=actor,
+            actor_name=public_actor(row, internal, viewer_id),
             created_at=row["created_at"],
             message_id=message[0],
             message_en=message[1],
@@ -137,10 +151,6 @@ class Report:
     status: Status
     assigned_unit: str | None
     reject_reason: str | None
-    duplicate_of_id: strawberry.ID | None = strawberry.field(
-        description="A possible duplicate: an open report of the same category within"
-        " 200 m, submitted less than 2 hours earlier."
-    )
     verify_due_at: datetime
     followup_due_at: datetime | None
     autoclose_at: datetime | None
@@ -164,9 +174,6 @@ class Report:
             status=Status(row["status"]),
             assigned_unit=row["assigned_unit"],
             reject_reason=row["reject_reason"],
-            duplicate_of_id=strawberry.ID(str(row["duplicate_of"]))
-            if row["duplicate_of"]
-            else None,
             verify_due_at=row["verify_due_at"],
             followup_due_at=row["followup_due_at"],
             autoclose_at=row["autoclose_at"],
@@ -180,10 +187,19 @@ class Report:
     async def category(self, info: Info[Context, None]) -> Category:
         return Category.of(await loaders(info).category.load(self.row["category_id"]))
 
-    @strawberry.field
+    @strawberry.field(
+        description="Staff only: a possible duplicate, an open report of the same category"
+        " within 200 m, submitted less than 2 hours earlier."
+    )
+    def duplicate_of_id(self, info: Info[Context, None]) -> strawberry.ID | None:
+        if self.row["duplicate_of"] is None or not loaders(info).internal:
+            return None
+        return strawberry.ID(str(self.row["duplicate_of"]))
+
+    @strawberry.field(description="Staff only: the officer the report is assigned to.")
     async def assigned_officer(self, info: Info[Context, None]) -> Officer | None:
         officer_id: uuid.UUID | None = self.row["assigned_officer_id"]
-        if officer_id is None:
+        if officer_id is None or not loaders(info).internal:
             return None
         found = await loaders(info).officer.load(officer_id)
         if found is None:

@@ -20,4 +20,5 @@ async def principal_from_header(header: str | None, settings: Settings) -> Princ
         raise Unauthenticated("use 'Authorization: Bearer <token or API key>'")
     if looks_like_api_key(credential):
         return await load_key_principal(credential)
-    return await load_user_principal(decode_token(credential, settings.secret_key))
+    user_id, expires_at = decode_token(credential, settings.secret_key)
+    return await load_user_principal(user_id, expires_at=expires_at)

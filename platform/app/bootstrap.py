@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from jogo.platform import db, registry
 from jogo.platform.app.embedded import start_embedded_postgres
 from jogo.platform.auth.roles import Role
-from jogo.platform.auth.users import add_membership, create_user
+from jogo.platform.auth.users import create_user, user_exists
 from jogo.platform.migrate import migrate
 from jogo.platform.settings import Settings
 from jogo.tenants.onboarding.actions import OnboardInput, do_onboard_tenant
@@ -44,21 +44,31 @@ class DemoLogin:
 
 
 async def seed_demo() -> DemoLogin | None:
-    """On an empty database: the demo tenant, and an admin of it and of the platform."""
-    if await registry.list_tenants():
+    """On a fresh database: the demo tenant, and an admin of it and of the platform.
+
+    Each step checks what exists, so a start that failed half-way is completed by the
+    next one instead of being skipped; a database with other tenants is left alone.
+    """
+    tenant = await registry.find_by_slug(DEMO_SLUG)
+    if tenant is None:
+        if await registry.list_tenants():
+            return None
+        result = await do_onboard_tenant(
+            OnboardInput(
+                slug=DEMO_SLUG,
+                name="Polresta Malang Kota",
+                polda_code="JATIM",
+                region_code="35.73",
+                template="jogo-malang-presisi",
+                ticket_prefix="MLG",
+            ),
+            actor=("jogo up", "system"),
+        )
+        tenant = result.tenant
+    if await user_exists(DEMO_ADMIN):
         return None
-    result = await do_onboard_tenant(
-        OnboardInput(
-            slug=DEMO_SLUG,
-            name="Polresta Malang Kota",
-            polda_code="JATIM",
-            region_code="35.73",
-            template="jogo-malang-presisi",
-            ticket_prefix="MLG",
-        ),
-        actor=("jogo up", "system"),
-    )
     password = secrets.token_urlsafe(12)
-    user_id = await create_user(DEMO_ADMIN, password, Role.TENANT_ADMIN, tenant=result.tenant)
-    await add_membership(user_id, Role.PLATFORM_ADMIN)
+    await create_user(
+        DEMO_ADMIN, password, Role.TENANT_ADMIN, tenant=tenant, also=[Role.PLATFORM_ADMIN]
+    )
     return DemoLogin(DEMO_ADMIN, password)

@@ -84,7 +84,8 @@ async def _tenant_context(slug: str, request: Request) -> Context:
     if not tenant.active:
         raise Forbidden("this command's service is suspended")
     set_current_tenant(tenant.slug)
-    return Context(principal=principal, settings=settings, tenant=tenant)
+    client = request.client.host if request.client else None
+    return Context(principal=principal, settings=settings, tenant=tenant, client=client)
 
 
 async def _global_context(request: Request, cap: Cap) -> Context:
@@ -131,7 +132,10 @@ async def attachment(
     context = await _tenant_context(slug, request)
     tenant = context.require_tenant()
     row = await attachment_for(tenant.id, Viewer.of(context.principal, tenant.id), attachment_id)
-    data = await FileStore(context.settings.data_dir / "attachments").read(row["storage_key"])
+    try:
+        data = await FileStore(context.settings.data_dir / "attachments").read(row["storage_key"])
+    except FileNotFoundError:
+        raise NotFound("attachment not found") from None
     return Response(
         data,
         media_type=row["content_type"],

@@ -25,6 +25,8 @@ class Principal:
     # API keys only: the one tenant the key belongs to, and its scopes.
     key_tenant_id: uuid.UUID | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # When the credential stops being valid (tokens); long-lived connections check it.
+    expires_at: float | None = None
 
     @property
     def is_anonymous(self) -> bool:

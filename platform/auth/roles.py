@@ -75,7 +75,10 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
 # API-key scopes an integrator can be given, and the tenant capabilities each grants.
 SCOPE_CAPS: dict[str, frozenset[Cap]] = {
     "reports:read": frozenset({Cap.TENANT_READ, Cap.REPORTS_READ_ALL}),
-    "reports:write": frozenset({Cap.TENANT_READ, Cap.REPORTS_SUBMIT, Cap.REPORTS_TRIAGE}),
+    # Triage needs to find the report it acts on, so writing implies reading.
+    "reports:write": frozenset(
+        {Cap.TENANT_READ, Cap.REPORTS_READ_ALL, Cap.REPORTS_SUBMIT, Cap.REPORTS_TRIAGE}
+    ),
     "agencies:read": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ}),
     "agencies:write": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DIRECTORY_WRITE}),
     "dispatches:write": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DISPATCH_UPDATE}),

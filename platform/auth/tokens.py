@@ -37,8 +37,8 @@ def issue_token(user_id: uuid.UUID, username: str, secret: str, ttl_seconds: int
     return AccessToken(jwt.encode(claims, secret, algorithm=ALGORITHM), ttl_seconds)
 
 
-def decode_token(token: str, secret: str) -> uuid.UUID:
-    """The user id in a valid token; :class:`Unauthenticated` for anything else."""
+def decode_token(token: str, secret: str) -> tuple[uuid.UUID, float]:
+    """The user id and expiry of a valid token; :class:`Unauthenticated` otherwise."""
     try:
         claims = jwt.decode(
             token,
@@ -48,7 +48,7 @@ def decode_token(token: str, secret: str) -> uuid.UUID:
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "iss", "aud"]},
         )
-        return uuid.UUID(str(claims["sub"]))
+        return uuid.UUID(str(claims["sub"])), float(claims["exp"])
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the access token has expired") from None
     except (jwt.InvalidTokenError, ValueError):

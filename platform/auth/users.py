@@ -37,8 +37,10 @@ async def create_user(
     tenant: TenantInfo | None = None,
     polda_code: str | None = None,
     full_name: str | None = None,
+    also: list[Role] | None = None,
 ) -> uuid.UUID:
-    """A user with one membership, in one transaction (nothing half-written)."""
+    """A user with a membership (plus national or platform roles in ``also``), in one
+    transaction: nothing half-written."""
     username = check_username(username)
     if role in TENANT_ROLES and tenant is None:
         raise InvalidInput(f"role {role} needs a tenant", field="tenant")
@@ -68,9 +70,18 @@ async def create_user(
                 role.value,
                 polda_code,
             )
+            for extra in also or []:
+                if extra in TENANT_ROLES or extra == Role.POLDA_SUPERVISOR:
+                    raise InvalidInput(f"{extra} cannot be an extra role", field="role")
+                await add_membership(user_id, extra)
     except asyncpg.UniqueViolationError:
         raise Conflict(f"user {username!r} already exists", field="username") from None
     return user_id
+
+
+async def user_exists(username: str) -> bool:
+    rows = await db.fetch("SELECT 1 FROM users WHERE username = $1", username.strip().lower())
+    return bool(rows)
 
 
 async def authenticate(username: str, password: str) -> tuple[uuid.UUID, str]:
@@ -89,7 +100,7 @@ async def authenticate(username: str, password: str) -> tuple[uuid.UUID, str]:
     return row["id"], row["username"]
 
 
-async def load_user_principal(user_id: uuid.UUID) -> Principal:
+async def load_user_principal(user_id: uuid.UUID, *, expires_at: float | None = None) -> Principal:
     rows = await db.fetch(
         "SELECT u.username, u.is_active, m.tenant, m.role, m.polda_code"
         " FROM users u LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = $1",
@@ -100,7 +111,13 @@ async def load_user_principal(user_id: uuid.UUID) -> Principal:
     memberships = tuple(
         Membership(Role(r["role"]), r["tenant"], r["polda_code"]) for r in rows if r["role"]
     )
-    return Principal(kind="user", id=user_id, name=rows[0]["username"], memberships=memberships)
+    return Principal(
+        kind="user",
+        id=user_id,
+        name=rows[0]["username"],
+        memberships=memberships,
+        expires_at=expires_at,
+    )
 
 
 async def add_membership(

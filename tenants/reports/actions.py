@@ -279,6 +279,7 @@ async def do_add_report_note(
             public=public or not staff,
             actor=events.actor_of(viewer.principal),
             note=text,
+            data={"by_reporter": True} if not staff else None,
         )
     return event_id
 

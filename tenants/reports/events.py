@@ -13,13 +13,14 @@ TOPIC = "report_events"
 # Who did it: a display name, and the user id when a user did.
 Actor = tuple[str, uuid.UUID | None]
 SYSTEM: Actor = ("sistem", None)
+ANONYMOUS: Actor = ("pelapor anonim", None)
 
 
 def actor_of(principal: Principal | None) -> Actor:
     if principal is None:
         return SYSTEM
     if principal.kind == "anonymous":
-        return "pelapor anonim", None
+        return ANONYMOUS
     return principal.name, principal.id if principal.kind == "user" else None
 
 

@@ -106,9 +106,9 @@ async def do_submit_report(
     report_id = uuid.uuid4()
     stored = [(uuid.uuid4(), p) for p in photos]
     keys = [f"{tenant.id}/{report_id}/{aid}.{p.extension}" for aid, p in stored]
-    for key, (_, photo) in zip(keys, stored, strict=True):
-        await store.put(key, photo.data)
     try:
+        for key, (_, photo) in zip(keys, stored, strict=True):
+            await store.put(key, photo.data)
         return await _insert(
             tenant, principal, data, now, report_id, pin, pin_hash, anonymous, stored, keys
         )
@@ -130,8 +130,12 @@ async def _insert(
     stored: list[tuple[uuid.UUID, Photo]],
     keys: list[str],
 ) -> Submitted:
-    actor = events.actor_of(principal)
+    # An anonymous report names nobody, even when a signed-in user sent it.
+    actor = events.ANONYMOUS if anonymous else events.actor_of(principal)
     async with db.tenant_tx(tenant.id):
+        # The counter row lock serialises submissions per tenant, so the duplicate
+        # check below sees every report committed before this one.
+        ticket = await next_ticket(tenant, now)
         categories = await db.fetch(
             "SELECT * FROM report_categories WHERE code = $1 AND is_active", data.category_code
         )
@@ -139,7 +143,6 @@ async def _insert(
             raise InvalidInput(f"unknown category {data.category_code!r}", field="categoryCode")
         category = dict(categories[0])
         duplicate = await find_duplicate(category["id"], data.latitude, data.longitude)
-        ticket = await next_ticket(tenant, now)
         await db.fetch(
             """INSERT INTO reports (tenant_id, id, ticket, category_id, title, description,
                  latitude, longitude, address, occurred_at, urgent, anonymous, pin_hash,
@@ -169,7 +172,13 @@ async def _insert(
             now,
         )
         await events.record(
-            tenant.id, report_id, "SUBMITTED", public=True, actor=actor, to_status="SUBMITTED"
+            tenant.id,
+            report_id,
+            "SUBMITTED",
+            public=True,
+            actor=actor,
+            to_status="SUBMITTED",
+            data={"by_reporter": True},
         )
         if duplicate is not None:
             await events.record(
