@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 
 from jogo.graphql.admin.mutations import AdminMutation
 from jogo.graphql.admin.queries import AdminQuery
+from jogo.graphql.agencies.mutations import AgenciesMutation
 from jogo.graphql.agencies.queries import AgenciesQuery
 from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.limits import extensions
@@ -24,7 +25,9 @@ CORE_MUTATIONS: tuple[type, ...] = (ReportsMutation, CategoryMutation)
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery,),
 }
-MODULE_MUTATIONS: dict[str, tuple[type, ...]] = {}
+MODULE_MUTATIONS: dict[str, tuple[type, ...]] = {
+    "integrations": (AgenciesMutation,),
+}
 
 
 @cache

@@ -113,3 +113,16 @@ async def _deliver(tenant: Any, dispatch_id: uuid.UUID, attempt: int) -> str:
             return "dead" if dead else "failed"
         await dispatches.record_success(job, ref)
         return "delivered"
+
+
+@jogo_actor(max_retries=1, time_limit=300_000)
+async def sweep_report_slas() -> str:
+    """The scheduler's SLA job for one tenant (the message's)."""
+    from jogo.tenants.reports.sla_sweep import do_sweep_report_slas
+
+    tenant_id = message_tenant.get()
+    tenant = await find_by_id(tenant_id) if tenant_id else None
+    if tenant is None or not tenant.active:
+        return "skipped"
+    result = await do_sweep_report_slas(tenant)
+    return f"{result.verify_breaches}/{result.followup_breaches}/{result.auto_closed}"

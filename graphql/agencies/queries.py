@@ -3,11 +3,13 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from jogo.graphql.agencies.types import Agency
+from jogo.graphql.agencies.types import Agency, Dispatch
 from jogo.graphql.context import Context
 from jogo.graphql.permissions import requires
+from jogo.graphql.reports.queries import parse_id
 from jogo.platform.auth.roles import Cap
 from jogo.platform.db import tenant_tx
+from jogo.tenants.agencies.dispatches import dispatches_for_report
 from jogo.tenants.agencies.queries import list_agencies
 
 
@@ -20,3 +22,15 @@ class AgenciesQuery:
         async with tenant_tx(info.context.require_tenant().id):
             rows = await list_agencies(kind)
         return [Agency.of(r) for r in rows]
+
+    @strawberry.field(
+        description="Deliveries of one report to agencies, with attempts, last error and"
+        " next attempt.",
+        permission_classes=[requires(Cap.DISPATCH_UPDATE)],
+    )
+    async def dispatches(
+        self, info: Info[Context, None], report_id: strawberry.ID
+    ) -> list[Dispatch]:
+        tenant = info.context.require_tenant()
+        rows = await dispatches_for_report(tenant.id, parse_id(report_id, "reportId"))
+        return [Dispatch.of(r) for r in rows]

@@ -1,8 +1,20 @@
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
 import strawberry
+
+from jogo.graphql.errors import UserError
+
+
+@strawberry.type(description="Someone to call at an agency.")
+class Contact:
+    name: str
+    role: str | None
+    phone: str | None
+    email: str | None
 
 
 @strawberry.type(description="A city agency (dinas), hospital, CCTV operator or utility.")
@@ -14,12 +26,23 @@ class Agency:
     address: str | None
     latitude: float | None
     longitude: float | None
+    phone: str | None
+    email: str | None
+    contacts: list[Contact]
+    connector: str = strawberry.field(description="manual, webhook or open311.")
+    endpoint_url: str | None
+    has_secret: bool = strawberry.field(description="Secrets are stored encrypted, never shown.")
+    service_codes: strawberry.scalars.JSON = strawberry.field(
+        description="Open311: category code → service code."
+    )
+    is_active: bool
     is_sample: bool = strawberry.field(
         description="Seeded sample data the command has not confirmed yet."
     )
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Agency:
+        contacts = _json(row.get("contacts"), [])
         return cls(
             id=strawberry.ID(str(row["id"])),
             code=row["code"],
@@ -28,5 +51,112 @@ class Agency:
             address=row["address"],
             latitude=row["latitude"],
             longitude=row["longitude"],
+            phone=row["phone"],
+            email=row["email"],
+            contacts=[
+                Contact(
+                    name=c.get("name", ""),
+                    role=c.get("role"),
+                    phone=c.get("phone"),
+                    email=c.get("email"),
+                )
+                for c in contacts
+            ],
+            connector=row["connector"],
+            endpoint_url=row["endpoint_url"],
+            has_secret=row["secret_enc"] is not None,
+            service_codes=_json(row.get("service_codes"), {}),
+            is_active=row["is_active"],
             is_sample=row["is_sample"],
         )
+
+
+def _json(value: Any, default: Any) -> Any:
+    if value is None:
+        return default
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@strawberry.type(description="One delivery of a report to an agency.")
+class Dispatch:
+    id: strawberry.ID
+    report_id: strawberry.ID
+    agency_id: strawberry.ID
+    agency_name: str
+    connector: str
+    status: str = strawberry.field(
+        description="PENDING, DELIVERED, AWAITING_LIAISON, ACCEPTED, IN_PROGRESS, RESOLVED or DEAD."
+    )
+    attempts: int
+    max_attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    idempotency_key: str
+    external_ref: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Dispatch:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            report_id=strawberry.ID(str(row["report_id"])),
+            agency_id=strawberry.ID(str(row["agency_id"])),
+            agency_name=row["agency_name"],
+            connector=row["connector"],
+            status=row["status"],
+            attempts=row["attempts"],
+            max_attempts=row["max_attempts"],
+            last_error=row["last_error"],
+            next_attempt_at=row["next_attempt_at"],
+            idempotency_key=str(row["idempotency_key"]),
+            external_ref=row["external_ref"],
+            created_at=row["created_at"],
+            delivered_at=row["delivered_at"],
+        )
+
+
+@strawberry.input
+class ContactInput:
+    name: str
+    role: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@strawberry.input(description="A new agency. Secrets are write-only.")
+class CreateAgencyInput:
+    code: str
+    name: str
+    kind: str
+    connector: str = "manual"
+    endpoint_url: str | None = None
+    secret: str | None = strawberry.field(
+        default=None, description="HMAC secret (webhook) or API key (open311); 16+ characters."
+    )
+    service_codes: strawberry.scalars.JSON | None = None
+    timeout_seconds: int = 10
+    contacts: list[ContactInput] | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@strawberry.type
+class AgencyPayload:
+    agency: Agency | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DispatchPayload:
+    dispatch: Dispatch | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RoutingRulePayload:
+    rule_id: strawberry.ID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

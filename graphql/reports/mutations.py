@@ -12,10 +12,11 @@ from strawberry.types import Info
 from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.http import UploadedFile
+from jogo.graphql.ids import parse_uuid
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.inputs import SubmitReportInput
 from jogo.graphql.reports.types import Category, Report
-from jogo.platform.errors import InvalidInput, NotFound
+from jogo.platform.errors import InvalidInput
 from jogo.platform.storage import FileStore
 from jogo.tenants.agencies import dispatches
 from jogo.tenants.reports import actions, queries
@@ -37,13 +38,6 @@ class SubmitReportPayload:
 class ReportPayload:
     report: Report | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-def _uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise NotFound("not found", field=field) from None
 
 
 def _photo_bytes(photos: list[Any] | None) -> list[bytes]:
@@ -109,7 +103,9 @@ class ReportsMutation:
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         return await _run(
             info,
-            lambda: dispatches.do_verify_report(tenant, viewer, _uuid(report_id, "reportId"), note),
+            lambda: dispatches.do_verify_report(
+                tenant, viewer, parse_uuid(report_id, "reportId"), note
+            ),
         )
 
     @strawberry.mutation(description="SUBMITTED or VERIFIED → REJECTED, with a reason.")
@@ -119,7 +115,9 @@ class ReportsMutation:
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         return await _run(
             info,
-            lambda: actions.do_reject_report(tenant, viewer, _uuid(report_id, "reportId"), reason),
+            lambda: actions.do_reject_report(
+                tenant, viewer, parse_uuid(report_id, "reportId"), reason
+            ),
         )
 
     @strawberry.mutation(description="Assign an officer of this command and/or a unit.")
@@ -136,8 +134,8 @@ class ReportsMutation:
             lambda: actions.do_assign_report(
                 tenant,
                 viewer,
-                _uuid(report_id, "reportId"),
-                _uuid(officer_id, "officerId") if officer_id else None,
+                parse_uuid(report_id, "reportId"),
+                parse_uuid(officer_id, "officerId") if officer_id else None,
                 unit,
             ),
         )
@@ -154,7 +152,11 @@ class ReportsMutation:
         return await _run(
             info,
             lambda: dispatches.do_dispatch_report(
-                tenant, viewer, _uuid(report_id, "reportId"), _uuid(agency_id, "agencyId"), note
+                tenant,
+                viewer,
+                parse_uuid(report_id, "reportId"),
+                parse_uuid(agency_id, "agencyId"),
+                note,
             ),
         )
 
@@ -170,7 +172,7 @@ class ReportsMutation:
         return await _run(
             info,
             lambda: actions.do_update_report_status(
-                tenant, viewer, _uuid(report_id, "reportId"), status, note
+                tenant, viewer, parse_uuid(report_id, "reportId"), status, note
             ),
         )
 
@@ -183,7 +185,7 @@ class ReportsMutation:
         public: bool = False,
     ) -> ReportPayload:
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
-        rid = _uuid(report_id, "reportId")
+        rid = parse_uuid(report_id, "reportId")
 
         async def act() -> uuid.UUID:
             await actions.do_add_report_note(tenant, viewer, rid, note, public)

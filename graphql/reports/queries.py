@@ -7,6 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from jogo.graphql.context import Context
+from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import requires
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.inputs import ReportFilterInput, ReportOrderInput
@@ -32,10 +33,7 @@ TRACK_BY_TICKET = RateLimiter(limit=10, window_seconds=60)
 
 
 def parse_id(value: str, field: str = "id") -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise NotFound("report not found", field=field) from None
+    return parse_uuid(value, field, "report not found")
 
 
 def to_filter(f: ReportFilterInput | None) -> ReportFilter:

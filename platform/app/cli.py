@@ -159,10 +159,10 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return await run_serve(settings, host=args.host, port=args.port)
 
 
-async def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
-    from jogo.platform.app.runner import run_scheduler_only
+async def cmd_part(args: argparse.Namespace, settings: Settings) -> int:
+    from jogo.platform.app.runner import run_part
 
-    return await run_scheduler_only(settings)
+    return await run_part(settings, args.command)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,7 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(run=cmd_serve)
 
-    sub.add_parser("scheduler", help="periodic jobs (SLA sweep)").set_defaults(run=cmd_scheduler)
+    for part, text in (
+        ("worker", "the Dramatiq worker (deliveries, periodic jobs)"),
+        ("relay", "the outbox relay to RabbitMQ"),
+        ("scheduler", "periodic jobs, written to the outbox"),
+    ):
+        sub.add_parser(part, help=text).set_defaults(run=cmd_part)
 
     dbp = sub.add_parser("db", help="database").add_subparsers(
         dest="db_command", required=True, parser_class=_Parser
@@ -248,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         # uvicorn re-raises Ctrl-C after its graceful shutdown: for the servers that
         # is a clean stop. Anything else interrupted is not.
-        return 0 if args.command in ("up", "serve", "scheduler") else 130
+        return 0 if args.command in ("up", "serve", "worker", "relay", "scheduler") else 130
 
 
 if __name__ == "__main__":

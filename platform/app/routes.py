@@ -25,6 +25,7 @@ from jogo.platform.errors import Forbidden, InvalidInput, NotFound, Unauthentica
 from jogo.platform.settings import Settings
 from jogo.platform.storage import FileStore
 from jogo.platform.telemetry import set_current_tenant
+from jogo.tenants.agencies.dispatches import do_apply_callback
 from jogo.tenants.reports.access import Viewer
 from jogo.tenants.reports.photos import MAX_BYTES as MAX_UPLOAD
 from jogo.tenants.reports.queries import attachment_for
@@ -124,6 +125,26 @@ async def tenant_graphql(slug: FromPath[str], request: Request) -> dict[str, Any
     return await execute(tenant_schema(context.tenant.modules), body, context)
 
 
+@post("/t/{slug:str}/integrations/{agency_id:uuid}/callback", status_code=200)
+async def agency_callback(
+    slug: FromPath[str], agency_id: FromPath[uuid.UUID], request: Request
+) -> dict[str, str]:
+    """An agency's status update, signed with its secret: X-Jogo-Signature: sha256=<HMAC>."""
+    tenant = await registry.find_by_slug(slug)
+    if tenant is None or not tenant.active:
+        raise NotFound("not found")
+    set_current_tenant(tenant.slug)
+    settings = _settings(request.app.state)
+    outcome = await do_apply_callback(
+        tenant,
+        agency_id,
+        await request.body(),
+        request.headers.get("x-jogo-signature"),
+        settings.secret_key,
+    )
+    return {"status": outcome}
+
+
 @get("/t/{slug:str}/attachments/{attachment_id:uuid}")
 async def attachment(
     slug: FromPath[str], attachment_id: FromPath[uuid.UUID], request: Request
@@ -183,5 +204,6 @@ ROUTES = [
     tenant_graphiql,
     global_graphiql,
     attachment,
+    agency_callback,
     tenant_graphql_ws,
 ]

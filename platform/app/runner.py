@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import stat
 import sys
+from typing import Any
 
 import uvicorn
 
@@ -17,6 +19,9 @@ from jogo.platform.app.factory import create_app
 from jogo.platform.app.scheduler import run_scheduler
 from jogo.platform.notify import HUB
 from jogo.platform.settings import Settings
+from jogo.workers.broker import make_broker
+from jogo.workers.process import load_actors, start_worker, stop_worker
+from jogo.workers.relay import Relay
 
 log = logging.getLogger("jogo.up")
 
@@ -45,27 +50,61 @@ def _announce(
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
+@contextlib.asynccontextmanager
+async def _background(settings: Settings, *, worker: bool, relay: bool, scheduler: bool) -> Any:
+    """The Dramatiq worker (threads), the relay and the scheduler beside the caller."""
+    broker = make_broker(settings.amqp_url, settings.resolved_app_url(), settings.db_pool_size)
+    load_actors()
+    running = start_worker(broker) if worker else None
+    relay_runner = Relay(broker) if relay else None
+    tasks = []
+    if relay_runner is not None:
+        tasks.append(asyncio.create_task(relay_runner.run_forever(), name="jogo-relay"))
+    if scheduler:
+        tasks.append(asyncio.create_task(run_scheduler(), name="jogo-scheduler"))
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if relay_runner is not None:
+            relay_runner.close()
+        if running is not None:
+            await asyncio.to_thread(stop_worker, running)
+
+
 async def run_up(settings: Settings, *, host: str, port: int) -> int:
     embedded = settings.embedded
     settings = await connect(settings, run_migrations=True)
-    scheduler = asyncio.create_task(run_scheduler(), name="jogo-scheduler")
     try:
         login = await seed_demo()
-        _announce(settings, login, host, port, embedded)
-        await _serve(settings, host, port)
+        async with _background(settings, worker=True, relay=True, scheduler=True):
+            _announce(settings, login, host, port, embedded)
+            await _serve(settings, host, port)
     finally:
-        scheduler.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await scheduler
         await HUB.close()
         await db.stop_engine()
     return 0
 
 
-async def run_scheduler_only(settings: Settings) -> int:
-    await connect(settings)
+async def run_part(settings: Settings, part: str) -> int:
+    """``jogo worker``, ``jogo relay`` or ``jogo scheduler``, until SIGINT or SIGTERM."""
+    settings = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
-        await run_scheduler()
+        async with _background(
+            settings,
+            worker=part == "worker",
+            relay=part == "relay",
+            scheduler=part == "scheduler",
+        ):
+            log.info("jogo %s running", part)
+            await stop.wait()
     finally:
         await db.stop_engine()
     return 0

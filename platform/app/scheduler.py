@@ -1,40 +1,46 @@
-"""Periodic jobs (``jogo scheduler``, also inside ``jogo up``): the SLA sweep of every
-active tenant, once a minute. Each tenant runs in its own transaction, so one failing
-tenant is logged and the others still run."""
+"""Periodic jobs (``jogo scheduler``, also inside ``jogo up``). Each tick writes one
+outbox message per active tenant and job; the relay and Dramatiq do the rest, so a job
+runs in a worker, in its tenant's context, like any other message."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
-from jogo.platform import registry
-from jogo.tenants.reports.sla_sweep import do_sweep_report_slas
+from jogo.platform import db, outbox, registry
 
 log = logging.getLogger("jogo.scheduler")
-SLA_INTERVAL_SECONDS = 60.0
 
 
-async def sweep_all_tenants() -> int:
-    """One pass; returns how many reports changed."""
-    changed = 0
-    for tenant in await registry.list_tenants():
-        if not tenant.active:
-            continue
-        try:
-            result = await do_sweep_report_slas(tenant)
-        except Exception:  # one tenant's failure must not stop the others' SLAs
-            log.exception("SLA sweep failed for %s", tenant.slug)
-            continue
-        changed += result.verify_breaches + result.followup_breaches + result.auto_closed
-    return changed
+@dataclass(frozen=True)
+class Job:
+    actor: str
+    every_seconds: float
 
 
-async def run_scheduler(interval: float = SLA_INTERVAL_SECONDS) -> None:
+JOBS = (Job("sweep_report_slas", 60.0),)
+TICK_SECONDS = 5.0
+
+
+async def enqueue_for_all_tenants(actor: str) -> int:
+    tenants = [t for t in await registry.list_tenants() if t.active]
+    async with db.control_tx():
+        for tenant in tenants:
+            await outbox.enqueue(actor, {}, tenant.id)
+    return len(tenants)
+
+
+async def run_scheduler(jobs: tuple[Job, ...] = JOBS) -> None:
+    loop = asyncio.get_running_loop()
+    due = {job.actor: loop.time() for job in jobs}
     while True:
-        try:
-            changed = await sweep_all_tenants()
-            if changed:
-                log.info("SLA sweep changed %d report(s)", changed)
-        except Exception:  # the database may be briefly away; try again next tick
-            log.exception("SLA sweep failed")
-        await asyncio.sleep(interval)
+        for job in jobs:
+            if loop.time() >= due[job.actor]:
+                try:
+                    count = await enqueue_for_all_tenants(job.actor)
+                    log.debug("scheduled %s for %d tenants", job.actor, count)
+                    due[job.actor] = loop.time() + job.every_seconds
+                except Exception:  # the database may be briefly away; try next tick
+                    log.exception("scheduling %s failed", job.actor)
+        await asyncio.sleep(TICK_SECONDS)

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+from strawberry.types import Info
+
+from jogo.graphql.agencies.types import (
+    Agency,
+    AgencyPayload,
+    CreateAgencyInput,
+    Dispatch,
+    DispatchPayload,
+    RoutingRulePayload,
+)
+from jogo.graphql.context import Context
+from jogo.graphql.errors import UserError, attempt
+from jogo.graphql.ids import parse_uuid
+from jogo.graphql.reports.dataloaders import viewer_of
+from jogo.platform.errors import InvalidInput
+from jogo.tenants.agencies import dispatches
+from jogo.tenants.agencies.actions import AgencyInput, do_create_agency, do_set_routing_rule
+from jogo.tenants.agencies.queries import agency_by_id, dispatch_by_id
+
+
+@strawberry.type
+class AgenciesMutation:
+    @strawberry.mutation(description="Add an agency with its connector (tenant admins).")
+    async def create_agency(
+        self, info: Info[Context, None], input: CreateAgencyInput
+    ) -> AgencyPayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+
+        async def create() -> uuid.UUID:
+            data = AgencyInput(
+                code=input.code,
+                name=input.name,
+                kind=input.kind,
+                connector=input.connector,
+                endpoint_url=input.endpoint_url,
+                secret=input.secret,
+                service_codes=_codes(input.service_codes),
+                timeout_seconds=input.timeout_seconds,
+                contacts=[
+                    {k: v for k, v in vars(c).items() if v is not None}
+                    for c in input.contacts or []
+                ],
+                phone=input.phone,
+                email=input.email,
+                address=input.address,
+                latitude=input.latitude,
+                longitude=input.longitude,
+            )
+            return await do_create_agency(tenant.id, ctx.principal, data, ctx.settings.secret_key)
+
+        agency_id, errors = await attempt(create)
+        if agency_id is None:
+            return AgencyPayload(errors=errors)
+        return AgencyPayload(agency=Agency.of(await agency_by_id(tenant.id, agency_id)))
+
+    @strawberry.mutation(
+        description="Route a category to an agency; optionally dispatch on verify."
+    )
+    async def set_routing_rule(
+        self,
+        info: Info[Context, None],
+        category_code: str,
+        agency_id: strawberry.ID,
+        auto_dispatch: bool = False,
+    ) -> RoutingRulePayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+        rule_id, errors = await attempt(
+            lambda: do_set_routing_rule(
+                tenant.id,
+                ctx.principal,
+                category_code,
+                parse_uuid(agency_id, "agencyId"),
+                auto_dispatch,
+            )
+        )
+        return RoutingRulePayload(
+            rule_id=strawberry.ID(str(rule_id)) if rule_id else None, errors=errors
+        )
+
+    @strawberry.mutation(description="Requeue a DEAD dispatch, with the same Idempotency-Key.")
+    async def retry_dispatch(
+        self, info: Info[Context, None], dispatch_id: strawberry.ID
+    ) -> DispatchPayload:
+        tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
+        return await _dispatch_payload(
+            tenant.id,
+            await attempt(
+                lambda: dispatches.do_retry_dispatch(
+                    tenant, viewer, parse_uuid(dispatch_id, "dispatchId")
+                )
+            ),
+        )
+
+    @strawberry.mutation(
+        description="What the agency did (manual connector): accepted, in_progress, or"
+        " resolved with a note."
+    )
+    async def update_dispatch_status(
+        self,
+        info: Info[Context, None],
+        dispatch_id: strawberry.ID,
+        status: str,
+        note: str | None = None,
+    ) -> DispatchPayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+        return await _dispatch_payload(
+            tenant.id,
+            await attempt(
+                lambda: dispatches.do_update_dispatch_status(
+                    tenant, ctx.principal, parse_uuid(dispatch_id, "dispatchId"), status, note
+                )
+            ),
+        )
+
+
+async def _dispatch_payload(
+    tenant_id: uuid.UUID, outcome: tuple[uuid.UUID | None, list[UserError]]
+) -> DispatchPayload:
+    dispatch_id, errors = outcome
+    if dispatch_id is None:
+        return DispatchPayload(errors=errors)
+    return DispatchPayload(dispatch=Dispatch.of(await dispatch_by_id(tenant_id, dispatch_id)))
+
+
+def _codes(value: object) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            "serviceCodes must be an object of category code → service code", field="serviceCodes"
+        )
+    return {str(k): str(v) for k, v in value.items()}

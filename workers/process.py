@@ -1,0 +1,24 @@
+"""Starting and stopping the pieces that run beside the API: the Dramatiq worker and
+the relay. Used by ``jogo worker``, ``jogo relay`` and ``jogo up``."""
+
+from __future__ import annotations
+
+import dramatiq
+
+WORKER_THREADS = 8
+
+
+def load_actors() -> None:
+    """Declare the actors on the current global broker (import order matters)."""
+    import jogo.workers.actors  # noqa: F401
+
+
+def start_worker(broker: dramatiq.Broker, threads: int = WORKER_THREADS) -> dramatiq.Worker:
+    load_actors()
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=250)
+    worker.start()
+    return worker
+
+
+def stop_worker(worker: dramatiq.Worker) -> None:
+    worker.stop(timeout=10_000)
