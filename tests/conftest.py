@@ -125,3 +125,60 @@ async def live_server(settings: Settings) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+# --- integrations: real RabbitMQ, a Dramatiq worker, the relay, a fake agency ---
+
+os.environ.setdefault("JOGO_QUEUE", f"jogo-test-{os.getpid()}")
+
+
+@pytest.fixture(scope="session")
+def broker(database: str, settings: Settings):
+    """Real RabbitMQ with publisher confirms; the actors declared on it, queue per run."""
+    from jogo.workers.broker import make_broker
+    from jogo.workers.process import load_actors
+
+    made = make_broker(AMQP_URL, swap_user(database, "jogo_app", None), pool_size=4)
+    load_actors(settings)
+    made.declare_queue(os.environ["JOGO_QUEUE"])
+    made.flush_all()
+    yield made
+    made.flush_all()
+    made.close()
+
+
+@pytest.fixture
+def worker(broker):
+    """An in-process Dramatiq worker (threads, its own event loop and pool)."""
+    from jogo.workers.process import start_worker, stop_worker
+
+    running = start_worker(broker, threads=4)
+    yield running
+    stop_worker(running)
+
+
+@pytest.fixture
+async def relay(broker):
+    """The relay running on the test's loop until the test ends."""
+    import asyncio
+
+    from jogo.workers.relay import Relay
+
+    runner = Relay(broker)
+    task = asyncio.create_task(runner.run_forever())
+    yield runner
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    runner.close()
+
+
+@pytest.fixture
+def sink():
+    from agency_sink import AgencySink
+
+    running = AgencySink().start()
+    yield running
+    running.stop()

@@ -24,7 +24,7 @@ from opentelemetry.trace import SpanKind
 
 from jogo.platform import db
 from jogo.platform.registry import find_by_id
-from jogo.platform.settings import load_settings
+from jogo.platform.settings import Settings, load_settings
 from jogo.platform.telemetry import TENANT_ATTRIBUTE, current_tenant_slug, meter
 from jogo.tenants.agencies import dispatches
 from jogo.workers.connectors import open311, webhook
@@ -36,8 +36,15 @@ tracer = trace.get_tracer("jogo.workers")
 deliveries = meter().create_counter(
     "jogo.dispatch.deliveries", description="Delivery attempts by outcome"
 )
+# Read at import for the queue name (actors are declared then); configure() may replace
+# the rest (secret key, public URL) with the process's validated settings.
 SETTINGS = load_settings()
 _client: httpx.AsyncClient | None = None
+
+
+def configure(settings: Settings) -> None:
+    global SETTINGS
+    SETTINGS = settings
 
 
 def _http() -> httpx.AsyncClient:

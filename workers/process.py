@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import dramatiq
 
+from jogo.platform.settings import Settings
+
 WORKER_THREADS = 8
 
 
-def load_actors() -> None:
+def load_actors(settings: Settings | None = None) -> None:
     """Declare the actors on the current global broker (import order matters)."""
-    import jogo.workers.actors  # noqa: F401
+    from jogo.workers import actors
+
+    if settings is not None:
+        actors.configure(settings)
 
 
 def start_worker(broker: dramatiq.Broker, threads: int = WORKER_THREADS) -> dramatiq.Worker:
-    load_actors()
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=250)
     worker.start()
     return worker

@@ -54,7 +54,7 @@ def _announce(
 async def _background(settings: Settings, *, worker: bool, relay: bool, scheduler: bool) -> Any:
     """The Dramatiq worker (threads), the relay and the scheduler beside the caller."""
     broker = make_broker(settings.amqp_url, settings.resolved_app_url(), settings.db_pool_size)
-    load_actors()
+    load_actors(settings)
     running = start_worker(broker) if worker else None
     relay_runner = Relay(broker) if relay else None
     tasks = []

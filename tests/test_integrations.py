@@ -1,0 +1,423 @@
+"""Agency integrations on real RabbitMQ: outbox → relay → Dramatiq → a real local HTTP
+server playing the agency; signed callbacks; retries, DEAD and retryDispatch."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+from helpers import VERIFY, act, auth_header, gql, onboard, submit
+
+from jogo.platform.auth.roles import Role
+from jogo.tenants.agencies import dispatches as dispatch_module
+
+SECRET = "s3cret-for-the-dishub-webhook"
+CREATE = """mutation($input: CreateAgencyInput!) { createAgency(input: $input) {
+  agency { id code connector hasSecret endpointUrl } errors { code field message } } }"""
+DISPATCH = """mutation($r: ID!, $a: ID!) { dispatchReport(reportId: $r, agencyId: $a) {
+  report { status } errors { code field message } } }"""
+DISPATCHES = """query($r: ID!) { dispatches(reportId: $r) { id status attempts maxAttempts
+  lastError nextAttemptAt idempotencyKey externalRef agencyName } }"""
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def make_agency(client, slug, admin, url, connector="webhook", code="DISHUB-HOOK", **extra):
+    data = {
+        "code": code,
+        "name": "Dinas Perhubungan (webhook)",
+        "kind": "dinas",
+        "connector": connector,
+        "endpointUrl": url,
+        "secret": SECRET,
+    } | extra
+    _, body = await gql(client, f"/t/{slug}/graphql", CREATE, admin, input=data)
+    payload = body["data"]["createAgency"]
+    assert payload["errors"] == [], payload
+    return payload["agency"]["id"]
+
+
+async def dispatched_report(client, settings, tenant, agency_id=None, url=None, **agency_extra):
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    if agency_id is None:
+        agency_id = await make_agency(client, tenant.slug, admin, url, **agency_extra)
+    rid = (await submit(client, tenant.slug, admin))["report"]["id"]
+    await act(client, tenant.slug, VERIFY, admin, id=rid)
+    done = await act(client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
+    assert done["errors"] == [] and done["report"]["status"] == "DISPATCHED", done
+    return admin, rid, agency_id
+
+
+async def wait_status(owner, report_id, status, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    rows = []
+    while time.monotonic() < deadline:
+        rows = await owner.fetch(
+            "SELECT status, attempts FROM dispatches WHERE report_id = $1::uuid", report_id
+        )
+        if rows and all(r["status"] == status for r in rows):
+            return rows
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"dispatches of {report_id}: {[dict(r) for r in rows]}, wanted {status}")
+
+
+async def test_secrets_are_encrypted_and_never_returned(app_client, settings, owner, sink):
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    agency_id = await make_agency(app_client, tenant.slug, admin, sink.url)
+    row = await owner.fetchrow("SELECT secret_enc FROM agencies WHERE id = $1::uuid", agency_id)
+    assert row["secret_enc"] and SECRET not in row["secret_enc"]
+    _, body = await gql(
+        app_client, f"/t/{tenant.slug}/graphql", "{ agencies { code hasSecret } }", admin
+    )
+    assert SECRET not in json.dumps(body) and body["data"]["agencies"] == [
+        {"code": "DISHUB-HOOK", "hasSecret": True}
+    ]
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    _, denied = await gql(
+        app_client,
+        f"/t/{tenant.slug}/graphql",
+        CREATE,
+        operator,
+        input={"code": "X1", "name": "Agency X", "kind": "dinas"},
+    )
+    assert denied["data"]["createAgency"]["errors"][0]["code"] == "FORBIDDEN"
+
+
+@pytest.mark.parametrize(
+    ("data", "fields"),
+    [
+        ({"code": "a b", "name": "x", "kind": "mall"}, {"code", "name", "kind"}),
+        ({"connector": "webhook"}, {"endpointUrl", "secret"}),
+        (
+            {"connector": "webhook", "endpointUrl": "ftp://x", "secret": "short"},
+            {"endpointUrl", "secret"},
+        ),
+        ({"connector": "carrier-pigeon"}, {"connector"}),
+        ({"timeoutSeconds": 0}, {"timeoutSeconds"}),
+        ({"email": "not-an-email"}, {"email"}),
+        ({"latitude": -7.9}, {"latitude"}),
+        ({"contacts": [{"name": " "}]}, {"contacts"}),
+        ({"serviceCodes": ["not", "a", "map"]}, {"serviceCodes"}),
+    ],
+)
+async def test_create_agency_bad_input(app_client, settings, two_tenants, data, fields):
+    admin = await auth_header(settings, Role.TENANT_ADMIN, two_tenants.a)
+    base = {"code": "OK-CODE", "name": "Agency OK", "kind": "dinas"}
+    _, body = await gql(
+        app_client, f"/t/{two_tenants.a.slug}/graphql", CREATE, admin, input=base | data
+    )
+    errors = body["data"]["createAgency"]["errors"]
+    assert {e["field"] for e in errors} == fields, errors
+
+
+async def test_delivery_survives_an_agency_that_is_down(
+    app_client, settings, owner, sink, worker, relay, monkeypatch
+):
+    """Down for the first 3 attempts: delivered once in effect, one Idempotency-Key."""
+    monkeypatch.setattr(dispatch_module, "BACKOFF_BASE_SECONDS", 0.05)
+    sink.fail_first = 3
+    tenant = await onboard("jogo-malang-presisi")
+    admin, rid, _ = await dispatched_report(app_client, settings, tenant, url=sink.url)
+    rows = await wait_status(owner, rid, "DELIVERED")
+    assert rows[0]["attempts"] == 4
+    assert len(sink.received) == 4
+    keys = {r.headers["idempotency-key"] for r in sink.received}
+    assert len(keys) == 1 and len(sink.effective()) == 1
+    for request in sink.received:
+        assert request.headers["x-jogo-signature"] == sign(request.body)
+        payload = request.json()
+        assert payload["report"]["title"] == "Pohon tumbang di Jalan Ijen"
+        assert payload["command"] == tenant.slug and "reporter" not in json.dumps(payload)
+    _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", DISPATCHES, admin, r=rid)
+    [dispatch] = body["data"]["dispatches"]
+    assert dispatch["status"] == "DELIVERED" and dispatch["lastError"] is None
+    assert dispatch["idempotencyKey"] == keys.pop()
+
+
+async def test_dead_after_the_cap_then_retry(
+    app_client, settings, owner, sink, worker, relay, monkeypatch
+):
+    monkeypatch.setattr(dispatch_module, "BACKOFF_BASE_SECONDS", 0.05)
+    sink.always_fail = True
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    agency_id = await make_agency(app_client, tenant.slug, admin, sink.url)
+    await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 3")
+    try:
+        _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=agency_id)
+    finally:
+        await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 8")
+    await wait_status(owner, rid, "DEAD")
+    _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", DISPATCHES, admin, r=rid)
+    [dead] = body["data"]["dispatches"]
+    assert (
+        dead["attempts"] == 3 and "HTTP 503" in dead["lastError"] and dead["nextAttemptAt"] is None
+    )
+    _, timeline = await gql(
+        app_client,
+        f"/t/{tenant.slug}/graphql",
+        "query($id: ID!) { report(id: $id) { timeline { kind note public } } }",
+        admin,
+        id=rid,
+    )
+    assert any(
+        e["kind"] == "DISPATCH" and "gagal" in (e["note"] or "") and not e["public"]
+        for e in timeline["data"]["report"]["timeline"]
+    )
+    sink.always_fail = False
+    retry = """mutation($d: ID!) { retryDispatch(dispatchId: $d) { dispatch { status attempts }
+      errors { code field message } } }"""
+    _, again = await gql(app_client, f"/t/{tenant.slug}/graphql", retry, admin, d=dead["id"])
+    assert again["data"]["retryDispatch"]["dispatch"] == {"status": "PENDING", "attempts": 0}
+    await wait_status(owner, rid, "DELIVERED")
+    assert len({r.headers["idempotency-key"] for r in sink.received}) == 1
+    _, twice = await gql(app_client, f"/t/{tenant.slug}/graphql", retry, admin, d=dead["id"])
+    assert twice["data"]["retryDispatch"]["errors"][0]["field"] == "dispatchId"
+
+
+async def test_two_tenants_dispatches_never_cross(app_client, settings, owner, worker, relay):
+    from agency_sink import AgencySink
+
+    sinks = [AgencySink().start(), AgencySink().start()]
+    try:
+        tenants = [
+            await onboard("minimal", modules=["integrations"]),
+            await onboard("minimal", modules=["integrations"], polda="JATENG", region="33.74"),
+        ]
+        reports = []
+        for tenant, sink in zip(tenants, sinks, strict=True):
+            for _ in range(3):
+                reports.append(
+                    (
+                        tenant,
+                        (
+                            await dispatched_report(
+                                app_client,
+                                settings,
+                                tenant,
+                                url=sink.url,
+                                code=f"HOOK-{len(reports)}",
+                            )
+                        )[1],
+                    )
+                )
+        for _, rid in reports:
+            await wait_status(owner, rid, "DELIVERED")
+        for tenant, sink in zip(tenants, sinks, strict=True):
+            assert {r.json()["command"] for r in sink.received} == {tenant.slug}
+            assert len(sink.effective()) == 3
+        # A message that names tenant A but carries B's dispatch finds nothing: RLS.
+        from jogo.platform import db, outbox
+
+        b_dispatch = await owner.fetchval(
+            "SELECT id FROM dispatches WHERE tenant_id = $1 LIMIT 1", tenants[1].id
+        )
+        await owner.execute(
+            "UPDATE dispatches SET status = 'PENDING', attempts = 0 WHERE id = $1", b_dispatch
+        )
+        before = len(sinks[1].received)
+        async with db.control_tx():
+            await outbox.enqueue(
+                "deliver_dispatch", {"dispatch_id": str(b_dispatch), "attempt": 0}, tenants[0].id
+            )
+        await asyncio.sleep(1.5)
+        assert len(sinks[1].received) == before and len(sinks[0].received) == 3
+        assert (
+            await owner.fetchval("SELECT status FROM dispatches WHERE id = $1", b_dispatch)
+            == "PENDING"
+        )
+    finally:
+        for s in sinks:
+            s.stop()
+
+
+async def test_open311_connector_maps_the_service_code(
+    app_client, settings, owner, sink, worker, relay
+):
+    tenant = await onboard("minimal", modules=["integrations"])
+    _, rid, _ = await dispatched_report(
+        app_client,
+        settings,
+        tenant,
+        url=sink.url + "/georeport/v2",
+        connector="open311",
+        code="PLN-311",
+        serviceCodes={"FALLEN_TREE": "tree-down"},
+    )
+    await wait_status(owner, rid, "DELIVERED")
+    [request] = sink.received
+    assert request.path == "/georeport/v2/requests.json"
+    form = dict(pair.split("=", 1) for pair in request.body.decode().split("&"))
+    assert form["service_code"] == "tree-down" and form["api_key"] == SECRET
+    assert (
+        await owner.fetchval("SELECT external_ref FROM dispatches WHERE report_id = $1::uuid", rid)
+        == "SR-1001"
+    )
+
+
+async def test_auto_dispatch_on_verify_by_routing_rule(
+    app_client, settings, owner, sink, worker, relay
+):
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    agency_id = await make_agency(app_client, tenant.slug, admin, sink.url)
+    rule = """mutation($a: ID!) { setRoutingRule(categoryCode: "FALLEN_TREE", agencyId: $a,
+      autoDispatch: true) { ruleId errors { code field } } }"""
+    _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", rule, admin, a=agency_id)
+    assert body["data"]["setRoutingRule"]["errors"] == []
+    rid = (await submit(app_client, tenant.slug, admin))["report"]["id"]
+    other = (await submit(app_client, tenant.slug, admin, categoryCode="CRIME"))["report"]["id"]
+    verified = await act(app_client, tenant.slug, VERIFY, admin, id=rid)
+    assert verified["report"]["status"] == "DISPATCHED"
+    assert (await act(app_client, tenant.slug, VERIFY, admin, id=other))["report"][
+        "status"
+    ] == "VERIFIED"
+    await wait_status(owner, rid, "DELIVERED")
+
+
+CALLBACK_URL = "/t/{slug}/integrations/{agency}/callback"
+
+
+async def test_signed_callbacks_move_the_report(app_client, settings, owner, sink):
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin, rid, agency_id = await dispatched_report(app_client, settings, tenant, url=sink.url)
+    dispatch_id = await owner.fetchval("SELECT id FROM dispatches WHERE report_id = $1::uuid", rid)
+    url = CALLBACK_URL.format(slug=tenant.slug, agency=agency_id)
+
+    async def call(payload, signature=None):
+        body = json.dumps(payload).encode()
+        headers = {"content-type": "application/json"}
+        if signature is not False:
+            headers["x-jogo-signature"] = signature or sign(body)
+        return await app_client.post(url, content=body, headers=headers)
+
+    before = await owner.fetchrow("SELECT status, updated_at FROM reports WHERE id = $1::uuid", rid)
+    bad = await call(
+        {"dispatch_id": str(dispatch_id), "status": "resolved", "note": "x"}, "sha256=00"
+    )
+    missing = await call(
+        {"dispatch_id": str(dispatch_id), "status": "resolved", "note": "x"}, False
+    )
+    forged = await call(
+        {"dispatch_id": str(dispatch_id), "status": "resolved", "note": "x"},
+        sign(b"other", "wrong-secret-wrong-secret"),
+    )
+    assert bad.status_code == missing.status_code == forged.status_code == 401
+    assert (
+        await owner.fetchrow("SELECT status, updated_at FROM reports WHERE id = $1::uuid", rid)
+        == before
+    )
+    accepted = await call({"dispatch_id": str(dispatch_id), "status": "accepted"})
+    assert accepted.json() == {"status": "applied"}
+    progress = {
+        "idempotency_key": str(
+            await owner.fetchval(
+                "SELECT idempotency_key FROM dispatches WHERE id = $1", dispatch_id
+            )
+        ),
+        "status": "in_progress",
+    }
+    assert (await call(progress)).json() == {"status": "applied"}
+    assert (
+        await owner.fetchval("SELECT status FROM reports WHERE id = $1::uuid", rid) == "IN_PROGRESS"
+    )
+    done = {"dispatch_id": str(dispatch_id), "status": "resolved", "note": "Pohon sudah diangkat"}
+    assert (await call(done)).json() == {"status": "applied"}
+    after = await owner.fetchrow(
+        "SELECT status, updated_at, autoclose_at FROM reports WHERE id = $1::uuid", rid
+    )
+    assert after["status"] == "RESOLVED" and after["autoclose_at"] is not None
+    events = await owner.fetchval(
+        "SELECT count(*) FROM report_events WHERE report_id = $1::uuid", rid
+    )
+    replay = await call(done)
+    assert replay.status_code == 200 and replay.json() == {"status": "duplicate"}
+    assert (
+        await owner.fetchval("SELECT count(*) FROM report_events WHERE report_id = $1::uuid", rid)
+        == events
+    )
+    assert (
+        await owner.fetchrow(
+            "SELECT status, updated_at, autoclose_at FROM reports WHERE id = $1::uuid", rid
+        )
+    ) == after
+    assert (await call({"dispatch_id": str(dispatch_id), "status": "exploded"})).status_code == 400
+    assert (await call({"status": "accepted"})).status_code == 400
+    other = await onboard("minimal", modules=["integrations"])
+    wrong_tenant = CALLBACK_URL.format(slug=other.slug, agency=agency_id)
+    body = json.dumps({"dispatch_id": str(dispatch_id), "status": "accepted", "n": 2}).encode()
+    r = await app_client.post(wrong_tenant, content=body, headers={"x-jogo-signature": sign(body)})
+    assert r.status_code == 404
+
+
+async def test_manual_agency_liaison_updates_the_dispatch(app_client, settings, owner, two_tenants):
+    tenant = two_tenants.a
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    _, agencies = await gql(
+        app_client, f"/t/{tenant.slug}/graphql", '{ agencies(kind: "dinas") { id } }', operator
+    )
+    manual = agencies["data"]["agencies"][0]["id"]
+    _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=manual)
+    _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", DISPATCHES, operator, r=rid)
+    [dispatch] = body["data"]["dispatches"]
+    assert dispatch["status"] == "AWAITING_LIAISON"
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM outbox WHERE payload->>'dispatch_id' = $1", dispatch["id"]
+        )
+        == 0
+    )
+    liaison = await auth_header(settings, Role.AGENCY_LIAISON, tenant)
+    update = """mutation($d: ID!, $s: String!, $n: String) { updateDispatchStatus(dispatchId: $d,
+      status: $s, note: $n) { dispatch { status } errors { code field } } }"""
+    _, no_note = await gql(
+        app_client,
+        f"/t/{tenant.slug}/graphql",
+        update,
+        liaison,
+        d=dispatch["id"],
+        s="resolved",
+        n=None,
+    )
+    assert no_note["data"]["updateDispatchStatus"]["errors"] == [
+        {"code": "INVALID_INPUT", "field": "note"}
+    ]
+    _, ok = await gql(
+        app_client,
+        f"/t/{tenant.slug}/graphql",
+        update,
+        liaison,
+        d=dispatch["id"],
+        s="in_progress",
+        n=None,
+    )
+    assert ok["data"]["updateDispatchStatus"]["dispatch"] == {"status": "IN_PROGRESS"}
+    citizen = await auth_header(settings, Role.CITIZEN, tenant)
+    _, denied = await gql(
+        app_client,
+        f"/t/{tenant.slug}/graphql",
+        update,
+        citizen,
+        d=dispatch["id"],
+        s="accepted",
+        n=None,
+    )
+    assert denied["data"]["updateDispatchStatus"]["errors"][0]["code"] == "FORBIDDEN"
+    other = await auth_header(settings, Role.AGENCY_LIAISON, two_tenants.b)
+    _, hidden = await gql(
+        app_client,
+        f"/t/{two_tenants.b.slug}/graphql",
+        update,
+        other,
+        d=dispatch["id"],
+        s="accepted",
+        n=None,
+    )
+    assert hidden["data"]["updateDispatchStatus"]["errors"][0]["code"] == "NOT_FOUND"
