@@ -3,6 +3,7 @@ the app engine connected as ``jogo_app`` (no BYPASSRLS, owns nothing)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -168,10 +169,8 @@ async def relay(broker):
     task = asyncio.create_task(runner.run_forever())
     yield runner
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass
     runner.close()
 
 

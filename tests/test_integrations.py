@@ -54,8 +54,8 @@ async def dispatched_report(client, settings, tenant, agency_id=None, url=None, 
     return admin, rid, agency_id
 
 
-async def wait_status(owner, report_id, status, timeout=20.0):
-    deadline = time.monotonic() + timeout
+async def wait_status(owner, report_id, status, wait=20.0):
+    deadline = time.monotonic() + wait
     rows = []
     while time.monotonic() < deadline:
         rows = await owner.fetch(
@@ -287,7 +287,7 @@ CALLBACK_URL = "/t/{slug}/integrations/{agency}/callback"
 
 async def test_signed_callbacks_move_the_report(app_client, settings, owner, sink):
     tenant = await onboard("minimal", modules=["integrations"])
-    admin, rid, agency_id = await dispatched_report(app_client, settings, tenant, url=sink.url)
+    _admin, rid, agency_id = await dispatched_report(app_client, settings, tenant, url=sink.url)
     dispatch_id = await owner.fetchval("SELECT id FROM dispatches WHERE report_id = $1::uuid", rid)
     url = CALLBACK_URL.format(slug=tenant.slug, agency=agency_id)
 
@@ -421,3 +421,53 @@ async def test_manual_agency_liaison_updates_the_dispatch(app_client, settings, 
         n=None,
     )
     assert hidden["data"]["updateDispatchStatus"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_one_trace_from_request_to_agency(
+    app_client, settings, owner, sink, worker, relay, span_exporter
+):
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    agency_id = await make_agency(app_client, tenant.slug, admin, sink.url)
+    rid = (await submit(app_client, tenant.slug, admin))["report"]["id"]
+    await act(app_client, tenant.slug, VERIFY, admin, id=rid)
+    span_exporter.clear()
+    done = await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
+    assert done["errors"] == []
+    await wait_status(owner, rid, "DELIVERED")
+    await asyncio.sleep(0.3)  # the consumer span ends after the status commit
+    spans = span_exporter.get_finished_spans()
+    by_id = {s.context.span_id: s for s in spans}
+    server = next(
+        s
+        for s in spans
+        if s.kind.name == "SERVER"
+        and s.attributes.get("http.route", s.attributes.get("url.path", ""))
+        and "graphql" in s.name
+    )
+    trace_id = server.context.trace_id
+    publish = next(s for s in spans if s.name.startswith("outbox publish deliver_dispatch"))
+    consumer = next(s for s in spans if s.name == "deliver_dispatch")
+    client = next(
+        s
+        for s in spans
+        if s.kind.name == "CLIENT"
+        and s.attributes.get("http.request.method", s.attributes.get("http.method")) == "POST"
+        and s.context.trace_id == trace_id
+    )
+    for span in (publish, consumer, client):
+        assert span.context.trace_id == trace_id, span.name
+        assert span.attributes.get("jogo.tenant") == tenant.slug, span.name
+
+    def ancestors(span):
+        chain = []
+        while span.parent is not None and span.parent.span_id in by_id:
+            span = by_id[span.parent.span_id]
+            chain.append(span)
+        return chain
+
+    assert consumer.parent.span_id == publish.context.span_id
+    assert consumer in ancestors(client)
+    assert server in ancestors(publish)
+    # The agency received the same trace in its traceparent header.
+    assert sink.received[0].headers["traceparent"].split("-")[1] == format(trace_id, "032x")
