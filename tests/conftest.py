@@ -142,10 +142,22 @@ def broker(database: str, settings: Settings):
     made = make_broker(AMQP_URL, swap_user(database, "jogo_app", None), pool_size=4)
     load_actors(settings)
     made.declare_queue(os.environ["JOGO_QUEUE"])
-    made.flush_all()
     yield made
-    made.flush_all()
     made.close()
+    _delete_queues(os.environ["JOGO_QUEUE"])
+
+
+def _delete_queues(name: str) -> None:
+    """Drop this run's queues on a fresh connection (tests close the broker's on purpose)."""
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    try:
+        channel = connection.channel()
+        for queue in (name, f"{name}.DQ", f"{name}.XQ"):
+            channel.queue_delete(queue)
+    finally:
+        connection.close()
 
 
 @pytest.fixture

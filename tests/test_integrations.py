@@ -4,6 +4,7 @@ server playing the agency; signed callbacks; retries, DEAD and retryDispatch."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -471,3 +472,112 @@ async def test_one_trace_from_request_to_agency(
     assert server in ancestors(publish)
     # The agency received the same trace in its traceparent header.
     assert sink.received[0].headers["traceparent"].split("-")[1] == format(trace_id, "032x")
+
+
+def _worker_process(database: str):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import AMQP_URL
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(JOGO_DATABASE_URL=database, JOGO_AMQP_URL=AMQP_URL, JOGO_ENV="test")
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "jogo"), "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def test_worker_killed_mid_delivery_still_delivers(
+    app_client, settings, owner, sink, relay, database
+):
+    """SIGKILL while the agency is answering: RabbitMQ redelivers, the report arrives."""
+    import signal
+
+    sink.delay_first = 4.0
+    tenant = await onboard("minimal", modules=["integrations"])
+    first = _worker_process(database)
+    try:
+        _, rid, _ = await dispatched_report(app_client, settings, tenant, url=sink.url)
+        await asyncio.to_thread(sink.wait_for, 1, 30.0)
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        assert (
+            await owner.fetchval("SELECT status FROM dispatches WHERE report_id = $1::uuid", rid)
+            == "PENDING"
+        )
+        second = _worker_process(database)
+        try:
+            rows = await wait_status(owner, rid, "DELIVERED", wait=40.0)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(20)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert rows[0]["attempts"] == 1  # the killed attempt rolled back with its connection
+    assert len(sink.received) >= 2
+    assert len({r.headers["idempotency-key"] for r in sink.received}) == 1
+    assert len(sink.effective()) == 1
+
+
+async def test_broker_connections_dropping_lose_and_duplicate_nothing(
+    app_client, settings, owner, sink, worker, broker
+):
+    """Connections are closed by RabbitMQ while the relay publishes a stream of rows."""
+    import subprocess
+
+    from jogo.workers.relay import Relay
+
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    agency_id = await make_agency(app_client, tenant.slug, admin, sink.url)
+    reports = [
+        (await dispatched_report(app_client, settings, tenant, agency_id=agency_id))[1]
+        for _ in range(60)
+    ]
+    # Spread the messages over four seconds, so the drops land in mid-stream.
+    await owner.execute(
+        "UPDATE outbox SET available_at = now() + random() * interval '4 seconds'"
+        " WHERE tenant = $1 AND published_at IS NULL",
+        tenant.id,
+    )
+    runner = Relay(broker, batch=5)
+    task = asyncio.create_task(runner.run_forever())
+    try:
+        for _ in range(3):
+            await asyncio.sleep(1.0)
+            await asyncio.to_thread(
+                subprocess.run,
+                ["rabbitmqctl", "close_all_connections", "test drop"],
+                capture_output=True,
+                check=True,
+            )
+        for rid in reports:
+            await wait_status(owner, rid, "DELIVERED", wait=60.0)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        runner.close()
+    keys = {
+        str(r["idempotency_key"])
+        for r in await owner.fetch(
+            "SELECT idempotency_key FROM dispatches WHERE tenant_id = $1", tenant.id
+        )
+    }
+    assert set(sink.effective()) == keys and len(keys) == 60
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM outbox WHERE tenant = $1 AND published_at IS NULL", tenant.id
+        )
+        == 0
+    )
+    assert (
+        await owner.fetchval("SELECT max(attempts) FROM dispatches WHERE tenant_id = $1", tenant.id)
+        == 1
+    )
