@@ -60,10 +60,12 @@ class TenantInfo:
 
 
 _cache: dict[str, tuple[float, TenantInfo]] = {}
+_id_cache: dict[uuid.UUID, tuple[float, TenantInfo]] = {}
 
 
 def clear_cache() -> None:
     _cache.clear()
+    _id_cache.clear()
 
 
 def check_slug(slug: str, field: str = "slug") -> str:
@@ -103,8 +105,17 @@ async def find_by_slug(slug: str) -> TenantInfo | None:
 
 
 async def find_by_id(tenant_id: uuid.UUID) -> TenantInfo | None:
+    """Cached like slugs: workers look their message's tenant up on every message."""
+    hit = _id_cache.get(tenant_id)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
     rows = await db.fetch(f"SELECT {_COLUMNS} FROM tenants WHERE id = $1", tenant_id)
-    return TenantInfo.from_row(rows[0]) if rows else None
+    if not rows:
+        _id_cache.pop(tenant_id, None)
+        return None
+    info = TenantInfo.from_row(rows[0])
+    _id_cache[tenant_id] = (time.monotonic() + CACHE_SECONDS, info)
+    return info
 
 
 async def get_by_slug(slug: str) -> TenantInfo:
@@ -154,7 +165,9 @@ async def _update(slug: str, sql_set: str, value: Any) -> TenantInfo:
     _cache.pop(slug, None)
     if not rows:
         raise NotFound(f"tenant {slug!r} not found", field="slug")
-    return TenantInfo.from_row(rows[0])
+    info = TenantInfo.from_row(rows[0])
+    _id_cache.pop(info.id, None)
+    return info
 
 
 async def set_modules(slug: str, modules: Iterable[str]) -> TenantInfo:

@@ -102,3 +102,80 @@ def test_jogo_up_embedded_twice(tmp_path: Path):
     finally:
         second_out = _stop(proc)
     assert "admin login: see" in second_out and password not in second_out
+
+
+def _gql(base: str, headers: dict[str, str], query: str, **variables: object) -> dict:
+    r = httpx.post(
+        f"{base}/t/{DEMO}/graphql",
+        json={"query": query, "variables": variables},
+        headers=headers,
+        timeout=10,
+    )
+    body = r.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def _deliver_through_the_in_process_broker(base: str, headers: dict[str, str]) -> None:
+    """No JOGO_AMQP_URL: outbox, relay and actor run inside ``jogo up`` (StubBroker)."""
+    from agency_sink import AgencySink
+
+    sink = AgencySink().start()
+    try:
+        agency = _gql(
+            base,
+            headers,
+            """mutation($i: CreateAgencyInput!) { createAgency(input: $i)
+          { agency { id } errors { message } } }""",
+            i={
+                "code": "DLH-HOOK",
+                "name": "Dinas Lingkungan Hidup",
+                "kind": "dinas",
+                "connector": "webhook",
+                "endpointUrl": sink.url,
+                "secret": "x" * 20,
+            },
+        )
+        agency_id = agency["createAgency"]["agency"]["id"]
+        report = _gql(
+            base,
+            headers,
+            """mutation($i: SubmitReportInput!) { submitReport(input: $i)
+          { report { id } errors { message } } }""",
+            i={
+                "categoryCode": "FALLEN_TREE",
+                "title": "Pohon tumbang di Jalan Ijen",
+                "description": "Pohon besar menutup jalan.",
+                "latitude": -7.97,
+                "longitude": 112.62,
+            },
+        )
+        rid = report["submitReport"]["report"]["id"]
+        _gql(
+            base,
+            headers,
+            "mutation($r: ID!) { verifyReport(reportId: $r) { errors { message } } }",
+            r=rid,
+        )
+        _gql(
+            base,
+            headers,
+            """mutation($r: ID!, $a: ID!) { dispatchReport(reportId: $r,
+          agencyId: $a) { errors { message } } }""",
+            r=rid,
+            a=agency_id,
+        )
+        sink.wait_for(1, 30.0)
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline:
+            status = _gql(
+                base, headers, "query($r: ID!) { dispatches(reportId: $r) { status } }", r=rid
+            )["dispatches"][0]["status"]
+            if status == "DELIVERED":
+                break
+            time.sleep(0.2)
+        assert status == "DELIVERED"
+        assert sink.received[0].json()["command"] == DEMO
+    finally:
+        sink.stop()

@@ -64,12 +64,13 @@ def jogo_actor(fn: Callable[..., Awaitable[Any]] | None = None, **options: Any) 
 
     def wrap(body: Callable[..., Awaitable[Any]]) -> Any:
         @functools.wraps(body)
-        def entry(*args: Any, **kwargs: Any) -> Any:
+        def entry(*args: Any, **kwargs: Any) -> None:
             thread = get_event_loop_thread()
             if thread is None:
                 raise RuntimeError("the AsyncIO middleware is not running")
             ctx = contextvars.copy_context()
-            return thread.run_coroutine(_in_context(ctx, body(*args, **kwargs)))
+            outcome = thread.run_coroutine(_in_context(ctx, body(*args, **kwargs)))
+            log.debug("%s: %s", body.__name__, outcome)
 
         declare = dramatiq.actor(
             actor_name=body.__name__, queue_name=SETTINGS.queue_name, **options

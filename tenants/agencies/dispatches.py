@@ -166,25 +166,28 @@ async def claim(dispatch_id: uuid.UUID, attempt: int, secret_key: str) -> Delive
     """Inside the actor's tenant transaction: the dispatch, locked, if this message is
     the current attempt. None for a stale or duplicate message, or one being delivered."""
     rows = await db.fetch(
-        "SELECT * FROM dispatches WHERE id = $1 FOR UPDATE SKIP LOCKED", dispatch_id
+        "SELECT to_jsonb(d) AS dispatch, to_jsonb(a) AS agency, r.ticket, r.title,"
+        " r.description, r.latitude, r.longitude, r.address, r.occurred_at, r.urgent,"
+        " r.status, r.created_at, c.code AS category_code, c.name_id AS category_name"
+        " FROM dispatches d"
+        " JOIN agencies a ON a.tenant_id = d.tenant_id AND a.id = d.agency_id"
+        " JOIN reports r ON r.tenant_id = d.tenant_id AND r.id = d.report_id"
+        " JOIN report_categories c ON c.tenant_id = r.tenant_id AND c.id = r.category_id"
+        " WHERE d.id = $1 FOR UPDATE OF d SKIP LOCKED",
+        dispatch_id,
     )
-    if not rows or rows[0]["status"] != "PENDING" or rows[0]["attempts"] != attempt:
+    if not rows:
         return None
-    dispatch = dict(rows[0])
-    agency = dict(
-        (await db.fetch("SELECT * FROM agencies WHERE id = $1", dispatch["agency_id"]))[0]
+    row = dict(rows[0])
+    dispatch, agency = json.loads(row.pop("dispatch")), json.loads(row.pop("agency"))
+    if dispatch["status"] != "PENDING" or dispatch["attempts"] != attempt:
+        return None
+    dispatch["id"], dispatch["report_id"] = (
+        uuid.UUID(dispatch["id"]),
+        uuid.UUID(dispatch["report_id"]),
     )
-    report = dict(
-        (
-            await db.fetch(
-                "SELECT r.ticket, r.title, r.description, r.latitude, r.longitude, r.address,"
-                " r.occurred_at, r.urgent, r.status, r.created_at, c.code AS category_code,"
-                " c.name_id AS category_name FROM reports r JOIN report_categories c"
-                " ON c.tenant_id = r.tenant_id AND c.id = r.category_id WHERE r.id = $1",
-                dispatch["report_id"],
-            )
-        )[0]
-    )
+    dispatch["agency_id"] = uuid.UUID(dispatch["agency_id"])
+    report = row
     secret = decrypt(agency["secret_enc"], secret_key) if agency["secret_enc"] else None
     return DeliveryJob(dispatch, agency, report, secret)
 
