@@ -13,6 +13,7 @@ from jogo.graphql.admin.queries import AdminQuery
 from jogo.graphql.agencies.mutations import AgenciesMutation
 from jogo.graphql.agencies.queries import AgenciesQuery
 from jogo.graphql.core.queries import CoreQuery
+from jogo.graphql.facilities.queries import FacilitiesMutation, FacilitiesQuery
 from jogo.graphql.limits import extensions
 from jogo.graphql.oversight.queries import OversightQuery
 from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation
@@ -24,9 +25,11 @@ CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery)
 CORE_MUTATIONS: tuple[type, ...] = (ReportsMutation, CategoryMutation)
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery,),
+    "facilities": (FacilitiesQuery,),
 }
 MODULE_MUTATIONS: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesMutation,),
+    "facilities": (FacilitiesMutation,),
 }
 
 

@@ -29,6 +29,8 @@ class AgencySink:
     delay_first: float = 0.0
     open311_ref: str = "SR-1001"
     received: list[Received] = field(default_factory=list)
+    # GET path → (status, content type, body): capacity feeds and camera snapshots.
+    pages: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -60,6 +62,14 @@ class AgencySink:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:
                 return None
+
+            def do_GET(self) -> None:
+                status, kind, body = sink.pages.get(self.path, (404, "text/plain", b"no"))
+                self.send_response(status)
+                self.send_header("content-type", kind)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))

@@ -38,7 +38,18 @@ def span_exporter() -> InMemorySpanExporter:
 
 
 @pytest.fixture(scope="session")
-async def database(span_exporter: InMemorySpanExporter) -> AsyncIterator[str]:
+def metric_reader():
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    from jogo.platform.telemetry import setup_metrics
+
+    reader = InMemoryMetricReader()
+    setup_metrics(reader)
+    return reader
+
+
+@pytest.fixture(scope="session")
+async def database(span_exporter: InMemorySpanExporter, metric_reader) -> AsyncIterator[str]:
     """A fresh database for this run; returns the owner's URL."""
     name = f"jogo_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = await asyncpg.connect(ADMIN_URL)

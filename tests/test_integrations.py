@@ -581,3 +581,36 @@ async def test_broker_connections_dropping_lose_and_duplicate_nothing(
         await owner.fetchval("SELECT max(attempts) FROM dispatches WHERE tenant_id = $1", tenant.id)
         == 1
     )
+
+
+def _points(reader, name):
+    data = reader.get_metrics_data()
+    for resource in data.resource_metrics if data else []:
+        for scope in resource.scope_metrics:
+            for metric in scope.metrics:
+                if metric.name == name:
+                    return list(metric.data.data_points)
+    return []
+
+
+async def test_delivery_metrics(
+    app_client, settings, owner, sink, worker, relay, metric_reader, monkeypatch
+):
+    monkeypatch.setattr(dispatch_module, "BACKOFF_BASE_SECONDS", 0.05)
+    sink.fail_first = 1
+    before = {
+        tuple(p.attributes.items()): p.value
+        for p in _points(metric_reader, "jogo.dispatch.deliveries")
+    }
+    tenant = await onboard("minimal", modules=["integrations"])
+    _, rid, _ = await dispatched_report(app_client, settings, tenant, url=sink.url)
+    await wait_status(owner, rid, "DELIVERED")
+    await asyncio.sleep(0.3)
+    after = {
+        tuple(p.attributes.items()): p.value
+        for p in _points(metric_reader, "jogo.dispatch.deliveries")
+    }
+    grew = {k[0][1]: after[k] - before.get(k, 0) for k in after}
+    assert grew.get("failed", 0) >= 1 and grew.get("delivered", 0) >= 1
+    lag = _points(metric_reader, "jogo.outbox.lag")
+    assert lag and sum(p.count for p in lag) >= 2

@@ -80,6 +80,7 @@ async def fill_every_tenant_table(tenant) -> None:
     from jogo.platform.auth.principal import ANONYMOUS
     from jogo.platform.storage import FileStore
     from jogo.tenants.agencies.dispatches import create_dispatch
+    from jogo.tenants.facilities.actions import record_capacity
     from jogo.tenants.reports.intake import do_submit_report
     from jogo.tenants.reports.validation import ReportInput
 
@@ -115,6 +116,12 @@ async def fill_every_tenant_table(tenant) -> None:
             agency["id"],
             uuid.uuid4().hex,
         )
+        await db.fetch(
+            "INSERT INTO cameras (tenant_id, name, latitude, longitude, stream_url)"
+            " VALUES ($1, 'Kamera uji', -7.9, 112.6, 'rtsp://cam.example/1')",
+            tenant.id,
+        )
+        await record_capacity(agency["id"], None, "not polled yet")
 
 
 async def test_no_tenant_set_sees_nothing_and_cannot_insert(two_tenants, owner):

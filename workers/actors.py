@@ -134,3 +134,56 @@ async def sweep_report_slas() -> str:
         return "skipped"
     result = await do_sweep_report_slas(tenant)
     return f"{result.verify_breaches}/{result.followup_breaches}/{result.auto_closed}"
+
+
+async def _tenant() -> Any:
+    tenant_id = message_tenant.get()
+    tenant = await find_by_id(tenant_id) if tenant_id else None
+    return tenant if tenant is not None and tenant.active else None
+
+
+@jogo_actor(max_retries=1, time_limit=300_000)
+async def poll_hospital_capacity() -> str:
+    """Each hospital's emergency beds, fetched outside any transaction, stored in one."""
+    from jogo.tenants.facilities import actions as facilities
+    from jogo.tenants.facilities import queries as places
+    from jogo.tenants.facilities.capacity import CapacityUnreadable
+    from jogo.workers.connectors.fhir import fetch_capacity
+
+    tenant = await _tenant()
+    if tenant is None:
+        return "skipped"
+    sources = await places.capacity_sources(tenant.id)
+
+    async def one(source: dict[str, Any]) -> tuple[Any, Any, str | None]:
+        try:
+            return (
+                source["id"],
+                await fetch_capacity(_http(), source["capacity_url"], source["capacity_format"]),
+                None,
+            )
+        except CapacityUnreadable as exc:
+            return source["id"], None, str(exc)
+
+    results = await asyncio.gather(*[one(s) for s in sources])
+    async with db.tenant_tx(tenant.id):
+        for agency_id, seen, error in results:
+            await facilities.record_capacity(agency_id, seen, error)
+    return f"{sum(1 for r in results if r[1] is not None)}/{len(results)}"
+
+
+@jogo_actor(max_retries=1, time_limit=300_000)
+async def check_cameras() -> str:
+    from jogo.tenants.facilities import actions as facilities
+    from jogo.tenants.facilities import queries as places
+    from jogo.workers.connectors.cctv import snapshot_ok
+
+    tenant = await _tenant()
+    if tenant is None:
+        return "skipped"
+    cameras = await places.snapshot_sources(tenant.id)
+    checks = await asyncio.gather(*[snapshot_ok(_http(), c["snapshot_url"]) for c in cameras])
+    async with db.tenant_tx(tenant.id):
+        for camera, (online, error) in zip(cameras, checks, strict=True):
+            await facilities.record_camera_check(camera["id"], online, error)
+    return f"{sum(1 for ok, _ in checks if ok)}/{len(cameras)} online"

@@ -51,6 +51,8 @@ class AgenciesMutation:
                 address=input.address,
                 latitude=input.latitude,
                 longitude=input.longitude,
+                capacity_url=input.capacity_url,
+                capacity_format=input.capacity_format,
             )
             return await do_create_agency(tenant.id, ctx.principal, data, ctx.settings.secret_key)
 

@@ -142,6 +142,10 @@ class CreateAgencyInput:
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    capacity_url: str | None = strawberry.field(
+        default=None, description="Hospitals: where their emergency capacity is read."
+    )
+    capacity_format: str | None = strawberry.field(default=None, description="fhir or json.")
 
 
 @strawberry.type

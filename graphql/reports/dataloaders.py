@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from jogo.graphql.context import Context
 from jogo.platform.audit import write_audit_many
 from jogo.platform.auth.users import display_names
+from jogo.tenants.facilities import queries as places
 from jogo.tenants.reports import queries
 from jogo.tenants.reports.access import Viewer
 
@@ -34,6 +35,7 @@ class ReportLoaders:
     timeline: DataLoader[uuid.UUID, list[dict[str, Any]]]
     attachments: DataLoader[uuid.UUID, list[dict[str, Any]]]
     identity_audit: DataLoader[str, None]
+    cameras: DataLoader[uuid.UUID, list[dict[str, Any]]]
 
     @property
     def internal(self) -> bool:
@@ -73,6 +75,7 @@ def report_loaders(context: Context) -> ReportLoaders:
         timeline=_loader(lambda ids: queries.events_by_report(tid, ids, internal), list),
         attachments=_loader(lambda ids: queries.attachments_by_report(tid, ids), list),
         identity_audit=_loader(audit),
+        cameras=_loader(lambda ids: places.online_cameras_near_reports(tid, ids), list),
     )
     context.loaders["reports"] = made
     return made

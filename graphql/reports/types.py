@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from jogo.graphql.context import Context
+from jogo.graphql.facilities.types import Camera
 from jogo.graphql.permissions import requires
 from jogo.platform.auth.roles import Cap
 from jogo.tenants.reports.lifecycle import LABELS, Status
@@ -233,6 +234,15 @@ class Report:
             )
             for a in rows
         ]
+
+    @strawberry.field(
+        description="Operators: ONLINE cameras within 500 m, nearest first (facilities module).",
+        permission_classes=[requires(Cap.REPORTS_READ_ALL)],
+    )
+    async def nearby_cameras(self, info: Info[Context, None]) -> list[Camera]:
+        if "facilities" not in info.context.require_tenant().modules:
+            return []
+        return [Camera.of(r) for r in await loaders(info).cameras.load(self.row["id"])]
 
     @strawberry.field(permission_classes=[requires(Cap.REPORTER_IDENTITY)])
     async def reporter(self, info: Info[Context, None]) -> Reporter:

@@ -19,7 +19,11 @@ class Job:
     every_seconds: float
 
 
-JOBS = (Job("sweep_report_slas", 60.0),)
+JOBS = (
+    Job("sweep_report_slas", 60.0),
+    Job("poll_hospital_capacity", 300.0),
+    Job("check_cameras", 120.0),
+)
 TICK_SECONDS = 5.0
 
 

@@ -76,6 +76,8 @@ class AgencyInput:
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    capacity_url: str | None = None
+    capacity_format: str | None = None
 
 
 def _check_agency(data: AgencyInput) -> AgencyInput:
@@ -114,6 +116,16 @@ def _check_agency(data: AgencyInput) -> AgencyInput:
                 InvalidInput("service codes map category codes to codes", field="serviceCodes")
             )
             break
+    if data.capacity_url or data.capacity_format:
+        url = urlsplit(data.capacity_url or "")
+        if data.kind != "hospital":
+            errors.append(InvalidInput("only hospitals report capacity", field="capacityUrl"))
+        elif url.scheme not in ("http", "https") or not url.netloc:
+            errors.append(InvalidInput("the capacity URL must be http(s)", field="capacityUrl"))
+        if data.capacity_format not in ("fhir", "json"):
+            errors.append(
+                InvalidInput("capacity format must be fhir or json", field="capacityFormat")
+            )
     if (data.latitude is None) != (data.longitude is None):
         errors.append(
             InvalidInput("give both latitude and longitude, or neither", field="latitude")
@@ -152,6 +164,8 @@ async def do_create_agency(
                     address=data.address,
                     latitude=data.latitude,
                     longitude=data.longitude,
+                    capacity_url=data.capacity_url,
+                    capacity_format=data.capacity_format,
                 )
             )
             await write_audit(

@@ -30,6 +30,8 @@ class Agency(Table, tablename="agencies", db=ENGINE):
     service_codes = JSONB(default="{}")
     timeout_seconds = Integer(default=10)
     is_active = Boolean(default=True)
+    capacity_url = Text(null=True, default=None)
+    capacity_format = Text(null=True, default=None)
 
 
 class RoutingRule(Table, tablename="routing_rules", db=ENGINE):

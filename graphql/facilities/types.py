@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from jogo.graphql.errors import UserError
+
+
+@strawberry.type(description="A hospital with its emergency capacity, where it reports one.")
+class Hospital:
+    id: strawberry.ID
+    code: str
+    name: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    er_beds_available: int | None
+    er_beds_total: int | None
+    observed_at: datetime | None = strawberry.field(description="When the hospital saw it.")
+    checked_at: datetime | None = strawberry.field(description="When we last asked.")
+    stale: bool = strawberry.field(description="No reading newer than 30 minutes.")
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Hospital:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            code=row["code"],
+            name=row["name"],
+            address=row["address"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+            er_beds_available=row["er_beds_available"],
+            er_beds_total=row["er_beds_total"],
+            observed_at=row["observed_at"],
+            checked_at=row["checked_at"],
+            stale=row["stale"],
+        )
+
+
+@strawberry.type(description="A CCTV camera.")
+class Camera:
+    id: strawberry.ID
+    name: str
+    latitude: float
+    longitude: float
+    stream_url: str = strawberry.field(description="HLS (.m3u8) or RTSP.")
+    snapshot_url: str | None
+    operator_agency_id: strawberry.ID | None
+    status: str = strawberry.field(description="UNKNOWN, ONLINE or OFFLINE.")
+    last_seen_at: datetime | None
+    checked_at: datetime | None
+    distance_m: float | None = strawberry.field(
+        default=None, description="From the report, when listed near one."
+    )
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Camera:
+        agency: uuid.UUID | None = row["operator_agency_id"]
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            name=row["name"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+            stream_url=row["stream_url"],
+            snapshot_url=row["snapshot_url"],
+            operator_agency_id=strawberry.ID(str(agency)) if agency else None,
+            status=row["status"],
+            last_seen_at=row["last_seen_at"],
+            checked_at=row["checked_at"],
+            distance_m=round(row["metres"], 1) if "metres" in row else None,
+        )
+
+
+@strawberry.input
+class CreateCameraInput:
+    name: str
+    latitude: float
+    longitude: float
+    stream_url: str
+    snapshot_url: str | None = None
+    operator_agency_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class CameraPayload:
+    camera: Camera | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Facilities: hospitals' emergency capacity and the city's CCTV cameras."""

@@ -1,0 +1,131 @@
+"""Writes of the facilities domain: cameras, and what the periodic checks observed."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from jogo.platform import db
+from jogo.platform.audit import write_audit
+from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.roles import Cap
+from jogo.platform.errors import Forbidden, InputErrors, InvalidInput, NotFound
+from jogo.tenants.facilities.capacity import Capacity
+from jogo.tenants.reports.validation import in_indonesia
+
+STALE_AFTER = timedelta(minutes=30)
+
+
+@dataclass
+class CameraInput:
+    name: str
+    latitude: float
+    longitude: float
+    stream_url: str
+    snapshot_url: str | None = None
+    operator_agency_id: uuid.UUID | None = None
+
+
+def _check_camera(data: CameraInput) -> CameraInput:
+    errors: list[InvalidInput] = []
+    data.name = " ".join((data.name or "").split())
+    if not 3 <= len(data.name) <= 200:
+        errors.append(InvalidInput("name must be 3-200 characters", field="name"))
+    if not in_indonesia(data.latitude, data.longitude):
+        errors.append(InvalidInput("the camera must be in Indonesia", field="latitude"))
+    stream = urlsplit(data.stream_url or "")
+    is_hls = stream.scheme in ("http", "https") and stream.path.endswith(".m3u8")
+    if not (stream.netloc and (stream.scheme in ("rtsp", "rtsps") or is_hls)):
+        errors.append(
+            InvalidInput("the stream must be RTSP (rtsp://) or HLS (…/x.m3u8)", field="streamUrl")
+        )
+    if data.snapshot_url:
+        snap = urlsplit(data.snapshot_url)
+        if snap.scheme not in ("http", "https") or not snap.netloc:
+            errors.append(InvalidInput("the snapshot URL must be http(s)", field="snapshotUrl"))
+    if errors:
+        raise InputErrors(errors)
+    return data
+
+
+async def do_create_camera(
+    tenant_id: uuid.UUID, principal: Principal, data: CameraInput
+) -> uuid.UUID:
+    if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
+        raise Forbidden("only a tenant admin can add cameras")
+    data = _check_camera(data)
+    camera_id = uuid.uuid4()
+    async with db.tenant_tx(tenant_id):
+        if data.operator_agency_id is not None:
+            found = await db.fetch("SELECT 1 FROM agencies WHERE id = $1", data.operator_agency_id)
+            if not found:
+                raise NotFound("agency not found", field="operatorAgencyId")
+        await db.fetch(
+            "INSERT INTO cameras (tenant_id, id, name, latitude, longitude, stream_url,"
+            " snapshot_url, operator_agency_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            tenant_id,
+            camera_id,
+            data.name,
+            data.latitude,
+            data.longitude,
+            data.stream_url,
+            data.snapshot_url,
+            data.operator_agency_id,
+        )
+        await write_audit(
+            "camera.create", principal=principal, tenant_id=tenant_id, target=f"camera:{camera_id}"
+        )
+    return camera_id
+
+
+async def record_capacity(
+    agency_id: uuid.UUID, seen: Capacity | None, error: str | None, now: datetime | None = None
+) -> None:
+    """Inside the job's tenant transaction. A failed poll keeps the last numbers and
+    marks them stale once they are older than :data:`STALE_AFTER`."""
+    now = now or datetime.now(UTC)
+    if seen is not None:
+        observed = seen.observed_at or now
+        await db.fetch(
+            "INSERT INTO hospital_capacity (tenant_id, agency_id, er_beds_available,"
+            " er_beds_total, observed_at, checked_at, stale, last_error)"
+            " VALUES (jogo_current_tenant(), $1, $2, $3, $4, $5, $6, NULL)"
+            " ON CONFLICT (tenant_id, agency_id) DO UPDATE SET"
+            " er_beds_available = EXCLUDED.er_beds_available,"
+            " er_beds_total = EXCLUDED.er_beds_total, observed_at = EXCLUDED.observed_at,"
+            " checked_at = EXCLUDED.checked_at, stale = EXCLUDED.stale, last_error = NULL",
+            agency_id,
+            seen.available,
+            seen.total,
+            observed,
+            now,
+            now - observed > STALE_AFTER,
+        )
+        return
+    await db.fetch(
+        "INSERT INTO hospital_capacity (tenant_id, agency_id, checked_at, stale, last_error)"
+        " VALUES (jogo_current_tenant(), $1, $2, true, $3)"
+        " ON CONFLICT (tenant_id, agency_id) DO UPDATE SET checked_at = EXCLUDED.checked_at,"
+        " last_error = EXCLUDED.last_error,"
+        " stale = hospital_capacity.observed_at IS NULL OR hospital_capacity.observed_at < $4",
+        agency_id,
+        now,
+        (error or "unreadable")[:500],
+        now - STALE_AFTER,
+    )
+
+
+async def record_camera_check(
+    camera_id: uuid.UUID, online: bool, error: str | None, now: datetime | None = None
+) -> None:
+    now = now or datetime.now(UTC)
+    await db.fetch(
+        "UPDATE cameras SET status = $2, checked_at = $3, last_error = $4,"
+        " last_seen_at = CASE WHEN $2 = 'ONLINE' THEN $3 ELSE last_seen_at END WHERE id = $1",
+        camera_id,
+        "ONLINE" if online else "OFFLINE",
+        now,
+        None if online else (error or "")[:500],
+    )

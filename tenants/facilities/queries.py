@@ -1,0 +1,80 @@
+"""Reads of the facilities domain, each in its own tenant transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from jogo.platform import db
+
+NEARBY_METRES = 500
+# 500 m in degrees of latitude, with room: a cheap box before the exact distance.
+_BOX = 0.0050
+
+
+async def hospitals(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT a.*, h.er_beds_available, h.er_beds_total, h.observed_at, h.checked_at,"
+            " coalesce(h.stale, true) AS stale, h.last_error AS capacity_error"
+            " FROM agencies a LEFT JOIN hospital_capacity h"
+            " ON h.tenant_id = a.tenant_id AND h.agency_id = a.id"
+            " WHERE a.kind = 'hospital' ORDER BY a.name"
+        )
+    return [dict(r) for r in rows]
+
+
+async def cameras(tenant_id: uuid.UUID, status: str | None = None) -> list[dict[str, Any]]:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT * FROM cameras WHERE $1::text IS NULL OR status = $1 ORDER BY name", status
+        )
+    return [dict(r) for r in rows]
+
+
+async def camera_by_id(tenant_id: uuid.UUID, camera_id: uuid.UUID) -> dict[str, Any]:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch("SELECT * FROM cameras WHERE id = $1", camera_id)
+    return dict(rows[0])
+
+
+async def online_cameras_near_reports(
+    tenant_id: uuid.UUID, report_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """For a batch of reports: the ONLINE cameras within 500 m, nearest first."""
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            """SELECT * FROM (
+                 SELECT r.id AS report_id, c.*, 2 * 6371000 * asin(sqrt(
+                          power(sin(radians(c.latitude - r.latitude) / 2), 2) +
+                          cos(radians(r.latitude)) * cos(radians(c.latitude)) *
+                          power(sin(radians(c.longitude - r.longitude) / 2), 2))) AS metres
+                   FROM reports r JOIN cameras c ON c.tenant_id = r.tenant_id
+                  WHERE r.id = ANY($1::uuid[]) AND c.status = 'ONLINE'
+                    AND c.latitude BETWEEN r.latitude - $2 AND r.latitude + $2
+                    AND c.longitude BETWEEN r.longitude - $2 AND r.longitude + $2) near
+               WHERE metres <= $3 ORDER BY report_id, metres""",
+            report_ids,
+            _BOX,
+            NEARBY_METRES,
+        )
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        grouped[r["report_id"]].append(dict(r))
+    return grouped
+
+
+async def capacity_sources(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT id, name, capacity_url, capacity_format FROM agencies"
+            " WHERE kind = 'hospital' AND capacity_url IS NOT NULL AND is_active"
+        )
+    return [dict(r) for r in rows]
+
+
+async def snapshot_sources(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch("SELECT id, snapshot_url FROM cameras WHERE snapshot_url IS NOT NULL")
+    return [dict(r) for r in rows]
