@@ -45,3 +45,12 @@ async def enqueue(
     await db.fetch("SELECT pg_notify($1, '')", CHANNEL)
     outbox_id: int = rows[0]["id"]
     return outbox_id
+
+
+async def purge_published(keep_days: int = 7) -> int:
+    """Housekeeping: published messages older than ``keep_days`` are deleted."""
+    rows = await db.fetch(
+        "DELETE FROM outbox WHERE published_at < now() - make_interval(days => $1) RETURNING 1",
+        keep_days,
+    )
+    return len(rows)

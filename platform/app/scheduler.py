@@ -35,10 +35,21 @@ async def enqueue_for_all_tenants(actor: str) -> int:
     return len(tenants)
 
 
+PURGE_SECONDS = 3600.0
+
+
 async def run_scheduler(jobs: tuple[Job, ...] = JOBS) -> None:
     loop = asyncio.get_running_loop()
     due = {job.actor: loop.time() for job in jobs}
+    purge_due = loop.time()
     while True:
+        if loop.time() >= purge_due:
+            try:
+                purged = await outbox.purge_published()
+                log.debug("purged %d published outbox rows", purged)
+                purge_due = loop.time() + PURGE_SECONDS
+            except Exception:  # housekeeping only; retried next tick
+                log.exception("outbox purge failed")
         for job in jobs:
             if loop.time() >= due[job.actor]:
                 try:
