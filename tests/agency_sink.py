@@ -31,6 +31,7 @@ class AgencySink:
     received: list[Received] = field(default_factory=list)
     # GET path → (status, content type, body): capacity feeds and camera snapshots.
     pages: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
+    fetched: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -64,7 +65,10 @@ class AgencySink:
                 return None
 
             def do_GET(self) -> None:
-                status, kind, body = sink.pages.get(self.path, (404, "text/plain", b"no"))
+                with sink.lock:
+                    sink.fetched.append(self.path)
+                path = self.path.split("?", 1)[0]
+                status, kind, body = sink.pages.get(path, (404, "text/plain", b"no"))
                 self.send_response(status)
                 self.send_header("content-type", kind)
                 self.send_header("content-length", str(len(body)))

@@ -614,3 +614,57 @@ async def test_delivery_metrics(
     assert grew.get("failed", 0) >= 1 and grew.get("delivered", 0) >= 1
     lag = _points(metric_reader, "jogo.outbox.lag")
     assert lag and sum(p.count for p in lag) >= 2
+
+
+async def test_open311_status_by_polling(app_client, settings, owner, sink, worker, relay):
+    from test_facilities import run_job
+
+    tenant = await onboard("minimal", modules=["integrations"])
+    _, rid, _ = await dispatched_report(
+        app_client,
+        settings,
+        tenant,
+        url=sink.url + "/georeport/v2",
+        connector="open311",
+        code="DLH-311",
+        serviceCodes={"FALLEN_TREE": "tree-down"},
+    )
+    await wait_status(owner, rid, "DELIVERED")
+    page = "/georeport/v2/requests/SR-1001.json"
+    sink.pages[page] = (
+        200,
+        "application/json",
+        json.dumps([{"service_request_id": "SR-1001", "status": "open"}]).encode(),
+    )
+    await run_job("poll_open311", owner, tenant)
+    await wait_status(owner, rid, "ACCEPTED")
+    assert any(p.startswith(page) and f"api_key={SECRET}" in p for p in sink.fetched)
+    sink.pages[page] = (
+        200,
+        "application/json",
+        json.dumps(
+            [
+                {
+                    "service_request_id": "SR-1001",
+                    "status": "closed",
+                    "status_notes": "Pohon sudah dipotong",
+                }
+            ]
+        ).encode(),
+    )
+    await run_job("poll_open311", owner, tenant)
+    await wait_status(owner, rid, "RESOLVED")
+    report = await owner.fetchrow("SELECT status FROM reports WHERE id = $1::uuid", rid)
+    assert report["status"] == "RESOLVED"
+    events = await owner.fetchval(
+        "SELECT count(*) FROM report_events WHERE report_id = $1::uuid", rid
+    )
+    await run_job("poll_open311", owner, tenant)  # nothing new: nothing changes
+    assert (
+        await owner.fetchval("SELECT count(*) FROM report_events WHERE report_id = $1::uuid", rid)
+        == events
+    )
+    notes = await owner.fetch(
+        "SELECT note FROM report_events WHERE report_id = $1::uuid AND to_status = 'RESOLVED'", rid
+    )
+    assert "Pohon sudah dipotong" in notes[0]["note"]

@@ -187,3 +187,32 @@ async def check_cameras() -> str:
         for camera, (online, error) in zip(cameras, checks, strict=True):
             await facilities.record_camera_check(camera["id"], online, error)
     return f"{sum(1 for ok, _ in checks if ok)}/{len(cameras)} online"
+
+
+@jogo_actor(max_retries=1, time_limit=300_000)
+async def poll_open311() -> str:
+    """Ask Open311 agencies how their requests are going; apply what changed."""
+    from jogo.workers.connectors.open311 import fetch_status
+
+    tenant = await _tenant()
+    if tenant is None:
+        return "skipped"
+    pending = await dispatches.open311_to_poll(tenant.id, SETTINGS.secret_key)
+
+    async def one(d: dict[str, Any]) -> tuple[Any, str | None, str | None]:
+        try:
+            status, notes = await fetch_status(
+                _http(), d["endpoint_url"], d["external_ref"], d["api_key"]
+            )
+            return d["id"], status, notes
+        except DeliveryFailed as exc:
+            log.info("Open311 status of %s unavailable: %s", d["id"], exc)
+            return d["id"], None, None
+
+    answers = await asyncio.gather(*[one(d) for d in pending])
+    changed = 0
+    async with db.tenant_tx(tenant.id):
+        for dispatch_id, status, notes in answers:
+            if status is not None:
+                changed += await dispatches.apply_open311_status(tenant, dispatch_id, status, notes)
+    return f"{changed}/{len(pending)} changed"

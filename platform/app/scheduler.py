@@ -23,6 +23,7 @@ JOBS = (
     Job("sweep_report_slas", 60.0),
     Job("poll_hospital_capacity", 300.0),
     Job("check_cameras", 120.0),
+    Job("poll_open311", 300.0),
 )
 TICK_SECONDS = 5.0
 

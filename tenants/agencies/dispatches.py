@@ -413,3 +413,49 @@ async def dispatches_for_report(tenant_id: uuid.UUID, report_id: uuid.UUID) -> l
             report_id,
         )
     return [dict(r) for r in rows]
+
+
+# --- Open311: status by polling the agency's GeoReport v2 endpoint ---
+
+OPEN311_POLLED = ("DELIVERED", "ACCEPTED", "IN_PROGRESS")
+
+
+async def open311_to_poll(tenant_id: uuid.UUID, secret_key: str) -> list[dict[str, Any]]:
+    """Open311 dispatches the agency has not finished, with where to ask about them."""
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT d.id, d.status, d.external_ref, a.endpoint_url, a.secret_enc"
+            " FROM dispatches d JOIN agencies a ON a.tenant_id = d.tenant_id AND a.id = d.agency_id"
+            " WHERE a.connector = 'open311' AND d.external_ref IS NOT NULL"
+            " AND d.status = ANY($1::text[])",
+            list(OPEN311_POLLED),
+        )
+    return [
+        {**dict(r), "api_key": decrypt(r["secret_enc"], secret_key) if r["secret_enc"] else ""}
+        for r in rows
+    ]
+
+
+async def apply_open311_status(
+    tenant: TenantInfo, dispatch_id: uuid.UUID, status: str, notes: str | None
+) -> bool:
+    """Inside the job's tenant transaction. GeoReport v2 knows ``open`` and ``closed``:
+    closed resolves the dispatch (and moves the report on); open marks it accepted.
+    Returns whether anything changed, so polling the same answer twice does nothing."""
+    target = {"closed": "RESOLVED", "open": "ACCEPTED"}.get(status.lower())
+    if target is None:
+        return False
+    rows = await db.fetch("SELECT * FROM dispatches WHERE id = $1 FOR UPDATE", dispatch_id)
+    if not rows or rows[0]["status"] not in OPEN311_POLLED:
+        return False
+    dispatch = dict(rows[0])
+    if dispatch["status"] == target or (target == "ACCEPTED" and dispatch["status"] != "DELIVERED"):
+        return False
+    agency = dict(
+        (await db.fetch("SELECT * FROM agencies WHERE id = $1", dispatch["agency_id"]))[0]
+    )
+    note = (notes or "").strip()[:2000] or (
+        "Ditutup oleh instansi" if target == "RESOLVED" else None
+    )
+    await _apply_agency_status(tenant, (agency["name"], None), dispatch, agency, target, note)
+    return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -54,3 +55,23 @@ async def deliver(
         raise DeliveryFailed("the Open311 answer is not a GeoReport v2 list") from None
     ref = first.get("service_request_id") or first.get("token")
     return str(ref) if ref else None
+
+
+STATUS_TIMEOUT = 10.0
+
+
+async def fetch_status(
+    client: httpx.AsyncClient, endpoint: str, ref: str, api_key: str
+) -> tuple[str, str | None]:
+    """``GET {endpoint}/requests/{id}.json``: the request's status and status notes."""
+    url = f"{endpoint.rstrip('/')}/requests/{quote(ref, safe='')}.json"
+    try:
+        response = await client.get(url, params={"api_key": api_key}, timeout=STATUS_TIMEOUT)
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+    check_response(response)
+    try:
+        first = response.json()[0]
+        return str(first["status"]), first.get("status_notes")
+    except (ValueError, IndexError, KeyError, TypeError):
+        raise DeliveryFailed("the Open311 answer is not a GeoReport v2 list") from None
