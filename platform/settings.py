@@ -30,6 +30,9 @@ class Settings:
     environment: str
     public_url: str = "http://127.0.0.1:8000"
     queue_name: str = "jogo"
+    # Outbound calls to private addresses (agencies on the same network): off in
+    # production unless set, on elsewhere so local fakes and demos work.
+    allow_private_egress: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -106,7 +109,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             or "http://127.0.0.1:8000"
         ).rstrip("/"),
         queue_name=_queue(env.get("JOGO_QUEUE") or "jogo"),
+        allow_private_egress=_bool(
+            env, "JOGO_ALLOW_PRIVATE_EGRESS", default=environment != "production"
+        ),
     )
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 def _queue(name: str) -> str:

@@ -298,3 +298,27 @@ async def test_scheduler_enqueues_one_job_per_active_tenant(owner, database):
         [active.id, suspended.id],
     )
     assert [r["tenant"] for r in rows] == [active.id]
+
+
+def test_malformed_fhir_is_unreadable_not_a_crash():
+    from jogo.tenants.facilities.capacity import parse
+
+    for bad in (
+        {
+            "resourceType": "Bundle",
+            "meta": "x",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Location",
+                        "physicalType": {"coding": [{"code": "bd"}]},
+                        "operationalStatus": "U",
+                    }
+                }
+            ],
+        },
+        {"resourceType": "Location", "extension": "nope"},
+        {"resourceType": "Bundle", "entry": "nope"},
+    ):
+        with pytest.raises(CapacityUnreadable):
+            parse("fhir", bad)

@@ -14,7 +14,7 @@ import pytest
 from helpers import VERIFY, act, auth_header, gql, onboard, submit
 
 from jogo.platform.auth.roles import Role
-from jogo.tenants.agencies import dispatches as dispatch_module
+from jogo.tenants.agencies import delivery as dispatch_module
 
 SECRET = "s3cret-for-the-dishub-webhook"
 CREATE = """mutation($input: CreateAgencyInput!) { createAgency(input: $input) {
@@ -359,14 +359,20 @@ async def test_signed_callbacks_move_the_report(app_client, settings, owner, sin
 
 
 async def test_manual_agency_liaison_updates_the_dispatch(app_client, settings, owner, two_tenants):
+    from helpers import bearer_for, make_user
+
     tenant = two_tenants.a
-    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    slug = tenant.slug
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
     _, agencies = await gql(
-        app_client, f"/t/{tenant.slug}/graphql", '{ agencies(kind: "dinas") { id } }', operator
+        app_client, f"/t/{slug}/graphql", '{ agencies(kind: "dinas") { id } }', admin
     )
-    manual = agencies["data"]["agencies"][0]["id"]
+    manual, other_manual = (
+        agencies["data"]["agencies"][0]["id"],
+        agencies["data"]["agencies"][1]["id"],
+    )
     _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=manual)
-    _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", DISPATCHES, operator, r=rid)
+    _, body = await gql(app_client, f"/t/{slug}/graphql", DISPATCHES, admin, r=rid)
     [dispatch] = body["data"]["dispatches"]
     assert dispatch["status"] == "AWAITING_LIAISON"
     assert (
@@ -375,42 +381,61 @@ async def test_manual_agency_liaison_updates_the_dispatch(app_client, settings, 
         )
         == 0
     )
-    liaison = await auth_header(settings, Role.AGENCY_LIAISON, tenant)
+    liaison_id, liaison_name = await make_user(Role.AGENCY_LIAISON, tenant)
+    liaison = bearer_for(liaison_id, liaison_name, settings)
     update = """mutation($d: ID!, $s: String!, $n: String) { updateDispatchStatus(dispatchId: $d,
       status: $s, note: $n) { dispatch { status } errors { code field } } }"""
+    # Not yet speaking for this agency: the dispatch does not exist for them.
+    _, unbound = await gql(
+        app_client, f"/t/{slug}/graphql", update, liaison, d=dispatch["id"], s="accepted", n=None
+    )
+    assert unbound["data"]["updateDispatchStatus"]["errors"][0]["code"] == "NOT_FOUND"
+    _, listed = await gql(app_client, f"/t/{slug}/graphql", DISPATCHES, liaison, r=rid)
+    assert listed["data"]["dispatches"] == []
+    bind = """mutation($a: ID!, $u: ID!) { addAgencyLiaison(agencyId: $a, userId: $u) { agency { id }
+      errors { code field } } }"""
+    _, bound = await gql(
+        app_client, f"/t/{slug}/graphql", bind, admin, a=other_manual, u=str(liaison_id)
+    )
+    assert bound["data"]["addAgencyLiaison"]["errors"] == []
+    _, still = await gql(
+        app_client, f"/t/{slug}/graphql", update, liaison, d=dispatch["id"], s="accepted", n=None
+    )
+    assert (
+        still["data"]["updateDispatchStatus"]["errors"][0]["code"] == "NOT_FOUND"
+    )  # another agency
+    await gql(app_client, f"/t/{slug}/graphql", bind, admin, a=manual, u=str(liaison_id))
     _, no_note = await gql(
-        app_client,
-        f"/t/{tenant.slug}/graphql",
-        update,
-        liaison,
-        d=dispatch["id"],
-        s="resolved",
-        n=None,
+        app_client, f"/t/{slug}/graphql", update, liaison, d=dispatch["id"], s="resolved", n=None
     )
     assert no_note["data"]["updateDispatchStatus"]["errors"] == [
         {"code": "INVALID_INPUT", "field": "note"}
     ]
     _, ok = await gql(
-        app_client,
-        f"/t/{tenant.slug}/graphql",
-        update,
-        liaison,
-        d=dispatch["id"],
-        s="in_progress",
-        n=None,
+        app_client, f"/t/{slug}/graphql", update, liaison, d=dispatch["id"], s="in_progress", n=None
     )
     assert ok["data"]["updateDispatchStatus"]["dispatch"] == {"status": "IN_PROGRESS"}
+    _, back = await gql(
+        app_client, f"/t/{slug}/graphql", update, liaison, d=dispatch["id"], s="accepted", n=None
+    )
+    assert back["data"]["updateDispatchStatus"]["errors"][0]["field"] == "status"  # never backwards
     citizen = await auth_header(settings, Role.CITIZEN, tenant)
     _, denied = await gql(
-        app_client,
-        f"/t/{tenant.slug}/graphql",
-        update,
-        citizen,
-        d=dispatch["id"],
-        s="accepted",
-        n=None,
+        app_client, f"/t/{slug}/graphql", update, citizen, d=dispatch["id"], s="accepted", n=None
     )
     assert denied["data"]["updateDispatchStatus"]["errors"][0]["code"] == "FORBIDDEN"
+    officer_only = await auth_header(settings, Role.CITIZEN, tenant)
+    _, not_liaison = await gql(
+        app_client,
+        f"/t/{slug}/graphql",
+        bind,
+        admin,
+        a=manual,
+        u=str((await make_user(Role.OFFICER, tenant))[0]),
+    )
+    assert (
+        not_liaison["data"]["addAgencyLiaison"]["errors"][0]["field"] == "userId" and officer_only
+    )
     other = await auth_header(settings, Role.AGENCY_LIAISON, two_tenants.b)
     _, hidden = await gql(
         app_client,
@@ -422,6 +447,136 @@ async def test_manual_agency_liaison_updates_the_dispatch(app_client, settings, 
         n=None,
     )
     assert hidden["data"]["updateDispatchStatus"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_connected_dispatches_are_not_updated_by_hand(app_client, settings, owner, sink):
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin, rid, _ = await dispatched_report(app_client, settings, tenant, url=sink.url)
+    dispatch_id = await owner.fetchval("SELECT id FROM dispatches WHERE report_id = $1::uuid", rid)
+    update = """mutation($d: ID!) { updateDispatchStatus(dispatchId: $d, status: "resolved", note: "x")
+      { errors { code field message } } }"""
+    _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", update, admin, d=str(dispatch_id))
+    assert body["data"]["updateDispatchStatus"]["errors"][0]["field"] == "dispatchId"
+    assert (
+        await owner.fetchval("SELECT status FROM dispatches WHERE id = $1", dispatch_id)
+        == "PENDING"
+    )
+
+
+async def test_a_report_goes_to_an_agency_once(app_client, settings, owner, sink):
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin, rid, agency_id = await dispatched_report(app_client, settings, tenant, url=sink.url)
+    again = await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
+    assert again["errors"] == [
+        {
+            "code": "CONFLICT",
+            "field": "agencyId",
+            "message": "the report has already been sent to Dinas Perhubungan (webhook)",
+        }
+    ]
+    assert (
+        await owner.fetchval("SELECT count(*) FROM dispatches WHERE report_id = $1::uuid", rid) == 1
+    )
+
+
+async def test_an_unreadable_secret_counts_attempts_and_ends_dead(
+    app_client, settings, owner, sink, worker, relay, monkeypatch
+):
+    """Our own failure (here: a secret no longer readable) never leaves a dispatch stuck."""
+    monkeypatch.setattr(dispatch_module, "BACKOFF_BASE_SECONDS", 0.05)
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    agency_id = await make_agency(app_client, tenant.slug, admin, sink.url)
+    await owner.execute(
+        "UPDATE agencies SET secret_enc = 'not-a-fernet-token' WHERE id = $1::uuid", agency_id
+    )
+    await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 2")
+    try:
+        _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=agency_id)
+    finally:
+        await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 8")
+    rows = await wait_status(owner, rid, "DEAD")
+    assert rows[0]["attempts"] == 2 and sink.received == []
+    error = await owner.fetchval(
+        "SELECT last_error FROM dispatches WHERE report_id = $1::uuid", rid
+    )
+    assert error == "internal error (SecretUnreadable)"
+
+
+async def test_a_lost_message_is_sent_again(app_client, settings, owner, sink, worker, broker):
+    from jogo.tenants.agencies.delivery import do_requeue_stalled
+    from jogo.workers.relay import Relay
+
+    tenant = await onboard("minimal", modules=["integrations"])
+    _, rid, _ = await dispatched_report(app_client, settings, tenant, url=sink.url)
+    # Lose the message before any relay saw it, as if an in-process broker had restarted.
+    await owner.execute(
+        "DELETE FROM outbox WHERE payload->>'dispatch_id' IN"
+        " (SELECT id::text FROM dispatches WHERE report_id = $1::uuid)",
+        rid,
+    )
+    assert await do_requeue_stalled(tenant) == 0  # not stalled yet: just written
+    await owner.execute(
+        "UPDATE dispatches SET updated_at = now() - interval '11 minutes'"
+        " WHERE report_id = $1::uuid",
+        rid,
+    )
+    assert await do_requeue_stalled(tenant) == 1
+    assert await do_requeue_stalled(tenant) == 0  # its message is waiting: not twice
+    runner = Relay(broker)
+    task = asyncio.create_task(runner.run_forever())
+    try:
+        await wait_status(owner, rid, "DELIVERED")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        runner.close()
+    assert len(sink.effective()) == 1
+
+
+async def test_out_of_order_callbacks_are_ignored(app_client, settings, owner, sink):
+    tenant = await onboard("minimal", modules=["integrations"])
+    _, rid, agency_id = await dispatched_report(app_client, settings, tenant, url=sink.url)
+    dispatch_id = str(
+        await owner.fetchval("SELECT id FROM dispatches WHERE report_id = $1::uuid", rid)
+    )
+    url = CALLBACK_URL.format(slug=tenant.slug, agency=agency_id)
+
+    async def call(payload):
+        body = json.dumps(payload).encode()
+        return (
+            await app_client.post(url, content=body, headers={"x-jogo-signature": sign(body)})
+        ).json()
+
+    assert await call({"dispatch_id": dispatch_id, "status": "resolved", "note": "selesai"}) == {
+        "status": "applied"
+    }
+    assert await call({"dispatch_id": dispatch_id, "status": "accepted"}) == {"status": "ignored"}
+    assert (
+        await owner.fetchval("SELECT status FROM dispatches WHERE id = $1::uuid", dispatch_id)
+        == "RESOLVED"
+    )
+
+
+async def test_private_destinations_are_refused_in_production():
+    from jogo.platform.settings import load_settings
+    from jogo.workers.connectors.base import DestinationRefused, guard
+
+    assert (
+        load_settings({"JOGO_ENV": "production", "JOGO_SECRET_KEY": "k" * 40}).allow_private_egress
+        is False
+    )
+    assert load_settings({}).allow_private_egress is True
+    for url in (
+        "http://127.0.0.1:15672/api/overview",
+        "http://10.0.0.5/x",
+        "http://[::1]/",
+        "http://169.254.169.254/",
+    ):
+        with pytest.raises(DestinationRefused):
+            await guard(url, allow_private=False)
+    await guard("http://127.0.0.1:8080/hook", allow_private=True)
 
 
 async def test_one_trace_from_request_to_agency(
@@ -502,14 +657,18 @@ async def test_worker_killed_mid_delivery_still_delivers(
     tenant = await onboard("minimal", modules=["integrations"])
     first = _worker_process(database)
     try:
-        _, rid, _ = await dispatched_report(app_client, settings, tenant, url=sink.url)
+        _, rid, _ = await dispatched_report(
+            app_client, settings, tenant, url=sink.url, timeoutSeconds=5
+        )
         await asyncio.to_thread(sink.wait_for, 1, 30.0)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
-        assert (
-            await owner.fetchval("SELECT status FROM dispatches WHERE report_id = $1::uuid", rid)
-            == "PENDING"
+        # The dead worker's lease stands until it runs out; then the attempt is made again.
+        leased = await owner.fetchrow(
+            "SELECT status, lease_until > now() AS live FROM dispatches WHERE report_id = $1::uuid",
+            rid,
         )
+        assert leased["status"] == "DELIVERING" and leased["live"]
         second = _worker_process(database)
         try:
             rows = await wait_status(owner, rid, "DELIVERED", wait=40.0)
@@ -602,6 +761,8 @@ async def test_delivery_metrics(
         tuple(p.attributes.items()): p.value
         for p in _points(metric_reader, "jogo.dispatch.deliveries")
     }
+    lag_before = sum(p.count for p in _points(metric_reader, "jogo.outbox.lag"))
+    queue_before = sum(p.count for p in _points(metric_reader, "jogo.queue.lag"))
     tenant = await onboard("minimal", modules=["integrations"])
     _, rid, _ = await dispatched_report(app_client, settings, tenant, url=sink.url)
     await wait_status(owner, rid, "DELIVERED")
@@ -612,8 +773,10 @@ async def test_delivery_metrics(
     }
     grew = {k[0][1]: after[k] - before.get(k, 0) for k in after}
     assert grew.get("failed", 0) >= 1 and grew.get("delivered", 0) >= 1
-    lag = _points(metric_reader, "jogo.outbox.lag")
-    assert lag and sum(p.count for p in lag) >= 2
+    lag_after = sum(p.count for p in _points(metric_reader, "jogo.outbox.lag"))
+    assert lag_after - lag_before >= 2  # the first attempt and the retry
+    queue_lag = sum(p.count for p in _points(metric_reader, "jogo.queue.lag"))
+    assert queue_lag - queue_before >= 2
 
 
 async def test_open311_status_by_polling(app_client, settings, owner, sink, worker, relay):
@@ -638,7 +801,8 @@ async def test_open311_status_by_polling(app_client, settings, owner, sink, work
     )
     await run_job("poll_open311", owner, tenant)
     await wait_status(owner, rid, "ACCEPTED")
-    assert any(p.startswith(page) and f"api_key={SECRET}" in p for p in sink.fetched)
+    assert any(p.startswith(page) for p in sink.fetched)
+    assert not any(SECRET in p for p in sink.fetched)  # no key in URLs (they reach traces)
     sink.pages[page] = (
         200,
         "application/json",

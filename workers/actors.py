@@ -23,12 +23,13 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from jogo.platform import db
-from jogo.platform.registry import find_by_id
+from jogo.platform.crypto import decrypt
+from jogo.platform.registry import TenantInfo, find_by_id
 from jogo.platform.settings import Settings, load_settings
 from jogo.platform.telemetry import TENANT_ATTRIBUTE, current_tenant_slug, meter
-from jogo.tenants.agencies import dispatches
+from jogo.tenants.agencies import answers, delivery
 from jogo.workers.connectors import open311, webhook
-from jogo.workers.connectors.base import DeliveryFailed
+from jogo.workers.connectors.base import DeliveryFailed, guard
 from jogo.workers.middleware import MissingTenant, message_tenant
 
 log = logging.getLogger("jogo.workers")
@@ -37,7 +38,7 @@ deliveries = meter().create_counter(
     "jogo.dispatch.deliveries", description="Delivery attempts by outcome"
 )
 # Read at import for the queue name (actors are declared then); configure() may replace
-# the rest (secret key, public URL) with the process's validated settings.
+# the rest (secret key, public URL, egress rule) with the process's validated settings.
 SETTINGS = load_settings()
 _client: httpx.AsyncClient | None = None
 
@@ -80,12 +81,17 @@ def jogo_actor(fn: Callable[..., Awaitable[Any]] | None = None, **options: Any) 
     return wrap(fn) if fn is not None else wrap
 
 
-@jogo_actor(max_retries=3, time_limit=120_000)
-async def deliver_dispatch(dispatch_id: str, attempt: int) -> str:
+async def _tenant() -> TenantInfo | None:
     tenant_id = message_tenant.get()
     if tenant_id is None:
-        raise MissingTenant("deliver_dispatch needs a tenant")
+        raise MissingTenant("this actor needs a tenant")
     tenant = await find_by_id(tenant_id)
+    return tenant if tenant is not None and tenant.active else None
+
+
+@jogo_actor(max_retries=3, time_limit=120_000)
+async def deliver_dispatch(dispatch_id: str, attempt: int) -> str:
+    tenant = await _tenant()
     if tenant is None:
         return "no-tenant"
     with tracer.start_as_current_span(
@@ -103,43 +109,57 @@ async def deliver_dispatch(dispatch_id: str, attempt: int) -> str:
     return outcome
 
 
-async def _deliver(tenant: Any, dispatch_id: uuid.UUID, attempt: int) -> str:
+async def _deliver(tenant: TenantInfo, dispatch_id: uuid.UUID, attempt: int) -> str:
+    # 1. Lease the dispatch in a short transaction.
     async with db.tenant_tx(tenant.id):
-        job = await dispatches.claim(dispatch_id, attempt, SETTINGS.secret_key)
-        if job is None:
-            return "skipped"
-        payload = dispatches.delivery_payload(job, tenant.slug, SETTINGS.public_url)
-        try:
-            if job.agency["connector"] == "open311":
-                ref = await open311.deliver(_http(), job, payload)
-            else:
-                await webhook.deliver(_http(), job, payload)
-                ref = None
-        except DeliveryFailed as exc:
-            dead = await dispatches.record_failure(job, str(exc), tenant.id)
-            log.info("dispatch %s attempt %d failed: %s", dispatch_id, attempt + 1, exc)
-            return "dead" if dead else "failed"
-        await dispatches.record_success(job, ref)
-        return "delivered"
+        job = await delivery.lease(dispatch_id, attempt)
+        if isinstance(job, delivery.Busy):
+            # Another delivery is under way (or its worker died): look again when its
+            # lease ends, durably, through the outbox.
+            await delivery.enqueue_attempt(tenant.id, dispatch_id, attempt, job.until)
+            return "busy"
+    if job is None:
+        return "skipped"
+    # 2. Call the agency holding no lock and no connection.
+    error: str | None = None
+    ref: str | None = None
+    try:
+        secret = (
+            decrypt(job.agency["secret_enc"], SETTINGS.secret_key)
+            if job.agency["secret_enc"]
+            else ""
+        )
+        payload = delivery.delivery_payload(job, tenant.slug, SETTINGS.public_url)
+        await guard(job.agency["endpoint_url"], SETTINGS.allow_private_egress)
+        if job.agency["connector"] == "open311":
+            ref = await open311.deliver(_http(), job, payload, secret)
+        else:
+            await webhook.deliver(_http(), job, payload, secret)
+    except DeliveryFailed as exc:
+        error = str(exc)
+    except Exception as exc:  # our own failure still counts the attempt: never stuck
+        log.exception("delivery of %s crashed", dispatch_id)
+        error = f"internal error ({type(exc).__name__})"
+    # 3. Record what happened.
+    async with db.tenant_tx(tenant.id):
+        if error is None:
+            await delivery.record_success(job, ref)
+            return "delivered"
+        return await delivery.record_failure(job, error, tenant.id)
 
 
 @jogo_actor(max_retries=1, time_limit=300_000)
 async def sweep_report_slas() -> str:
-    """The scheduler's SLA job for one tenant (the message's)."""
+    """The scheduler's SLA job for one tenant; also re-sends dispatches whose message
+    was lost."""
     from jogo.tenants.reports.sla_sweep import do_sweep_report_slas
 
-    tenant_id = message_tenant.get()
-    tenant = await find_by_id(tenant_id) if tenant_id else None
-    if tenant is None or not tenant.active:
+    tenant = await _tenant()
+    if tenant is None:
         return "skipped"
     result = await do_sweep_report_slas(tenant)
-    return f"{result.verify_breaches}/{result.followup_breaches}/{result.auto_closed}"
-
-
-async def _tenant() -> Any:
-    tenant_id = message_tenant.get()
-    tenant = await find_by_id(tenant_id) if tenant_id else None
-    return tenant if tenant is not None and tenant.active else None
+    stalled = await delivery.do_requeue_stalled(tenant)
+    return f"{result.verify_breaches}/{result.followup_breaches}/{result.auto_closed}/{stalled}"
 
 
 @jogo_actor(max_retries=1, time_limit=300_000)
@@ -147,7 +167,6 @@ async def poll_hospital_capacity() -> str:
     """Each hospital's emergency beds, fetched outside any transaction, stored in one."""
     from jogo.tenants.facilities import actions as facilities
     from jogo.tenants.facilities import queries as places
-    from jogo.tenants.facilities.capacity import CapacityUnreadable
     from jogo.workers.connectors.fhir import fetch_capacity
 
     tenant = await _tenant()
@@ -157,13 +176,11 @@ async def poll_hospital_capacity() -> str:
 
     async def one(source: dict[str, Any]) -> tuple[Any, Any, str | None]:
         try:
-            return (
-                source["id"],
-                await fetch_capacity(_http(), source["capacity_url"], source["capacity_format"]),
-                None,
-            )
-        except CapacityUnreadable as exc:
-            return source["id"], None, str(exc)
+            await guard(source["capacity_url"], SETTINGS.allow_private_egress)
+            seen = await fetch_capacity(_http(), source["capacity_url"], source["capacity_format"])
+            return source["id"], seen, None
+        except Exception as exc:  # one hospital's bad feed must not stop the others
+            return source["id"], None, str(exc) or type(exc).__name__
 
     results = await asyncio.gather(*[one(s) for s in sources])
     async with db.tenant_tx(tenant.id):
@@ -182,7 +199,15 @@ async def check_cameras() -> str:
     if tenant is None:
         return "skipped"
     cameras = await places.snapshot_sources(tenant.id)
-    checks = await asyncio.gather(*[snapshot_ok(_http(), c["snapshot_url"]) for c in cameras])
+
+    async def one(url: str) -> tuple[bool, str | None]:
+        try:
+            await guard(url, SETTINGS.allow_private_egress)
+        except DeliveryFailed as exc:
+            return False, str(exc)
+        return await snapshot_ok(_http(), url)
+
+    checks = await asyncio.gather(*[one(c["snapshot_url"]) for c in cameras])
     async with db.tenant_tx(tenant.id):
         for camera, (online, error) in zip(cameras, checks, strict=True):
             await facilities.record_camera_check(camera["id"], online, error)
@@ -192,27 +217,26 @@ async def check_cameras() -> str:
 @jogo_actor(max_retries=1, time_limit=300_000)
 async def poll_open311() -> str:
     """Ask Open311 agencies how their requests are going; apply what changed."""
-    from jogo.workers.connectors.open311 import fetch_status
-
     tenant = await _tenant()
     if tenant is None:
         return "skipped"
-    pending = await dispatches.open311_to_poll(tenant.id, SETTINGS.secret_key)
+    pending = await answers.open311_to_poll(tenant.id)
 
     async def one(d: dict[str, Any]) -> tuple[Any, str | None, str | None]:
         try:
-            status, notes = await fetch_status(
-                _http(), d["endpoint_url"], d["external_ref"], d["api_key"]
+            await guard(d["endpoint_url"], SETTINGS.allow_private_egress)
+            status, notes = await open311.fetch_status(
+                _http(), d["endpoint_url"], d["external_ref"]
             )
             return d["id"], status, notes
         except DeliveryFailed as exc:
             log.info("Open311 status of %s unavailable: %s", d["id"], exc)
             return d["id"], None, None
 
-    answers = await asyncio.gather(*[one(d) for d in pending])
+    answered = await asyncio.gather(*[one(d) for d in pending])
     changed = 0
     async with db.tenant_tx(tenant.id):
-        for dispatch_id, status, notes in answers:
+        for dispatch_id, status, notes in answered:
             if status is not None:
-                changed += await dispatches.apply_open311_status(tenant, dispatch_id, status, notes)
+                changed += await answers.apply_open311_status(tenant, dispatch_id, status, notes)
     return f"{changed}/{len(pending)} changed"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -21,12 +22,17 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate
 
 from jogo.platform import db
-from jogo.platform.telemetry import current_tenant_slug
+from jogo.platform.telemetry import current_tenant_slug, meter
 
 # The tenant a message is for: set by the relay before it publishes, and by this
 # middleware before an actor runs.
 message_tenant: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
     "jogo_message_tenant", default=None
+)
+
+
+queue_lag = meter().create_histogram(
+    "jogo.queue.lag", unit="s", description="From enqueue to the actor starting"
 )
 
 
@@ -54,6 +60,9 @@ class TenantTraceMiddleware(dramatiq.Middleware):
             options.update({k: v for k, v in carrier.items() if k in ("traceparent", "tracestate")})
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        # Time the message waited in RabbitMQ (Dramatiq stamps it on enqueue, in ms).
+        waited = max(time.time() - message.message_timestamp / 1000, 0.0)
+        queue_lag.record(waited, {"actor": message.actor_name})
         options = message.options
         carrier = {k: options[k] for k in ("traceparent", "tracestate") if k in options}
         tokens = (

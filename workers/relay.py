@@ -57,10 +57,12 @@ class Relay:
         self.batch = batch
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jogo-relay")
         self._wake = asyncio.Event()
+        self._deferred: list[int] = []
 
     def _publish(self, rows: list[Row]) -> list[int]:
         """On the relay thread: send each row; returns the ids the broker confirmed."""
         done: list[int] = []
+        deferred: list[int] = []
         for row in rows:
             ctx = propagate.extract({"traceparent": row.traceparent} if row.traceparent else {})
             token = otel_context.attach(ctx)
@@ -75,8 +77,10 @@ class Relay:
                     actor = self.broker.get_actor(row.actor)
                     actor.send_with_options(kwargs=row.payload, outbox_id=row.id)
             except ActorNotFound:
-                # A bug, not an outage: keep the row for a fixed release, go on with the rest.
+                # Not an outage: a newer release wrote it, or a bug. Set it aside for an
+                # hour (so it cannot block the queue) and go on with the rest.
                 log.error("outbox %d names unknown actor %r", row.id, row.actor)
+                deferred.append(row.id)
                 continue
             except (BrokerConnectionError, OSError) as exc:
                 log.warning("broker unavailable after %d of %d: %s", len(done), len(rows), exc)
@@ -87,6 +91,7 @@ class Relay:
                 otel_context.detach(token)
             done.append(row.id)
             lag.record(max(time.time() - row.due, 0.0), {"actor": row.actor})
+        self._deferred = deferred
         return done
 
     async def run_once(self) -> int:
@@ -121,6 +126,12 @@ class Relay:
                     "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
                     published,
                 )
+            if self._deferred:
+                await db.fetch(
+                    "UPDATE outbox SET available_at = now() + interval '1 hour'"
+                    " WHERE id = ANY($1::bigint[])",
+                    self._deferred,
+                )
         return len(published)
 
     def _notified(self, *_: Any) -> None:
@@ -136,8 +147,10 @@ class Relay:
                     await listener.add_listener(CHANNEL, self._notified)
                 while await self.run_once() >= self.batch:
                     pass
-            except (OSError, asyncpg.PostgresError, db.DatabaseNotConfigured) as exc:
-                log.warning("relay pass failed, retrying: %s", exc)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the relay must outlive any one failure
+                log.warning("relay pass failed, retrying: %s", exc, exc_info=True)
                 listener = None
                 await asyncio.sleep(POLL_SECONDS)
                 continue

@@ -18,7 +18,7 @@ from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.platform.errors import InvalidInput
-from jogo.tenants.agencies import dispatches
+from jogo.tenants.agencies import answers, dispatches
 from jogo.tenants.agencies.actions import AgencyInput, do_create_agency, do_set_routing_rule
 from jogo.tenants.agencies.queries import agency_by_id, dispatch_by_id
 
@@ -100,6 +100,24 @@ class AgenciesMutation:
             ),
         )
 
+    @strawberry.mutation(description="Let a user with the agency_liaison role speak for an agency.")
+    async def add_agency_liaison(
+        self, info: Info[Context, None], agency_id: strawberry.ID, user_id: strawberry.ID
+    ) -> AgencyPayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+        done, errors = await attempt(
+            lambda: answers.do_add_agency_liaison(
+                tenant,
+                ctx.principal,
+                parse_uuid(agency_id, "agencyId"),
+                parse_uuid(user_id, "userId"),
+            )
+        )
+        if done is None:
+            return AgencyPayload(errors=errors)
+        return AgencyPayload(agency=Agency.of(await agency_by_id(tenant.id, done)))
+
     @strawberry.mutation(
         description="What the agency did (manual connector): accepted, in_progress, or"
         " resolved with a note."
@@ -116,7 +134,7 @@ class AgenciesMutation:
         return await _dispatch_payload(
             tenant.id,
             await attempt(
-                lambda: dispatches.do_update_dispatch_status(
+                lambda: answers.do_update_dispatch_status(
                     tenant, ctx.principal, parse_uuid(dispatch_id, "dispatchId"), status, note
                 )
             ),

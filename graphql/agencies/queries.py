@@ -32,5 +32,8 @@ class AgenciesQuery:
         self, info: Info[Context, None], report_id: strawberry.ID
     ) -> list[Dispatch]:
         tenant = info.context.require_tenant()
-        rows = await dispatches_for_report(tenant.id, parse_id(report_id, "reportId"))
+        principal = info.context.principal
+        # Operators see every dispatch; a liaison only those to the agencies they speak for.
+        liaison = None if Cap.REPORTS_TRIAGE in principal.tenant_caps(tenant.id) else principal.id
+        rows = await dispatches_for_report(tenant.id, parse_id(report_id, "reportId"), liaison)
         return [Dispatch.of(r) for r in rows]

@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 
 from jogo.graphql.errors import UserError
+from jogo.platform.urls import without_credentials
 
 
 @strawberry.type(description="Someone to call at an agency.")
@@ -63,7 +64,7 @@ class Agency:
                 for c in contacts
             ],
             connector=row["connector"],
-            endpoint_url=row["endpoint_url"],
+            endpoint_url=without_credentials(row["endpoint_url"]),
             has_secret=row["secret_enc"] is not None,
             service_codes=_json(row.get("service_codes"), {}),
             is_active=row["is_active"],

@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 
 from jogo.graphql.errors import UserError
+from jogo.platform.urls import without_credentials
 
 
 @strawberry.type(description="A hospital with its emergency capacity, where it reports one.")
@@ -64,8 +65,8 @@ class Camera:
             name=row["name"],
             latitude=row["latitude"],
             longitude=row["longitude"],
-            stream_url=row["stream_url"],
-            snapshot_url=row["snapshot_url"],
+            stream_url=without_credentials(row["stream_url"]) or "",
+            snapshot_url=without_credentials(row["snapshot_url"]),
             operator_agency_id=strawberry.ID(str(agency)) if agency else None,
             status=row["status"],
             last_seen_at=row["last_seen_at"],

@@ -25,7 +25,7 @@ from jogo.platform.errors import Forbidden, InvalidInput, NotFound, Unauthentica
 from jogo.platform.settings import Settings
 from jogo.platform.storage import FileStore
 from jogo.platform.telemetry import set_current_tenant
-from jogo.tenants.agencies.dispatches import do_apply_callback
+from jogo.tenants.agencies.answers import do_apply_callback
 from jogo.tenants.reports.access import Viewer
 from jogo.tenants.reports.photos import MAX_BYTES as MAX_UPLOAD
 from jogo.tenants.reports.queries import attachment_for

@@ -29,11 +29,23 @@ TICK_SECONDS = 5.0
 
 
 async def enqueue_for_all_tenants(actor: str) -> int:
-    tenants = [t for t in await registry.list_tenants() if t.active]
+    """One message per active tenant, unless one is still waiting to be published
+    (several schedulers, or a relay outage, then add nothing)."""
+    tenants = [t.id for t in await registry.list_tenants() if t.active]
     async with db.control_tx():
-        for tenant in tenants:
-            await outbox.enqueue(actor, {}, tenant.id)
-    return len(tenants)
+        waiting = {
+            r["tenant"]
+            for r in await db.fetch(
+                "SELECT DISTINCT tenant FROM outbox WHERE actor = $1 AND published_at IS NULL"
+                " AND tenant = ANY($2::uuid[])",
+                actor,
+                tenants,
+            )
+        }
+        for tenant_id in tenants:
+            if tenant_id not in waiting:
+                await outbox.enqueue(actor, {}, tenant_id)
+    return len(tenants) - len(waiting)
 
 
 PURGE_SECONDS = 3600.0

@@ -81,7 +81,6 @@ SCOPE_CAPS: dict[str, frozenset[Cap]] = {
     ),
     "agencies:read": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ}),
     "agencies:write": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DIRECTORY_WRITE}),
-    "dispatches:write": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DISPATCH_UPDATE}),
 }
 
 

@@ -18,6 +18,7 @@ from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
 from jogo.platform.crypto import encrypt
 from jogo.platform.errors import Conflict, Forbidden, InputErrors, InvalidInput, NotFound
+from jogo.platform.urls import normalise
 from jogo.tenants.agencies.tables import AGENCY_KINDS, CONNECTORS, Agency
 
 
@@ -133,6 +134,8 @@ def _check_agency(data: AgencyInput) -> AgencyInput:
     if errors:
         raise InputErrors(errors)
     data.code, data.name = code, name
+    data.endpoint_url = normalise(data.endpoint_url) if data.endpoint_url else None
+    data.capacity_url = normalise(data.capacity_url) if data.capacity_url else None
     data.service_codes = {k.upper(): str(v).strip() for k, v in data.service_codes.items()}
     return data
 
@@ -177,6 +180,8 @@ async def do_create_agency(
             )
     except asyncpg.UniqueViolationError:
         raise Conflict(f"an agency with code {data.code!r} exists", field="code") from None
+    except asyncpg.CheckViolationError as exc:
+        raise InvalidInput(f"the agency breaks a rule ({exc.constraint_name})") from None
     return agency_id
 
 

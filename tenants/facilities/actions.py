@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
+
+import asyncpg
 
 from jogo.platform import db
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import Forbidden, InputErrors, InvalidInput, NotFound
+from jogo.platform.urls import normalise
 from jogo.tenants.facilities.capacity import Capacity
+from jogo.tenants.facilities.queries import STALE_AFTER
 from jogo.tenants.reports.validation import in_indonesia
-
-STALE_AFTER = timedelta(minutes=30)
 
 
 @dataclass
@@ -47,6 +49,8 @@ def _check_camera(data: CameraInput) -> CameraInput:
             errors.append(InvalidInput("the snapshot URL must be http(s)", field="snapshotUrl"))
     if errors:
         raise InputErrors(errors)
+    data.stream_url = normalise(data.stream_url)
+    data.snapshot_url = normalise(data.snapshot_url) if data.snapshot_url else None
     return data
 
 
@@ -57,26 +61,34 @@ async def do_create_camera(
         raise Forbidden("only a tenant admin can add cameras")
     data = _check_camera(data)
     camera_id = uuid.uuid4()
-    async with db.tenant_tx(tenant_id):
-        if data.operator_agency_id is not None:
-            found = await db.fetch("SELECT 1 FROM agencies WHERE id = $1", data.operator_agency_id)
-            if not found:
-                raise NotFound("agency not found", field="operatorAgencyId")
-        await db.fetch(
-            "INSERT INTO cameras (tenant_id, id, name, latitude, longitude, stream_url,"
-            " snapshot_url, operator_agency_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            tenant_id,
-            camera_id,
-            data.name,
-            data.latitude,
-            data.longitude,
-            data.stream_url,
-            data.snapshot_url,
-            data.operator_agency_id,
-        )
-        await write_audit(
-            "camera.create", principal=principal, tenant_id=tenant_id, target=f"camera:{camera_id}"
-        )
+    try:
+        async with db.tenant_tx(tenant_id):
+            if data.operator_agency_id is not None:
+                found = await db.fetch(
+                    "SELECT 1 FROM agencies WHERE id = $1", data.operator_agency_id
+                )
+                if not found:
+                    raise NotFound("agency not found", field="operatorAgencyId")
+            await db.fetch(
+                "INSERT INTO cameras (tenant_id, id, name, latitude, longitude, stream_url,"
+                " snapshot_url, operator_agency_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                tenant_id,
+                camera_id,
+                data.name,
+                data.latitude,
+                data.longitude,
+                data.stream_url,
+                data.snapshot_url,
+                data.operator_agency_id,
+            )
+            await write_audit(
+                "camera.create",
+                principal=principal,
+                tenant_id=tenant_id,
+                target=f"camera:{camera_id}",
+            )
+    except asyncpg.CheckViolationError as exc:
+        raise InvalidInput(f"the camera breaks a rule ({exc.constraint_name})") from None
     return camera_id
 
 

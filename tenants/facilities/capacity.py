@@ -113,4 +113,10 @@ def parse_fhir(data: Any) -> Capacity:
 
 
 def parse(kind: str, data: Any) -> Capacity:
-    return parse_fhir(data) if kind == "fhir" else parse_json(data)
+    """Any shape we do not expect is unreadable, never a crash of the polling job."""
+    try:
+        return parse_fhir(data) if kind == "fhir" else parse_json(data)
+    except CapacityUnreadable:
+        raise
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        raise CapacityUnreadable(f"malformed {kind} capacity ({type(exc).__name__})") from None

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from jogo.platform import db
 
 NEARBY_METRES = 500
+STALE_AFTER = timedelta(minutes=30)
+# A camera last seen longer ago than this is no longer reported ONLINE.
+CAMERA_FRESH = timedelta(minutes=10)
+CAMERA_COLUMNS = (
+    "c.tenant_id, c.id, c.name, c.latitude, c.longitude, c.stream_url, c.snapshot_url,"
+    " c.operator_agency_id, c.last_seen_at, c.checked_at, c.last_error, c.created_at,"
+    " CASE WHEN c.status = 'ONLINE' AND (c.last_seen_at IS NULL"
+    " OR c.last_seen_at < now() - $2::interval) THEN 'UNKNOWN' ELSE c.status END AS status"
+)
 # 500 m in degrees of latitude, with room: a cheap box before the exact distance.
 _BOX = 0.0050
 
@@ -17,10 +27,13 @@ async def hospitals(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             "SELECT a.*, h.er_beds_available, h.er_beds_total, h.observed_at, h.checked_at,"
-            " coalesce(h.stale, true) AS stale, h.last_error AS capacity_error"
+            # Stale is decided when read, so data stays honest even if the job stops.
+            " (h.observed_at IS NULL OR h.observed_at < now() - $1::interval) AS stale,"
+            " h.last_error AS capacity_error"
             " FROM agencies a LEFT JOIN hospital_capacity h"
             " ON h.tenant_id = a.tenant_id AND h.agency_id = a.id"
-            " WHERE a.kind = 'hospital' ORDER BY a.name"
+            " WHERE a.kind = 'hospital' ORDER BY a.name",
+            STALE_AFTER,
         )
     return [dict(r) for r in rows]
 
@@ -28,14 +41,19 @@ async def hospitals(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
 async def cameras(tenant_id: uuid.UUID, status: str | None = None) -> list[dict[str, Any]]:
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
-            "SELECT * FROM cameras WHERE $1::text IS NULL OR status = $1 ORDER BY name", status
+            f"SELECT * FROM (SELECT {CAMERA_COLUMNS} FROM cameras c) c"
+            " WHERE $1::text IS NULL OR status = $1 ORDER BY name",
+            status,
+            CAMERA_FRESH,
         )
     return [dict(r) for r in rows]
 
 
 async def camera_by_id(tenant_id: uuid.UUID, camera_id: uuid.UUID) -> dict[str, Any]:
     async with db.tenant_tx(tenant_id):
-        rows = await db.fetch("SELECT * FROM cameras WHERE id = $1", camera_id)
+        rows = await db.fetch(
+            f"SELECT {CAMERA_COLUMNS} FROM cameras c WHERE id = $1", camera_id, CAMERA_FRESH
+        )
     return dict(rows[0])
 
 
@@ -52,12 +70,14 @@ async def online_cameras_near_reports(
                           power(sin(radians(c.longitude - r.longitude) / 2), 2))) AS metres
                    FROM reports r JOIN cameras c ON c.tenant_id = r.tenant_id
                   WHERE r.id = ANY($1::uuid[]) AND c.status = 'ONLINE'
+                    AND c.last_seen_at > now() - $4::interval
                     AND c.latitude BETWEEN r.latitude - $2 AND r.latitude + $2
                     AND c.longitude BETWEEN r.longitude - $2 AND r.longitude + $2) near
                WHERE metres <= $3 ORDER BY report_id, metres""",
             report_ids,
             _BOX,
             NEARBY_METRES,
+            CAMERA_FRESH,
         )
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:

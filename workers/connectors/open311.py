@@ -10,11 +10,11 @@ from urllib.parse import quote
 
 import httpx
 
-from jogo.tenants.agencies.dispatches import DeliveryJob
+from jogo.tenants.agencies.delivery import DeliveryJob
 from jogo.workers.connectors.base import DeliveryFailed, check_response
 
 
-def request_form(job: DeliveryJob, payload: dict[str, Any]) -> dict[str, str]:
+def request_form(job: DeliveryJob, payload: dict[str, Any], api_key: str) -> dict[str, str]:
     report = payload["report"]
     raw = job.agency["service_codes"] or "{}"
     codes: dict[str, str] = json.loads(raw) if isinstance(raw, str) else raw
@@ -22,7 +22,7 @@ def request_form(job: DeliveryJob, payload: dict[str, Any]) -> dict[str, str]:
     if not service_code:
         raise DeliveryFailed(f"no Open311 service code for {report['category_code']}")
     form = {
-        "api_key": job.secret or "",
+        "api_key": api_key,
         "service_code": service_code,
         "lat": str(report["latitude"]),
         "long": str(report["longitude"]),
@@ -36,13 +36,13 @@ def request_form(job: DeliveryJob, payload: dict[str, Any]) -> dict[str, str]:
 
 
 async def deliver(
-    client: httpx.AsyncClient, job: DeliveryJob, payload: dict[str, Any]
+    client: httpx.AsyncClient, job: DeliveryJob, payload: dict[str, Any], api_key: str
 ) -> str | None:
     url = job.agency["endpoint_url"].rstrip("/") + "/requests.json"
     try:
         response = await client.post(
             url,
-            data=request_form(job, payload),
+            data=request_form(job, payload, api_key),
             timeout=job.agency["timeout_seconds"],
             headers={"Idempotency-Key": payload["idempotency_key"]},
         )
@@ -51,9 +51,9 @@ async def deliver(
     check_response(response)
     try:
         first = response.json()[0]
-    except (ValueError, IndexError, KeyError, TypeError):
+        ref = first.get("service_request_id") or first.get("token")
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError):
         raise DeliveryFailed("the Open311 answer is not a GeoReport v2 list") from None
-    ref = first.get("service_request_id") or first.get("token")
     return str(ref) if ref else None
 
 
@@ -61,17 +61,19 @@ STATUS_TIMEOUT = 10.0
 
 
 async def fetch_status(
-    client: httpx.AsyncClient, endpoint: str, ref: str, api_key: str
+    client: httpx.AsyncClient, endpoint: str, ref: str
 ) -> tuple[str, str | None]:
-    """``GET {endpoint}/requests/{id}.json``: the request's status and status notes."""
+    """``GET {endpoint}/requests/{id}.json``: the request's status and status notes.
+    GeoReport v2 reads need no api_key, and a key in a URL would reach logs and traces."""
     url = f"{endpoint.rstrip('/')}/requests/{quote(ref, safe='')}.json"
     try:
-        response = await client.get(url, params={"api_key": api_key}, timeout=STATUS_TIMEOUT)
+        response = await client.get(url, timeout=STATUS_TIMEOUT)
     except httpx.HTTPError as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
     check_response(response)
     try:
         first = response.json()[0]
-        return str(first["status"]), first.get("status_notes")
-    except (ValueError, IndexError, KeyError, TypeError):
+        notes = first.get("status_notes")
+        return str(first["status"]), notes if isinstance(notes, str) else None
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError):
         raise DeliveryFailed("the Open311 answer is not a GeoReport v2 list") from None

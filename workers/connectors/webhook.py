@@ -8,16 +8,19 @@ from typing import Any
 
 import httpx
 
-from jogo.tenants.agencies.dispatches import DeliveryJob, signature
+from jogo.tenants.agencies.answers import signature
+from jogo.tenants.agencies.delivery import DeliveryJob
 from jogo.workers.connectors.base import DeliveryFailed, check_response
 
 
-async def deliver(client: httpx.AsyncClient, job: DeliveryJob, payload: dict[str, Any]) -> None:
+async def deliver(
+    client: httpx.AsyncClient, job: DeliveryJob, payload: dict[str, Any], secret: str
+) -> None:
     body = json.dumps(payload, separators=(",", ":"), default=str).encode()
     headers = {
         "Content-Type": "application/json",
         "Idempotency-Key": str(job.dispatch["idempotency_key"]),
-        "X-Jogo-Signature": signature(job.secret or "", body),
+        "X-Jogo-Signature": signature(secret, body),
         "User-Agent": "jogo-indonesia-presisi/1",
     }
     try:
