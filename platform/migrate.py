@@ -18,6 +18,9 @@ from jogo.platform.errors import JogoError
 from jogo.platform.settings import APP_ROLE
 
 OWNER_ROLE = "jogo_owner"
+# Owns the one SECURITY DEFINER function that reads reports across tenants (redacted):
+# NOLOGIN, so nothing connects as it; the app role only EXECUTEs that function.
+OVERSIGHT_ROLE = "jogo_oversight"
 _LOCK_KEY = 0x4A4F474F  # "JOGO"
 
 
@@ -50,7 +53,8 @@ async def _ensure_roles(conn: asyncpg.Connection, app_password: str | None) -> N
     existing = {
         r["rolname"]
         for r in await conn.fetch(
-            "SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])", [OWNER_ROLE, APP_ROLE]
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])",
+            [OWNER_ROLE, APP_ROLE, OVERSIGHT_ROLE],
         )
     }
     try:
@@ -61,6 +65,10 @@ async def _ensure_roles(conn: asyncpg.Connection, app_password: str | None) -> N
             await conn.execute(
                 f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
             )
+        if OVERSIGHT_ROLE not in existing:
+            await conn.execute(f"CREATE ROLE {OVERSIGHT_ROLE} NOLOGIN BYPASSRLS")
+        # The owner hands that function to the oversight role during migrations.
+        await conn.execute(f"GRANT {OVERSIGHT_ROLE} TO {OWNER_ROLE}")
         if app_password:
             await conn.execute(f"ALTER ROLE {APP_ROLE} PASSWORD {_literal(app_password)}")
     except asyncpg.InsufficientPrivilegeError:
@@ -79,6 +87,8 @@ async def _bootstrap(conn: asyncpg.Connection) -> None:
     statements = [
         f"GRANT USAGE, CREATE ON SCHEMA public TO {OWNER_ROLE}",
         f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}",
+        # CREATE only so it can own its one function (it is NOLOGIN: nobody acts as it).
+        f"GRANT USAGE, CREATE ON SCHEMA public TO {OVERSIGHT_ROLE}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER_ROLE} IN SCHEMA public "
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER_ROLE} IN SCHEMA public "

@@ -77,7 +77,10 @@ async def test_app_role_cannot_bypass_rls_and_owns_nothing(owner):
 
 async def fill_every_tenant_table(tenant) -> None:
     """At least one row in every tenant-scoped table, written the way the app writes."""
+    from helpers import make_user
+
     from jogo.platform.auth.principal import ANONYMOUS
+    from jogo.platform.auth.roles import Role
     from jogo.platform.storage import FileStore
     from jogo.tenants.agencies.dispatches import create_dispatch
     from jogo.tenants.facilities.actions import record_capacity
@@ -122,6 +125,14 @@ async def fill_every_tenant_table(tenant) -> None:
             tenant.id,
         )
         await record_capacity(agency["id"], None, "not polled yet")
+    liaison, _ = await make_user(Role.AGENCY_LIAISON, tenant)
+    async with db.tenant_tx(tenant.id):
+        await db.fetch(
+            "INSERT INTO agency_liaisons (tenant_id, agency_id, user_id) VALUES ($1, $2, $3)",
+            tenant.id,
+            agency["id"],
+            liaison,
+        )
 
 
 async def test_no_tenant_set_sees_nothing_and_cannot_insert(two_tenants, owner):

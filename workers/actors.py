@@ -240,3 +240,26 @@ async def poll_open311() -> str:
             if status is not None:
                 changed += await answers.apply_open311_status(tenant, dispatch_id, status, notes)
     return f"{changed}/{len(pending)} changed"
+
+
+@jogo_actor(max_retries=3, time_limit=60_000)
+async def rollup_report(report_id: str) -> str:
+    """Bring one report's share of the national rollups up to date (idempotent)."""
+    from jogo.tenants.oversight.rollups import do_apply_report
+
+    tenant = await _tenant()
+    if tenant is None:
+        return "skipped"
+    changed = await do_apply_report(tenant, uuid.UUID(report_id))
+    return "changed" if changed else "unchanged"
+
+
+@jogo_actor(max_retries=1, time_limit=600_000)
+async def rebuild_rollups() -> str:
+    """The reconcile job: recompute one tenant's rollups from its report rows."""
+    from jogo.tenants.oversight.rollups import do_rebuild_tenant
+
+    tenant = await _tenant()
+    if tenant is None:
+        return "skipped"
+    return f"{await do_rebuild_tenant(tenant)} reports"

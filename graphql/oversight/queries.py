@@ -1,10 +1,15 @@
-"""National oversight (``/national/graphql``). Every call is audited.
-
-Issue 5 adds the rollups; this holds the tenant list, scoped by role: a
-``polda_supervisor`` sees only the tenants of its own Polda.
-"""
+"""National oversight (``/national/graphql``). Every call writes an audit row: who, with
+which role, what filter, and how many tenants it touched. A polda_supervisor sees only
+its own Polda's tenants; the drill-down is redacted for every role."""
 
 from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import asdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -12,22 +17,83 @@ from strawberry.types import Info
 from jogo.graphql.context import Context
 from jogo.graphql.core.queries import me_global
 from jogo.graphql.core.types import Me, TenantType
+from jogo.graphql.oversight.types import (
+    AuditConnection,
+    AuditEntry,
+    HeatCell,
+    NationalFilter,
+    NationalReport,
+    NationalReportConnection,
+    NationalReportEdge,
+    Summary,
+    TenantSummary,
+)
 from jogo.graphql.permissions import requires
-from jogo.platform import registry
 from jogo.platform.audit import write_audit
-from jogo.platform.auth.roles import Cap, Role
-from jogo.platform.errors import Forbidden
+from jogo.platform.auth.roles import Cap
+from jogo.platform.errors import InvalidInput
+from jogo.platform.registry import TenantInfo
+from jogo.tenants.oversight import queries
+from jogo.tenants.oversight.access import visible_tenants
+from jogo.tenants.reports.lifecycle import Status
+
+READ = [requires(Cap.NATIONAL_READ)]
+MAX_DAYS = 366
+WIB = timedelta(hours=7)
 
 
-def visible_poldas(context: Context) -> frozenset[str] | None:
-    """None means every Polda (national roles); else the caller's own Polda codes."""
-    p = context.principal
-    if p.global_roles & {Role.NATIONAL_SUPERVISOR, Role.OVERSIGHT_AUDITOR}:
+async def _scope(
+    info: Info[Context, None], name: str, f: NationalFilter | None
+) -> tuple[list[TenantInfo], queries.Filter]:
+    """The tenants this caller may see under the filter, and the audit row for the call."""
+    f = f or NationalFilter()
+    today = (datetime.now(UTC) + WIB).date()
+    day_to = f.date_to or today
+    day_from = f.date_from or day_to - timedelta(days=29)
+    if day_from > day_to:
+        raise InvalidInput("dateFrom is after dateTo", field="dateFrom")
+    if (day_to - day_from).days >= MAX_DAYS:
+        raise InvalidInput(f"a filter spans at most {MAX_DAYS} days", field="dateFrom")
+    principal = info.context.principal
+    tenants = await visible_tenants(principal, f.polda_code, f.tenant_slug)
+    scoped = queries.Filter(
+        tenants=[t.id for t in tenants],
+        day_from=day_from,
+        day_to=day_to,
+        category=f.category_code.strip().upper() if f.category_code else None,
+        status=f.status.value if f.status else None,
+    )
+    role = principal.national_role
+    await write_audit(
+        f"national.{name}",
+        principal=principal,
+        role=role.value if role else None,
+        detail={
+            "filter": {
+                k: (v.isoformat() if isinstance(v, date) else v)
+                for k, v in asdict(scoped).items()
+                if k != "tenants"
+            }
+            | {"poldaCode": f.polda_code, "tenantSlug": f.tenant_slug},
+            "tenants": len(tenants),
+        },
+    )
+    return tenants, scoped
+
+
+def _cursor(row: dict[str, Any]) -> str:
+    raw = json.dumps([row["created_at"].isoformat(), str(row["id"])])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if not cursor:
         return None
-    poldas = p.polda_codes()
-    if not poldas:
-        raise Forbidden("no national or Polda role")
-    return poldas
+    try:
+        at, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(at), uuid.UUID(ident)
+    except (ValueError, TypeError):
+        raise InvalidInput("the cursor is not one this API gave out", field="after") from None
 
 
 @strawberry.type
@@ -38,21 +104,106 @@ class OversightQuery:
 
     @strawberry.field(
         description="Tenants visible to the caller, with status and modules.",
-        permission_classes=[requires(Cap.NATIONAL_READ)],
+        permission_classes=READ,
     )
     async def tenants(
         self, info: Info[Context, None], polda_code: str | None = None
     ) -> list[TenantType]:
-        scope = visible_poldas(info.context)
-        wanted = {polda_code.upper()} if polda_code else None
-        if scope is not None:
-            wanted = (wanted & scope) if wanted else set(scope)
-        tenants = await registry.list_tenants(wanted)
-        p = info.context.principal
-        await write_audit(
-            "national.tenants",
-            principal=p,
-            role=p.national_role.value if p.national_role else None,
-            detail={"filter": {"poldaCode": polda_code}, "tenants": len(tenants)},
-        )
+        tenants, _ = await _scope(info, "tenants", NationalFilter(polda_code=polda_code))
         return [TenantType.of(t) for t in tenants]
+
+    @strawberry.field(
+        description="Totals across the visible tenants, from the rollups.", permission_classes=READ
+    )
+    async def summary(
+        self, info: Info[Context, None], filter: NationalFilter | None = None
+    ) -> Summary:
+        _, scoped = await _scope(info, "summary", filter)
+        totals, touched = await queries.summary(scoped)
+        return Summary.of(totals, touched)
+
+    @strawberry.field(description="The same figures per tenant.", permission_classes=READ)
+    async def by_tenant(
+        self, info: Info[Context, None], filter: NationalFilter | None = None
+    ) -> list[TenantSummary]:
+        tenants, scoped = await _scope(info, "byTenant", filter)
+        per = await queries.totals_by_tenant(scoped)
+        return [
+            TenantSummary(tenant=TenantType.of(t), summary=Summary.of(per[t.id], 1))
+            for t in tenants
+            if t.id in per
+        ]
+
+    @strawberry.field(description="Reports per ~1 km grid cell.", permission_classes=READ)
+    async def heatmap(
+        self, info: Info[Context, None], filter: NationalFilter | None = None
+    ) -> list[HeatCell]:
+        _, scoped = await _scope(info, "heatmap", filter)
+        return [
+            HeatCell(latitude=lat, longitude=lon, count=n)
+            for lat, lon, n in await queries.heatmap(scoped)
+        ]
+
+    @strawberry.field(
+        description="Reports across tenants, newest first, redacted.", permission_classes=READ
+    )
+    async def reports(
+        self,
+        info: Info[Context, None],
+        filter: NationalFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> NationalReportConnection:
+        if not 1 <= first <= 100:
+            raise InvalidInput("first must be between 1 and 100", field="first")
+        tenants, scoped = await _scope(info, "reports", filter)
+        slugs = {t.id: t.slug for t in tenants}
+        rows = await queries.reports(scoped, first, _after(after))
+        edges = [
+            NationalReportEdge(
+                cursor=_cursor(r),
+                node=NationalReport(
+                    tenant_slug=slugs[r["tenant_id"]],
+                    ticket=r["ticket"],
+                    category_code=r["category_code"],
+                    title=r["title"],
+                    description=r["description"],
+                    latitude=r["latitude"],
+                    longitude=r["longitude"],
+                    status=Status(r["status"]),
+                    urgent=r["urgent"],
+                    sla_breached=r["breached"],
+                    created_at=r["created_at"],
+                    verified_at=r["verified_at"],
+                    resolved_at=r["resolved_at"],
+                ),
+            )
+            for r in rows[:first]
+        ]
+        return NationalReportConnection(
+            edges=edges,
+            has_next_page=len(rows) > first,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
+
+    @strawberry.field(
+        description="The audit log, newest first (oversight auditors).",
+        permission_classes=[requires(Cap.AUDIT_READ)],
+    )
+    async def audit_log(
+        self, info: Info[Context, None], first: int = 50, before: strawberry.ID | None = None
+    ) -> AuditConnection:
+        if not 1 <= first <= 200:
+            raise InvalidInput("first must be between 1 and 200", field="first")
+        try:
+            before_id = int(before) if before else None
+        except ValueError:
+            raise InvalidInput("before must be an audit entry id", field="before") from None
+        await _scope(info, "auditLog", None)
+        rows = await queries.audit_log(first, before_id)
+        entries = [AuditEntry.of(r) for r in rows[:first]]
+        return AuditConnection(
+            entries=entries,
+            has_next_page=len(rows) > first,
+            end_cursor=entries[-1].id if entries else None,
+        )

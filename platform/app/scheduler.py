@@ -24,6 +24,7 @@ JOBS = (
     Job("poll_hospital_capacity", 300.0),
     Job("check_cameras", 120.0),
     Job("poll_open311", 300.0),
+    Job("rebuild_rollups", 86400.0),
 )
 TICK_SECONDS = 5.0
 

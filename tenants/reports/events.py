@@ -8,8 +8,11 @@ from typing import Any
 
 from jogo.platform import db, notify
 from jogo.platform.auth.principal import Principal
+from jogo.tenants.oversight import rollups
 
 TOPIC = "report_events"
+# Events that change what a report adds to the national rollups.
+COUNTED = frozenset({"SUBMITTED", "STATUS", "SLA_BREACH"})
 # Who did it: a display name, and the user id when a user did.
 Actor = tuple[str, uuid.UUID | None]
 SYSTEM: Actor = ("sistem", None)
@@ -55,4 +58,6 @@ async def record(
         json.dumps(data or {}),
     )
     await notify.publish(TOPIC, tenant_id, event_id)
+    if kind in COUNTED:
+        await rollups.announce(tenant_id, report_id)
     return event_id

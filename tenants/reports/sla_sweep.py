@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from jogo.platform import db, notify
 from jogo.platform.registry import TenantInfo
+from jogo.tenants.oversight import rollups
 from jogo.tenants.reports.events import TOPIC
 
 AUTOCLOSE_NOTE = (
@@ -83,4 +84,6 @@ async def do_sweep_report_slas(tenant: TenantInfo, now: datetime | None = None) 
             )
             for event in events:
                 await notify.publish(TOPIC, tenant.id, event["id"])
+            for report_id in ids:
+                await rollups.announce(tenant.id, report_id)
     return SweepResult(counts["verify"], counts["followup"], counts["autoclose"])

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+
+from jogo.graphql.core.types import TenantType
+from jogo.tenants.oversight.queries import Percentiles, Totals
+from jogo.tenants.reports.lifecycle import Status
+
+
+@strawberry.input(description="Every field narrows; by default the last 30 days, all tenants.")
+class NationalFilter:
+    date_from: date | None = None
+    date_to: date | None = None
+    polda_code: str | None = None
+    tenant_slug: str | None = None
+    category_code: str | None = None
+    status: Status | None = None
+
+
+@strawberry.type
+class Count:
+    key: str
+    count: int
+
+
+@strawberry.type
+class DayCount:
+    day: date
+    count: int
+
+
+@strawberry.type(description="From histograms of about ±10 % resolution.")
+class Duration:
+    median_seconds: float | None
+    p90_seconds: float | None
+    reports: int
+
+    @classmethod
+    def of(cls, p: Percentiles | None) -> Duration:
+        p = p or Percentiles()
+        return cls(median_seconds=p.median_seconds, p90_seconds=p.p90_seconds, reports=p.reports)
+
+
+@strawberry.type
+class Summary:
+    tenants: int = strawberry.field(description="Tenants with reports in the filter.")
+    reports: int
+    urgent: int
+    sla_breaches: int
+    sla_breach_rate: float
+    by_status: list[Count]
+    by_category: list[Count]
+    time_to_verify: Duration
+    time_to_dispatch: Duration
+    time_to_resolve: Duration
+    daily: list[DayCount]
+
+    @classmethod
+    def of(cls, t: Totals, tenants: int) -> Summary:
+        return cls(
+            tenants=tenants,
+            reports=t.reports,
+            urgent=t.urgent,
+            sla_breaches=t.breaches,
+            sla_breach_rate=round(t.breach_rate, 4),
+            by_status=[Count(key=k, count=v) for k, v in sorted(t.by_status.items())],
+            by_category=[Count(key=k, count=v) for k, v in sorted(t.by_category.items())],
+            time_to_verify=Duration.of(t.durations.get("verify")),
+            time_to_dispatch=Duration.of(t.durations.get("dispatch")),
+            time_to_resolve=Duration.of(t.durations.get("resolve")),
+            daily=[DayCount(day=d, count=n) for d, n in sorted(t.daily.items())],
+        )
+
+
+@strawberry.type
+class TenantSummary:
+    tenant: TenantType
+    summary: Summary
+
+
+@strawberry.type(description="Reports per ~1 km grid cell; never an exact point.")
+class HeatCell:
+    latitude: float
+    longitude: float
+    count: int
+
+
+@strawberry.type(
+    description="A report as national views see it: no reporter, no phone, no"
+    " address, coordinates to ~100 m, personal data masked in the text."
+)
+class NationalReport:
+    tenant_slug: str
+    ticket: str
+    category_code: str
+    title: str
+    description: str
+    latitude: float
+    longitude: float
+    status: Status
+    urgent: bool
+    sla_breached: bool
+    created_at: datetime
+    verified_at: datetime | None
+    resolved_at: datetime | None
+
+
+@strawberry.type
+class NationalReportEdge:
+    cursor: str
+    node: NationalReport
+
+
+@strawberry.type
+class NationalReportConnection:
+    edges: list[NationalReportEdge]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class AuditEntry:
+    id: strawberry.ID
+    at: datetime
+    actor: str
+    actor_kind: str
+    role: str | None
+    action: str
+    tenant_id: strawberry.ID | None
+    target: str | None
+    detail: strawberry.scalars.JSON
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> AuditEntry:
+        import json
+
+        detail = row["detail"]
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            at=row["at"],
+            actor=row["actor"],
+            actor_kind=row["actor_kind"],
+            role=row["role"],
+            action=row["action"],
+            tenant_id=strawberry.ID(str(row["tenant"])) if row["tenant"] else None,
+            target=row["target"],
+            detail=json.loads(detail) if isinstance(detail, str) else detail,
+        )
+
+
+@strawberry.type
+class AuditConnection:
+    entries: list[AuditEntry]
+    has_next_page: bool
+    end_cursor: str | None

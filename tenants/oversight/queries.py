@@ -1,0 +1,179 @@
+"""National views, read from the rollups (aggregates) and, for the drill-down, through
+the redacting ``oversight_reports`` function. Callers pass the tenant ids the viewer may
+see; nothing here widens them."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from jogo.platform import db
+from jogo.tenants.oversight.rollups import METRICS, bucket_seconds
+
+
+@dataclass(frozen=True)
+class Filter:
+    tenants: list[uuid.UUID]
+    day_from: date
+    day_to: date  # inclusive
+    category: str | None = None
+    status: str | None = None
+
+
+@dataclass
+class Percentiles:
+    median_seconds: float | None = None
+    p90_seconds: float | None = None
+    reports: int = 0
+
+
+@dataclass
+class Totals:
+    reports: int = 0
+    urgent: int = 0
+    breaches: int = 0
+    by_status: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    by_category: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    daily: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    durations: dict[str, Percentiles] = field(default_factory=dict)
+
+    @property
+    def breach_rate(self) -> float:
+        return self.breaches / self.reports if self.reports else 0.0
+
+
+def _where(f: Filter, with_status: bool = True) -> tuple[str, list[Any]]:
+    args: list[Any] = [f.tenants, f.day_from, f.day_to]
+    sql = "tenant = ANY($1::uuid[]) AND day BETWEEN $2 AND $3"
+    if f.category:
+        args.append(f.category)
+        sql += f" AND category_code = ${len(args)}"
+    if with_status and f.status:
+        args.append(f.status)
+        sql += f" AND status = ${len(args)}"
+    return sql, args
+
+
+def percentiles(histogram: dict[int, int]) -> Percentiles:
+    total = sum(histogram.values())
+    if not total:
+        return Percentiles()
+    result: dict[str, float] = {}
+    seen = 0
+    for bucket in sorted(histogram):
+        seen += histogram[bucket]
+        for name, q in (("median", 0.5), ("p90", 0.9)):
+            if name not in result and seen >= q * total:
+                result[name] = bucket_seconds(bucket)
+    return Percentiles(result["median"], result["p90"], total)
+
+
+async def totals_by_tenant(f: Filter) -> dict[uuid.UUID, Totals]:
+    """Counts, breaches, trend and duration percentiles, per tenant (two queries)."""
+    found: dict[uuid.UUID, Totals] = defaultdict(Totals)
+    if not f.tenants:
+        return found
+    where, args = _where(f)
+    rows = await db.fetch(
+        "SELECT tenant, day, category_code, status, urgent, breached, sum(reports) AS n"
+        f" FROM oversight_daily WHERE {where}"
+        " GROUP BY tenant, day, category_code, status, urgent, breached HAVING sum(reports) > 0",
+        *args,
+    )
+    for r in rows:
+        t, n = found[r["tenant"]], int(r["n"])
+        t.reports += n
+        t.urgent += n if r["urgent"] else 0
+        t.breaches += n if r["breached"] else 0
+        t.by_status[r["status"]] += n
+        t.by_category[r["category_code"]] += n
+        t.daily[r["day"]] += n
+    where, args = _where(f, with_status=False)
+    hist = await db.fetch(
+        "SELECT tenant, metric, bucket, sum(reports) AS n FROM oversight_durations"
+        f" WHERE {where} GROUP BY tenant, metric, bucket HAVING sum(reports) > 0",
+        *args,
+    )
+    buckets: dict[tuple[uuid.UUID, str], dict[int, int]] = defaultdict(dict)
+    for h in hist:
+        buckets[(h["tenant"], h["metric"])][h["bucket"]] = int(h["n"])
+    for (tenant, metric), histogram in buckets.items():
+        found[tenant].durations[metric] = percentiles(histogram)
+    return found
+
+
+async def summary(f: Filter) -> tuple[Totals, int]:
+    """All the filter's tenants together; and how many tenants had reports."""
+    per_tenant = await totals_by_tenant(f)
+    total = Totals()
+    for t in per_tenant.values():
+        total.reports += t.reports
+        total.urgent += t.urgent
+        total.breaches += t.breaches
+        for status, n in t.by_status.items():
+            total.by_status[status] += n
+        for code, n in t.by_category.items():
+            total.by_category[code] += n
+        for day, n in t.daily.items():
+            total.daily[day] += n
+    where, args = _where(f, with_status=False)
+    hist = await db.fetch(
+        "SELECT metric, bucket, sum(reports) AS n FROM oversight_durations"
+        f" WHERE {where} GROUP BY metric, bucket HAVING sum(reports) > 0",
+        *args,
+    )
+    for metric in METRICS:
+        total.durations[metric] = percentiles(
+            {h["bucket"]: int(h["n"]) for h in hist if h["metric"] == metric}
+        )
+    return total, len(per_tenant)
+
+
+async def heatmap(f: Filter) -> list[tuple[float, float, int]]:
+    """Cell centres and counts; a cell is 0.01° square (about 1.1 km)."""
+    if not f.tenants:
+        return []
+    where, args = _where(f, with_status=False)
+    rows = await db.fetch(
+        "SELECT cell_lat, cell_lon, sum(reports) AS n FROM oversight_cells"
+        f" WHERE {where} GROUP BY cell_lat, cell_lon HAVING sum(reports) > 0"
+        " ORDER BY n DESC LIMIT 5000",
+        *args,
+    )
+    return [((r["cell_lat"] + 0.5) / 100, (r["cell_lon"] + 0.5) / 100, int(r["n"])) for r in rows]
+
+
+async def reports(
+    f: Filter, first: int, after: tuple[datetime, uuid.UUID] | None
+) -> list[dict[str, Any]]:
+    """The drill-down: redacted rows from every tenant in the filter, newest first."""
+    if not f.tenants:
+        return []
+    # Days are the tenants' own (WIB +7 to WIT +9): from the first to start in WIT to
+    # the last to end in WIB.
+    start = datetime.combine(f.day_from, time.min, UTC) - timedelta(hours=9)
+    end = datetime.combine(f.day_to, time.min, UTC) + timedelta(days=1) - timedelta(hours=7)
+    rows = await db.fetch(
+        "SELECT * FROM oversight_reports($1, $2, $3, $4, $5, $6, $7, $8)",
+        f.tenants,
+        start,
+        end,
+        f.category,
+        f.status,
+        after[0] if after else None,
+        after[1] if after else None,
+        first + 1,
+    )
+    return [dict(r) for r in rows]
+
+
+async def audit_log(first: int, before_id: int | None) -> list[dict[str, Any]]:
+    rows = await db.fetch(
+        "SELECT * FROM audit_log WHERE $1::bigint IS NULL OR id < $1 ORDER BY id DESC LIMIT $2",
+        before_id,
+        first + 1,
+    )
+    return [dict(r) for r in rows]
