@@ -1,0 +1,342 @@
+"""National oversight: rollups kept from outbox events, the reconcile job, Polda scoping,
+redaction that never lets an original value through, and the audit of every look."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from helpers import VERIFY, act, auth_header, gql, onboard, submit
+
+from jogo.platform.auth.roles import Role
+from jogo.tenants.oversight.rollups import do_rebuild_tenant
+from jogo.tenants.reports.sla_sweep import do_sweep_report_slas
+
+NATIONAL = "/national/graphql"
+SUMMARY = """query($f: NationalFilter) { summary(filter: $f) { tenants reports urgent slaBreaches
+  slaBreachRate byStatus { key count } byCategory { key count } daily { day count }
+  timeToVerify { medianSeconds p90Seconds reports } timeToResolve { reports } } }"""
+STATUS = """mutation($id: ID!, $s: ReportStatus!, $n: String) { updateReportStatus(reportId: $id,
+  status: $s, note: $n) { errors { code } } }"""
+REJECT = (
+    """mutation($id: ID!) { rejectReport(reportId: $id, reason: "palsu") { errors { code } } }"""
+)
+
+
+async def settle(owner, tenant_ids, wait=30.0):
+    """Until every rollup message for these tenants has been published and applied."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        pending = await owner.fetchval(
+            "SELECT count(*) FROM outbox WHERE actor = 'rollup_report' AND published_at IS NULL"
+            " AND tenant = ANY($1::uuid[])",
+            tenant_ids,
+        )
+        contributions = await owner.fetchval(
+            "SELECT count(*) FROM oversight_contributions WHERE tenant = ANY($1::uuid[])",
+            tenant_ids,
+        )
+        reports = await owner.fetchval(
+            "SELECT count(*) FROM reports WHERE tenant_id = ANY($1::uuid[])", tenant_ids
+        )
+        if pending == 0 and contributions == reports:
+            await asyncio.sleep(0.5)  # the last messages being applied
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("rollups did not settle")
+
+
+async def snapshot(owner, tenant_id):
+    out = {}
+    for table, keys in (
+        ("oversight_daily", "day, category_code, status, urgent, breached"),
+        ("oversight_durations", "day, category_code, metric, bucket"),
+        ("oversight_cells", "day, category_code, cell_lat, cell_lon"),
+    ):
+        rows = await owner.fetch(
+            f"SELECT {keys}, reports FROM {table} WHERE tenant = $1 AND reports <> 0"
+            f" ORDER BY {keys}",
+            tenant_id,
+        )
+        out[table] = [tuple(r) for r in rows]
+    return out
+
+
+async def busy_tenant(client, settings, polda="JATIM", region="35.73"):
+    tenant = await onboard("jogo-malang-presisi", polda=polda, region=region)
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    _, agencies = await gql(
+        client, f"/t/{tenant.slug}/graphql", '{ agencies(kind: "dinas") { id } }', operator
+    )
+    agency = agencies["data"]["agencies"][0]["id"]
+    ids = []
+    for i, code in enumerate(["FLOOD", "FIRE", "CRIME", "FLOOD", "FALLEN_TREE", "ELECTION"]):
+        rid = (
+            await submit(
+                client,
+                tenant.slug,
+                operator,
+                categoryCode=code,
+                urgent=i % 3 == 0,
+                latitude=-7.95 - i * 0.004,
+                longitude=112.61 + i * 0.004,
+            )
+        )["report"]["id"]
+        ids.append(rid)
+    await act(client, tenant.slug, VERIFY, operator, id=ids[0])
+    await act(client, tenant.slug, VERIFY, operator, id=ids[1])
+    await act(
+        client,
+        tenant.slug,
+        """mutation($r: ID!, $a: ID!) { dispatchReport(reportId: $r,
+      agencyId: $a) { errors { code } } }""",
+        operator,
+        r=ids[1],
+        a=agency,
+    )
+    await act(client, tenant.slug, STATUS, operator, id=ids[1], s="IN_PROGRESS", n=None)
+    await act(client, tenant.slug, STATUS, operator, id=ids[1], s="RESOLVED", n="Api padam")
+    await act(client, tenant.slug, REJECT, operator, id=ids[2])
+    return tenant, operator, ids
+
+
+async def test_incremental_rollups_equal_a_rebuild(app_client, settings, owner, worker, relay):
+    tenant, _, ids = await busy_tenant(app_client, settings)
+    # An SLA breach changes a report's rollup cell too.
+    await owner.execute(
+        "UPDATE reports SET verify_due_at = now() - interval '1 minute' WHERE id = $1::uuid", ids[3]
+    )
+    await do_sweep_report_slas(tenant)
+    await settle(owner, [tenant.id])
+    incremental = await snapshot(owner, tenant.id)
+    assert sum(r[-1] for r in incremental["oversight_daily"]) == 6
+    assert await do_rebuild_tenant(tenant) == 6
+    rebuilt = await snapshot(owner, tenant.id)
+    assert rebuilt == incremental
+    statuses = {r[2]: r[-1] for r in rebuilt["oversight_daily"]}
+    assert statuses["RESOLVED"] == 1 and statuses["REJECTED"] == 1 and statuses["VERIFIED"] == 1
+    assert sum(r[-1] for r in rebuilt["oversight_daily"] if r[4]) == 1  # one breach
+
+
+async def test_summary_by_tenant_and_scoping_across_two_polda(
+    app_client, settings, owner, worker, relay
+):
+    jatim, _, _ = await busy_tenant(app_client, settings)
+    jateng, _, _ = await busy_tenant(app_client, settings, polda="JATENG", region="33.74")
+    await settle(owner, [jatim.id, jateng.id])
+    national = await auth_header(settings, Role.NATIONAL_SUPERVISOR)
+    polda = await auth_header(settings, Role.POLDA_SUPERVISOR, polda="JATIM")
+    _, all_of_it = await gql(
+        app_client,
+        NATIONAL,
+        """query { byTenant { tenant { slug } summary { reports } } }""",
+        national,
+    )
+    slugs = {t["tenant"]["slug"] for t in all_of_it["data"]["byTenant"]}
+    assert {jatim.slug, jateng.slug} <= slugs
+    _, own = await gql(
+        app_client, NATIONAL, """query { byTenant { tenant { slug poldaCode } } }""", polda
+    )
+    assert jatim.slug in {t["tenant"]["slug"] for t in own["data"]["byTenant"]}
+    assert {t["tenant"]["poldaCode"] for t in own["data"]["byTenant"]} == {"JATIM"}
+    # Naming another Polda's tenant or Polda gives nothing, not an error that confirms it.
+    for f in ({"tenantSlug": jateng.slug}, {"poldaCode": "JATENG"}):
+        _, other = await gql(app_client, NATIONAL, SUMMARY, polda, f=f)
+        assert other["data"]["summary"]["reports"] == 0 and other["data"]["summary"]["tenants"] == 0
+    _, one = await gql(app_client, NATIONAL, SUMMARY, national, f={"tenantSlug": jatim.slug})
+    s = one["data"]["summary"]
+    assert s["reports"] == 6 and s["tenants"] == 1 and s["urgent"] == 2
+    assert {c["key"]: c["count"] for c in s["byCategory"]}["FLOOD"] == 2
+    assert {c["key"]: c["count"] for c in s["byStatus"]} == {
+        "SUBMITTED": 3,
+        "VERIFIED": 1,
+        "RESOLVED": 1,
+        "REJECTED": 1,
+    }
+    assert s["timeToVerify"]["reports"] == 2 and s["timeToVerify"]["medianSeconds"] > 0
+    assert s["timeToResolve"]["reports"] == 1
+    assert sum(d["count"] for d in s["daily"]) == 6
+    _, fires = await gql(
+        app_client,
+        NATIONAL,
+        SUMMARY,
+        national,
+        f={"tenantSlug": jatim.slug, "categoryCode": "fire", "status": "RESOLVED"},
+    )
+    assert fires["data"]["summary"]["reports"] == 1
+    _, cells = await gql(
+        app_client,
+        NATIONAL,
+        """query($f: NationalFilter) { heatmap(filter: $f)
+      { latitude longitude count } }""",
+        national,
+        f={"tenantSlug": jatim.slug},
+    )
+    heat = cells["data"]["heatmap"]
+    assert sum(c["count"] for c in heat) == 6
+    for c in heat:  # cell centres on a 0.01° grid, never a report's own point
+        assert abs(c["latitude"] * 100 - 0.5 - round(c["latitude"] * 100 - 0.5)) < 1e-6
+        assert abs(c["longitude"] * 100 - 0.5 - round(c["longitude"] * 100 - 0.5)) < 1e-6
+
+
+async def test_a_tenant_operator_gets_nothing_from_national(app_client, settings, two_tenants):
+    operator = await auth_header(settings, Role.TENANT_ADMIN, two_tenants.a)
+    for query in (
+        "{ summary { reports } }",
+        "{ reports { edges { node { ticket } } } }",
+        "{ heatmap { count } }",
+        "{ auditLog { entries { id } } }",
+    ):
+        status, body = await gql(app_client, NATIONAL, query, operator)
+        assert status == 403 and "data" not in body
+
+
+PII_NAME = "Siti Rahmawati"
+PII_PHONE = "0812-3456-7890"
+PII_EMAIL = "siti.rahma@example.co.id"
+PII_NIK = "3573014509870002"
+PII_ADDRESS = "Jl. Kawi No. 17, Klojen"
+
+
+async def test_drill_down_never_carries_a_redacted_value(app_client, settings, owner, two_tenants):
+    slug = two_tenants.a.slug
+    citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
+    lat, lon = -7.976543, 112.623456
+    created = await submit(
+        app_client,
+        slug,
+        citizen,
+        reporterName=PII_NAME,
+        reporterPhone=PII_PHONE,
+        address=PII_ADDRESS,
+        latitude=lat,
+        longitude=lon,
+        title=f"Penipuan oleh {PII_EMAIL}",
+        description=f"Pelaku menelepon dari {PII_PHONE} dan +62 813 1111 2222, NIK {PII_NIK}.",
+    )
+    ticket = created["report"]["ticket"]
+    for role in (Role.NATIONAL_SUPERVISOR, Role.OVERSIGHT_AUDITOR):
+        headers = await auth_header(settings, role)
+        status, body = await gql(
+            app_client,
+            NATIONAL,
+            """query($f: NationalFilter) { reports(filter: $f,
+          first: 100) { edges { node { tenantSlug ticket title description latitude longitude status } } } }""",
+            headers,
+            f={"tenantSlug": slug},
+        )
+        assert status == 200, body
+        [node] = [
+            e["node"] for e in body["data"]["reports"]["edges"] if e["node"]["ticket"] == ticket
+        ]
+        text = json.dumps(body)
+        for original in (
+            PII_NAME,
+            PII_PHONE,
+            PII_EMAIL,
+            PII_NIK,
+            PII_ADDRESS,
+            "813 1111 2222",
+            str(lat),
+            str(lon),
+        ):
+            assert original not in text, original
+        assert "[email]" in node["title"] and "[NIK]" in node["description"]
+        assert node["description"].count("[telepon]") == 2
+        assert (node["latitude"], node["longitude"]) == (-7.977, 112.623)
+
+
+async def test_every_national_look_is_audited_and_readable_by_the_auditor(
+    app_client, settings, owner
+):
+    national = await auth_header(settings, Role.NATIONAL_SUPERVISOR)
+    await gql(
+        app_client, NATIONAL, SUMMARY, national, f={"poldaCode": "JATIM", "categoryCode": "FIRE"}
+    )
+    row = await owner.fetchrow(
+        "SELECT * FROM audit_log WHERE action = 'national.summary' ORDER BY id DESC LIMIT 1"
+    )
+    detail = json.loads(row["detail"])
+    assert row["role"] == "national_supervisor" and detail["filter"]["poldaCode"] == "JATIM"
+    assert detail["filter"]["category"] == "FIRE" and detail["tenants"] >= 1
+    _, denied = await gql(app_client, NATIONAL, "{ auditLog { entries { id } } }", national)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    auditor = await auth_header(settings, Role.OVERSIGHT_AUDITOR)
+    _, log = await gql(
+        app_client,
+        NATIONAL,
+        "{ auditLog(first: 5) { entries { action role detail } hasNextPage } }",
+        auditor,
+    )
+    entries = log["data"]["auditLog"]["entries"]
+    assert entries[0]["action"] == "national.auditLog" and entries[0]["role"] == "oversight_auditor"
+    assert any(e["action"] == "national.summary" for e in entries)
+
+
+@pytest.mark.parametrize(
+    ("f", "field"),
+    [
+        ({"dateFrom": "2026-02-01", "dateTo": "2026-01-01"}, "dateFrom"),
+        ({"dateFrom": "2020-01-01", "dateTo": "2026-01-01"}, "dateFrom"),
+    ],
+)
+async def test_bad_filters(app_client, settings, f, field):
+    national = await auth_header(settings, Role.NATIONAL_SUPERVISOR)
+    _, body = await gql(app_client, NATIONAL, SUMMARY, national, f=f)
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    assert body["errors"][0]["extensions"]["field"] == field
+
+
+async def test_only_the_definer_function_reads_across_tenants(owner, database):
+    from jogo.platform import db
+
+    grants = await owner.fetch(
+        "SELECT grantee FROM information_schema.routine_privileges WHERE routine_name = 'oversight_reports'"
+    )
+    assert {g["grantee"] for g in grants} >= {"jogo_app"} and "PUBLIC" not in {
+        g["grantee"] for g in grants
+    }
+    role = await owner.fetchrow(
+        "SELECT rolcanlogin, rolbypassrls FROM pg_roles WHERE rolname = 'jogo_oversight'"
+    )
+    assert role["rolbypassrls"] and not role["rolcanlogin"]
+    assert (await db.fetch("SELECT count(*) FROM reports"))[0][
+        0
+    ] == 0  # the app role still sees nothing
+
+
+async def test_a_new_report_shows_nationally_within_60_s_under_load(
+    app_client, settings, owner, worker, relay
+):
+    tenant = await onboard("minimal")
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    national = await auth_header(settings, Role.NATIONAL_SUPERVISOR)
+    # Load: 150 reports submitted in bursts, with their rollup messages queued behind.
+    for burst in range(5):
+        await asyncio.gather(
+            *[
+                submit(app_client, tenant.slug, operator, title=f"Beban {burst}-{i} laporan")
+                for i in range(30)
+            ]
+        )
+    start = time.monotonic()
+    await submit(
+        app_client, tenant.slug, operator, categoryCode="ELECTION", title="Laporan terakhir"
+    )
+    seen = None
+    while time.monotonic() - start < 60:
+        _, body = await gql(
+            app_client,
+            NATIONAL,
+            SUMMARY,
+            national,
+            f={"tenantSlug": tenant.slug, "categoryCode": "ELECTION"},
+        )
+        if body["data"]["summary"]["reports"] == 1:
+            seen = time.monotonic() - start
+            break
+        await asyncio.sleep(0.2)
+    assert seen is not None and seen < 60
+    print(f"new report visible nationally after {seen:.2f} s")
