@@ -48,7 +48,7 @@ async def settle(owner, tenant_ids, wait=30.0):
     raise AssertionError("rollups did not settle")
 
 
-async def snapshot(owner, tenant_id):
+async def snapshot(owner, scope):
     out = {}
     for table, keys in (
         ("oversight_daily", "day, category_code, status, urgent, breached"),
@@ -56,9 +56,9 @@ async def snapshot(owner, tenant_id):
         ("oversight_cells", "day, category_code, cell_lat, cell_lon"),
     ):
         rows = await owner.fetch(
-            f"SELECT {keys}, reports FROM {table} WHERE tenant = $1 AND reports <> 0"
+            f"SELECT {keys}, reports FROM {table} WHERE scope = $1 AND reports <> 0"
             f" ORDER BY {keys}",
-            tenant_id,
+            scope,
         )
         out[table] = [tuple(r) for r in rows]
     return out
@@ -103,21 +103,26 @@ async def busy_tenant(client, settings, polda="JATIM", region="35.73"):
 
 
 async def test_incremental_rollups_equal_a_rebuild(app_client, settings, owner, worker, relay):
-    tenant, _, ids = await busy_tenant(app_client, settings)
+    tenant, _, ids = await busy_tenant(app_client, settings, polda="BALI", region="51.71")
     # An SLA breach changes a report's rollup cell too.
     await owner.execute(
         "UPDATE reports SET verify_due_at = now() - interval '1 minute' WHERE id = $1::uuid", ids[3]
     )
     await do_sweep_report_slas(tenant)
     await settle(owner, [tenant.id])
-    incremental = await snapshot(owner, tenant.id)
+    scope, polda = f"tenant:{tenant.id}", "polda:BALI"
+    incremental, polda_before = await snapshot(owner, scope), await snapshot(owner, polda)
     assert sum(r[-1] for r in incremental["oversight_daily"]) == 6
     assert await do_rebuild_tenant(tenant) == 6
-    rebuilt = await snapshot(owner, tenant.id)
-    assert rebuilt == incremental
-    statuses = {r[2]: r[-1] for r in rebuilt["oversight_daily"]}
+    assert await snapshot(owner, scope) == incremental
+    assert await snapshot(owner, polda) == polda_before  # the Polda loses and regains it exactly
+    daily = incremental["oversight_daily"]  # (day, category, status, urgent, breached, reports)
+    statuses = {}
+    for row in daily:
+        statuses[row[2]] = statuses.get(row[2], 0) + row[-1]
     assert statuses["RESOLVED"] == 1 and statuses["REJECTED"] == 1 and statuses["VERIFIED"] == 1
-    assert sum(r[-1] for r in rebuilt["oversight_daily"] if r[4]) == 1  # one breach
+    assert sum(row[4] for row in daily) == 1  # one breach
+    assert sum(row[3] for row in daily) == 2  # two urgent
 
 
 async def test_summary_by_tenant_and_scoping_across_two_polda(

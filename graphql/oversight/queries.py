@@ -43,7 +43,7 @@ WIB = timedelta(hours=7)
 
 
 async def _scope(
-    info: Info[Context, None], name: str, f: NationalFilter | None
+    info: Info[Context, None], name: str, f: NationalFilter | None, per_tenant: bool = False
 ) -> tuple[list[TenantInfo], queries.Filter]:
     """The tenants this caller may see under the filter, and the audit row for the call."""
     f = f or NationalFilter()
@@ -56,7 +56,15 @@ async def _scope(
         raise InvalidInput(f"a filter spans at most {MAX_DAYS} days", field="dateFrom")
     principal = info.context.principal
     tenants = await visible_tenants(principal, f.polda_code, f.tenant_slug)
+    # A tenant filter (or a per-tenant view) reads the tenants' own rollups; otherwise
+    # whole Polda, which is what every visible set of tenants then is.
+    scopes = (
+        [f"tenant:{t.id}" for t in tenants]
+        if f.tenant_slug or per_tenant
+        else sorted({f"polda:{t.polda_code}" for t in tenants})
+    )
     scoped = queries.Filter(
+        scopes=scopes,
         tenants=[t.id for t in tenants],
         day_from=day_from,
         day_to=day_to,
@@ -72,7 +80,7 @@ async def _scope(
             "filter": {
                 k: (v.isoformat() if isinstance(v, date) else v)
                 for k, v in asdict(scoped).items()
-                if k != "tenants"
+                if k not in ("tenants", "scopes")
             }
             | {"poldaCode": f.polda_code, "tenantSlug": f.tenant_slug},
             "tenants": len(tenants),
@@ -118,20 +126,19 @@ class OversightQuery:
     async def summary(
         self, info: Info[Context, None], filter: NationalFilter | None = None
     ) -> Summary:
-        _, scoped = await _scope(info, "summary", filter)
-        totals, touched = await queries.summary(scoped)
-        return Summary.of(totals, touched)
+        tenants, scoped = await _scope(info, "summary", filter)
+        return Summary.of(await queries.summary(scoped), len(tenants))
 
     @strawberry.field(description="The same figures per tenant.", permission_classes=READ)
     async def by_tenant(
         self, info: Info[Context, None], filter: NationalFilter | None = None
     ) -> list[TenantSummary]:
-        tenants, scoped = await _scope(info, "byTenant", filter)
-        per = await queries.totals_by_tenant(scoped)
+        tenants, scoped = await _scope(info, "byTenant", filter, per_tenant=True)
+        per = await queries.totals(scoped, by_scope=True)
         return [
-            TenantSummary(tenant=TenantType.of(t), summary=Summary.of(per[t.id], 1))
+            TenantSummary(tenant=TenantType.of(t), summary=Summary.of(per[f"tenant:{t.id}"], 1))
             for t in tenants
-            if t.id in per
+            if f"tenant:{t.id}" in per
         ]
 
     @strawberry.field(description="Reports per ~1 km grid cell.", permission_classes=READ)

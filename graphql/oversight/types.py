@@ -46,7 +46,7 @@ class Duration:
 
 @strawberry.type
 class Summary:
-    tenants: int = strawberry.field(description="Tenants with reports in the filter.")
+    tenants: int = strawberry.field(description="Tenants the filter covers.")
     reports: int
     urgent: int
     sla_breaches: int

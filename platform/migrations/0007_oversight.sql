@@ -20,39 +20,41 @@ CREATE TABLE oversight_contributions (
     PRIMARY KEY (tenant, report_id)
 );
 
+-- Each rollup row belongs to a scope: 'tenant:<uuid>' or 'polda:<code>'. Every delta is
+-- applied to both, so a national or Polda summary reads a few thousand Polda rows
+-- instead of one row per tenant, and a tenant's own figures stay exact.
 CREATE TABLE oversight_daily (
-    tenant        uuid NOT NULL,
+    scope         text NOT NULL,
     day           date NOT NULL,
     category_code text NOT NULL,
     status        text NOT NULL,
-    urgent        boolean NOT NULL,
-    breached      boolean NOT NULL,
     reports       integer NOT NULL,
-    PRIMARY KEY (tenant, day, category_code, status, urgent, breached)
+    urgent        integer NOT NULL,
+    breached      integer NOT NULL,
+    PRIMARY KEY (scope, day, category_code, status)
 );
-CREATE INDEX oversight_daily_day_idx ON oversight_daily (day);
 
--- Durations as log-scale histograms (bucket b holds about 60 s × 1.2^b), so medians and
+-- Durations as log-scale histograms (bucket b holds about 60 s x 1.2^b), so medians and
 -- p90s are read from a few hundred rows instead of every report.
 CREATE TABLE oversight_durations (
-    tenant        uuid NOT NULL,
+    scope         text NOT NULL,
     day           date NOT NULL,
     category_code text NOT NULL,
     metric        text NOT NULL CHECK (metric IN ('verify', 'dispatch', 'resolve')),
     bucket        smallint NOT NULL,
     reports       integer NOT NULL,
-    PRIMARY KEY (tenant, day, category_code, metric, bucket)
+    PRIMARY KEY (scope, day, category_code, metric, bucket)
 );
 
--- Counts per grid cell of 0.01° (about 1.1 km): never an exact point.
+-- Counts per grid cell of 0.01 degree (about 1.1 km): never an exact point.
 CREATE TABLE oversight_cells (
-    tenant        uuid NOT NULL,
+    scope         text NOT NULL,
     day           date NOT NULL,
     category_code text NOT NULL,
     cell_lat      integer NOT NULL,
     cell_lon      integer NOT NULL,
     reports       integer NOT NULL,
-    PRIMARY KEY (tenant, day, category_code, cell_lat, cell_lon)
+    PRIMARY KEY (scope, day, category_code, cell_lat, cell_lon)
 );
 
 -- The drill-down across tenants, redacted inside the database: no reporter, no phone,

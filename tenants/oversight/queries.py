@@ -11,11 +11,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from jogo.platform import db
-from jogo.tenants.oversight.rollups import METRICS, bucket_seconds
+from jogo.tenants.oversight.rollups import bucket_seconds
 
 
 @dataclass(frozen=True)
 class Filter:
+    """``scopes`` are rollup scopes ('tenant:<id>' or 'polda:<code>'), ``tenants`` the
+    tenant ids behind them (for the drill-down)."""
+
+    scopes: list[str]
     tenants: list[uuid.UUID]
     day_from: date
     day_to: date  # inclusive
@@ -46,8 +50,8 @@ class Totals:
 
 
 def _where(f: Filter, with_status: bool = True) -> tuple[str, list[Any]]:
-    args: list[Any] = [f.tenants, f.day_from, f.day_to]
-    sql = "tenant = ANY($1::uuid[]) AND day BETWEEN $2 AND $3"
+    args: list[Any] = [f.scopes, f.day_from, f.day_to]
+    sql = "scope = ANY($1::text[]) AND day BETWEEN $2 AND $3"
     if f.category:
         args.append(f.category)
         sql += f" AND category_code = ${len(args)}"
@@ -71,70 +75,53 @@ def percentiles(histogram: dict[int, int]) -> Percentiles:
     return Percentiles(result["median"], result["p90"], total)
 
 
-async def totals_by_tenant(f: Filter) -> dict[uuid.UUID, Totals]:
-    """Counts, breaches, trend and duration percentiles, per tenant (two queries)."""
-    found: dict[uuid.UUID, Totals] = defaultdict(Totals)
-    if not f.tenants:
+async def totals(f: Filter, *, by_scope: bool) -> dict[str, Totals]:
+    """Counts, breaches, daily trend and duration percentiles, per scope or (by_scope
+    False, key "all") for all of them together. All summing happens in the database,
+    over rollup rows only: three statements."""
+    found: dict[str, Totals] = defaultdict(Totals)
+    if not f.scopes:
         return found
+    key = "scope" if by_scope else "'all'"
     where, args = _where(f)
-    rows = await db.fetch(
-        "SELECT tenant, day, category_code, status, urgent, breached, sum(reports) AS n"
-        f" FROM oversight_daily WHERE {where}"
-        " GROUP BY tenant, day, category_code, status, urgent, breached HAVING sum(reports) > 0",
+    for r in await db.fetch(
+        f"SELECT {key} AS k, status, category_code, sum(reports) AS n, sum(urgent) AS u,"
+        f" sum(breached) AS b FROM oversight_daily WHERE {where}"
+        " GROUP BY 1, status, category_code HAVING sum(reports) > 0",
         *args,
-    )
-    for r in rows:
-        t, n = found[r["tenant"]], int(r["n"])
+    ):
+        t, n = found[r["k"]], int(r["n"])
         t.reports += n
-        t.urgent += n if r["urgent"] else 0
-        t.breaches += n if r["breached"] else 0
+        t.urgent += int(r["u"])
+        t.breaches += int(r["b"])
         t.by_status[r["status"]] += n
         t.by_category[r["category_code"]] += n
-        t.daily[r["day"]] += n
-    where, args = _where(f, with_status=False)
-    hist = await db.fetch(
-        "SELECT tenant, metric, bucket, sum(reports) AS n FROM oversight_durations"
-        f" WHERE {where} GROUP BY tenant, metric, bucket HAVING sum(reports) > 0",
+    for r in await db.fetch(
+        f"SELECT {key} AS k, day, sum(reports) AS n FROM oversight_daily WHERE {where}"
+        " GROUP BY 1, day HAVING sum(reports) > 0",
         *args,
-    )
-    buckets: dict[tuple[uuid.UUID, str], dict[int, int]] = defaultdict(dict)
-    for h in hist:
-        buckets[(h["tenant"], h["metric"])][h["bucket"]] = int(h["n"])
-    for (tenant, metric), histogram in buckets.items():
-        found[tenant].durations[metric] = percentiles(histogram)
+    ):
+        found[r["k"]].daily[r["day"]] += int(r["n"])
+    where, args = _where(f, with_status=False)
+    buckets: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    for h in await db.fetch(
+        f"SELECT {key} AS k, metric, bucket, sum(reports) AS n FROM oversight_durations"
+        f" WHERE {where} GROUP BY 1, metric, bucket HAVING sum(reports) > 0",
+        *args,
+    ):
+        buckets[(h["k"], h["metric"])][h["bucket"]] = int(h["n"])
+    for (k, metric), histogram in buckets.items():
+        found[k].durations[metric] = percentiles(histogram)
     return found
 
 
-async def summary(f: Filter) -> tuple[Totals, int]:
-    """All the filter's tenants together; and how many tenants had reports."""
-    per_tenant = await totals_by_tenant(f)
-    total = Totals()
-    for t in per_tenant.values():
-        total.reports += t.reports
-        total.urgent += t.urgent
-        total.breaches += t.breaches
-        for status, n in t.by_status.items():
-            total.by_status[status] += n
-        for code, n in t.by_category.items():
-            total.by_category[code] += n
-        for day, n in t.daily.items():
-            total.daily[day] += n
-    where, args = _where(f, with_status=False)
-    hist = await db.fetch(
-        "SELECT metric, bucket, sum(reports) AS n FROM oversight_durations"
-        f" WHERE {where} GROUP BY metric, bucket HAVING sum(reports) > 0",
-        *args,
-    )
-    for metric in METRICS:
-        total.durations[metric] = percentiles(
-            {h["bucket"]: int(h["n"]) for h in hist if h["metric"] == metric}
-        )
-    return total, len(per_tenant)
+async def summary(f: Filter) -> Totals:
+    return (await totals(f, by_scope=False)).get("all") or Totals()
 
 
 async def heatmap(f: Filter) -> list[tuple[float, float, int]]:
     """Cell centres and counts; a cell is 0.01° square (about 1.1 km)."""
-    if not f.tenants:
+    if not f.scopes:
         return []
     where, args = _where(f, with_status=False)
     rows = await db.fetch(

@@ -78,47 +78,55 @@ async def announce(tenant_id: uuid.UUID, report_id: uuid.UUID) -> None:
     await outbox.enqueue(ACTOR, {"report_id": str(report_id)}, tenant_id)
 
 
-async def _shift(tenant: uuid.UUID, c: dict[str, Any], sign: int) -> None:
-    """Add (+1) or take away (-1) one report's contribution."""
-    await db.fetch(
-        "INSERT INTO oversight_daily (tenant, day, category_code, status, urgent, breached,"
-        " reports) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant, day,"
-        " category_code, status, urgent, breached) DO UPDATE SET"
-        " reports = oversight_daily.reports + EXCLUDED.reports",
-        tenant,
-        c["day"],
-        c["category_code"],
-        c["status"],
-        c["urgent"],
-        c["breached"],
-        sign,
-    )
-    await db.fetch(
-        "INSERT INTO oversight_cells (tenant, day, category_code, cell_lat, cell_lon, reports)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, day, category_code, cell_lat,"
-        " cell_lon) DO UPDATE SET reports = oversight_cells.reports + EXCLUDED.reports",
-        tenant,
-        c["day"],
-        c["category_code"],
-        c["cell_lat"],
-        c["cell_lon"],
-        sign,
-    )
-    for metric in METRICS:
-        bucket = c[f"{metric}_bucket"]
-        if bucket is not None:
-            await db.fetch(
-                "INSERT INTO oversight_durations (tenant, day, category_code, metric, bucket,"
-                " reports) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, day,"
-                " category_code, metric, bucket) DO UPDATE SET"
-                " reports = oversight_durations.reports + EXCLUDED.reports",
-                tenant,
-                c["day"],
-                c["category_code"],
-                metric,
-                bucket,
-                sign,
-            )
+def scopes(tenant: TenantInfo) -> tuple[str, str]:
+    return f"tenant:{tenant.id}", f"polda:{tenant.polda_code}"
+
+
+async def _shift(tenant: TenantInfo, c: dict[str, Any], sign: int) -> None:
+    """Add (+1) or take away (-1) one report's contribution, in both of its scopes."""
+    for scope in scopes(tenant):
+        await db.fetch(
+            "INSERT INTO oversight_daily (scope, day, category_code, status, reports, urgent,"
+            " breached) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (scope, day,"
+            " category_code, status) DO UPDATE SET"
+            " reports = oversight_daily.reports + EXCLUDED.reports,"
+            " urgent = oversight_daily.urgent + EXCLUDED.urgent,"
+            " breached = oversight_daily.breached + EXCLUDED.breached",
+            scope,
+            c["day"],
+            c["category_code"],
+            c["status"],
+            sign,
+            sign if c["urgent"] else 0,
+            sign if c["breached"] else 0,
+        )
+        await db.fetch(
+            "INSERT INTO oversight_cells (scope, day, category_code, cell_lat, cell_lon,"
+            " reports) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, day, category_code,"
+            " cell_lat, cell_lon) DO UPDATE SET"
+            " reports = oversight_cells.reports + EXCLUDED.reports",
+            scope,
+            c["day"],
+            c["category_code"],
+            c["cell_lat"],
+            c["cell_lon"],
+            sign,
+        )
+        for metric in METRICS:
+            bucket = c[f"{metric}_bucket"]
+            if bucket is not None:
+                await db.fetch(
+                    "INSERT INTO oversight_durations (scope, day, category_code, metric, bucket,"
+                    " reports) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, day,"
+                    " category_code, metric, bucket) DO UPDATE SET"
+                    " reports = oversight_durations.reports + EXCLUDED.reports",
+                    scope,
+                    c["day"],
+                    c["category_code"],
+                    metric,
+                    bucket,
+                    sign,
+                )
 
 
 async def do_apply_report(tenant: TenantInfo, report_id: uuid.UUID) -> bool:
@@ -139,9 +147,9 @@ async def do_apply_report(tenant: TenantInfo, report_id: uuid.UUID) -> bool:
         if old == new:
             return False
         if old is not None:
-            await _shift(tenant.id, old, -1)
+            await _shift(tenant, old, -1)
         if new is not None:
-            await _shift(tenant.id, new, +1)
+            await _shift(tenant, new, +1)
             await db.fetch(
                 "INSERT INTO oversight_contributions (tenant, report_id, "
                 + ", ".join(_KEYS)
@@ -162,17 +170,52 @@ async def do_apply_report(tenant: TenantInfo, report_id: uuid.UUID) -> bool:
     return True
 
 
+# The tenant's contributions, grouped the way each rollup table is keyed.
+_GROUPS = {
+    "oversight_daily": (
+        "day, category_code, status",
+        "count(*), count(*) FILTER (WHERE urgent), count(*) FILTER (WHERE breached)",
+        "reports, urgent, breached",
+    ),
+    "oversight_cells": ("day, category_code, cell_lat, cell_lon", "count(*)", "reports"),
+}
+
+
+async def _apply_groups(tenant: TenantInfo, scope: str, sign: int) -> None:
+    """Add (or take away) all of the tenant's contributions to one scope, set-based."""
+    for table, (keys, aggregates, columns) in _GROUPS.items():
+        updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in columns.split(", "))
+        signed = ", ".join(f"{sign} * {a}" for a in aggregates.split(", "))
+        await db.fetch(
+            f"INSERT INTO {table} (scope, {keys}, {columns}) SELECT $2, {keys}, {signed}"
+            f" FROM oversight_contributions WHERE tenant = $1 GROUP BY {keys}"
+            f" ON CONFLICT (scope, {keys}) DO UPDATE SET {updates}",
+            tenant.id,
+            scope,
+        )
+    for metric in METRICS:
+        await db.fetch(
+            "INSERT INTO oversight_durations (scope, day, category_code, metric, bucket, reports)"
+            f" SELECT $2, day, category_code, $3, {metric}_bucket, {sign} * count(*)"
+            f" FROM oversight_contributions WHERE tenant = $1 AND {metric}_bucket IS NOT NULL"
+            f" GROUP BY day, category_code, {metric}_bucket"
+            " ON CONFLICT (scope, day, category_code, metric, bucket) DO UPDATE SET"
+            " reports = oversight_durations.reports + EXCLUDED.reports",
+            tenant.id,
+            scope,
+            metric,
+        )
+
+
 async def do_rebuild_tenant(tenant: TenantInfo) -> int:
-    """Reconcile: recompute one tenant's rollups from its report rows. Returns reports."""
-    zone = TIME_ZONES[tenant.time_zone]
+    """Reconcile: recompute one tenant's rollups from its report rows. The Polda scope
+    loses the tenant's old contributions and gains the recomputed ones."""
+    tenant_scope, polda_scope = scopes(tenant)
     async with db.tenant_tx(tenant.id):
-        for table in (
-            "oversight_daily",
-            "oversight_durations",
-            "oversight_cells",
-            "oversight_contributions",
-        ):
-            await db.fetch(f"DELETE FROM {table} WHERE tenant = $1", tenant.id)
+        await _apply_groups(tenant, polda_scope, -1)
+        for table in ("oversight_daily", "oversight_durations", "oversight_cells"):
+            await db.fetch(f"DELETE FROM {table} WHERE scope = $1", tenant_scope)
+        await db.fetch("DELETE FROM oversight_contributions WHERE tenant = $1", tenant.id)
         await db.fetch(
             "INSERT INTO oversight_contributions (tenant, report_id, "
             + ", ".join(_KEYS)
@@ -182,31 +225,10 @@ async def do_rebuild_tenant(tenant: TenantInfo) -> int:
             + _CONTRIBUTION_SQL
             + " WHERE $1::uuid IS NOT NULL) x",
             tenant.id,
-            zone,
+            TIME_ZONES[tenant.time_zone],
         )
-        await db.fetch(
-            "INSERT INTO oversight_daily (tenant, day, category_code, status, urgent, breached,"
-            " reports) SELECT tenant, day, category_code, status, urgent, breached, count(*)"
-            " FROM oversight_contributions WHERE tenant = $1"
-            " GROUP BY tenant, day, category_code, status, urgent, breached",
-            tenant.id,
-        )
-        await db.fetch(
-            "INSERT INTO oversight_cells (tenant, day, category_code, cell_lat, cell_lon,"
-            " reports) SELECT tenant, day, category_code, cell_lat, cell_lon, count(*)"
-            " FROM oversight_contributions WHERE tenant = $1"
-            " GROUP BY tenant, day, category_code, cell_lat, cell_lon",
-            tenant.id,
-        )
-        for metric in METRICS:
-            await db.fetch(
-                "INSERT INTO oversight_durations (tenant, day, category_code, metric, bucket,"
-                f" reports) SELECT tenant, day, category_code, $2, {metric}_bucket, count(*)"
-                f" FROM oversight_contributions WHERE tenant = $1 AND {metric}_bucket IS NOT NULL"
-                f" GROUP BY tenant, day, category_code, {metric}_bucket",
-                tenant.id,
-                metric,
-            )
+        await _apply_groups(tenant, tenant_scope, +1)
+        await _apply_groups(tenant, polda_scope, +1)
         rows = await db.fetch(
             "SELECT count(*) FROM oversight_contributions WHERE tenant = $1", tenant.id
         )
