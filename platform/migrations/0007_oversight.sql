@@ -34,7 +34,7 @@ CREATE TABLE oversight_daily (
     PRIMARY KEY (scope, day, category_code, status)
 );
 
--- Durations as log-scale histograms (bucket b holds about 60 s x 1.2^b), so medians and
+-- Durations as log-scale histograms (bucket b holds about 60 s x 1.3^b), so medians and
 -- p90s are read from a few hundred rows instead of every report.
 CREATE TABLE oversight_durations (
     scope         text NOT NULL,
@@ -43,7 +43,8 @@ CREATE TABLE oversight_durations (
     metric        text NOT NULL CHECK (metric IN ('verify', 'dispatch', 'resolve')),
     bucket        smallint NOT NULL,
     reports       integer NOT NULL,
-    PRIMARY KEY (scope, day, category_code, metric, bucket)
+    -- category before day: the "*" rows of a date range are one index range.
+    PRIMARY KEY (scope, category_code, day, metric, bucket)
 );
 
 -- Counts per grid cell of 0.01 degree (about 1.1 km): never an exact point.

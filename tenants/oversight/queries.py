@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from jogo.platform import db
-from jogo.tenants.oversight.rollups import bucket_seconds
+from jogo.tenants.oversight.rollups import ALL_CATEGORIES, bucket_seconds
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,12 @@ class Totals:
         return self.breaches / self.reports if self.reports else 0.0
 
 
-def _where(f: Filter, with_status: bool = True) -> tuple[str, list[Any]]:
+def _where(f: Filter, with_status: bool = True, durations: bool = False) -> tuple[str, list[Any]]:
     args: list[Any] = [f.scopes, f.day_from, f.day_to]
     sql = "scope = ANY($1::text[]) AND day BETWEEN $2 AND $3"
-    if f.category:
-        args.append(f.category)
+    if f.category or durations:
+        # Duration histograms are also kept for all categories together, under "*".
+        args.append(f.category or ALL_CATEGORIES)
         sql += f" AND category_code = ${len(args)}"
     if with_status and f.status:
         args.append(f.status)
@@ -78,31 +79,31 @@ def percentiles(histogram: dict[int, int]) -> Percentiles:
 async def totals(f: Filter, *, by_scope: bool) -> dict[str, Totals]:
     """Counts, breaches, daily trend and duration percentiles, per scope or (by_scope
     False, key "all") for all of them together. All summing happens in the database,
-    over rollup rows only: three statements."""
+    over rollup rows only: two statements."""
     found: dict[str, Totals] = defaultdict(Totals)
     if not f.scopes:
         return found
     key = "scope" if by_scope else "'all'"
+    scope_group = "scope, " if by_scope else ""
     where, args = _where(f)
+    # One statement for both marginals: (status, category) and the daily trend.
     for r in await db.fetch(
-        f"SELECT {key} AS k, status, category_code, sum(reports) AS n, sum(urgent) AS u,"
-        f" sum(breached) AS b FROM oversight_daily WHERE {where}"
-        " GROUP BY 1, status, category_code HAVING sum(reports) > 0",
+        f"SELECT {key} AS k, status, category_code, day, sum(reports) AS n, sum(urgent) AS u,"
+        f" sum(breached) AS b, GROUPING(day) = 1 AS marginal FROM oversight_daily"
+        f" WHERE {where} GROUP BY GROUPING SETS (({scope_group}status, category_code),"
+        f" ({scope_group}day)) HAVING sum(reports) > 0",
         *args,
     ):
         t, n = found[r["k"]], int(r["n"])
+        if not r["marginal"]:
+            t.daily[r["day"]] += n
+            continue
         t.reports += n
         t.urgent += int(r["u"])
         t.breaches += int(r["b"])
         t.by_status[r["status"]] += n
         t.by_category[r["category_code"]] += n
-    for r in await db.fetch(
-        f"SELECT {key} AS k, day, sum(reports) AS n FROM oversight_daily WHERE {where}"
-        " GROUP BY 1, day HAVING sum(reports) > 0",
-        *args,
-    ):
-        found[r["k"]].daily[r["day"]] += int(r["n"])
-    where, args = _where(f, with_status=False)
+    where, args = _where(f, with_status=False, durations=True)
     buckets: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
     for h in await db.fetch(
         f"SELECT {key} AS k, metric, bucket, sum(reports) AS n FROM oversight_durations"
