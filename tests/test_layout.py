@@ -90,3 +90,21 @@ def test_only_the_kernel_sets_the_tenant():
         if rel.parts[0] in {".venv", "build", "tests"} or rel == Path("platform/db.py"):
             continue
         assert "app.tenant_id" not in path.read_text(encoding="utf-8"), rel
+
+
+def test_only_oversight_reads_across_tenants():
+    """Rollup tables and the cross-tenant function are touched by tenants/oversight only."""
+    names = (
+        "oversight_daily",
+        "oversight_durations",
+        "oversight_cells",
+        "oversight_contributions",
+        "oversight_reports(",
+    )
+    for folder in FOLDERS:
+        for path in (ROOT / folder).rglob("*.py"):
+            rel = path.relative_to(ROOT)
+            if rel.parts[:2] == ("tenants", "oversight"):
+                continue
+            text = path.read_text(encoding="utf-8")
+            assert not any(n in text for n in names), rel
