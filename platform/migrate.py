@@ -73,7 +73,8 @@ async def _ensure_roles(conn: asyncpg.Connection, app_password: str | None) -> N
             await conn.execute(f"ALTER ROLE {APP_ROLE} PASSWORD {_literal(app_password)}")
     except asyncpg.InsufficientPrivilegeError:
         raise MigrationError(
-            f"roles {OWNER_ROLE} and {APP_ROLE} must exist; the migration user may not "
+            f"roles {OWNER_ROLE}, {APP_ROLE} and {OVERSIGHT_ROLE} must exist; the migration"
+            " user may not "
             "create them (ask the DBA, see infra/README.md)"
         ) from None
 

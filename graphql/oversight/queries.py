@@ -39,7 +39,8 @@ from jogo.tenants.reports.lifecycle import Status
 
 READ = [requires(Cap.NATIONAL_READ)]
 MAX_DAYS = 366
-WIB = timedelta(hours=7)
+# "Today" as the easternmost tenants (WIT, UTC+9) see it, so no one's today is cut off.
+WIT = timedelta(hours=9)
 
 
 async def _scope(
@@ -47,7 +48,7 @@ async def _scope(
 ) -> tuple[list[TenantInfo], queries.Filter]:
     """The tenants this caller may see under the filter, and the audit row for the call."""
     f = f or NationalFilter()
-    today = (datetime.now(UTC) + WIB).date()
+    today = (datetime.now(UTC) + WIT).date()
     day_to = f.date_to or today
     day_from = f.date_from or day_to - timedelta(days=29)
     if day_from > day_to:
@@ -84,6 +85,7 @@ async def _scope(
             }
             | {"poldaCode": f.polda_code, "tenantSlug": f.tenant_slug},
             "tenants": len(tenants),
+            "tenant_ids": [str(t.id) for t in tenants],
         },
     )
     return tenants, scoped
@@ -141,7 +143,10 @@ class OversightQuery:
             if f"tenant:{t.id}" in per
         ]
 
-    @strawberry.field(description="Reports per ~1 km grid cell.", permission_classes=READ)
+    @strawberry.field(
+        description="Reports per ~1 km grid cell, the 5,000 busiest cells at most.",
+        permission_classes=READ,
+    )
     async def heatmap(
         self, info: Info[Context, None], filter: NationalFilter | None = None
     ) -> list[HeatCell]:

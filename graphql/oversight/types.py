@@ -10,7 +10,11 @@ from jogo.tenants.oversight.queries import Percentiles, Totals
 from jogo.tenants.reports.lifecycle import Status
 
 
-@strawberry.input(description="Every field narrows; by default the last 30 days, all tenants.")
+@strawberry.input(
+    description="Every field narrows; by default the last 30 days, all tenants. Days are"
+    " each tenant's own calendar days. status narrows counts and the drill-down, not"
+    " durations or the heat map."
+)
 class NationalFilter:
     date_from: date | None = None
     date_to: date | None = None

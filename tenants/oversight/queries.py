@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from jogo.platform import db
@@ -140,15 +140,11 @@ async def reports(
     """The drill-down: redacted rows from every tenant in the filter, newest first."""
     if not f.tenants:
         return []
-    # Days are the tenants' own (WIB +7 to WIT +9): from the first to start in WIT to
-    # the last to end in WIB.
-    start = datetime.combine(f.day_from, time.min, UTC) - timedelta(hours=9)
-    end = datetime.combine(f.day_to, time.min, UTC) + timedelta(days=1) - timedelta(hours=7)
     rows = await db.fetch(
         "SELECT * FROM oversight_reports($1, $2, $3, $4, $5, $6, $7, $8)",
         f.tenants,
-        start,
-        end,
+        f.day_from,
+        f.day_to,
         f.category,
         f.status,
         after[0] if after else None,
@@ -159,8 +155,10 @@ async def reports(
 
 
 async def audit_log(first: int, before_id: int | None) -> list[dict[str, Any]]:
+    """The national looks (every ``national.*`` row), newest first."""
     rows = await db.fetch(
-        "SELECT * FROM audit_log WHERE $1::bigint IS NULL OR id < $1 ORDER BY id DESC LIMIT $2",
+        "SELECT * FROM audit_log WHERE action LIKE 'national.%'"
+        " AND ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2",
         before_id,
         first + 1,
     )

@@ -1,8 +1,11 @@
-"""Keeping the rollups: each report contributes to a day x category x status cell, a
-duration histogram and a ~1 km grid cell. An event re-reads the report (in its tenant's
-transaction) and applies the difference from what it contributed before, so events may
-come twice or out of order and the rollups stay exact. ``do_rebuild_tenant`` recomputes
-one tenant from its rows, set-based, and must agree with the incremental result.
+"""Keeping the rollups: each report contributes to a day x category x status cell, duration
+histograms and a ~1 km grid cell, in two scopes: its tenant's and its Polda's. An event
+re-reads the report (in its tenant's transaction) and applies the difference from what it
+contributed before, so events may come twice or out of order and the rollups stay exact.
+
+``do_rebuild_tenant`` recomputes one tenant from its rows and then its Polda from all of
+that Polda's contributions, so whatever drift there was is gone. A rebuild holds the
+tenant's lock exclusively; incremental updates hold it shared, so the two never interleave.
 """
 
 from __future__ import annotations
@@ -17,33 +20,31 @@ from jogo.platform.registry import TenantInfo
 
 ACTOR = "rollup_report"
 CELL = 100  # cells of 1/100 degree, about 1.1 km
-BUCKET_BASE = 1.3  # ±14 % around the middle of a bucket
+BUCKET_BASE = 1.3  # about ±14 % around the middle of a bucket
 BUCKET_MAX = 60
+METRICS = ("verify", "dispatch", "resolve")
+ALL_CATEGORIES = "*"
 
-# The same rules in SQL, for the set-based rebuild.
 _BUCKET_SQL = (
-    "CASE WHEN {end} IS NULL OR {start} IS NULL THEN NULL ELSE least({max}, greatest(0,"
-    " floor(ln(greatest(extract(epoch FROM {end} - {start}), 60) / 60) / ln({base}))))"
+    "CASE WHEN {end} IS NULL THEN NULL ELSE least({max}, greatest(0,"
+    " floor(ln(greatest(extract(epoch FROM {end} - r.created_at), 60) / 60) / ln({base}))))"
     "::smallint END"
 )
+# One report's contribution. $2: the tenant's IANA zone (days are the tenant's own),
+# $3: its Polda.
 _CONTRIBUTION_SQL = f"""
     SELECT r.tenant_id AS tenant, r.id AS report_id,
            (r.created_at AT TIME ZONE $2)::date AS day, c.code AS category_code, r.status,
            r.urgent,
            (r.verify_breached_at IS NOT NULL OR r.followup_breached_at IS NOT NULL) AS breached,
            floor(r.latitude * {CELL})::integer AS cell_lat,
-           floor(r.longitude * {CELL})::integer AS cell_lon,
-           {
-    _BUCKET_SQL.format(end="r.verified_at", start="r.created_at", max=BUCKET_MAX, base=BUCKET_BASE)
-} AS verify_bucket,
-           {
-    _BUCKET_SQL.format(
-        end="r.dispatched_at", start="r.created_at", max=BUCKET_MAX, base=BUCKET_BASE
-    )
-} AS dispatch_bucket,
-           {
-    _BUCKET_SQL.format(end="r.resolved_at", start="r.created_at", max=BUCKET_MAX, base=BUCKET_BASE)
-} AS resolve_bucket
+           floor(r.longitude * {CELL})::integer AS cell_lon, $3::text AS polda,
+           {_BUCKET_SQL.format(end="r.verified_at", max=BUCKET_MAX, base=BUCKET_BASE)}
+               AS verify_bucket,
+           {_BUCKET_SQL.format(end="r.dispatched_at", max=BUCKET_MAX, base=BUCKET_BASE)}
+               AS dispatch_bucket,
+           {_BUCKET_SQL.format(end="r.resolved_at", max=BUCKET_MAX, base=BUCKET_BASE)}
+               AS resolve_bucket
       FROM reports r
       JOIN report_categories c ON c.tenant_id = r.tenant_id AND c.id = r.category_id
 """
@@ -55,12 +56,12 @@ _KEYS = (
     "breached",
     "cell_lat",
     "cell_lon",
+    "polda",
     "verify_bucket",
     "dispatch_bucket",
     "resolve_bucket",
 )
-METRICS = ("verify", "dispatch", "resolve")
-ALL_CATEGORIES = "*"
+_TABLES = ("oversight_daily", "oversight_durations", "oversight_cells")
 
 
 def bucket_seconds(bucket: int) -> float:
@@ -69,9 +70,8 @@ def bucket_seconds(bucket: int) -> float:
 
 
 def bucket_of(seconds: float) -> int:
-    return max(
-        0, min(BUCKET_MAX, math.floor(math.log(max(seconds, 60) / 60) / math.log(BUCKET_BASE)))
-    )
+    steps = math.floor(math.log(max(seconds, 60) / 60) / math.log(BUCKET_BASE))
+    return max(0, min(BUCKET_MAX, steps))
 
 
 async def announce(tenant_id: uuid.UUID, report_id: uuid.UUID) -> None:
@@ -79,13 +79,14 @@ async def announce(tenant_id: uuid.UUID, report_id: uuid.UUID) -> None:
     await outbox.enqueue(ACTOR, {"report_id": str(report_id)}, tenant_id)
 
 
-def scopes(tenant: TenantInfo) -> tuple[str, str]:
-    return f"tenant:{tenant.id}", f"polda:{tenant.polda_code}"
+async def _tenant_lock(tenant_id: uuid.UUID, *, exclusive: bool) -> None:
+    fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    await db.fetch(f"SELECT {fn}(hashtext($1))", f"oversight:{tenant_id}")
 
 
-async def _shift(tenant: TenantInfo, c: dict[str, Any], sign: int) -> None:
+async def _shift(tenant_id: uuid.UUID, c: dict[str, Any], sign: int) -> None:
     """Add (+1) or take away (-1) one report's contribution, in both of its scopes."""
-    for scope in scopes(tenant):
+    for scope in (f"tenant:{tenant_id}", f"polda:{c['polda']}"):
         await db.fetch(
             "INSERT INTO oversight_daily (scope, day, category_code, status, reports, urgent,"
             " breached) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (scope, day,"
@@ -137,10 +138,14 @@ async def _shift(tenant: TenantInfo, c: dict[str, Any], sign: int) -> None:
 async def do_apply_report(tenant: TenantInfo, report_id: uuid.UUID) -> bool:
     """Bring one report's contribution up to date. True when something changed."""
     async with db.tenant_tx(tenant.id):
+        await _tenant_lock(tenant.id, exclusive=False)
         # One report at a time: two events for it never interleave their deltas.
         await db.fetch("SELECT pg_advisory_xact_lock(hashtext($1::text))", str(report_id))
         rows = await db.fetch(
-            _CONTRIBUTION_SQL + " WHERE r.id = $1", report_id, TIME_ZONES[tenant.time_zone]
+            _CONTRIBUTION_SQL + " WHERE r.id = $1",
+            report_id,
+            TIME_ZONES[tenant.time_zone],
+            tenant.polda_code,
         )
         new = {k: rows[0][k] for k in _KEYS} if rows else None
         old_rows = await db.fetch(
@@ -152,9 +157,9 @@ async def do_apply_report(tenant: TenantInfo, report_id: uuid.UUID) -> bool:
         if old == new:
             return False
         if old is not None:
-            await _shift(tenant, old, -1)
+            await _shift(tenant.id, old, -1)
         if new is not None:
-            await _shift(tenant, new, +1)
+            await _shift(tenant.id, new, +1)
             await db.fetch(
                 "INSERT INTO oversight_contributions (tenant, report_id, "
                 + ", ".join(_KEYS)
@@ -175,52 +180,59 @@ async def do_apply_report(tenant: TenantInfo, report_id: uuid.UUID) -> bool:
     return True
 
 
-# The tenant's contributions, grouped the way each rollup table is keyed.
-_GROUPS = {
-    "oversight_daily": (
-        "day, category_code, status",
-        "count(*), count(*) FILTER (WHERE urgent), count(*) FILTER (WHERE breached)",
-        "reports, urgent, breached",
-    ),
-    "oversight_cells": ("day, category_code, cell_lat, cell_lon", "count(*)", "reports"),
-}
-
-
-async def _apply_groups(tenant: TenantInfo, scope: str, sign: int) -> None:
-    """Add (or take away) all of the tenant's contributions to one scope, set-based."""
-    for table, (keys, aggregates, columns) in _GROUPS.items():
-        updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in columns.split(", "))
-        signed = ", ".join(f"{sign} * {a}" for a in aggregates.split(", "))
-        await db.fetch(
-            f"INSERT INTO {table} (scope, {keys}, {columns}) SELECT $2, {keys}, {signed}"
-            f" FROM oversight_contributions WHERE tenant = $1 GROUP BY {keys}"
-            f" ON CONFLICT (scope, {keys}) DO UPDATE SET {updates}",
-            tenant.id,
-            scope,
-        )
+async def _fill(scope: str, source: str, *args: Any) -> None:
+    """Insert a scope's rows from the contributions matching ``source`` (a WHERE)."""
+    await db.fetch(
+        "INSERT INTO oversight_daily (scope, day, category_code, status, reports, urgent,"
+        " breached) SELECT $1, day, category_code, status, count(*),"
+        " count(*) FILTER (WHERE urgent), count(*) FILTER (WHERE breached)"
+        f" FROM oversight_contributions WHERE {source} GROUP BY day, category_code, status",
+        scope,
+        *args,
+    )
+    await db.fetch(
+        "INSERT INTO oversight_cells (scope, day, category_code, cell_lat, cell_lon, reports)"
+        " SELECT $1, day, category_code, cell_lat, cell_lon, count(*)"
+        f" FROM oversight_contributions WHERE {source}"
+        " GROUP BY day, category_code, cell_lat, cell_lon",
+        scope,
+        *args,
+    )
     for metric in METRICS:
         for category, group in (("category_code", "category_code, "), (f"'{ALL_CATEGORIES}'", "")):
             await db.fetch(
                 "INSERT INTO oversight_durations (scope, day, category_code, metric, bucket,"
-                f" reports) SELECT $2, day, {category}, $3, {metric}_bucket, {sign} * count(*)"
-                f" FROM oversight_contributions WHERE tenant = $1 AND {metric}_bucket IS NOT NULL"
-                f" GROUP BY day, {group}{metric}_bucket"
-                " ON CONFLICT (scope, day, category_code, metric, bucket) DO UPDATE SET"
-                " reports = oversight_durations.reports + EXCLUDED.reports",
-                tenant.id,
+                f" reports) SELECT $1, day, {category}, '{metric}', {metric}_bucket, count(*)"
+                f" FROM oversight_contributions WHERE {source} AND {metric}_bucket IS NOT NULL"
+                f" GROUP BY day, {group}{metric}_bucket",
                 scope,
-                metric,
+                *args,
             )
 
 
-async def do_rebuild_tenant(tenant: TenantInfo) -> int:
-    """Reconcile: recompute one tenant's rollups from its report rows. The Polda scope
-    loses the tenant's old contributions and gains the recomputed ones."""
-    tenant_scope, polda_scope = scopes(tenant)
+async def _clear(scope: str) -> None:
+    for table in _TABLES:
+        await db.fetch(f"DELETE FROM {table} WHERE scope = $1", scope)
+
+
+async def rebuild_polda(polda: str) -> None:
+    """Recompute a Polda scope from every contribution counted under it."""
+    await _clear(f"polda:{polda}")
+    await _fill(f"polda:{polda}", "polda = $2", polda)
+
+
+async def do_rebuild_tenant(tenant: TenantInfo, *, poldas: bool = True) -> int:
+    """Reconcile: recompute one tenant's rollups from its report rows, then (unless the
+    caller rebuilds Polda itself, as a full rebuild does) the Polda scopes it touches,
+    including a Polda it used to belong to. Returns the tenant's report count."""
     async with db.tenant_tx(tenant.id):
-        await _apply_groups(tenant, polda_scope, -1)
-        for table in ("oversight_daily", "oversight_durations", "oversight_cells"):
-            await db.fetch(f"DELETE FROM {table} WHERE scope = $1", tenant_scope)
+        await _tenant_lock(tenant.id, exclusive=True)
+        before = {
+            r["polda"]
+            for r in await db.fetch(
+                "SELECT DISTINCT polda FROM oversight_contributions WHERE tenant = $1", tenant.id
+            )
+        }
         await db.fetch("DELETE FROM oversight_contributions WHERE tenant = $1", tenant.id)
         await db.fetch(
             "INSERT INTO oversight_contributions (tenant, report_id, "
@@ -232,10 +244,25 @@ async def do_rebuild_tenant(tenant: TenantInfo) -> int:
             + " WHERE $1::uuid IS NOT NULL) x",
             tenant.id,
             TIME_ZONES[tenant.time_zone],
+            tenant.polda_code,
         )
-        await _apply_groups(tenant, tenant_scope, +1)
-        await _apply_groups(tenant, polda_scope, +1)
+        await _clear(f"tenant:{tenant.id}")
+        await _fill(f"tenant:{tenant.id}", "tenant = $2", tenant.id)
+        if poldas:
+            for polda in sorted(before | {tenant.polda_code}):
+                await rebuild_polda(polda)
         rows = await db.fetch(
             "SELECT count(*) FROM oversight_contributions WHERE tenant = $1", tenant.id
         )
     return int(rows[0][0])
+
+
+async def do_rebuild_all(tenants: list[TenantInfo]) -> int:
+    """Every tenant, then every Polda once (the benchmark's "full rebuild")."""
+    total = 0
+    for tenant in tenants:
+        total += await do_rebuild_tenant(tenant, poldas=False)
+    for polda in sorted({t.polda_code for t in tenants}):
+        async with db.control_tx():
+            await rebuild_polda(polda)
+    return total
