@@ -16,13 +16,13 @@ from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.facilities.queries import FacilitiesMutation, FacilitiesQuery
 from jogo.graphql.limits import extensions
 from jogo.graphql.oversight.queries import OversightQuery
-from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation
+from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation, SosMutation
 from jogo.graphql.reports.queries import ReportsQuery
 from jogo.graphql.reports.subscriptions import ReportsSubscription
 from jogo.platform.registry import MODULES
 
 CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery)
-CORE_MUTATIONS: tuple[type, ...] = (ReportsMutation, CategoryMutation)
+CORE_MUTATIONS: tuple[type, ...] = (ReportsMutation, CategoryMutation, SosMutation)
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery,),
     "facilities": (FacilitiesQuery,),

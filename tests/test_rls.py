@@ -125,6 +125,11 @@ async def fill_every_tenant_table(tenant) -> None:
             tenant.id,
         )
         await record_capacity(agency["id"], None, "not polled yet")
+        await db.fetch(
+            "INSERT INTO police_posts (tenant_id, name, kind, latitude, longitude)"
+            " VALUES ($1, 'Polsek Uji', 'POLSEK', -7.9, 112.6)",
+            tenant.id,
+        )
     liaison, _ = await make_user(Role.AGENCY_LIAISON, tenant)
     async with db.tenant_tx(tenant.id):
         await db.fetch(

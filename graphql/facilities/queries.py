@@ -7,12 +7,22 @@ from strawberry.types import Info
 
 from jogo.graphql.context import Context
 from jogo.graphql.errors import attempt
-from jogo.graphql.facilities.types import Camera, CameraPayload, CreateCameraInput, Hospital
+from jogo.graphql.facilities.types import (
+    Camera,
+    CameraPayload,
+    CreateCameraInput,
+    Facility,
+    FacilityKind,
+    Hospital,
+    PolicePostPayload,
+)
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import requires
 from jogo.platform.auth.roles import Cap
+from jogo.platform.errors import InvalidInput
 from jogo.tenants.facilities import queries
-from jogo.tenants.facilities.actions import CameraInput, do_create_camera
+from jogo.tenants.facilities.actions import CameraInput, do_create_camera, do_create_police_post
+from jogo.tenants.reports.validation import in_indonesia
 
 
 @strawberry.type
@@ -21,6 +31,34 @@ class FacilitiesQuery:
     async def hospitals(self, info: Info[Context, None]) -> list[Hospital]:
         rows = await queries.hospitals(info.context.require_tenant().id)
         return [Hospital.of(r) for r in rows]
+
+    @strawberry.field(
+        description="Facilities within radiusM (at most 20 km) of a point, nearest first."
+        " Cameras only for staff."
+    )
+    async def nearby(
+        self,
+        info: Info[Context, None],
+        latitude: float,
+        longitude: float,
+        radius_m: float,
+        kinds: list[FacilityKind] | None = None,
+    ) -> list[Facility]:
+        if not 1 <= radius_m <= 20_000:
+            raise InvalidInput("radiusM must be between 1 and 20,000", field="radiusM")
+        if not in_indonesia(latitude, longitude):
+            raise InvalidInput("the point must lie in Indonesia", field="latitude")
+        tenant = info.context.require_tenant()
+        wanted = {k.value for k in kinds} if kinds else set(queries.FACILITY_KINDS)
+        if Cap.DIRECTORY_READ not in info.context.principal.tenant_caps(tenant.id):
+            wanted.discard("camera")
+        rows = await queries.nearby(tenant.id, latitude, longitude, radius_m, wanted)
+        return [Facility.of(r) for r in rows]
+
+    @strawberry.field(description="Police posts (Polsek, Pos Polisi); public.")
+    async def police_posts(self, info: Info[Context, None]) -> list[Facility]:
+        tenant = info.context.require_tenant()
+        return [Facility.of(r) for r in await queries.police_posts(tenant.id)]
 
     @strawberry.field(
         description="The command's cameras and whether they answer.",
@@ -56,3 +94,23 @@ class FacilitiesMutation:
         if camera_id is None:
             return CameraPayload(errors=errors)
         return CameraPayload(camera=Camera.of(await queries.camera_by_id(tenant.id, camera_id)))
+
+    @strawberry.mutation(description="Add a police post (tenant admins).")
+    async def create_police_post(
+        self,
+        info: Info[Context, None],
+        name: str,
+        kind: str,
+        latitude: float,
+        longitude: float,
+        phone: str | None = None,
+        address: str | None = None,
+    ) -> PolicePostPayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+        post_id, errors = await attempt(
+            lambda: do_create_police_post(
+                tenant.id, ctx.principal, name, kind, latitude, longitude, phone, address
+            )
+        )
+        return PolicePostPayload(id=strawberry.ID(str(post_id)) if post_id else None, errors=errors)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -88,4 +89,43 @@ class CreateCameraInput:
 @strawberry.type
 class CameraPayload:
     camera: Camera | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="A hospital, police post, camera or agency near a point.")
+class Facility:
+    kind: str = strawberry.field(description="hospital, police_post, camera or agency.")
+    id: strawberry.ID
+    name: str
+    latitude: float
+    longitude: float
+    phone: str | None
+    address: str | None
+    distance_m: float
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Facility:
+        return cls(
+            kind=row["kind"],
+            id=strawberry.ID(str(row["id"])),
+            name=row["name"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+            phone=row["phone"],
+            address=row["address"],
+            distance_m=round(row["metres"], 1),
+        )
+
+
+@strawberry.enum
+class FacilityKind(Enum):
+    HOSPITAL = "hospital"
+    POLICE_POST = "police_post"
+    CAMERA = "camera"
+    AGENCY = "agency"
+
+
+@strawberry.type
+class PolicePostPayload:
+    id: strawberry.ID | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)

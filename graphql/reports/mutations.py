@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError, attempt
+from jogo.graphql.facilities.types import Facility
 from jogo.graphql.http import UploadedFile
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.reports.dataloaders import viewer_of
@@ -22,6 +23,7 @@ from jogo.tenants.agencies import dispatches
 from jogo.tenants.reports import actions, queries
 from jogo.tenants.reports.intake import Submitted, do_submit_report
 from jogo.tenants.reports.lifecycle import Status
+from jogo.tenants.reports.sos import do_raise_sos
 from jogo.tenants.reports.validation import ReportInput
 
 
@@ -228,3 +230,40 @@ class CategoryMutation:
             return CategoryPayload(errors=errors)
         found = await queries.categories_by_id(tenant.id, [category_id])
         return CategoryPayload(category=Category.of(found[category_id]))
+
+
+@strawberry.type
+class SosPayload:
+    report: Report | None = None
+    nearest_police_post: Facility | None = None
+    nearest_hospital: Facility | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SosMutation:
+    @strawberry.mutation(
+        description="Panic button for a signed-in citizen: an urgent report on the operators'"
+        " live feed at once, with the nearest police post and hospital. At most 3 in 10 minutes."
+    )
+    async def raise_sos(
+        self,
+        info: Info[Context, None],
+        latitude: float,
+        longitude: float,
+        note: str | None = None,
+    ) -> SosPayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+        store = FileStore(ctx.settings.data_dir / "attachments")
+        done, errors = await attempt(
+            lambda: do_raise_sos(tenant, ctx.principal, latitude, longitude, note, store)
+        )
+        if done is None:
+            return SosPayload(errors=errors)
+        row = await queries.report_by_id(tenant.id, done.report.report_id)
+        return SosPayload(
+            report=Report.of(row),
+            nearest_police_post=Facility.of(done.police_post) if done.police_post else None,
+            nearest_hospital=Facility.of(done.hospital) if done.hospital else None,
+        )

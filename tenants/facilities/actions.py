@@ -141,3 +141,51 @@ async def record_camera_check(
         now,
         None if online else (error or "")[:500],
     )
+
+
+POST_KINDS = ("POLSEK", "POS_POLISI")
+
+
+async def do_create_police_post(
+    tenant_id: uuid.UUID,
+    principal: Principal,
+    name: str,
+    kind: str,
+    latitude: float,
+    longitude: float,
+    phone: str | None = None,
+    address: str | None = None,
+) -> uuid.UUID:
+    if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
+        raise Forbidden("only a tenant admin can add police posts")
+    errors: list[InvalidInput] = []
+    name = " ".join((name or "").split())
+    if not 3 <= len(name) <= 200:
+        errors.append(InvalidInput("name must be 3-200 characters", field="name"))
+    if kind not in POST_KINDS:
+        errors.append(InvalidInput("kind must be POLSEK or POS_POLISI", field="kind"))
+    if not in_indonesia(latitude, longitude):
+        errors.append(InvalidInput("the post must be in Indonesia", field="latitude"))
+    if errors:
+        raise InputErrors(errors)
+    post_id = uuid.uuid4()
+    async with db.tenant_tx(tenant_id):
+        await db.fetch(
+            "INSERT INTO police_posts (tenant_id, id, name, kind, latitude, longitude, phone,"
+            " address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            tenant_id,
+            post_id,
+            name,
+            kind,
+            latitude,
+            longitude,
+            phone,
+            address,
+        )
+        await write_audit(
+            "police_post.create",
+            principal=principal,
+            tenant_id=tenant_id,
+            target=f"police_post:{post_id}",
+        )
+    return post_id

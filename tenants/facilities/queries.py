@@ -98,3 +98,78 @@ async def snapshot_sources(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch("SELECT id, snapshot_url FROM cameras WHERE snapshot_url IS NOT NULL")
     return [dict(r) for r in rows]
+
+
+FACILITY_KINDS = ("hospital", "police_post", "camera", "agency")
+_DISTANCE = (
+    "2 * 6371000 * asin(sqrt(power(sin(radians(latitude - $1) / 2), 2) + cos(radians($1))"
+    " * cos(radians(latitude)) * power(sin(radians(longitude - $2) / 2), 2)))"
+)
+
+
+async def nearby(
+    tenant_id: uuid.UUID,
+    latitude: float,
+    longitude: float,
+    radius_m: float,
+    kinds: set[str],
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Hospitals, police posts, cameras and agencies within ``radius_m``, nearest first.
+    A degree box prefilters (each table has a (tenant, lat, lon) index) before the exact
+    great-circle distance."""
+    box = radius_m / 111_000 * 1.1
+    parts = []
+    if "hospital" in kinds or "agency" in kinds:
+        wanted = [k for k in ("hospital", "agency") if k in kinds]
+        parts.append(
+            "SELECT CASE WHEN kind = 'hospital' THEN 'hospital' ELSE 'agency' END AS kind,"
+            " id, name, latitude, longitude, phone, address FROM agencies"
+            " WHERE latitude IS NOT NULL AND is_active"
+            " AND (CASE WHEN kind = 'hospital' THEN 'hospital' ELSE 'agency' END) = ANY($5)"
+        )
+    else:
+        wanted = []
+    if "police_post" in kinds:
+        parts.append(
+            "SELECT 'police_post' AS kind, id, name, latitude, longitude, phone, address"
+            " FROM police_posts"
+        )
+    if "camera" in kinds:
+        parts.append(
+            "SELECT 'camera' AS kind, id, name, latitude, longitude, NULL AS phone,"
+            " NULL AS address FROM cameras"
+        )
+    if not parts:
+        return []
+    union = " UNION ALL ".join(parts)
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            f"SELECT * FROM (SELECT f.*, {_DISTANCE} AS metres FROM ({union}) f"
+            " WHERE latitude BETWEEN $1 - $3 AND $1 + $3 AND longitude BETWEEN $2 - $3"
+            " AND $2 + $3 AND cardinality($5::text[]) >= 0) near"
+            " WHERE metres <= $4 ORDER BY metres LIMIT $6",
+            latitude,
+            longitude,
+            box,
+            radius_m,
+            wanted,
+            limit,
+        )
+    return [dict(r) for r in rows]
+
+
+async def nearest(
+    tenant_id: uuid.UUID, latitude: float, longitude: float, kind: str, radius_m: float = 50_000
+) -> dict[str, Any] | None:
+    found = await nearby(tenant_id, latitude, longitude, radius_m, {kind}, limit=1)
+    return found[0] if found else None
+
+
+async def police_posts(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT 'police_post' AS kind, id, name, latitude, longitude, phone, address,"
+            " 0.0::float8 AS metres FROM police_posts ORDER BY name"
+        )
+    return [dict(r) for r in rows]

@@ -147,9 +147,9 @@ async def _insert(
             """INSERT INTO reports (tenant_id, id, ticket, category_id, title, description,
                  latitude, longitude, address, occurred_at, urgent, anonymous, pin_hash,
                  reporter_user_id, reporter_name, reporter_phone, submitted_by, duplicate_of,
-                 verify_due_at, created_at, updated_at)
+                 verify_due_at, created_at, updated_at, sos)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                       $16, $17, $18, $19, $20, $20)""",
+                       $16, $17, $18, $19, $20, $20, $21)""",
             tenant.id,
             report_id,
             ticket,
@@ -170,6 +170,7 @@ async def _insert(
             duplicate,
             sla.verify_due(now, category, data.urgent, tenant.time_zone),
             now,
+            data.sos,
         )
         await events.record(
             tenant.id,

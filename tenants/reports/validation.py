@@ -31,6 +31,7 @@ class ReportInput:
     reporter_phone: str | None = None
     urgent: bool = False
     photos: list[bytes] = field(default_factory=list)
+    sos: bool = False
 
 
 def in_indonesia(latitude: float, longitude: float) -> bool:
@@ -109,6 +110,7 @@ def clean(data: ReportInput, now: datetime | None = None) -> ReportInput:
         anonymous=data.anonymous,
         reporter_name=name,
         reporter_phone=phone,
-        urgent=data.urgent,
+        urgent=data.urgent or data.sos,
         photos=data.photos,
+        sos=data.sos,
     )
