@@ -10,7 +10,6 @@ tenant's lock exclusively; incremental updates hold it shared, so the two never 
 
 from __future__ import annotations
 
-import math
 import uuid
 from typing import Any
 
@@ -67,11 +66,6 @@ _TABLES = ("oversight_daily", "oversight_durations", "oversight_cells")
 def bucket_seconds(bucket: int) -> float:
     """The middle of a histogram bucket, in seconds."""
     return 60.0 * BUCKET_BASE ** (bucket + 0.5)
-
-
-def bucket_of(seconds: float) -> int:
-    steps = math.floor(math.log(max(seconds, 60) / 60) / math.log(BUCKET_BASE))
-    return max(0, min(BUCKET_MAX, steps))
 
 
 async def announce(tenant_id: uuid.UUID, report_id: uuid.UUID) -> None:
