@@ -12,6 +12,7 @@ from jogo.graphql.admin.mutations import AdminMutation
 from jogo.graphql.admin.queries import AdminQuery
 from jogo.graphql.agencies.mutations import AgenciesMutation
 from jogo.graphql.agencies.queries import AgenciesQuery
+from jogo.graphql.bulletins.queries import BulletinsMutation, BulletinsQuery
 from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.facilities.queries import FacilitiesMutation, FacilitiesQuery
 from jogo.graphql.limits import extensions
@@ -19,16 +20,21 @@ from jogo.graphql.oversight.queries import OversightQuery
 from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation, SosMutation
 from jogo.graphql.reports.queries import ReportsQuery
 from jogo.graphql.reports.subscriptions import ReportsSubscription
+from jogo.graphql.sharing.queries import SharingMutation, SharingQuery
 from jogo.platform.registry import MODULES
 
 CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery)
 CORE_MUTATIONS: tuple[type, ...] = (ReportsMutation, CategoryMutation, SosMutation)
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery,),
+    "bulletins": (BulletinsQuery,),
+    "sharing": (SharingQuery,),
     "facilities": (FacilitiesQuery,),
 }
 MODULE_MUTATIONS: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesMutation,),
+    "bulletins": (BulletinsMutation,),
+    "sharing": (SharingMutation,),
     "facilities": (FacilitiesMutation,),
 }
 

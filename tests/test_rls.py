@@ -138,6 +138,40 @@ async def fill_every_tenant_table(tenant) -> None:
             agency["id"],
             liaison,
         )
+    await _fill_bulletins_and_sharing(tenant)
+
+
+async def _fill_bulletins_and_sharing(tenant) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from helpers import make_user
+
+    from jogo.platform.auth.roles import Role
+    from jogo.platform.auth.users import load_user_principal
+    from jogo.platform.storage import FileStore
+    from jogo.tenants.bulletins.actions import do_publish_bulletin
+    from jogo.tenants.bulletins.content import AreaInput, BulletinInput
+    from jogo.tenants.sharing.actions import PostInput, do_share_post
+
+    operator = await load_user_principal((await make_user(Role.OPERATOR, tenant))[0])
+    await do_publish_bulletin(
+        tenant,
+        operator,
+        BulletinInput(
+            "TRAFFIC",
+            "MINOR",
+            "EXPECTED",
+            "LIKELY",
+            "Uji RLS lalu lintas",
+            "Uraian uji RLS lalu lintas",
+            AreaInput("Kota Malang", region_codes=["35.73"]),
+            datetime.now(UTC) + timedelta(hours=1),
+        ),
+    )
+    citizen = await load_user_principal((await make_user(Role.CITIZEN, tenant))[0])
+    await do_share_post(
+        tenant, citizen, PostInput("Uji RLS sharing"), FileStore(Path(tempfile.mkdtemp()))
+    )
 
 
 async def test_no_tenant_set_sees_nothing_and_cannot_insert(two_tenants, owner):

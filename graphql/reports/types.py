@@ -59,6 +59,7 @@ EVENT_LABELS = {
     "DUPLICATE_HINT": ("Kemungkinan laporan ganda", "Possible duplicate"),
     "SLA_BREACH": ("Melewati batas waktu layanan", "Service level breached"),
     "ATTACHMENT": ("Foto ditambahkan", "Photo added"),
+    "FROM_SHARING": ("Dibuat dari unggahan warga", "Made from a shared post"),
 }
 
 

@@ -29,6 +29,7 @@ from jogo.tenants.agencies.answers import do_apply_callback
 from jogo.tenants.reports.access import Viewer
 from jogo.tenants.reports.photos import MAX_BYTES as MAX_UPLOAD
 from jogo.tenants.reports.queries import attachment_for
+from jogo.tenants.sharing.queries import visible_post
 from jogo.workers.broker import check_broker
 
 READY_TIMEOUT = 3.0
@@ -164,6 +165,40 @@ async def attachment(
     )
 
 
+@get("/t/{slug:str}/shared-posts/{post_id:uuid}/photo")
+async def shared_post_photo(
+    slug: FromPath[str], post_id: FromPath[uuid.UUID], request: Request
+) -> Response[bytes]:
+    """A shared post's photo: public once the post is approved; before that, only its
+    author and the moderators see it. Anything else is a 404."""
+    context = await _tenant_context(slug, request)
+    tenant = context.require_tenant()
+    if "sharing" not in tenant.modules:
+        raise NotFound("not found")
+    principal = context.principal
+    row = await visible_post(
+        tenant.id,
+        post_id,
+        principal.id if principal.kind == "user" else None,
+        Cap.SHARING_MODERATE in principal.tenant_caps(tenant.id),
+    )
+    if row is None or row["photo_key"] is None:
+        raise NotFound("not found")
+    try:
+        data = await FileStore(context.settings.data_dir / "shared").read(row["photo_key"])
+    except FileNotFoundError:
+        raise NotFound("not found") from None
+    public = row["status"] == "APPROVED"
+    return Response(
+        data,
+        media_type=row["photo_type"],
+        headers={
+            "Cache-Control": "public, max-age=300" if public else "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 @post("/national/graphql", status_code=200)
 async def national_graphql(request: Request) -> dict[str, Any]:
     context = await _global_context(request, Cap.NATIONAL_READ)
@@ -204,6 +239,7 @@ ROUTES = [
     tenant_graphiql,
     global_graphiql,
     attachment,
+    shared_post_photo,
     agency_callback,
     tenant_graphql_ws,
 ]

@@ -45,19 +45,24 @@ class Cap(StrEnum):
     REPORTER_IDENTITY = "reports:reporter_identity"
     TENANT_ADMIN = "tenant:admin"
     DISPATCH_UPDATE = "dispatch:update"
+    BULLETINS_WRITE = "bulletins:write"
+    SHARING_POST = "sharing:post"
+    SHARING_MODERATE = "sharing:moderate"
     NATIONAL_READ = "national:read"
     NATIONAL_UNREDACTED = "national:unredacted"
     AUDIT_READ = "audit:read"
     PLATFORM_ADMIN = "platform:admin"
 
 
-_citizen = {Cap.TENANT_READ, Cap.REPORTS_SUBMIT, Cap.REPORTS_READ_OWN}
+_citizen = {Cap.TENANT_READ, Cap.REPORTS_SUBMIT, Cap.REPORTS_READ_OWN, Cap.SHARING_POST}
 _officer = _citizen | {Cap.DIRECTORY_READ, Cap.REPORTS_READ_ASSIGNED}
 _operator = _officer | {
     Cap.REPORTS_READ_ALL,
     Cap.REPORTS_TRIAGE,
     Cap.REPORTER_IDENTITY,
     Cap.DISPATCH_UPDATE,
+    Cap.BULLETINS_WRITE,
+    Cap.SHARING_MODERATE,
 }
 
 ROLE_CAPS: dict[Role, frozenset[Cap]] = {
@@ -81,6 +86,8 @@ SCOPE_CAPS: dict[str, frozenset[Cap]] = {
     ),
     "agencies:read": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ}),
     "agencies:write": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DIRECTORY_WRITE}),
+    # e.g. a weather service or the city's traffic centre publishing its own bulletins.
+    "bulletins:write": frozenset({Cap.TENANT_READ, Cap.BULLETINS_WRITE}),
 }
 
 

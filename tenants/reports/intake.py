@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -93,8 +94,16 @@ def _photos(raw: list[bytes]) -> list[Photo]:
     return [check_photo(p) for p in raw]
 
 
+# Runs inside the report's transaction with the new report's id; raising undoes it all.
+OnInsert = Callable[[uuid.UUID], Awaitable[None]]
+
+
 async def do_submit_report(
-    tenant: TenantInfo, principal: Principal, data: ReportInput, store: FileStore
+    tenant: TenantInfo,
+    principal: Principal,
+    data: ReportInput,
+    store: FileStore,
+    on_insert: OnInsert | None = None,
 ) -> Submitted:
     now = datetime.now(UTC)
     data = clean(data, now)
@@ -110,7 +119,17 @@ async def do_submit_report(
         for key, (_, photo) in zip(keys, stored, strict=True):
             await store.put(key, photo.data)
         return await _insert(
-            tenant, principal, data, now, report_id, pin, pin_hash, anonymous, stored, keys
+            tenant,
+            principal,
+            data,
+            now,
+            report_id,
+            pin,
+            pin_hash,
+            anonymous,
+            stored,
+            keys,
+            on_insert,
         )
     except BaseException:
         for key in keys:
@@ -129,6 +148,7 @@ async def _insert(
     anonymous: bool,
     stored: list[tuple[uuid.UUID, Photo]],
     keys: list[str],
+    on_insert: OnInsert | None,
 ) -> Submitted:
     # An anonymous report names nobody, even when a signed-in user sent it.
     actor = events.ANONYMOUS if anonymous else events.actor_of(principal)
@@ -203,4 +223,6 @@ async def _insert(
                 key,
                 actor[0],
             )
+        if on_insert is not None:
+            await on_insert(report_id)
     return Submitted(report_id, ticket, "SUBMITTED", pin, duplicate)

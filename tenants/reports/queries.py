@@ -67,7 +67,12 @@ class Page:
 
 
 def encode_cursor(sort: str, row: dict[str, Any]) -> str:
-    raw = json.dumps([row[SORT_COLUMNS[sort]].isoformat(), str(row["id"])])
+    return cursor_of(row[SORT_COLUMNS[sort]], row["id"])
+
+
+def cursor_of(value: datetime, ident: uuid.UUID) -> str:
+    """An opaque keyset cursor; :func:`decode_cursor` reads it back."""
+    raw = json.dumps([value.isoformat(), str(ident)])
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 

@@ -1,0 +1,1 @@
+"""GraphQL of the bulletins module: public reads, operators' writes."""

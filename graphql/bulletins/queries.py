@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+from strawberry.types import Info
+
+from jogo.graphql.bulletins.types import (
+    Bulletin,
+    BulletinCategory,
+    BulletinContentInput,
+    BulletinPayload,
+    BulletinStatus,
+)
+from jogo.graphql.context import Context
+from jogo.graphql.errors import UserError, attempt
+from jogo.graphql.ids import parse_uuid
+from jogo.platform.auth.roles import Cap
+from jogo.platform.errors import Forbidden, NotFound
+from jogo.tenants.bulletins import actions, queries
+
+
+def _is_writer(info: Info[Context, None]) -> bool:
+    ctx = info.context
+    return Cap.BULLETINS_WRITE in ctx.principal.tenant_caps(ctx.require_tenant().id)
+
+
+@strawberry.type
+class BulletinsQuery:
+    @strawberry.field(
+        description="Bulletins in force now, most severe first (public). Operators may ask"
+        " for a status to see drafts, replaced and cancelled ones."
+    )
+    async def bulletins(
+        self,
+        info: Info[Context, None],
+        category: BulletinCategory | None = None,
+        status: BulletinStatus | None = None,
+    ) -> list[Bulletin]:
+        tenant = info.context.require_tenant()
+        code = category.value if category else None
+        if status is None:
+            rows = await queries.public_bulletins(tenant.id, code)
+        elif _is_writer(info):
+            rows = await queries.staff_bulletins(tenant.id, status.value, code)
+        else:
+            raise Forbidden("only operators can list bulletins by status")
+        return [Bulletin.of(r) for r in rows]
+
+    @strawberry.field(description="One bulletin; null unless it is public or you are staff.")
+    async def bulletin(self, info: Info[Context, None], id: strawberry.ID) -> Bulletin | None:
+        tenant = info.context.require_tenant()
+        try:
+            bulletin_id = parse_uuid(id, "id")
+        except NotFound:
+            return None
+        row = await queries.bulletin(tenant.id, bulletin_id, staff=_is_writer(info))
+        return Bulletin.of(row) if row else None
+
+
+async def _payload(
+    info: Info[Context, None], bulletin_id: uuid.UUID | None, errors: list[UserError]
+) -> BulletinPayload:
+    if bulletin_id is None:
+        return BulletinPayload(errors=errors)
+    tenant = info.context.require_tenant()
+    row = await queries.bulletin(tenant.id, bulletin_id, staff=True)
+    return BulletinPayload(bulletin=Bulletin.of(row) if row else None)
+
+
+@strawberry.type
+class BulletinsMutation:
+    @strawberry.mutation(description="Save a draft bulletin (operators); not public.")
+    async def draft_bulletin(
+        self, info: Info[Context, None], input: BulletinContentInput
+    ) -> BulletinPayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+        new_id, errors = await attempt(
+            lambda: actions.do_draft_bulletin(tenant, ctx.principal, input.to_domain())
+        )
+        return await _payload(info, new_id, errors)
+
+    @strawberry.mutation(
+        description="Publish a bulletin (operators): new content, or a draft by draftId."
+    )
+    async def publish_bulletin(
+        self,
+        info: Info[Context, None],
+        input: BulletinContentInput | None = None,
+        draft_id: strawberry.ID | None = None,
+    ) -> BulletinPayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+
+        async def publish() -> uuid.UUID:
+            draft = parse_uuid(draft_id, "draftId", "bulletin not found") if draft_id else None
+            data = input.to_domain() if input is not None else None
+            return await actions.do_publish_bulletin(tenant, ctx.principal, data, draft)
+
+        new_id, errors = await attempt(publish)
+        return await _payload(info, new_id, errors)
+
+    @strawberry.mutation(
+        description="Edit a draft, or publish a CAP Update of a published bulletin that"
+        " replaces it (the answer is the new message)."
+    )
+    async def update_bulletin(
+        self, info: Info[Context, None], id: strawberry.ID, input: BulletinContentInput
+    ) -> BulletinPayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+
+        async def update() -> uuid.UUID:
+            bulletin_id = parse_uuid(id, "id", "bulletin not found")
+            return await actions.do_update_bulletin(
+                tenant, ctx.principal, bulletin_id, input.to_domain()
+            )
+
+        new_id, errors = await attempt(update)
+        return await _payload(info, new_id, errors)
+
+    @strawberry.mutation(description="Cancel a published bulletin with a reason (CAP Cancel).")
+    async def cancel_bulletin(
+        self, info: Info[Context, None], id: strawberry.ID, reason: str
+    ) -> BulletinPayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+
+        async def cancel() -> uuid.UUID:
+            bulletin_id = parse_uuid(id, "id", "bulletin not found")
+            return await actions.do_cancel_bulletin(tenant, ctx.principal, bulletin_id, reason)
+
+        new_id, errors = await attempt(cancel)
+        return await _payload(info, new_id, errors)

@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from jogo.graphql.errors import UserError
+from jogo.tenants.bulletins.content import AreaInput, BulletinInput
+from jogo.tenants.bulletins.vocab import CATEGORIES
+
+
+@strawberry.enum(description="What a bulletin is about.")
+class BulletinCategory(Enum):
+    TRAFFIC = "TRAFFIC"
+    WEATHER = "WEATHER"
+    SECURITY = "SECURITY"
+    ELECTION = "ELECTION"
+    MISSING_PERSON = "MISSING_PERSON"
+    DISASTER = "DISASTER"
+    HEALTH = "HEALTH"
+    OTHER = "OTHER"
+
+
+@strawberry.enum(description="CAP 1.2 severity.")
+class Severity(Enum):
+    EXTREME = "EXTREME"
+    SEVERE = "SEVERE"
+    MODERATE = "MODERATE"
+    MINOR = "MINOR"
+    UNKNOWN = "UNKNOWN"
+
+
+@strawberry.enum(description="CAP 1.2 urgency.")
+class Urgency(Enum):
+    IMMEDIATE = "IMMEDIATE"
+    EXPECTED = "EXPECTED"
+    FUTURE = "FUTURE"
+    PAST = "PAST"
+    UNKNOWN = "UNKNOWN"
+
+
+@strawberry.enum(description="CAP 1.2 certainty.")
+class Certainty(Enum):
+    OBSERVED = "OBSERVED"
+    LIKELY = "LIKELY"
+    POSSIBLE = "POSSIBLE"
+    UNLIKELY = "UNLIKELY"
+    UNKNOWN = "UNKNOWN"
+
+
+@strawberry.enum(description="Where a bulletin is: only PUBLISHED ones can be public.")
+class BulletinStatus(Enum):
+    DRAFT = "DRAFT"
+    PUBLISHED = "PUBLISHED"
+    SUPERSEDED = "SUPERSEDED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.enum(description="The CAP message type: a first alert, an update or a cancel.")
+class BulletinMessageType(Enum):
+    ALERT = "ALERT"
+    UPDATE = "UPDATE"
+    CANCEL = "CANCEL"
+
+
+@strawberry.type
+class Circle:
+    latitude: float
+    longitude: float
+    radius_m: float
+
+
+@strawberry.type(description="Where a bulletin applies: any of a polygon, a circle, regions.")
+class BulletinArea:
+    description: str
+    polygon: list[list[float]] | None = strawberry.field(
+        description="[latitude, longitude] pairs; the first equals the last."
+    )
+    circle: Circle | None
+    region_codes: list[str] = strawberry.field(description="Kemendagri codes.")
+
+
+@strawberry.type(description="An announcement or alert (informasi), also served as CAP 1.2.")
+class Bulletin:
+    id: strawberry.ID
+    message_type: BulletinMessageType
+    status: BulletinStatus
+    category: BulletinCategory
+    category_name: str = strawberry.field(description="Bahasa Indonesia.")
+    category_name_en: str
+    severity: Severity
+    urgency: Urgency
+    certainty: Certainty
+    headline: str
+    description: str
+    instruction: str | None
+    headline_en: str | None
+    description_en: str | None
+    instruction_en: str | None
+    area: BulletinArea
+    valid_from: datetime
+    valid_until: datetime
+    published_at: datetime | None
+    note: str | None = strawberry.field(description="A cancel's reason.")
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Bulletin:
+        category = CATEGORIES[row["category"]]
+        circle = row["circle"]
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            message_type=BulletinMessageType(row["msg_type"]),
+            status=BulletinStatus(row["status"]),
+            category=BulletinCategory(row["category"]),
+            category_name=category.name_id,
+            category_name_en=category.name_en,
+            severity=Severity(row["severity"]),
+            urgency=Urgency(row["urgency"]),
+            certainty=Certainty(row["certainty"]),
+            headline=row["headline"],
+            description=row["description"],
+            instruction=row["instruction"],
+            headline_en=row["headline_en"],
+            description_en=row["description_en"],
+            instruction_en=row["instruction_en"],
+            area=BulletinArea(
+                description=row["area_desc"],
+                polygon=row["polygon"],
+                circle=Circle(
+                    latitude=circle["latitude"],
+                    longitude=circle["longitude"],
+                    radius_m=circle["radius_m"],
+                )
+                if circle
+                else None,
+                region_codes=list(row["region_codes"]),
+            ),
+            valid_from=row["valid_from"],
+            valid_until=row["valid_until"],
+            published_at=row["published_at"],
+            note=row["note"],
+        )
+
+
+@strawberry.input
+class CoordinateInput:
+    latitude: float
+    longitude: float
+
+
+@strawberry.input
+class CircleInput:
+    latitude: float
+    longitude: float
+    radius_m: float
+
+
+@strawberry.input(description="Give a polygon, a circle, region codes, or several.")
+class BulletinAreaInput:
+    description: str
+    polygon: list[CoordinateInput] | None = None
+    circle: CircleInput | None = None
+    region_codes: list[str] | None = None
+
+
+@strawberry.input
+class BulletinContentInput:
+    category: BulletinCategory
+    severity: Severity
+    urgency: Urgency
+    certainty: Certainty
+    headline: str = strawberry.field(description="Bahasa Indonesia, at most 160 characters.")
+    description: str
+    area: BulletinAreaInput
+    valid_until: datetime
+    valid_from: datetime | None = strawberry.field(default=None, description="Default: now.")
+    instruction: str | None = None
+    headline_en: str | None = None
+    description_en: str | None = None
+    instruction_en: str | None = None
+
+    def to_domain(self) -> BulletinInput:
+        area = self.area
+        return BulletinInput(
+            category=self.category.value,
+            severity=self.severity.value,
+            urgency=self.urgency.value,
+            certainty=self.certainty.value,
+            headline=self.headline,
+            description=self.description,
+            area=AreaInput(
+                description=area.description,
+                polygon=[(p.latitude, p.longitude) for p in area.polygon]
+                if area.polygon is not None
+                else None,
+                circle=(area.circle.latitude, area.circle.longitude, area.circle.radius_m)
+                if area.circle
+                else None,
+                region_codes=list(area.region_codes or []),
+            ),
+            valid_until=self.valid_until,
+            valid_from=self.valid_from,
+            instruction=self.instruction,
+            headline_en=self.headline_en,
+            description_en=self.description_en,
+            instruction_en=self.instruction_en,
+        )
+
+
+@strawberry.type
+class BulletinPayload:
+    bulletin: Bulletin | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

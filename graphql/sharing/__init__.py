@@ -1,0 +1,1 @@
+"""GraphQL of the sharing module: the public feed, posting, moderation."""

@@ -1,0 +1,200 @@
+"""A bulletin's content, normalised, or every wrong field reported at once."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from jogo.platform.errors import InputErrors, InvalidInput
+from jogo.platform.regions import REGION_CODE, regions
+from jogo.tenants.bulletins.vocab import CATEGORIES, CERTAINTY, SEVERITY, URGENCY
+from jogo.tenants.reports.validation import in_indonesia
+
+MAX_VALIDITY = timedelta(days=90)
+MAX_BACKDATE = timedelta(hours=24)
+MAX_POLYGON_POINTS = 500
+MAX_REGION_CODES = 50
+MIN_RADIUS_M, MAX_RADIUS_M = 10.0, 500_000.0
+
+
+@dataclass
+class AreaInput:
+    description: str
+    polygon: list[tuple[float, float]] | None = None  # (latitude, longitude) pairs
+    circle: tuple[float, float, float] | None = None  # latitude, longitude, radius in metres
+    region_codes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BulletinInput:
+    category: str
+    severity: str
+    urgency: str
+    certainty: str
+    headline: str
+    description: str
+    area: AreaInput
+    valid_until: datetime
+    valid_from: datetime | None = None
+    instruction: str | None = None
+    headline_en: str | None = None
+    description_en: str | None = None
+    instruction_en: str | None = None
+
+
+def _line(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def _text(
+    value: str | None, name: str, lo: int, hi: int, errors: list[InvalidInput], *, required: bool
+) -> str | None:
+    text = (value or "").strip()
+    if not text and not required:
+        return None
+    if not lo <= len(text) <= hi:
+        errors.append(InvalidInput(f"{name} must be {lo}-{hi} characters", field=name))
+    return text
+
+
+def _polygon(points: list[tuple[float, float]], errors: list[InvalidInput]) -> list[list[float]]:
+    ring = [[float(lat), float(lon)] for lat, lon in points]
+    if ring and ring[0] != ring[-1]:
+        ring.append(list(ring[0]))  # CAP wants the ring closed
+    distinct = {tuple(p) for p in ring}
+    if len(distinct) < 3:
+        errors.append(InvalidInput("a polygon needs at least 3 distinct points", field="polygon"))
+    elif len(ring) > MAX_POLYGON_POINTS:
+        errors.append(
+            InvalidInput(f"a polygon may have at most {MAX_POLYGON_POINTS} points", field="polygon")
+        )
+    elif not all(in_indonesia(lat, lon) for lat, lon in ring):
+        errors.append(InvalidInput("every polygon point must lie in Indonesia", field="polygon"))
+    return ring
+
+
+def _circle(circle: tuple[float, float, float], errors: list[InvalidInput]) -> dict[str, float]:
+    lat, lon, radius = circle
+    if not in_indonesia(lat, lon):
+        errors.append(InvalidInput("the circle's centre must lie in Indonesia", field="circle"))
+    if not (math.isfinite(radius) and MIN_RADIUS_M <= radius <= MAX_RADIUS_M):
+        errors.append(InvalidInput("the radius must be 10 m to 500 km", field="circle"))
+    return {"latitude": lat, "longitude": lon, "radius_m": radius}
+
+
+def _region_codes(codes: list[str], errors: list[InvalidInput]) -> list[str]:
+    cleaned = sorted({(c or "").strip() for c in codes})
+    known = regions()
+    if len(cleaned) > MAX_REGION_CODES:
+        errors.append(InvalidInput(f"at most {MAX_REGION_CODES} region codes", field="regionCodes"))
+    for code in cleaned:
+        if not REGION_CODE.match(code) or code.count(".") > 1 or code not in known:
+            errors.append(
+                InvalidInput(
+                    f"{code!r} is not a Kemendagri province or kabupaten/kota code (e.g. 35.73)",
+                    field="regionCodes",
+                )
+            )
+            break
+    return cleaned
+
+
+@dataclass(frozen=True)
+class CleanArea:
+    description: str
+    polygon: list[list[float]] | None
+    circle: dict[str, float] | None
+    region_codes: list[str]
+
+
+@dataclass(frozen=True)
+class CleanBulletin:
+    category: str
+    severity: str
+    urgency: str
+    certainty: str
+    headline: str
+    description: str
+    instruction: str | None
+    headline_en: str | None
+    description_en: str | None
+    instruction_en: str | None
+    area: CleanArea
+    valid_from: datetime
+    valid_until: datetime
+
+
+def clean(data: BulletinInput, now: datetime | None = None) -> CleanBulletin:
+    now = now or datetime.now(UTC)
+    errors: list[InvalidInput] = []
+    category = (data.category or "").strip().upper()
+    if category not in CATEGORIES:
+        errors.append(
+            InvalidInput(f"category must be one of {', '.join(CATEGORIES)}", field="category")
+        )
+    for name, value, allowed in (
+        ("severity", data.severity, SEVERITY),
+        ("urgency", data.urgency, URGENCY),
+        ("certainty", data.certainty, CERTAINTY),
+    ):
+        if value not in allowed:
+            errors.append(InvalidInput(f"{name} must be one of {', '.join(allowed)}", field=name))
+    headline = _line(data.headline)
+    if not 5 <= len(headline) <= 160:
+        errors.append(InvalidInput("headline must be 5-160 characters", field="headline"))
+    description = _text(data.description, "description", 10, 5000, errors, required=True) or ""
+    instruction = _text(data.instruction, "instruction", 3, 2000, errors, required=False)
+    headline_en = _line(data.headline_en) or None
+    if headline_en is not None and not 5 <= len(headline_en) <= 160:
+        errors.append(InvalidInput("headlineEn must be 5-160 characters", field="headlineEn"))
+    description_en = _text(data.description_en, "descriptionEn", 10, 5000, errors, required=False)
+    instruction_en = _text(data.instruction_en, "instructionEn", 3, 2000, errors, required=False)
+    if (description_en or instruction_en) and not headline_en:
+        errors.append(InvalidInput("an English text needs headlineEn too", field="headlineEn"))
+
+    area = data.area
+    area_desc = _line(area.description)
+    if not 2 <= len(area_desc) <= 300:
+        errors.append(InvalidInput("the area description must be 2-300 characters", field="area"))
+    polygon = _polygon(area.polygon, errors) if area.polygon is not None else None
+    circle = _circle(area.circle, errors) if area.circle is not None else None
+    codes = _region_codes(area.region_codes or [], errors)
+    if polygon is None and circle is None and not codes:
+        errors.append(
+            InvalidInput("give the area as a polygon, a circle or region codes", field="area")
+        )
+
+    valid_from = data.valid_from or now
+    valid_until = data.valid_until
+    for name, moment in (("validFrom", valid_from), ("validUntil", valid_until)):
+        if moment.tzinfo is None:
+            errors.append(InvalidInput(f"{name} needs a time zone offset", field=name))
+    if not errors:
+        if valid_from < now - MAX_BACKDATE:
+            errors.append(InvalidInput("validFrom may be at most 24 h ago", field="validFrom"))
+        if valid_until <= max(now, valid_from):
+            errors.append(
+                InvalidInput("validUntil must be after validFrom and now", field="validUntil")
+            )
+        elif valid_until - valid_from > MAX_VALIDITY:
+            errors.append(
+                InvalidInput("a bulletin is valid for 90 days at most", field="validUntil")
+            )
+    if errors:
+        raise InputErrors(errors)
+    return CleanBulletin(
+        category=category,
+        severity=data.severity,
+        urgency=data.urgency,
+        certainty=data.certainty,
+        headline=headline,
+        description=description,
+        instruction=instruction,
+        headline_en=headline_en,
+        description_en=description_en,
+        instruction_en=instruction_en,
+        area=CleanArea(area_desc, polygon, circle, codes),
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )

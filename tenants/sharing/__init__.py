@@ -1,0 +1,1 @@
+"""Sharing: citizens' situational posts, public only after moderation."""

@@ -1,0 +1,247 @@
+"""The only writes of sharing: share, moderate (approve or reject with a reason), and
+turn a post into a report. A post is public only while APPROVED."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from jogo.platform import db
+from jogo.platform.audit import write_audit
+from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.roles import Cap
+from jogo.platform.auth.users import load_user_principal
+from jogo.platform.errors import Conflict, Forbidden, InputErrors, InvalidInput, NotFound
+from jogo.platform.ratelimit import RateLimited
+from jogo.platform.registry import TenantInfo
+from jogo.platform.storage import FileStore
+from jogo.tenants.reports import events
+from jogo.tenants.reports.intake import Submitted, do_submit_report
+from jogo.tenants.reports.photos import check_photo
+from jogo.tenants.reports.validation import ReportInput, in_indonesia
+from jogo.tenants.sharing.screening import hold_reasons
+
+POSTS_PER_HOUR = 10
+
+
+@dataclass
+class PostInput:
+    body: str
+    latitude: float | None = None
+    longitude: float | None = None
+    photo: bytes | None = None
+
+
+class HeldContent(Conflict):
+    code = "HELD_CONTENT"
+
+
+def _check(data: PostInput) -> tuple[str, list[str]]:
+    errors: list[InvalidInput] = []
+    body = (data.body or "").strip()
+    if not 3 <= len(body) <= 2000:
+        errors.append(InvalidInput("the post must be 3-2000 characters", field="body"))
+    if (data.latitude is None) != (data.longitude is None):
+        errors.append(
+            InvalidInput("give both latitude and longitude, or neither", field="latitude")
+        )
+    elif (
+        data.latitude is not None
+        and data.longitude is not None
+        and not in_indonesia(data.latitude, data.longitude)
+    ):
+        errors.append(InvalidInput("the location must lie in Indonesia", field="latitude"))
+    if errors:
+        raise InputErrors(errors)
+    return body, hold_reasons(body)
+
+
+async def do_share_post(
+    tenant: TenantInfo, principal: Principal, data: PostInput, store: FileStore
+) -> uuid.UUID:
+    if principal.kind != "user" or Cap.SHARING_POST not in principal.tenant_caps(tenant.id):
+        raise Forbidden("sign in as a member of this command to share")
+    body, reasons = _check(data)
+    photo = check_photo(data.photo, field="photo") if data.photo is not None else None
+    async with db.tenant_tx(tenant.id):
+        recent = await db.fetch(
+            "SELECT count(*) FROM shared_posts WHERE author_user_id = $1"
+            " AND created_at > now() - interval '1 hour'",
+            principal.id,
+        )
+    if recent[0][0] >= POSTS_PER_HOUR:
+        raise RateLimited(f"at most {POSTS_PER_HOUR} posts an hour")
+    post_id = uuid.uuid4()
+    key = f"{tenant.id}/{post_id}/{uuid.uuid4()}.{photo.extension}" if photo else None
+    try:
+        if photo and key:
+            await store.put(key, photo.data)
+        async with db.tenant_tx(tenant.id):
+            await db.fetch(
+                "INSERT INTO shared_posts (tenant_id, id, author_user_id, body, latitude,"
+                " longitude, photo_key, photo_type, status, hold_reasons)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                tenant.id,
+                post_id,
+                principal.id,
+                body,
+                data.latitude,
+                data.longitude,
+                key,
+                photo.content_type if photo else None,
+                "HELD" if reasons else "PENDING",
+                reasons,
+            )
+    except BaseException:
+        if key:
+            await store.delete(key)
+        raise
+    return post_id
+
+
+def _require_moderator(tenant: TenantInfo, principal: Principal) -> None:
+    if Cap.SHARING_MODERATE not in principal.tenant_caps(tenant.id):
+        raise Forbidden("only operators can moderate posts")
+
+
+async def _lock(post_id: uuid.UUID) -> dict[str, Any]:
+    rows = await db.fetch("SELECT * FROM shared_posts WHERE id = $1 FOR UPDATE", post_id)
+    if not rows:
+        raise NotFound("post not found", field="id")
+    return dict(rows[0])
+
+
+def _moderator(principal: Principal) -> uuid.UUID | None:
+    return principal.id if principal.kind == "user" else None
+
+
+async def do_approve_post(
+    tenant: TenantInfo, principal: Principal, post_id: uuid.UUID, acknowledge_hold: bool
+) -> None:
+    """PENDING → APPROVED. A HELD post (links, phone numbers) needs acknowledgeHold."""
+    _require_moderator(tenant, principal)
+    async with db.tenant_tx(tenant.id):
+        post = await _lock(post_id)
+        if post["status"] in ("APPROVED", "REJECTED"):
+            raise Conflict(f"this post is already {post['status'].lower()}", field="id")
+        if post["status"] == "HELD" and not acknowledge_hold:
+            raise HeldContent(
+                "this post contains "
+                + " and ".join(r.lower() for r in post["hold_reasons"])
+                + "s; approve with acknowledgeHold if that is intended",
+                field="acknowledgeHold",
+            )
+        await db.fetch(
+            "UPDATE shared_posts SET status = 'APPROVED', moderated_by = $2,"
+            " moderated_at = now() WHERE id = $1",
+            post_id,
+            _moderator(principal),
+        )
+        await write_audit(
+            "post.approve", principal=principal, tenant_id=tenant.id, target=f"post:{post_id}"
+        )
+
+
+async def do_reject_post(
+    tenant: TenantInfo, principal: Principal, post_id: uuid.UUID, reason: str
+) -> None:
+    """Reject with a reason; an approved post can be taken down the same way."""
+    _require_moderator(tenant, principal)
+    reason = " ".join((reason or "").split())
+    if not 3 <= len(reason) <= 500:
+        raise InvalidInput("the reason must be 3-500 characters", field="reason")
+    async with db.tenant_tx(tenant.id):
+        post = await _lock(post_id)
+        if post["status"] == "REJECTED":
+            raise Conflict("this post is already rejected", field="id")
+        await db.fetch(
+            "UPDATE shared_posts SET status = 'REJECTED', rejection_reason = $2,"
+            " moderated_by = $3, moderated_at = now() WHERE id = $1",
+            post_id,
+            reason,
+            _moderator(principal),
+        )
+        await write_audit(
+            "post.reject",
+            principal=principal,
+            tenant_id=tenant.id,
+            target=f"post:{post_id}",
+            detail={"reason": reason},
+        )
+
+
+@dataclass
+class ConvertInput:
+    category_code: str
+    title: str
+    latitude: float | None = None
+    longitude: float | None = None
+    urgent: bool = False
+
+
+async def do_convert_post(
+    tenant: TenantInfo,
+    principal: Principal,
+    post_id: uuid.UUID,
+    data: ConvertInput,
+    posts: FileStore,
+    attachments: FileStore,
+) -> Submitted:
+    """A report from a post, with the post's author as the reporter (so they can follow
+    it) and its photo. The post is linked in the report's own transaction, so one post
+    gives at most one report."""
+    _require_moderator(tenant, principal)
+    async with db.tenant_tx(tenant.id):
+        rows = await db.fetch("SELECT * FROM shared_posts WHERE id = $1", post_id)
+    if not rows:
+        raise NotFound("post not found", field="postId")
+    post = dict(rows[0])
+    if post["report_id"] is not None:
+        raise Conflict("this post is already a report", field="postId")
+    latitude = data.latitude if data.latitude is not None else post["latitude"]
+    longitude = data.longitude if data.longitude is not None else post["longitude"]
+    if latitude is None or longitude is None:
+        raise InvalidInput(
+            "the post has no location; give latitude and longitude", field="latitude"
+        )
+    author = await load_user_principal(post["author_user_id"])
+    photos = [await posts.read(post["photo_key"])] if post["photo_key"] else []
+
+    async def link(report_id: uuid.UUID) -> None:
+        linked = await db.fetch(
+            "UPDATE shared_posts SET report_id = $2 WHERE id = $1 AND report_id IS NULL"
+            " RETURNING id",
+            post_id,
+            report_id,
+        )
+        if not linked:
+            raise Conflict("this post is already a report", field="postId")
+        await events.record(
+            tenant.id,
+            report_id,
+            "FROM_SHARING",
+            public=False,
+            actor=events.actor_of(principal),
+            data={"post_id": str(post_id)},
+        )
+        await write_audit(
+            "post.convert",
+            principal=principal,
+            tenant_id=tenant.id,
+            target=f"post:{post_id}",
+            detail={"report_id": str(report_id)},
+        )
+
+    report = ReportInput(
+        category_code=data.category_code,
+        title=data.title,
+        description=post["body"] if len(post["body"]) >= 10 else f"Dari unggahan: {post['body']}",
+        latitude=latitude,
+        longitude=longitude,
+        urgent=data.urgent,
+        photos=photos,
+    )
+    if Cap.REPORTS_SUBMIT not in author.tenant_caps(tenant.id):
+        raise Conflict("the post's author is no longer a member of this command", field="postId")
+    return await do_submit_report(tenant, author, report, attachments, on_insert=link)
