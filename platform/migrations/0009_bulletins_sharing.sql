@@ -67,7 +67,7 @@ CREATE TABLE shared_posts (
     CHECK ((latitude IS NULL) = (longitude IS NULL)),
     CHECK ((photo_key IS NULL) = (photo_type IS NULL)),
     CHECK (status <> 'REJECTED' OR rejection_reason IS NOT NULL),
-    CHECK ((status = 'HELD') = (cardinality(hold_reasons) > 0))
+    CHECK (status <> 'HELD' OR cardinality(hold_reasons) > 0)
 );
 CREATE INDEX shared_posts_feed_idx ON shared_posts (tenant_id, moderated_at DESC, id)
     WHERE status = 'APPROVED';
@@ -75,3 +75,9 @@ CREATE INDEX shared_posts_queue_idx ON shared_posts (tenant_id, status, created_
     WHERE status IN ('PENDING', 'HELD');
 CREATE INDEX shared_posts_author_idx ON shared_posts (tenant_id, author_user_id, created_at);
 SELECT jogo_enable_tenant_rls('shared_posts'::regclass);
+
+-- A report made from a shared post says so on its (internal) timeline.
+ALTER TABLE report_events DROP CONSTRAINT report_events_kind_check;
+ALTER TABLE report_events ADD CONSTRAINT report_events_kind_check CHECK (kind IN (
+    'SUBMITTED', 'STATUS', 'NOTE', 'ASSIGNMENT', 'DISPATCH',
+    'DUPLICATE_HINT', 'SLA_BREACH', 'ATTACHMENT', 'FROM_SHARING'));
