@@ -345,3 +345,16 @@ async def test_module_off_removes_the_types_and_the_feed(app_client, settings):
     fields = await call(app_client, tenant, '{ __type(name: "Query") { fields { name } } }')
     assert "bulletins" not in {f["name"] for f in fields["fields"]}
     assert (await app_client.get(f"/t/{tenant.slug}/alerts.cap.xml")).status_code == 404
+
+
+def test_graphql_enums_follow_the_domain_vocabulary():
+    from jogo.graphql.bulletins.types import BulletinCategory, Certainty, Severity, Urgency
+    from jogo.tenants.bulletins.vocab import CATEGORIES, CERTAINTY, SEVERITY, URGENCY
+
+    for enum, vocab in (
+        (BulletinCategory, CATEGORIES),
+        (Severity, SEVERITY),
+        (Urgency, URGENCY),
+        (Certainty, CERTAINTY),
+    ):
+        assert [e.value for e in enum] == list(vocab)
