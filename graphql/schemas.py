@@ -14,6 +14,7 @@ from jogo.graphql.agencies.mutations import AgenciesMutation
 from jogo.graphql.agencies.queries import AgenciesQuery
 from jogo.graphql.bulletins.queries import BulletinsMutation, BulletinsQuery
 from jogo.graphql.core.queries import CoreQuery
+from jogo.graphql.election.queries import ElectionMutation, ElectionQuery, ElectionSubscription
 from jogo.graphql.facilities.queries import FacilitiesMutation, FacilitiesQuery
 from jogo.graphql.limits import extensions
 from jogo.graphql.oversight.queries import OversightQuery
@@ -30,26 +31,31 @@ MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "bulletins": (BulletinsQuery,),
     "sharing": (SharingQuery,),
     "facilities": (FacilitiesQuery,),
+    "election": (ElectionQuery,),
 }
 MODULE_MUTATIONS: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesMutation,),
     "bulletins": (BulletinsMutation,),
     "sharing": (SharingMutation,),
     "facilities": (FacilitiesMutation,),
+    "election": (ElectionMutation,),
 }
+MODULE_SUBSCRIPTIONS: dict[str, tuple[type, ...]] = {"election": (ElectionSubscription,)}
 
 
 @cache
 def tenant_schema(modules: frozenset[str]) -> strawberry.Schema:
     queries, mutations = list(CORE_QUERIES), list(CORE_MUTATIONS)
+    subscriptions: list[type] = [ReportsSubscription]
     for module in MODULES:  # fixed order: the same set always gives the same SDL
         if module in modules:
             queries.extend(MODULE_QUERIES.get(module, ()))
             mutations.extend(MODULE_MUTATIONS.get(module, ()))
+            subscriptions.extend(MODULE_SUBSCRIPTIONS.get(module, ()))
     return strawberry.Schema(
         query=merge_types("Query", tuple(queries)),
         mutation=merge_types("Mutation", tuple(mutations)),
-        subscription=ReportsSubscription,
+        subscription=merge_types("Subscription", tuple(subscriptions)),
         extensions=extensions(),
     )
 

@@ -7,6 +7,8 @@ A tenant is a Polres, Polresta or Polrestabes: its region is a kabupaten or kota
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -131,3 +133,22 @@ def default_time_zone(region_code: str) -> str:
 
 def region_name(code: str) -> str | None:
     return regions().get(code)
+
+
+@cache
+def local_areas() -> dict[str, str]:
+    """Kecamatan (``PP.KK.CC``) and desa/kelurahan (``PP.KK.CC.DDDD``) codes → names
+    (package data, about 91,000 rows, read once on first use)."""
+    path = resources.files("jogo.platform") / "data" / "wilayah_kemendagri_2025_l3l4.csv.gz"
+    with path.open("rb") as raw, gzip.open(raw) as unzipped:
+        text = io.TextIOWrapper(unzipped, encoding="utf-8")
+        return {row["kode"]: row["nama"] for row in csv.DictReader(text)}
+
+
+def village_name(code: str) -> str | None:
+    return local_areas().get(code) if code.count(".") == 3 else None
+
+
+def district_name(code: str) -> str | None:
+    """A kecamatan's name."""
+    return local_areas().get(code) if code.count(".") == 2 else None

@@ -718,6 +718,16 @@ async def test_broker_connections_dropping_lose_and_duplicate_nothing(
             )
         for rid in reports:
             await wait_status(owner, rid, "DELIVERED", wait=60.0)
+        # The last deliveries wrote outbox rows of their own (rollup events): the relay
+        # must publish those too before it stops.
+        for _ in range(300):
+            pending = await owner.fetchval(
+                "SELECT count(*) FROM outbox WHERE tenant = $1 AND published_at IS NULL",
+                tenant.id,
+            )
+            if pending == 0:
+                break
+            await asyncio.sleep(0.1)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -99,6 +99,8 @@ def test_only_oversight_reads_across_tenants():
         "oversight_durations",
         "oversight_cells",
         "oversight_contributions",
+        "oversight_election",
+        "election_station_counts",
         "oversight_reports(",
     )
     for folder in FOLDERS:

@@ -139,10 +139,10 @@ async def test_tickets_count_per_tenant(app_client, settings, two_tenants, datab
 
 
 async def test_duplicate_hint_within_200_m_and_2_h(app_client, settings, two_tenants):
-    slug = two_tenants.b.slug
+    slug = two_tenants.a.slug
     # Staff see the hint; to a citizen it would reveal someone else's report.
-    citizen = await auth_header(settings, Role.OPERATOR, two_tenants.b)
-    lat, lon = -6.9932, 110.4203  # Semarang
+    citizen = await auth_header(settings, Role.OPERATOR, two_tenants.a)
+    lat, lon = -7.9530, 112.6140  # Malang
     first = (
         await submit(app_client, slug, citizen, latitude=lat, longitude=lon, categoryCode="FLOOD")
     )["report"]
@@ -166,7 +166,7 @@ async def test_duplicate_hint_within_200_m_and_2_h(app_client, settings, two_ten
     other_tenant = (
         await submit(
             app_client,
-            two_tenants.a.slug,
+            two_tenants.b.slug,
             None,
             anonymous=True,
             latitude=lat,

@@ -168,6 +168,26 @@ async def _fill_bulletins_and_sharing(tenant) -> None:
             datetime.now(UTC) + timedelta(hours=1),
         ),
     )
+    officer, _ = await make_user(Role.OFFICER, tenant)
+    async with db.tenant_tx(tenant.id):
+        station = await db.fetch(
+            "INSERT INTO polling_stations (tenant_id, code, village_code, address, voters,"
+            " vulnerability) VALUES ($1, '3573011001001', '35.73.01.1001', 'SDN Balearjosari',"
+            " 250, 'RAWAN') RETURNING id",
+            tenant.id,
+        )
+        await db.fetch(
+            "INSERT INTO polling_station_officers (tenant_id, station_id, user_id)"
+            " VALUES ($1, $2, $3)",
+            tenant.id,
+            station[0]["id"],
+            officer,
+        )
+        await db.fetch(
+            "INSERT INTO election_deployment_rules (tenant_id, vulnerability, max_tps_per_group,"
+            " officers_per_group, linmas_per_tps) VALUES ($1, 'AMAN', 6, 2, 2)",
+            tenant.id,
+        )
     citizen = await load_user_principal((await make_user(Role.CITIZEN, tenant))[0])
     await do_share_post(
         tenant, citizen, PostInput("Uji RLS sharing"), FileStore(Path(tempfile.mkdtemp()))

@@ -20,6 +20,8 @@ from jogo.graphql.core.types import Me, TenantType
 from jogo.graphql.oversight.types import (
     AuditConnection,
     AuditEntry,
+    ElectionGroup,
+    ElectionSummaryType,
     HeatCell,
     NationalFilter,
     NationalReport,
@@ -35,6 +37,7 @@ from jogo.platform.errors import InvalidInput
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.oversight import queries
 from jogo.tenants.oversight.access import visible_tenants
+from jogo.tenants.oversight.election import election_summary
 from jogo.tenants.reports.lifecycle import Status
 
 READ = [requires(Cap.NATIONAL_READ)]
@@ -142,6 +145,22 @@ class OversightQuery:
             for t in tenants
             if f"tenant:{t.id}" in per
         ]
+
+    @strawberry.field(
+        description="Polling stations and election incidents by Polda, tenant and"
+        " vulnerability (tenants with the election module), from the rollups.",
+        permission_classes=READ,
+    )
+    async def election_summary(
+        self, info: Info[Context, None], filter: NationalFilter | None = None
+    ) -> ElectionSummaryType:
+        tenants, scoped = await _scope(info, "electionSummary", filter, per_tenant=True)
+        summary = await election_summary(scoped, tenants)
+        return ElectionSummaryType(
+            total=ElectionGroup.of(summary.total),
+            by_polda=[ElectionGroup.of(g) for g in summary.by_polda],
+            by_tenant=[ElectionGroup.of(g) for g in summary.by_tenant],
+        )
 
     @strawberry.field(
         description="Reports per ~1 km grid cell, the 5,000 busiest cells at most.",

@@ -6,6 +6,8 @@ from typing import Any
 import strawberry
 
 from jogo.graphql.core.types import TenantType
+from jogo.tenants.election.vocab import VULNERABILITIES
+from jogo.tenants.oversight.election import Group
 from jogo.tenants.oversight.queries import Percentiles, Totals
 from jogo.tenants.reports.lifecycle import Status
 
@@ -160,3 +162,59 @@ class AuditConnection:
     entries: list[AuditEntry]
     has_next_page: bool
     end_cursor: str | None
+
+
+@strawberry.type(description="Polling stations and election incidents of one vulnerability.")
+class VulnerabilityFigures:
+    vulnerability: str = strawberry.field(
+        description="AMAN, KURANG_RAWAN, RAWAN, SANGAT_RAWAN or KHUSUS."
+    )
+    name: str = strawberry.field(description="Bahasa Indonesia.")
+    stations: int
+    voters: int
+    incidents: int
+    open_incidents: int
+    urgent_incidents: int
+
+
+@strawberry.type(description="Election figures of a Polda, a tenant, or all visible tenants.")
+class ElectionGroup:
+    key: str = strawberry.field(description="Polda code, tenant slug, or ALL.")
+    stations: int
+    voters: int
+    incidents: int
+    open_incidents: int
+    urgent_incidents: int
+    by_vulnerability: list[VulnerabilityFigures]
+
+    @classmethod
+    def of(cls, group: Group) -> ElectionGroup:
+        t = group.total
+        return cls(
+            key=group.key,
+            stations=t.stations,
+            voters=t.voters,
+            incidents=t.incidents,
+            open_incidents=t.open_incidents,
+            urgent_incidents=t.urgent_incidents,
+            by_vulnerability=[
+                VulnerabilityFigures(
+                    vulnerability=v,
+                    name=VULNERABILITIES[v][0],
+                    stations=f.stations,
+                    voters=f.voters,
+                    incidents=f.incidents,
+                    open_incidents=f.open_incidents,
+                    urgent_incidents=f.urgent_incidents,
+                )
+                for v in VULNERABILITIES
+                if (f := group.by_vulnerability.get(v)) is not None
+            ],
+        )
+
+
+@strawberry.type(name="ElectionSummary", description="TPS and incidents, from the rollups.")
+class ElectionSummaryType:
+    total: ElectionGroup
+    by_polda: list[ElectionGroup]
+    by_tenant: list[ElectionGroup]

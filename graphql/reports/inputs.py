@@ -29,6 +29,10 @@ class SubmitReportInput:
     photos: list[Upload] | None = strawberry.field(
         default=None, description="Up to 5 JPEG, PNG or WebP photos, 10 MB each (multipart)."
     )
+    polling_station_code: str | None = strawberry.field(
+        default=None,
+        description="The 13-digit TPS code an election incident is about (election module).",
+    )
 
 
 @strawberry.input

@@ -88,6 +88,7 @@ class ReportsMutation:
                 reporter_phone=input.reporter_phone,
                 urgent=input.urgent,
                 photos=_photo_bytes(input.photos),
+                polling_station_code=input.polling_station_code,
             )
             return await do_submit_report(tenant, ctx.principal, data, store)
 

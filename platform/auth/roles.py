@@ -48,6 +48,7 @@ class Cap(StrEnum):
     BULLETINS_WRITE = "bulletins:write"
     SHARING_POST = "sharing:post"
     SHARING_MODERATE = "sharing:moderate"
+    ELECTION_MANAGE = "election:manage"
     NATIONAL_READ = "national:read"
     NATIONAL_UNREDACTED = "national:unredacted"
     AUDIT_READ = "audit:read"
@@ -63,6 +64,7 @@ _operator = _officer | {
     Cap.DISPATCH_UPDATE,
     Cap.BULLETINS_WRITE,
     Cap.SHARING_MODERATE,
+    Cap.ELECTION_MANAGE,
 }
 
 ROLE_CAPS: dict[Role, frozenset[Cap]] = {
@@ -88,6 +90,8 @@ SCOPE_CAPS: dict[str, frozenset[Cap]] = {
     "agencies:write": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DIRECTORY_WRITE}),
     # e.g. a weather service or the city's traffic centre publishing its own bulletins.
     "bulletins:write": frozenset({Cap.TENANT_READ, Cap.BULLETINS_WRITE}),
+    # e.g. the KPU's or a Bawaslu office's system keeping the TPS list up to date.
+    "election:write": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.ELECTION_MANAGE}),
 }
 
 

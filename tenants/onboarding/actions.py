@@ -13,6 +13,7 @@ from jogo.platform.errors import InvalidInput
 from jogo.platform.regions import TIME_ZONES, check_polda, check_region, default_time_zone
 from jogo.platform.regions import region_name as lookup_region_name
 from jogo.tenants.agencies.actions import do_seed_agencies
+from jogo.tenants.election.actions import do_seed_election_categories
 from jogo.tenants.onboarding.templates import get_template
 from jogo.tenants.reports.actions import do_seed_categories
 
@@ -106,6 +107,8 @@ async def do_onboard_tenant(data: OnboardInput, *, actor: tuple[str, str]) -> On
     async with db.tenant_tx(info.id):
         await registry.insert_tenant(info)
         categories = await do_seed_categories(info.id, template.categories)
+        if "election" in info.modules:
+            await do_seed_election_categories(info.id)
         agencies = await do_seed_agencies(
             info.id, template.agencies, sample=template.sample_directory
         )
@@ -132,6 +135,9 @@ async def do_set_tenant_modules(
             target=f"tenant:{slug}",
             detail={"modules": sorted(info.modules)},
         )
+    if "election" in info.modules:
+        async with db.tenant_tx(info.id):  # switching it on brings its categories
+            await do_seed_election_categories(info.id)
     return info
 
 

@@ -43,9 +43,12 @@ _CONTRIBUTION_SQL = f"""
            {_BUCKET_SQL.format(end="r.dispatched_at", max=BUCKET_MAX, base=BUCKET_BASE)}
                AS dispatch_bucket,
            {_BUCKET_SQL.format(end="r.resolved_at", max=BUCKET_MAX, base=BUCKET_BASE)}
-               AS resolve_bucket
+               AS resolve_bucket,
+           s.vulnerability AS tps_vulnerability
       FROM reports r
       JOIN report_categories c ON c.tenant_id = r.tenant_id AND c.id = r.category_id
+      LEFT JOIN polling_stations s
+        ON s.tenant_id = r.tenant_id AND s.id = r.polling_station_id
 """
 _KEYS = (
     "day",
@@ -59,8 +62,9 @@ _KEYS = (
     "verify_bucket",
     "dispatch_bucket",
     "resolve_bucket",
+    "tps_vulnerability",
 )
-_TABLES = ("oversight_daily", "oversight_durations", "oversight_cells")
+_TABLES = ("oversight_daily", "oversight_durations", "oversight_cells", "oversight_election")
 
 
 def bucket_seconds(bucket: int) -> float:
@@ -108,6 +112,21 @@ async def _shift(tenant_id: uuid.UUID, c: dict[str, Any], sign: int) -> None:
             c["cell_lon"],
             sign,
         )
+        if c["tps_vulnerability"] is not None:
+            await db.fetch(
+                "INSERT INTO oversight_election (scope, day, vulnerability, category_code, status,"
+                " reports, urgent) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (scope, day,"
+                " vulnerability, category_code, status) DO UPDATE SET"
+                " reports = oversight_election.reports + EXCLUDED.reports,"
+                " urgent = oversight_election.urgent + EXCLUDED.urgent",
+                scope,
+                c["day"],
+                c["tps_vulnerability"],
+                c["category_code"],
+                c["status"],
+                sign,
+                sign if c["urgent"] else 0,
+            )
         for metric in METRICS:
             bucket = c[f"{metric}_bucket"]
             if bucket is None:
@@ -192,6 +211,14 @@ async def _fill(scope: str, source: str, *args: Any) -> None:
         scope,
         *args,
     )
+    await db.fetch(
+        "INSERT INTO oversight_election (scope, day, vulnerability, category_code, status,"
+        " reports, urgent) SELECT $1, day, tps_vulnerability, category_code, status, count(*),"
+        f" count(*) FILTER (WHERE urgent) FROM oversight_contributions WHERE {source}"
+        " AND tps_vulnerability IS NOT NULL GROUP BY day, tps_vulnerability, category_code, status",
+        scope,
+        *args,
+    )
     for metric in METRICS:
         for category, group in (("category_code", "category_code, "), (f"'{ALL_CATEGORIES}'", "")):
             await db.fetch(
@@ -260,3 +287,16 @@ async def do_rebuild_all(tenants: list[TenantInfo]) -> int:
         async with db.control_tx():
             await rebuild_polda(polda)
     return total
+
+
+async def refresh_station_counts(tenant: TenantInfo) -> None:
+    """Inside the caller's tenant transaction: the tenant's TPS per vulnerability, for
+    the national election summary (a few rows per tenant, rewritten on every change)."""
+    await db.fetch("DELETE FROM election_station_counts WHERE tenant = $1", tenant.id)
+    await db.fetch(
+        "INSERT INTO election_station_counts (tenant, polda, vulnerability, stations, voters)"
+        " SELECT $1, $2, vulnerability, count(*), sum(voters) FROM polling_stations"
+        " GROUP BY vulnerability",
+        tenant.id,
+        tenant.polda_code,
+    )

@@ -57,10 +57,11 @@ async def next_ticket(tenant: TenantInfo, now: datetime) -> str:
 async def find_duplicate(
     category_id: uuid.UUID, latitude: float, longitude: float
 ) -> uuid.UUID | None:
-    """The nearest open report of the same category within 200 m, submitted in 2 h."""
+    """The nearest open report of the same category within 200 m, submitted in 2 h; when
+    that one is itself a duplicate, the report it duplicates (chains stay one deep)."""
     rows = await db.fetch(
-        f"""SELECT id FROM (
-              SELECT id, created_at, 2 * 6371000 * asin(sqrt(
+        f"""SELECT coalesce(duplicate_of, id) AS id FROM (
+              SELECT id, duplicate_of, created_at, 2 * 6371000 * asin(sqrt(
                        power(sin(radians(latitude - $2) / 2), 2) +
                        cos(radians($2)) * cos(radians(latitude)) *
                        power(sin(radians(longitude - $3) / 2), 2))) AS metres
@@ -70,7 +71,8 @@ async def find_duplicate(
                  AND created_at >= now() - interval '{DUPLICATE_WINDOW}'
                  AND latitude BETWEEN $2 - 0.002 AND $2 + 0.002
                  AND longitude BETWEEN $3 - 0.002 AND $3 + 0.002) near
-            WHERE metres <= $4 ORDER BY metres, created_at LIMIT 1""",
+            WHERE metres <= $4
+            ORDER BY metres, duplicate_of IS NOT NULL, created_at LIMIT 1""",
         category_id,
         latitude,
         longitude,
@@ -108,6 +110,10 @@ async def do_submit_report(
     now = datetime.now(UTC)
     data = clean(data, now)
     _reporter(principal, data, tenant)
+    if data.polling_station_code and "election" not in tenant.modules:
+        raise InvalidInput(
+            "this command does not run the election module", field="pollingStationCode"
+        )
     photos = _photos(data.photos)
     anonymous = data.anonymous or principal.is_anonymous
     pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}" if anonymous else None
@@ -137,6 +143,17 @@ async def do_submit_report(
         raise
 
 
+async def _polling_station(code: str | None) -> uuid.UUID | None:
+    """Inside the report's transaction: the TPS a report is about, if it names one."""
+    if code is None:
+        return None
+    rows = await db.fetch("SELECT id FROM polling_stations WHERE code = $1", code)
+    if not rows:
+        raise InvalidInput(f"there is no TPS {code} in this command", field="pollingStationCode")
+    station_id: uuid.UUID = rows[0]["id"]
+    return station_id
+
+
 async def _insert(
     tenant: TenantInfo,
     principal: Principal,
@@ -162,14 +179,15 @@ async def _insert(
         if not categories:
             raise InvalidInput(f"unknown category {data.category_code!r}", field="categoryCode")
         category = dict(categories[0])
+        station = await _polling_station(data.polling_station_code)
         duplicate = await find_duplicate(category["id"], data.latitude, data.longitude)
         await db.fetch(
             """INSERT INTO reports (tenant_id, id, ticket, category_id, title, description,
                  latitude, longitude, address, occurred_at, urgent, anonymous, pin_hash,
                  reporter_user_id, reporter_name, reporter_phone, submitted_by, duplicate_of,
-                 verify_due_at, created_at, updated_at, sos)
+                 verify_due_at, created_at, updated_at, sos, polling_station_id)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                       $16, $17, $18, $19, $20, $20, $21)""",
+                       $16, $17, $18, $19, $20, $20, $21, $22)""",
             tenant.id,
             report_id,
             ticket,
@@ -191,6 +209,7 @@ async def _insert(
             sla.verify_due(now, category, data.urgent, tenant.time_zone),
             now,
             data.sos,
+            station,
         )
         await events.record(
             tenant.id,

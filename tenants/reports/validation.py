@@ -12,6 +12,7 @@ from jogo.platform.errors import InputErrors, InvalidInput
 # Indonesia's extent, about 6°N to 11°S and 95°E to 141°E.
 LAT_RANGE = (-11.0, 6.0)
 LON_RANGE = (95.0, 141.0)
+STATION_CODE = re.compile(r"^\d{13}$")
 PHONE = re.compile(r"^(?:\+62|62|0)(\d{8,13})$")
 MAX_AGE = timedelta(days=365)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -32,6 +33,7 @@ class ReportInput:
     urgent: bool = False
     photos: list[bytes] = field(default_factory=list)
     sos: bool = False
+    polling_station_code: str | None = None
 
 
 def in_indonesia(latitude: float, longitude: float) -> bool:
@@ -97,6 +99,13 @@ def clean(data: ReportInput, now: datetime | None = None) -> ReportInput:
             phone = normalise_phone(data.reporter_phone)
         except InvalidInput as exc:
             errors.append(exc)
+    station = (data.polling_station_code or "").strip() or None
+    if station is not None and not STATION_CODE.match(station):
+        errors.append(
+            InvalidInput(
+                "pollingStationCode must be a 13-digit TPS code", field="pollingStationCode"
+            )
+        )
     if errors:
         raise InputErrors(errors)
     return ReportInput(
@@ -113,4 +122,5 @@ def clean(data: ReportInput, now: datetime | None = None) -> ReportInput:
         urgent=data.urgent or data.sos,
         photos=data.photos,
         sos=data.sos,
+        polling_station_code=station,
     )

@@ -1,0 +1,1 @@
+"""The election module (Pemilu): polling stations, the deployment plan, incidents."""

@@ -1,0 +1,188 @@
+"""Polling-station rows: checked one by one, every fault reported with its line number.
+
+A CSV has a header row; columns may be named in English or as in KPU and Bawaslu
+sheets (``kode_tps``, ``kode_desa``, ``alamat``, ``lat``, ``lon``, ``dpt``, ``kerawanan``,
+``catatan``). Comma or semicolon separated (Excel in Indonesian locale writes ``;``),
+UTF-8 with or without a byte-order mark.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass, field
+
+from jogo.platform.errors import InvalidInput
+from jogo.platform.regions import local_areas
+from jogo.tenants.election.vocab import VULNERABILITIES
+from jogo.tenants.reports.validation import in_indonesia
+
+MAX_ROWS = 50_000
+MAX_BYTES = 10 * 1024 * 1024
+CODE = re.compile(r"^\d{13}$")
+VILLAGE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+COLUMNS = {
+    "code": ("code", "kode_tps", "kode"),
+    "village_code": ("village_code", "villagecode", "kode_desa", "kode_kelurahan"),
+    "address": ("address", "alamat"),
+    "latitude": ("latitude", "lat"),
+    "longitude": ("longitude", "lon", "lng"),
+    "voters": ("voters", "dpt", "jumlah_pemilih"),
+    "vulnerability": ("vulnerability", "kerawanan"),
+    "notes": ("notes", "catatan", "keterangan"),
+}
+REQUIRED = ("code", "village_code", "address", "voters", "vulnerability")
+
+
+@dataclass(frozen=True)
+class Station:
+    code: str
+    village_code: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    voters: int
+    vulnerability: str
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str | None
+    message: str
+
+
+@dataclass
+class Parsed:
+    stations: list[tuple[int, Station]] = field(default_factory=list)  # (line, station)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+
+
+def vulnerability_of(value: str) -> str | None:
+    key = re.sub(r"[\s-]+", "_", (value or "").strip().upper())
+    return key if key in VULNERABILITIES else None
+
+
+def check_station(
+    raw: dict[str, str | None], region_code: str
+) -> tuple[Station | None, list[tuple[str, str]]]:
+    """A station, or the (field, message) faults of this row."""
+    faults: list[tuple[str, str]] = []
+    code = (raw.get("code") or "").strip()
+    village = (raw.get("village_code") or "").strip()
+    if not CODE.match(code):
+        faults.append(
+            ("code", "the TPS code must be 13 digits: the village's 10 and the TPS number's 3")
+        )
+    if not VILLAGE.match(village):
+        faults.append(("village_code", "the village code must look like 35.73.01.1001"))
+    elif village not in local_areas():
+        faults.append(("village_code", f"village {village} does not exist (Kemendagri 2025)"))
+    elif not village.startswith(region_code + "."):
+        faults.append(
+            ("village_code", f"village {village} is outside this command's region {region_code}")
+        )
+    elif CODE.match(code) and code[:10] != village.replace(".", ""):
+        faults.append(("code", "the TPS code must start with the village code's 10 digits"))
+    address = " ".join((raw.get("address") or "").split())
+    if not 3 <= len(address) <= 300:
+        faults.append(("address", "the address must be 3-300 characters"))
+    latitude = longitude = None
+    lat_text, lon_text = (raw.get("latitude") or "").strip(), (raw.get("longitude") or "").strip()
+    if lat_text or lon_text:
+        try:
+            latitude, longitude = (
+                float(lat_text.replace(",", ".")),
+                float(lon_text.replace(",", ".")),
+            )
+        except ValueError:
+            faults.append(("latitude", "latitude and longitude must both be decimal degrees"))
+        else:
+            if not (
+                math.isfinite(latitude)
+                and math.isfinite(longitude)
+                and in_indonesia(latitude, longitude)
+            ):
+                faults.append(("latitude", "the location must lie in Indonesia"))
+    voters = 0
+    try:
+        voters = int((raw.get("voters") or "").strip().replace(".", ""))
+    except ValueError:
+        faults.append(("voters", "voters must be a whole number"))
+    else:
+        if not 1 <= voters <= 1000:
+            faults.append(("voters", "voters must be 1-1000 per TPS"))
+    vulnerability = vulnerability_of(raw.get("vulnerability") or "")
+    if vulnerability is None:
+        faults.append(
+            ("vulnerability", f"vulnerability must be one of {', '.join(VULNERABILITIES)}")
+        )
+    notes = (raw.get("notes") or "").strip() or None
+    if notes and len(notes) > 2000:
+        faults.append(("notes", "notes may be at most 2000 characters"))
+    if faults or vulnerability is None:
+        return None, faults
+    return Station(code, village, address, latitude, longitude, voters, vulnerability, notes), []
+
+
+def _header(names: list[str]) -> dict[str, str]:
+    """Our field → the file's column name."""
+    found: dict[str, str] = {}
+    normal = {re.sub(r"[\s-]+", "_", n.strip().lower()): n for n in names if n}
+    for ours, aliases in COLUMNS.items():
+        for alias in aliases:
+            if alias in normal:
+                found[ours] = normal[alias]
+                break
+    missing = [c for c in REQUIRED if c not in found]
+    if missing:
+        raise InvalidInput(f"the CSV header lacks column(s): {', '.join(missing)}", field="file")
+    return found
+
+
+def parse_csv(data: bytes, region_code: str) -> Parsed:
+    if len(data) > MAX_BYTES:
+        raise InvalidInput("the file may be at most 10 MB", field="file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the file must be UTF-8 text", field="file") from None
+    if "\x00" in text:
+        raise InvalidInput("the file must be UTF-8 text", field="file")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if not reader.fieldnames:
+        raise InvalidInput("the file is empty", field="file")
+    columns = _header(list(reader.fieldnames))
+    parsed = Parsed()
+    seen: dict[str, int] = {}
+    try:
+        for row in reader:
+            line = reader.line_num
+            parsed.rows += 1
+            if parsed.rows > MAX_ROWS:
+                raise InvalidInput(f"at most {MAX_ROWS} rows per import", field="file")
+            raw = {ours: row.get(theirs) for ours, theirs in columns.items()}
+            station, faults = check_station(raw, region_code)
+            parsed.errors += [RowError(line, f, m) for f, m in faults]
+            if station is None:
+                continue
+            if station.code in seen:
+                parsed.errors.append(
+                    RowError(
+                        line, "code", f"TPS {station.code} is already on line {seen[station.code]}"
+                    )
+                )
+                continue
+            seen[station.code] = line
+            parsed.stations.append((line, station))
+    except csv.Error as exc:
+        raise InvalidInput(f"line {reader.line_num}: not valid CSV ({exc})", field="file") from None
+    if parsed.rows == 0:
+        raise InvalidInput("the file has a header but no rows", field="file")
+    return parsed
