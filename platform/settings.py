@@ -30,6 +30,11 @@ class Settings:
     environment: str
     public_url: str = "http://127.0.0.1:8000"
     queue_name: str = "jogo"
+    # "quorum" (replicated, for a cluster; the default) or "classic" (a broker whose
+    # queues were declared classic before).
+    queue_type: str = "quorum"
+    # worker, relay and scheduler serve /healthz and /readyz here when set (probes).
+    health_port: int | None = None
     # Outbound calls to private addresses (agencies on the same network): off in
     # production unless set, on elsewhere so local fakes and demos work.
     allow_private_egress: bool = True
@@ -109,6 +114,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             or "http://127.0.0.1:8000"
         ).rstrip("/"),
         queue_name=_queue(env.get("JOGO_QUEUE") or "jogo"),
+        queue_type=_queue_type(env.get("JOGO_QUEUE_TYPE") or "quorum"),
+        health_port=_int(env, "JOGO_HEALTH_PORT", 0, 0, 65535) or None,
         allow_private_egress=_bool(
             env, "JOGO_ALLOW_PRIVATE_EGRESS", default=environment != "production"
         ),
@@ -124,6 +131,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _queue_type(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ("quorum", "classic"):
+        raise SettingsError(f"JOGO_QUEUE_TYPE must be quorum or classic, got {value!r}")
+    return value
 
 
 def _queue(name: str) -> str:

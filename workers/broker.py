@@ -4,10 +4,12 @@ when no AMQP URL is set. Retries and time limits stay well below RabbitMQ's 30-m
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 import dramatiq
 import pika
-from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL, RabbitmqBroker, xq_name
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import (
     AgeLimit,
@@ -49,14 +51,43 @@ def _middleware(app_db_url: str | None, pool_size: int) -> list[dramatiq.Middlew
     return stack
 
 
+class JogoRabbitmqBroker(RabbitmqBroker):
+    """Dramatiq's broker, declaring quorum queues (replicated across a RabbitMQ cluster)
+    when asked. The arguments must equal ``infra/rabbitmq/definitions.json``: RabbitMQ
+    refuses to re-declare a queue with other arguments."""
+
+    def __init__(self, *, queue_type: str = "quorum", **kwargs: Any) -> None:
+        self.queue_type = queue_type
+        super().__init__(**kwargs)
+
+    def _type(self) -> dict[str, str]:
+        return {"x-queue-type": "quorum"} if self.queue_type == "quorum" else {}
+
+    def _build_queue_arguments(self, queue_name: str) -> dict[str, object]:
+        arguments: dict[str, object] = super()._build_queue_arguments(queue_name)
+        return arguments | self._type()
+
+    def _declare_xq_queue(self, queue_name: str) -> object:
+        return self.channel.queue_declare(
+            queue=xq_name(queue_name),
+            durable=True,
+            arguments={"x-message-ttl": DEAD_MESSAGE_TTL} | self._type(),
+        )
+
+
 def make_broker(
-    amqp_url: str | None, app_db_url: str | None = None, pool_size: int = 10
+    amqp_url: str | None,
+    app_db_url: str | None = None,
+    pool_size: int = 10,
+    queue_type: str = "quorum",
 ) -> dramatiq.Broker:
     """Build the broker and make it Dramatiq's global one (actors bind to it)."""
     middleware = _middleware(app_db_url, pool_size)
     broker: dramatiq.Broker
     if amqp_url:
-        broker = RabbitmqBroker(url=amqp_url, confirm_delivery=True, middleware=middleware)
+        broker = JogoRabbitmqBroker(
+            url=amqp_url, confirm_delivery=True, middleware=middleware, queue_type=queue_type
+        )
     else:
         broker = StubBroker(middleware=middleware)
         broker.emit_after("process_boot")

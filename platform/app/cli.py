@@ -21,6 +21,7 @@ from jogo.platform.auth.apikeys import create_api_key
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import parse_role
 from jogo.platform.auth.users import create_user
+from jogo.platform.citus import citus_sql, layout
 from jogo.platform.errors import InvalidInput, JogoError, SettingsError
 from jogo.platform.migrate import migrate
 from jogo.platform.settings import Settings, load_settings
@@ -53,6 +54,24 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     assert settings.database_url is not None
     applied = await migrate(settings.database_url, settings.app_db_password)
     print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+    return 0
+
+
+async def cmd_citus_sql(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the SQL that distributes the migrated schema on Citus; refuse (exit 1) when
+    the schema has something Citus would reject."""
+    settings = resolve_database(settings)
+    assert settings.database_url is not None
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        found = await layout(conn)
+    finally:
+        await conn.close()
+    if found.problems:
+        raise InvalidInput(
+            f"Citus would reject {len(found.problems)} constraint(s); first: {found.problems[0]}"
+        )
+    sys.stdout.write(citus_sql(found))
     return 0
 
 
@@ -238,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     dbp = sub.add_parser("db", help="database").add_subparsers(
         dest="db_command", required=True, parser_class=_Parser
     )
+    dbp.add_parser(
+        "citus-sql", help="print the SQL that distributes the schema on Citus"
+    ).set_defaults(run=cmd_citus_sql)
     dbp.add_parser("migrate", help="apply migrations (safe to run twice)").set_defaults(
         run=cmd_migrate
     )

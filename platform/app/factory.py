@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from jogo.platform import db
 from jogo.platform.app.feeds import FEED_ROUTES
 from jogo.platform.app.http_errors import HANDLERS
-from jogo.platform.app.routes import ROUTES
+from jogo.platform.app.routes import ROUTES, healthz, readyz
 from jogo.platform.settings import Settings, load_settings
 from jogo.platform.telemetry import setup_telemetry
 
@@ -46,6 +46,19 @@ def create_app(
         openapi_config=None,
         # Logging is the process's (uvicorn, the CLI); the app does not take over the root
         # logger, and our exception handlers log what they turn into responses.
+        logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
+        debug=False,
+    )
+    app.state.settings = settings
+    return app
+
+
+def create_health_app(settings: Settings) -> Litestar:
+    """``/healthz`` and ``/readyz`` alone, for the worker, relay and scheduler processes
+    (their Kubernetes probes); the process has started the engine already."""
+    app = Litestar(
+        route_handlers=[healthz, readyz],
+        openapi_config=None,
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         debug=False,
     )

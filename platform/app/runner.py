@@ -9,13 +9,14 @@ import os
 import signal
 import stat
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
 
 from jogo.platform import db
 from jogo.platform.app.bootstrap import DEMO_SLUG, DemoLogin, connect, seed_demo
-from jogo.platform.app.factory import create_app
+from jogo.platform.app.factory import create_app, create_health_app
 from jogo.platform.app.scheduler import run_scheduler
 from jogo.platform.notify import HUB
 from jogo.platform.settings import Settings
@@ -24,11 +25,21 @@ from jogo.workers.process import load_actors, start_worker, stop_worker
 from jogo.workers.relay import Relay
 
 log = logging.getLogger("jogo.up")
+GRACE_SECONDS = 20
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
     app = create_app(settings)  # the engine is already started: start_engine is idempotent
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on")
+    # On SIGTERM uvicorn stops accepting, lets requests in flight finish, and closes what
+    # is still open (live subscriptions) after the grace period, inside Kubernetes' 30 s.
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        lifespan="on",
+        timeout_graceful_shutdown=GRACE_SECONDS,
+    )
     await uvicorn.Server(config).serve()
 
 
@@ -53,7 +64,12 @@ def _announce(
 @contextlib.asynccontextmanager
 async def _background(settings: Settings, *, worker: bool, relay: bool, scheduler: bool) -> Any:
     """The Dramatiq worker (threads), the relay and the scheduler beside the caller."""
-    broker = make_broker(settings.amqp_url, settings.resolved_app_url(), settings.db_pool_size)
+    broker = make_broker(
+        settings.amqp_url,
+        settings.resolved_app_url(),
+        settings.db_pool_size,
+        queue_type=settings.queue_type,
+    )
     load_actors(settings)
     running = start_worker(broker) if worker else None
     relay_runner = Relay(broker) if relay else None
@@ -89,13 +105,38 @@ async def run_up(settings: Settings, *, host: str, port: int) -> int:
     return 0
 
 
+class _ProbeServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the part's handlers decide when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 async def run_part(settings: Settings, part: str) -> int:
-    """``jogo worker``, ``jogo relay`` or ``jogo scheduler``, until SIGINT or SIGTERM."""
+    """``jogo worker``, ``jogo relay`` or ``jogo scheduler``, until SIGINT or SIGTERM.
+
+    On a signal the part finishes what it holds and stops: the relay marks only the
+    batch RabbitMQ confirmed (an unconfirmed one is published again, and actors are
+    idempotent); the worker stops taking messages, lets running ones finish within its
+    timeout, and RabbitMQ redelivers whatever was not acknowledged."""
     settings = await connect(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    probes: _ProbeServer | None = None
+    probe_task: asyncio.Task[None] | None = None
+    if settings.health_port:
+        config = uvicorn.Config(
+            create_health_app(settings),
+            host="0.0.0.0",  # noqa: S104  (probes come from the kubelet, off-host)
+            port=settings.health_port,
+            log_level="warning",
+            lifespan="off",
+        )
+        probes = _ProbeServer(config)
+        probe_task = asyncio.create_task(probes.serve(), name="jogo-probes")
     try:
         async with _background(
             settings,
@@ -105,7 +146,11 @@ async def run_part(settings: Settings, part: str) -> int:
         ):
             log.info("jogo %s running", part)
             await stop.wait()
+            log.info("jogo %s stopping", part)
     finally:
+        if probes is not None and probe_task is not None:
+            probes.should_exit = True
+            await probe_task
         await db.stop_engine()
     return 0
 
