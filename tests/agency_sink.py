@@ -27,6 +27,7 @@ class AgencySink:
     fail_first: int = 0
     always_fail: bool = False
     delay_first: float = 0.0
+    delay_each: float = 0.0  # every POST answers this much later
     open311_ref: str = "SR-1001"
     received: list[Received] = field(default_factory=list)
     # GET path → (status, content type, body): capacity feeds and camera snapshots.
@@ -89,6 +90,8 @@ class AgencySink:
                     )
                 if n == 0 and sink.delay_first:
                     time.sleep(sink.delay_first)
+                if sink.delay_each:
+                    time.sleep(sink.delay_each)
                 if sink.always_fail or n < sink.fail_first:
                     self.send_response(503)
                     self.end_headers()

@@ -152,7 +152,7 @@ def broker(database: str, settings: Settings):
 
     made = make_broker(AMQP_URL, swap_user(database, "jogo_app", None), pool_size=4)
     load_actors(settings)
-    made.declare_queue(os.environ["JOGO_QUEUE"])
+    made.declare_queue(os.environ["JOGO_QUEUE"], ensure=True)
     yield made
     made.close()
     _delete_queues(os.environ["JOGO_QUEUE"])

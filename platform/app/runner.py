@@ -28,6 +28,22 @@ log = logging.getLogger("jogo.up")
 GRACE_SECONDS = 20
 
 
+class _Server(uvicorn.Server):
+    """uvicorn whose SIGINT/SIGTERM stop it gracefully and then return normally (uvicorn
+    itself re-raises the signal after shutting down, so the process would die by it)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.handle_exit, sig, None)
+        try:
+            yield
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+
 async def _serve(settings: Settings, host: str, port: int) -> None:
     app = create_app(settings)  # the engine is already started: start_engine is idempotent
     # On SIGTERM uvicorn stops accepting, lets requests in flight finish, and closes what
@@ -40,7 +56,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         lifespan="on",
         timeout_graceful_shutdown=GRACE_SECONDS,
     )
-    await uvicorn.Server(config).serve()
+    await _Server(config).serve()
 
 
 def _announce(

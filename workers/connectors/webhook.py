@@ -4,6 +4,8 @@ the dispatch's ``Idempotency-Key`` (the same on every retry) and a timeout."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 from typing import Any
 
 import httpx
@@ -11,6 +13,8 @@ import httpx
 from jogo.tenants.agencies.answers import signature
 from jogo.tenants.agencies.delivery import DeliveryJob
 from jogo.workers.connectors.base import DeliveryFailed, check_response
+
+HOST = socket.gethostname()
 
 
 async def deliver(
@@ -22,6 +26,8 @@ async def deliver(
         "Idempotency-Key": str(job.dispatch["idempotency_key"]),
         "X-Jogo-Signature": signature(secret, body),
         "User-Agent": "jogo-indonesia-presisi/1",
+        # Which worker sent it (host/pid), for an agency's and our own debugging.
+        "X-Jogo-Sender": f"{HOST}/{os.getpid()}",
     }
     try:
         response = await client.post(

@@ -1,0 +1,298 @@
+"""Replicas on one machine (issue 8): several relay, worker and API processes against one
+PostgreSQL and one RabbitMQ, started by the tests; and SIGTERM in the middle of work."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pika
+import pytest
+import websockets
+from conftest import AMQP_URL
+from helpers import auth_header, gql, onboard, submit
+from test_integrations import dispatched_report, make_agency
+
+from jogo.platform.auth.roles import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+JOGO = [sys.executable, "-m", "jogo.platform.app.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Part:
+    """A ``jogo`` process; its output goes to a file (a full pipe would stall it)."""
+
+    def __init__(self, args: list[str], database: str, settings, log_dir: Path) -> None:
+        self.args = args
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
+        env |= {
+            "JOGO_DATABASE_URL": database,
+            "JOGO_AMQP_URL": AMQP_URL,
+            "JOGO_QUEUE": os.environ["JOGO_QUEUE"],
+            "JOGO_ENV": "test",
+            "JOGO_SECRET_KEY": settings.secret_key,
+            "JOGO_DATA_DIR": str(settings.data_dir),
+            "JOGO_ALLOW_PRIVATE_EGRESS": "true",
+        }
+        self.log = log_dir / f"{'-'.join(args)}-{time.monotonic_ns()}.log"
+        self.env = env
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> Part:
+        out = self.log.open("wb")
+        self.process = await asyncio.create_subprocess_exec(
+            *JOGO, *self.args, env=self.env, cwd=ROOT, stdout=out, stderr=out
+        )
+        out.close()
+        return self
+
+    async def stop(self, deadline: float = 30.0) -> tuple[int, float]:
+        """SIGTERM; the exit code and how long the process took to finish."""
+        assert self.process is not None
+        started = time.monotonic()
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(self.process.wait(), deadline)
+        return code, time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+
+
+@pytest.fixture
+async def parts(database, settings, tmp_path, broker):
+    started: list[Part] = []
+
+    async def start(*args: str) -> Part:
+        part = await Part(list(args), database, settings, tmp_path).start()
+        started.append(part)
+        return part
+
+    yield start
+    for part in started:
+        part.kill()
+        if part.process is not None:
+            await part.process.wait()
+
+
+async def wait_until(check, within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def drain_queue(name: str) -> list[dict]:
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    try:
+        channel = connection.channel()
+        messages = []
+        while True:
+            method, _, body = channel.basic_get(name, auto_ack=True)
+            if method is None:
+                return messages
+            messages.append(json.loads(body))
+    finally:
+        connection.close()
+
+
+async def test_two_relays_publish_each_row_exactly_once(parts, owner):
+    tenant = await onboard("minimal")
+    queue = os.environ["JOGO_QUEUE"]
+    await asyncio.to_thread(drain_queue, queue)
+    first, second = await parts("relay"), await parts("relay")
+    # Rows arrive while both relays run: 3,000 in 30 commits.
+    for _ in range(30):
+        await owner.execute(
+            "INSERT INTO outbox (tenant, actor, payload)"
+            " SELECT $1, 'rollup_report', jsonb_build_object('report_id', gen_random_uuid())"
+            " FROM generate_series(1, 100)",
+            tenant.id,
+        )
+        await owner.execute("SELECT pg_notify('jogo_outbox', '')")
+    ours = {
+        r["id"] for r in await owner.fetch("SELECT id FROM outbox WHERE tenant = $1", tenant.id)
+    }
+
+    async def drained() -> bool:
+        left = await owner.fetchval(
+            "SELECT count(*) FROM outbox WHERE tenant = $1 AND published_at IS NULL", tenant.id
+        )
+        return left == 0
+
+    await wait_until(drained, 60, "the outbox to drain")
+    for part in (first, second):
+        code, _ = await part.stop()
+        assert code == 0, part.log.read_text()
+    sent = collections.Counter(
+        m["options"]["outbox_id"] for m in await asyncio.to_thread(drain_queue, queue)
+    )
+    assert {i for i in sent if i in ours} == ours
+    assert max(sent[i] for i in ours) == 1  # none twice
+
+
+async def test_two_workers_share_the_load_and_deliver_once(
+    app_client, settings, owner, parts, sink
+):
+    sink.delay_each = 0.05
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    agency = await make_agency(app_client, tenant.slug, admin, sink.url)
+    await parts("relay")
+    await parts("worker")
+    await parts("worker")
+    reports = [
+        (await dispatched_report(app_client, settings, tenant, agency_id=agency))[1]
+        for _ in range(40)
+    ]
+
+    async def delivered() -> bool:
+        n = await owner.fetchval(
+            "SELECT count(*) FROM dispatches WHERE tenant_id = $1 AND status = 'DELIVERED'",
+            tenant.id,
+        )
+        return n == len(reports)
+
+    await wait_until(delivered, 90, "40 deliveries")
+    keys = {
+        str(r["idempotency_key"])
+        for r in await owner.fetch(
+            "SELECT idempotency_key FROM dispatches WHERE tenant_id = $1", tenant.id
+        )
+    }
+    assert set(sink.effective()) == keys
+    senders = collections.Counter(r.headers["x-jogo-sender"] for r in sink.received)
+    assert len(senders) == 2, senders  # both worker processes delivered
+
+
+async def test_two_api_processes_serve_the_same_tenants(settings, parts):
+    tenant = await onboard("minimal")
+    ports = [free_port(), free_port()]
+    for port in ports:
+        await parts("serve", "--host", "127.0.0.1", "--port", str(port))
+    one, two = (httpx.AsyncClient(base_url=f"http://127.0.0.1:{p}", timeout=10) for p in ports)
+    async with one, two:
+        for client in (one, two):
+
+            async def up(client=client) -> bool:
+                try:
+                    return (await client.get("/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await wait_until(up, 30, "the API to start")
+        operator = await auth_header(settings, Role.OPERATOR, tenant)
+        async with websockets.connect(
+            f"ws://127.0.0.1:{ports[1]}/t/{tenant.slug}/graphql",
+            subprotocols=["graphql-transport-ws"],
+        ) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": operator}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {
+                            "query": "subscription { reportEvents { ticket event { kind } } }"
+                        },
+                    }
+                )
+            )
+            await asyncio.sleep(0.3)
+            created = await submit(one, tenant.slug, operator, categoryCode="FLOOD")
+            ticket = created["report"]["ticket"]
+            message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert message["payload"]["data"]["reportEvents"] == {
+            "ticket": ticket,
+            "event": {"kind": "SUBMITTED"},
+        }
+        _, body = await gql(
+            two,
+            f"/t/{tenant.slug}/graphql",
+            "query($id: ID!) { report(id: $id) { ticket status } }",
+            operator,
+            id=created["report"]["id"],
+        )
+        assert body["data"]["report"] == {"ticket": ticket, "status": "SUBMITTED"}
+
+
+async def test_sigterm_mid_load_loses_nothing(app_client, settings, owner, parts, sink):
+    """A worker stopped mid-stream hands back what it holds; the API finishes what it
+    accepted; a relay stopped mid-stream leaves nothing unpublished for the next one."""
+    sink.delay_each = 0.2
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    agency = await make_agency(app_client, tenant.slug, admin, sink.url)
+    relay = await parts("relay")
+    first = await parts("worker")
+    reports = [
+        (await dispatched_report(app_client, settings, tenant, agency_id=agency))[1]
+        for _ in range(30)
+    ]
+    await asyncio.to_thread(sink.wait_for, 3, 30.0)
+    code, took = await first.stop()
+    assert code == 0 and took < 30, first.log.read_text()
+    code, took = await relay.stop()
+    assert code == 0 and took < 30, relay.log.read_text()
+    await parts("relay")
+    await parts("worker")
+
+    async def delivered() -> bool:
+        n = await owner.fetchval(
+            "SELECT count(*) FROM dispatches WHERE tenant_id = $1 AND status = 'DELIVERED'",
+            tenant.id,
+        )
+        return n == len(reports)
+
+    await wait_until(delivered, 120, "every delivery after the restart")
+    assert len(sink.effective()) == len(reports)
+
+    # The API: requests in flight when SIGTERM lands are answered and kept.
+    port = free_port()
+    api = await parts("serve", "--host", "127.0.0.1", "--port", str(port))
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+
+        async def up() -> bool:
+            try:
+                return (await client.get("/healthz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await wait_until(up, 30, "the API to start")
+        citizen = await auth_header(settings, Role.CITIZEN, tenant)
+
+        async def one() -> str | None:
+            try:
+                return (await submit(client, tenant.slug, citizen, categoryCode="FLOOD"))["report"][
+                    "id"
+                ]
+            except httpx.TransportError:
+                return None  # refused: never accepted, so nothing to keep
+
+        calls = [asyncio.create_task(one()) for _ in range(20)]
+        await asyncio.sleep(0.05)
+        stopping = asyncio.create_task(api.stop())
+        answered = [r for r in await asyncio.gather(*calls) if r]
+        code, took = await stopping
+    assert code == 0 and took < 30, api.log.read_text()
+    assert answered  # some were in flight
+    kept = await owner.fetchval("SELECT count(*) FROM reports WHERE id = ANY($1::uuid[])", answered)
+    assert kept == len(answered)
