@@ -155,9 +155,15 @@ def test_definitions_load_into_rabbitmq_and_dramatiq_accepts_them(vhost):
         broker.declare_queue("jogo", ensure=True)
         connection = pika.BlockingConnection(pika.URLParameters(url))
         channel = connection.channel()
+        channel.confirm_delivery()  # a quorum queue has the message once this returns
         channel.basic_publish("", "jogo", b"ping")
-        method, _, body = channel.basic_get("jogo", auto_ack=True)
-        assert body == b"ping" and method is not None
+        body = None
+        for _ in range(50):
+            method, _, body = channel.basic_get("jogo", auto_ack=True)
+            if method is not None:
+                break
+            time.sleep(0.1)
+        assert body == b"ping"
         connection.close()
     finally:
         broker.close()
