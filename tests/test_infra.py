@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -141,10 +142,17 @@ def vhost():
 
 
 def test_definitions_load_into_rabbitmq_and_dramatiq_accepts_them(vhost):
-    listing = _rabbitmqctl(
-        "list_queues", "-p", vhost, "name", "type", "policy", "--formatter", "json"
-    )
-    queues = {q["name"]: q for q in json.loads(listing)}
+    # The broker applies an import asynchronously: wait for the queues and the policy.
+    queues: dict[str, dict] = {}
+    for _ in range(100):
+        listing = _rabbitmqctl(
+            "list_queues", "-p", vhost, "name", "type", "policy", "--formatter", "json"
+        )
+        queues = {q["name"]: q for q in json.loads(listing)}
+        if len(queues) == 3 and queues.get("jogo", {}).get("policy"):
+            break
+        time.sleep(0.1)
+    assert set(queues) == {"jogo", "jogo.DQ", "jogo.XQ"}
     assert {q["type"] for q in queues.values()} == {"quorum"}
     assert queues["jogo"]["policy"] == "jogo-delivery-limit"
     # Dramatiq re-declares the queues on start: the arguments must be equivalent, or
