@@ -358,3 +358,52 @@ def test_graphql_enums_follow_the_domain_vocabulary():
         (Certainty, CERTAINTY),
     ):
         assert [e.value for e in enum] == list(vocab)
+
+
+async def test_withdrawing_scheduled_and_refusing_expired_and_control_characters(
+    app_client, two_tenants, staff, owner
+):
+    tenant = two_tenants.a
+    operator, _ = staff
+    later = datetime.now(UTC) + timedelta(days=2)
+    scheduled = (
+        await call(
+            app_client,
+            tenant,
+            PUBLISH,
+            operator,
+            input=content(
+                headline="Rahasia: rencana penutupan jalan",
+                validFrom=later.isoformat(),
+                validUntil=(later + timedelta(hours=3)).isoformat(),
+            ),
+            draft=None,
+        )
+    )["bulletin"]
+    withdrawn = await call(app_client, tenant, CANCEL, operator, id=scheduled["id"], r="Batal")
+    assert withdrawn["errors"] == [] and withdrawn["bulletin"]["id"] == scheduled["id"]
+    assert withdrawn["bulletin"]["status"] == "CANCELLED"
+    feed_text = (await app_client.get(f"/t/{tenant.slug}/alerts.cap.xml")).text
+    assert "Rahasia" not in feed_text  # never public, not even through a cancel
+    expired = (await call(app_client, tenant, PUBLISH, operator, input=content(), draft=None))[
+        "bulletin"
+    ]
+    await owner.execute(
+        "UPDATE bulletins SET valid_from = now() - interval '2 hours',"
+        " valid_until = now() - interval '1 minute' WHERE id = $1::uuid",
+        expired["id"],
+    )
+    late = await call(app_client, tenant, CANCEL, operator, id=expired["id"], r="Sudah lewat")
+    assert late["errors"][0]["code"] == "CONFLICT"
+    assert alerts_in(await feed(app_client, tenant)) == []
+    broken = await call(
+        app_client,
+        tenant,
+        PUBLISH,
+        operator,
+        input=content(description="Jalan ditutup\x01 total hari ini."),
+        draft=None,
+    )
+    assert broken["errors"][0]["field"] == "description"
+    reason = await call(app_client, tenant, CANCEL, operator, id=expired["id"], r="x\x02yz")
+    assert reason["errors"][0]["field"] == "reason"

@@ -465,3 +465,39 @@ async def test_cli_import(database, election, tmp_path, owner):
         run, ["election", "import-tps", "--tenant", off.slug, str(faulty)], database
     )
     assert refused.returncode == 1 and "election module is off" in one_line_error(refused)
+
+
+async def test_who_may_read_and_plan_and_odd_digits(app_client, settings, election, owner):
+    tenant, operator = election
+    await upload(app_client, tenant, operator, csv(*GOOD))
+    liaison = await auth_header(settings, Role.AGENCY_LIAISON, tenant)
+    _, denied = await gql(app_client, f"/t/{tenant.slug}/graphql", STATIONS, liaison)
+    assert denied["data"] is None  # vulnerability ratings are for the police only
+    officer = await auth_header(settings, Role.OFFICER, tenant)
+    assert len((await call(app_client, tenant, STATIONS, officer))["edges"]) == 4
+    from jogo.platform.auth.apikeys import create_api_key
+
+    key = await create_api_key(tenant, "KPU sync", ["election:write"], "pytest")
+    kpu = {"Authorization": f"Bearer {key.key}"}
+    synced = await upload(app_client, tenant, kpu, csv(GOOD[0]))
+    assert synced["updated"] == 1  # the KPU's system keeps the list
+    rule = await call(
+        app_client,
+        tenant,
+        "mutation { setDeploymentRule(vulnerability: AMAN, maxTpsPerGroup: 8,"
+        " officersPerGroup: 1, linmasPerTps: 2) { errors { code } } }",
+        kpu,
+    )
+    assert rule["errors"][0]["code"] == "FORBIDDEN"  # but not the police deployment
+    arabic = csv("3573011001\u0661\u0662\u0663,35.73.01.1001,Kode aneh,,,200,AMAN,")
+    odd = await upload(app_client, tenant, operator, arabic)
+    assert odd["rowErrors"][0]["field"] == "code" and odd["kept"] is False
+
+
+async def test_parallel_imports_of_one_tenant_both_succeed(app_client, election):
+    tenant, operator = election
+    results = await asyncio.gather(
+        upload(app_client, tenant, operator, csv(GOOD[0], GOOD[1])),
+        upload(app_client, tenant, operator, csv(GOOD[2], GOOD[3])),
+    )
+    assert all(r["errors"] == [] and r["kept"] for r in results)

@@ -42,7 +42,7 @@ from jogo.tenants.reports.events import TOPIC
 
 MAX_FIRST = 100
 RECHECK_SECONDS = 30.0
-STAFF = [requires(Cap.DIRECTORY_READ)]
+STAFF = [requires(Cap.ELECTION_READ)]  # officers and operators; not liaisons
 BOARD = [requires(Cap.REPORTS_READ_ALL)]
 
 

@@ -193,7 +193,8 @@ async def shared_post_photo(
         data,
         media_type=row["photo_type"],
         headers={
-            "Cache-Control": "public, max-age=300" if public else "private, no-store",
+            # Revalidated every time: a post taken down stops showing at once.
+            "Cache-Control": "public, no-cache" if public else "private, no-store",
             "X-Content-Type-Options": "nosniff",
         },
     )

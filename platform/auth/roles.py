@@ -48,7 +48,9 @@ class Cap(StrEnum):
     BULLETINS_WRITE = "bulletins:write"
     SHARING_POST = "sharing:post"
     SHARING_MODERATE = "sharing:moderate"
-    ELECTION_MANAGE = "election:manage"
+    ELECTION_READ = "election:read"
+    ELECTION_MANAGE = "election:manage"  # the polling stations themselves
+    ELECTION_PLAN = "election:plan"  # deployment rules and named officers
     NATIONAL_READ = "national:read"
     NATIONAL_UNREDACTED = "national:unredacted"
     AUDIT_READ = "audit:read"
@@ -56,7 +58,7 @@ class Cap(StrEnum):
 
 
 _citizen = {Cap.TENANT_READ, Cap.REPORTS_SUBMIT, Cap.REPORTS_READ_OWN, Cap.SHARING_POST}
-_officer = _citizen | {Cap.DIRECTORY_READ, Cap.REPORTS_READ_ASSIGNED}
+_officer = _citizen | {Cap.DIRECTORY_READ, Cap.REPORTS_READ_ASSIGNED, Cap.ELECTION_READ}
 _operator = _officer | {
     Cap.REPORTS_READ_ALL,
     Cap.REPORTS_TRIAGE,
@@ -65,6 +67,7 @@ _operator = _officer | {
     Cap.BULLETINS_WRITE,
     Cap.SHARING_MODERATE,
     Cap.ELECTION_MANAGE,
+    Cap.ELECTION_PLAN,
 }
 
 ROLE_CAPS: dict[Role, frozenset[Cap]] = {
@@ -91,7 +94,7 @@ SCOPE_CAPS: dict[str, frozenset[Cap]] = {
     # e.g. a weather service or the city's traffic centre publishing its own bulletins.
     "bulletins:write": frozenset({Cap.TENANT_READ, Cap.BULLETINS_WRITE}),
     # e.g. the KPU's or a Bawaslu office's system keeping the TPS list up to date.
-    "election:write": frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.ELECTION_MANAGE}),
+    "election:write": frozenset({Cap.TENANT_READ, Cap.ELECTION_READ, Cap.ELECTION_MANAGE}),
 }
 
 

@@ -15,7 +15,12 @@ from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
-from jogo.tenants.bulletins.content import BulletinInput, CleanBulletin, clean
+from jogo.tenants.bulletins.content import (
+    BulletinInput,
+    CleanBulletin,
+    clean,
+    has_control_characters,
+)
 
 # A cancel stays in the CAP feed at least this long, so consumers see it.
 CANCEL_VISIBLE = timedelta(hours=1)
@@ -213,15 +218,28 @@ async def do_cancel_bulletin(
     tenant: TenantInfo, principal: Principal, bulletin_id: uuid.UUID, reason: str
 ) -> uuid.UUID:
     """A CAP Cancel referencing the chain; it stays in the feed until the cancelled
-    bulletin would have expired (and at least an hour)."""
+    bulletin would have expired (and at least an hour). A bulletin scheduled for later was
+    never public: it is withdrawn without a message, so its content never shows."""
     _require_writer(tenant, principal)
     reason = " ".join((reason or "").split())
-    if not 3 <= len(reason) <= 500:
-        raise InvalidInput("the reason must be 3-500 characters", field="reason")
+    if not 3 <= len(reason) <= 500 or has_control_characters(reason):
+        raise InvalidInput("the reason must be 3-500 characters of text", field="reason")
     now = datetime.now(UTC)
     async with db.tenant_tx(tenant.id):
         row = await _lock(bulletin_id)
         _require_current(row)
+        if row["valid_until"] <= now:
+            raise Conflict("this bulletin has expired already", field="id")
+        if row["valid_from"] > now:
+            await db.fetch(
+                "UPDATE bulletins SET status = 'CANCELLED', replaced_at = $2, note = $3"
+                " WHERE id = $1",
+                bulletin_id,
+                now,
+                reason,
+            )
+            await _audit("bulletin.withdraw", tenant, principal, bulletin_id, reason=reason)
+            return bulletin_id
         new_id = uuid.uuid4()
         await db.fetch(
             f"INSERT INTO bulletins ({_COLUMNS})"

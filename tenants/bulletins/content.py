@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,14 @@ MAX_BACKDATE = timedelta(hours=24)
 MAX_POLYGON_POINTS = 500
 MAX_REGION_CODES = 50
 MIN_RADIUS_M, MAX_RADIUS_M = 10.0, 500_000.0
+
+
+# XML 1.0 cannot carry these at all: one in a bulletin would break the whole CAP feed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def has_control_characters(text: str | None) -> bool:
+    return bool(text) and _CONTROL.search(text or "") is not None
 
 
 @dataclass
@@ -165,6 +174,17 @@ def clean(data: BulletinInput, now: datetime | None = None) -> CleanBulletin:
             InvalidInput("give the area as a polygon, a circle or region codes", field="area")
         )
 
+    for label, text in (
+        ("headline", data.headline),
+        ("description", data.description),
+        ("instruction", data.instruction),
+        ("headlineEn", data.headline_en),
+        ("descriptionEn", data.description_en),
+        ("instructionEn", data.instruction_en),
+        ("area", data.area.description),
+    ):
+        if has_control_characters(text):
+            errors.append(InvalidInput(f"{label} contains control characters", field=label))
     valid_from = data.valid_from or now
     valid_until = data.valid_until
     for name, moment in (("validFrom", valid_from), ("validUntil", valid_until)):

@@ -15,7 +15,7 @@ from jogo.platform.errors import Conflict, Forbidden, InputErrors, InvalidInput,
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.election.stations import RowError, Station, check_station, parse_csv
 from jogo.tenants.election.vocab import ELECTION_CATEGORIES, VULNERABILITIES, DeploymentRule
-from jogo.tenants.oversight.rollups import refresh_station_counts
+from jogo.tenants.oversight.rollups import announce, refresh_station_counts
 
 _UPSERT = """
 INSERT INTO polling_stations (tenant_id, code, village_code, address, latitude, longitude,
@@ -45,13 +45,25 @@ def require_election(tenant: TenantInfo) -> None:
         raise InvalidInput("the election module is off for this command", field="module")
 
 
-def _require_manager(tenant: TenantInfo, principal: Principal) -> None:
+def _require_manager(
+    tenant: TenantInfo, principal: Principal, cap: Cap = Cap.ELECTION_MANAGE
+) -> None:
     require_election(tenant)
-    if Cap.ELECTION_MANAGE not in principal.tenant_caps(tenant.id):
-        raise Forbidden("only operators can manage polling stations")
+    if cap not in principal.tenant_caps(tenant.id):
+        what = "polling stations" if cap == Cap.ELECTION_MANAGE else "the deployment plan"
+        raise Forbidden(f"only operators can manage {what}")
 
 
 async def _upsert(tenant: TenantInfo, stations: list[Station]) -> tuple[int, int]:
+    """Inside the caller's tenant transaction. Reports at a TPS whose vulnerability
+    changed are announced to the rollups, so the national figures follow."""
+    before = {
+        r["code"]: r["vulnerability"]
+        for r in await db.fetch(
+            "SELECT code, vulnerability FROM polling_stations WHERE code = ANY($1::text[])",
+            [s.code for s in stations],
+        )
+    }
     rows = await db.fetch(
         _UPSERT,
         tenant.id,
@@ -65,6 +77,14 @@ async def _upsert(tenant: TenantInfo, stations: list[Station]) -> tuple[int, int
         [s.notes for s in stations],
     )
     created = sum(1 for r in rows if r["inserted"])
+    changed = [s.code for s in stations if s.code in before and before[s.code] != s.vulnerability]
+    if changed:
+        for report in await db.fetch(
+            "SELECT r.id FROM reports r JOIN polling_stations s ON s.tenant_id = r.tenant_id"
+            " AND s.id = r.polling_station_id WHERE s.code = ANY($1::text[])",
+            changed,
+        ):
+            await announce(tenant.id, report["id"])
     await refresh_station_counts(tenant)
     return created, len(rows) - created
 
@@ -130,7 +150,7 @@ def _camel(name: str) -> str:
 async def do_set_deployment_rule(
     tenant: TenantInfo, principal: Principal, rule: DeploymentRule
 ) -> None:
-    _require_manager(tenant, principal)
+    _require_manager(tenant, principal, Cap.ELECTION_PLAN)
     errors = []
     if rule.vulnerability not in VULNERABILITIES:
         errors.append(InvalidInput("unknown vulnerability", field="vulnerability"))
@@ -173,7 +193,7 @@ async def do_assign_station_officer(
     tenant: TenantInfo, principal: Principal, code: str, officer_id: uuid.UUID, assign: bool
 ) -> uuid.UUID:
     """Name (or, with ``assign`` False, un-name) an officer of this command for a TPS."""
-    _require_manager(tenant, principal)
+    _require_manager(tenant, principal, Cap.ELECTION_PLAN)
     async with db.tenant_tx(tenant.id):
         stations = await db.fetch("SELECT id FROM polling_stations WHERE code = $1", code.strip())
         if not stations:

@@ -21,8 +21,8 @@ from jogo.tenants.reports.validation import in_indonesia
 
 MAX_ROWS = 50_000
 MAX_BYTES = 10 * 1024 * 1024
-CODE = re.compile(r"^\d{13}$")
-VILLAGE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+CODE = re.compile(r"^[0-9]{13}$")
+VILLAGE = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$")
 COLUMNS = {
     "code": ("code", "kode_tps", "kode"),
     "village_code": ("village_code", "villagecode", "kode_desa", "kode_kelurahan"),
@@ -110,7 +110,10 @@ def check_station(
                 faults.append(("latitude", "the location must lie in Indonesia"))
     voters = 0
     try:
-        voters = int((raw.get("voters") or "").strip().replace(".", ""))
+        text = (raw.get("voters") or "").strip().replace(".", "")
+        if not text.isascii():
+            raise ValueError(text)
+        voters = int(text)
     except ValueError:
         faults.append(("voters", "voters must be a whole number"))
     else:
@@ -156,12 +159,12 @@ def parse_csv(data: bytes, region_code: str) -> Parsed:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    if not reader.fieldnames:
-        raise InvalidInput("the file is empty", field="file")
-    columns = _header(list(reader.fieldnames))
     parsed = Parsed()
     seen: dict[str, int] = {}
     try:
+        if not reader.fieldnames:
+            raise InvalidInput("the file is empty", field="file")
+        columns = _header(list(reader.fieldnames))
         for row in reader:
             line = reader.line_num
             parsed.rows += 1

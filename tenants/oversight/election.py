@@ -58,6 +58,9 @@ async def election_summary(f: Filter, tenants: list[TenantInfo]) -> ElectionSumm
         if f.category:
             args.append(f.category)
             where += f" AND category_code = ${len(args)}"
+        if f.status:
+            args.append(f.status)
+            where += f" AND status = ${len(args)}"
         for r in await db.fetch(
             "SELECT substr(scope, 8)::uuid AS tenant, vulnerability, sum(reports) AS n,"
             f" sum(reports) FILTER (WHERE status NOT IN {CLOSED}) AS open, sum(urgent) AS u"

@@ -291,7 +291,10 @@ async def do_rebuild_all(tenants: list[TenantInfo]) -> int:
 
 async def refresh_station_counts(tenant: TenantInfo) -> None:
     """Inside the caller's tenant transaction: the tenant's TPS per vulnerability, for
-    the national election summary (a few rows per tenant, rewritten on every change)."""
+    the national election summary (a few rows per tenant, rewritten on every change).
+    Two writers of one tenant take turns, or the second would insert rows the first
+    has just committed."""
+    await db.fetch("SELECT pg_advisory_xact_lock(hashtext($1))", f"station-counts:{tenant.id}")
     await db.fetch("DELETE FROM election_station_counts WHERE tenant = $1", tenant.id)
     await db.fetch(
         "INSERT INTO election_station_counts (tenant, polda, vulnerability, stations, voters)"

@@ -80,7 +80,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         value, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         return datetime.fromisoformat(value), uuid.UUID(ident)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError):
         raise InvalidInput("the cursor is not one this API gave out", field="after") from None
 
 

@@ -12,7 +12,7 @@ from jogo.platform.errors import InputErrors, InvalidInput
 # Indonesia's extent, about 6°N to 11°S and 95°E to 141°E.
 LAT_RANGE = (-11.0, 6.0)
 LON_RANGE = (95.0, 141.0)
-STATION_CODE = re.compile(r"^\d{13}$")
+STATION_CODE = re.compile(r"^[0-9]{13}$")
 PHONE = re.compile(r"^(?:\+62|62|0)(\d{8,13})$")
 MAX_AGE = timedelta(days=365)
 CLOCK_SKEW = timedelta(minutes=5)

@@ -3,6 +3,7 @@ turn a post into a report. A post is public only while APPROVED."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,14 @@ from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
 from jogo.platform.auth.users import load_user_principal
-from jogo.platform.errors import Conflict, Forbidden, InputErrors, InvalidInput, NotFound
+from jogo.platform.errors import (
+    Conflict,
+    Forbidden,
+    InputErrors,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 from jogo.platform.ratelimit import RateLimited
 from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
@@ -23,6 +31,7 @@ from jogo.tenants.reports.validation import ReportInput, in_indonesia
 from jogo.tenants.sharing.screening import hold_reasons
 
 POSTS_PER_HOUR = 10
+log = logging.getLogger("jogo.sharing")
 
 
 @dataclass
@@ -64,20 +73,22 @@ async def do_share_post(
         raise Forbidden("sign in as a member of this command to share")
     body, reasons = _check(data)
     photo = check_photo(data.photo, field="photo") if data.photo is not None else None
-    async with db.tenant_tx(tenant.id):
-        recent = await db.fetch(
-            "SELECT count(*) FROM shared_posts WHERE author_user_id = $1"
-            " AND created_at > now() - interval '1 hour'",
-            principal.id,
-        )
-    if recent[0][0] >= POSTS_PER_HOUR:
-        raise RateLimited(f"at most {POSTS_PER_HOUR} posts an hour")
     post_id = uuid.uuid4()
     key = f"{tenant.id}/{post_id}/{uuid.uuid4()}.{photo.extension}" if photo else None
     try:
         if photo and key:
             await store.put(key, photo.data)
         async with db.tenant_tx(tenant.id):
+            # Counted under a per-user lock in the writing transaction, so parallel
+            # requests cannot slip past the limit.
+            await db.fetch("SELECT pg_advisory_xact_lock(hashtext($1))", f"post:{principal.id}")
+            recent = await db.fetch(
+                "SELECT count(*) FROM shared_posts WHERE author_user_id = $1"
+                " AND created_at > now() - interval '1 hour'",
+                principal.id,
+            )
+            if recent[0][0] >= POSTS_PER_HOUR:
+                raise RateLimited(f"at most {POSTS_PER_HOUR} posts an hour")
             await db.fetch(
                 "INSERT INTO shared_posts (tenant_id, id, author_user_id, body, latitude,"
                 " longitude, photo_key, photo_type, status, hold_reasons)"
@@ -205,8 +216,16 @@ async def do_convert_post(
         raise InvalidInput(
             "the post has no location; give latitude and longitude", field="latitude"
         )
-    author = await load_user_principal(post["author_user_id"])
-    photos = [await posts.read(post["photo_key"])] if post["photo_key"] else []
+    try:
+        author = await load_user_principal(post["author_user_id"])
+    except Unauthenticated:
+        raise Conflict("the post's author is no longer an active user", field="postId") from None
+    photos = []
+    if post["photo_key"]:
+        try:
+            photos = [await posts.read(post["photo_key"])]
+        except FileNotFoundError:
+            log.warning("photo of post %s is missing; converting without it", post_id)
 
     async def link(report_id: uuid.UUID) -> None:
         linked = await db.fetch(
