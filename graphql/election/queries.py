@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -29,19 +27,16 @@ from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.http import UploadedFile
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import requires
+from jogo.graphql.reports.subscriptions import tenant_event_ids
 from jogo.graphql.reports.types import PageInfo
-from jogo.platform.auth.revalidate import still_allowed
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import Forbidden, InvalidInput
-from jogo.platform.notify import HUB
 from jogo.platform.regions import district_name
 from jogo.tenants.election import actions, queries
 from jogo.tenants.election.plan import compute_plan, effective_rules
 from jogo.tenants.election.vocab import DeploymentRule
-from jogo.tenants.reports.events import TOPIC
 
 MAX_FIRST = 100
-RECHECK_SECONDS = 30.0
 STAFF = [requires(Cap.ELECTION_READ)]  # officers and operators; not liaisons
 BOARD = [requires(Cap.REPORTS_READ_ALL)]
 
@@ -227,23 +222,11 @@ class ElectionSubscription:
     )
     async def election_board(self, info: Info[Context, None]) -> AsyncGenerator[BoardStation, None]:
         tenant = info.context.require_tenant()
-        principal = info.context.principal
-        checked = time.monotonic()
-        async with HUB.subscribe(TOPIC, tenant.id) as queue:
-            while True:
-                try:
-                    event_id = uuid.UUID(await asyncio.wait_for(queue.get(), RECHECK_SECONDS))
-                except TimeoutError:
-                    event_id = None
-                if event_id is None or time.monotonic() - checked >= RECHECK_SECONDS:
-                    principal = await still_allowed(principal, tenant)
-                    if Cap.REPORTS_READ_ALL not in principal.tenant_caps(tenant.id):
-                        raise Forbidden("the election board is for operators")
-                    checked = time.monotonic()
-                if event_id is None:
-                    continue
-                station_id = await queries.station_of_event(tenant.id, event_id)
-                if station_id is None:
-                    continue
-                for row in await queries.board(tenant.id, station_id=station_id):
-                    yield BoardStation.of(row)
+        async for event_id, principal in tenant_event_ids(tenant, info.context.principal):
+            if Cap.REPORTS_READ_ALL not in principal.tenant_caps(tenant.id):
+                raise Forbidden("the election board is for operators")
+            station_id = await queries.station_of_event(tenant.id, event_id)
+            if station_id is None:
+                continue
+            for row in await queries.board(tenant.id, station_id=station_id):
+                yield BoardStation.of(row)

@@ -16,9 +16,11 @@ from jogo.graphql.context import Context
 from jogo.graphql.permissions import requires
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.types import ReportEvent
+from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.revalidate import still_allowed
 from jogo.platform.auth.roles import Cap
 from jogo.platform.notify import HUB
+from jogo.platform.registry import TenantInfo
 from jogo.tenants.reports import queries
 from jogo.tenants.reports.access import Viewer
 from jogo.tenants.reports.events import TOPIC
@@ -47,6 +49,26 @@ def visible(viewer: Viewer, row: dict[str, Any]) -> bool:
     return me is not None and row["reporter_user_id"] == me
 
 
+async def tenant_event_ids(
+    tenant: TenantInfo, principal: Principal
+) -> AsyncGenerator[tuple[uuid.UUID, Principal], None]:
+    """This tenant's timeline events as they commit, each with the caller as re-checked at
+    most ``RECHECK_SECONDS`` ago: an expired token, a revoked membership or a suspended
+    tenant ends the feed (``still_allowed`` raises)."""
+    checked = time.monotonic()
+    async with HUB.subscribe(TOPIC, tenant.id) as queue:
+        while True:
+            try:
+                event_id = uuid.UUID(await asyncio.wait_for(queue.get(), RECHECK_SECONDS))
+            except TimeoutError:
+                event_id = None
+            if event_id is None or time.monotonic() - checked >= RECHECK_SECONDS:
+                principal = await still_allowed(principal, tenant)
+                checked = time.monotonic()
+            if event_id is not None:
+                yield event_id, principal
+
+
 @strawberry.type
 class ReportsSubscription:
     @strawberry.subscription(
@@ -59,27 +81,16 @@ class ReportsSubscription:
     ) -> AsyncGenerator[ReportLiveEvent, None]:
         tenant = info.context.require_tenant()
         viewer = viewer_of(info.context)
-        checked = time.monotonic()
-        async with HUB.subscribe(TOPIC, tenant.id) as queue:
-            while True:
-                try:
-                    event_id = uuid.UUID(await asyncio.wait_for(queue.get(), RECHECK_SECONDS))
-                except TimeoutError:
-                    event_id = None
-                if event_id is None or time.monotonic() - checked >= RECHECK_SECONDS:
-                    # Expired tokens, revoked memberships and suspended tenants end the feed.
-                    principal = await still_allowed(viewer.principal, tenant)
-                    viewer = Viewer.of(principal, tenant.id)
-                    checked = time.monotonic()
-                if event_id is None:
-                    continue
-                row = await queries.event_with_report(tenant.id, event_id)
-                if row is None or not visible(viewer, row) or (urgent_only and not row["urgent"]):
-                    continue
-                yield ReportLiveEvent(
-                    report_id=strawberry.ID(str(row["report_id"])),
-                    ticket=row["ticket"],
-                    status=Status(row["status"]),
-                    urgent=row["urgent"],
-                    event=ReportEvent.of(row, viewer.internal, viewer.user_id),
-                )
+        async for event_id, principal in tenant_event_ids(tenant, viewer.principal):
+            if principal is not viewer.principal:
+                viewer = Viewer.of(principal, tenant.id)
+            row = await queries.event_with_report(tenant.id, event_id)
+            if row is None or not visible(viewer, row) or (urgent_only and not row["urgent"]):
+                continue
+            yield ReportLiveEvent(
+                report_id=strawberry.ID(str(row["report_id"])),
+                ticket=row["ticket"],
+                status=Status(row["status"]),
+                urgent=row["urgent"],
+                event=ReportEvent.of(row, viewer.internal, viewer.user_id),
+            )
