@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from bench._db import scratch_database
-from bench.national import REGIONS
+from bench.national import COLUMNS, REGIONS
 from jogo.platform import db
 from jogo.platform.auth.principal import Principal
 from jogo.platform.regions import local_areas
@@ -212,25 +212,7 @@ async def national(
                 )
                 for i, sid in enumerate(picked)
             ],
-            columns=[
-                "tenant_id",
-                "id",
-                "ticket",
-                "category_id",
-                "title",
-                "description",
-                "latitude",
-                "longitude",
-                "occurred_at",
-                "urgent",
-                "anonymous",
-                "submitted_by",
-                "status",
-                "verify_due_at",
-                "created_at",
-                "updated_at",
-                "polling_station_id",
-            ],
+            columns=[*COLUMNS[: COLUMNS.index("updated_at") + 1], "polling_station_id"],
         )
     seed_s = time.perf_counter() - t0
     await owner.execute("ANALYZE")

@@ -25,7 +25,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from jogo.platform.errors import JogoError
+from jogo.platform.errors import InvalidInput, JogoError
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -34,6 +34,14 @@ CACHE_SIZE = 512
 MAX_PAGE = 100
 
 log = logging.getLogger("jogo.graphql")
+
+
+def page_size(first: int, limit: int = MAX_PAGE) -> int:
+    """A connection's ``first``, checked: 1 to ``limit``."""
+    if not 1 <= first <= limit:
+        raise InvalidInput(f"first must be between 1 and {limit}", field="first")
+    return first
+
 
 _LIMIT_RULES = [
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,

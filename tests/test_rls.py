@@ -65,6 +65,12 @@ async def test_app_role_cannot_bypass_rls_and_owns_nothing(owner):
         "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", APP_ROLE
     )
     assert role is not None and not role["rolsuper"] and not role["rolbypassrls"]
+    # Nor can it become a role that can (jogo_oversight bypasses RLS, for one redacting
+    # function only; the app may execute that function, never act as its owner).
+    for other in ("jogo_oversight", "jogo_owner"):
+        assert not await owner.fetchval("SELECT pg_has_role($1, $2, 'MEMBER')", APP_ROLE, other), (
+            other
+        )
     owned = await owner.fetchval(
         "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner"
         " JOIN pg_namespace n ON n.oid = c.relnamespace"

@@ -26,6 +26,7 @@ from jogo.graphql.election.types import (
 from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.http import UploadedFile
 from jogo.graphql.ids import parse_uuid
+from jogo.graphql.limits import page_size
 from jogo.graphql.permissions import requires
 from jogo.graphql.reports.subscriptions import tenant_event_ids
 from jogo.graphql.reports.types import PageInfo
@@ -36,7 +37,6 @@ from jogo.tenants.election import actions, queries
 from jogo.tenants.election.plan import compute_plan, effective_rules
 from jogo.tenants.election.vocab import DeploymentRule
 
-MAX_FIRST = 100
 STAFF = [requires(Cap.ELECTION_READ)]  # officers and operators; not liaisons
 BOARD = [requires(Cap.REPORTS_READ_ALL)]
 
@@ -57,8 +57,7 @@ class ElectionQuery:
         district_code: str | None = None,
         vulnerability: Vulnerability | None = None,
     ) -> PollingStationConnection:
-        if not 1 <= first <= MAX_FIRST:
-            raise InvalidInput(f"first must be 1-{MAX_FIRST}", field="first")
+        page_size(first)
         tenant = info.context.require_tenant()
         rows = await queries.stations(
             tenant.id,

@@ -17,6 +17,7 @@ from strawberry.types import Info
 from jogo.graphql.context import Context
 from jogo.graphql.core.queries import me_global
 from jogo.graphql.core.types import Me, TenantType
+from jogo.graphql.limits import page_size
 from jogo.graphql.oversight.types import (
     AuditConnection,
     AuditEntry,
@@ -185,8 +186,7 @@ class OversightQuery:
         first: int = 20,
         after: str | None = None,
     ) -> NationalReportConnection:
-        if not 1 <= first <= 100:
-            raise InvalidInput("first must be between 1 and 100", field="first")
+        page_size(first)
         tenants, scoped = await _scope(info, "reports", filter)
         slugs = {t.id: t.slug for t in tenants}
         rows = await queries.reports(scoped, first, _after(after))
@@ -224,8 +224,7 @@ class OversightQuery:
     async def audit_log(
         self, info: Info[Context, None], first: int = 50, before: strawberry.ID | None = None
     ) -> AuditConnection:
-        if not 1 <= first <= 200:
-            raise InvalidInput("first must be between 1 and 200", field="first")
+        page_size(first, 200)
         try:
             before_id = int(before) if before else None
         except ValueError:

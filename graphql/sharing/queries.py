@@ -10,6 +10,7 @@ from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.http import UploadedFile
 from jogo.graphql.ids import parse_uuid
+from jogo.graphql.limits import page_size
 from jogo.graphql.permissions import requires
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.mutations import ReportPayload
@@ -30,8 +31,6 @@ from jogo.tenants.reports import queries as report_queries
 from jogo.tenants.reports.queries import cursor_of
 from jogo.tenants.sharing import actions, queries
 
-MAX_FIRST = 100
-
 
 def _viewer(info: Info[Context, None]) -> tuple[uuid.UUID | None, bool]:
     ctx = info.context
@@ -45,12 +44,6 @@ def _post(info: Info[Context, None], row: dict[str, Any]) -> SharedPost:
     return SharedPost.of(row, info.context.require_tenant().slug, user, moderator)
 
 
-def _first(first: int) -> int:
-    if not 1 <= first <= MAX_FIRST:
-        raise InvalidInput(f"first must be 1-{MAX_FIRST}", field="first")
-    return first
-
-
 def post_store(ctx: Context) -> FileStore:
     return FileStore(ctx.settings.data_dir / "shared")
 
@@ -62,7 +55,7 @@ class SharingQuery:
         self, info: Info[Context, None], first: int = 20, after: str | None = None
     ) -> SharedPostConnection:
         tenant = info.context.require_tenant()
-        page = await queries.public_feed(tenant.id, _first(first), after)
+        page = await queries.public_feed(tenant.id, page_size(first), after)
         edges = [
             SharedPostEdge(cursor=cursor_of(r["moderated_at"], r["id"]), node=_post(info, r))
             for r in page.rows
@@ -94,7 +87,7 @@ class SharingQuery:
         user, _ = _viewer(info)
         if user is None:
             return []
-        rows = await queries.posts_by(info.context.require_tenant().id, user, _first(first))
+        rows = await queries.posts_by(info.context.require_tenant().id, user, page_size(first))
         return [_post(info, r) for r in rows]
 
     @strawberry.field(
@@ -109,7 +102,7 @@ class SharingQuery:
     ) -> list[SharedPost]:
         wanted = tuple(s.value for s in status) if status else queries.QUEUE_STATUSES
         rows = await queries.moderation_queue(
-            info.context.require_tenant().id, wanted, _first(first)
+            info.context.require_tenant().id, wanted, page_size(first)
         )
         return [_post(info, r) for r in rows]
 

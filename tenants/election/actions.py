@@ -26,7 +26,7 @@ ON CONFLICT (tenant_id, code) DO UPDATE SET
     village_code = EXCLUDED.village_code, address = EXCLUDED.address,
     latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, voters = EXCLUDED.voters,
     vulnerability = EXCLUDED.vulnerability, notes = EXCLUDED.notes, updated_at = now()
-RETURNING (xmax = 0) AS inserted
+RETURNING id, (xmax = 0) AS inserted
 """
 
 
@@ -54,7 +54,7 @@ def _require_manager(
         raise Forbidden(f"only operators can manage {what}")
 
 
-async def _upsert(tenant: TenantInfo, stations: list[Station]) -> tuple[int, int]:
+async def _upsert(tenant: TenantInfo, stations: list[Station]) -> tuple[int, int, list[uuid.UUID]]:
     """Inside the caller's tenant transaction. Reports at a TPS whose vulnerability
     changed are announced to the rollups, so the national figures follow."""
     before = {
@@ -86,7 +86,7 @@ async def _upsert(tenant: TenantInfo, stations: list[Station]) -> tuple[int, int
         ):
             await announce(tenant.id, report["id"])
     await refresh_station_counts(tenant)
-    return created, len(rows) - created
+    return created, len(rows) - created, [r["id"] for r in rows]
 
 
 async def do_import_stations(
@@ -104,7 +104,7 @@ async def do_import_stations(
     good = [s for line, s in parsed.stations if line not in bad_lines]
     async with db.tenant_tx(tenant.id):
         if good:
-            result.created, result.updated = await _upsert(tenant, good)
+            result.created, result.updated, _ = await _upsert(tenant, good)
         await write_audit(
             "election.import_tps",
             principal=principal,
@@ -130,15 +130,13 @@ async def do_create_polling_station(
     async with db.tenant_tx(tenant.id):
         if await db.fetch("SELECT 1 FROM polling_stations WHERE code = $1", station.code):
             raise Conflict(f"TPS {station.code} already exists", field="code")
-        await _upsert(tenant, [station])
-        rows = await db.fetch("SELECT id FROM polling_stations WHERE code = $1", station.code)
+        _, _, (station_id,) = await _upsert(tenant, [station])
         await write_audit(
             "election.create_tps",
             principal=principal,
             tenant_id=tenant.id,
             target=f"tps:{station.code}",
         )
-    station_id: uuid.UUID = rows[0]["id"]
     return station_id
 
 

@@ -8,16 +8,16 @@ from typing import Any
 from jogo.platform import db
 from jogo.tenants.election.plan import Count
 from jogo.tenants.election.vocab import DeploymentRule
+from jogo.tenants.reports.lifecycle import OPEN_SQL
 
-CLOSED = ("RESOLVED", "CLOSED", "REJECTED")
 ESCALATE_AT = 3  # open incidents at one TPS that escalate it by themselves
 
 _BOARD = f"""
 SELECT s.id, s.code, s.district_code, s.village_code, s.vulnerability, s.latitude,
        s.longitude, s.voters,
-       count(r.id) FILTER (WHERE r.status NOT IN {CLOSED}) AS open_incidents,
-       count(r.id) FILTER (WHERE r.status NOT IN {CLOSED} AND r.urgent) AS urgent_open,
-       count(r.id) FILTER (WHERE r.status NOT IN {CLOSED} AND (r.verify_breached_at IS NOT NULL
+       count(r.id) FILTER (WHERE r.status IN {OPEN_SQL}) AS open_incidents,
+       count(r.id) FILTER (WHERE r.status IN {OPEN_SQL} AND r.urgent) AS urgent_open,
+       count(r.id) FILTER (WHERE r.status IN {OPEN_SQL} AND (r.verify_breached_at IS NOT NULL
                            OR r.followup_breached_at IS NOT NULL)) AS breached_open,
        count(r.id) AS incidents, max(r.created_at) AS last_incident_at
   FROM polling_stations s
@@ -129,14 +129,11 @@ async def board(
             _BOARD + " WHERE ($1::uuid IS NULL OR s.id = $1)"
             " AND ($2::text IS NULL OR s.district_code = $2)"
             " GROUP BY s.tenant_id, s.id"
-            + (
-                " HAVING count(r.id) FILTER (WHERE r.status NOT IN " + str(CLOSED) + ") > 0"
-                if incidents_only
-                else ""
-            )
-            + " ORDER BY s.code",
+            f" HAVING NOT $3 OR count(r.id) FILTER (WHERE r.status IN {OPEN_SQL}) > 0"
+            " ORDER BY s.code",
             station_id,
             district_code,
+            incidents_only,
         )
     return [dict(r) | {"state": board_state(r)} for r in rows]
 

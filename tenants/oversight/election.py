@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from jogo.platform import db
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.oversight.queries import Filter
-
-CLOSED = ("RESOLVED", "CLOSED", "REJECTED")
+from jogo.tenants.reports.lifecycle import OPEN_SQL
 
 
 @dataclass
@@ -63,7 +62,7 @@ async def election_summary(f: Filter, tenants: list[TenantInfo]) -> ElectionSumm
             where += f" AND status = ${len(args)}"
         for r in await db.fetch(
             "SELECT substr(scope, 8)::uuid AS tenant, vulnerability, sum(reports) AS n,"
-            f" sum(reports) FILTER (WHERE status NOT IN {CLOSED}) AS open, sum(urgent) AS u"
+            f" sum(reports) FILTER (WHERE status IN {OPEN_SQL}) AS open, sum(urgent) AS u"
             f" FROM oversight_election WHERE {where} GROUP BY scope, vulnerability",
             *args,
         ):

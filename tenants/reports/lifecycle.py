@@ -28,6 +28,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 OPEN = frozenset({Status.SUBMITTED, Status.VERIFIED, Status.DISPATCHED, Status.IN_PROGRESS})
+# The same, as an SQL list: ``status IN (...)``.
+OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN)) + ")"
 
 # What a citizen reads on the timeline (Bahasa Indonesia), and its English.
 LABELS: dict[Status, tuple[str, str]] = {
