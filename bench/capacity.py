@@ -133,6 +133,7 @@ async def setup(sink_url: str) -> tuple[TenantInfo, str, dict[str, dict[str, str
             secret="capacity-agency-secret-0123",
         ),
         SECRET,
+        allow_private_egress=True,  # the fake agency listens on 127.0.0.1
     )
     headers = {
         "citizen": await _user(Role.CITIZEN, tenant),

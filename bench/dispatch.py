@@ -157,6 +157,7 @@ async def run(count: int, rate: float, seconds: float) -> None:
                 secret="bench-secret-0123456789",
             ),
             settings.secret_key,
+            allow_private_egress=True,  # the fake agency listens on 127.0.0.1
         )
         async with db.tenant_tx(tenant.id):
             agency = dict((await db.fetch("SELECT * FROM agencies WHERE id = $1", agency_id))[0])

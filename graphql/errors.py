@@ -8,6 +8,7 @@ from typing import TypeVar
 import strawberry
 
 from jogo.platform.errors import InputErrors, JogoError
+from jogo.platform.outage import as_unavailable, is_unavailable
 
 
 @strawberry.type(description="Why a mutation did not do what was asked.")
@@ -25,10 +26,15 @@ T = TypeVar("T")
 
 
 async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
-    """Run an action; a :class:`JogoError` becomes a typed error instead of a GraphQL error."""
+    """Run an action; a :class:`JogoError` becomes a typed error instead of a GraphQL error,
+    and so does an outage of the database (``UNAVAILABLE``: retry later)."""
     try:
         return await action(), []
     except InputErrors as exc:
         return None, [UserError.of(e) for e in exc.errors]
     except JogoError as exc:
         return None, [UserError.of(exc)]
+    except Exception as exc:
+        if is_unavailable(exc):
+            return None, [UserError.of(as_unavailable(exc))]
+        raise

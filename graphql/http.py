@@ -8,9 +8,12 @@ from typing import Any
 import msgspec
 import strawberry
 from graphql.error import GraphQLError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from jogo.graphql.context import Context
 from jogo.platform.errors import InvalidInput, JogoError
+from jogo.platform.values import check_values
 
 MAX_BODY = 256 * 1024
 
@@ -29,6 +32,8 @@ def parse_body(body: bytes) -> GraphQLRequest:
         data = msgspec.json.decode(body)
     except msgspec.DecodeError:
         raise InvalidInput("request body is not valid JSON") from None
+    except RecursionError:  # msgspec's own limit on nesting
+        raise InvalidInput("request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise InvalidInput("request body must be a JSON object")
     query = data.get("query")
@@ -40,28 +45,10 @@ def parse_body(body: bytes) -> GraphQLRequest:
         raise InvalidInput("'variables' must be an object", field="variables")
     if operation is not None and not isinstance(operation, str):
         raise InvalidInput("'operationName' must be a string", field="operationName")
-    check_text(query)
-    check_text(variables)
+    # The raw document; escapes inside its literals, and the variables, are checked by
+    # the schema's extensions (graphql/guard.py), for every transport.
+    check_values(query, field="query")
     return GraphQLRequest(query, variables, operation)
-
-
-def check_text(value: Any) -> None:
-    """PostgreSQL text holds neither NUL nor unpaired surrogates: refuse them here, with
-    a clear error, instead of failing deep in a query."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise InvalidInput("text may not contain NUL characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidInput("text must be valid Unicode") from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            check_text(key)
-            check_text(item)
-    elif isinstance(value, list):
-        for item in value:
-            check_text(item)
 
 
 @dataclass(frozen=True)
@@ -80,7 +67,7 @@ def parse_multipart(
     request = parse_body(operations.encode() if isinstance(operations, str) else operations)
     try:
         mapping = msgspec.json.decode(file_map)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         raise InvalidInput("'map' is not valid JSON", field="map") from None
     if not isinstance(mapping, dict):
         raise InvalidInput("'map' must be an object", field="map")
@@ -118,25 +105,54 @@ def _place(variables: dict[str, Any], path: str, value: UploadedFile) -> None:
             raise InvalidInput(f"bad path {path!r} in 'map'", field="map") from None
 
 
+MASKED = "Unexpected error."  # strawberry's MaskErrors message
+
+
 def format_error(error: GraphQLError) -> dict[str, Any]:
+    """The error as the GraphQL spec formats it, with ``extensions.code`` (and ``field``)
+    from a JogoError. An error without a path that graphql-core raised about the
+    operation itself (syntax, validation, variable values) is ``INVALID_INPUT``."""
     formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
+    extensions = dict(formatted.get("extensions") or {})
     if isinstance(original, JogoError):
-        extensions = dict(formatted.get("extensions") or {})
         extensions.setdefault("code", original.code)
         if original.field:
             extensions.setdefault("field", original.field)
+    elif (
+        error.path is None
+        and (original is None or isinstance(original, GraphQLError))
+        and error.message != MASKED
+    ):
+        extensions.setdefault("code", "INVALID_INPUT")
+    if extensions:
         formatted["extensions"] = extensions
     return formatted
 
 
+HTTP_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+SUBSCRIPTION_OVER_HTTP = (
+    "Subscription hanya lewat WebSocket (graphql-transport-ws) di alamat ini, bukan HTTP"
+    " POST. / Subscriptions run over a WebSocket (graphql-transport-ws) on this path,"
+    " not over HTTP POST."
+)
+
+
 async def execute(schema: strawberry.Schema, request: GraphQLRequest, context: Context) -> dict:
-    result = await schema.execute(
-        request.query,
-        variable_values=request.variables,
-        context_value=context,
-        operation_name=request.operation_name,
-    )
+    """Run a query or mutation. A subscription, or an operationName that the document
+    does not hold, is :class:`InvalidInput` (HTTP 400), not a server error."""
+    try:
+        result = await schema.execute(
+            request.query,
+            variable_values=request.variables,
+            context_value=context,
+            operation_name=request.operation_name,
+            allowed_operation_types=HTTP_OPERATIONS,
+        )
+    except InvalidOperationTypeError:
+        raise InvalidInput(SUBSCRIPTION_OVER_HTTP, field="query") from None
+    except CannotGetOperationTypeError as exc:
+        raise InvalidInput(exc.as_http_error_reason(), field="operationName") from None
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [format_error(e) for e in result.errors]

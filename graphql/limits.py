@@ -1,6 +1,7 @@
-"""Per-schema extensions: parser and validation caches, depth/alias/token limits and
-error masking (anything that is not a JogoError or a GraphQL error reads "Unexpected
-error" and is logged, so internals never reach a client).
+"""Per-schema extensions: parser and validation caches, depth/alias/token limits,
+values PostgreSQL can take in literals and variables (``graphql/guard.py``) and error masking
+(anything that is not a JogoError or a GraphQL error reads "Unexpected error" and is
+logged, so internals never reach a client).
 
 Strawberry builds extensions per request. The validation cache is keyed by the rule
 classes, and ``QueryDepthLimiter`` / ``MaxAliasesLimiter`` mint a new rule class per
@@ -25,7 +26,9 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from jogo.graphql.guard import InputRule, VariablesGuard
 from jogo.platform.errors import InvalidInput, JogoError
+from jogo.platform.outage import as_unavailable, describe, is_unavailable
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -46,11 +49,13 @@ def page_size(first: int, limit: int = MAX_PAGE) -> int:
 _LIMIT_RULES = [
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    InputRule,
 ]
 
 
 class QueryLimits(AddValidationRules):
-    """Depth and alias limits with rule classes shared by every request."""
+    """Depth and alias limits, and values PostgreSQL can take in every literal, with
+    rule classes shared by every request."""
 
     def __init__(self) -> None:
         super().__init__(_LIMIT_RULES)
@@ -60,8 +65,32 @@ def _mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, (JogoError, GraphQLError)):
         return False
-    log.error("unexpected error in %s", error.path, exc_info=original)
+    if is_unavailable(original):
+        log.warning("database unavailable in %s: %s", error.path, describe(original))
+    else:
+        log.error("unexpected error in %s", error.path, exc_info=original)
     return True
+
+
+class _MaskErrors(MaskErrors):
+    """Strawberry's masking, except that an outage of the database (a connection lost
+    mid-request, a server starting up or shutting down) reads as the typed
+    ``UNAVAILABLE`` error a client can retry on, not "Unexpected error"."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if original is None or not is_unavailable(original):
+            return super().anonymise_error(error)
+        typed = as_unavailable(original)
+        return GraphQLError(
+            message=typed.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=typed,
+            extensions={"code": typed.code},
+        )
 
 
 def extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
@@ -70,5 +99,6 @@ def extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
         lambda: ParserCache(maxsize=CACHE_SIZE),
         QueryLimits,
         lambda: ValidationCache(maxsize=CACHE_SIZE),
-        lambda: MaskErrors(should_mask_error=_mask),
+        VariablesGuard,
+        lambda: _MaskErrors(should_mask_error=_mask),
     ]

@@ -1,4 +1,12 @@
-"""The one guard every resolver uses: ``permission_classes=[requires(Cap.X)]``.
+"""The guards every resolver uses.
+
+- Reads: ``permission_classes=[requires(Cap.X)]``. The field must be nullable, so that a
+  refusal answers null plus an error at that field's own path and its parent and
+  siblings stay (a test walks the schemas for this).
+- Writes: ``extensions=writes(Cap.X, ...)`` on every mutation, with capabilities from
+  ``WRITE_CAPS`` only. Seeing an object never implies changing it. A refusal is the
+  mutation's own payload with one typed error (``FORBIDDEN``, or ``UNAUTHENTICATED`` for
+  an anonymous caller), checked before any argument is read or any row is touched.
 
 Tenant capabilities are checked against the tenant of the request; global ones
 (national, platform) against the caller's tenant-less roles. The capability table lives
@@ -7,18 +15,32 @@ in ``platform.auth.roles``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 
+from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from jogo.graphql.context import Context
-from jogo.platform.auth.roles import Cap
+from jogo.graphql.errors import UserError
+from jogo.platform.auth.roles import WRITE_CAPS, Cap
+from jogo.platform.errors import Forbidden, JogoError, Unauthenticated
 
 GLOBAL_CAPS = frozenset(
     {Cap.NATIONAL_READ, Cap.NATIONAL_UNREDACTED, Cap.AUDIT_READ, Cap.PLATFORM_ADMIN}
 )
+
+
+# People read these (the citizen app shows them): Bahasa Indonesia first, then English.
+SIGN_IN = "Silakan masuk terlebih dahulu. / Sign in to do this."
+
+
+def needs(*caps: Cap) -> str:
+    names = " atau ".join(c.value for c in caps)
+    names_en = " or ".join(c.value for c in caps)
+    return f"Anda tidak berwenang: perlu izin {names}. / This needs the {names_en} permission."
 
 
 def allowed(context: Context, cap: Cap) -> bool:
@@ -37,10 +59,10 @@ class _Requires(BasePermission):
         if allowed(context, self.cap):
             return True
         if context.principal.is_anonymous:
-            self.message = "sign in to do this"
+            self.message = SIGN_IN
             self.error_extensions = {"code": "UNAUTHENTICATED"}
         else:
-            self.message = f"this needs the {self.cap.value} permission"
+            self.message = needs(self.cap)
             self.error_extensions = {"code": "FORBIDDEN"}
         return False
 
@@ -49,3 +71,46 @@ class _Requires(BasePermission):
 def requires(cap: Cap) -> type[BasePermission]:
     name = "Requires" + "".join(p.title() for p in cap.value.replace(":", "_").split("_"))
     return type(name, (_Requires,), {"cap": cap})
+
+
+class WriteGuard(FieldExtension):
+    """A mutation's write capabilities: the caller needs any one of ``caps``.
+
+    ``anonymous``: an anonymous caller may call it too (only ``submitReport``: citizens
+    report without an account). The refusal is ``payload(errors=[...])``, the
+    mutation's own return type, so every payload type must build from ``errors`` alone.
+    """
+
+    def __init__(self, caps: tuple[Cap, ...], anonymous: bool = False):
+        if not caps or not set(caps) <= WRITE_CAPS:
+            raise ValueError(f"a mutation must require write capabilities, not {caps}")
+        self.caps = caps
+        self.anonymous = anonymous
+
+    def refusal(self, context: Context) -> JogoError | None:
+        principal = context.principal
+        if principal.is_anonymous:
+            return None if self.anonymous else Unauthenticated(SIGN_IN)
+        if any(allowed(context, cap) for cap in self.caps):
+            return None
+        return Forbidden(needs(*self.caps))
+
+    @staticmethod
+    def _refused(info: Info, error: JogoError) -> Any:
+        payload: Any = info.return_type
+        return payload(errors=[UserError.of(error)])
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        error = self.refusal(info.context)
+        return self._refused(info, error) if error else next_(source, info, **kwargs)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        error = self.refusal(info.context)
+        return self._refused(info, error) if error else await next_(source, info, **kwargs)
+
+
+def writes(*caps: Cap, anonymous: bool = False) -> list[FieldExtension]:
+    """``@strawberry.mutation(..., extensions=writes(Cap.REPORTS_TRIAGE))``."""
+    return [WriteGuard(caps, anonymous)]

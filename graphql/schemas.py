@@ -21,6 +21,7 @@ from jogo.graphql.oversight.queries import OversightQuery
 from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation, SosMutation
 from jogo.graphql.reports.queries import ReportsQuery
 from jogo.graphql.reports.subscriptions import ReportsSubscription
+from jogo.graphql.scalars import OVERRIDES
 from jogo.graphql.sharing.queries import SharingMutation, SharingQuery
 from jogo.platform.registry import MODULES
 
@@ -57,17 +58,25 @@ def tenant_schema(modules: frozenset[str]) -> strawberry.Schema:
         mutation=merge_types("Mutation", tuple(mutations)),
         subscription=merge_types("Subscription", tuple(subscriptions)),
         extensions=extensions(),
+        scalar_overrides=OVERRIDES,
     )
 
 
 @cache
 def national_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=OversightQuery, extensions=extensions())
+    return strawberry.Schema(
+        query=OversightQuery, extensions=extensions(), scalar_overrides=OVERRIDES
+    )
 
 
 @cache
 def platform_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=AdminQuery, mutation=AdminMutation, extensions=extensions())
+    return strawberry.Schema(
+        query=AdminQuery,
+        mutation=AdminMutation,
+        extensions=extensions(),
+        scalar_overrides=OVERRIDES,
+    )
 
 
 def full_tenant_schema() -> strawberry.Schema:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,8 @@ import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from jogo.platform.errors import JogoError
+
+log = logging.getLogger("jogo.db")
 
 
 class LoopLocalEngine(PostgresEngine):
@@ -53,6 +56,15 @@ class LoopLocalEngine(PostgresEngine):
         else:
             self._pools[loop] = value
 
+    async def _run_in_pool(self, query: str, args: Any = None) -> Any:
+        """Piccolo's query outside a transaction, with the bounded acquire."""
+        pool = _require_pool()
+        conn = await acquire(pool)
+        try:
+            return await conn.fetch(query, *(args or []))
+        finally:
+            await release(pool, conn, rollback=False)
+
 
 ENGINE = LoopLocalEngine()
 
@@ -66,26 +78,116 @@ class DatabaseNotConfigured(JogoError):
     code = "DATABASE_NOT_CONFIGURED"
 
 
-async def start_engine(app_url: str, pool_size: int = 10) -> None:
-    """Point :data:`ENGINE` at the app role and open this loop's pool (idempotent)."""
+class DatabaseUnavailable(JogoError):
+    """The database can't serve this request now (down, restarting, or every pooled
+    connection busy). HTTP answers 503 with ``Retry-After``; GraphQL a typed
+    ``UNAVAILABLE`` error. Nothing was written."""
+
+    code = "UNAVAILABLE"
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """Every pooled connection stayed busy for the whole acquire timeout."""
+
+
+# Seconds: how long a caller waits for a pooled connection before DatabaseBusy, how long
+# the rollback of a failed transaction may take before its connection is terminated, and
+# how long closing the pool may wait for borrowed connections before terminating them.
+ACQUIRE_TIMEOUT = 5.0
+ROLLBACK_TIMEOUT = 2.0
+CLOSE_TIMEOUT = 5.0
+
+# Clean-ups shielded from cancellation still need a strong reference until they finish.
+_CLEANUPS: set[asyncio.Task[None]] = set()
+
+
+async def start_engine(
+    app_url: str, pool_size: int = 10, *, acquire_timeout: float | None = None
+) -> None:
+    """Point :data:`ENGINE` at the app role and open this loop's pool (idempotent).
+
+    ``acquire_timeout`` (seconds) bounds every wait for a connection; see
+    :class:`DatabaseBusy`.
+    """
+    global ACQUIRE_TIMEOUT
+    if acquire_timeout is not None:
+        ACQUIRE_TIMEOUT = acquire_timeout
     if ENGINE.pool is not None:
         if ENGINE.config.get("dsn") == app_url:
             return
-        await ENGINE.close_connection_pool()
+        await stop_engine()
     ENGINE.config = {"dsn": app_url}
     ENGINE.pool = await asyncpg.create_pool(
         dsn=app_url, min_size=1, max_size=pool_size, command_timeout=60
     )
 
 
-async def stop_engine() -> None:
-    if ENGINE.pool is not None:
-        await ENGINE.close_connection_pool()
+async def stop_engine(deadline: float | None = None) -> None:
+    """Close this loop's pool within ``deadline`` seconds (default :data:`CLOSE_TIMEOUT`):
+    a graceful close first, then every connection still borrowed is terminated, so a
+    shutdown never waits on a connection that a stuck task holds."""
+    pool = ENGINE.pool
+    if pool is None:
+        return
+    ENGINE.pool = None
+    try:
+        await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT if deadline is None else deadline)
+    except TimeoutError:
+        log.warning("closing the database pool timed out; terminating its connections")
+        pool.terminate()
+    except BaseException:
+        pool.terminate()
+        raise
 
 
-def _require_pool() -> None:
-    if ENGINE.pool is None:
+def _require_pool() -> asyncpg.Pool:
+    pool = ENGINE.pool
+    if pool is None:
         raise DatabaseNotConfigured("the database is not started (call start_engine first)")
+    return pool
+
+
+async def acquire(pool: asyncpg.Pool) -> asyncpg.Connection:
+    """A pooled connection within :data:`ACQUIRE_TIMEOUT`, or :class:`DatabaseBusy`;
+    a database that refuses connections is :class:`DatabaseUnavailable`."""
+    try:
+        conn: asyncpg.Connection = await pool.acquire(timeout=ACQUIRE_TIMEOUT)
+    except TimeoutError:
+        raise DatabaseBusy(
+            "layanan sedang sibuk, coba lagi sebentar lagi / the service is busy, try again shortly"
+        ) from None
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError) as exc:
+        raise DatabaseUnavailable(
+            "basis data tidak tersedia, coba lagi sebentar lagi / "
+            "the database is unavailable, try again shortly"
+        ) from exc
+    return conn
+
+
+async def release(pool: asyncpg.Pool, conn: asyncpg.Connection, *, rollback: bool) -> None:
+    """Give ``conn`` back to ``pool`` whatever happens: shielded from cancellation,
+    rolled back if asked (terminated when the rollback fails or hangs). A second
+    cancellation of the caller can't strand the connection: the clean-up task runs on."""
+    task = asyncio.ensure_future(_close_out(pool, conn, rollback))
+    _CLEANUPS.add(task)
+    task.add_done_callback(_CLEANUPS.discard)
+    await asyncio.shield(task)
+
+
+async def _close_out(pool: asyncpg.Pool, conn: asyncpg.Connection, rollback: bool) -> None:
+    try:
+        if rollback and not conn.is_closed():
+            try:
+                async with asyncio.timeout(ROLLBACK_TIMEOUT):
+                    await conn.execute("ROLLBACK")
+            except (Exception, asyncio.CancelledError):
+                # A dead or busy connection: a new one replaces it in the pool.
+                conn.terminate()
+    finally:
+        try:
+            await pool.release(conn, timeout=ROLLBACK_TIMEOUT)
+        except (Exception, asyncio.CancelledError):
+            conn.terminate()
 
 
 def _as_uuid(tenant_id: uuid.UUID | str) -> uuid.UUID:
@@ -93,29 +195,58 @@ def _as_uuid(tenant_id: uuid.UUID | str) -> uuid.UUID:
 
 
 @asynccontextmanager
-async def tenant_tx(tenant_id: uuid.UUID | str) -> AsyncIterator[PostgresTransaction]:
-    """One transaction in which row-level security admits exactly this tenant."""
-    _require_pool()
-    tid = _as_uuid(tenant_id)
+async def _transaction(kind: str, tenant: uuid.UUID | None) -> AsyncIterator[PostgresTransaction]:
+    """One transaction on one pooled connection, visible to Piccolo through its
+    current-transaction marker. Whatever ends it (an error, a cancellation, a dead
+    connection, a failed COMMIT), the marker is reset and the connection goes back to
+    the pool rolled back or terminated: nothing outlives the block."""
+    pool = _require_pool()
     if ENGINE.current_transaction.get() is not None:
-        # A nested tenant_tx would silently share (or switch) the outer tenant.
-        raise RuntimeError("tenant_tx cannot be nested inside another transaction")
-    async with ENGINE.transaction() as tx:
-        await tx.connection.execute("SELECT set_config('app.tenant_id', $1, true)", str(tid))
-        token = current_tenant_id.set(tid)
+        # A nested transaction would silently share (or switch) the outer tenant.
+        raise RuntimeError(f"{kind} cannot be nested inside another transaction")
+    conn = await acquire(pool)
+    committed = False
+    tx = PostgresTransaction(ENGINE)
+    tx.connection = conn
+    marker = ENGINE.current_transaction.set(tx)
+    tenant_token = current_tenant_id.set(tenant) if tenant is not None else None
+    try:
         try:
-            yield tx
-        finally:
-            current_tenant_id.reset(token)
+            await conn.execute("BEGIN")
+            if tenant is not None:
+                # Transaction-local (is_local = true): gone at COMMIT or ROLLBACK.
+                await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            raise DatabaseUnavailable(
+                "basis data tidak tersedia, coba lagi sebentar lagi / "
+                "the database is unavailable, try again shortly"
+            ) from exc
+        yield tx
+        await conn.execute("COMMIT")
+        committed = True
+    finally:
+        if tenant_token is not None:
+            current_tenant_id.reset(tenant_token)
+        ENGINE.current_transaction.reset(marker)
+        await release(pool, conn, rollback=not committed)
+
+
+@asynccontextmanager
+async def tenant_tx(tenant_id: uuid.UUID | str) -> AsyncIterator[PostgresTransaction]:
+    """One transaction in which row-level security admits exactly this tenant.
+
+    Errors: :class:`DatabaseBusy` when no connection frees up within the acquire
+    timeout, :class:`DatabaseUnavailable` when the database refuses; ``RuntimeError``
+    when nested inside another transaction.
+    """
+    async with _transaction("tenant_tx", _as_uuid(tenant_id)) as tx:
+        yield tx
 
 
 @asynccontextmanager
 async def control_tx() -> AsyncIterator[PostgresTransaction]:
     """A transaction on control-plane tables only: no tenant is set, so RLS hides all."""
-    _require_pool()
-    if ENGINE.current_transaction.get() is not None:
-        raise RuntimeError("control_tx cannot be nested inside another transaction")
-    async with ENGINE.transaction() as tx:
+    async with _transaction("control_tx", None) as tx:
         yield tx
 
 
@@ -125,11 +256,13 @@ async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
     if tx is not None:
         rows: list[asyncpg.Record] = await tx.connection.fetch(sql, *args)
         return rows
-    _require_pool()
-    assert ENGINE.pool is not None
-    async with ENGINE.pool.acquire() as conn:
+    pool = _require_pool()
+    conn = await acquire(pool)
+    try:
         rows = await conn.fetch(sql, *args)
-        return rows
+    finally:
+        await release(pool, conn, rollback=False)
+    return rows
 
 
 async def ping() -> None:

@@ -20,9 +20,12 @@ from typing import Any
 import asyncpg
 
 from jogo.platform import db
+from jogo.platform.outage import Backoff
 
 CHANNEL = "jogo_events"
 QUEUE_SIZE = 1000
+CONNECT_TIMEOUT = 5.0
+RELISTEN_CAP = 10.0  # seconds between attempts to listen again, at most
 log = logging.getLogger("jogo.notify")
 
 
@@ -33,10 +36,17 @@ async def publish(topic: str, tenant_id: uuid.UUID, ref: uuid.UUID | str) -> Non
 
 
 class EventHub:
+    """One LISTEN connection per process. When it is lost (a database restart) while
+    anyone is subscribed, it is opened again in the background, with backoff, as soon as
+    the database is back: live feeds resume by themselves. Notifications sent while it
+    was away are not replayed (NOTIFY keeps nothing)."""
+
     def __init__(self) -> None:
         self._subscribers: dict[tuple[str, uuid.UUID], set[asyncio.Queue[str]]] = defaultdict(set)
         self._conn: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
+        self._relisten: asyncio.Task[None] | None = None
+        self._closing = False
 
     async def _ensure_listening(self) -> None:
         async with self._lock:
@@ -45,8 +55,28 @@ class EventHub:
             dsn = db.ENGINE.config.get("dsn")
             if not dsn:
                 raise db.DatabaseNotConfigured("the database is not started")
-            self._conn = await asyncpg.connect(dsn)
-            await self._conn.add_listener(CHANNEL, self._on_notify)
+            self._closing = False
+            conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT)
+            await conn.add_listener(CHANNEL, self._on_notify)
+            conn.add_termination_listener(self._on_lost)
+            self._conn = conn
+
+    def _on_lost(self, _conn: Any) -> None:
+        if self._closing or not self._subscribers:
+            return  # closed on purpose, or nobody listens: the next subscribe reconnects
+        if self._relisten is None or self._relisten.done():
+            self._relisten = asyncio.get_running_loop().create_task(self._listen_again())
+
+    async def _listen_again(self) -> None:
+        backoff = Backoff("live events", log, first=0.5, cap=RELISTEN_CAP)
+        while self._subscribers and not self._closing:
+            try:
+                await self._ensure_listening()
+            except Exception as exc:  # the database is still away
+                await asyncio.sleep(backoff.failed(exc))
+                continue
+            backoff.succeeded()
+            return
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:
@@ -78,8 +108,12 @@ class EventHub:
                     del self._subscribers[(topic, tenant_id)]
 
     async def close(self) -> None:
+        self._closing = True
+        if self._relisten is not None:
+            self._relisten.cancel()
+            self._relisten = None
         if self._conn is not None:
-            await self._conn.close()
+            self._conn.terminate()
             self._conn = None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -38,6 +39,14 @@ class Settings:
     # Outbound calls to private addresses (agencies on the same network): off in
     # production unless set, on elsewhere so local fakes and demos work.
     allow_private_egress: bool = True
+    # Peers whose X-Forwarded-For / Forwarded headers name the client (reverse proxies,
+    # load balancers). Empty: no header is believed; the peer address is the client.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Seconds a request waits for a pooled database connection before it answers 503.
+    db_acquire_timeout: int = 5
+    # /healthz fails when a long-lived loop (relay, scheduler, worker consumer or pool)
+    # has not completed a pass for this many seconds.
+    liveness_seconds: int = 180
 
     @property
     def embedded(self) -> bool:
@@ -108,6 +117,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         token_ttl_seconds=_int(env, "JOGO_TOKEN_TTL_SECONDS", 900, 60, 86400),
         data_dir=Path(env.get("JOGO_DATA_DIR") or ".jogo"),
         db_pool_size=_int(env, "JOGO_DB_POOL_SIZE", 10, 1, 200),
+        db_acquire_timeout=_int(env, "JOGO_DB_ACQUIRE_TIMEOUT", 5, 1, 60),
+        liveness_seconds=_int(env, "JOGO_LIVENESS_SECONDS", 180, 1, 86400),
         environment=environment,
         public_url=(
             _check_url("JOGO_PUBLIC_URL", env.get("JOGO_PUBLIC_URL"), ("http", "https"))
@@ -119,7 +130,26 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         allow_private_egress=_bool(
             env, "JOGO_ALLOW_PRIVATE_EGRESS", default=environment != "production"
         ),
+        trusted_proxies=_networks(env, "JOGO_TRUSTED_PROXIES"),
     )
+
+
+def _networks(
+    env: Mapping[str, str], name: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or CIDR networks (``10.0.0.0/8, ::1``)."""
+    found = []
+    for item in (env.get(name) or "").split(","):
+        if not item.strip():
+            continue
+        try:
+            found.append(ipaddress.ip_network(item.strip()))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be comma-separated IP addresses or CIDR networks,"
+                f" got {item.strip()!r}"
+            ) from None
+    return tuple(found)
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

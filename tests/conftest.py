@@ -125,7 +125,14 @@ async def live_server(settings: Settings) -> AsyncIterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app = create_app(settings, manage_database=False)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        proxy_headers=False,  # as in production (platform/app/runner.py)
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     for _ in range(500):  # up to 10 s
@@ -204,3 +211,19 @@ def sink():
     running = AgencySink().start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+async def own_postgres():
+    """A PostgreSQL server of this test's own, on a spare port in a temporary folder,
+    that the test may stop, kill and start (tests/own_postgres.py); destroyed after."""
+    import asyncio
+
+    from own_postgres import OwnPostgres
+
+    server = await asyncio.to_thread(OwnPostgres.create)
+    try:
+        await asyncio.to_thread(server.start)
+        yield server
+    finally:
+        await asyncio.to_thread(server.destroy)

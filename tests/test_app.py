@@ -27,20 +27,43 @@ async def test_healthz(app_client):
     assert r.status_code == 200 and r.json() == {"status": "ok"}
 
 
-async def test_readyz_checks_database_and_real_rabbitmq(settings):
-    async with await _client(replace(settings, amqp_url=AMQP_URL)) as client:
-        r = await client.get("/readyz")
-    assert r.status_code == 200, r.text
-    assert r.json() == {"database": "ok", "broker": "rabbitmq", "status": "ok"}
-
-
-async def test_readyz_names_the_broken_dependency(settings):
+async def test_api_readiness_needs_the_database_only(settings):
+    """The API writes the outbox and never talks to the broker (issue 12, part 9): a
+    broker outage must not take API pods out of service."""
     broken = replace(settings, amqp_url="amqp://guest:guest@127.0.0.1:1/%2F")
     async with await _client(broken) as client:
         r = await client.get("/readyz")
-    assert r.status_code == 503
-    body = r.json()
-    assert body["database"] == "ok" and body["broker"].startswith("unavailable")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"database": "ok", "status": "ok"}
+
+
+async def _probe(settings, part: str) -> httpx.Response:
+    from jogo.platform.app.factory import create_health_app
+    from jogo.platform.app.runner import NEEDS
+
+    app = create_health_app(settings, NEEDS[part])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        return await client.get("/readyz")
+
+
+async def test_relay_and_worker_readiness_check_database_and_real_rabbitmq(settings):
+    for part in ("relay", "worker"):
+        r = await _probe(replace(settings, amqp_url=AMQP_URL), part)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"database": "ok", "broker": "rabbitmq", "status": "ok"}
+
+
+async def test_readiness_names_the_broken_dependency(settings):
+    broken = replace(settings, amqp_url="amqp://guest:guest@127.0.0.1:1/%2F")
+    for part in ("relay", "worker"):
+        r = await _probe(broken, part)
+        assert r.status_code == 503
+        body = r.json()
+        assert body["database"] == "ok" and body["broker"].startswith("unavailable"), body
+    # The scheduler only writes the outbox: the broker is not its business.
+    r = await _probe(broken, "scheduler")
+    assert r.status_code == 200 and r.json() == {"database": "ok", "status": "ok"}
 
 
 async def test_unknown_slug_and_malformed_requests(app_client, two_tenants):

@@ -310,7 +310,8 @@ async def test_incidents_on_the_board_and_live(app_client, live_server, settings
     )
     assert unknown["errors"][0]["field"] == malformed["errors"][0]["field"] == "pollingStationCode"
     _, denied = await gql(app_client, f"/t/{tenant.slug}/graphql", BOARD, citizen)
-    assert denied["data"] is None
+    assert denied["data"] == {"electionBoard": None}
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 async def test_two_tenants_keep_their_stations_apart(app_client, settings, election):
@@ -472,7 +473,7 @@ async def test_who_may_read_and_plan_and_odd_digits(app_client, settings, electi
     await upload(app_client, tenant, operator, csv(*GOOD))
     liaison = await auth_header(settings, Role.AGENCY_LIAISON, tenant)
     _, denied = await gql(app_client, f"/t/{tenant.slug}/graphql", STATIONS, liaison)
-    assert denied["data"] is None  # vulnerability ratings are for the police only
+    assert denied["data"] == {"pollingStations": None}  # ratings are for the police only
     officer = await auth_header(settings, Role.OFFICER, tenant)
     assert len((await call(app_client, tenant, STATIONS, officer))["edges"]) == 4
     from jogo.platform.auth.apikeys import create_api_key

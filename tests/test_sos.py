@@ -75,7 +75,7 @@ async def test_sos_is_limited_per_user_and_needs_a_sign_in(app_client, settings,
     _, body = await gql(app_client, f"/t/{slug}/graphql", SOS, other, lat=-7.0, lon=110.4, n=None)
     assert body["data"]["raiseSos"]["errors"] == []
     _, anon = await gql(app_client, f"/t/{slug}/graphql", SOS, lat=-7.0, lon=110.4, n=None)
-    assert anon["data"]["raiseSos"]["errors"][0]["code"] == "FORBIDDEN"
+    assert anon["data"]["raiseSos"]["errors"][0]["code"] == "UNAUTHENTICATED"
     _, far = await gql(app_client, f"/t/{slug}/graphql", SOS, other, lat=40.0, lon=110.4, n=None)
     assert far["data"]["raiseSos"]["errors"][0]["field"] == "latitude"
     _, long_note = await gql(

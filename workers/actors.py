@@ -24,12 +24,14 @@ from opentelemetry.trace import SpanKind
 
 from jogo.platform import db
 from jogo.platform.crypto import decrypt
+from jogo.platform.outage import describe, is_unavailable
 from jogo.platform.registry import TenantInfo, find_by_id
 from jogo.platform.settings import Settings, load_settings
 from jogo.platform.telemetry import TENANT_ATTRIBUTE, current_tenant_slug, meter
 from jogo.tenants.agencies import answers, delivery
+from jogo.workers.broker import Outage
 from jogo.workers.connectors import open311, webhook
-from jogo.workers.connectors.base import DeliveryFailed, guard
+from jogo.workers.connectors.base import DeliveryFailed, egress_client
 from jogo.workers.middleware import MissingTenant, message_tenant
 
 log = logging.getLogger("jogo.workers")
@@ -51,7 +53,8 @@ def configure(settings: Settings) -> None:
 def _http() -> httpx.AsyncClient:
     global _client
     if _client is None or _client.is_closed:
-        _client = httpx.AsyncClient(follow_redirects=False)
+        # Every connection is checked against the egress rule where it is made.
+        _client = egress_client(lambda: SETTINGS.allow_private_egress)
     return _client
 
 
@@ -61,7 +64,9 @@ async def _in_context(ctx: contextvars.Context, coro: Awaitable[Any]) -> Any:
 
 
 def jogo_actor(fn: Callable[..., Awaitable[Any]] | None = None, **options: Any) -> Any:
-    """Declare an async actor that runs in the message's tenant and trace context."""
+    """Declare an async actor that runs in the message's tenant and trace context.
+    A failure because the database (or another backing service) is away becomes
+    :class:`~jogo.workers.broker.Outage`: retried on its own budget, not dead-lettered."""
 
     def wrap(body: Callable[..., Awaitable[Any]]) -> Any:
         @functools.wraps(body)
@@ -70,7 +75,13 @@ def jogo_actor(fn: Callable[..., Awaitable[Any]] | None = None, **options: Any) 
             if thread is None:
                 raise RuntimeError("the AsyncIO middleware is not running")
             ctx = contextvars.copy_context()
-            outcome = thread.run_coroutine(_in_context(ctx, body(*args, **kwargs)))
+            try:
+                outcome = thread.run_coroutine(_in_context(ctx, body(*args, **kwargs)))
+            except Exception as exc:
+                if is_unavailable(exc):
+                    # Not this message's fault: retried on the outage budget, quietly.
+                    raise Outage(describe(exc)) from exc
+                raise
             log.debug("%s: %s", body.__name__, outcome)
 
         declare = dramatiq.actor(
@@ -130,7 +141,6 @@ async def _deliver(tenant: TenantInfo, dispatch_id: uuid.UUID, attempt: int) -> 
             else ""
         )
         payload = delivery.delivery_payload(job, tenant.slug, SETTINGS.public_url)
-        await guard(job.agency["endpoint_url"], SETTINGS.allow_private_egress)
         if job.agency["connector"] == "open311":
             ref = await open311.deliver(_http(), job, payload, secret)
         else:
@@ -176,7 +186,6 @@ async def poll_hospital_capacity() -> str:
 
     async def one(source: dict[str, Any]) -> tuple[Any, Any, str | None]:
         try:
-            await guard(source["capacity_url"], SETTINGS.allow_private_egress)
             seen = await fetch_capacity(_http(), source["capacity_url"], source["capacity_format"])
             return source["id"], seen, None
         except Exception as exc:  # one hospital's bad feed must not stop the others
@@ -201,10 +210,6 @@ async def check_cameras() -> str:
     cameras = await places.snapshot_sources(tenant.id)
 
     async def one(url: str) -> tuple[bool, str | None]:
-        try:
-            await guard(url, SETTINGS.allow_private_egress)
-        except DeliveryFailed as exc:
-            return False, str(exc)
         return await snapshot_ok(_http(), url)
 
     checks = await asyncio.gather(*[one(c["snapshot_url"]) for c in cameras])
@@ -224,7 +229,6 @@ async def poll_open311() -> str:
 
     async def one(d: dict[str, Any]) -> tuple[Any, str | None, str | None]:
         try:
-            await guard(d["endpoint_url"], SETTINGS.allow_private_egress)
             status, notes = await open311.fetch_status(
                 _http(), d["endpoint_url"], d["external_ref"]
             )

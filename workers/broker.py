@@ -1,16 +1,25 @@
 """The Dramatiq broker: RabbitMQ with publisher confirms, or the in-process StubBroker
 when no AMQP URL is set. Retries and time limits stay well below RabbitMQ's 30-minute
-``consumer_timeout`` (a longer-held message would be redelivered under our feet)."""
+``consumer_timeout`` (a longer-held message would be redelivered under our feet).
+
+An outage of the database is not the message's fault: an actor that fails for one
+raises :class:`Outage`, which :class:`OutageRetries` retries with its own backoff and
+budget (seven minutes or more), without a traceback and without spending the message's
+retries, so a database restart dead-letters nothing. Each RabbitMQ consumer beats a
+``worker consumer <queue>`` heartbeat on every turn of its loop (``/healthz``).
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import anyio
 import dramatiq
 import pika
-from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL, RabbitmqBroker, xq_name
+from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL, RabbitmqBroker, _RabbitmqConsumer, xq_name
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import compute_backoff
 from dramatiq.middleware import (
     AgeLimit,
     AsyncIO,
@@ -21,6 +30,7 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
+from jogo.platform.liveness import HEARTBEATS
 from jogo.workers.middleware import EngineMiddleware, TenantTraceMiddleware
 
 IN_PROCESS = "in-process"
@@ -29,6 +39,47 @@ TIME_LIMIT_MS = 120_000  # one delivery attempt, HTTP timeout included
 RETRY_MAX = 3  # crashes of our own code; agency failures are retried via the outbox
 RETRY_MIN_BACKOFF_MS = 1_000
 RETRY_MAX_BACKOFF_MS = 60_000
+# Outages: 1 s doubling to 60 s (each drawn up to twice as long), 12 times: seven
+# minutes or more of database downtime before a message counts it as a failure.
+OUTAGE_RETRIES = 12
+OUTAGE_MIN_BACKOFF_MS = 1_000
+OUTAGE_MAX_BACKOFF_MS = 60_000
+
+
+class Outage(dramatiq.Retry):
+    """Raised for an actor whose database (or broker) was unavailable."""
+
+
+class OutageRetries(Retries):
+    """Dramatiq's retries, except that an :class:`Outage` is retried on a budget of
+    its own (``OUTAGE_RETRIES``, backoff ``OUTAGE_MIN_BACKOFF_MS`` doubling to
+    ``OUTAGE_MAX_BACKOFF_MS``, jittered) and leaves ``retries`` untouched. Past that
+    budget it counts as an ordinary failure."""
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        if isinstance(exception, Outage):
+            outages = int(message.options.get("outages", 0))
+            if outages < OUTAGE_RETRIES:
+                message.options["outages"] = outages + 1
+                _, delay = compute_backoff(
+                    outages, factor=OUTAGE_MIN_BACKOFF_MS, max_backoff=OUTAGE_MAX_BACKOFF_MS
+                )
+                self.logger.info(
+                    "Message %r hit an outage (%s); retrying in %d ms.",
+                    message.message_id,
+                    exception,
+                    delay,
+                )
+                broker.enqueue(message, delay=delay)
+                return
+        super().after_process_message(broker, message, result=result, exception=exception)
 
 
 def _middleware(app_db_url: str | None, pool_size: int) -> list[dramatiq.Middleware]:
@@ -38,7 +89,7 @@ def _middleware(app_db_url: str | None, pool_size: int) -> list[dramatiq.Middlew
         ShutdownNotifications(),
         Callbacks(),
         Pipelines(),
-        Retries(
+        OutageRetries(
             max_retries=RETRY_MAX,
             min_backoff=RETRY_MIN_BACKOFF_MS,
             max_backoff=RETRY_MAX_BACKOFF_MS,
@@ -51,6 +102,25 @@ def _middleware(app_db_url: str | None, pool_size: int) -> list[dramatiq.Middlew
     return stack
 
 
+class _BeatingConsumer(_RabbitmqConsumer):
+    """Dramatiq's RabbitMQ consumer, beating a heartbeat each time its thread's loop
+    turns (a message, or the idle timeout of a quarter second). Closing it (a stop, or
+    a reconnect after the broker went away) stops watching until the next consume."""
+
+    def __init__(self, broker: Any, queue_name: str, prefetch: int, timeout: int) -> None:
+        super().__init__(broker, queue_name, prefetch, timeout)
+        self._beat = HEARTBEATS.register(f"worker consumer {queue_name}")
+
+    def __next__(self) -> Any:
+        message = super().__next__()
+        self._beat()
+        return message
+
+    def close(self) -> None:
+        self._beat.close()
+        super().close()
+
+
 class JogoRabbitmqBroker(RabbitmqBroker):
     """Dramatiq's broker, declaring quorum queues (replicated across a RabbitMQ cluster)
     when asked. The arguments must equal ``infra/rabbitmq/definitions.json``: RabbitMQ
@@ -59,6 +129,10 @@ class JogoRabbitmqBroker(RabbitmqBroker):
     def __init__(self, *, queue_type: str = "quorum", **kwargs: Any) -> None:
         self.queue_type = queue_type
         super().__init__(**kwargs)
+
+    @property
+    def consumer_class(self) -> type[_RabbitmqConsumer]:
+        return _BeatingConsumer
 
     def _type(self) -> dict[str, str]:
         return {"x-queue-type": "quorum"} if self.queue_type == "quorum" else {}
@@ -85,6 +159,10 @@ def make_broker(
     middleware = _middleware(app_db_url, pool_size)
     broker: dramatiq.Broker
     if amqp_url:
+        # pika logs every failed connection attempt as ERROR lines and a traceback, a
+        # dozen per attempt, and Dramatiq tries six times per message. The failure
+        # still reaches us as an exception (the relay logs it once per outage).
+        logging.getLogger("pika").setLevel(logging.CRITICAL)
         broker = JogoRabbitmqBroker(
             url=amqp_url, confirm_delivery=True, middleware=middleware, queue_type=queue_type
         )

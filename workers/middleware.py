@@ -10,7 +10,10 @@ loop where the async actor body runs. The actor still reaches the database only 
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextvars
+import logging
 import threading
 import time
 import uuid
@@ -22,7 +25,10 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate
 
 from jogo.platform import db
+from jogo.platform.liveness import HEARTBEATS
 from jogo.platform.telemetry import current_tenant_slug, meter
+
+log = logging.getLogger("jogo.workers")
 
 # The tenant a message is for: set by the relay before it publishes, and by this
 # middleware before an actor runs.
@@ -96,20 +102,53 @@ class TenantTraceMiddleware(dramatiq.Middleware):
         self._restore()
 
 
+POOL_WATCH_SECONDS = 10.0  # how often the worker's pool is checked (heartbeat)
+POOL_PING_TIMEOUT = 5.0
+POOL_CLOSE_SECONDS = 5.0  # a graceful close, then the pool's connections are terminated
+
+
+async def _watch_pool() -> None:
+    """On the actors' loop: a ``SELECT 1`` through their pool every few seconds; each
+    answer beats ``worker pool``. A pool that can no longer lend a connection (or a
+    database away for long) stops the beats, and ``/healthz`` fails."""
+    beat = HEARTBEATS.register("worker pool")
+    try:
+        while True:
+            try:
+                await asyncio.wait_for(db.ping(), POOL_PING_TIMEOUT)
+                beat()
+            except Exception as exc:  # an outage; the actors' own retries report it
+                log.debug("worker pool check failed: %s", exc)
+            await asyncio.sleep(POOL_WATCH_SECONDS)
+    finally:
+        beat.close()
+
+
 class EngineMiddleware(dramatiq.Middleware):
-    """Opens the app-role pool on the worker's event loop thread once it has booted."""
+    """Opens the app-role pool on the worker's event loop thread once it has booted,
+    and closes it once the worker has stopped: after the worker threads finished their
+    messages and the consumers stopped taking new ones (Dramatiq requeues what they had
+    prefetched), so no message ever meets a closing pool. The close is bounded: what a
+    stuck actor still holds is terminated."""
 
     def __init__(self, app_db_url: str, pool_size: int) -> None:
         self.app_db_url = app_db_url
         self.pool_size = pool_size
+        self._watch: concurrent.futures.Future[None] | None = None
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
         thread = get_event_loop_thread()
         if thread is None:
             raise RuntimeError("the AsyncIO middleware must come before EngineMiddleware")
         thread.run_coroutine(db.start_engine(self.app_db_url, self.pool_size))
+        self._watch = asyncio.run_coroutine_threadsafe(_watch_pool(), thread.loop)
 
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+        # Dramatiq emits "after" signals in reverse order: this runs before the AsyncIO
+        # middleware stops the loop.
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         thread = get_event_loop_thread()
-        if thread is not None:
-            thread.run_coroutine(db.stop_engine())
+        if thread is not None and thread.loop.is_running():
+            thread.run_coroutine(db.stop_engine(POOL_CLOSE_SECONDS))

@@ -8,6 +8,9 @@ import dramatiq
 from jogo.platform.settings import Settings
 
 WORKER_THREADS = 8
+# On stop, running messages get this long to finish, then the consumers as long to end;
+# the pool then closes within EngineMiddleware's bound. Well inside Kubernetes' 30 s.
+STOP_TIMEOUT_MS = 10_000
 
 
 def load_actors(settings: Settings | None = None) -> None:
@@ -25,4 +28,7 @@ def start_worker(broker: dramatiq.Broker, threads: int = WORKER_THREADS) -> dram
 
 
 def stop_worker(worker: dramatiq.Worker) -> None:
-    worker.stop(timeout=10_000)
+    """Stop taking messages, let the running ones finish (``STOP_TIMEOUT_MS``), hand the
+    prefetched ones back to RabbitMQ, and only then close the actors' pool (bounded):
+    nothing is dead-lettered for a closing pool, and a stuck pool can't hold the stop."""
+    worker.stop(timeout=STOP_TIMEOUT_MS)

@@ -2,10 +2,17 @@
 RabbitMQ through Dramatiq, then are marked published, in one transaction per batch.
 
 Rows are claimed with ``FOR UPDATE SKIP LOCKED``, so several relays share the work.
-Publishing blocks (pika, publisher confirms), so it runs on one dedicated thread, never
-on the event loop. If the broker fails half-way, only the rows it confirmed are marked;
-the rest stay due and go out on the next pass. A row published but not marked (a crash
-between the two) goes out twice: actors are idempotent, so twice is once in effect.
+Publishing blocks (pika, publisher confirms), so it runs on one dedicated daemon thread,
+never on the event loop. If the broker fails half-way, only the rows it confirmed are
+marked; the rest stay due and go out on the next pass. A row published but not marked
+(a crash between the two) goes out twice: actors are idempotent, so twice is once in
+effect.
+
+Outages: each pass runs in a task of its own, so whatever a failed pass leaves in its
+context (a transaction marker) dies with it and the next pass starts clean. A pass
+that fails (database or broker away) is retried after an exponential, jittered,
+capped backoff, logged once per change of state. Each completed pass beats the
+``relay`` heartbeat that ``/healthz`` watches.
 """
 
 from __future__ import annotations
@@ -14,10 +21,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import asyncpg
 import dramatiq
@@ -27,6 +36,8 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 
 from jogo.platform import db
+from jogo.platform.liveness import HEARTBEATS
+from jogo.platform.outage import Backoff
 from jogo.platform.outbox import CHANNEL
 from jogo.platform.telemetry import TENANT_ATTRIBUTE, current_tenant_slug, meter
 from jogo.workers.middleware import message_tenant
@@ -38,6 +49,16 @@ lag = meter().create_histogram(
 )
 BATCH = 200
 POLL_SECONDS = 1.0
+CONNECT_TIMEOUT = 5.0  # the LISTEN connection
+BACKOFF_FIRST = 0.5  # seconds after the first failed pass; doubles, up to BACKOFF_CAP
+BACKOFF_CAP = 30.0
+CLOSE_SECONDS = 5.0  # how long close() waits for a publish in progress
+T = TypeVar("T")
+
+
+class BrokerUnavailable(ConnectionError):
+    """The broker failed during a pass; what it confirmed before was marked published.
+    A ``ConnectionError``: an outage (:func:`jogo.platform.outage.is_unavailable`)."""
 
 
 @dataclass(frozen=True)
@@ -51,19 +72,80 @@ class Row:
     due: float
 
 
+@dataclass
+class Outcome:
+    """What one batch did: ids confirmed, ids set aside, and the broker's error if it
+    failed half-way."""
+
+    done: list[int] = field(default_factory=list)
+    deferred: list[int] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return  # the awaiting pass was cancelled
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class PublisherThread:
+    """One long-lived daemon thread that runs blocking calls for the event loop.
+
+    One thread, because Dramatiq keeps one AMQP connection per thread: publishing
+    always from the same thread reuses it. A daemon, because a publish hung on a dead
+    broker must not keep the process alive at exit (a ThreadPoolExecutor's threads are
+    joined at exit, for ever).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            fn, args, loop, future = job
+            try:
+                result, error = fn(*args), None
+            except BaseException as exc:  # handed to the awaiting task, whatever it is
+                result, error = None, exc
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+                loop.call_soon_threadsafe(_settle, future, result, error)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((fn, args, loop, future))
+        return await future
+
+    def close(self, timeout: float) -> None:
+        """Stop after the call in progress, waiting for it at most ``timeout`` seconds."""
+        self._jobs.put(None)
+        self._thread.join(timeout)
+
+
 class Relay:
     def __init__(self, broker: dramatiq.Broker, batch: int = BATCH) -> None:
         self.broker = broker
         self.batch = batch
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jogo-relay")
+        self._publisher = PublisherThread("jogo-relay")
+        self._stopping = threading.Event()
         self._wake = asyncio.Event()
-        self._deferred: list[int] = []
+        self.backoff = Backoff("relay", log, first=BACKOFF_FIRST, cap=BACKOFF_CAP)
 
-    def _publish(self, rows: list[Row]) -> list[int]:
-        """On the relay thread: send each row; returns the ids the broker confirmed."""
-        done: list[int] = []
-        deferred: list[int] = []
+    def _publish(self, rows: list[Row]) -> Outcome:
+        """On the publisher thread: send each row; what the broker confirmed, what was
+        set aside, and the broker's error if it stopped half-way."""
+        outcome = Outcome()
         for row in rows:
+            if self._stopping.is_set():
+                break  # stopping: the rest stay due for the next relay
             ctx = propagate.extract({"traceparent": row.traceparent} if row.traceparent else {})
             token = otel_context.attach(ctx)
             tenant_token = message_tenant.set(row.tenant)
@@ -80,22 +162,24 @@ class Relay:
                 # Not an outage: a newer release wrote it, or a bug. Set it aside for an
                 # hour (so it cannot block the queue) and go on with the rest.
                 log.error("outbox %d names unknown actor %r", row.id, row.actor)
-                deferred.append(row.id)
+                outcome.deferred.append(row.id)
                 continue
             except (BrokerConnectionError, OSError) as exc:
-                log.warning("broker unavailable after %d of %d: %s", len(done), len(rows), exc)
+                outcome.error = exc
                 break
             finally:
                 current_tenant_slug.reset(slug_token)
                 message_tenant.reset(tenant_token)
                 otel_context.detach(token)
-            done.append(row.id)
+            outcome.done.append(row.id)
             lag.record(max(time.time() - row.due, 0.0), {"actor": row.actor})
-        self._deferred = deferred
-        return done
+        return outcome
 
     async def run_once(self) -> int:
-        """One batch; returns how many rows were published."""
+        """One batch; returns how many rows were published.
+
+        Raises :class:`BrokerUnavailable` when the broker failed half-way (after the rows
+        it confirmed are marked), and the database's error when it fails."""
         async with db.control_tx():
             records = await db.fetch(
                 "SELECT o.id, o.tenant, t.slug, o.actor, o.payload, o.traceparent,"
@@ -119,44 +203,75 @@ class Relay:
                 )
                 for r in records
             ]
-            loop = asyncio.get_running_loop()
-            published = await loop.run_in_executor(self._executor, self._publish, rows)
-            if published:
+            outcome = await self._publisher.run(self._publish, rows)
+            if outcome.done:
                 await db.fetch(
                     "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                    published,
+                    outcome.done,
                 )
-            if self._deferred:
+            if outcome.deferred:
                 await db.fetch(
                     "UPDATE outbox SET available_at = now() + interval '1 hour'"
                     " WHERE id = ANY($1::bigint[])",
-                    self._deferred,
+                    outcome.deferred,
                 )
-        return len(published)
+        if outcome.error is not None:
+            raise BrokerUnavailable(
+                f"broker unavailable after {len(outcome.done)} of {len(rows)}: {outcome.error}"
+            ) from outcome.error
+        return len(outcome.done)
+
+    async def drain(self) -> int:
+        """Batches until fewer than a full batch is due; returns rows published."""
+        total = 0
+        while True:
+            published = await self.run_once()
+            total += published
+            if published < self.batch:
+                return total
 
     def _notified(self, *_: Any) -> None:
         self._wake.set()
 
+    async def _listen(self, listener: asyncpg.Connection | None) -> asyncpg.Connection:
+        if listener is not None and not listener.is_closed():
+            return listener
+        listener = await asyncpg.connect(db.ENGINE.config["dsn"], timeout=CONNECT_TIMEOUT)
+        await listener.add_listener(CHANNEL, self._notified)
+        return listener
+
     async def run_forever(self) -> None:
-        """Publish as rows arrive (LISTEN), and at least every second (delayed retries)."""
+        """Publish as rows arrive (LISTEN), and at least every second (delayed retries).
+
+        Each pass runs in a fresh task: its context, and so any transaction state a
+        failure left in it, is discarded with the task."""
+        beat = HEARTBEATS.register("relay")
         listener: asyncpg.Connection | None = None
-        while True:
-            try:
-                if listener is None or listener.is_closed():
-                    listener = await asyncpg.connect(db.ENGINE.config["dsn"])
-                    await listener.add_listener(CHANNEL, self._notified)
-                while await self.run_once() >= self.batch:
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the relay must outlive any one failure
-                log.warning("relay pass failed, retrying: %s", exc, exc_info=True)
-                listener = None
-                await asyncio.sleep(POLL_SECONDS)
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    listener = await self._listen(listener)
+                    await asyncio.create_task(self.drain(), name="jogo-relay-pass")
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # the relay must outlive any one failure
+                    if listener is not None:
+                        listener.terminate()
+                        listener = None
+                    await asyncio.sleep(self.backoff.failed(exc))
+                    continue
+                self.backoff.succeeded()
+                beat()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+        finally:
+            beat.close()
+            if listener is not None:
+                listener.terminate()
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        """Stop publishing (the batch in progress stops at the next row) and let the
+        publisher thread go, waiting for it at most ``CLOSE_SECONDS``."""
+        self._stopping.set()
+        self._publisher.close(CLOSE_SECONDS)

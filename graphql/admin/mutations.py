@@ -3,12 +3,13 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from jogo.graphql.admin.queries import ADMIN
 from jogo.graphql.admin.types import OnboardTenantInput, OnboardTenantPayload, TenantPayload
 from jogo.graphql.context import Context
 from jogo.graphql.core.types import TenantType
 from jogo.graphql.errors import UserError, attempt
+from jogo.graphql.permissions import writes
 from jogo.platform.audit import actor_of
+from jogo.platform.auth.roles import Cap
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.onboarding.actions import (
     OnboardInput,
@@ -25,7 +26,8 @@ def _tenant_payload(result: TenantInfo | None, errors: list[UserError]) -> Tenan
 @strawberry.type
 class AdminMutation:
     @strawberry.mutation(
-        description="Onboard a regional command from a template.", permission_classes=ADMIN
+        description="Onboard a regional command from a template.",
+        extensions=writes(Cap.PLATFORM_ADMIN),
     )
     async def onboard_tenant(
         self, info: Info[Context, None], input: OnboardTenantInput
@@ -50,7 +52,7 @@ class AdminMutation:
         )
 
     @strawberry.mutation(
-        description="Switch a tenant's optional modules.", permission_classes=ADMIN
+        description="Switch a tenant's optional modules.", extensions=writes(Cap.PLATFORM_ADMIN)
     )
     async def set_tenant_modules(
         self, info: Info[Context, None], slug: str, modules: list[str]
@@ -61,14 +63,16 @@ class AdminMutation:
 
     @strawberry.mutation(
         description="Suspend a tenant: its paths answer 403 until resumed.",
-        permission_classes=ADMIN,
+        extensions=writes(Cap.PLATFORM_ADMIN),
     )
     async def suspend_tenant(self, info: Info[Context, None], slug: str) -> TenantPayload:
         actor = actor_of(info.context.principal)
         result, errors = await attempt(lambda: do_set_tenant_status(slug, "SUSPENDED", actor=actor))
         return _tenant_payload(result, errors)
 
-    @strawberry.mutation(description="Resume a suspended tenant.", permission_classes=ADMIN)
+    @strawberry.mutation(
+        description="Resume a suspended tenant.", extensions=writes(Cap.PLATFORM_ADMIN)
+    )
     async def resume_tenant(self, info: Info[Context, None], slug: str) -> TenantPayload:
         actor = actor_of(info.context.principal)
         result, errors = await attempt(lambda: do_set_tenant_status(slug, "ACTIVE", actor=actor))

@@ -22,9 +22,9 @@ class AdminQuery:
         return me_global(info.context)
 
     @strawberry.field(description="Every tenant.", permission_classes=ADMIN)
-    async def tenants(self) -> list[TenantType]:
+    async def tenants(self) -> list[TenantType] | None:
         return [TenantType.of(t) for t in await registry.list_tenants()]
 
     @strawberry.field(description="Onboarding templates.", permission_classes=ADMIN)
-    def templates(self) -> list[TemplateType]:
+    def templates(self) -> list[TemplateType] | None:
         return [TemplateType.of(t) for t in TEMPLATES.values()]

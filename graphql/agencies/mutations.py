@@ -16,7 +16,9 @@ from jogo.graphql.agencies.types import (
 from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.ids import parse_uuid
+from jogo.graphql.permissions import writes
 from jogo.graphql.reports.dataloaders import viewer_of
+from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
 from jogo.tenants.agencies import answers, dispatches
 from jogo.tenants.agencies.actions import AgencyInput, do_create_agency, do_set_routing_rule
@@ -25,7 +27,10 @@ from jogo.tenants.agencies.queries import agency_by_id, dispatch_by_id
 
 @strawberry.type
 class AgenciesMutation:
-    @strawberry.mutation(description="Add an agency with its connector (tenant admins).")
+    @strawberry.mutation(
+        description="Add an agency with its connector (tenant admins).",
+        extensions=writes(Cap.DIRECTORY_WRITE),
+    )
     async def create_agency(
         self, info: Info[Context, None], input: CreateAgencyInput
     ) -> AgencyPayload:
@@ -54,7 +59,13 @@ class AgenciesMutation:
                 capacity_url=input.capacity_url,
                 capacity_format=input.capacity_format,
             )
-            return await do_create_agency(tenant.id, ctx.principal, data, ctx.settings.secret_key)
+            return await do_create_agency(
+                tenant.id,
+                ctx.principal,
+                data,
+                ctx.settings.secret_key,
+                allow_private_egress=ctx.settings.allow_private_egress,
+            )
 
         agency_id, errors = await attempt(create)
         if agency_id is None:
@@ -62,7 +73,8 @@ class AgenciesMutation:
         return AgencyPayload(agency=Agency.of(await agency_by_id(tenant.id, agency_id)))
 
     @strawberry.mutation(
-        description="Route a category to an agency; optionally dispatch on verify."
+        description="Route a category to an agency; optionally dispatch on verify.",
+        extensions=writes(Cap.DIRECTORY_WRITE),
     )
     async def set_routing_rule(
         self,
@@ -86,7 +98,10 @@ class AgenciesMutation:
             rule_id=strawberry.ID(str(rule_id)) if rule_id else None, errors=errors
         )
 
-    @strawberry.mutation(description="Requeue a DEAD dispatch, with the same Idempotency-Key.")
+    @strawberry.mutation(
+        description="Requeue a DEAD dispatch, with the same Idempotency-Key.",
+        extensions=writes(Cap.REPORTS_TRIAGE),
+    )
     async def retry_dispatch(
         self, info: Info[Context, None], dispatch_id: strawberry.ID
     ) -> DispatchPayload:
@@ -100,7 +115,10 @@ class AgenciesMutation:
             ),
         )
 
-    @strawberry.mutation(description="Let a user with the agency_liaison role speak for an agency.")
+    @strawberry.mutation(
+        description="Let a user with the agency_liaison role speak for an agency.",
+        extensions=writes(Cap.DIRECTORY_WRITE),
+    )
     async def add_agency_liaison(
         self, info: Info[Context, None], agency_id: strawberry.ID, user_id: strawberry.ID
     ) -> AgencyPayload:
@@ -120,7 +138,8 @@ class AgenciesMutation:
 
     @strawberry.mutation(
         description="What the agency did (manual connector): accepted, in_progress, or"
-        " resolved with a note."
+        " resolved with a note.",
+        extensions=writes(Cap.DISPATCH_UPDATE),
     )
     async def update_dispatch_status(
         self,

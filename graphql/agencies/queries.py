@@ -18,7 +18,9 @@ class AgenciesQuery:
     @strawberry.field(
         description="The agency directory.", permission_classes=[requires(Cap.DIRECTORY_READ)]
     )
-    async def agencies(self, info: Info[Context, None], kind: str | None = None) -> list[Agency]:
+    async def agencies(
+        self, info: Info[Context, None], kind: str | None = None
+    ) -> list[Agency] | None:
         async with tenant_tx(info.context.require_tenant().id):
             rows = await list_agencies(kind)
         return [Agency.of(r) for r in rows]
@@ -30,7 +32,7 @@ class AgenciesQuery:
     )
     async def dispatches(
         self, info: Info[Context, None], report_id: strawberry.ID
-    ) -> list[Dispatch]:
+    ) -> list[Dispatch] | None:
         tenant = info.context.require_tenant()
         principal = info.context.principal
         # Operators see every dispatch; a liaison only those to the agencies they speak for.

@@ -15,6 +15,7 @@ from jogo.graphql.bulletins.types import (
 from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.ids import parse_uuid
+from jogo.graphql.permissions import writes
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import Forbidden, NotFound
 from jogo.tenants.bulletins import actions, queries
@@ -36,7 +37,7 @@ class BulletinsQuery:
         info: Info[Context, None],
         category: BulletinCategory | None = None,
         status: BulletinStatus | None = None,
-    ) -> list[Bulletin]:
+    ) -> list[Bulletin] | None:  # nullable: a refused status fails alone
         tenant = info.context.require_tenant()
         code = category.value if category else None
         if status is None:
@@ -70,7 +71,10 @@ async def _payload(
 
 @strawberry.type
 class BulletinsMutation:
-    @strawberry.mutation(description="Save a draft bulletin (operators); not public.")
+    @strawberry.mutation(
+        description="Save a draft bulletin (operators); not public.",
+        extensions=writes(Cap.BULLETINS_WRITE),
+    )
     async def draft_bulletin(
         self, info: Info[Context, None], input: BulletinContentInput
     ) -> BulletinPayload:
@@ -82,7 +86,8 @@ class BulletinsMutation:
         return await _payload(info, new_id, errors)
 
     @strawberry.mutation(
-        description="Publish a bulletin (operators): new content, or a draft by draftId."
+        description="Publish a bulletin (operators): new content, or a draft by draftId.",
+        extensions=writes(Cap.BULLETINS_WRITE),
     )
     async def publish_bulletin(
         self,
@@ -103,7 +108,8 @@ class BulletinsMutation:
 
     @strawberry.mutation(
         description="Edit a draft, or publish a CAP Update of a published bulletin that"
-        " replaces it (the answer is the new message)."
+        " replaces it (the answer is the new message).",
+        extensions=writes(Cap.BULLETINS_WRITE),
     )
     async def update_bulletin(
         self, info: Info[Context, None], id: strawberry.ID, input: BulletinContentInput
@@ -120,7 +126,10 @@ class BulletinsMutation:
         new_id, errors = await attempt(update)
         return await _payload(info, new_id, errors)
 
-    @strawberry.mutation(description="Cancel a published bulletin with a reason (CAP Cancel).")
+    @strawberry.mutation(
+        description="Cancel a published bulletin with a reason (CAP Cancel).",
+        extensions=writes(Cap.BULLETINS_WRITE),
+    )
     async def cancel_bulletin(
         self, info: Info[Context, None], id: strawberry.ID, reason: str
     ) -> BulletinPayload:

@@ -27,7 +27,7 @@ from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.http import UploadedFile
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.limits import page_size
-from jogo.graphql.permissions import requires
+from jogo.graphql.permissions import requires, writes
 from jogo.graphql.reports.subscriptions import tenant_event_ids
 from jogo.graphql.reports.types import PageInfo
 from jogo.platform.auth.roles import Cap
@@ -37,8 +37,9 @@ from jogo.tenants.election import actions, queries
 from jogo.tenants.election.plan import compute_plan, effective_rules
 from jogo.tenants.election.vocab import DeploymentRule
 
-STAFF = [requires(Cap.ELECTION_READ)]  # officers and operators; not liaisons
-BOARD = [requires(Cap.REPORTS_READ_ALL)]
+STAFF = [requires(Cap.ELECTION_READ)]  # officers, operators, the KPU's key; not liaisons
+PLAN = [requires(Cap.ELECTION_DEPLOYMENT)]  # the police deployment: police staff only
+BOARD = [requires(Cap.ELECTION_BOARD)]  # operators; not officers, liaisons or any key
 
 
 async def _stations(tenant_id: uuid.UUID, rows: list[dict[str, Any]]) -> list[PollingStation]:
@@ -56,7 +57,7 @@ class ElectionQuery:
         after: str | None = None,
         district_code: str | None = None,
         vulnerability: Vulnerability | None = None,
-    ) -> PollingStationConnection:
+    ) -> PollingStationConnection | None:
         page_size(first)
         tenant = info.context.require_tenant()
         rows = await queries.stations(
@@ -83,10 +84,11 @@ class ElectionQuery:
         return (await _stations(tenant.id, [row]))[0] if row else None
 
     @strawberry.field(
-        description="Officers and Linmas per kecamatan by the deployment rules, with totals.",
-        permission_classes=STAFF,
+        description="Officers and Linmas per kecamatan by the deployment rules, with totals"
+        " (police staff).",
+        permission_classes=PLAN,
     )
-    async def deployment_plan(self, info: Info[Context, None]) -> DeploymentPlan:
+    async def deployment_plan(self, info: Info[Context, None]) -> DeploymentPlan | None:
         tenant = info.context.require_tenant()
         counts, rules = await queries.plan_inputs(tenant.id)
         names = {c.district_code: district_name(c.district_code) for c in counts}
@@ -101,7 +103,7 @@ class ElectionQuery:
         info: Info[Context, None],
         district_code: str | None = None,
         incidents_only: bool = False,
-    ) -> list[BoardStation]:
+    ) -> list[BoardStation] | None:
         tenant = info.context.require_tenant()
         rows = await queries.board(
             tenant.id, district_code=district_code, incidents_only=incidents_only
@@ -123,7 +125,8 @@ async def _station_payload(
 class ElectionMutation:
     @strawberry.mutation(
         description="Import polling stations from a CSV file (multipart). All or nothing"
-        " unless partial; a known code updates its TPS."
+        " unless partial; a known code updates its TPS.",
+        extensions=writes(Cap.ELECTION_MANAGE),
     )
     async def import_polling_stations(
         self, info: Info[Context, None], file: Upload, partial: bool = False
@@ -150,7 +153,10 @@ class ElectionMutation:
             row_errors=[ImportRowError.of(e) for e in result.errors],
         )
 
-    @strawberry.mutation(description="Add one polling station (operators).")
+    @strawberry.mutation(
+        description="Add one polling station (operators).",
+        extensions=writes(Cap.ELECTION_MANAGE),
+    )
     async def create_polling_station(
         self, info: Info[Context, None], input: PollingStationInput
     ) -> PollingStationPayload:
@@ -161,7 +167,10 @@ class ElectionMutation:
         )
         return await _station_payload(info, station_id, errors)
 
-    @strawberry.mutation(description="Set how many officers and Linmas a level of TPS gets.")
+    @strawberry.mutation(
+        description="Set how many officers and Linmas a level of TPS gets.",
+        extensions=writes(Cap.ELECTION_PLAN),
+    )
     async def set_deployment_rule(
         self,
         info: Info[Context, None],
@@ -185,13 +194,18 @@ class ElectionMutation:
             rules=[DeploymentRuleType.of(r) for r in effective_rules(rules).values()]
         )
 
-    @strawberry.mutation(description="Name an officer of this command for a TPS.")
+    @strawberry.mutation(
+        description="Name an officer of this command for a TPS.",
+        extensions=writes(Cap.ELECTION_PLAN),
+    )
     async def assign_station_officer(
         self, info: Info[Context, None], code: str, officer_id: strawberry.ID
     ) -> PollingStationPayload:
         return await _assign(info, code, officer_id, assign=True)
 
-    @strawberry.mutation(description="Take a named officer off a TPS.")
+    @strawberry.mutation(
+        description="Take a named officer off a TPS.", extensions=writes(Cap.ELECTION_PLAN)
+    )
     async def unassign_station_officer(
         self, info: Info[Context, None], code: str, officer_id: strawberry.ID
     ) -> PollingStationPayload:
@@ -222,7 +236,7 @@ class ElectionSubscription:
     async def election_board(self, info: Info[Context, None]) -> AsyncGenerator[BoardStation, None]:
         tenant = info.context.require_tenant()
         async for event_id, principal in tenant_event_ids(tenant, info.context.principal):
-            if Cap.REPORTS_READ_ALL not in principal.tenant_caps(tenant.id):
+            if Cap.ELECTION_BOARD not in principal.tenant_caps(tenant.id):
                 raise Forbidden("the election board is for operators")
             station_id = await queries.station_of_event(tenant.id, event_id)
             if station_id is None:

@@ -7,7 +7,9 @@ from typing import Any
 import strawberry
 
 from jogo.graphql.errors import UserError
+from jogo.graphql.permissions import requires
 from jogo.graphql.reports.types import PageInfo
+from jogo.platform.auth.roles import Cap
 from jogo.platform.regions import district_name, village_name
 from jogo.tenants.election.plan import DistrictPlan, Line, Plan
 from jogo.tenants.election.stations import RowError
@@ -45,7 +47,14 @@ class PollingStation:
     vulnerability: Vulnerability
     vulnerability_name: str = strawberry.field(description="Bahasa Indonesia.")
     notes: str | None
-    officer_ids: list[strawberry.ID] = strawberry.field(description="Named officers.")
+    officers: strawberry.Private[list[Any]]
+
+    @strawberry.field(
+        description="Named officers (police staff).",
+        permission_classes=[requires(Cap.ELECTION_DEPLOYMENT)],
+    )
+    def officer_ids(self) -> list[strawberry.ID] | None:
+        return [strawberry.ID(str(o)) for o in self.officers]
 
     @classmethod
     def of(cls, row: dict[str, Any], officers: list[Any] | None = None) -> PollingStation:
@@ -63,7 +72,7 @@ class PollingStation:
             vulnerability=Vulnerability(row["vulnerability"]),
             vulnerability_name=VULNERABILITIES[row["vulnerability"]][0],
             notes=row["notes"],
-            officer_ids=[strawberry.ID(str(o)) for o in officers or []],
+            officers=list(officers or []),
         )
 
 

@@ -17,7 +17,7 @@ from jogo.graphql.facilities.types import (
     PolicePostPayload,
 )
 from jogo.graphql.ids import parse_uuid
-from jogo.graphql.permissions import requires
+from jogo.graphql.permissions import requires, writes
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
 from jogo.tenants.facilities import queries
@@ -50,8 +50,8 @@ class FacilitiesQuery:
             raise InvalidInput("the point must lie in Indonesia", field="latitude")
         tenant = info.context.require_tenant()
         wanted = {k.value for k in kinds} if kinds else set(queries.FACILITY_KINDS)
-        if Cap.DIRECTORY_READ not in info.context.principal.tenant_caps(tenant.id):
-            wanted.discard("camera")
+        if Cap.CAMERAS_READ not in info.context.principal.tenant_caps(tenant.id):
+            wanted.discard("camera")  # police staff only, like ``cameras``
         rows = await queries.nearby(tenant.id, latitude, longitude, radius_m, wanted)
         return [Facility.of(r) for r in rows]
 
@@ -61,17 +61,21 @@ class FacilitiesQuery:
         return [Facility.of(r) for r in await queries.police_posts(tenant.id)]
 
     @strawberry.field(
-        description="The command's cameras and whether they answer.",
-        permission_classes=[requires(Cap.DIRECTORY_READ)],
+        description="The command's cameras and whether they answer (police staff).",
+        permission_classes=[requires(Cap.CAMERAS_READ)],
     )
-    async def cameras(self, info: Info[Context, None], status: str | None = None) -> list[Camera]:
+    async def cameras(
+        self, info: Info[Context, None], status: str | None = None
+    ) -> list[Camera] | None:
         rows = await queries.cameras(info.context.require_tenant().id, status)
         return [Camera.of(r) for r in rows]
 
 
 @strawberry.type
 class FacilitiesMutation:
-    @strawberry.mutation(description="Add a camera (tenant admins).")
+    @strawberry.mutation(
+        description="Add a camera (tenant admins).", extensions=writes(Cap.DIRECTORY_WRITE)
+    )
     async def create_camera(
         self, info: Info[Context, None], input: CreateCameraInput
     ) -> CameraPayload:
@@ -88,14 +92,21 @@ class FacilitiesMutation:
                 snapshot_url=input.snapshot_url,
                 operator_agency_id=parse_uuid(operator, "operatorAgencyId") if operator else None,
             )
-            return await do_create_camera(tenant.id, ctx.principal, data)
+            return await do_create_camera(
+                tenant.id,
+                ctx.principal,
+                data,
+                allow_private_egress=ctx.settings.allow_private_egress,
+            )
 
         camera_id, errors = await attempt(create)
         if camera_id is None:
             return CameraPayload(errors=errors)
         return CameraPayload(camera=Camera.of(await queries.camera_by_id(tenant.id, camera_id)))
 
-    @strawberry.mutation(description="Add a police post (tenant admins).")
+    @strawberry.mutation(
+        description="Add a police post (tenant admins).", extensions=writes(Cap.DIRECTORY_WRITE)
+    )
     async def create_police_post(
         self,
         info: Info[Context, None],

@@ -4,12 +4,10 @@ its own Polda's tenants; the drill-down is redacted for every role."""
 
 from __future__ import annotations
 
-import base64
-import json
+import re
 import uuid
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -40,9 +38,11 @@ from jogo.tenants.oversight import queries
 from jogo.tenants.oversight.access import visible_tenants
 from jogo.tenants.oversight.election import election_summary
 from jogo.tenants.reports.lifecycle import Status
+from jogo.tenants.reports.queries import cursor_of, decode_cursor
 
 READ = [requires(Cap.NATIONAL_READ)]
 MAX_DAYS = 366
+AUDIT_ID = re.compile(r"[1-9][0-9]{0,17}")  # below 2**63
 # "Today" as the easternmost tenants (WIT, UTC+9) see it, so no one's today is cut off.
 WIT = timedelta(hours=9)
 
@@ -95,19 +95,8 @@ async def _scope(
     return tenants, scoped
 
 
-def _cursor(row: dict[str, Any]) -> str:
-    raw = json.dumps([row["created_at"].isoformat(), str(row["id"])])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
 def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    try:
-        at, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(at), uuid.UUID(ident)
-    except (ValueError, TypeError):
-        raise InvalidInput("the cursor is not one this API gave out", field="after") from None
+    return decode_cursor(cursor) if cursor else None
 
 
 @strawberry.type
@@ -122,7 +111,7 @@ class OversightQuery:
     )
     async def tenants(
         self, info: Info[Context, None], polda_code: str | None = None
-    ) -> list[TenantType]:
+    ) -> list[TenantType] | None:
         tenants, _ = await _scope(info, "tenants", NationalFilter(polda_code=polda_code))
         return [TenantType.of(t) for t in tenants]
 
@@ -131,14 +120,14 @@ class OversightQuery:
     )
     async def summary(
         self, info: Info[Context, None], filter: NationalFilter | None = None
-    ) -> Summary:
+    ) -> Summary | None:
         tenants, scoped = await _scope(info, "summary", filter)
         return Summary.of(await queries.summary(scoped), len(tenants))
 
     @strawberry.field(description="The same figures per tenant.", permission_classes=READ)
     async def by_tenant(
         self, info: Info[Context, None], filter: NationalFilter | None = None
-    ) -> list[TenantSummary]:
+    ) -> list[TenantSummary] | None:
         tenants, scoped = await _scope(info, "byTenant", filter, per_tenant=True)
         per = await queries.totals(scoped, by_scope=True)
         return [
@@ -154,7 +143,7 @@ class OversightQuery:
     )
     async def election_summary(
         self, info: Info[Context, None], filter: NationalFilter | None = None
-    ) -> ElectionSummaryType:
+    ) -> ElectionSummaryType | None:
         tenants, scoped = await _scope(info, "electionSummary", filter, per_tenant=True)
         summary = await election_summary(scoped, tenants)
         return ElectionSummaryType(
@@ -169,7 +158,7 @@ class OversightQuery:
     )
     async def heatmap(
         self, info: Info[Context, None], filter: NationalFilter | None = None
-    ) -> list[HeatCell]:
+    ) -> list[HeatCell] | None:
         _, scoped = await _scope(info, "heatmap", filter)
         return [
             HeatCell(latitude=lat, longitude=lon, count=n)
@@ -185,14 +174,14 @@ class OversightQuery:
         filter: NationalFilter | None = None,
         first: int = 20,
         after: str | None = None,
-    ) -> NationalReportConnection:
+    ) -> NationalReportConnection | None:
         page_size(first)
         tenants, scoped = await _scope(info, "reports", filter)
         slugs = {t.id: t.slug for t in tenants}
         rows = await queries.reports(scoped, first, _after(after))
         edges = [
             NationalReportEdge(
-                cursor=_cursor(r),
+                cursor=cursor_of(r["created_at"], r["id"]),
                 node=NationalReport(
                     tenant_slug=slugs[r["tenant_id"]],
                     ticket=r["ticket"],
@@ -223,12 +212,13 @@ class OversightQuery:
     )
     async def audit_log(
         self, info: Info[Context, None], first: int = 50, before: strawberry.ID | None = None
-    ) -> AuditConnection:
+    ) -> AuditConnection | None:
         page_size(first, 200)
-        try:
-            before_id = int(before) if before else None
-        except ValueError:
-            raise InvalidInput("before must be an audit entry id", field="before") from None
+        # An audit entry id is a positive bigint in ASCII digits; int() alone also takes
+        # "1_000", other scripts' digits, and numbers past PostgreSQL's bigint.
+        if before and not AUDIT_ID.fullmatch(before):
+            raise InvalidInput("before must be an audit entry id", field="before")
+        before_id = int(before) if before else None
         await _scope(info, "auditLog", None)
         rows = await queries.audit_log(first, before_id)
         entries = [AuditEntry.of(r) for r in rows[:first]]

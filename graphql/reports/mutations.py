@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,10 +15,13 @@ from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.facilities.types import Facility
 from jogo.graphql.http import UploadedFile
 from jogo.graphql.ids import parse_uuid
+from jogo.graphql.permissions import writes
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.inputs import SubmitReportInput
 from jogo.graphql.reports.types import Category, Report
+from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
+from jogo.platform.outage import is_unavailable
 from jogo.platform.storage import FileStore
 from jogo.tenants.agencies import dispatches
 from jogo.tenants.reports import actions, queries
@@ -25,6 +29,8 @@ from jogo.tenants.reports.intake import Submitted, do_submit_report
 from jogo.tenants.reports.lifecycle import Status
 from jogo.tenants.reports.sos import do_raise_sos
 from jogo.tenants.reports.validation import ReportInput
+
+log = logging.getLogger("jogo.graphql")
 
 
 @strawberry.type
@@ -55,18 +61,31 @@ def _photo_bytes(photos: list[Any] | None) -> list[bytes]:
 async def _run(
     info: Info[Context, None], action: Callable[[], Awaitable[uuid.UUID]]
 ) -> ReportPayload:
-    """Run an action that returns a report id; answer with the report as this caller sees it."""
+    """Run an action that returns a report id; answer with the report as this caller sees it.
+
+    The action has committed when the report is read back. If the database goes away in
+    between, the answer is still a success (no errors) with ``report: null``: an error
+    would make the client retry a change that was made (a second note, say)."""
     report_id, errors = await attempt(action)
     if report_id is None:
         return ReportPayload(errors=errors)
     tenant = info.context.require_tenant()
-    row = await queries.get_report(tenant.id, viewer_of(info.context), report_id)
+    try:
+        row = await queries.get_report(tenant.id, viewer_of(info.context), report_id)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        log.warning("report %s changed, but could not be read back: %s", report_id, exc)
+        return ReportPayload()
     return ReportPayload(report=Report.of(row))
 
 
 @strawberry.type
 class ReportsMutation:
-    @strawberry.mutation(description="Report something. Anonymous callers must set anonymous.")
+    @strawberry.mutation(
+        description="Report something. Anonymous callers must set anonymous.",
+        extensions=writes(Cap.REPORTS_SUBMIT, anonymous=True),
+    )
     async def submit_report(
         self, info: Info[Context, None], input: SubmitReportInput
     ) -> SubmitReportPayload:
@@ -90,16 +109,17 @@ class ReportsMutation:
                 photos=_photo_bytes(input.photos),
                 polling_station_code=input.polling_station_code,
             )
-            return await do_submit_report(tenant, ctx.principal, data, store)
+            return await do_submit_report(tenant, ctx.principal, data, store, client=ctx.client)
 
         done, errors = await attempt(submit)
         if done is None:
             return SubmitReportPayload(errors=errors)
-        # The caller has just created it: echo it back even to an anonymous reporter.
-        report = Report.of(await queries.report_by_id(tenant.id, done.report_id))
-        return SubmitReportPayload(report=report, pin=done.pin)
+        # The caller has just created it: echo it back even to an anonymous reporter, as
+        # it was committed. No read after the commit: if that failed, the client would
+        # be told "failed" about a stored report and retry into a duplicate.
+        return SubmitReportPayload(report=Report.of(done.row), pin=done.pin)
 
-    @strawberry.mutation(description="SUBMITTED → VERIFIED.")
+    @strawberry.mutation(description="SUBMITTED → VERIFIED.", extensions=writes(Cap.REPORTS_TRIAGE))
     async def verify_report(
         self, info: Info[Context, None], report_id: strawberry.ID, note: str | None = None
     ) -> ReportPayload:
@@ -111,7 +131,10 @@ class ReportsMutation:
             ),
         )
 
-    @strawberry.mutation(description="SUBMITTED or VERIFIED → REJECTED, with a reason.")
+    @strawberry.mutation(
+        description="SUBMITTED or VERIFIED → REJECTED, with a reason.",
+        extensions=writes(Cap.REPORTS_TRIAGE),
+    )
     async def reject_report(
         self, info: Info[Context, None], report_id: strawberry.ID, reason: str
     ) -> ReportPayload:
@@ -123,7 +146,10 @@ class ReportsMutation:
             ),
         )
 
-    @strawberry.mutation(description="Assign an officer of this command and/or a unit.")
+    @strawberry.mutation(
+        description="Assign an officer of this command and/or a unit.",
+        extensions=writes(Cap.REPORTS_TRIAGE),
+    )
     async def assign_report(
         self,
         info: Info[Context, None],
@@ -143,7 +169,10 @@ class ReportsMutation:
             ),
         )
 
-    @strawberry.mutation(description="Send a verified report to an agency (VERIFIED → DISPATCHED).")
+    @strawberry.mutation(
+        description="Send a verified report to an agency (VERIFIED → DISPATCHED).",
+        extensions=writes(Cap.REPORTS_TRIAGE),
+    )
     async def dispatch_report(
         self,
         info: Info[Context, None],
@@ -163,7 +192,10 @@ class ReportsMutation:
             ),
         )
 
-    @strawberry.mutation(description="IN_PROGRESS, RESOLVED (note required) or CLOSED.")
+    @strawberry.mutation(
+        description="IN_PROGRESS, RESOLVED (note required) or CLOSED.",
+        extensions=writes(Cap.REPORTS_TRIAGE, Cap.REPORTS_WORK),
+    )
     async def update_report_status(
         self,
         info: Info[Context, None],
@@ -179,7 +211,11 @@ class ReportsMutation:
             ),
         )
 
-    @strawberry.mutation(description="A note on the timeline; staff choose public or internal.")
+    @strawberry.mutation(
+        description="A note on the timeline; staff choose public or internal.",
+        # Operators and assigned officers write staff notes; a reporter on their own report.
+        extensions=writes(Cap.REPORTS_TRIAGE, Cap.REPORTS_WORK, Cap.REPORTS_SUBMIT),
+    )
     async def add_report_note(
         self,
         info: Info[Context, None],
@@ -205,7 +241,10 @@ class CategoryPayload:
 
 @strawberry.type
 class CategoryMutation:
-    @strawberry.mutation(description="This command's service levels for one category.")
+    @strawberry.mutation(
+        description="This command's service levels for one category.",
+        extensions=writes(Cap.TENANT_ADMIN),
+    )
     async def set_category_sla(
         self,
         info: Info[Context, None],
@@ -245,7 +284,8 @@ class SosPayload:
 class SosMutation:
     @strawberry.mutation(
         description="Panic button for a signed-in citizen: an urgent report on the operators'"
-        " live feed at once, with the nearest police post and hospital. At most 3 in 10 minutes."
+        " live feed at once, with the nearest police post and hospital. At most 3 in 10 minutes.",
+        extensions=writes(Cap.REPORTS_SUBMIT),
     )
     async def raise_sos(
         self,
@@ -262,9 +302,8 @@ class SosMutation:
         )
         if done is None:
             return SosPayload(errors=errors)
-        row = await queries.report_by_id(tenant.id, done.report.report_id)
         return SosPayload(
-            report=Report.of(row),
+            report=Report.of(done.report.row),  # as committed: no read after the commit
             nearest_police_post=Facility.of(done.police_post) if done.police_post else None,
             nearest_hospital=Facility.of(done.hospital) if done.hospital else None,
         )

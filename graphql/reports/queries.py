@@ -22,14 +22,12 @@ from jogo.graphql.reports.types import (
 from jogo.platform.auth.roles import Cap
 from jogo.platform.db import tenant_tx
 from jogo.platform.errors import NotFound
-from jogo.platform.ratelimit import RateLimiter
 from jogo.tenants.reports import queries
 from jogo.tenants.reports.lifecycle import Status
+from jogo.tenants.reports.limits import TRACK_BY_CLIENT, TRACK_BY_TICKET, per_tenant
 from jogo.tenants.reports.queries import MAX_PAGE, ReportFilter, list_categories
 
 SIGNED_IN = [requires(Cap.TENANT_READ)]
-TRACK_BY_CLIENT = RateLimiter(limit=30, window_seconds=60)
-TRACK_BY_TICKET = RateLimiter(limit=10, window_seconds=60)
 
 
 def parse_id(value: str, field: str = "id") -> uuid.UUID:
@@ -82,7 +80,7 @@ class ReportsQuery:
         after: str | None = None,
         filter: ReportFilterInput | None = None,
         order_by: ReportOrderInput | None = None,
-    ) -> ReportConnection:
+    ) -> ReportConnection | None:
         tenant = info.context.require_tenant()
         order = order_by or ReportOrderInput()
         page = await queries.list_reports(
@@ -129,8 +127,8 @@ class ReportsQuery:
     ) -> TrackedReport | None:
         tenant = info.context.require_tenant()
         # A PIN has 10^8 values: a few guesses a minute per caller and per ticket.
-        TRACK_BY_CLIENT.hit(f"{tenant.id}:{info.context.client}")
-        TRACK_BY_TICKET.hit(f"{tenant.id}:{ticket.strip().upper()}")
+        await TRACK_BY_CLIENT.hit(per_tenant(tenant.id, info.context.client))
+        await TRACK_BY_TICKET.hit(per_tenant(tenant.id, ticket.strip().upper()))
         try:
             row = await queries.track_report(tenant.id, ticket, pin)
         except NotFound:

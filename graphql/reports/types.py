@@ -237,16 +237,20 @@ class Report:
         ]
 
     @strawberry.field(
-        description="Operators: ONLINE cameras within 500 m, nearest first (facilities module).",
-        permission_classes=[requires(Cap.REPORTS_READ_ALL)],
+        description="Police staff: ONLINE cameras within 500 m, nearest first (facilities module).",
+        permission_classes=[requires(Cap.CAMERAS_READ)],
     )
-    async def nearby_cameras(self, info: Info[Context, None]) -> list[Camera]:
+    async def nearby_cameras(self, info: Info[Context, None]) -> list[Camera] | None:
         if "facilities" not in info.context.require_tenant().modules:
             return []
         return [Camera.of(r) for r in await loaders(info).cameras.load(self.row["id"])]
 
-    @strawberry.field(permission_classes=[requires(Cap.REPORTER_IDENTITY)])
-    async def reporter(self, info: Info[Context, None]) -> Reporter:
+    @strawberry.field(
+        description="Who reported: operators only, every read audited. Refused alone: the"
+        " report and its other fields stay.",
+        permission_classes=[requires(Cap.REPORTER_IDENTITY)],
+    )
+    async def reporter(self, info: Info[Context, None]) -> Reporter | None:
         await loaders(info).identity_audit.load(self.row["ticket"])
         username = None
         if self.row["reporter_user_id"] is not None:

@@ -11,7 +11,7 @@ from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.http import UploadedFile
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.limits import page_size
-from jogo.graphql.permissions import requires
+from jogo.graphql.permissions import requires, writes
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.mutations import ReportPayload
 from jogo.graphql.reports.types import PageInfo, Report
@@ -83,7 +83,7 @@ class SharingQuery:
         description="Your own posts in any state, newest first.",
         permission_classes=[requires(Cap.SHARING_POST)],
     )
-    async def my_posts(self, info: Info[Context, None], first: int = 20) -> list[SharedPost]:
+    async def my_posts(self, info: Info[Context, None], first: int = 20) -> list[SharedPost] | None:
         user, _ = _viewer(info)
         if user is None:
             return []
@@ -99,7 +99,7 @@ class SharingQuery:
         info: Info[Context, None],
         status: list[SharedPostStatus] | None = None,
         first: int = 50,
-    ) -> list[SharedPost]:
+    ) -> list[SharedPost] | None:
         wanted = tuple(s.value for s in status) if status else queries.QUEUE_STATUSES
         rows = await queries.moderation_queue(
             info.context.require_tenant().id, wanted, page_size(first)
@@ -128,7 +128,8 @@ def _photo(value: Any) -> bytes | None:
 @strawberry.type
 class SharingMutation:
     @strawberry.mutation(
-        description="Share a post (signed-in citizens). It is public once a moderator approves."
+        description="Share a post (signed-in citizens). It is public once a moderator approves.",
+        extensions=writes(Cap.SHARING_POST),
     )
     async def share_post(
         self, info: Info[Context, None], input: SharePostInput
@@ -149,7 +150,8 @@ class SharingMutation:
         return await _post_payload(info, post_id, errors)
 
     @strawberry.mutation(
-        description="Approve a post (moderators). A HELD post needs acknowledgeHold: true."
+        description="Approve a post (moderators). A HELD post needs acknowledgeHold: true.",
+        extensions=writes(Cap.SHARING_MODERATE),
     )
     async def approve_post(
         self, info: Info[Context, None], id: strawberry.ID, acknowledge_hold: bool = False
@@ -165,7 +167,10 @@ class SharingMutation:
         post_id, errors = await attempt(approve)
         return await _post_payload(info, post_id, errors)
 
-    @strawberry.mutation(description="Reject a post, or take an approved one down (moderators).")
+    @strawberry.mutation(
+        description="Reject a post, or take an approved one down (moderators).",
+        extensions=writes(Cap.SHARING_MODERATE),
+    )
     async def reject_post(
         self, info: Info[Context, None], id: strawberry.ID, reason: str
     ) -> SharedPostPayload:
@@ -181,7 +186,8 @@ class SharingMutation:
         return await _post_payload(info, post_id, errors)
 
     @strawberry.mutation(
-        description="Turn a post into a report with its author as the reporter (moderators)."
+        description="Turn a post into a report with its author as the reporter (moderators).",
+        extensions=writes(Cap.SHARING_MODERATE),
     )
     async def convert_post_to_report(
         self, info: Info[Context, None], post_id: strawberry.ID, input: ConvertPostInput

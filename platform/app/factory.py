@@ -31,7 +31,11 @@ def create_app(
 
     async def start() -> None:
         if manage_database:
-            await db.start_engine(settings.resolved_app_url(), settings.db_pool_size)
+            await db.start_engine(
+                settings.resolved_app_url(),
+                settings.db_pool_size,
+                acquire_timeout=settings.db_acquire_timeout,
+            )
 
     async def stop() -> None:
         if manage_database:
@@ -53,9 +57,10 @@ def create_app(
     return app
 
 
-def create_health_app(settings: Settings) -> Litestar:
+def create_health_app(settings: Settings, needs: tuple[str, ...] = ("database",)) -> Litestar:
     """``/healthz`` and ``/readyz`` alone, for the worker, relay and scheduler processes
-    (their Kubernetes probes); the process has started the engine already."""
+    (their Kubernetes probes); the process has started the engine already. ``needs``
+    names what ``/readyz`` checks: ``"database"``, ``"broker"``."""
     app = Litestar(
         route_handlers=[healthz, readyz],
         openapi_config=None,
@@ -63,4 +68,5 @@ def create_health_app(settings: Settings) -> Litestar:
         debug=False,
     )
     app.state.settings = settings
+    app.state.needs = needs
     return app

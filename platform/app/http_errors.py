@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-from jogo.platform.db import DatabaseNotConfigured
+from jogo.platform.db import DatabaseNotConfigured, DatabaseUnavailable
 from jogo.platform.errors import (
     Conflict,
     Forbidden,
@@ -17,6 +16,8 @@ from jogo.platform.errors import (
     NotFound,
     Unauthenticated,
 )
+from jogo.platform.outage import UNAVAILABLE_MESSAGE, describe, is_unavailable
+from jogo.platform.ratelimit import RateLimited
 
 log = logging.getLogger("jogo.http")
 
@@ -26,8 +27,13 @@ STATUS: dict[type[JogoError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    RateLimited: 429,
     DatabaseNotConfigured: 503,
+    DatabaseUnavailable: 503,
 }
+
+# Seconds a client should wait before retrying a 503.
+RETRY_AFTER = "2"
 
 
 def error_body(code: str, message: str) -> dict[str, list[dict[str, object]]]:
@@ -38,6 +44,10 @@ def error_body(code: str, message: str) -> dict[str, list[dict[str, object]]]:
 def jogo_error(_: Request, exc: JogoError) -> Response:
     status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": RETRY_AFTER}
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
     return Response(error_body(exc.code, exc.message), status_code=status, headers=headers)
 
 
@@ -50,10 +60,14 @@ def http_error(_: Request, exc: HTTPException) -> Response:
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)):
-        log.warning("dependency unavailable on %s: %s", request.url.path, exc)
+    # Every kind of "the database can't serve now" (starting up, shutting down, refused,
+    # connection lost mid-request, pool closing) is a 503 to retry, logged in one line.
+    if is_unavailable(exc):
+        log.warning("database unavailable on %s: %s", request.url.path, describe(exc))
         return Response(
-            error_body("UNAVAILABLE", "a backing service is unavailable"), status_code=503
+            error_body("UNAVAILABLE", UNAVAILABLE_MESSAGE),
+            status_code=503,
+            headers={"Retry-After": RETRY_AFTER},
         )
     log.exception("unexpected error on %s", request.url.path)
     return Response(error_body("INTERNAL", "unexpected error"), status_code=500)

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State, UploadFile
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from jogo.graphql.context import Context
 from jogo.graphql.http import GraphQLRequest, UploadedFile, execute, parse_body, parse_multipart
 from jogo.graphql.permissions import allowed
 from jogo.graphql.schemas import national_schema, platform_schema, tenant_schema
 from jogo.platform import db, registry
-from jogo.platform.app.auth_http import principal_from_header
+from jogo.platform.app.auth_http import client_of, principal_from_header
+from jogo.platform.app.http_errors import RETRY_AFTER
 from jogo.platform.app.ws import tenant_graphql_ws
+from jogo.platform.auth.login import sign_in
 from jogo.platform.auth.roles import Cap
 from jogo.platform.auth.tokens import issue_token
-from jogo.platform.auth.users import authenticate
 from jogo.platform.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from jogo.platform.liveness import HEARTBEATS
 from jogo.platform.settings import Settings
 from jogo.platform.storage import FileStore
 from jogo.platform.telemetry import set_current_tenant
@@ -41,18 +45,35 @@ def _settings(state: State) -> Settings:
 
 
 @get("/healthz", sync_to_thread=False)
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+def healthz(state: State) -> Response[dict[str, Any]]:
+    """Liveness: 503 when a long-lived loop of this process (relay, scheduler, a worker
+    consumer or the worker's pool) has not completed a pass for ``liveness_seconds``;
+    it names them with their age in seconds. A restart is what helps then."""
+    stalled = HEARTBEATS.stalled(_settings(state).liveness_seconds)
+    if stalled:
+        return Response({"status": "stalled", "stalled": stalled}, status_code=503)
+    return Response({"status": "ok"}, status_code=200)
+
+
+# What each process needs to do its work, for /readyz. The API writes the outbox and
+# never talks to the broker, so a broker outage must not take it out of service.
+NEEDS_API = ("database",)
 
 
 @get("/readyz")
 async def readyz(state: State) -> Response[dict[str, str]]:
+    """Readiness: each dependency this process needs (``state.needs``; the API's by
+    default), checked within ``READY_TIMEOUT`` seconds; 503 naming what is missing."""
     settings = _settings(state)
-    checks = {"database": db.ping(), "broker": check_broker(settings.amqp_url)}
+    needs: tuple[str, ...] = state.get("needs") or NEEDS_API
+    probes: dict[str, Callable[[], Awaitable[object]]] = {
+        "database": db.ping,
+        "broker": partial(check_broker, settings.amqp_url),
+    }
     report: dict[str, str] = {}
-    for name, probe in checks.items():
+    for name in needs:
         try:
-            outcome = await asyncio.wait_for(probe, READY_TIMEOUT)
+            outcome = await asyncio.wait_for(probes[name](), READY_TIMEOUT)
             report[name] = outcome if isinstance(outcome, str) else "ok"
         except Exception as exc:  # a readiness probe reports every failure, whatever it is
             report[name] = f"unavailable: {type(exc).__name__}"
@@ -66,10 +87,24 @@ class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
     password: str
 
 
+def _token_request(body: bytes) -> TokenRequest:
+    """Decoded straight into the struct: a generic decode first would recurse through
+    whatever nesting a caller sends (a RecursionError, once an HTTP 500)."""
+    try:
+        return msgspec.json.decode(body, type=TokenRequest)
+    except (msgspec.DecodeError, RecursionError):
+        raise InvalidInput(
+            'send a JSON object {"username": ..., "password": ...}', field="body"
+        ) from None
+
+
 @post("/auth/token", status_code=200)
-async def token(data: JSONBody[TokenRequest], state: State) -> dict[str, Any]:
-    settings = _settings(state)
-    user_id, username = await authenticate(data.username, data.password)
+async def token(request: Request) -> dict[str, Any]:
+    """Throttled by username and by client: 429 with ``Retry-After`` (see
+    :mod:`jogo.platform.auth.login`)."""
+    data = _token_request(await request.body())
+    settings = _settings(request.app.state)
+    user_id, username = await sign_in(data.username, data.password, client_of(request, settings))
     issued = issue_token(user_id, username, settings.secret_key, settings.token_ttl_seconds)
     return {"access_token": issued.token, "token_type": "bearer", "expires_in": issued.expires_in}
 
@@ -86,7 +121,7 @@ async def _tenant_context(slug: str, request: Request) -> Context:
     if not tenant.active:
         raise Forbidden("this command's service is suspended")
     set_current_tenant(tenant.slug)
-    client = request.client.host if request.client else None
+    client = client_of(request, settings)
     return Context(principal=principal, settings=settings, tenant=tenant, client=client)
 
 
@@ -118,12 +153,25 @@ async def _read_request(request: Request) -> GraphQLRequest:
 
 
 # Five photos of 10 MB each, plus the form around them.
+def _answer(payload: dict[str, Any]) -> Response[dict[str, Any]]:
+    """200 for a GraphQL result; 503 with ``Retry-After`` when a field failed because the
+    database could not serve it (busy pool, restart), so clients and load balancers back
+    off instead of reading a partial page as the truth. Mutations report that as a typed
+    ``UNAVAILABLE`` error in their payload, which stays a 200."""
+    unavailable = any(
+        (e.get("extensions") or {}).get("code") == "UNAVAILABLE" for e in payload.get("errors", ())
+    )
+    if unavailable:
+        return Response(payload, status_code=503, headers={"Retry-After": RETRY_AFTER})
+    return Response(payload, status_code=200)
+
+
 @post("/t/{slug:str}/graphql", status_code=200, request_max_body_size=52 * 1024 * 1024)
-async def tenant_graphql(slug: FromPath[str], request: Request) -> dict[str, Any]:
+async def tenant_graphql(slug: FromPath[str], request: Request) -> Response[dict[str, Any]]:
     context = await _tenant_context(slug, request)
     assert context.tenant is not None
     body = await _read_request(request)
-    return await execute(tenant_schema(context.tenant.modules), body, context)
+    return _answer(await execute(tenant_schema(context.tenant.modules), body, context))
 
 
 @post("/t/{slug:str}/integrations/{agency_id:uuid}/callback", status_code=200)
@@ -201,15 +249,15 @@ async def shared_post_photo(
 
 
 @post("/national/graphql", status_code=200)
-async def national_graphql(request: Request) -> dict[str, Any]:
+async def national_graphql(request: Request) -> Response[dict[str, Any]]:
     context = await _global_context(request, Cap.NATIONAL_READ)
-    return await execute(national_schema(), parse_body(await request.body()), context)
+    return _answer(await execute(national_schema(), parse_body(await request.body()), context))
 
 
 @post("/platform/graphql", status_code=200)
-async def platform_graphql(request: Request) -> dict[str, Any]:
+async def platform_graphql(request: Request) -> Response[dict[str, Any]]:
     context = await _global_context(request, Cap.PLATFORM_ADMIN)
-    return await execute(platform_schema(), parse_body(await request.body()), context)
+    return _answer(await execute(platform_schema(), parse_body(await request.body()), context))
 
 
 def _graphiql() -> str:

@@ -26,6 +26,18 @@ from jogo.workers.relay import Relay
 
 log = logging.getLogger("jogo.up")
 GRACE_SECONDS = 20
+# On SIGTERM (Kubernetes allows 30 s): the relay and scheduler tasks get this long to end,
+# the worker its own bounded stop (jogo.workers.process), the pool CLOSE_SECONDS.
+TASK_STOP_SECONDS = 5.0
+CLOSE_SECONDS = 5.0
+# What /readyz of each part checks: the relay moves rows from the database to the
+# broker, the worker takes messages from the broker and writes the database, the
+# scheduler writes the outbox only.
+NEEDS = {
+    "relay": ("database", "broker"),
+    "worker": ("broker", "database"),
+    "scheduler": ("database",),
+}
 
 
 class _Server(uvicorn.Server):
@@ -44,18 +56,27 @@ class _Server(uvicorn.Server):
                 loop.remove_signal_handler(sig)
 
 
+def api_config(app: Any, host: str, port: int, **overrides: Any) -> uvicorn.Config:
+    """How ``jogo up`` and ``jogo serve`` run the API under uvicorn (``overrides`` for
+    tests). On SIGTERM uvicorn stops accepting, lets requests in flight finish, and
+    closes what is still open (live subscriptions) after the grace period, inside
+    Kubernetes' 30 s. uvicorn's own proxy-header rule is off (it would believe
+    ``X-Forwarded-For`` from 127.0.0.1): the app alone decides whom to believe
+    (``JOGO_TRUSTED_PROXIES``, :mod:`jogo.platform.clients`)."""
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "lifespan": "on",
+        "timeout_graceful_shutdown": GRACE_SECONDS,
+        "proxy_headers": False,
+    }
+    return uvicorn.Config(app, **(options | overrides))
+
+
 async def _serve(settings: Settings, host: str, port: int) -> None:
     app = create_app(settings)  # the engine is already started: start_engine is idempotent
-    # On SIGTERM uvicorn stops accepting, lets requests in flight finish, and closes what
-    # is still open (live subscriptions) after the grace period, inside Kubernetes' 30 s.
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        lifespan="on",
-        timeout_graceful_shutdown=GRACE_SECONDS,
-    )
+    config = api_config(app, host, port)
     await _Server(config).serve()
 
 
@@ -99,8 +120,12 @@ async def _background(settings: Settings, *, worker: bool, relay: bool, schedule
     finally:
         for task in tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if tasks:
+            # A cancelled loop ends at its next await; whatever it is blocked in, we do
+            # not wait for it longer than this.
+            _, stuck = await asyncio.wait(tasks, timeout=TASK_STOP_SECONDS)
+            for task in stuck:
+                log.warning("%s did not stop within %.0f s", task.get_name(), TASK_STOP_SECONDS)
         if relay_runner is not None:
             relay_runner.close()
         if running is not None:
@@ -145,11 +170,12 @@ async def run_part(settings: Settings, part: str) -> int:
     probe_task: asyncio.Task[None] | None = None
     if settings.health_port:
         config = uvicorn.Config(
-            create_health_app(settings),
+            create_health_app(settings, NEEDS[part]),
             host="0.0.0.0",  # noqa: S104  (probes come from the kubelet, off-host)
             port=settings.health_port,
             log_level="warning",
             lifespan="off",
+            proxy_headers=False,
         )
         probes = _ProbeServer(config)
         probe_task = asyncio.create_task(probes.serve(), name="jogo-probes")
@@ -167,7 +193,7 @@ async def run_part(settings: Settings, part: str) -> int:
         if probes is not None and probe_task is not None:
             probes.should_exit = True
             await probe_task
-        await db.stop_engine()
+        await db.stop_engine(CLOSE_SECONDS)
     return 0
 
 

@@ -3,14 +3,32 @@
 The caller authenticates with the upgrade's ``Authorization`` header or, as browsers
 must, with ``{"Authorization": "Bearer ..."}`` in ``connection_init``. A caller that
 does not belong to the tenant is refused (4403); an unknown slug is closed at once.
+
+A socket is a series of requests: before each operation starts (query, mutation or
+subscription), the caller and the tenant are checked again as an HTTP request would be
+at that moment (:func:`jogo.platform.auth.revalidate.recheck`), and the operation runs
+with the caller's current roles and the tenant's current modules. When the check fails
+the socket is closed, and every operation on it ends:
+
+- ``4401`` ``Unauthorized: <why>``: the credential is no longer valid (expired token,
+  disabled user, revoked API key). Sign in again and reconnect.
+- ``4403`` ``Forbidden: <why>``: the credential is valid but may no longer use this
+  tenant (membership ended, tenant suspended).
+- ``1013`` ``Try again later: ...``: the check could not be made (database unavailable).
+
+Live feeds (``reportEvents``, ``electionBoard``) keep re-checking on their own between
+operations (``still_allowed``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 from litestar import WebSocket, websocket
 from litestar.params import FromPath
 from strawberry.exceptions import ConnectionRejectionError
@@ -19,25 +37,37 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types.unset import UNSET, UnsetType
 
 from jogo.graphql.context import Context
 from jogo.graphql.schemas import tenant_schema
 from jogo.platform import registry
-from jogo.platform.app.auth_http import principal_from_header
-from jogo.platform.errors import JogoError
+from jogo.platform.app.auth_http import client_of, principal_from_header
+from jogo.platform.auth.revalidate import recheck
+from jogo.platform.errors import Forbidden, JogoError, Unauthenticated
 from jogo.platform.settings import Settings
 from jogo.platform.telemetry import set_current_tenant
 
 INIT_TIMEOUT = timedelta(seconds=10)
 MAX_SUBSCRIPTIONS = 20
+# Close codes when a caller is no longer valid (graphql-transport-ws and RFC 6455).
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_TRY_AGAIN = 1013
+REASON_BYTES = 123  # the most a close frame's reason may hold
+
+log = logging.getLogger("jogo.ws")
 
 
 class _View:
     """The slice of strawberry's view that its protocol handler calls."""
 
     def decode_json(self, data: str | bytes) -> object:
-        return json.loads(data)
+        try:
+            return json.loads(data)
+        except RecursionError:  # nested too deeply: strawberry closes with 4400
+            raise json.JSONDecodeError("nested too deeply", str(data)[:20], 0) from None
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, separators=(",", ":"), default=str)
@@ -54,6 +84,54 @@ class _View:
         if not context.principal.belongs_to(tenant.id):
             raise ConnectionRejectionError
         return UNSET
+
+
+def _reason(prefix: str, message: str) -> str:
+    text = f"{prefix}: {message}"
+    return text.encode()[:REASON_BYTES].decode(errors="ignore")
+
+
+class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
+    """strawberry's handler, with the caller and tenant checked before every operation."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if self.connection_acknowledged:
+            if not await self._recheck():
+                return
+            await super().handle_subscribe(message)
+            # Let the new operation's task start: it takes ``self.context`` and
+            # ``self.schema`` as set for it before the next message can replace them.
+            await asyncio.sleep(0)
+            return
+        await super().handle_subscribe(message)  # closes 4401: no connection_init yet
+
+    async def _recheck(self) -> bool:
+        """Give the next operation a fresh context; close the socket and say False when
+        the caller or the tenant is no longer valid."""
+        current = self.context
+        try:
+            principal, tenant = await recheck(current.principal, current.require_tenant().id)
+        except Unauthenticated as exc:
+            await self.websocket.close(CLOSE_UNAUTHORIZED, _reason("Unauthorized", exc.message))
+            return False
+        except Forbidden as exc:
+            await self.websocket.close(CLOSE_FORBIDDEN, _reason("Forbidden", exc.message))
+            return False
+        except (JogoError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            log.warning("could not re-check a socket's caller: %s", exc)
+            reason = "Try again later: a backing service is unavailable"
+            await self.websocket.close(CLOSE_TRY_AGAIN, reason)
+            return False
+        # A new context per operation: current roles, current modules, own DataLoaders.
+        self.context = Context(
+            principal=principal,
+            settings=current.settings,
+            tenant=tenant,
+            connection_params=current.connection_params,
+            client=current.client,
+        )
+        self.schema = tenant_schema(tenant.modules)
+        return True
 
 
 @websocket("/t/{slug:str}/graphql")
@@ -77,8 +155,9 @@ async def tenant_graphql_ws(socket: WebSocket[Any, Any, Any], slug: FromPath[str
     await socket.accept(subprotocols=GRAPHQL_TRANSPORT_WS_PROTOCOL)
     set_current_tenant(tenant.slug)
     view = _View()
-    context = Context(principal=principal, settings=settings, tenant=tenant)
-    handler: BaseGraphQLTransportWSHandler[Context, None] = BaseGraphQLTransportWSHandler(
+    client = client_of(socket, settings)
+    context = Context(principal=principal, settings=settings, tenant=tenant, client=client)
+    handler = _TenantSocket(
         view=view,  # type: ignore[arg-type]
         websocket=LitestarWebSocketAdapter(view, socket, socket),  # type: ignore[arg-type]
         context=context,

@@ -1,34 +1,51 @@
-"""For long-lived connections (subscriptions): is this caller still allowed here?
+"""Is this caller still allowed here, now? For long-lived connections.
 
-A token expires, a membership is revoked, an API key is revoked, a tenant is suspended:
-each ends a live feed at the next check, as it would end the next HTTP request.
+A token expires, a user is disabled, an API key is revoked, a membership ends or changes,
+a tenant is suspended: each takes effect at the next check, as it would on the next HTTP
+request. The two live feeds check every few seconds (``still_allowed``); a WebSocket
+checks before every operation it starts (``recheck``). Both are this one function.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 
 from jogo.platform import db, registry
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.users import load_user_principal
-from jogo.platform.errors import Unauthenticated
+from jogo.platform.errors import Forbidden, Unauthenticated
 from jogo.platform.registry import TenantInfo
 
 
-async def still_allowed(principal: Principal, tenant: TenantInfo) -> Principal:
-    """The caller as of now; :class:`Unauthenticated` when it may no longer listen."""
+async def recheck(principal: Principal, tenant_id: uuid.UUID) -> tuple[Principal, TenantInfo]:
+    """The caller and its tenant as of now, in the order an HTTP request checks them.
+
+    Returns the reloaded principal (current memberships and roles for a user) and the
+    current tenant (status, modules). Raises :class:`Unauthenticated` when the credential
+    itself is no longer valid (expired token, disabled user, revoked API key): HTTP 401.
+    Raises :class:`Forbidden` when the credential is valid but may no longer address this
+    tenant (membership ended, tenant gone or suspended): HTTP 404 or 403.
+    One query for a user or an API key, plus the (cached) tenant lookup.
+    """
     if principal.expires_at is not None and time.time() >= principal.expires_at:
         raise Unauthenticated("the access token has expired")
-    current = await registry.find_by_id(tenant.id)
-    if current is None or not current.active:
-        raise Unauthenticated("this command's service is no longer available")
+    fresh = principal
     if principal.kind == "user" and principal.id is not None:
         fresh = await load_user_principal(principal.id, expires_at=principal.expires_at)
-        if not fresh.belongs_to(tenant.id):
-            raise Unauthenticated("the membership has ended")
-        return fresh
-    if principal.kind == "api_key" and principal.id is not None:
+    elif principal.kind == "api_key" and principal.id is not None:
         rows = await db.fetch("SELECT revoked_at FROM api_keys WHERE id = $1", principal.id)
         if not rows or rows[0]["revoked_at"] is not None:
             raise Unauthenticated("the API key has been revoked")
-    return principal
+    if not fresh.belongs_to(tenant_id):
+        raise Forbidden("the membership has ended")
+    tenant = await registry.find_by_id(tenant_id)
+    if tenant is None or not tenant.active:
+        raise Forbidden("this command's service is suspended")
+    return fresh, tenant
+
+
+async def still_allowed(principal: Principal, tenant: TenantInfo) -> Principal:
+    """The caller as of now (see :func:`recheck`); raises when it may no longer listen."""
+    fresh, _ = await recheck(principal, tenant.id)
+    return fresh

@@ -32,15 +32,20 @@ NATIONAL_ROLES = frozenset(
 
 
 class Cap(StrEnum):
-    """Capabilities. Tenant capabilities hold within one tenant; the rest are global."""
+    """Capabilities. Tenant capabilities hold within one tenant; the rest are global.
+
+    Seeing an object never implies changing it: every mutation asks for one of
+    :data:`WRITE_CAPS`, and no read-only API-key scope grants one."""
 
     TENANT_READ = "tenant:read"
     DIRECTORY_READ = "directory:read"
     DIRECTORY_WRITE = "directory:write"
-    REPORTS_SUBMIT = "reports:submit"
+    CAMERAS_READ = "cameras:read"  # camera locations and stream URLs: police staff only
+    REPORTS_SUBMIT = "reports:submit"  # also a reporter's follow-up note on their own report
     REPORTS_READ_OWN = "reports:read_own"
     REPORTS_READ_ASSIGNED = "reports:read_assigned"
     REPORTS_READ_ALL = "reports:read_all"
+    REPORTS_WORK = "reports:work"  # move an assigned report on, write staff notes on it
     REPORTS_TRIAGE = "reports:triage"
     REPORTER_IDENTITY = "reports:reporter_identity"
     TENANT_ADMIN = "tenant:admin"
@@ -49,6 +54,8 @@ class Cap(StrEnum):
     SHARING_POST = "sharing:post"
     SHARING_MODERATE = "sharing:moderate"
     ELECTION_READ = "election:read"
+    ELECTION_BOARD = "election:board"  # the election-day board of TPS and their incidents
+    ELECTION_DEPLOYMENT = "election:deployment"  # the police deployment plan, named officers
     ELECTION_MANAGE = "election:manage"  # the polling stations themselves
     ELECTION_PLAN = "election:plan"  # deployment rules and named officers
     NATIONAL_READ = "national:read"
@@ -58,7 +65,14 @@ class Cap(StrEnum):
 
 
 _citizen = {Cap.TENANT_READ, Cap.REPORTS_SUBMIT, Cap.REPORTS_READ_OWN, Cap.SHARING_POST}
-_officer = _citizen | {Cap.DIRECTORY_READ, Cap.REPORTS_READ_ASSIGNED, Cap.ELECTION_READ}
+_officer = _citizen | {
+    Cap.DIRECTORY_READ,
+    Cap.CAMERAS_READ,
+    Cap.REPORTS_READ_ASSIGNED,
+    Cap.REPORTS_WORK,
+    Cap.ELECTION_READ,
+    Cap.ELECTION_DEPLOYMENT,
+}
 _operator = _officer | {
     Cap.REPORTS_READ_ALL,
     Cap.REPORTS_TRIAGE,
@@ -66,6 +80,7 @@ _operator = _officer | {
     Cap.DISPATCH_UPDATE,
     Cap.BULLETINS_WRITE,
     Cap.SHARING_MODERATE,
+    Cap.ELECTION_BOARD,
     Cap.ELECTION_MANAGE,
     Cap.ELECTION_PLAN,
 }
@@ -96,6 +111,24 @@ SCOPE_CAPS: dict[str, frozenset[Cap]] = {
     # e.g. the KPU's or a Bawaslu office's system keeping the TPS list up to date.
     "election:write": frozenset({Cap.TENANT_READ, Cap.ELECTION_READ, Cap.ELECTION_MANAGE}),
 }
+
+# What a mutation may ask for. Every other capability only lets its holder see.
+WRITE_CAPS = frozenset(
+    {
+        Cap.DIRECTORY_WRITE,
+        Cap.REPORTS_SUBMIT,
+        Cap.REPORTS_WORK,
+        Cap.REPORTS_TRIAGE,
+        Cap.TENANT_ADMIN,
+        Cap.DISPATCH_UPDATE,
+        Cap.BULLETINS_WRITE,
+        Cap.SHARING_POST,
+        Cap.SHARING_MODERATE,
+        Cap.ELECTION_MANAGE,
+        Cap.ELECTION_PLAN,
+        Cap.PLATFORM_ADMIN,
+    }
+)
 
 
 def parse_role(value: str) -> Role:

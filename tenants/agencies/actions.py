@@ -17,6 +17,7 @@ from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
 from jogo.platform.crypto import encrypt
+from jogo.platform.egress import check_url
 from jogo.platform.errors import Conflict, Forbidden, InputErrors, InvalidInput, NotFound
 from jogo.platform.urls import normalise
 from jogo.tenants.agencies.tables import AGENCY_KINDS, CONNECTORS, Agency
@@ -140,12 +141,35 @@ def _check_agency(data: AgencyInput) -> AgencyInput:
     return data
 
 
+async def _check_destinations(data: AgencyInput, allow_private_egress: bool) -> None:
+    """The URLs the platform will call must pass the egress rule now, not only later."""
+    errors: list[InvalidInput] = []
+    for url, field_name in ((data.endpoint_url, "endpointUrl"), (data.capacity_url, "capacityUrl")):
+        if not url:
+            continue
+        try:
+            await check_url(url, allow_private=allow_private_egress, field=field_name)
+        except InvalidInput as exc:
+            errors.append(exc)
+    if errors:
+        raise InputErrors(errors)
+
+
 async def do_create_agency(
-    tenant_id: uuid.UUID, principal: Principal, data: AgencyInput, secret_key: str
+    tenant_id: uuid.UUID,
+    principal: Principal,
+    data: AgencyInput,
+    secret_key: str,
+    *,
+    allow_private_egress: bool,
 ) -> uuid.UUID:
+    """``allow_private_egress``: the process's ``JOGO_ALLOW_PRIVATE_EGRESS``; the endpoint
+    and capacity URLs are refused (``INVALID_INPUT`` on their field) when they point
+    where the platform may not connect (:mod:`jogo.platform.egress`)."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
         raise Forbidden("only a tenant admin can add agencies")
     data = _check_agency(data)
+    await _check_destinations(data, allow_private_egress)
     agency_id = uuid.uuid4()
     try:
         async with db.tenant_tx(tenant_id):

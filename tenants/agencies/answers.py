@@ -20,6 +20,7 @@ from jogo.platform.auth.roles import Cap, Role
 from jogo.platform.crypto import decrypt
 from jogo.platform.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from jogo.platform.registry import TenantInfo
+from jogo.platform.values import text_problem
 from jogo.tenants.reports import actions as report_actions
 from jogo.tenants.reports import events, sla
 from jogo.tenants.reports.events import Actor
@@ -92,7 +93,7 @@ async def apply_status(
 def _parse_callback(body: bytes) -> tuple[str, str, str | None]:
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         raise InvalidInput("the body is not JSON") from None
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
@@ -103,7 +104,7 @@ def _parse_callback(body: bytes) -> tuple[str, str, str | None]:
     if not isinstance(ref, str):
         raise InvalidInput("dispatch_id or idempotency_key is required", field="dispatch_id")
     note = data.get("note")
-    if note is not None and (not isinstance(note, str) or len(note) > 2000 or "\x00" in note):
+    if note is not None and (not isinstance(note, str) or len(note) > 2000 or text_problem(note)):
         raise InvalidInput("note must be text of at most 2000 characters", field="note")
     if status == "RESOLVED" and not (note or "").strip():
         raise InvalidInput("a resolution needs a note", field="note")

@@ -95,9 +95,11 @@ def check_station(
     lat_text, lon_text = (raw.get("latitude") or "").strip(), (raw.get("longitude") or "").strip()
     if lat_text or lon_text:
         try:
+            # Rounded to 7 places (about 1 cm): a subnormal such as 5e-324 would
+            # otherwise underflow PostgreSQL's distance arithmetic near it for good.
             latitude, longitude = (
-                float(lat_text.replace(",", ".")),
-                float(lon_text.replace(",", ".")),
+                round(float(lat_text.replace(",", ".")), 7),
+                round(float(lon_text.replace(",", ".")), 7),
             )
         except ValueError:
             faults.append(("latitude", "latitude and longitude must both be decimal degrees"))

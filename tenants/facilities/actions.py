@@ -13,6 +13,7 @@ from jogo.platform import db
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
+from jogo.platform.egress import check_url
 from jogo.platform.errors import Forbidden, InputErrors, InvalidInput, NotFound
 from jogo.platform.urls import normalise
 from jogo.tenants.facilities.capacity import Capacity
@@ -55,11 +56,18 @@ def _check_camera(data: CameraInput) -> CameraInput:
 
 
 async def do_create_camera(
-    tenant_id: uuid.UUID, principal: Principal, data: CameraInput
+    tenant_id: uuid.UUID, principal: Principal, data: CameraInput, *, allow_private_egress: bool
 ) -> uuid.UUID:
+    """``allow_private_egress``: the process's ``JOGO_ALLOW_PRIVATE_EGRESS``. The snapshot
+    URL, which the platform calls to check the camera, is refused (``INVALID_INPUT`` on
+    ``snapshotUrl``) when it points where the platform may not connect
+    (:mod:`jogo.platform.egress`). The stream URL is only handed to operators' players;
+    the platform never connects to it, so a camera on a private network may stream."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
         raise Forbidden("only a tenant admin can add cameras")
     data = _check_camera(data)
+    if data.snapshot_url:
+        await check_url(data.snapshot_url, allow_private=allow_private_egress, field="snapshotUrl")
     camera_id = uuid.uuid4()
     try:
         async with db.tenant_tx(tenant_id):

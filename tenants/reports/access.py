@@ -24,6 +24,8 @@ class Viewer:
     internal: bool  # sees internal timeline events
     identity: bool  # may see who reported (every read is audited)
     triage: bool  # may verify, reject, assign, dispatch, close
+    work: bool = False  # may move on, and write staff notes on, reports assigned to it
+    reporter: bool = False  # may add a follow-up note to its own reports
 
     @property
     def user_id(self) -> uuid.UUID | None:
@@ -45,6 +47,8 @@ class Viewer:
             internal=bool(caps & {Cap.REPORTS_READ_ALL, Cap.REPORTS_READ_ASSIGNED}),
             identity=Cap.REPORTER_IDENTITY in caps,
             triage=Cap.REPORTS_TRIAGE in caps,
+            work=Cap.REPORTS_WORK in caps,
+            reporter=Cap.REPORTS_SUBMIT in caps,
         )
 
     def sql_scope(self, first_arg: int) -> tuple[str, list[object]]:

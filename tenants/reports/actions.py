@@ -236,7 +236,7 @@ async def do_update_report_status(
         raise InvalidInput(
             "use verifyReport, rejectReport or dispatchReport for that status", field="status"
         )
-    if not viewer.triage and not (viewer.scope == "assigned" and status != Status.CLOSED):
+    if not viewer.triage and not (viewer.work and status != Status.CLOSED):
         raise Forbidden("only operators, or the assigned officer, can do this")
     note = _note(note, required=status == Status.RESOLVED)
     async with db.tenant_tx(tenant.id):
@@ -259,14 +259,24 @@ async def do_update_report_status(
 async def do_add_report_note(
     tenant: TenantInfo, viewer: Viewer, report_id: uuid.UUID, note: str, public: bool
 ) -> uuid.UUID:
-    """Staff notes are public or internal; a reporter's own note is always public, and a
-    reply to a resolved report stops its auto-close until an operator closes it."""
+    """Staff notes (operators on any report, officers on those assigned to them) are
+    public or internal; a reporter's own note is always public, and a reply to a resolved
+    report stops its auto-close until an operator closes it. Seeing a report is not
+    enough to write on it: a read-only caller is FORBIDDEN."""
+    staff = viewer.triage or viewer.work
+    if not staff and not viewer.reporter:
+        raise Forbidden("only staff, or the reporter, can add a note")
     text = _note(note, required=True)
-    staff = viewer.internal
     if not staff and not public:
         raise InvalidInput("a reporter's note is always public", field="public")
     async with db.tenant_tx(tenant.id):
         report = await lock_report(viewer, report_id)
+        if not viewer.triage and viewer.user_id not in (
+            report["assigned_officer_id"],
+            report["reporter_user_id"],
+        ):
+            raise NotFound("report not found", field="reportId")
+        staff = viewer.triage or (viewer.work and report["assigned_officer_id"] == viewer.user_id)
         if not staff and report["status"] == Status.RESOLVED and report["autoclose_at"]:
             await db.fetch(
                 "UPDATE reports SET autoclose_at = NULL, updated_at = now() WHERE id = $1",

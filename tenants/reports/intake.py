@@ -10,8 +10,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio
@@ -25,7 +26,9 @@ from jogo.platform.regions import TIME_ZONES
 from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
 from jogo.tenants.reports import events, sla
+from jogo.tenants.reports.limits import ANONYMOUS_BY_CLIENT, per_tenant
 from jogo.tenants.reports.photos import MAX_PER_REPORT, Photo, check_photo
+from jogo.tenants.reports.queries import REPORT_COLUMNS
 from jogo.tenants.reports.validation import ReportInput, clean
 
 PIN_DIGITS = 8
@@ -35,11 +38,16 @@ DUPLICATE_WINDOW = "2 hours"
 
 @dataclass(frozen=True)
 class Submitted:
+    """The new report as committed. ``row`` holds the report's columns as the insert
+    returned them (``queries.REPORT_COLUMNS``), so the answer needs no read after the
+    commit: a read that failed there would make a client retry into a duplicate."""
+
     report_id: uuid.UUID
     ticket: str
     status: str
     pin: str | None
     duplicate_of: uuid.UUID | None
+    row: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 async def next_ticket(tenant: TenantInfo, now: datetime) -> str:
@@ -106,7 +114,11 @@ async def do_submit_report(
     data: ReportInput,
     store: FileStore,
     on_insert: OnInsert | None = None,
+    *,
+    client: str | None = None,
 ) -> Submitted:
+    """``client``: the caller's address; a caller who is not signed in is limited per
+    address (:data:`~jogo.tenants.reports.limits.ANONYMOUS_BY_CLIENT`, ``RateLimited``)."""
     now = datetime.now(UTC)
     data = clean(data, now)
     _reporter(principal, data, tenant)
@@ -115,6 +127,9 @@ async def do_submit_report(
             "this command does not run the election module", field="pollingStationCode"
         )
     photos = _photos(data.photos)
+    if principal.is_anonymous:
+        # Counted before the PIN's argon2 hash: a refused caller costs one statement.
+        await ANONYMOUS_BY_CLIENT.hit(per_tenant(tenant.id, client))
     anonymous = data.anonymous or principal.is_anonymous
     pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}" if anonymous else None
     pin_hash = await anyio.to_thread.run_sync(hash_secret, pin) if pin else None
@@ -181,13 +196,14 @@ async def _insert(
         category = dict(categories[0])
         station = await _polling_station(data.polling_station_code)
         duplicate = await find_duplicate(category["id"], data.latitude, data.longitude)
-        await db.fetch(
-            """INSERT INTO reports (tenant_id, id, ticket, category_id, title, description,
-                 latitude, longitude, address, occurred_at, urgent, anonymous, pin_hash,
-                 reporter_user_id, reporter_name, reporter_phone, submitted_by, duplicate_of,
-                 verify_due_at, created_at, updated_at, sos, polling_station_id)
+        inserted = await db.fetch(
+            f"""INSERT INTO reports AS r (tenant_id, id, ticket, category_id, title,
+                 description, latitude, longitude, address, occurred_at, urgent, anonymous,
+                 pin_hash, reporter_user_id, reporter_name, reporter_phone, submitted_by,
+                 duplicate_of, verify_due_at, created_at, updated_at, sos, polling_station_id)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                       $16, $17, $18, $19, $20, $20, $21, $22)""",
+                       $16, $17, $18, $19, $20, $20, $21, $22)
+               RETURNING {REPORT_COLUMNS}""",
             tenant.id,
             report_id,
             ticket,
@@ -244,4 +260,4 @@ async def _insert(
             )
         if on_insert is not None:
             await on_insert(report_id)
-    return Submitted(report_id, ticket, "SUBMITTED", pin, duplicate)
+    return Submitted(report_id, ticket, "SUBMITTED", pin, duplicate, dict(inserted[0]))

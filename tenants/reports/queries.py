@@ -8,7 +8,7 @@ import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -76,11 +76,22 @@ def cursor_of(value: datetime, ident: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
+MAX_CURSOR = 200  # characters; ours are about 110
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The moment (UTC) and id in a cursor from :func:`cursor_of`. Anything else is
+    :class:`InvalidInput`: too long, not base64 JSON, not ``[timestamp with zone, uuid]``,
+    or a moment that overflows when read as UTC."""
+    if len(cursor) > MAX_CURSOR:  # also keeps json.loads from recursing deep
+        raise InvalidInput("the cursor is not one this API gave out", field="after")
     try:
         value, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(value), uuid.UUID(ident)
-    except (ValueError, TypeError, AttributeError):
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's moment has a zone")
+        return moment.astimezone(UTC), uuid.UUID(ident)
+    except (ValueError, TypeError, AttributeError, OverflowError):
         raise InvalidInput("the cursor is not one this API gave out", field="after") from None
 
 

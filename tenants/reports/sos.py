@@ -1,10 +1,12 @@
 """The panic button: a signed-in citizen's SOS becomes an urgent report at once (on the
 operators' live feed through the usual SUBMITTED event), and the answer names the
-nearest police post and hospital. Limited per user, counted in the database so the limit
-holds across every API replica."""
+nearest police post and hospital. Limited per user (:data:`SOS_PER_WINDOW` in
+:data:`SOS_WINDOW`), counted in the database inside the report's transaction, so the
+limit holds under parallel presses and across every API replica."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,14 +47,27 @@ async def do_raise_sos(
     text = " ".join((note or "").split())
     if len(text) > 500:
         raise InvalidInput("the note may be at most 500 characters", field="note")
-    async with db.tenant_tx(tenant.id):
-        recent = await db.fetch(
-            "SELECT count(*) FROM reports WHERE sos AND reporter_user_id = $1"
+
+    async def within_limit(report_id: uuid.UUID) -> None:
+        # In the report's own transaction, after its insert, under a per-citizen lock:
+        # a parallel press waits here until this one commits or rolls back, then counts
+        # it. Counting first and inserting in another transaction let ten through.
+        await db.fetch("SELECT pg_advisory_xact_lock(hashtext($1))", f"sos:{principal.id}")
+        rows = await db.fetch(
+            "SELECT count(*) AS n, ceil(extract(epoch FROM min(created_at) FILTER"
+            f" (WHERE id <> $2) + interval '{SOS_WINDOW}' - now()))::int AS wait"
+            " FROM reports WHERE sos AND reporter_user_id = $1"
             f" AND created_at > now() - interval '{SOS_WINDOW}'",
             principal.id,
+            report_id,
         )
-    if recent[0][0] >= SOS_PER_WINDOW:
-        raise RateLimited(f"at most {SOS_PER_WINDOW} SOS in {SOS_WINDOW}; call 110 if you can")
+        if rows[0]["n"] > SOS_PER_WINDOW:
+            raise RateLimited(
+                f"Paling banyak {SOS_PER_WINDOW} SOS dalam 10 menit; bila bisa, telepon 110. /"
+                f" At most {SOS_PER_WINDOW} SOS in {SOS_WINDOW}; call 110 if you can.",
+                retry_after=max(1, rows[0]["wait"] or 1),
+            )
+
     submitted = await do_submit_report(
         tenant,
         principal,
@@ -65,6 +80,7 @@ async def do_raise_sos(
             sos=True,
         ),
         store,
+        on_insert=within_limit,
     )
     return SosResult(
         report=submitted,

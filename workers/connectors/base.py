@@ -1,27 +1,28 @@
 """What every outbound connector shares: failures, and where it may connect.
 
 Agencies, hospitals and cameras are configured by tenant admins, so their URLs are
-untrusted: in production a destination inside private, loopback or link-local address
-space is refused (server-side request forgery), and no response body is ever copied
-into an error a tenant can read.
+untrusted: every connection goes through :class:`PinnedBackend`, which resolves the
+host once, refuses it unless every address passes the egress rule
+(:mod:`jogo.platform.egress`: globally routable only, in production), and connects to
+the address it checked. TLS still verifies the certificate for the host name, and
+the ``Host`` header is the URL's. No response body is ever copied into an error a
+tenant can read.
 """
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
-from urllib.parse import urlsplit
+import ssl
+import typing
+from collections.abc import Callable
 
+import httpcore
 import httpx
+
+from jogo.platform.egress import DestinationRefused, Resolver, UnresolvableHost, resolve_checked
 
 
 class DeliveryFailed(Exception):
     """The agency did not take the report this time; the attempt is retried later."""
-
-
-class DestinationRefused(DeliveryFailed):
-    """The URL points somewhere a tenant may not make us call."""
 
 
 def check_response(response: httpx.Response) -> None:
@@ -29,31 +30,87 @@ def check_response(response: httpx.Response) -> None:
         raise DeliveryFailed(f"HTTP {response.status_code}")
 
 
-def _private(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network layer with the egress rule at the point of connection.
+
+    ``allow_private`` is asked on every connection (the process's setting may be
+    replaced after the client is made); ``resolver`` answers host names (default: the
+    operating system); ``inner`` opens the sockets (default: anyio). A refused or
+    unresolvable host is an ``httpcore.ConnectError`` (``httpx.ConnectError`` to the
+    caller) that says why.
+    """
+
+    def __init__(
+        self,
+        allow_private: Callable[[], bool],
+        resolver: Resolver | None = None,
+        inner: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self._allow_private = allow_private
+        self._resolver = resolver
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109  (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            addresses = await resolve_checked(
+                host, port, allow_private=self._allow_private(), resolver=self._resolver
+            )
+        except DestinationRefused as exc:
+            raise httpcore.ConnectError(f"destination refused: {exc.message}") from None
+        except UnresolvableHost as exc:
+            raise httpcore.ConnectError(exc.message) from None
+        failure: Exception | None = None
+        for address in addresses:  # in the resolver's order, each one checked above
+            try:
+                return await self._inner.connect_tcp(
+                    str(address),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None  # resolve_checked never returns an empty list
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109  (httpcore's interface)
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("connectors do not use Unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def egress_client(
+    allow_private: Callable[[], bool],
+    *,
+    resolver: Resolver | None = None,
+    inner: httpcore.AsyncNetworkBackend | None = None,
+    verify: ssl.SSLContext | bool = True,
+) -> httpx.AsyncClient:
+    """The HTTP client of every connector: pinned connections (:class:`PinnedBackend`),
+    no redirects (a redirect could lead anywhere), and no proxy from the environment
+    (through a proxy the checked address would not be the one reached)."""
+    transport = httpx.AsyncHTTPTransport(verify=verify, trust_env=False)
+    # httpx takes no network backend: give its transport a pool that has ours, with the
+    # TLS context httpx built (certificate checks for the URL's host name, as usual).
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+        max_connections=100,
+        max_keepalive_connections=20,
+        keepalive_expiry=5.0,
+        network_backend=PinnedBackend(allow_private, resolver, inner),
     )
-
-
-async def guard(url: str, allow_private: bool) -> None:
-    """Refuse URLs that resolve into private address space, unless allowed (dev, tests)."""
-    if allow_private:
-        return
-    parts = urlsplit(url)
-    host = parts.hostname
-    if not host:
-        raise DestinationRefused("the URL has no host")
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
-        )
-    except OSError:
-        raise DeliveryFailed(f"cannot resolve {host}") from None
-    if any(_private(str(info[4][0])) for info in infos):
-        raise DestinationRefused(f"{host} resolves to a private address")
+    return httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False)

@@ -1,0 +1,279 @@
+"""Issue 12, part 4: a socket is a series of requests. Every operation on an open
+graphql-transport-ws connection is authorised as the same HTTP request would be at that
+moment; a caller who is no longer valid has the socket closed (4401 bad credential,
+4403 valid credential that may no longer use this tenant). Real server, real client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+import jwt
+import pytest
+import websockets
+from helpers import NOTE, REJECT, auth_header, bearer_for, gql, make_user, submit
+
+from jogo.platform.auth.apikeys import create_api_key
+from jogo.platform.auth.roles import Role
+from jogo.platform.auth.tokens import issue_token
+from jogo.tenants.onboarding.actions import do_set_tenant_status
+
+REPORTER = "query($id: ID!) { report(id: $id) { ticket reporter { name phone } } }"
+# What the citizen gave, and the phone as the product stores it (E.164).
+REPORTER_NAME, REPORTER_PHONE, REPORTER_E164 = "Siti Aminah", "0812-3456-7890", "+6281234567890"
+WAIT = 5.0
+
+
+async def _open(server: str, slug: str, authorization: str | None) -> Any:
+    """A socket on the tenant's GraphQL path, past connection_init/connection_ack."""
+    ws = await websockets.connect(
+        f"ws://{server}/t/{slug}/graphql", subprotocols=["graphql-transport-ws"]
+    )
+    payload = {"Authorization": authorization} if authorization else {}
+    await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+    ack = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+    assert ack["type"] == "connection_ack", ack
+    return ws
+
+
+async def _send(ws: Any, query: str, **variables: Any) -> str:
+    op_id = uuid.uuid4().hex
+    message = {"query": query, "variables": variables or None}
+    await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": message}))
+    return op_id
+
+
+async def _result(ws: Any, op_id: str) -> dict[str, Any]:
+    """The one result of a query or mutation, as the HTTP body would hold it."""
+    first = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+    assert first["id"] == op_id, first
+    if first["type"] == "error":
+        return {"errors": first["payload"]}
+    assert first["type"] == "next", first
+    done = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+    assert done == {"id": op_id, "type": "complete"}, done
+    payload: dict[str, Any] = first["payload"]
+    return payload
+
+
+async def _run(ws: Any, query: str, **variables: Any) -> dict[str, Any]:
+    return await _result(ws, await _send(ws, query, **variables))
+
+
+async def _closed(ws: Any, query: str, **variables: Any) -> tuple[int, str]:
+    """Send an operation that must be refused: the socket closes and nothing answers."""
+    await _send(ws, query, **variables)
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        answer = await asyncio.wait_for(ws.recv(), WAIT)
+        pytest.fail(f"the operation ran on the socket: {answer}")
+    frame = closed.value.rcvd
+    assert frame is not None
+    return frame.code, frame.reason
+
+
+async def _note_count(owner: Any, report_id: str) -> int:
+    count: int = await owner.fetchval(
+        "SELECT count(*) FROM report_events WHERE report_id = $1::uuid AND kind = 'NOTE'",
+        report_id,
+    )
+    return count
+
+
+async def _citizen_report(app_client: Any, settings: Any, tenant: Any) -> dict[str, Any]:
+    citizen = await auth_header(settings, Role.CITIZEN, tenant)
+    created = await submit(
+        app_client, tenant.slug, citizen, reporterName=REPORTER_NAME, reporterPhone=REPORTER_PHONE
+    )
+    report: dict[str, Any] = created["report"]
+    return report
+
+
+async def test_an_expired_token_reads_nothing_more(app_client, live_server, settings, two_tenants):
+    a = two_tenants.a
+    report = await _citizen_report(app_client, settings, a)
+    user_id, username = await make_user(Role.OPERATOR, a)
+    token = issue_token(user_id, username, settings.secret_key, ttl_seconds=2).token
+    expires_at = jwt.decode(token, options={"verify_signature": False})["exp"]
+    ws = await _open(live_server, a.slug, f"Bearer {token}")
+    async with ws:
+        seen = await _run(ws, REPORTER, id=report["id"])
+        assert seen["data"]["report"]["reporter"] == {
+            "name": REPORTER_NAME,
+            "phone": REPORTER_E164,
+        }
+        await asyncio.sleep(max(0.0, expires_at - time.time()) + 0.1)  # the token's own TTL
+        status, _ = await gql(
+            app_client,
+            f"/t/{a.slug}/graphql",
+            REPORTER,
+            {"Authorization": f"Bearer {token}"},
+            id=report["id"],
+        )
+        assert status == 401  # over HTTP, at this moment
+        code, reason = await _closed(ws, REPORTER, id=report["id"])
+    assert code == 4401
+    assert reason == "Unauthorized: the access token has expired"
+
+
+async def test_a_revoked_api_key_writes_nothing_more(
+    app_client, live_server, settings, two_tenants, owner
+):
+    a = two_tenants.a
+    report = await _citizen_report(app_client, settings, a)
+    key = await create_api_key(a, "Sistem kota", ["reports:write"], "pytest")
+    ws = await _open(live_server, a.slug, f"Bearer {key.key}")
+    async with ws:
+        done = await _run(ws, NOTE, id=report["id"], n="catatan pertama", p=False)
+        assert done["data"]["addReportNote"]["errors"] == [], done
+        assert await _note_count(owner, report["id"]) == 1
+        await owner.execute("UPDATE api_keys SET revoked_at = now() WHERE id = $1", key.id)
+        status, _ = await gql(
+            app_client,
+            f"/t/{a.slug}/graphql",
+            NOTE,
+            {"Authorization": f"Bearer {key.key}"},
+            id=report["id"],
+            n="lewat HTTP",
+            p=False,
+        )
+        assert status == 401
+        code, reason = await _closed(ws, NOTE, id=report["id"], n="catatan kedua", p=True)
+    assert (code, reason) == (4401, "Unauthorized: the API key has been revoked")
+    assert await _note_count(owner, report["id"]) == 1
+
+
+async def test_a_removed_membership_rejects_nothing(
+    app_client, live_server, settings, two_tenants, owner
+):
+    a = two_tenants.a
+    report = await _citizen_report(app_client, settings, a)
+    user_id, username = await make_user(Role.OPERATOR, a)
+    headers = bearer_for(user_id, username, settings)
+    ws = await _open(live_server, a.slug, headers["Authorization"])
+    async with ws:
+        me = await _run(ws, "{ me { kind roles } }")
+        assert me["data"]["me"] == {"kind": "user", "roles": ["operator"]}, me
+        await owner.execute("DELETE FROM memberships WHERE user_id = $1", user_id)
+        status, _ = await gql(
+            app_client, f"/t/{a.slug}/graphql", REJECT, headers, id=report["id"], r="spam"
+        )
+        assert status == 404  # as for a stranger
+        code, reason = await _closed(ws, REJECT, id=report["id"], r="bukan laporan")
+    assert (code, reason) == (4403, "Forbidden: the membership has ended")
+    status = await owner.fetchval("SELECT status FROM reports WHERE id = $1::uuid", report["id"])
+    assert status == "SUBMITTED"
+
+
+async def test_a_suspended_tenant_takes_no_more_writes(
+    app_client, live_server, settings, two_tenants, owner
+):
+    a, b = two_tenants.a, two_tenants.b
+    report_a = await _citizen_report(app_client, settings, a)
+    report_b = await _citizen_report(app_client, settings, b)
+    a_operator = await auth_header(settings, Role.OPERATOR, a)
+    b_operator = await auth_header(settings, Role.OPERATOR, b)
+    ws_a = await _open(live_server, a.slug, a_operator["Authorization"])
+    ws_b = await _open(live_server, b.slug, b_operator["Authorization"])
+    async with ws_a, ws_b:
+        done = await _run(ws_a, NOTE, id=report_a["id"], n="sebelum", p=False)
+        assert done["data"]["addReportNote"]["errors"] == [], done
+        await do_set_tenant_status(a.slug, "SUSPENDED", actor=("pytest", "system"))
+        status, _ = await gql(
+            app_client, f"/t/{a.slug}/graphql", NOTE, a_operator, id=report_a["id"], n="x", p=False
+        )
+        assert status == 403
+        code, reason = await _closed(ws_a, NOTE, id=report_a["id"], n="sesudah", p=True)
+        # The other tenant's socket goes on.
+        other = await _run(ws_b, NOTE, id=report_b["id"], n="tetap jalan", p=False)
+        assert other["data"]["addReportNote"]["errors"] == [], other
+    assert (code, reason) == (4403, "Forbidden: this command's service is suspended")
+    assert await _note_count(owner, report_a["id"]) == 1
+    assert await _note_count(owner, report_b["id"]) == 1
+
+
+async def test_a_changed_role_applies_to_the_next_operation(
+    app_client, live_server, settings, two_tenants, owner
+):
+    a = two_tenants.a
+    report = await _citizen_report(app_client, settings, a)
+    user_id, username = await make_user(Role.OPERATOR, a)
+    headers = bearer_for(user_id, username, settings)
+    ws = await _open(live_server, a.slug, headers["Authorization"])
+    async with ws:
+        seen = await _run(ws, REPORTER, id=report["id"])
+        assert seen["data"]["report"]["reporter"]["name"] == REPORTER_NAME
+        await owner.execute("UPDATE memberships SET role = 'citizen' WHERE user_id = $1", user_id)
+        _, over_http = await gql(
+            app_client, f"/t/{a.slug}/graphql", REJECT, headers, id=report["id"], r="spam"
+        )
+        on_socket = await _run(ws, REJECT, id=report["id"], r="spam")
+        assert on_socket == over_http
+        assert on_socket["data"]["rejectReport"]["errors"], on_socket  # refused, typed
+        me = await _run(ws, "{ me { roles } }")  # still connected, now as a citizen
+        assert me["data"]["me"]["roles"] == ["citizen"]
+    status = await owner.fetchval("SELECT status FROM reports WHERE id = $1::uuid", report["id"])
+    assert status == "SUBMITTED"
+
+
+async def test_a_valid_caller_keeps_working(app_client, live_server, settings, two_tenants, owner):
+    a = two_tenants.a
+    report = await _citizen_report(app_client, settings, a)
+    operator = await auth_header(settings, Role.OPERATOR, a)
+    ws = await _open(live_server, a.slug, operator["Authorization"])
+    async with ws:
+        for i in range(15):  # one after another
+            seen = await _run(ws, REPORTER, id=report["id"])
+            assert seen["data"]["report"]["reporter"]["phone"] == REPORTER_E164, seen
+            done = await _run(ws, NOTE, id=report["id"], n=f"catatan {i}", p=False)
+            assert done["data"]["addReportNote"]["errors"] == [], done
+        # ... and ten at once, each answered under its own id.
+        sent = [
+            await _send(ws, NOTE, id=report["id"], n=f"serentak {i}", p=False) for i in range(10)
+        ]
+        answers: dict[str, dict[str, Any]] = {}
+        while len(answers) < len(sent) * 2:
+            message = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+            answers[f"{message['id']}:{message['type']}"] = message
+        for op_id in sent:
+            assert answers[f"{op_id}:next"]["payload"]["data"]["addReportNote"]["errors"] == []
+            assert f"{op_id}:complete" in answers
+    assert await _note_count(owner, report["id"]) == 25
+
+
+async def test_another_tenants_credentials_are_refused(
+    app_client, live_server, settings, two_tenants
+):
+    a, b = two_tenants.a, two_tenants.b
+    b_operator = await auth_header(settings, Role.OPERATOR, b)
+    b_key = await create_api_key(b, "Sistem kota", ["reports:write"], "pytest")
+    for credential in (b_operator["Authorization"], f"Bearer {b_key.key}"):
+        status, _ = await gql(
+            app_client, f"/t/{a.slug}/graphql", "{ me { kind } }", {"Authorization": credential}
+        )
+        assert status == 404  # over HTTP: as if the tenant did not exist
+        async with await websockets.connect(
+            f"ws://{live_server}/t/{a.slug}/graphql", subprotocols=["graphql-transport-ws"]
+        ) as ws:
+            init = {"type": "connection_init", "payload": {"Authorization": credential}}
+            await ws.send(json.dumps(init))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), WAIT)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+    # The upgrade's header: this tenant's caller, then another tenant's in connection_init.
+    a_operator = await auth_header(settings, Role.OPERATOR, a)
+    async with await websockets.connect(
+        f"ws://{live_server}/t/{a.slug}/graphql",
+        subprotocols=["graphql-transport-ws"],
+        additional_headers=a_operator,
+    ) as ws:
+        init = {
+            "type": "connection_init",
+            "payload": {"Authorization": b_operator["Authorization"]},
+        }
+        await ws.send(json.dumps(init))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), WAIT)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
