@@ -110,3 +110,50 @@ def test_only_oversight_reads_across_tenants():
                 continue
             text = path.read_text(encoding="utf-8")
             assert not any(n in text for n in names), rel
+
+
+def _otel_pins() -> dict[str, str]:
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins: dict[str, str] = {}
+    for dep in deps:
+        if dep.startswith("opentelemetry-"):
+            name, sep, version = dep.partition("==")
+            assert sep, f"{dep}: OpenTelemetry packages are pinned exactly (==), in lockstep"
+            pins[name] = version
+    return pins
+
+
+def test_opentelemetry_moves_in_lockstep():
+    """Open ranges let pip 23.2 (Python 3.11's venv) pick contrib betas that want two
+    different opentelemetry-instrumentation releases, and it gives up with
+    ResolutionImpossible. One core release and one contrib release, each pinned."""
+    pins = _otel_pins()
+    assert "opentelemetry-instrumentation" in pins and "opentelemetry-sdk" in pins
+    contrib = {v for k, v in pins.items() if k.startswith("opentelemetry-instrumentation")}
+    core = {
+        v
+        for k, v in pins.items()
+        if k in ("opentelemetry-api", "opentelemetry-sdk") or k.startswith("opentelemetry-exporter")
+    }
+    assert len(contrib) == 1, pins
+    assert len(core) == 1, pins
+    # contrib 0.Nb* is built against core 1.(N-21).*: 0.66b1 goes with 1.45.1.
+    (contrib_version,) = contrib
+    (core_version,) = core
+    assert int(contrib_version.split(".")[1].split("b")[0]) - 21 == int(core_version.split(".")[1])
+
+
+def test_installed_opentelemetry_matches_the_pins():
+    from importlib.metadata import version
+
+    for name, pinned in _otel_pins().items():
+        assert version(name) == pinned, name
+
+
+def test_ci_runs_the_readme_install_line_with_the_stock_pip():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    first = next(line for line in readme.splitlines() if line.startswith("python3 -m venv .venv"))
+    install = first.split(" && .venv/bin/jogo up")[0]
+    assert install in ci.replace('"$PYTHON"', "python3")
+    assert "install --upgrade pip" not in ci and "-U pip" not in ci
