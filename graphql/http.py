@@ -45,9 +45,10 @@ def parse_body(body: bytes) -> GraphQLRequest:
         raise InvalidInput("'variables' must be an object", field="variables")
     if operation is not None and not isinstance(operation, str):
         raise InvalidInput("'operationName' must be a string", field="operationName")
-    # The raw document; escapes inside its literals, and the variables, are checked by
-    # the schema's extensions (graphql/guard.py), for every transport.
+    # Refused here as a bad request (400); the schema's extensions (graphql/guard.py)
+    # check the literals in the document, and the variables again for every transport.
     check_values(query, field="query")
+    check_values(variables, field="variables")
     return GraphQLRequest(query, variables, operation)
 
 

@@ -3,10 +3,13 @@ tenant enabled and cached by module set, so introspection shows only what it has
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 
 import strawberry
+from graphql.error import GraphQLError
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from jogo.graphql.admin.mutations import AdminMutation
 from jogo.graphql.admin.queries import AdminQuery
@@ -44,6 +47,21 @@ MODULE_MUTATIONS: dict[str, tuple[type, ...]] = {
 MODULE_SUBSCRIPTIONS: dict[str, tuple[type, ...]] = {"election": (ElectionSubscription,)}
 
 
+log = logging.getLogger("jogo.graphql")
+
+
+class Schema(strawberry.Schema):
+    """strawberry's schema, without an ERROR line and traceback for every refused field
+    or bad argument: those are answers to the caller, not faults. Unexpected errors are
+    logged, with their traceback, where they are masked (``graphql.limits``)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            log.debug("graphql error at %s: %s", error.path, error.message)
+
+
 @cache
 def tenant_schema(modules: frozenset[str]) -> strawberry.Schema:
     queries, mutations = list(CORE_QUERIES), list(CORE_MUTATIONS)
@@ -53,7 +71,7 @@ def tenant_schema(modules: frozenset[str]) -> strawberry.Schema:
             queries.extend(MODULE_QUERIES.get(module, ()))
             mutations.extend(MODULE_MUTATIONS.get(module, ()))
             subscriptions.extend(MODULE_SUBSCRIPTIONS.get(module, ()))
-    return strawberry.Schema(
+    return Schema(
         query=merge_types("Query", tuple(queries)),
         mutation=merge_types("Mutation", tuple(mutations)),
         subscription=merge_types("Subscription", tuple(subscriptions)),
@@ -64,14 +82,12 @@ def tenant_schema(modules: frozenset[str]) -> strawberry.Schema:
 
 @cache
 def national_schema() -> strawberry.Schema:
-    return strawberry.Schema(
-        query=OversightQuery, extensions=extensions(), scalar_overrides=OVERRIDES
-    )
+    return Schema(query=OversightQuery, extensions=extensions(), scalar_overrides=OVERRIDES)
 
 
 @cache
 def platform_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return Schema(
         query=AdminQuery,
         mutation=AdminMutation,
         extensions=extensions(),

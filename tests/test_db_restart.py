@@ -41,10 +41,10 @@ from jogo.platform.migrate import migrate
 from jogo.platform.settings import DEV_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
-# The deadline every part must stop within on SIGTERM: Kubernetes' grace period.
 
 
 def _grace(name: str) -> float:
+    """The deadline a part must stop within on SIGTERM: its Kubernetes grace period."""
     for doc in yaml.safe_load_all((ROOT / f"infra/k8s/{name}.yaml").read_text()):
         if doc and doc.get("kind") == "Deployment":
             return float(doc["spec"]["template"]["spec"]["terminationGracePeriodSeconds"])

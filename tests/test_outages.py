@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 import uuid
 from dataclasses import replace
@@ -33,6 +34,7 @@ from test_replicas import free_port, wait_until
 
 from jogo.platform.app.factory import create_app
 from jogo.platform.liveness import HEARTBEATS
+from jogo.platform.outage import Backoff
 from jogo.platform.settings import APP_ROLE, swap_user
 
 REPORTS = "{ reports(first: 5) { edges { node { ticket } } } }"
@@ -337,3 +339,23 @@ async def test_worker_stops_consuming_before_it_closes_its_pool(own_postgres, tm
         await owner.close()
         await stack.stop_all()
         await asyncio.to_thread(_delete_queues, stack.queue)
+
+
+def test_backoff_grows_with_jitter_up_to_its_cap_and_logs_state_changes(caplog):
+    """A failing loop waits first, 2*first, 4*first ... (each drawn from the upper half
+    of its step), never more than cap; it logs when it starts failing, when it fails
+    differently, and when it recovers, and nothing in between."""
+    log = logging.getLogger("jogo.test.backoff")
+    backoff = Backoff("loop", log, first=0.5, cap=4.0)
+    refused = ConnectionRefusedError(111, "Connection refused")
+    with caplog.at_level(logging.INFO, logger="jogo.test.backoff"):
+        delays = [backoff.failed(refused) for _ in range(8)]
+        backoff.failed(KeyError("a bug"))
+        backoff.succeeded()
+        backoff.succeeded()
+    for delay, step in zip(delays, [0.5, 1, 2, 4, 4, 4, 4, 4], strict=True):
+        assert step / 2 <= delay <= step
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert [level for level, _ in lines] == ["WARNING", "ERROR", "WARNING"], lines
+    assert "unavailable" in lines[0][1] and "recovered after 9" in lines[2][1]
+    assert caplog.records[1].exc_info is not None  # a bug keeps its traceback

@@ -347,3 +347,19 @@ async def test_serve_stops_on_sigterm_with_a_request_holding_a_transaction(
             proc.kill()
             await proc.wait()
         await blocker.close()
+
+
+async def test_refused_fields_are_answers_not_logged_faults(
+    app_client, citizen_with_reports, caplog
+):
+    """A citizen who selects a staff-only field 40 times must not fill the log with
+    ERROR lines and tracebacks: a refusal is an answer, not a fault."""
+    import logging
+
+    tenant, headers = citizen_with_reports
+    caplog.set_level(logging.INFO)
+    for _ in range(5):
+        status, body = await gql(app_client, f"/t/{tenant.slug}/graphql", CITIZEN_QUERY, headers)
+        assert status == 200 and body["errors"]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage()[:200] for r in errors]
