@@ -10,6 +10,7 @@ resolvers each open their own short transaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import uuid
@@ -118,7 +119,12 @@ async def start_engine(
         await stop_engine()
     ENGINE.config = {"dsn": app_url}
     ENGINE.pool = await asyncpg.create_pool(
-        dsn=app_url, min_size=1, max_size=pool_size, command_timeout=60
+        # min_size=0: no connection "floor" for asyncpg to restore (and log a traceback
+        # for, again and again) while the database is away.
+        dsn=app_url,
+        min_size=0,
+        max_size=pool_size,
+        command_timeout=60,
     )
 
 
@@ -156,7 +162,11 @@ async def acquire(pool: asyncpg.Pool) -> asyncpg.Connection:
         raise DatabaseBusy(
             "layanan sedang sibuk, coba lagi sebentar lagi / the service is busy, try again shortly"
         ) from None
-    except (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError) as exc:
+    except Exception as exc:
+        from jogo.platform.outage import is_unavailable  # imports this module
+
+        if not is_unavailable(exc):
+            raise
         raise DatabaseUnavailable(
             "basis data tidak tersedia, coba lagi sebentar lagi / "
             "the database is unavailable, try again shortly"
@@ -174,20 +184,27 @@ async def release(pool: asyncpg.Pool, conn: asyncpg.Connection, *, rollback: boo
     await asyncio.shield(task)
 
 
+def _terminate(conn: asyncpg.Connection) -> None:
+    # A connection the server ended is already detached from its proxy, and then every
+    # method (is_closed and terminate included) raises: there is nothing left to close.
+    with contextlib.suppress(Exception):
+        conn.terminate()
+
+
 async def _close_out(pool: asyncpg.Pool, conn: asyncpg.Connection, rollback: bool) -> None:
     try:
-        if rollback and not conn.is_closed():
+        if rollback:
             try:
                 async with asyncio.timeout(ROLLBACK_TIMEOUT):
                     await conn.execute("ROLLBACK")
             except (Exception, asyncio.CancelledError):
                 # A dead or busy connection: a new one replaces it in the pool.
-                conn.terminate()
+                _terminate(conn)
     finally:
         try:
             await pool.release(conn, timeout=ROLLBACK_TIMEOUT)
         except (Exception, asyncio.CancelledError):
-            conn.terminate()
+            _terminate(conn)
 
 
 def _as_uuid(tenant_id: uuid.UUID | str) -> uuid.UUID:
@@ -216,7 +233,11 @@ async def _transaction(kind: str, tenant: uuid.UUID | None) -> AsyncIterator[Pos
             if tenant is not None:
                 # Transaction-local (is_local = true): gone at COMMIT or ROLLBACK.
                 await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+        except Exception as exc:
+            from jogo.platform.outage import is_unavailable  # imports this module
+
+            if not is_unavailable(exc) and not isinstance(exc, asyncpg.InterfaceError):
+                raise
             raise DatabaseUnavailable(
                 "basis data tidak tersedia, coba lagi sebentar lagi / "
                 "the database is unavailable, try again shortly"

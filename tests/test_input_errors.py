@@ -362,14 +362,23 @@ async def test_floats_that_underflow_postgresql_are_refused(app_client, caller, 
             caller["operator"],
             i=report_input(latitude=latitude),
         )
-        refused(status, body, "1e-07")
+        assert status == 400, body  # in the variables: a bad request
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+        assert "1e-07" in body["errors"][0]["message"]
         inline = f"{{ nearby(latitude: {latitude!r}, longitude: 112.63, radiusM: 500) {{ name }} }}"
         status, body = await gql(app_client, caller["path"], inline, caller["operator"])
         assert refused(status, body, "1e-07")["locations"]
     assert await owner.fetchval("SELECT count(*) FROM reports") == before
-    # Zero and ordinary coordinates pass.
+    # Ordinary coordinates pass, and so does 0 (the equator crosses Kalimantan).
     made = await submit(app_client, caller["tenant"].slug, caller["operator"], latitude=-7.9666001)
     assert made["errors"] == []
+    status, body = await gql(
+        app_client,
+        caller["path"],
+        "{ nearby(latitude: 0.0, longitude: 112.63, radiusM: 500) { name } }",
+        caller["operator"],
+    )
+    assert status == 200 and "errors" not in body and isinstance(body["data"]["nearby"], list)
 
 
 async def test_imported_coordinates_are_rounded(app_client, caller):
