@@ -20,6 +20,7 @@ from typing import Any
 from strawberry.extensions import SchemaExtension
 
 from graphql import FloatValueNode, GraphQLError, StringValueNode, ValidationRule
+from jogo.platform.errors import InvalidInput
 from jogo.platform.values import check_values, float_problem, text_problem
 
 CODE = "INVALID_INPUT"
@@ -48,9 +49,14 @@ class VariablesGuard(SchemaExtension):
     """Refuse an operation whose variables hold a value PostgreSQL cannot take.
 
     Raised from ``on_execute``, which strawberry turns into a request error for
-    queries, mutations and subscriptions alike; the error keeps ``INVALID_INPUT``.
+    queries, mutations and subscriptions alike. A GraphQLError carrying its own
+    ``extensions``, so the code reaches the socket too, where no formatter adds it.
     """
 
     def on_execute(self) -> Iterator[None]:
-        check_values(self.execution_context.variables, field="variables")
+        try:
+            check_values(self.execution_context.variables, field="variables")
+        except InvalidInput as exc:
+            extensions = {"code": exc.code, "field": exc.field}
+            raise GraphQLError(exc.message, extensions=extensions) from None
         yield

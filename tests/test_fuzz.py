@@ -4,12 +4,13 @@ operator and tenant admin, a national supervisor and a platform admin.
 
 "Unexpected error." is a defect: no answer may be an HTTP 5xx, say "Unexpected error",
 or show SQL, a traceback or a Python exception name; and every error is typed
-(``extensions.code``). Mutations write, so the tenant
-schema is fuzzed on a tenant of its own.
+(``extensions.code``). Mutations write, so the tenant schema is fuzzed on a tenant of
+its own, and the platform admin's mutations aim at another.
 
 Bounded for CI: a fixed number of examples per strategy, derandomized (the same
-operations every run, unless JOGO_FUZZ_SEED is set), no example database, no deadline. Every failure is collected
-(deduplicated by root field and message) and reported together, with its operation.
+operations every run, unless JOGO_FUZZ_SEED is set), no example database, no deadline.
+Every failure is collected (deduplicated by root field and message) and reported
+together, with its operation.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ import os
 import re
 import string
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from helpers import auth_header, bearer_for, make_user, onboard, submit
+from helpers import bearer_for, make_user, onboard, submit
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, nodes
@@ -259,22 +261,47 @@ def fuzz(
     run()
 
 
+async def signed_in(settings_, role: Role, tenant: Any = None) -> tuple[str, dict[str, str]]:
+    """A new user's id, and a bearer header that outlives a long exploratory run."""
+    user_id, username = await make_user(role, tenant)
+    return str(user_id), bearer_for(user_id, username, settings_, ttl=3 * 3600)
+
+
+SEED_QUERY = "{ agencies { id } cameras { id } }"
+SEED_POST = (
+    'mutation { sharePost(input: {body: "Jalan Ijen macet total sore ini"}) { post { id } } }'
+)
+SEED_DRAFT = """mutation($until: DateTime!) { draftBulletin(input: {category: TRAFFIC,
+  severity: MINOR, urgency: EXPECTED, certainty: LIKELY, headline: "Car Free Day Jalan Ijen",
+  description: "Jalan Ijen ditutup pukul 06.00-10.00 WIB.",
+  area: {description: "Jalan Ijen", regionCodes: ["35.73"]}, validUntil: $until})
+  { bulletin { id } errors { message } } }"""
+
+
 async def _seed(client: httpx.AsyncClient, settings_) -> tuple[Any, dict, dict, list[str]]:
-    """A tenant with every module, its operator and admin, and some real object ids."""
+    """A tenant with every module, its operator and admin, and real object ids: the
+    operator, reports, agencies, cameras, a shared post and a draft bulletin."""
     tenant = await onboard(modules=list(MODULES), polda="JATIM", region="35.73")
-    operator_id, operator_name = await make_user(Role.OPERATOR, tenant)
-    operator = bearer_for(operator_id, operator_name, settings_, ttl=3600)
-    admin = await auth_header(settings_, Role.TENANT_ADMIN, tenant)
-    ids = [str(operator_id)]
-    for _ in range(2):
-        made = await submit(client, tenant.slug, operator)
-        ids.append(made["report"]["id"])
+    operator_id, operator = await signed_in(settings_, Role.OPERATOR, tenant)
+    _, admin = await signed_in(settings_, Role.TENANT_ADMIN, tenant)
     path = f"/t/{tenant.slug}/graphql"
-    response = await client.post(
-        path, json={"query": "{ agencies { id } cameras { id } }"}, headers=operator
-    )
-    data = response.json()["data"]
+
+    async def ask(query: str, **variables: Any) -> dict[str, Any]:
+        body = {"query": query, "variables": variables}
+        response = await client.post(path, json=body, headers=operator)
+        assert response.status_code == 200 and "errors" not in response.json(), response.text
+        return response.json()["data"]
+
+    ids = [operator_id]
+    for _ in range(2):
+        ids.append((await submit(client, tenant.slug, operator))["report"]["id"])
+    data = await ask(SEED_QUERY)
     ids += [a["id"] for a in data["agencies"]] + [c["id"] for c in data["cameras"]]
+    ids.append((await ask(SEED_POST))["sharePost"]["post"]["id"])
+    until = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    draft = (await ask(SEED_DRAFT, until=until))["draftBulletin"]
+    assert draft["errors"] == [], draft
+    ids.append(draft["bulletin"]["id"])
     return tenant, operator, admin, ids
 
 
@@ -295,8 +322,8 @@ async def test_schema_fuzz_finds_no_unexpected_error(app_client, settings):
     # The platform admin's mutations (suspend, modules) aim at a tenant of their own, so
     # that they do not switch the fuzzed tenant off halfway.
     target = await onboard("minimal", polda="JATENG", region="33.74")
-    national = await auth_header(settings, Role.NATIONAL_SUPERVISOR)
-    platform = await auth_header(settings, Role.PLATFORM_ADMIN)
+    _, national = await signed_in(settings, Role.NATIONAL_SUPERVISOR)
+    _, platform = await signed_in(settings, Role.PLATFORM_ADMIN)
     tenant_scalars = scalars(ids, [tenant.slug])
     platform_scalars = scalars([str(target.id)], [target.slug])
     tenant_gql = tenant_schema(tenant.modules)._schema

@@ -186,6 +186,7 @@ async def test_nul_and_lone_surrogates_over_the_websocket(caller, live_server):
             errors = reply["payload"] if reply["type"] == "error" else reply["payload"]["errors"]
             message = errors[0]["message"]
             assert "NUL" in message or "Unicode" in message, reply
+            assert errors[0]["extensions"]["code"] == "INVALID_INPUT", reply
             if reply["type"] == "next":  # a query's answer, then its end
                 assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "complete"
 

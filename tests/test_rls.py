@@ -107,6 +107,8 @@ async def fill_every_tenant_table(tenant) -> None:
             photos=[png],
         ),
         FileStore(Path(tempfile.mkdtemp())),
+        client_key=f"rls-{uuid.uuid4()}",  # a row in idempotency_keys
+        secret_key="rls-test-secret",
     )
     async with db.tenant_tx(tenant.id):
         agency = dict((await db.fetch("SELECT * FROM agencies LIMIT 1"))[0])

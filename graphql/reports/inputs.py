@@ -8,6 +8,14 @@ from strawberry.file_uploads import Upload
 
 from jogo.tenants.reports.lifecycle import Status
 
+CLIENT_KEY = (
+    "Optional: 16-100 characters of A-Z, a-z, 0-9, _ or - (e.g. a UUID) that the app makes"
+    " once per submission and sends with every retry. A retry with the same key and input"
+    " answers with the first try's object (same ticket and PIN) and creates nothing;"
+    " other input is IDEMPOTENCY_CONFLICT. Keys are per signed-in user; for anonymous"
+    " reports the key alone finds the report, so keep it as secret as the PIN."
+)
+
 
 @strawberry.input(description="A new report. Anonymous reports get a tracking PIN, shown once.")
 class SubmitReportInput:
@@ -33,6 +41,7 @@ class SubmitReportInput:
         default=None,
         description="The 13-digit TPS code an election incident is about (election module).",
     )
+    client_key: str | None = strawberry.field(default=None, description=CLIENT_KEY)
 
 
 @strawberry.input

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -17,7 +17,7 @@ from jogo.graphql.http import UploadedFile
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import writes
 from jogo.graphql.reports.dataloaders import viewer_of
-from jogo.graphql.reports.inputs import SubmitReportInput
+from jogo.graphql.reports.inputs import CLIENT_KEY, SubmitReportInput
 from jogo.graphql.reports.types import Category, Report
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
@@ -109,7 +109,15 @@ class ReportsMutation:
                 photos=_photo_bytes(input.photos),
                 polling_station_code=input.polling_station_code,
             )
-            return await do_submit_report(tenant, ctx.principal, data, store, client=ctx.client)
+            return await do_submit_report(
+                tenant,
+                ctx.principal,
+                data,
+                store,
+                client=ctx.client,
+                client_key=input.client_key,
+                secret_key=ctx.settings.secret_key,
+            )
 
         done, errors = await attempt(submit)
         if done is None:
@@ -222,12 +230,15 @@ class ReportsMutation:
         report_id: strawberry.ID,
         note: str,
         public: bool = False,
+        client_key: Annotated[str | None, strawberry.argument(description=CLIENT_KEY)] = None,
     ) -> ReportPayload:
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         rid = parse_uuid(report_id, "reportId")
 
         async def act() -> uuid.UUID:
-            await actions.do_add_report_note(tenant, viewer, rid, note, public)
+            await actions.do_add_report_note(
+                tenant, viewer, rid, note, public, client_key=client_key
+            )
             return rid
 
         return await _run(info, act)
@@ -293,12 +304,22 @@ class SosMutation:
         latitude: float,
         longitude: float,
         note: str | None = None,
+        client_key: Annotated[str | None, strawberry.argument(description=CLIENT_KEY)] = None,
     ) -> SosPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
         store = FileStore(ctx.settings.data_dir / "attachments")
         done, errors = await attempt(
-            lambda: do_raise_sos(tenant, ctx.principal, latitude, longitude, note, store)
+            lambda: do_raise_sos(
+                tenant,
+                ctx.principal,
+                latitude,
+                longitude,
+                note,
+                store,
+                client_key=client_key,
+                secret_key=ctx.settings.secret_key,
+            )
         )
         if done is None:
             return SosPayload(errors=errors)

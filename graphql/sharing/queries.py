@@ -144,7 +144,9 @@ class SharingMutation:
                 longitude=input.longitude,
                 photo=_photo(input.photo),
             )
-            return await actions.do_share_post(tenant, ctx.principal, data, post_store(ctx))
+            return await actions.do_share_post(
+                tenant, ctx.principal, data, post_store(ctx), client_key=input.client_key
+            )
 
         post_id, errors = await attempt(share)
         return await _post_payload(info, post_id, errors)

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from jogo.graphql.errors import UserError
+from jogo.graphql.reports.inputs import CLIENT_KEY
 from jogo.graphql.reports.types import PageInfo
 
 
@@ -92,6 +93,7 @@ class SharePostInput:
     photo: Upload | None = strawberry.field(
         default=None, description="One JPEG, PNG or WebP photo, 10 MB at most (multipart)."
     )
+    client_key: str | None = strawberry.field(default=None, description=CLIENT_KEY)
 
 
 @strawberry.input

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jogo.platform import db
+from jogo.platform import db, idempotency
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.roles import Cap
 from jogo.platform.auth.users import is_field_officer
@@ -257,19 +257,40 @@ async def do_update_report_status(
 
 
 async def do_add_report_note(
-    tenant: TenantInfo, viewer: Viewer, report_id: uuid.UUID, note: str, public: bool
+    tenant: TenantInfo,
+    viewer: Viewer,
+    report_id: uuid.UUID,
+    note: str,
+    public: bool,
+    *,
+    client_key: str | None = None,
 ) -> uuid.UUID:
     """Staff notes (operators on any report, officers on those assigned to them) are
     public or internal; a reporter's own note is always public, and a reply to a resolved
     report stops its auto-close until an operator closes it. Seeing a report is not
-    enough to write on it: a read-only caller is FORBIDDEN."""
+    enough to write on it: a read-only caller is FORBIDDEN.
+
+    Returns the event's id. ``client_key`` (:mod:`jogo.platform.idempotency`): a retry
+    with the same key, report, note and ``public`` returns the first try's event and
+    writes nothing; other input is ``IdempotencyConflict``."""
     staff = viewer.triage or viewer.work
     if not staff and not viewer.reporter:
         raise Forbidden("only staff, or the reporter, can add a note")
     text = _note(note, required=True)
     if not staff and not public:
         raise InvalidInput("a reporter's note is always public", field="public")
+    key = idempotency.client_key(
+        "addReportNote",
+        viewer.principal,
+        client_key,
+        {"reportId": str(report_id), "note": text, "public": public},
+    )
+    new_id = uuid.uuid4()
     async with db.tenant_tx(tenant.id):
+        if key is not None:
+            earlier = await idempotency.claim(tenant.id, key, new_id)
+            if earlier is not None:
+                return earlier
         report = await lock_report(viewer, report_id)
         if not viewer.triage and viewer.user_id not in (
             report["assigned_officer_id"],
@@ -290,6 +311,7 @@ async def do_add_report_note(
             actor=events.actor_of(viewer.principal),
             note=text,
             data={"by_reporter": True} if not staff else None,
+            event_id=new_id,
         )
     return event_id
 

@@ -38,9 +38,11 @@ async def record(
     from_status: str | None = None,
     to_status: str | None = None,
     data: dict[str, Any] | None = None,
+    event_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    """Insert one event inside the caller's tenant transaction and publish it."""
-    event_id = uuid.uuid4()
+    """Insert one event inside the caller's tenant transaction and publish it; its id is
+    ``event_id`` when the caller chose it (to claim a client key first)."""
+    event_id = event_id or uuid.uuid4()
     await db.fetch(
         "INSERT INTO report_events (tenant_id, id, report_id, kind, from_status, to_status,"
         " note, public, actor_id, actor_name, data)"

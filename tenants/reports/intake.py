@@ -3,6 +3,10 @@
 The reporter is a signed-in user, or anonymous with a PIN shown once and stored as an
 argon2 hash. Photos are checked by content and stored before the transaction; if it
 fails they are removed again, so nothing is left half-written.
+
+With a client key (:mod:`jogo.platform.idempotency`) a retry gets the report of the first
+try (same ticket, same PIN: :func:`~jogo.tenants.reports.retries.derived_pin`) and writes
+nothing: no second report, outbox message or rate-limit hit.
 """
 
 from __future__ import annotations
@@ -17,21 +21,23 @@ from zoneinfo import ZoneInfo
 
 import anyio
 
-from jogo.platform import db
+from jogo.platform import db, idempotency
 from jogo.platform.auth.passwords import hash_secret
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import Forbidden, InvalidInput
+from jogo.platform.idempotency import ClientKey
+from jogo.platform.ratelimit import Hit
 from jogo.platform.regions import TIME_ZONES
 from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
-from jogo.tenants.reports import events, sla
+from jogo.tenants.reports import events, retries, sla
 from jogo.tenants.reports.limits import ANONYMOUS_BY_CLIENT, per_tenant
 from jogo.tenants.reports.photos import MAX_PER_REPORT, Photo, check_photo
 from jogo.tenants.reports.queries import REPORT_COLUMNS
+from jogo.tenants.reports.retries import PIN_DIGITS
 from jogo.tenants.reports.validation import ReportInput, clean
 
-PIN_DIGITS = 8
 DUPLICATE_RADIUS_M = 200
 DUPLICATE_WINDOW = "2 hours"
 
@@ -48,6 +54,12 @@ class Submitted:
     pin: str | None
     duplicate_of: uuid.UUID | None
     row: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # A retry under a client key: this is the first try's report, nothing was written.
+    replayed: bool = False
+
+    @classmethod
+    def of(cls, row: dict[str, Any], pin: str | None, *, replayed: bool) -> Submitted:
+        return cls(row["id"], row["ticket"], row["status"], pin, row["duplicate_of"], row, replayed)
 
 
 async def next_ticket(tenant: TenantInfo, now: datetime) -> str:
@@ -116,10 +128,19 @@ async def do_submit_report(
     on_insert: OnInsert | None = None,
     *,
     client: str | None = None,
+    client_key: str | None = None,
+    secret_key: str = "",
 ) -> Submitted:
     """``client``: the caller's address; a caller who is not signed in is limited per
-    address (:data:`~jogo.tenants.reports.limits.ANONYMOUS_BY_CLIENT`, ``RateLimited``)."""
+    address (:data:`~jogo.tenants.reports.limits.ANONYMOUS_BY_CLIENT`, ``RateLimited``).
+
+    ``client_key``: 16-100 characters of ``[A-Za-z0-9_-]`` (else ``InvalidInput`` on
+    ``clientKey``); a retry with the same key and input returns the first try's report
+    (``replayed``), other input is ``IdempotencyConflict``. ``secret_key``
+    (``JOGO_SECRET_KEY``) derives the PIN of an anonymous report sent with a key."""
     now = datetime.now(UTC)
+    given_occurred_at = data.occurred_at
+    idempotency.check_key(client_key)
     data = clean(data, now)
     _reporter(principal, data, tenant)
     if data.polling_station_code and "election" not in tenant.modules:
@@ -127,35 +148,73 @@ async def do_submit_report(
             "this command does not run the election module", field="pollingStationCode"
         )
     photos = _photos(data.photos)
+    anonymous = data.anonymous or principal.is_anonymous
+    key = idempotency.client_key(
+        retries.operation_of(data),
+        principal,
+        client_key,
+        retries.canonical(data, given_occurred_at, anonymous, photos),
+    )
+    pin = _pin(tenant, key, secret_key) if anonymous else None
+    if key is not None:
+        # A retry is answered before the limit counts it or a PIN is hashed.
+        async with db.tenant_tx(tenant.id):
+            earlier = await idempotency.recall(key)
+            if earlier is not None:
+                return await _replay(earlier, key, tenant, secret_key)
+    hit: Hit | None = None
     if principal.is_anonymous:
         # Counted before the PIN's argon2 hash: a refused caller costs one statement.
-        await ANONYMOUS_BY_CLIENT.hit(per_tenant(tenant.id, client))
-    anonymous = data.anonymous or principal.is_anonymous
-    pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}" if anonymous else None
+        hit = await ANONYMOUS_BY_CLIENT.hit(per_tenant(tenant.id, client))
     pin_hash = await anyio.to_thread.run_sync(hash_secret, pin) if pin else None
     report_id = uuid.uuid4()
     stored = [(uuid.uuid4(), p) for p in photos]
     keys = [f"{tenant.id}/{report_id}/{aid}.{p.extension}" for aid, p in stored]
     try:
-        for key, (_, photo) in zip(keys, stored, strict=True):
-            await store.put(key, photo.data)
-        return await _insert(
+        for path, (_, photo) in zip(keys, stored, strict=True):
+            await store.put(path, photo.data)
+        done = await _insert(
             tenant,
             principal,
             data,
             now,
             report_id,
-            pin,
-            pin_hash,
-            anonymous,
+            (pin, pin_hash, anonymous),
             stored,
             keys,
             on_insert,
+            (key, secret_key),
         )
     except BaseException:
-        for key in keys:
-            await store.delete(key)
+        for path in keys:
+            await store.delete(path)
         raise
+    if done.replayed:
+        # A parallel duplicate made it first: this try leaves no trace.
+        for path in keys:
+            await store.delete(path)
+        if hit is not None:
+            await ANONYMOUS_BY_CLIENT.refund(hit)
+    return done
+
+
+def _pin(tenant: TenantInfo, key: ClientKey | None, secret_key: str) -> str:
+    """An anonymous report's PIN: derived under a client key, so a retry can show it
+    again (:func:`~jogo.tenants.reports.retries.derived_pin`), random otherwise."""
+    if key is None:
+        return f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
+    if not secret_key:
+        raise ValueError("a report sent with a client key needs the secret key for its PIN")
+    return retries.derived_pin(secret_key, tenant.id, key.scope, key.key)
+
+
+async def _replay(
+    report_id: uuid.UUID, key: ClientKey, tenant: TenantInfo, secret_key: str
+) -> Submitted:
+    """Inside the tenant's transaction: the first try's report, and its PIN again."""
+    row = await retries.stored_report(report_id)
+    pin = _pin(tenant, key, secret_key) if row["anonymous"] else None
+    return Submitted.of(row, pin, replayed=True)
 
 
 async def _polling_station(code: str | None) -> uuid.UUID | None:
@@ -175,16 +234,24 @@ async def _insert(
     data: ReportInput,
     now: datetime,
     report_id: uuid.UUID,
-    pin: str | None,
-    pin_hash: str | None,
-    anonymous: bool,
+    reporter: tuple[str | None, str | None, bool],
     stored: list[tuple[uuid.UUID, Photo]],
     keys: list[str],
     on_insert: OnInsert | None,
+    retry: tuple[ClientKey | None, str],
 ) -> Submitted:
+    """``reporter``: (PIN, its hash, anonymous); ``retry``: (client key, secret key)."""
+    pin, pin_hash, anonymous = reporter
+    key, secret_key = retry
     # An anonymous report names nobody, even when a signed-in user sent it.
     actor = events.ANONYMOUS if anonymous else events.actor_of(principal)
     async with db.tenant_tx(tenant.id):
+        if key is not None:
+            # First, so a parallel duplicate waits here until this try commits (then it
+            # answers with this report) or rolls back (then it makes the report).
+            earlier = await idempotency.claim(tenant.id, key, report_id)
+            if earlier is not None:
+                return await _replay(earlier, key, tenant, secret_key)
         # The counter row lock serialises submissions per tenant, so the duplicate
         # check below sees every report committed before this one.
         ticket = await next_ticket(tenant, now)
@@ -245,7 +312,7 @@ async def _insert(
                 actor=events.SYSTEM,
                 data={"duplicate_of": str(duplicate)},
             )
-        for (attachment_id, photo), key in zip(stored, keys, strict=True):
+        for (attachment_id, photo), path in zip(stored, keys, strict=True):
             await db.fetch(
                 "INSERT INTO report_attachments (tenant_id, id, report_id, content_type,"
                 " size_bytes, sha256, storage_key, uploaded_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
@@ -255,9 +322,9 @@ async def _insert(
                 photo.content_type,
                 len(photo.data),
                 photo.sha256,
-                key,
+                path,
                 actor[0],
             )
         if on_insert is not None:
             await on_insert(report_id)
-    return Submitted(report_id, ticket, "SUBMITTED", pin, duplicate, dict(inserted[0]))
+    return Submitted.of(dict(inserted[0]), pin, replayed=False)

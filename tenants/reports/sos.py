@@ -39,7 +39,12 @@ async def do_raise_sos(
     longitude: float,
     note: str | None,
     store: FileStore,
+    *,
+    client_key: str | None = None,
+    secret_key: str = "",
 ) -> SosResult:
+    """``client_key``: as for ``do_submit_report``; a retried press under the same key
+    answers with the first press's report and counts once towards the limit."""
     if principal.kind != "user":
         raise Forbidden("sign in to use the panic button")
     if not in_indonesia(latitude, longitude):
@@ -81,6 +86,8 @@ async def do_raise_sos(
         ),
         store,
         on_insert=within_limit,
+        client_key=client_key,
+        secret_key=secret_key,
     )
     return SosResult(
         report=submitted,

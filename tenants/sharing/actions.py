@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from jogo.platform import db
+from jogo.platform import db, idempotency
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
@@ -26,7 +26,7 @@ from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
 from jogo.tenants.reports import events
 from jogo.tenants.reports.intake import Submitted, do_submit_report
-from jogo.tenants.reports.photos import check_photo
+from jogo.tenants.reports.photos import Photo, check_photo
 from jogo.tenants.reports.validation import ReportInput, in_indonesia
 from jogo.tenants.sharing.screening import hold_reasons
 
@@ -67,48 +67,103 @@ def _check(data: PostInput) -> tuple[str, list[str]]:
 
 
 async def do_share_post(
-    tenant: TenantInfo, principal: Principal, data: PostInput, store: FileStore
+    tenant: TenantInfo,
+    principal: Principal,
+    data: PostInput,
+    store: FileStore,
+    *,
+    client_key: str | None = None,
 ) -> uuid.UUID:
+    """A signed-in member's post: PENDING, or HELD when it holds links or phone numbers.
+    At most :data:`POSTS_PER_HOUR` per author (``RateLimited``). ``client_key``
+    (:mod:`jogo.platform.idempotency`): a retry with the same key and input returns the
+    first try's post and neither writes nor counts; other input is
+    ``IdempotencyConflict``."""
     if principal.kind != "user" or Cap.SHARING_POST not in principal.tenant_caps(tenant.id):
         raise Forbidden("sign in as a member of this command to share")
+    idempotency.check_key(client_key)
     body, reasons = _check(data)
     photo = check_photo(data.photo, field="photo") if data.photo is not None else None
+    retry = idempotency.client_key(
+        "sharePost",
+        principal,
+        client_key,
+        {
+            "body": body,
+            "latitude": data.latitude,
+            "longitude": data.longitude,
+            "photo": photo.sha256 if photo else None,
+        },
+    )
+    if retry is not None:
+        async with db.tenant_tx(tenant.id):
+            earlier = await idempotency.recall(retry)
+        if earlier is not None:
+            return earlier
     post_id = uuid.uuid4()
     key = f"{tenant.id}/{post_id}/{uuid.uuid4()}.{photo.extension}" if photo else None
     try:
         if photo and key:
             await store.put(key, photo.data)
-        async with db.tenant_tx(tenant.id):
-            # Counted under a per-user lock in the writing transaction, so parallel
-            # requests cannot slip past the limit.
-            await db.fetch("SELECT pg_advisory_xact_lock(hashtext($1))", f"post:{principal.id}")
-            recent = await db.fetch(
-                "SELECT count(*) FROM shared_posts WHERE author_user_id = $1"
-                " AND created_at > now() - interval '1 hour'",
-                principal.id,
-            )
-            if recent[0][0] >= POSTS_PER_HOUR:
-                raise RateLimited(f"at most {POSTS_PER_HOUR} posts an hour")
-            await db.fetch(
-                "INSERT INTO shared_posts (tenant_id, id, author_user_id, body, latitude,"
-                " longitude, photo_key, photo_type, status, hold_reasons)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                tenant.id,
-                post_id,
-                principal.id,
-                body,
-                data.latitude,
-                data.longitude,
-                key,
-                photo.content_type if photo else None,
-                "HELD" if reasons else "PENDING",
-                reasons,
-            )
+        earlier = await _insert_post(
+            tenant, principal, data, post_id, body, reasons, photo, key, retry
+        )
     except BaseException:
         if key:
             await store.delete(key)
         raise
+    if earlier is not None:
+        # A parallel duplicate made it first: this try leaves no trace.
+        if key:
+            await store.delete(key)
+        return earlier
     return post_id
+
+
+async def _insert_post(
+    tenant: TenantInfo,
+    principal: Principal,
+    data: PostInput,
+    post_id: uuid.UUID,
+    body: str,
+    reasons: list[str],
+    photo: Photo | None,
+    key: str | None,
+    retry: idempotency.ClientKey | None,
+) -> uuid.UUID | None:
+    """The post's transaction: ``None`` when it made the post, else the post an earlier
+    try under the same client key made (and it wrote nothing)."""
+    async with db.tenant_tx(tenant.id):
+        if retry is not None:
+            earlier = await idempotency.claim(tenant.id, retry, post_id)
+            if earlier is not None:
+                return earlier
+        # Counted under a per-user lock in the writing transaction, so parallel
+        # requests cannot slip past the limit.
+        await db.fetch("SELECT pg_advisory_xact_lock(hashtext($1))", f"post:{principal.id}")
+        recent = await db.fetch(
+            "SELECT count(*) FROM shared_posts WHERE author_user_id = $1"
+            " AND created_at > now() - interval '1 hour'",
+            principal.id,
+        )
+        if recent[0][0] >= POSTS_PER_HOUR:
+            raise RateLimited(f"at most {POSTS_PER_HOUR} posts an hour")
+        await db.fetch(
+            "INSERT INTO shared_posts (tenant_id, id, author_user_id, body, latitude,"
+            " longitude, photo_key, photo_type, status, hold_reasons)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            tenant.id,
+            post_id,
+            principal.id,
+            body,
+            data.latitude,
+            data.longitude,
+            key,
+            photo.content_type if photo else None,
+            "HELD" if reasons else "PENDING",
+            reasons,
+        )
+    return None
 
 
 def _require_moderator(tenant: TenantInfo, principal: Principal) -> None:
