@@ -92,6 +92,24 @@ class _MaskErrors(MaskErrors):
             extensions={"code": typed.code},
         )
 
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        """Mask, then put ``extensions.code`` (and ``field``) on every error itself, so
+        that every transport (HTTP and the WebSocket alike) shows the same typed error; a
+        masked fault reads ``INTERNAL``."""
+        processed = super()._process_errors(errors)
+        for error in processed:
+            original = error.original_error
+            extensions = dict(error.extensions or {})
+            if isinstance(original, JogoError):
+                extensions.setdefault("code", original.code)
+                if original.field:
+                    extensions.setdefault("field", original.field)
+            elif original is None and error.message == self.error_message:
+                extensions.setdefault("code", "INTERNAL")
+            if extensions:
+                error.extensions = extensions
+        return processed
+
 
 def extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     return [

@@ -286,5 +286,24 @@ async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
     return rows
 
 
-async def ping() -> None:
-    await fetch("SELECT 1")
+# Seconds /readyz waits for a pooled connection before it calls the pool "busy".
+PING_ACQUIRE_TIMEOUT = 1.0
+
+
+async def ping() -> str:
+    """``"ok"`` when a pooled connection answers ``SELECT 1``; ``"busy"`` when every
+    connection is borrowed (the database is up and this process is merely loaded: it
+    stays ready, or every pod under load would leave the service at once). Raises
+    :class:`DatabaseUnavailable` (or the driver's error) when the database is away."""
+    pool = _require_pool()
+    if pool.get_size() >= pool.get_max_size() and pool.get_idle_size() == 0:
+        return "busy"
+    try:
+        conn = await pool.acquire(timeout=PING_ACQUIRE_TIMEOUT)
+    except TimeoutError:
+        return "busy"
+    try:
+        await conn.fetchval("SELECT 1")
+    finally:
+        await release(pool, conn, rollback=False)
+    return "ok"

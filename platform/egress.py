@@ -30,10 +30,18 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 # Not globally routable, whatever the running Python's tables say (they changed in
 # 3.12 and 3.13): shared address space (RFC 6598; 100.100.100.200 is a cloud metadata
-# service), IETF protocol assignments, the 6to4 relay anycast, local-use NAT64.
+# service), IETF protocol assignments, the 6to4 relay anycast, local-use NAT64, and
+# IPv6 site-local (RFC 3879 deprecated it, but networks still route it inside; Python
+# 3.11 counts it as global).
 _NOT_GLOBAL = tuple(
     ipaddress.ip_network(n)
-    for n in ("100.64.0.0/10", "192.0.0.0/24", "192.88.99.0/24", "64:ff9b:1::/48")
+    for n in (
+        "100.64.0.0/10",
+        "192.0.0.0/24",
+        "192.88.99.0/24",
+        "64:ff9b:1::/48",
+        "fec0::/10",
+    )
 )
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 

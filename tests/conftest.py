@@ -120,19 +120,14 @@ async def live_server(settings: Settings) -> AsyncIterator[str]:
     import uvicorn
 
     from jogo.platform.app.factory import create_app
+    from jogo.platform.app.runner import api_config
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app = create_app(settings, manage_database=False)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        lifespan="off",
-        log_level="warning",
-        proxy_headers=False,  # as in production (platform/app/runner.py)
-    )
+    # As jogo serve runs it (platform/app/runner.py), but on the test's loop and pool.
+    config = api_config(app, "127.0.0.1", port, lifespan="off", log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     for _ in range(500):  # up to 10 s

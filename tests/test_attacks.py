@@ -10,6 +10,9 @@ duplicate requests and many sockets, kept so it stays closed.
   every 30 s, so events kept flowing to an expired token for up to that long).
 - Parallel ``createPollingStation`` calls with one TPS code: one creates it, the others
   are ``CONFLICT`` (all were answered as created, each overwriting the last).
+- One caller runs a bounded number of live operations across all its sockets (a
+  citizen held 4,000 subscriptions on 200 sockets; each of its own reports then cost
+  4,000 messages on the event loop every tenant shares).
 - Site-local IPv6 (``fec0::/10``) is not globally routable: refused in production.
 """
 
@@ -142,6 +145,57 @@ async def test_a_live_feed_delivers_nothing_after_its_token_expires(
         assert message["type"] == "error" or payload.get("data") is None, message
     finally:
         await ws.close()
+
+
+async def test_one_caller_runs_a_bounded_number_of_live_operations(
+    app_client, live_server, settings
+):
+    """Sockets are cheap to open; each live subscription costs every event a message. One
+    caller gets at most MAX_OPERATIONS_PER_CALLER at once across its sockets; the rest
+    are refused one by one (RATE_LIMITED), and other callers are not affected."""
+    from jogo.platform.app.ws import MAX_OPERATIONS_PER_CALLER
+
+    tenant = await onboard("minimal")
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    other = await auth_header(settings, Role.OPERATOR, tenant)
+    per_socket = 20  # strawberry's own per-socket limit
+    count = -(-(MAX_OPERATIONS_PER_CALLER + 5) // per_socket)
+    sockets = [
+        await _socket(live_server, tenant.slug, operator["Authorization"]) for _ in range(count)
+    ]
+    extra = await _socket(live_server, tenant.slug, other["Authorization"])
+    try:
+        sent: dict[Any, list[str]] = {}
+        for i in range(MAX_OPERATIONS_PER_CALLER + 5):
+            ws = sockets[i // per_socket]
+            sent.setdefault(ws, []).append(await _subscribe(ws, LIVE))
+        theirs = await _subscribe(extra, LIVE)
+        refused = []
+        for ws in sockets:  # a socket answers in order: what comes before the pong
+            await ws.send(json.dumps({"type": "ping"}))
+            while (message := json.loads(await asyncio.wait_for(ws.recv(), WAIT)))[
+                "type"
+            ] != "pong":
+                assert message["type"] == "error", message
+                assert message["payload"][0]["extensions"] == {"code": "RATE_LIMITED"}
+                refused.append(message["id"])
+        assert len(refused) == 5
+        await _listening(tenant.id, MAX_OPERATIONS_PER_CALLER + 1)
+        ticket = (await submit(app_client, tenant.slug, operator))["report"]["ticket"]
+        expected = {"data": {"reportEvents": {"ticket": ticket, "event": {"kind": "SUBMITTED"}}}}
+        message = json.loads(await asyncio.wait_for(extra.recv(), WAIT))
+        assert (message["id"], message["payload"]) == (theirs, expected)
+        heard = 0
+        for ws, ids in sent.items():
+            live = [i for i in ids if i not in refused]
+            for _ in live:
+                message = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+                assert message["id"] in live and message["payload"] == expected, message
+                heard += 1
+        assert heard == MAX_OPERATIONS_PER_CALLER
+    finally:
+        for ws in [*sockets, extra]:
+            await ws.close()
 
 
 STATION = """mutation($i: PollingStationInput!) { createPollingStation(input: $i) {

@@ -177,8 +177,9 @@ async def test_an_exhausted_pool_answers_503_quickly(
             codes = {e["extensions"]["code"] for e in response.json()["errors"]}
             assert codes == {"UNAVAILABLE"}, response.json()
         assert elapsed < 10, elapsed
+        # Busy is not down: a loaded pod stays in service (the database answers).
         ready = await app_client.get("/readyz")
-        assert ready.status_code == 503
+        assert ready.status_code == 200 and ready.json()["database"] == "busy", ready.json()
     finally:
         for conn in held:
             await pool.release(conn)

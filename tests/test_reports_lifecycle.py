@@ -207,11 +207,14 @@ async def test_reporter_identity_only_for_operators_and_audited(
         "phone": "+6281234567890",
         "anonymous": False,
     }
+    # Tickets are per tenant (every new tenant has its MLG-2026-000001): look in this one.
     audit = await owner.fetch(
-        "SELECT * FROM audit_log WHERE action = 'report.reporter_identity.read' AND target = $1",
+        "SELECT * FROM audit_log WHERE action = 'report.reporter_identity.read' "
+        "AND target = $1 AND tenant = $2",
         f"report:{ticket}",
+        two_tenants.a.id,
     )
-    assert len(audit) == 1 and audit[0]["tenant"] == two_tenants.a.id
+    assert len(audit) == 1
     officer = await auth_header(settings, Role.OFFICER, two_tenants.a)
     await act(app_client, slug, ASSIGN, operator, id=rid, o=None, u="Polsek Klojen")
     _, own = await gql(app_client, f"/t/{slug}/graphql", query, citizen, id=rid)

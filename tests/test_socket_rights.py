@@ -277,3 +277,74 @@ async def test_another_tenants_credentials_are_refused(
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), WAIT)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_socket_errors_carry_the_same_codes_as_http(
+    live_server, app_client, settings, two_tenants
+):
+    """A refused field and a bad argument read the same on the socket as over HTTP:
+    null plus an error at its path, with ``extensions.code``."""
+    tenant = two_tenants.a
+    citizen = bearer_for(*await make_user(Role.CITIZEN, tenant), settings)
+    report = (await submit(app_client, tenant.slug, citizen))["report"]
+    _, over_http = await gql(
+        app_client, f"/t/{tenant.slug}/graphql", REPORTER, citizen, id=report["id"]
+    )
+    ws = await _open(live_server, tenant.slug, citizen["Authorization"])
+    try:
+        on_socket = await _run(ws, REPORTER, id=report["id"])
+        bad = await _run(ws, '{ reports(first: 3, after: "x") { edges { node { ticket } } } }')
+    finally:
+        await ws.close()
+    assert on_socket["data"]["report"]["ticket"] == report["ticket"]
+    assert on_socket["data"]["report"]["reporter"] is None
+    codes = [e["extensions"]["code"] for e in on_socket["errors"]]
+    assert codes == [e["extensions"]["code"] for e in over_http["errors"]] == ["FORBIDDEN"]
+    assert on_socket["errors"][0]["path"] == ["report", "reporter"]
+    assert [e["extensions"]["code"] for e in bad["errors"]] == ["INVALID_INPUT"], bad
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ categories( ",  # a syntax error
+        "{ categories { code } " + "a: __typename " * 1200 + "}",  # over the token limit
+        "subscription { nope }",  # a field the schema lacks
+    ],
+    ids=["syntax", "tokens", "unknown-field"],
+)
+async def test_a_broken_document_on_the_socket_is_an_error_not_silence(
+    live_server, settings, two_tenants, query
+):
+    tenant = two_tenants.a
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    ws = await _open(live_server, tenant.slug, operator["Authorization"])
+    try:
+        answer = await _run(ws, query)
+        fine = await _run(ws, "{ categories { code } }")
+    finally:
+        await ws.close()
+    assert answer["errors"], answer
+    assert all(e["extensions"]["code"] == "INVALID_INPUT" for e in answer["errors"]), answer
+    assert fine["data"]["categories"], fine
+
+
+async def test_a_socket_message_is_bounded_like_an_http_body(live_server, settings, two_tenants):
+    """HTTP refuses a body over 256 KiB; a socket message of that size closes the socket
+    (1009, message too big) instead of being parsed."""
+    tenant = two_tenants.a
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    ws = await _open(live_server, tenant.slug, operator["Authorization"])
+    padding = "x" * (300 * 1024)
+    await ws.send(
+        json.dumps(
+            {
+                "id": "big",
+                "type": "subscribe",
+                "payload": {"query": "{ categories { code } }", "variables": {"pad": padding}},
+            }
+        )
+    )
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(ws.recv(), WAIT)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009

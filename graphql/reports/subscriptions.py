@@ -1,13 +1,21 @@
 """``reportEvents``: the live feed. Only this tenant's events reach the subscriber, and
-each is re-read through the tenant transaction and the subscriber's own scope."""
+each is re-read through the tenant transaction and the subscriber's own scope.
+
+An event is read once however many subscribers wait for it (:data:`LIVE_READS`) and
+fanned out in memory, filtered by each subscriber's scope: a caller who opens many
+subscriptions adds no queries per event, so the shared pool stays free for everyone.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncGenerator
-from typing import Any
+import weakref
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
+from functools import partial
+from typing import Any, TypeVar, cast
 
 import strawberry
 from strawberry.types import Info
@@ -27,6 +35,46 @@ from jogo.tenants.reports.events import TOPIC
 from jogo.tenants.reports.lifecycle import Status
 
 RECHECK_SECONDS = 30.0
+T = TypeVar("T")
+
+
+class SharedReads:
+    """One read per key, however many live subscribers ask for it.
+
+    The first caller of :meth:`get` starts ``read()``; every other caller with the same
+    key awaits that same result (or its error) instead of querying again. The last
+    ``keep`` results stay, so a subscriber that reaches the event a moment later finds
+    it too; a failed read is not kept (the next caller reads again). A caller that goes
+    away does not cancel the read the others wait for. Per event loop, as the reads use
+    that loop's pool. Results are shared: callers must not change them.
+    """
+
+    def __init__(self, keep: int = 512) -> None:
+        self._keep = keep
+        self._by_loop: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, OrderedDict[Hashable, asyncio.Task[Any]]
+        ] = weakref.WeakKeyDictionary()
+
+    async def get(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        tasks = self._by_loop.setdefault(asyncio.get_running_loop(), OrderedDict())
+        task = tasks.get(key)
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = asyncio.ensure_future(read())
+            task.add_done_callback(_retrieve)
+            tasks[key] = task
+            while len(tasks) > self._keep:
+                tasks.popitem(last=False)
+        return cast(T, await asyncio.shield(task))
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """Mark a failed read's error as seen (each waiter gets it raised)."""
+    if not task.cancelled():
+        task.exception()
+
+
+# Reads behind the live feeds, keyed by what they read (a kind, the tenant, the event).
+LIVE_READS = SharedReads()
 
 
 @strawberry.type(description="A timeline event as it happens, with its report's state.")
@@ -53,16 +101,22 @@ async def tenant_event_ids(
     tenant: TenantInfo, principal: Principal
 ) -> AsyncGenerator[tuple[uuid.UUID, Principal], None]:
     """This tenant's timeline events as they commit, each with the caller as re-checked at
-    most ``RECHECK_SECONDS`` ago: an expired token, a revoked membership or a suspended
-    tenant ends the feed (``still_allowed`` raises)."""
+    most ``RECHECK_SECONDS`` ago: a revoked membership or key, or a suspended tenant, ends
+    the feed (``still_allowed`` raises). A token ends it the moment it expires: no event
+    reaches a caller whose token HTTP would refuse."""
     checked = time.monotonic()
     async with HUB.subscribe(TOPIC, tenant.id) as queue:
         while True:
+            # Wake for the next re-check, or the moment the caller's token expires.
+            wait = RECHECK_SECONDS - (time.monotonic() - checked)
+            if principal.expires_at is not None:
+                wait = min(wait, principal.expires_at - time.time())
             try:
-                event_id = uuid.UUID(await asyncio.wait_for(queue.get(), RECHECK_SECONDS))
+                event_id = uuid.UUID(await asyncio.wait_for(queue.get(), max(wait, 0.0)))
             except TimeoutError:
                 event_id = None
-            if event_id is None or time.monotonic() - checked >= RECHECK_SECONDS:
+            expired = principal.expires_at is not None and time.time() >= principal.expires_at
+            if event_id is None or expired or time.monotonic() - checked >= RECHECK_SECONDS:
                 principal = await still_allowed(principal, tenant)
                 checked = time.monotonic()
             if event_id is not None:
@@ -84,7 +138,10 @@ class ReportsSubscription:
         async for event_id, principal in tenant_event_ids(tenant, viewer.principal):
             if principal is not viewer.principal:
                 viewer = Viewer.of(principal, tenant.id)
-            row = await queries.event_with_report(tenant.id, event_id)
+            row = await LIVE_READS.get(
+                ("report_event", tenant.id, event_id),
+                partial(queries.event_with_report, tenant.id, event_id),
+            )
             if row is None or not visible(viewer, row) or (urgent_only and not row["urgent"]):
                 continue
             yield ReportLiveEvent(

@@ -14,6 +14,7 @@ from typing import Any
 
 import uvicorn
 
+from jogo.graphql.http import MAX_BODY
 from jogo.platform import db
 from jogo.platform.app.bootstrap import DEMO_SLUG, DemoLogin, connect, seed_demo
 from jogo.platform.app.factory import create_app, create_health_app
@@ -70,6 +71,9 @@ def api_config(app: Any, host: str, port: int, **overrides: Any) -> uvicorn.Conf
         "lifespan": "on",
         "timeout_graceful_shutdown": GRACE_SECONDS,
         "proxy_headers": False,
+        # A socket message is a GraphQL request: the same bound as an HTTP body
+        # (uvicorn's default is 16 MiB); a bigger one closes the socket with 1009.
+        "ws_max_size": MAX_BODY,
     }
     return uvicorn.Config(app, **(options | overrides))
 

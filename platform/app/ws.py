@@ -18,6 +18,12 @@ the socket is closed, and every operation on it ends:
 
 Live feeds (``reportEvents``, ``electionBoard``) keep re-checking on their own between
 operations (``still_allowed``).
+
+One caller (a user, an API key, or an anonymous client address) runs at most
+:data:`MAX_OPERATIONS_PER_CALLER` operations at once on this process, across all its
+sockets: each live subscription costs every event a message, so one caller opening
+sockets without end could otherwise take the event loop from every tenant. An operation
+over the limit gets an ``error`` message with code ``RATE_LIMITED``; the socket stays.
 """
 
 from __future__ import annotations
@@ -25,11 +31,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
+from collections.abc import Hashable
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
+from graphql.error import GraphQLError
 from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.litestar.controller import LitestarWebSocketAdapter
@@ -37,7 +47,11 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    SubscribeMessage,
+)
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from jogo.graphql.context import Context
@@ -50,7 +64,12 @@ from jogo.platform.settings import Settings
 from jogo.platform.telemetry import set_current_tenant
 
 INIT_TIMEOUT = timedelta(seconds=10)
-MAX_SUBSCRIPTIONS = 20
+MAX_SUBSCRIPTIONS = 20  # per socket (strawberry's own limit)
+MAX_OPERATIONS_PER_CALLER = 50  # per caller, across its sockets, on this process
+RATE_LIMITED = (
+    "Terlalu banyak operasi berjalan untuk akun ini; tutup langganan lain dulu. /"
+    " Too many operations are running for this caller; end some subscriptions first."
+)
 # Close codes when a caller is no longer valid (graphql-transport-ws and RFC 6455).
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -91,6 +110,32 @@ def _reason(prefix: str, message: str) -> str:
     return text.encode()[:REASON_BYTES].decode(errors="ignore")
 
 
+# Operations running per caller on this process (see MAX_OPERATIONS_PER_CALLER).
+_RUNNING: Counter[Hashable] = Counter()
+
+
+def _caller(context: Context) -> Hashable:
+    """Whose operations count together: a user or key by id, an anonymous caller by
+    client address."""
+    principal = context.principal
+    if principal.id is not None:
+        return (principal.kind, principal.id)
+    return ("client", context.client)
+
+
+def _finished(caller: Hashable) -> None:
+    _RUNNING[caller] -= 1
+    if _RUNNING[caller] <= 0:
+        del _RUNNING[caller]
+
+
+def _coded(error: GraphQLError) -> GraphQLError:
+    """The error with ``extensions.code``: a document's own fault is INVALID_INPUT."""
+    if not (error.extensions or {}).get("code"):
+        error.extensions = {**(error.extensions or {}), "code": "INVALID_INPUT"}
+    return error
+
+
 class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
     """strawberry's handler, with the caller and tenant checked before every operation."""
 
@@ -98,12 +143,57 @@ class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
         if self.connection_acknowledged:
             if not await self._recheck():
                 return
+            caller = _caller(self.context)
+            if _RUNNING[caller] >= MAX_OPERATIONS_PER_CALLER:
+                error = GraphQLError(RATE_LIMITED, extensions={"code": "RATE_LIMITED"})
+                refusal: ErrorMessage = {
+                    "id": message["id"],
+                    "type": "error",
+                    "payload": [error.formatted],
+                }
+                await self.send_message(refusal)
+                return
+            before = self.operations.get(message["id"])
             await super().handle_subscribe(message)
+            operation = self.operations.get(message["id"])
+            if operation is not None and operation is not before and operation.task is not None:
+                _RUNNING[caller] += 1
+                operation.task.add_done_callback(lambda _task: _finished(caller))
             # Let the new operation's task start: it takes ``self.context`` and
             # ``self.schema`` as set for it before the next message can replace them.
             await asyncio.sleep(0)
             return
         await super().handle_subscribe(message)  # closes 4401: no connection_init yet
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        """A client that hung up while its answer was being sent is not a fault of
+        ours: one debug line, not an ERROR with a traceback per operation."""
+        if isinstance(error, (OSError, WebSocketDisconnect)):  # uvicorn's ClientDisconnected
+            log.debug("socket client went away mid-operation: %r", error)
+            return
+        await super().handle_task_exception(error)
+
+    async def _send_result_stream(self, operation: Any, result_source: Any) -> None:
+        """strawberry's loop over an operation's results, except that a document that
+        can't run (a syntax error or a parser limit, which the parser cache raises, and
+        any validation error) answers an ``error`` message with ``extensions.code``
+        ``INVALID_INPUT``, as HTTP does, instead of a bare ``complete``."""
+        first = True
+        try:
+            async for result in result_source:
+                if first and isinstance(result, PreExecutionError):
+                    result.errors = [_coded(e) for e in result.errors or ()]
+                    await self._handle_pre_execution_error(operation, result)
+                    return
+                if not isinstance(result, ExecutionResult):
+                    await self._reject_incremental_delivery(operation)
+                    return
+                await operation.send_next(result)
+                first = False
+        except GraphQLError as error:
+            if not first:
+                raise
+            await operation.send_initial_errors([_coded(error)])
 
     async def _recheck(self) -> bool:
         """Give the next operation a fresh context; close the socket and say False when

@@ -130,7 +130,11 @@ async def do_create_polling_station(
     async with db.tenant_tx(tenant.id):
         if await db.fetch("SELECT 1 FROM polling_stations WHERE code = $1", station.code):
             raise Conflict(f"TPS {station.code} already exists", field="code")
-        _, _, (station_id,) = await _upsert(tenant, [station])
+        created, _, (station_id,) = await _upsert(tenant, [station])
+        if not created:
+            # A parallel call created it after the check above: this upsert updated that
+            # row, and raising rolls the update back. One create wins; the rest conflict.
+            raise Conflict(f"TPS {station.code} already exists", field="code")
         await write_audit(
             "election.create_tps",
             principal=principal,
