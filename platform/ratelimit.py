@@ -107,6 +107,16 @@ class Limit:
             )
         return Hit(key, row["at"])
 
+    async def recent(self, value: str) -> int:
+        """How many hits of ``value`` fall within the window now (reads only)."""
+        rows = await db.fetch(
+            "SELECT cardinality(ARRAY(SELECT t FROM unnest(hits) t "
+            "WHERE t > now() - make_interval(secs => $2))) AS n FROM rate_limits WHERE key = $1",
+            self.key(value),
+            self.window_seconds,
+        )
+        return int(rows[0]["n"]) if rows else 0
+
     async def refund(self, hit: Hit) -> None:
         """Take an accepted hit back (a sign-in that succeeded): only failures count."""
         await db.fetch(

@@ -442,3 +442,41 @@ async def test_a_locked_username_does_not_use_up_its_clients_tries(proxied, two_
     ]
     assert statuses == [401] * 10 + [429] * 30
     assert (await login(proxied, colleague, PASSWORD, office)).status_code == 200
+
+
+async def test_parallel_right_sign_ins_are_a_burst_not_a_lockout(proxied, two_tenants, owner):
+    """30 parallel sign-ins with the right password (an integration starting its workers)
+    hold the username's places while they are checked: those refused are told to retry
+    in a second, nothing is audited as a lockout, and the account signs in right after."""
+    _, username = await make_user(Role.OPERATOR, two_tenants.a)
+    answers = await asyncio.gather(
+        *[login(proxied, username, PASSWORD, some_address()) for _ in range(30)]
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) <= {200, 429} and statuses.count(200) >= 10, statuses
+    for answer in answers:
+        if answer.status_code == 429:
+            assert answer.headers["retry-after"] == "1"
+    rows = await owner.fetch(
+        "SELECT 1 FROM audit_log WHERE action = 'auth.lockout' AND target = $1",
+        f"user:{username}",
+    )
+    assert rows == []
+    assert (await login(proxied, username, PASSWORD, some_address())).status_code == 200
+
+
+async def test_parallel_wrong_guesses_end_in_an_audited_lockout(proxied, two_tenants, owner):
+    _, username = await make_user(Role.OPERATOR, two_tenants.b)
+    answers = await asyncio.gather(
+        *[login(proxied, username, f"guess number {i}", some_address()) for i in range(25)]
+    )
+    assert sorted(a.status_code for a in answers) == [401] * 10 + [429] * 15
+    # Once the ten are judged, the account is locked for the window, and audited once.
+    for _ in range(3):
+        after = await login(proxied, username, PASSWORD, some_address())
+        assert after.status_code == 429 and int(after.headers["retry-after"]) > 60
+    rows = await owner.fetch(
+        "SELECT 1 FROM audit_log WHERE action = 'auth.lockout' AND target = $1",
+        f"user:{username}",
+    )
+    assert len(rows) == 1

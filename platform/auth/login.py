@@ -4,8 +4,15 @@ Each attempt is counted before the password is checked (atomically, in the datab
 :mod:`jogo.platform.ratelimit`), so parallel guesses cannot slip past the limit, and a
 throttled attempt never reaches argon2. An attempt that succeeds is taken back: only
 failures add up. The username is counted whether or not it exists, and a throttled
-caller reads the same answer either way. The first refusal of a window is audited as a
-lockout (``auth.lockout``).
+caller reads the same answer either way.
+
+Counting first means that sign-ins still being checked hold places too. So a refusal is
+a *lockout* only when the window holds as many *confirmed* failures as the limit: then
+the answer carries the window's ``Retry-After`` and the lockout is audited
+(``auth.lockout``, once per window and scope). Otherwise the places are held by
+sign-ins still in flight, a *burst* (an integration starting several workers at once,
+or parallel guesses not yet judged): ``Retry-After: 1``, no audit, and nothing is locked
+by it.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import uuid
 
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.users import authenticate
+from jogo.platform.errors import Unauthenticated
 from jogo.platform.ratelimit import Hit, Limit, RateLimited
 
 WINDOW_SECONDS = 15 * 60
@@ -21,20 +29,35 @@ _MESSAGE = (
     "Terlalu banyak percobaan masuk; coba lagi dalam {seconds} detik. / "
     "Too many sign-in attempts; try again in {seconds} s."
 )
+_BURST = (
+    "Terlalu banyak percobaan masuk bersamaan; coba lagi sebentar lagi. / "
+    "Too many sign-ins at once; try again in a moment."
+)
 # Failed sign-ins per username (any client), and per client (any username), per window.
 BY_USERNAME = Limit("login-user", 10, WINDOW_SECONDS, _MESSAGE)
 BY_CLIENT = Limit("login-client", 30, WINDOW_SECONDS, _MESSAGE)
+# Confirmed failures (wrong credentials, judged), per username and per client: what a
+# refusal is measured against to tell a lockout from a burst.
+FAILED_USERNAME = Limit("login-user-failed", 1_000_000, WINDOW_SECONDS)
+FAILED_CLIENT = Limit("login-client-failed", 1_000_000, WINDOW_SECONDS)
+# One audit row per lockout: a place per scope and window.
+AUDITED = Limit("login-lockout-audited", 1, WINDOW_SECONDS)
 
 
-def _username_key(username: str) -> str:
-    return (username or "").strip().lower()
-
-
-async def _count(limit: Limit, value: str, scope: str, target: str, client: str) -> Hit:
+async def _count(
+    limit: Limit, failed: Limit, value: str, scope: str, target: str, client: str
+) -> Hit:
+    """One place of ``limit`` for ``value``; a refusal tells a lockout from a burst."""
     try:
         return await limit.hit(value)
     except RateLimited as exc:
-        if exc.first:
+        if await failed.recent(value) < limit.limit:
+            raise RateLimited(_BURST, retry_after=1) from None
+        try:
+            await AUDITED.hit(f"{scope}:{value}")
+        except RateLimited:
+            pass  # this lockout is audited already
+        else:
             await write_audit(
                 "auth.lockout",
                 actor=(f"client:{client}", "system"),
@@ -44,25 +67,35 @@ async def _count(limit: Limit, value: str, scope: str, target: str, client: str)
         raise
 
 
+def _username_key(username: str) -> str:
+    return (username or "").strip().lower()
+
+
 async def sign_in(username: str, password: str, client: str | None) -> tuple[uuid.UUID, str]:
     """The user's id and name for right credentials.
 
     Errors: :class:`~jogo.platform.ratelimit.RateLimited` (``retry_after`` seconds) when
     this client or this username has failed too often in the window, whatever the
-    password; :class:`~jogo.platform.errors.Unauthenticated` for any wrong credential.
+    password, or when its places are held by sign-ins still in flight (``retry_after``
+    1); :class:`~jogo.platform.errors.Unauthenticated` for any wrong credential.
     """
     name = _username_key(username)
     where = client or "unknown"
     # The client first: a caller rotating usernames is stopped without touching them.
-    by_client = await _count(BY_CLIENT, where, "client", f"client:{where}", where)
+    by_client = await _count(BY_CLIENT, FAILED_CLIENT, where, "client", f"client:{where}", where)
     try:
         by_name = await _count(
-            BY_USERNAME, name, "username", f"user:{ascii(name[:64])[1:-1]}", where
+            BY_USERNAME, FAILED_USERNAME, name, "username", f"user:{ascii(name[:64])[1:-1]}", where
         )
     except RateLimited:
         await BY_CLIENT.refund(by_client)  # no password was tried
         raise
-    found = await authenticate(name, password)
+    try:
+        found = await authenticate(name, password)
+    except Unauthenticated:
+        await FAILED_USERNAME.hit(name)
+        await FAILED_CLIENT.hit(where)
+        raise
     await BY_USERNAME.refund(by_name)
     await BY_CLIENT.refund(by_client)
     return found
