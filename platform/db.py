@@ -157,7 +157,9 @@ async def acquire(pool: asyncpg.Pool) -> asyncpg.Connection:
     """A pooled connection within :data:`ACQUIRE_TIMEOUT`, or :class:`DatabaseBusy`;
     a database that refuses connections is :class:`DatabaseUnavailable`."""
     try:
-        conn: asyncpg.Connection = await pool.acquire(timeout=ACQUIRE_TIMEOUT)
+        # asyncio.timeout, not acquire(timeout=): that one wraps every acquire in a task.
+        async with asyncio.timeout(ACQUIRE_TIMEOUT):
+            conn: asyncpg.Connection = await pool.acquire()
     except TimeoutError:
         raise DatabaseBusy(
             "layanan sedang sibuk, coba lagi sebentar lagi / the service is busy, try again shortly"
@@ -178,6 +180,13 @@ async def release(pool: asyncpg.Pool, conn: asyncpg.Connection, *, rollback: boo
     """Give ``conn`` back to ``pool`` whatever happens: shielded from cancellation,
     rolled back if asked (terminated when the rollback fails or hangs). A second
     cancellation of the caller can't strand the connection: the clean-up task runs on."""
+    if not rollback:
+        # asyncpg shields its own release: no clean-up task needed on the happy path.
+        try:
+            await pool.release(conn, timeout=ROLLBACK_TIMEOUT)
+        except Exception:
+            _terminate(conn)
+        return
     task = asyncio.ensure_future(_close_out(pool, conn, rollback))
     _CLEANUPS.add(task)
     task.add_done_callback(_CLEANUPS.discard)
