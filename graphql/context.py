@@ -22,6 +22,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # The caller's address, for rate limits.
     client: str | None = None
+    # The request's Idempotency-Key header, if any (graphql/idempotency.py).
+    idempotency_key: str | None = None
 
     def require_tenant(self) -> TenantInfo:
         if self.tenant is None:

@@ -26,13 +26,20 @@ _WIT = {"81", "82", "91", "92", "93", "94", "95", "96"}
 
 @dataclass(frozen=True)
 class Polda:
+    """A regional police command. ``provinces`` are the two-digit province codes it is
+    home to (each province belongs to exactly one Polda); ``extra_regions`` are the
+    kabupaten/kota (``PP.KK``) it polices in another Polda's province, which that
+    province's Polda then does not."""
+
     code: str
     name: str
     provinces: frozenset[str]
     extra_regions: frozenset[str] = frozenset()
 
     def covers(self, region_code: str) -> bool:
-        return region_code[:2] in self.provinces or region_code[:5] in self.extra_regions
+        """Whether a region code (``PP``, ``PP.KK`` or deeper) is in this Polda's area."""
+        home = polda_for_region(region_code)
+        return home is not None and home.code == self.code
 
 
 def _p(code: str, name: str, *provinces: str, extra: tuple[str, ...] = ()) -> Polda:
@@ -52,12 +59,14 @@ POLDAS: dict[str, Polda] = {
         _p("LAMPUNG", "Polda Lampung", "18"),
         _p("BABEL", "Polda Kepulauan Bangka Belitung", "19"),
         _p("KEPRI", "Polda Kepulauan Riau", "21"),
-        # Metro Jaya also polices the Jakarta suburbs in Jawa Barat and Banten.
+        # Metro Jaya also polices the Jakarta suburbs in Jawa Barat and Banten: Bekasi
+        # (Kabupaten and Kota), Depok, Kota Tangerang and Tangerang Selatan. Kabupaten
+        # Tangerang (Polresta Tangerang) stays with Polda Banten.
         _p(
             "METRO_JAYA",
             "Polda Metro Jaya",
             "31",
-            extra=("32.16", "32.75", "32.76", "36.03", "36.71", "36.74"),
+            extra=("32.16", "32.75", "32.76", "36.71", "36.74"),
         ),
         _p("JABAR", "Polda Jawa Barat", "32"),
         _p("JATENG", "Polda Jawa Tengah", "33"),
@@ -70,7 +79,7 @@ POLDAS: dict[str, Polda] = {
         _p("KALBAR", "Polda Kalimantan Barat", "61"),
         _p("KALTENG", "Polda Kalimantan Tengah", "62"),
         _p("KALSEL", "Polda Kalimantan Selatan", "63"),
-        _p("KALTIM", "Polda Kalimantan Timur", "64", "65"),
+        _p("KALTIM", "Polda Kalimantan Timur", "64"),
         _p("KALTARA", "Polda Kalimantan Utara", "65"),
         _p("SULUT", "Polda Sulawesi Utara", "71"),
         _p("SULTENG", "Polda Sulawesi Tengah", "72"),
@@ -81,10 +90,41 @@ POLDAS: dict[str, Polda] = {
         _p("MALUKU", "Polda Maluku", "81"),
         _p("MALUT", "Polda Maluku Utara", "82"),
         _p("PAPUA", "Polda Papua", "91", "93", "94", "95"),
-        _p("PAPUA_BARAT", "Polda Papua Barat", "92", "96"),
+        _p("PAPUA_BARAT", "Polda Papua Barat", "92"),
         _p("PAPUA_BARAT_DAYA", "Polda Papua Barat Daya", "96"),
     )
 }
+
+
+@cache
+def _home_polda() -> tuple[dict[str, Polda], dict[str, Polda]]:
+    """(province → Polda, kabupaten/kota carve-out → Polda); a province or a carve-out
+    claimed twice is a programming error and fails loudly."""
+    provinces: dict[str, Polda] = {}
+    carve_outs: dict[str, Polda] = {}
+    for polda in POLDAS.values():
+        for province in polda.provinces:
+            if province in provinces:
+                raise RuntimeError(f"province {province} is in two Poldas")
+            provinces[province] = polda
+        for region in polda.extra_regions:
+            if region in carve_outs:
+                raise RuntimeError(f"region {region} is in two Poldas")
+            carve_outs[region] = polda
+    return provinces, carve_outs
+
+
+def polda_for_region(region_code: str) -> Polda | None:
+    """The one Polda whose area holds a region code (``96.71`` → Polda Papua Barat Daya);
+    None for an unknown province."""
+    provinces, carve_outs = _home_polda()
+    return carve_outs.get(region_code[:5]) or provinces.get(region_code[:2])
+
+
+def within_region(code: str, region_code: str) -> bool:
+    """Whether ``code`` is ``region_code`` itself or lies under it (a kecamatan
+    ``35.79.01`` or a desa ``35.79.01.1001`` under ``35.79``)."""
+    return code == region_code or code.startswith(region_code + ".")
 
 
 @cache
@@ -93,6 +133,20 @@ def regions() -> dict[str, str]:
     path = resources.files("jogo.platform") / "data" / "wilayah_kemendagri_2025_l1l2.csv"
     with path.open(encoding="utf-8") as fh:
         return {row["kode"]: row["nama"] for row in csv.DictReader(fh)}
+
+
+@cache
+def _areas_km2() -> dict[str, float]:
+    path = resources.files("jogo.platform") / "data" / "wilayah_kemendagri_2025_l1l2.csv"
+    with path.open(encoding="utf-8") as fh:
+        return {
+            row["kode"]: float(row["luas_km2"]) for row in csv.DictReader(fh) if row["luas_km2"]
+        }
+
+
+def region_area_km2(code: str) -> float | None:
+    """A province's or kabupaten/kota's official area in km² (``35.73`` → 111.077)."""
+    return _areas_km2().get(code)
 
 
 def check_region(code: str, field: str = "regionCode") -> str:
@@ -118,7 +172,11 @@ def check_polda(code: str, region_code: str | None = None, field: str = "poldaCo
         )
     if region_code is not None and not polda.covers(region_code):
         name = regions().get(region_code, region_code)
-        raise InvalidInput(f"{name} ({region_code}) is not in {polda.name}'s area", field=field)
+        home = polda_for_region(region_code)
+        right = f"; it belongs to {home.name} ({home.code})" if home else ""
+        raise InvalidInput(
+            f"{name} ({region_code}) is not in {polda.name}'s area{right}", field=field
+        )
     return polda
 
 

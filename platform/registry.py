@@ -26,6 +26,8 @@ STATUSES = ("ACTIVE", "SUSPENDED")
 # Core reports are always on; these can be switched per tenant.
 MODULES = ("integrations", "bulletins", "sharing", "facilities", "election")
 CACHE_SECONDS = 5.0
+TICKET_PREFIX_INDEX = "tenants_ticket_prefix_key"  # migration 0015
+_TICKET_PREFIX_LOCK = 0x4A4F474F5450  # pg_advisory_xact_lock key: "JOGOTP"
 
 _COLUMNS = (
     "id, slug, name, kind, polda_code, region_code, time_zone, ticket_prefix,"
@@ -154,8 +156,29 @@ async def insert_tenant(info: TenantInfo) -> None:
             info.template,
             info.created_at,
         )
-    except asyncpg.UniqueViolationError:
+    except asyncpg.UniqueViolationError as exc:
+        if getattr(exc, "constraint_name", None) == TICKET_PREFIX_INDEX:
+            raise Conflict(
+                f"ticket prefix {info.ticket_prefix} is already used by another tenant",
+                field="ticketPrefix",
+            ) from None
         raise Conflict(f"a tenant with slug {info.slug!r} already exists", field="slug") from None
+
+
+async def lock_ticket_prefixes() -> None:
+    """Serialise ticket-prefix choice until the caller's transaction ends, so two
+    parallel onboardings never pick the same free prefix (the unique index
+    :data:`TICKET_PREFIX_INDEX` backs this up)."""
+    await db.fetch("SELECT pg_advisory_xact_lock($1)", _TICKET_PREFIX_LOCK)
+
+
+async def taken_ticket_prefixes(candidates: Iterable[str]) -> set[str]:
+    """Which of ``candidates`` (upper-case prefixes) another tenant already uses."""
+    rows = await db.fetch(
+        "SELECT ticket_prefix FROM tenants WHERE ticket_prefix = ANY($1::text[])",
+        sorted(set(candidates)),
+    )
+    return {r["ticket_prefix"] for r in rows}
 
 
 async def _update(slug: str, sql_set: str, value: Any) -> TenantInfo:

@@ -25,7 +25,7 @@ class TenantRow(Table, tablename="tenants", db=ENGINE):
     polda_code = Text()
     region_code = Text()
     time_zone = Text()
-    ticket_prefix = Text()
+    ticket_prefix = Text(unique=True)
     status = Text(default="ACTIVE")
     modules = Array(base_column=Text())
     template = Text()

@@ -242,8 +242,9 @@ async def test_two_tenants_never_see_each_others_bulletins(app_client, settings,
     assert await call(app_client, b, ONE, op_b, id=mine["id"]) is None
     assert alerts_in(await feed(app_client, b)) == []
     assert (await app_client.get(f"/t/{b.slug}/alerts/{mine['id']}.cap.xml")).status_code == 404
-    theirs = await call(app_client, b, UPDATE, op_b, id=mine["id"], input=content())
-    unknown = await call(app_client, b, UPDATE, op_b, id=str(uuid.uuid4()), input=content())
+    in_b = content(area={"description": "Kota Semarang", "regionCodes": [b.region_code]})
+    theirs = await call(app_client, b, UPDATE, op_b, id=mine["id"], input=in_b)
+    unknown = await call(app_client, b, UPDATE, op_b, id=str(uuid.uuid4()), input=in_b)
     assert theirs["errors"] == unknown["errors"]
     assert [e["code"] for e in theirs["errors"]] == ["NOT_FOUND"]
     cancel = await call(app_client, b, CANCEL, op_b, id=mine["id"], r="bukan milik kami")

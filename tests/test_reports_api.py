@@ -254,16 +254,22 @@ async def test_sla_sweep_marks_breaches_and_autocloses_once(app_client, settings
     resolved = (await submit(app_client, tenant.slug, operator, categoryCode="FIRE"))["report"][
         "id"
     ]
+    # Breaches are marked on working days only: sweep on one, Wed 2 Dec 2026 10:00 WIB.
+    sweep_at = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
     await owner.execute(
-        "UPDATE reports SET verify_due_at = now() - interval '1 minute' WHERE id = $1::uuid", late
+        "UPDATE reports SET verify_due_at = $2::timestamptz - interval '1 minute'"
+        " WHERE id = $1::uuid",
+        late,
+        sweep_at,
     )
     await owner.execute(
         "UPDATE reports SET status = 'RESOLVED', resolved_at = now(), verified_at = now(),"
-        " autoclose_at = now() - interval '1 minute' WHERE id = $1::uuid",
+        " autoclose_at = $2::timestamptz - interval '1 minute' WHERE id = $1::uuid",
         resolved,
+        sweep_at,
     )
-    first = await do_sweep_report_slas(tenant)
-    second = await do_sweep_report_slas(tenant)
+    first = await do_sweep_report_slas(tenant, sweep_at)
+    second = await do_sweep_report_slas(tenant, sweep_at)
     assert (first.verify_breaches, first.auto_closed) == (1, 1)
     assert (second.verify_breaches, second.auto_closed) == (0, 0)
     body = await listing(app_client, tenant.slug, operator, filter={"slaBreached": True})

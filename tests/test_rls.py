@@ -8,6 +8,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from test_reports_intake import png_bytes
 
 from jogo.platform import db
 from jogo.platform.settings import APP_ROLE
@@ -93,7 +94,7 @@ async def fill_every_tenant_table(tenant) -> None:
     from jogo.tenants.reports.intake import do_submit_report
     from jogo.tenants.reports.validation import ReportInput
 
-    png = bytes.fromhex("89504e470d0a1a0a") + b"rest-of-a-png"
+    png = png_bytes()  # a real image: uploads are decoded and cleaned
     done = await do_submit_report(
         tenant,
         ANONYMOUS,
@@ -138,6 +139,15 @@ async def fill_every_tenant_table(tenant) -> None:
             " VALUES ($1, 'Polsek Uji', 'POLSEK', -7.9, 112.6)",
             tenant.id,
         )
+        await db.fetch(
+            "INSERT INTO sla_calendar_settings (tenant_id, collective_leave_off) VALUES ($1, false)",
+            tenant.id,
+        )
+        await db.fetch(
+            "INSERT INTO sla_non_working_days (tenant_id, day, name)"
+            " VALUES ($1, DATE '2026-11-12', 'Hari Jadi Uji')",
+            tenant.id,
+        )
     liaison, _ = await make_user(Role.AGENCY_LIAISON, tenant)
     async with db.tenant_tx(tenant.id):
         await db.fetch(
@@ -172,7 +182,7 @@ async def _fill_bulletins_and_sharing(tenant) -> None:
             "LIKELY",
             "Uji RLS lalu lintas",
             "Uraian uji RLS lalu lintas",
-            AreaInput("Kota Malang", region_codes=["35.73"]),
+            AreaInput("Wilayah sendiri", region_codes=[tenant.region_code]),
             datetime.now(UTC) + timedelta(hours=1),
         ),
     )

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from helpers import auth_header, bearer_for, gql, make_user, onboard
+from PIL import Image
 from test_reports_intake import png_bytes
 
 from jogo.platform.auth.roles import Role
@@ -151,12 +152,13 @@ async def test_photo_follows_the_posts_visibility(app_client, two_tenants, peopl
     assert (await app_client.get(url, headers=other)).status_code == 404
     for who in (author, moderator):
         got = await app_client.get(url, headers=who)
-        assert got.status_code == 200 and got.content == png
+        # The cleaned re-encoding (tests/test_photos.py), the same for everyone.
+        assert got.status_code == 200 and Image.open(io.BytesIO(got.content)).size == (1, 1)
         assert got.headers["content-type"] == "image/png"  # by content, not by name
         assert "no-store" in got.headers["cache-control"]
     await call(app_client, tenant, APPROVE, moderator, id=post["id"], ack=False)
     public = await app_client.get(url)
-    assert public.status_code == 200 and public.content == png
+    assert public.status_code == 200 and public.content == got.content
     # Another tenant's path to the same photo is a 404.
     b_url = url.replace(tenant.slug, two_tenants.b.slug)
     assert (await app_client.get(b_url)).status_code == 404

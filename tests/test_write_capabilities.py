@@ -59,12 +59,17 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     # other report is NOT_FOUND). Officers on reports assigned to them; operators on any.
     "addReportNote": {"citizen", "key:reports:write"} | STAFF,
     "setCategorySla": {"tenant_admin"},
+    # The SLA working calendar (collective leave, regional holidays): tenant admins.
+    "setCollectiveLeaveOff": {"tenant_admin"},
+    "addNonWorkingDay": {"tenant_admin"},
+    "removeNonWorkingDay": {"tenant_admin"},
     # Citizen mutation: the panic button, for signed-in people (not keys).
     "raiseSos": {"citizen"} | STAFF,
     "createAgency": {"tenant_admin", "key:agencies:write"},
     "setRoutingRule": {"tenant_admin", "key:agencies:write"},
     "retryDispatch": OPERATORS | {"key:reports:write"},
     "addAgencyLiaison": {"tenant_admin", "key:agencies:write"},
+    "setAgencyJurisdiction": {"tenant_admin", "key:agencies:write"},
     # The liaison's own job: what a manual agency did (only its own dispatches).
     "updateDispatchStatus": {"agency_liaison"} | OPERATORS,
     "draftBulletin": OPERATORS | {"key:bulletins:write"},

@@ -227,22 +227,22 @@ async def poll_open311() -> str:
         return "skipped"
     pending = await answers.open311_to_poll(tenant.id)
 
-    async def one(d: dict[str, Any]) -> tuple[Any, str | None, str | None]:
+    async def one(d: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
         try:
-            status, notes = await open311.fetch_status(
-                _http(), d["endpoint_url"], d["external_ref"]
+            request = await open311.fetch_request(
+                _http(), d["endpoint_url"], d["external_ref"], d["jurisdiction_id"]
             )
-            return d["id"], status, notes
+            return d["id"], request
         except DeliveryFailed as exc:
             log.info("Open311 status of %s unavailable: %s", d["id"], exc)
-            return d["id"], None, None
+            return d["id"], None
 
     answered = await asyncio.gather(*[one(d) for d in pending])
     changed = 0
     async with db.tenant_tx(tenant.id):
-        for dispatch_id, status, notes in answered:
-            if status is not None:
-                changed += await answers.apply_open311_status(tenant, dispatch_id, status, notes)
+        for dispatch_id, request in answered:
+            if request is not None:
+                changed += await answers.apply_open311_request(tenant, dispatch_id, request)
     return f"{changed}/{len(pending)} changed"
 
 

@@ -7,6 +7,7 @@ from jogo.graphql.admin.types import OnboardTenantInput, OnboardTenantPayload, T
 from jogo.graphql.context import Context
 from jogo.graphql.core.types import TenantType
 from jogo.graphql.errors import UserError, attempt
+from jogo.graphql.idempotency import ClientKeyArgument, retry_key
 from jogo.graphql.permissions import writes
 from jogo.platform.audit import actor_of
 from jogo.platform.auth.roles import Cap
@@ -30,7 +31,10 @@ class AdminMutation:
         extensions=writes(Cap.PLATFORM_ADMIN),
     )
     async def onboard_tenant(
-        self, info: Info[Context, None], input: OnboardTenantInput
+        self,
+        info: Info[Context, None],
+        input: OnboardTenantInput,
+        client_key: ClientKeyArgument = None,
     ) -> OnboardTenantPayload:
         data = OnboardInput(
             slug=input.slug,
@@ -44,7 +48,13 @@ class AdminMutation:
             ticket_prefix=input.ticket_prefix,
         )
         actor = actor_of(info.context.principal)
-        result, errors = await attempt(lambda: do_onboard_tenant(data, actor=actor))
+        result, errors = await attempt(
+            lambda: do_onboard_tenant(
+                data,
+                actor=actor,
+                retry=retry_key(info, "onboardTenant", client_key, {"input": input}),
+            )
+        )
         if result is None:
             return OnboardTenantPayload(errors=errors)
         return OnboardTenantPayload(

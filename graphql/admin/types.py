@@ -32,7 +32,10 @@ class TemplateType:
 class OnboardTenantInput:
     slug: str = strawberry.field(description="3-63 lowercase letters, digits, hyphens.")
     name: str
-    polda_code: str = strawberry.field(description="e.g. JATIM.")
+    polda_code: str = strawberry.field(
+        description="e.g. JATIM; must be the one Polda whose area holds regionCode (each"
+        " province has exactly one; INVALID_INPUT names the right one)."
+    )
     region_code: str = strawberry.field(description="Kemendagri kabupaten/kota, e.g. 35.73.")
     template: str = "minimal"
     kind: str | None = strawberry.field(
@@ -42,7 +45,12 @@ class OnboardTenantInput:
         default=None, description="By default the template's modules."
     )
     time_zone: str | None = None
-    ticket_prefix: str | None = None
+    ticket_prefix: str | None = strawberry.field(
+        default=None,
+        description="2-6 letters A-Z, unique across the platform (a taken one is CONFLICT)."
+        " By default the first free one derived from the region's name (Kota Malang: MLG,"
+        " then MLN, ..., MLGA, ...).",
+    )
 
 
 @strawberry.type

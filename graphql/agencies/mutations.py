@@ -15,13 +15,19 @@ from jogo.graphql.agencies.types import (
 )
 from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError, attempt
+from jogo.graphql.idempotency import ClientKeyArgument, plain, retry_key, sealed
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import writes
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
 from jogo.tenants.agencies import answers, dispatches
-from jogo.tenants.agencies.actions import AgencyInput, do_create_agency, do_set_routing_rule
+from jogo.tenants.agencies.actions import (
+    AgencyInput,
+    do_create_agency,
+    do_set_agency_jurisdiction,
+    do_set_routing_rule,
+)
 from jogo.tenants.agencies.queries import agency_by_id, dispatch_by_id
 
 
@@ -32,12 +38,16 @@ class AgenciesMutation:
         extensions=writes(Cap.DIRECTORY_WRITE),
     )
     async def create_agency(
-        self, info: Info[Context, None], input: CreateAgencyInput
+        self,
+        info: Info[Context, None],
+        input: CreateAgencyInput,
+        client_key: ClientKeyArgument = None,
     ) -> AgencyPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
 
         async def create() -> uuid.UUID:
+            secret_key = ctx.settings.secret_key
             data = AgencyInput(
                 code=input.code,
                 name=input.name,
@@ -58,6 +68,7 @@ class AgenciesMutation:
                 longitude=input.longitude,
                 capacity_url=input.capacity_url,
                 capacity_format=input.capacity_format,
+                jurisdiction_id=input.jurisdiction_id,
             )
             return await do_create_agency(
                 tenant.id,
@@ -65,12 +76,42 @@ class AgenciesMutation:
                 data,
                 ctx.settings.secret_key,
                 allow_private_egress=ctx.settings.allow_private_egress,
+                # The connector secret counts as an HMAC under our key: the stored digest
+                # must not become a way to test guesses of it.
+                retry=retry_key(
+                    info,
+                    "createAgency",
+                    client_key,
+                    {"input": plain(input) | {"secret": sealed(input.secret, secret_key)}},
+                ),
             )
 
         agency_id, errors = await attempt(create)
         if agency_id is None:
             return AgencyPayload(errors=errors)
         return AgencyPayload(agency=Agency.of(await agency_by_id(tenant.id, agency_id)))
+
+    @strawberry.mutation(
+        description="Set an Open311 agency's jurisdiction_id (null or empty clears it);"
+        " it is sent on every later request (tenant admins).",
+        extensions=writes(Cap.DIRECTORY_WRITE),
+    )
+    async def set_agency_jurisdiction(
+        self,
+        info: Info[Context, None],
+        agency_id: strawberry.ID,
+        jurisdiction_id: str | None = None,
+    ) -> AgencyPayload:
+        ctx = info.context
+        tenant = ctx.require_tenant()
+        done, errors = await attempt(
+            lambda: do_set_agency_jurisdiction(
+                tenant.id, ctx.principal, parse_uuid(agency_id, "agencyId"), jurisdiction_id
+            )
+        )
+        if done is None:
+            return AgencyPayload(errors=errors)
+        return AgencyPayload(agency=Agency.of(await agency_by_id(tenant.id, done)))
 
     @strawberry.mutation(
         description="Route a category to an agency; optionally dispatch on verify.",
@@ -137,8 +178,10 @@ class AgenciesMutation:
         return AgencyPayload(agency=Agency.of(await agency_by_id(tenant.id, done)))
 
     @strawberry.mutation(
-        description="What the agency did (manual connector): accepted, in_progress, or"
-        " resolved with a note.",
+        description="What the agency did (manual connector): accepted or in_progress; or a"
+        " final outcome with a note: done (or resolved), declined, duplicate, not_theirs,"
+        " needs_info. Only done resolves the report; any other outcome hands it back to"
+        " the operators (VERIFIED) when no other agency still has it.",
         extensions=writes(Cap.DISPATCH_UPDATE),
     )
     async def update_dispatch_status(

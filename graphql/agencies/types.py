@@ -8,6 +8,7 @@ import strawberry
 
 from jogo.graphql.errors import UserError
 from jogo.platform.urls import without_credentials
+from jogo.tenants.agencies.outcomes import Outcome
 
 
 @strawberry.type(description="Someone to call at an agency.")
@@ -40,6 +41,11 @@ class Agency:
     is_sample: bool = strawberry.field(
         description="Seeded sample data the command has not confirmed yet."
     )
+    jurisdiction_id: str | None = strawberry.field(
+        default=None,
+        description="Open311: the jurisdiction_id sent on every request, for servers that"
+        " host several jurisdictions.",
+    )
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Agency:
@@ -69,6 +75,7 @@ class Agency:
             service_codes=_json(row.get("service_codes"), {}),
             is_active=row["is_active"],
             is_sample=row["is_sample"],
+            jurisdiction_id=row.get("jurisdiction_id"),
         )
 
 
@@ -76,6 +83,16 @@ def _json(value: Any, default: Any) -> Any:
     if value is None:
         return default
     return json.loads(value) if isinstance(value, str) else value
+
+
+# Registered on the domain's enum, as ReportStatus is (graphql/reports/__init__.py).
+strawberry.enum(
+    Outcome,
+    name="AgencyOutcome",
+    description="An agency's final answer. Only DONE resolves the report; the others hand it"
+    " back to the operators. NOT_THEIRS: another agency's job or jurisdiction; NEEDS_INFO:"
+    " the agency needs more information.",
+)
 
 
 @strawberry.type(description="One delivery of a report to an agency.")
@@ -86,8 +103,15 @@ class Dispatch:
     agency_name: str
     connector: str
     status: str = strawberry.field(
-        description="PENDING, DELIVERED, AWAITING_LIAISON, ACCEPTED, IN_PROGRESS, RESOLVED or DEAD."
+        description="PENDING, DELIVERING, DELIVERED, AWAITING_LIAISON, ACCEPTED, IN_PROGRESS,"
+        " RESOLVED (the agency's outcome was DONE), RETURNED (any other outcome: the report"
+        " went back to the operators) or DEAD."
     )
+    outcome: Outcome | None = strawberry.field(
+        description="The agency's final answer; null until it gives one."
+    )
+    outcome_note: str | None = strawberry.field(description="What the agency said with it.")
+    answered_at: datetime | None
     attempts: int
     max_attempts: int
     last_error: str | None
@@ -114,15 +138,25 @@ class Dispatch:
             external_ref=row["external_ref"],
             created_at=row["created_at"],
             delivered_at=row["delivered_at"],
+            outcome=Outcome(row["outcome"]) if row.get("outcome") else None,
+            outcome_note=row.get("outcome_note"),
+            answered_at=row.get("answered_at"),
         )
+
+
+PHONE_DESCRIPTION = (
+    "A valid number by libphonenumber (without a country code read as Indonesian), kept as"
+    " E.164 (+62341551234), or an Indonesian short number such as 112."
+)
+EMAIL_DESCRIPTION = "An e-mail address by email-validator (syntax only); the domain is lower-cased."
 
 
 @strawberry.input
 class ContactInput:
     name: str
     role: str | None = None
-    phone: str | None = None
-    email: str | None = None
+    phone: str | None = strawberry.field(default=None, description=PHONE_DESCRIPTION)
+    email: str | None = strawberry.field(default=None, description=EMAIL_DESCRIPTION)
 
 
 @strawberry.input(description="A new agency. Secrets are write-only.")
@@ -138,8 +172,8 @@ class CreateAgencyInput:
     service_codes: strawberry.scalars.JSON | None = None
     timeout_seconds: int = 10
     contacts: list[ContactInput] | None = None
-    phone: str | None = None
-    email: str | None = None
+    phone: str | None = strawberry.field(default=None, description=PHONE_DESCRIPTION)
+    email: str | None = strawberry.field(default=None, description=EMAIL_DESCRIPTION)
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -147,6 +181,11 @@ class CreateAgencyInput:
         default=None, description="Hospitals: where their emergency capacity is read."
     )
     capacity_format: str | None = strawberry.field(default=None, description="fhir or json.")
+    jurisdiction_id: str | None = strawberry.field(
+        default=None,
+        description="Open311 only: the server's jurisdiction_id, 1-100 of letters, digits and"
+        " . _ : / -.",
+    )
 
 
 @strawberry.type

@@ -14,6 +14,7 @@ from jogo.graphql.bulletins.types import (
 )
 from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError, attempt
+from jogo.graphql.idempotency import ClientKeyArgument, retry_key
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import writes
 from jogo.platform.auth.roles import Cap
@@ -76,12 +77,20 @@ class BulletinsMutation:
         extensions=writes(Cap.BULLETINS_WRITE),
     )
     async def draft_bulletin(
-        self, info: Info[Context, None], input: BulletinContentInput
+        self,
+        info: Info[Context, None],
+        input: BulletinContentInput,
+        client_key: ClientKeyArgument = None,
     ) -> BulletinPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
         new_id, errors = await attempt(
-            lambda: actions.do_draft_bulletin(tenant, ctx.principal, input.to_domain())
+            lambda: actions.do_draft_bulletin(
+                tenant,
+                ctx.principal,
+                input.to_domain(tenant.time_zone),
+                retry=retry_key(info, "draftBulletin", client_key, {"input": input}),
+            )
         )
         return await _payload(info, new_id, errors)
 
@@ -94,14 +103,20 @@ class BulletinsMutation:
         info: Info[Context, None],
         input: BulletinContentInput | None = None,
         draft_id: strawberry.ID | None = None,
+        client_key: ClientKeyArgument = None,
     ) -> BulletinPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
 
         async def publish() -> uuid.UUID:
             draft = parse_uuid(draft_id, "draftId", "bulletin not found") if draft_id else None
-            data = input.to_domain() if input is not None else None
-            return await actions.do_publish_bulletin(tenant, ctx.principal, data, draft)
+            data = input.to_domain(tenant.time_zone) if input is not None else None
+            retry = retry_key(
+                info, "publishBulletin", client_key, {"input": input, "draftId": draft_id}
+            )
+            return await actions.do_publish_bulletin(
+                tenant, ctx.principal, data, draft, retry=retry
+            )
 
         new_id, errors = await attempt(publish)
         return await _payload(info, new_id, errors)
@@ -112,15 +127,20 @@ class BulletinsMutation:
         extensions=writes(Cap.BULLETINS_WRITE),
     )
     async def update_bulletin(
-        self, info: Info[Context, None], id: strawberry.ID, input: BulletinContentInput
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        input: BulletinContentInput,
+        client_key: ClientKeyArgument = None,
     ) -> BulletinPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
 
         async def update() -> uuid.UUID:
             bulletin_id = parse_uuid(id, "id", "bulletin not found")
+            retry = retry_key(info, "updateBulletin", client_key, {"id": id, "input": input})
             return await actions.do_update_bulletin(
-                tenant, ctx.principal, bulletin_id, input.to_domain()
+                tenant, ctx.principal, bulletin_id, input.to_domain(tenant.time_zone), retry=retry
             )
 
         new_id, errors = await attempt(update)
@@ -131,14 +151,21 @@ class BulletinsMutation:
         extensions=writes(Cap.BULLETINS_WRITE),
     )
     async def cancel_bulletin(
-        self, info: Info[Context, None], id: strawberry.ID, reason: str
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        reason: str,
+        client_key: ClientKeyArgument = None,
     ) -> BulletinPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
 
         async def cancel() -> uuid.UUID:
             bulletin_id = parse_uuid(id, "id", "bulletin not found")
-            return await actions.do_cancel_bulletin(tenant, ctx.principal, bulletin_id, reason)
+            retry = retry_key(info, "cancelBulletin", client_key, {"id": id, "reason": reason})
+            return await actions.do_cancel_bulletin(
+                tenant, ctx.principal, bulletin_id, reason, retry=retry
+            )
 
         new_id, errors = await attempt(cancel)
         return await _payload(info, new_id, errors)

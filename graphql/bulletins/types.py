@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 
 from jogo.graphql.errors import UserError
+from jogo.graphql.scalars import in_zone, in_zone_or_none
 from jogo.tenants.bulletins.content import AreaInput, BulletinInput
 from jogo.tenants.bulletins.vocab import CATEGORIES
 
@@ -157,7 +158,14 @@ class CircleInput:
     radius_m: float
 
 
-@strawberry.input(description="Give a polygon, a circle, region codes, or several.")
+@strawberry.input(
+    description="Give a polygon, a circle, region codes, or several; all must lie within the"
+    " command's own region. Region codes: the tenant's kabupaten/kota (regionCode) or a"
+    " kecamatan/desa under it. Polygon: a valid ring (its edges never cross or touch) in"
+    " Indonesia. Polygon and circle: no larger than 1.5 times the region's official area"
+    " (Kemendagri luas); the reference data has no boundaries, so their position is"
+    " checked against Indonesia only."
+)
 class BulletinAreaInput:
     description: str
     polygon: list[CoordinateInput] | None = None
@@ -174,14 +182,25 @@ class BulletinContentInput:
     headline: str = strawberry.field(description="Bahasa Indonesia, at most 160 characters.")
     description: str
     area: BulletinAreaInput
-    valid_until: datetime
-    valid_from: datetime | None = strawberry.field(default=None, description="Default: now.")
+    valid_until: datetime = strawberry.field(
+        description="Without an offset, read in the tenant's time zone; a date alone"
+        " (2026-11-30) means to the end of that day there."
+    )
+    valid_from: datetime | None = strawberry.field(
+        default=None,
+        description="Default: now. Without an offset, read in the tenant's time zone; a"
+        " date alone means from the start of that day there. A bulletin is never in force"
+        " before it is sent: a validFrom in the past (at most 24 hours back; further is"
+        " INVALID_INPUT) is taken as the moment of publishing, so the CAP `effective` is"
+        " never before `sent`. A draft published after its validFrom starts when published.",
+    )
     instruction: str | None = None
     headline_en: str | None = None
     description_en: str | None = None
     instruction_en: str | None = None
 
-    def to_domain(self) -> BulletinInput:
+    def to_domain(self, time_zone: str) -> BulletinInput:
+        """The domain input; times are read in ``time_zone`` (the tenant's WIB/WITA/WIT)."""
         area = self.area
         return BulletinInput(
             category=self.category.value,
@@ -200,8 +219,8 @@ class BulletinContentInput:
                 else None,
                 region_codes=list(area.region_codes or []),
             ),
-            valid_until=self.valid_until,
-            valid_from=self.valid_from,
+            valid_until=in_zone(self.valid_until, time_zone, end=True),
+            valid_from=in_zone_or_none(self.valid_from, time_zone),
             instruction=self.instruction,
             headline_en=self.headline_en,
             description_en=self.description_en,

@@ -26,6 +26,7 @@ from jogo.graphql.election.types import (
 )
 from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.http import UploadedFile
+from jogo.graphql.idempotency import ClientKeyArgument, retry_key
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.limits import page_size
 from jogo.graphql.permissions import requires, writes
@@ -159,12 +160,20 @@ class ElectionMutation:
         extensions=writes(Cap.ELECTION_MANAGE),
     )
     async def create_polling_station(
-        self, info: Info[Context, None], input: PollingStationInput
+        self,
+        info: Info[Context, None],
+        input: PollingStationInput,
+        client_key: ClientKeyArgument = None,
     ) -> PollingStationPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
         station_id, errors = await attempt(
-            lambda: actions.do_create_polling_station(tenant, ctx.principal, input.raw())
+            lambda: actions.do_create_polling_station(
+                tenant,
+                ctx.principal,
+                input.raw(),
+                retry=retry_key(info, "createPollingStation", client_key, {"input": input}),
+            )
         )
         return await _station_payload(info, station_id, errors)
 

@@ -16,6 +16,7 @@ from jogo.graphql.facilities.types import (
     Hospital,
     PolicePostPayload,
 )
+from jogo.graphql.idempotency import ClientKeyArgument, retry_key
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import requires, writes
 from jogo.platform.auth.roles import Cap
@@ -77,7 +78,10 @@ class FacilitiesMutation:
         description="Add a camera (tenant admins).", extensions=writes(Cap.DIRECTORY_WRITE)
     )
     async def create_camera(
-        self, info: Info[Context, None], input: CreateCameraInput
+        self,
+        info: Info[Context, None],
+        input: CreateCameraInput,
+        client_key: ClientKeyArgument = None,
     ) -> CameraPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
@@ -97,6 +101,7 @@ class FacilitiesMutation:
                 ctx.principal,
                 data,
                 allow_private_egress=ctx.settings.allow_private_egress,
+                retry=retry_key(info, "createCamera", client_key, {"input": input}),
             )
 
         camera_id, errors = await attempt(create)
@@ -105,7 +110,10 @@ class FacilitiesMutation:
         return CameraPayload(camera=Camera.of(await queries.camera_by_id(tenant.id, camera_id)))
 
     @strawberry.mutation(
-        description="Add a police post (tenant admins).", extensions=writes(Cap.DIRECTORY_WRITE)
+        description="Add a police post (tenant admins). phone: a valid number by libphonenumber"
+        " (without a country code read as Indonesian), kept as E.164, or a short number such"
+        " as 110; anything else is INVALID_INPUT on phone.",
+        extensions=writes(Cap.DIRECTORY_WRITE),
     )
     async def create_police_post(
         self,
@@ -116,12 +124,29 @@ class FacilitiesMutation:
         longitude: float,
         phone: str | None = None,
         address: str | None = None,
+        client_key: ClientKeyArgument = None,
     ) -> PolicePostPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
+        arguments = {
+            "name": name,
+            "kind": kind,
+            "latitude": latitude,
+            "longitude": longitude,
+            "phone": phone,
+            "address": address,
+        }
         post_id, errors = await attempt(
             lambda: do_create_police_post(
-                tenant.id, ctx.principal, name, kind, latitude, longitude, phone, address
+                tenant.id,
+                ctx.principal,
+                name,
+                kind,
+                latitude,
+                longitude,
+                phone,
+                address,
+                retry=retry_key(info, "createPolicePost", client_key, arguments),
             )
         )
         return PolicePostPayload(id=strawberry.ID(str(post_id)) if post_id else None, errors=errors)

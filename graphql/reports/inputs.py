@@ -6,15 +6,8 @@ from enum import Enum
 import strawberry
 from strawberry.file_uploads import Upload
 
+from jogo.graphql.idempotency import CLIENT_KEY
 from jogo.tenants.reports.lifecycle import Status
-
-CLIENT_KEY = (
-    "Optional: 16-100 characters of A-Z, a-z, 0-9, _ or - (e.g. a UUID) that the app makes"
-    " once per submission and sends with every retry. A retry with the same key and input"
-    " answers with the first try's object (same ticket and PIN) and creates nothing;"
-    " other input is IDEMPOTENCY_CONFLICT. Keys are per signed-in user; for anonymous"
-    " reports the key alone finds the report, so keep it as secret as the PIN."
-)
 
 
 @strawberry.input(description="A new report. Anonymous reports get a tracking PIN, shown once.")
@@ -26,16 +19,25 @@ class SubmitReportInput:
     longitude: float = strawberry.field(description="Inside Indonesia: 95°E to 141°E.")
     address: str | None = None
     occurred_at: datetime | None = strawberry.field(
-        default=None, description="When it happened; default now. Not in the future."
+        default=None,
+        description="When it happened; default now. Not in the future. Without an offset,"
+        " read in the tenant's time zone.",
     )
     anonymous: bool = False
     reporter_name: str | None = None
     reporter_phone: str | None = strawberry.field(
-        default=None, description="Indonesian number, e.g. 0812 3456 7890."
+        default=None,
+        description="A valid Indonesian number (libphonenumber), e.g. 0812 3456 7890 or"
+        " +62 812 3456 7890; kept as E.164 (+6281234567890).",
     )
     urgent: bool = False
     photos: list[Upload] | None = strawberry.field(
-        default=None, description="Up to 5 JPEG, PNG or WebP photos, 10 MB each (multipart)."
+        default=None,
+        description=(
+            "Up to 5 JPEG, PNG, WebP or HEIC photos, 10 MB and 50 megapixels each"
+            " (multipart). Stored cleaned: upright, without EXIF/GPS, XMP or IPTC, re-encoded"
+            " as JPEG (PNG or transparent images: PNG)."
+        ),
     )
     polling_station_code: str | None = strawberry.field(
         default=None,
@@ -56,8 +58,16 @@ class BoundingBoxInput:
 class ReportFilterInput:
     statuses: list[Status] | None = None
     category_codes: list[str] | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+    created_from: datetime | None = strawberry.field(
+        default=None,
+        description="Created at or after this moment. Without an offset, read in the"
+        " tenant's time zone; a date alone (2026-11-30) from the start of that day there.",
+    )
+    created_to: datetime | None = strawberry.field(
+        default=None,
+        description="Created before this moment. Without an offset, read in the tenant's"
+        " time zone; a date alone (2026-11-30) includes that whole day there.",
+    )
     bbox: BoundingBoxInput | None = None
     urgent: bool | None = None
     sla_breached: bool | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -14,11 +14,13 @@ from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.facilities.types import Facility
 from jogo.graphql.http import UploadedFile
+from jogo.graphql.idempotency import ClientKeyArgument, request_key, retry_key
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import writes
 from jogo.graphql.reports.dataloaders import viewer_of
-from jogo.graphql.reports.inputs import CLIENT_KEY, SubmitReportInput
+from jogo.graphql.reports.inputs import SubmitReportInput
 from jogo.graphql.reports.types import Category, Report
+from jogo.graphql.scalars import in_zone_or_none
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
 from jogo.platform.outage import is_unavailable
@@ -101,7 +103,7 @@ class ReportsMutation:
                 latitude=input.latitude,
                 longitude=input.longitude,
                 address=input.address,
-                occurred_at=input.occurred_at,
+                occurred_at=in_zone_or_none(input.occurred_at, tenant.time_zone),
                 anonymous=input.anonymous,
                 reporter_name=input.reporter_name,
                 reporter_phone=input.reporter_phone,
@@ -115,7 +117,7 @@ class ReportsMutation:
                 data,
                 store,
                 client=ctx.client,
-                client_key=input.client_key,
+                client_key=request_key(info, input.client_key),
                 secret_key=ctx.settings.secret_key,
             )
 
@@ -187,8 +189,10 @@ class ReportsMutation:
         report_id: strawberry.ID,
         agency_id: strawberry.ID,
         note: str | None = None,
+        client_key: ClientKeyArgument = None,
     ) -> ReportPayload:
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
+        arguments = {"reportId": report_id, "agencyId": agency_id, "note": note}
         return await _run(
             info,
             lambda: dispatches.do_dispatch_report(
@@ -197,6 +201,7 @@ class ReportsMutation:
                 parse_uuid(report_id, "reportId"),
                 parse_uuid(agency_id, "agencyId"),
                 note,
+                retry=retry_key(info, "dispatchReport", client_key, arguments),
             ),
         )
 
@@ -230,14 +235,14 @@ class ReportsMutation:
         report_id: strawberry.ID,
         note: str,
         public: bool = False,
-        client_key: Annotated[str | None, strawberry.argument(description=CLIENT_KEY)] = None,
+        client_key: ClientKeyArgument = None,
     ) -> ReportPayload:
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         rid = parse_uuid(report_id, "reportId")
 
         async def act() -> uuid.UUID:
             await actions.do_add_report_note(
-                tenant, viewer, rid, note, public, client_key=client_key
+                tenant, viewer, rid, note, public, client_key=request_key(info, client_key)
             )
             return rid
 
@@ -304,7 +309,7 @@ class SosMutation:
         latitude: float,
         longitude: float,
         note: str | None = None,
-        client_key: Annotated[str | None, strawberry.argument(description=CLIENT_KEY)] = None,
+        client_key: ClientKeyArgument = None,
     ) -> SosPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
@@ -317,7 +322,7 @@ class SosMutation:
                 longitude,
                 note,
                 store,
-                client_key=client_key,
+                client_key=request_key(info, client_key),
                 secret_key=ctx.settings.secret_key,
             )
         )

@@ -19,6 +19,7 @@ from jogo.graphql.reports.types import (
     ReportEvent,
     TrackedReport,
 )
+from jogo.graphql.scalars import in_zone_or_none
 from jogo.platform.auth.roles import Cap
 from jogo.platform.db import tenant_tx
 from jogo.platform.errors import NotFound
@@ -34,14 +35,16 @@ def parse_id(value: str, field: str = "id") -> uuid.UUID:
     return parse_uuid(value, field, "report not found")
 
 
-def to_filter(f: ReportFilterInput | None) -> ReportFilter:
+def to_filter(f: ReportFilterInput | None, time_zone: str) -> ReportFilter:
+    """The domain filter; dates and zone-less times are read in ``time_zone`` (the
+    tenant's WIB/WITA/WIT), a date alone in ``createdTo`` up to the end of that day."""
     if f is None:
         return ReportFilter()
     return ReportFilter(
         statuses=[s.value for s in f.statuses] if f.statuses else None,
         category_codes=f.category_codes,
-        created_from=f.created_from,
-        created_to=f.created_to,
+        created_from=in_zone_or_none(f.created_from, time_zone),
+        created_to=in_zone_or_none(f.created_to, time_zone, end=True),
         bbox=(f.bbox.south, f.bbox.west, f.bbox.north, f.bbox.east) if f.bbox else None,
         urgent=f.urgent,
         text=f.text,
@@ -86,7 +89,7 @@ class ReportsQuery:
         page = await queries.list_reports(
             tenant.id,
             viewer_of(info.context),
-            to_filter(filter),
+            to_filter(filter, tenant.time_zone),
             sort=order.field.value,
             descending=order.direction.value == "DESC",
             first=first,

@@ -12,7 +12,7 @@ from jogo.graphql.context import Context
 from jogo.graphql.facilities.types import Camera
 from jogo.graphql.permissions import requires
 from jogo.platform.auth.roles import Cap
-from jogo.tenants.reports.lifecycle import LABELS, Status
+from jogo.tenants.reports.lifecycle import Status, label
 
 if TYPE_CHECKING:
     from jogo.graphql.reports.dataloaders import ReportLoaders
@@ -97,7 +97,8 @@ class ReportEvent:
     def of(cls, row: dict[str, Any], internal: bool, viewer_id: uuid.UUID | None) -> ReportEvent:
         to_status = Status(row["to_status"]) if row["to_status"] else None
         if row["kind"] == "STATUS" and to_status is not None:
-            message = LABELS[to_status]
+            from_status = Status(row["from_status"]) if row["from_status"] else None
+            message = label(from_status, to_status)
         else:
             message = EVENT_LABELS.get(row["kind"], (row["kind"], row["kind"]))
         return cls(

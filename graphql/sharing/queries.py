@@ -9,6 +9,7 @@ from strawberry.types import Info
 from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.http import UploadedFile
+from jogo.graphql.idempotency import ClientKeyArgument, request_key, retry_key
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.limits import page_size
 from jogo.graphql.permissions import requires, writes
@@ -145,7 +146,11 @@ class SharingMutation:
                 photo=_photo(input.photo),
             )
             return await actions.do_share_post(
-                tenant, ctx.principal, data, post_store(ctx), client_key=input.client_key
+                tenant,
+                ctx.principal,
+                data,
+                post_store(ctx),
+                client_key=request_key(info, input.client_key),
             )
 
         post_id, errors = await attempt(share)
@@ -192,12 +197,19 @@ class SharingMutation:
         extensions=writes(Cap.SHARING_MODERATE),
     )
     async def convert_post_to_report(
-        self, info: Info[Context, None], post_id: strawberry.ID, input: ConvertPostInput
+        self,
+        info: Info[Context, None],
+        post_id: strawberry.ID,
+        input: ConvertPostInput,
+        client_key: ClientKeyArgument = None,
     ) -> ReportPayload:
         ctx = info.context
         tenant = ctx.require_tenant()
 
         async def convert() -> uuid.UUID:
+            retry = retry_key(
+                info, "convertPostToReport", client_key, {"postId": post_id, "input": input}
+            )
             data = actions.ConvertInput(
                 category_code=input.category_code,
                 title=input.title,
@@ -212,6 +224,7 @@ class SharingMutation:
                 data,
                 post_store(ctx),
                 FileStore(ctx.settings.data_dir / "attachments"),
+                retry=retry,
             )
             return done.report_id
 

@@ -91,7 +91,12 @@ class SharePostInput:
     latitude: float | None = None
     longitude: float | None = None
     photo: Upload | None = strawberry.field(
-        default=None, description="One JPEG, PNG or WebP photo, 10 MB at most (multipart)."
+        default=None,
+        description=(
+            "One JPEG, PNG, WebP or HEIC photo, 10 MB and 50 megapixels at most (multipart)."
+            " Stored cleaned: upright, without EXIF/GPS, XMP or IPTC, re-encoded as JPEG (PNG or"
+            " transparent images: PNG)."
+        ),
     )
     client_key: str | None = strawberry.field(default=None, description=CLIENT_KEY)
 

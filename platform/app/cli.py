@@ -8,7 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -27,6 +27,7 @@ from jogo.platform.migrate import migrate
 from jogo.platform.settings import Settings, load_settings
 from jogo.tenants.election.actions import ImportResult, do_import_stations
 from jogo.tenants.onboarding.actions import OnboardInput, do_onboard_tenant
+from jogo.tenants.sharing.stored_photos import StoredPhotos, clean_stored_photos
 
 CLI_ACTOR = ("cli", "cli")
 
@@ -214,6 +215,19 @@ async def cmd_election_import(args: argparse.Namespace, settings: Settings) -> i
     return 0
 
 
+async def cmd_photos_clean(args: argparse.Namespace, settings: Settings) -> int:
+    """Cleans photos stored before uploads were cleaned (migration 0017). Prints
+    ``{"cleaned": n, "refused": n, "missing": n}``; exit 0, or 1 when some file was refused
+    or missing (those stay unserved)."""
+
+    async def work() -> StoredPhotos:
+        return await clean_stored_photos(settings.data_dir)
+
+    counts: StoredPhotos = await _with_db(settings, work)
+    print(json.dumps(asdict(counts)))
+    return 1 if counts.refused or counts.missing else 0
+
+
 async def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     from jogo.platform.app.runner import run_up
 
@@ -276,7 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--modules", help="comma-separated; default: the template's")
     create.add_argument("--kind", help="POLRES, POLRESTA or POLRESTABES (default: from name)")
     create.add_argument("--time-zone", help="WIB, WITA or WIT (default: from region)")
-    create.add_argument("--ticket-prefix", help="2-6 letters (default: from region name)")
+    create.add_argument(
+        "--ticket-prefix",
+        help="2-6 letters, unique on the platform (default: the first free one derived"
+        " from the region name); a taken one is refused",
+    )
     create.set_defaults(run=cmd_tenant_create)
     listing = tenant.add_parser("list", help="tenants with status and modules")
     listing.add_argument("--json", action="store_true")
@@ -311,6 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--partial", action="store_true", help="keep the valid rows of a faulty file")
     imp.add_argument("file")
     imp.set_defaults(run=cmd_election_import)
+
+    photos = sub.add_parser("photos", help="stored photos").add_subparsers(
+        dest="photos_command", required=True, parser_class=_Parser
+    )
+    photos.add_parser(
+        "clean",
+        help="re-encode photos stored before uploads were cleaned (no EXIF/GPS); safe to rerun",
+    ).set_defaults(run=cmd_photos_clean)
     return parser
 
 

@@ -122,13 +122,23 @@ async def _tenant_context(slug: str, request: Request) -> Context:
         raise Forbidden("this command's service is suspended")
     set_current_tenant(tenant.slug)
     client = client_of(request, settings)
-    return Context(principal=principal, settings=settings, tenant=tenant, client=client)
+    return Context(
+        principal=principal,
+        settings=settings,
+        tenant=tenant,
+        client=client,
+        idempotency_key=request.headers.get("idempotency-key"),
+    )
 
 
 async def _global_context(request: Request, cap: Cap) -> Context:
     settings = _settings(request.app.state)
     principal = await principal_from_header(request.headers.get("authorization"), settings)
-    context = Context(principal=principal, settings=settings)
+    context = Context(
+        principal=principal,
+        settings=settings,
+        idempotency_key=request.headers.get("idempotency-key"),
+    )
     if principal.is_anonymous:
         raise Unauthenticated("sign in to use this endpoint")
     if not allowed(context, cap):
@@ -202,6 +212,9 @@ async def attachment(
     context = await _tenant_context(slug, request)
     tenant = context.require_tenant()
     row = await attachment_for(tenant.id, Viewer.of(context.principal, tenant.id), attachment_id)
+    if not row["cleaned"]:
+        # Stored before photos were cleaned: not served until `jogo photos clean` ran.
+        raise NotFound("attachment not found")
     try:
         data = await FileStore(context.settings.data_dir / "attachments").read(row["storage_key"])
     except FileNotFoundError:
@@ -230,7 +243,8 @@ async def shared_post_photo(
         principal.id if principal.kind == "user" else None,
         Cap.SHARING_MODERATE in principal.tenant_caps(tenant.id),
     )
-    if row is None or row["photo_key"] is None:
+    if row is None or row["photo_key"] is None or not row["photo_cleaned"]:
+        # (A photo stored before photos were cleaned waits for `jogo photos clean`.)
         raise NotFound("not found")
     try:
         data = await FileStore(context.settings.data_dir / "shared").read(row["photo_key"])

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from jogo.platform import db
+from jogo.platform import contacts, db, idempotency
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
@@ -59,7 +59,29 @@ async def do_seed_agencies(
 # --- the directory and its connectors (tenant admins) ---
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def directory_phone(raw: str, field: str) -> str:
+    """An agency's or contact's phone: any valid number (national numbers read as
+    Indonesian), stored as E.164, or a valid Indonesian short number such as ``112``."""
+    return contacts.normalise_phone(raw, field, short=True)
+
+
+def _checked(
+    value: str | None,
+    field_name: str,
+    check: Callable[[str, str], str],
+    errors: list[InvalidInput],
+) -> str | None:
+    """``check(value, field_name)`` for a value that was given, None for an empty one;
+    a refusal is added to ``errors``."""
+    if value is None or not str(value).strip():
+        return None
+    try:
+        return check(str(value), field_name)
+    except InvalidInput as exc:
+        errors.append(exc)
+        return None
 
 
 @dataclass
@@ -80,6 +102,28 @@ class AgencyInput:
     longitude: float | None = None
     capacity_url: str | None = None
     capacity_format: str | None = None
+    jurisdiction_id: str | None = None
+
+
+# An Open311 jurisdiction_id: a server's own identifier, often a domain name.
+JURISDICTION = re.compile(r"^[A-Za-z0-9._:/-]{1,100}$")
+
+
+def check_jurisdiction(value: str | None, connector: str) -> str | None:
+    """The Open311 ``jurisdiction_id`` as stored: None for empty; ``InvalidInput`` on
+    ``jurisdictionId`` unless the agency speaks Open311 and the value is 1-100 of
+    letters, digits and ``. _ : / -``."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if connector != "open311":
+        raise InvalidInput("only Open311 agencies have a jurisdiction", field="jurisdictionId")
+    if not JURISDICTION.match(text):
+        raise InvalidInput(
+            "jurisdictionId must be 1-100 of letters, digits and . _ : / -",
+            field="jurisdictionId",
+        )
+    return text
 
 
 def _check_agency(data: AgencyInput) -> AgencyInput:
@@ -106,12 +150,21 @@ def _check_agency(data: AgencyInput) -> AgencyInput:
             )
     if not 1 <= data.timeout_seconds <= 60:
         errors.append(InvalidInput("timeout must be 1-60 seconds", field="timeoutSeconds"))
-    if data.email and not EMAIL.match(data.email):
-        errors.append(InvalidInput("email is not an address", field="email"))
+    phone = _checked(data.phone, "phone", directory_phone, errors)
+    email = _checked(data.email, "email", contacts.normalise_email, errors)
+    checked_contacts: list[dict[str, str]] = []
     for contact in data.contacts:
         if not str(contact.get("name", "")).strip():
             errors.append(InvalidInput("every contact needs a name", field="contacts"))
             break
+        entry = dict(contact)
+        for key, check in (("phone", directory_phone), ("email", contacts.normalise_email)):
+            value = _checked(contact.get(key), "contacts", check, errors)
+            if value is not None:
+                entry[key] = value
+            else:
+                entry.pop(key, None)
+        checked_contacts.append(entry)
     for key, value in data.service_codes.items():
         if not CODE.match(key.upper()) or not str(value).strip() or len(str(value)) > 64:
             errors.append(
@@ -132,9 +185,14 @@ def _check_agency(data: AgencyInput) -> AgencyInput:
         errors.append(
             InvalidInput("give both latitude and longitude, or neither", field="latitude")
         )
+    try:
+        data.jurisdiction_id = check_jurisdiction(data.jurisdiction_id, data.connector)
+    except InvalidInput as exc:
+        errors.append(exc)
     if errors:
         raise InputErrors(errors)
-    data.code, data.name = code, name
+    data.code, data.name, data.phone, data.email = code, name, phone, email
+    data.contacts = checked_contacts
     data.endpoint_url = normalise(data.endpoint_url) if data.endpoint_url else None
     data.capacity_url = normalise(data.capacity_url) if data.capacity_url else None
     data.service_codes = {k.upper(): str(v).strip() for k, v in data.service_codes.items()}
@@ -162,10 +220,13 @@ async def do_create_agency(
     secret_key: str,
     *,
     allow_private_egress: bool,
+    retry: idempotency.ClientKey | None = None,
 ) -> uuid.UUID:
     """``allow_private_egress``: the process's ``JOGO_ALLOW_PRIVATE_EGRESS``; the endpoint
     and capacity URLs are refused (``INVALID_INPUT`` on their field) when they point
-    where the platform may not connect (:mod:`jogo.platform.egress`)."""
+    where the platform may not connect (:mod:`jogo.platform.egress`). ``retry``: a
+    retry under the same client key returns the first try's agency and writes nothing
+    (:mod:`jogo.platform.idempotency`)."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
         raise Forbidden("only a tenant admin can add agencies")
     data = _check_agency(data)
@@ -173,6 +234,8 @@ async def do_create_agency(
     agency_id = uuid.uuid4()
     try:
         async with db.tenant_tx(tenant_id):
+            if (earlier := await idempotency.claim(tenant_id, retry, agency_id)) is not None:
+                return earlier
             await Agency.insert(
                 Agency(
                     tenant_id=tenant_id,
@@ -193,6 +256,7 @@ async def do_create_agency(
                     longitude=data.longitude,
                     capacity_url=data.capacity_url,
                     capacity_format=data.capacity_format,
+                    jurisdiction_id=data.jurisdiction_id,
                 )
             )
             await write_audit(
@@ -206,6 +270,32 @@ async def do_create_agency(
         raise Conflict(f"an agency with code {data.code!r} exists", field="code") from None
     except asyncpg.CheckViolationError as exc:
         raise InvalidInput(f"the agency breaks a rule ({exc.constraint_name})") from None
+    return agency_id
+
+
+async def do_set_agency_jurisdiction(
+    tenant_id: uuid.UUID, principal: Principal, agency_id: uuid.UUID, jurisdiction_id: str | None
+) -> uuid.UUID:
+    """Set (or, with None or empty, clear) an Open311 agency's ``jurisdiction_id``, sent
+    on every later request. ``Forbidden`` without directory rights, ``NotFound`` for an
+    unknown agency, ``InvalidInput`` as :func:`check_jurisdiction`."""
+    if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
+        raise Forbidden("only a tenant admin can change agencies")
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT connector, code FROM agencies WHERE id = $1 FOR UPDATE", agency_id
+        )
+        if not rows:
+            raise NotFound("agency not found", field="agencyId")
+        value = check_jurisdiction(jurisdiction_id, rows[0]["connector"])
+        await db.fetch("UPDATE agencies SET jurisdiction_id = $2 WHERE id = $1", agency_id, value)
+        await write_audit(
+            "agency.jurisdiction",
+            principal=principal,
+            tenant_id=tenant_id,
+            target=f"agency:{rows[0]['code']}",
+            detail={"jurisdiction_id": value},
+        )
     return agency_id
 
 

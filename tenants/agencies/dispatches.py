@@ -3,7 +3,9 @@
 ``do_dispatch_report`` and ``do_verify_report`` (verification plus auto-dispatch by the
 routing rules) write the dispatch row and its outbox row in the report's transaction;
 ``delivery.py`` is the worker's side, ``answers.py`` the agency's. A report goes to an
-agency once: a second live dispatch to the same agency is refused.
+agency once: a second live dispatch to the same agency is refused. A dispatch the agency
+handed back (RETURNED: declined, duplicate, not theirs, needs information) is no longer
+live, so the operators may send the report to that agency again.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from jogo.platform import db
+from jogo.platform import db, idempotency
 from jogo.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.agencies import delivery
@@ -34,7 +36,8 @@ async def create_dispatch(
 ) -> uuid.UUID:
     """Inside the report's transaction: the dispatch row and, unless manual, its message."""
     live = await db.fetch(
-        "SELECT 1 FROM dispatches WHERE report_id = $1 AND agency_id = $2 AND status <> 'DEAD'",
+        "SELECT 1 FROM dispatches WHERE report_id = $1 AND agency_id = $2"
+        " AND status NOT IN ('DEAD', 'RETURNED')",
         report_id,
         agency["id"],
     )
@@ -63,11 +66,18 @@ async def do_dispatch_report(
     report_id: uuid.UUID,
     agency_id: uuid.UUID,
     note: str | None = None,
+    *,
+    retry: idempotency.ClientKey | None = None,
 ) -> uuid.UUID:
+    """VERIFIED → DISPATCHED with a new dispatch; returns the report's id. ``retry``:
+    a retry under the same client key answers with the report and writes no second
+    dispatch (:mod:`jogo.platform.idempotency`)."""
     if not viewer.triage:
         raise Forbidden("only operators can do this")
     actor = events.actor_of(viewer.principal)
     async with db.tenant_tx(tenant.id):
+        if (earlier := await idempotency.claim(tenant.id, retry, report_id)) is not None:
+            return earlier
         report = await report_actions.lock_report(viewer, report_id)
         agency = await _active_agency(agency_id)
         await report_actions.dispatch_locked(tenant, actor, report, agency, note)

@@ -8,6 +8,7 @@ from jogo.platform.db import ENGINE
 
 AGENCY_KINDS = ("dinas", "hospital", "cctv_operator", "utility", "other")
 CONNECTORS = ("manual", "webhook", "open311")
+DISPATCH_OUTCOMES = ("DONE", "DECLINED", "DUPLICATE", "NOT_THEIRS", "NEEDS_INFO")
 
 
 class Agency(Table, tablename="agencies", db=ENGINE):
@@ -32,6 +33,7 @@ class Agency(Table, tablename="agencies", db=ENGINE):
     is_active = Boolean(default=True)
     capacity_url = Text(null=True, default=None)
     capacity_format = Text(null=True, default=None)
+    jurisdiction_id = Text(null=True, default=None)
 
 
 class RoutingRule(Table, tablename="routing_rules", db=ENGINE):
@@ -59,3 +61,6 @@ class Dispatch(Table, tablename="dispatches", db=ENGINE):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     delivered_at = Timestamptz(null=True, default=None)
+    outcome = Text(null=True, default=None)
+    outcome_note = Text(null=True, default=None)
+    answered_at = Timestamptz(null=True, default=None)

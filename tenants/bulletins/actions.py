@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jogo.platform import db
+from jogo.platform import db, idempotency
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
@@ -73,8 +73,9 @@ async def _insert(
     msg_type: str,
     published_at: datetime | None,
     note: str | None = None,
+    bulletin_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    bulletin_id = uuid.uuid4()
+    bulletin_id = bulletin_id or uuid.uuid4()
     placeholders = ", ".join(f"${i}" for i in range(1, 26))
     await db.fetch(
         f"INSERT INTO bulletins ({_COLUMNS}) VALUES ({placeholders})",
@@ -112,14 +113,29 @@ async def _lock(bulletin_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def do_draft_bulletin(
-    tenant: TenantInfo, principal: Principal, data: BulletinInput
+    tenant: TenantInfo,
+    principal: Principal,
+    data: BulletinInput,
+    *,
+    retry: idempotency.ClientKey | None = None,
 ) -> uuid.UUID:
-    """A draft: visible to operators only, until someone publishes it."""
+    """A draft: visible to operators only, until someone publishes it. ``retry`` (here
+    and below): a retry under the same client key returns the first try's bulletin and
+    writes nothing (:mod:`jogo.platform.idempotency`)."""
     _require_writer(tenant, principal)
-    content = clean(data)
+    content = clean(data, tenant.region_code)
+    new_id = uuid.uuid4()
     async with db.tenant_tx(tenant.id):
+        if (earlier := await idempotency.claim(tenant.id, retry, new_id)) is not None:
+            return earlier
         bulletin_id = await _insert(
-            tenant, principal, content, chain_id=None, msg_type="ALERT", published_at=None
+            tenant,
+            principal,
+            content,
+            chain_id=None,
+            msg_type="ALERT",
+            published_at=None,
+            bulletin_id=new_id,
         )
         await _audit("bulletin.draft", tenant, principal, bulletin_id)
     return bulletin_id
@@ -130,6 +146,8 @@ async def do_publish_bulletin(
     principal: Principal,
     data: BulletinInput | None = None,
     draft_id: uuid.UUID | None = None,
+    *,
+    retry: idempotency.ClientKey | None = None,
 ) -> uuid.UUID:
     """Publish new content at once, or publish a draft (exactly one of the two)."""
     _require_writer(tenant, principal)
@@ -137,15 +155,26 @@ async def do_publish_bulletin(
         raise InvalidInput("give either the bulletin's content or a draftId", field="draftId")
     now = datetime.now(UTC)
     if data is not None:
-        content = clean(data, now)
+        content = clean(data, tenant.region_code, now)
+        new_id = uuid.uuid4()
         async with db.tenant_tx(tenant.id):
+            if (earlier := await idempotency.claim(tenant.id, retry, new_id)) is not None:
+                return earlier
             bulletin_id = await _insert(
-                tenant, principal, content, chain_id=None, msg_type="ALERT", published_at=now
+                tenant,
+                principal,
+                content,
+                chain_id=None,
+                msg_type="ALERT",
+                published_at=now,
+                bulletin_id=new_id,
             )
             await _audit("bulletin.publish", tenant, principal, bulletin_id)
         return bulletin_id
     assert draft_id is not None
     async with db.tenant_tx(tenant.id):
+        if (earlier := await idempotency.claim(tenant.id, retry, draft_id)) is not None:
+            return earlier
         row = await _lock(draft_id)
         if row["status"] != "DRAFT":
             raise Conflict("this bulletin is already published", field="draftId")
@@ -153,9 +182,10 @@ async def do_publish_bulletin(
             raise InvalidInput(
                 "the draft's validUntil has passed; edit it before publishing", field="validUntil"
             )
+        # A draft whose validFrom has passed takes effect when it is sent (effective >= sent).
         await db.fetch(
             "UPDATE bulletins SET status = 'PUBLISHED', published_at = $2, published_by = $3,"
-            " valid_from = greatest(valid_from, $2::timestamptz - interval '24 hours')"
+            " valid_from = greatest(valid_from, $2::timestamptz)"
             " WHERE id = $1",
             draft_id,
             now,
@@ -166,15 +196,26 @@ async def do_publish_bulletin(
 
 
 async def do_update_bulletin(
-    tenant: TenantInfo, principal: Principal, bulletin_id: uuid.UUID, data: BulletinInput
+    tenant: TenantInfo,
+    principal: Principal,
+    bulletin_id: uuid.UUID,
+    data: BulletinInput,
+    *,
+    retry: idempotency.ClientKey | None = None,
 ) -> uuid.UUID:
     """A draft is edited in place. A published bulletin gets a CAP Update that references
     it; the answer is the id of the new message."""
     _require_writer(tenant, principal)
     now = datetime.now(UTC)
-    content = clean(data, now)
+    content = clean(data, tenant.region_code, now)
+    new_id = uuid.uuid4()
     async with db.tenant_tx(tenant.id):
         row = await _lock(bulletin_id)
+        # Under the bulletin's lock: a draft is edited in place, a published one gets a
+        # new message; a retry of either answers with what the first try made.
+        made = bulletin_id if row["status"] == "DRAFT" else new_id
+        if (earlier := await idempotency.claim(tenant.id, retry, made)) is not None:
+            return earlier
         if row["status"] == "DRAFT":
             await db.fetch(
                 "UPDATE bulletins SET (category, severity, urgency, certainty, headline,"
@@ -195,6 +236,7 @@ async def do_update_bulletin(
             chain_id=row["chain_id"],
             msg_type="UPDATE",
             published_at=now,
+            bulletin_id=new_id,
         )
         await db.fetch(
             "UPDATE bulletins SET status = 'SUPERSEDED', replaced_at = $2 WHERE id = $1",
@@ -215,7 +257,12 @@ def _require_current(row: dict[str, Any]) -> None:
 
 
 async def do_cancel_bulletin(
-    tenant: TenantInfo, principal: Principal, bulletin_id: uuid.UUID, reason: str
+    tenant: TenantInfo,
+    principal: Principal,
+    bulletin_id: uuid.UUID,
+    reason: str,
+    *,
+    retry: idempotency.ClientKey | None = None,
 ) -> uuid.UUID:
     """A CAP Cancel referencing the chain; it stays in the feed until the cancelled
     bulletin would have expired (and at least an hour). A bulletin scheduled for later was
@@ -225,8 +272,12 @@ async def do_cancel_bulletin(
     if not 3 <= len(reason) <= 500 or has_control_characters(reason):
         raise InvalidInput("the reason must be 3-500 characters of text", field="reason")
     now = datetime.now(UTC)
+    new_id = uuid.uuid4()
     async with db.tenant_tx(tenant.id):
         row = await _lock(bulletin_id)
+        made = bulletin_id if row["valid_from"] > now else new_id  # withdrawn, or a Cancel
+        if (earlier := await idempotency.claim(tenant.id, retry, made)) is not None:
+            return earlier
         _require_current(row)
         if row["valid_until"] <= now:
             raise Conflict("this bulletin has expired already", field="id")
@@ -240,7 +291,6 @@ async def do_cancel_bulletin(
             )
             await _audit("bulletin.withdraw", tenant, principal, bulletin_id, reason=reason)
             return bulletin_id
-        new_id = uuid.uuid4()
         await db.fetch(
             f"INSERT INTO bulletins ({_COLUMNS})"
             " SELECT tenant_id, $2, chain_id, 'CANCEL', 'PUBLISHED', category, severity,"

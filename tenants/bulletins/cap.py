@@ -84,7 +84,8 @@ def _info(alert: ET.Element, row: dict[str, Any], tenant: TenantInfo, web: str, 
     _sub(info, "urgency", URGENCY[row["urgency"]])
     _sub(info, "severity", SEVERITY[row["severity"]])
     _sub(info, "certainty", CERTAINTY[row["certainty"]])
-    _sub(info, "effective", cap_time(row["valid_from"], zone))
+    # Never before <sent>: a message is not in force before it exists.
+    _sub(info, "effective", cap_time(max(row["valid_from"], row["published_at"]), zone))
     _sub(info, "expires", cap_time(row["valid_until"], zone))
     _sub(info, "senderName", tenant.name)
     suffix = "_en" if en else ""

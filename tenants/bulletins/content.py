@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from jogo.platform.errors import InputErrors, InvalidInput
-from jogo.platform.regions import REGION_CODE, regions
+from jogo.tenants.bulletins.geometry import (
+    circle_area_km2,
+    polygon_area_km2,
+    polygon_fault,
+    region_code_fault,
+    too_large,
+)
 from jogo.tenants.bulletins.vocab import CATEGORIES, CERTAINTY, SEVERITY, URGENCY
 from jogo.tenants.reports.validation import in_indonesia
 
@@ -80,6 +86,14 @@ def _polygon(points: list[tuple[float, float]], errors: list[InvalidInput]) -> l
         )
     elif not all(in_indonesia(lat, lon) for lat, lon in ring):
         errors.append(InvalidInput("every polygon point must lie in Indonesia", field="polygon"))
+    elif (fault := polygon_fault(ring)) is not None:
+        errors.append(
+            InvalidInput(
+                f"poligon tidak sah / the polygon is not valid: {fault} (longitude latitude);"
+                " its edges must not cross or touch",
+                field="polygon",
+            )
+        )
     return ring
 
 
@@ -92,21 +106,34 @@ def _circle(circle: tuple[float, float, float], errors: list[InvalidInput]) -> d
     return {"latitude": lat, "longitude": lon, "radius_m": radius}
 
 
-def _region_codes(codes: list[str], errors: list[InvalidInput]) -> list[str]:
+def _region_codes(codes: list[str], own_region: str, errors: list[InvalidInput]) -> list[str]:
+    """The command's own region or codes under it (see :mod:`.geometry`); the first
+    wrong code is reported."""
     cleaned = sorted({(c or "").strip() for c in codes})
-    known = regions()
     if len(cleaned) > MAX_REGION_CODES:
         errors.append(InvalidInput(f"at most {MAX_REGION_CODES} region codes", field="regionCodes"))
     for code in cleaned:
-        if not REGION_CODE.match(code) or code.count(".") > 1 or code not in known:
-            errors.append(
-                InvalidInput(
-                    f"{code!r} is not a Kemendagri province or kabupaten/kota code (e.g. 35.73)",
-                    field="regionCodes",
-                )
-            )
+        if (fault := region_code_fault(code, own_region)) is not None:
+            errors.append(InvalidInput(fault, field="regionCodes"))
             break
     return cleaned
+
+
+def _fits_region(
+    polygon: list[list[float]] | None,
+    circle: dict[str, float] | None,
+    own_region: str,
+    errors: list[InvalidInput],
+) -> None:
+    """A valid polygon or circle no larger than the command's region (see :mod:`.geometry`)."""
+    shapes = []
+    if polygon is not None and not any(e.field == "polygon" for e in errors):
+        shapes.append(("polygon", polygon_area_km2(polygon)))
+    if circle is not None and not any(e.field == "circle" for e in errors):
+        shapes.append(("circle", circle_area_km2(circle["radius_m"])))
+    for name, area_km2 in shapes:
+        if (fault := too_large(area_km2, own_region)) is not None:
+            errors.append(InvalidInput(fault, field=name))
 
 
 @dataclass(frozen=True)
@@ -134,7 +161,14 @@ class CleanBulletin:
     valid_until: datetime
 
 
-def clean(data: BulletinInput, now: datetime | None = None) -> CleanBulletin:
+def clean(data: BulletinInput, region_code: str, now: datetime | None = None) -> CleanBulletin:
+    """``region_code`` is the issuing command's kabupaten/kota (``PP.KK``); the area must
+    lie within it. ``now`` is the moment of sending (publish) or of drafting.
+
+    ``valid_from`` (CAP ``effective``) never precedes ``now``: an earlier time, up to
+    :data:`MAX_BACKDATE` back, is taken as ``now``; one further back is refused.
+    Raises :class:`InputErrors` with every wrong field.
+    """
     now = now or datetime.now(UTC)
     errors: list[InvalidInput] = []
     category = (data.category or "").strip().upper()
@@ -168,7 +202,8 @@ def clean(data: BulletinInput, now: datetime | None = None) -> CleanBulletin:
         errors.append(InvalidInput("the area description must be 2-300 characters", field="area"))
     polygon = _polygon(area.polygon, errors) if area.polygon is not None else None
     circle = _circle(area.circle, errors) if area.circle is not None else None
-    codes = _region_codes(area.region_codes or [], errors)
+    codes = _region_codes(area.region_codes or [], region_code, errors)
+    _fits_region(polygon, circle, region_code, errors)
     if polygon is None and circle is None and not codes:
         errors.append(
             InvalidInput("give the area as a polygon, a circle or region codes", field="area")
@@ -193,6 +228,8 @@ def clean(data: BulletinInput, now: datetime | None = None) -> CleanBulletin:
     if not errors:
         if valid_from < now - MAX_BACKDATE:
             errors.append(InvalidInput("validFrom may be at most 24 h ago", field="validFrom"))
+        # A bulletin is not in force before it is sent: CAP effective >= sent.
+        valid_from = max(valid_from, now)
         if valid_until <= max(now, valid_from):
             errors.append(
                 InvalidInput("validUntil must be after validFrom and now", field="validUntil")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from jogo.platform import db
+from jogo.platform import db, idempotency
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
@@ -121,13 +121,22 @@ async def do_import_stations(
 
 
 async def do_create_polling_station(
-    tenant: TenantInfo, principal: Principal, raw: dict[str, str | None]
+    tenant: TenantInfo,
+    principal: Principal,
+    raw: dict[str, str | None],
+    *,
+    retry: idempotency.ClientKey | None = None,
 ) -> uuid.UUID:
+    """One TPS; a known code is CONFLICT. ``retry``: a retry under the same client key
+    returns the first try's TPS (:mod:`jogo.platform.idempotency`)."""
     _require_manager(tenant, principal)
     station, faults = check_station(raw, tenant.region_code)
     if station is None:
         raise InputErrors([InvalidInput(m, field=_camel(f)) for f, m in faults])
     async with db.tenant_tx(tenant.id):
+        # The TPS's id comes from the upsert below: claim now, name the object after it.
+        if (earlier := await idempotency.claim(tenant.id, retry, uuid.uuid4())) is not None:
+            return earlier
         if await db.fetch("SELECT 1 FROM polling_stations WHERE code = $1", station.code):
             raise Conflict(f"TPS {station.code} already exists", field="code")
         created, _, (station_id,) = await _upsert(tenant, [station])
@@ -135,6 +144,7 @@ async def do_create_polling_station(
             # A parallel call created it after the check above: this upsert updated that
             # row, and raising rolls the update back. One create wins; the rest conflict.
             raise Conflict(f"TPS {station.code} already exists", field="code")
+        await idempotency.settle(tenant.id, retry, station_id)
         await write_audit(
             "election.create_tps",
             principal=principal,

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from jogo.platform import db
+from jogo.platform import contacts, db, idempotency
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
@@ -56,13 +56,20 @@ def _check_camera(data: CameraInput) -> CameraInput:
 
 
 async def do_create_camera(
-    tenant_id: uuid.UUID, principal: Principal, data: CameraInput, *, allow_private_egress: bool
+    tenant_id: uuid.UUID,
+    principal: Principal,
+    data: CameraInput,
+    *,
+    allow_private_egress: bool,
+    retry: idempotency.ClientKey | None = None,
 ) -> uuid.UUID:
     """``allow_private_egress``: the process's ``JOGO_ALLOW_PRIVATE_EGRESS``. The snapshot
     URL, which the platform calls to check the camera, is refused (``INVALID_INPUT`` on
     ``snapshotUrl``) when it points where the platform may not connect
     (:mod:`jogo.platform.egress`). The stream URL is only handed to operators' players;
-    the platform never connects to it, so a camera on a private network may stream."""
+    the platform never connects to it, so a camera on a private network may stream.
+    ``retry``: a retry under the same client key returns the first try's camera
+    (:mod:`jogo.platform.idempotency`)."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
         raise Forbidden("only a tenant admin can add cameras")
     data = _check_camera(data)
@@ -71,6 +78,8 @@ async def do_create_camera(
     camera_id = uuid.uuid4()
     try:
         async with db.tenant_tx(tenant_id):
+            if (earlier := await idempotency.claim(tenant_id, retry, camera_id)) is not None:
+                return earlier
             if data.operator_agency_id is not None:
                 found = await db.fetch(
                     "SELECT 1 FROM agencies WHERE id = $1", data.operator_agency_id
@@ -163,7 +172,11 @@ async def do_create_police_post(
     longitude: float,
     phone: str | None = None,
     address: str | None = None,
+    *,
+    retry: idempotency.ClientKey | None = None,
 ) -> uuid.UUID:
+    """A police post; ``retry``: a retry under the same client key returns the first
+    try's post (:mod:`jogo.platform.idempotency`)."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
         raise Forbidden("only a tenant admin can add police posts")
     errors: list[InvalidInput] = []
@@ -174,10 +187,21 @@ async def do_create_police_post(
         errors.append(InvalidInput("kind must be POLSEK or POS_POLISI", field="kind"))
     if not in_indonesia(latitude, longitude):
         errors.append(InvalidInput("the post must be in Indonesia", field="latitude"))
+    if phone is not None and phone.strip():
+        # A valid number (national numbers read as Indonesian), kept as E.164, or a
+        # valid short number such as 110.
+        try:
+            phone = contacts.normalise_phone(phone, "phone", short=True)
+        except InvalidInput as exc:
+            errors.append(exc)
+    else:
+        phone = None
     if errors:
         raise InputErrors(errors)
     post_id = uuid.uuid4()
     async with db.tenant_tx(tenant_id):
+        if (earlier := await idempotency.claim(tenant_id, retry, post_id)) is not None:
+            return earlier
         await db.fetch(
             "INSERT INTO police_posts (tenant_id, id, name, kind, latitude, longitude, phone,"
             " address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
+import secrets
+import string
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from jogo.platform import db, registry
+from jogo.platform import db, idempotency, registry
 from jogo.platform.audit import write_audit
-from jogo.platform.errors import InvalidInput
+from jogo.platform.errors import Conflict, InvalidInput
 from jogo.platform.regions import TIME_ZONES, check_polda, check_region, default_time_zone
 from jogo.platform.regions import region_name as lookup_region_name
 from jogo.tenants.agencies.actions import do_seed_agencies
@@ -46,15 +51,77 @@ def infer_kind(name: str) -> str | None:
     return first if first in registry.KINDS else None
 
 
-def default_ticket_prefix(region_code: str) -> str:
-    """Three letters from the region's name: Kota Malang → MLG, Kota Surabaya → SRY."""
+_VOWELS = frozenset("AEIOU")
+
+
+def ticket_prefix_candidates(region_code: str) -> Iterator[str]:
+    """Ticket prefixes for a region, best first, each 3-5 letters A-Z, without repeats.
+
+    From the region's name without "Kota"/"Kabupaten": first the classic three letters
+    (first letter, first and last consonant: Kota Malang → MLG, Kota Surabaya → SRY),
+    then the initials of a name of several words, then the first letter with any two
+    later letters (consonants first), then the classic three with one or two more
+    letters (MLGA … MLGZZ). Onboarding takes the first one no other tenant uses.
+    """
     name = lookup_region_name(region_code) or "JOGO"
-    word = re.sub(r"^(Kota|Kabupaten)\s+", "", name).split()[0].upper()
-    letters = [c for c in word if c.isalpha()]
-    consonants = [c for c in letters[1:] if c not in "AEIOU"]
-    picked = [letters[0], *consonants[:1], *consonants[-1:]] if consonants else letters[:3]
-    prefix = "".join(picked)
-    return prefix if TICKET_PREFIX.match(prefix) else "JOGO"
+    stripped = re.sub(r"^(Kota|Kabupaten)\s+", "", name).upper()
+    words = [w for w in (re.sub(r"[^A-Z]", "", part) for part in stripped.split()) if w]
+    word = words[0] if words and len(words[0]) >= 2 else "JOGO"
+    consonants = [c for c in word[1:] if c not in _VOWELS]
+    base = word[0] + consonants[0] + consonants[-1] if len(consonants) >= 2 else (word + "XX")[:3]
+    seen: set[str] = set()
+
+    def fresh(prefix: str) -> bool:
+        if prefix in seen or not TICKET_PREFIX.match(prefix):
+            return False
+        seen.add(prefix)
+        return True
+
+    ordered = [base]
+    if len(words) > 1:
+        initials = "".join(w[0] for w in words)
+        ordered += [initials + words[-1][1:][:k] for k in range(3)]
+    later = sorted(enumerate(word[1:]), key=lambda p: (p[1] in _VOWELS, p[0]))
+    ordered += [word[0] + a + b for (i, a), (j, b) in itertools.product(later, later) if i < j]
+    ordered += [base + a for a in string.ascii_uppercase]
+    ordered += [base + a + b for a, b in itertools.product(string.ascii_uppercase, repeat=2)]
+    yield from (p for p in ordered if fresh(p))
+
+
+def default_ticket_prefix(region_code: str) -> str:
+    """The first candidate, before any is taken: Kota Malang → MLG."""
+    return next(ticket_prefix_candidates(region_code))
+
+
+async def _choose_ticket_prefix(info: registry.TenantInfo, explicit: bool) -> str:
+    """Inside the onboarding transaction, under the prefix lock: the given prefix if it
+    is free (else CONFLICT on ticketPrefix), or the region's first free candidate."""
+    await registry.lock_ticket_prefixes()
+    if explicit:
+        if await registry.taken_ticket_prefixes([info.ticket_prefix]):
+            raise Conflict(
+                f"ticket prefix {info.ticket_prefix} is already used by another tenant;"
+                " choose another or leave it out to get a free one",
+                field="ticketPrefix",
+            )
+        return info.ticket_prefix
+    candidates = list(ticket_prefix_candidates(info.region_code))
+    taken = await registry.taken_ticket_prefixes(candidates)
+    for prefix in candidates:
+        if prefix not in taken:
+            return prefix
+    # A crowded region: six letters, the region's initial and five at random.
+    for _ in range(20):
+        prefix = candidates[0][0] + "".join(
+            secrets.choice(string.ascii_uppercase) for _ in range(5)
+        )
+        if not await registry.taken_ticket_prefixes([prefix]):
+            return prefix
+    raise Conflict(
+        f"every ticket prefix derived from region {info.region_code} is taken;"
+        " give one with ticketPrefix",
+        field="ticketPrefix",
+    )
 
 
 def validate(data: OnboardInput) -> registry.TenantInfo:
@@ -99,27 +166,53 @@ def validate(data: OnboardInput) -> registry.TenantInfo:
     )
 
 
-async def do_onboard_tenant(data: OnboardInput, *, actor: tuple[str, str]) -> OnboardResult:
+async def do_onboard_tenant(
+    data: OnboardInput,
+    *,
+    actor: tuple[str, str],
+    retry: idempotency.ClientKey | None = None,
+) -> OnboardResult:
+    """``retry``: the caller's client key; a retry with the same key and input within
+    24 hours answers with the tenant the first try made and writes nothing (the key lives
+    in the control plane, :mod:`jogo.platform.idempotency`)."""
     info = validate(data)
     template = get_template(info.template)
     # One tenant transaction: the tenant row, its seeds and the audit row commit
     # together, or nothing is left behind (a duplicate slug rolls everything back).
     async with db.tenant_tx(info.id):
-        await registry.insert_tenant(info)
-        categories = await do_seed_categories(info.id, template.categories)
-        if "election" in info.modules:
-            await do_seed_election_categories(info.id)
-        agencies = await do_seed_agencies(
-            info.id, template.agencies, sample=template.sample_directory
-        )
-        await write_audit(
-            "tenant.onboard",
-            actor=actor,
-            tenant_id=info.id,
-            target=f"tenant:{info.slug}",
-            detail={"template": template.name, "modules": sorted(info.modules)},
-        )
+        earlier = await idempotency.claim(None, retry, info.id)
+        if earlier is None:
+            prefix = await _choose_ticket_prefix(info, explicit=data.ticket_prefix is not None)
+            info = dataclasses.replace(info, ticket_prefix=prefix)
+            await registry.insert_tenant(info)
+            categories = await do_seed_categories(info.id, template.categories)
+            if "election" in info.modules:
+                await do_seed_election_categories(info.id)
+            agencies = await do_seed_agencies(
+                info.id, template.agencies, sample=template.sample_directory
+            )
+            await write_audit(
+                "tenant.onboard",
+                actor=actor,
+                tenant_id=info.id,
+                target=f"tenant:{info.slug}",
+                detail={"template": template.name, "modules": sorted(info.modules)},
+            )
+    if earlier is not None:
+        return await _onboarded(earlier)
     registry.clear_cache()
+    return OnboardResult(info, categories, agencies, template.sample_directory and agencies > 0)
+
+
+async def _onboarded(tenant_id: uuid.UUID) -> OnboardResult:
+    """The tenant an earlier try under the same client key onboarded, as it is now."""
+    info = await registry.find_by_id(tenant_id)
+    if info is None:  # deleted since the first try
+        raise Conflict("the tenant of this clientKey is gone; use a new key", field="clientKey")
+    template = get_template(info.template)
+    async with db.tenant_tx(tenant_id):
+        categories = (await db.fetch("SELECT count(*) FROM report_categories"))[0][0]
+        agencies = (await db.fetch("SELECT count(*) FROM agencies"))[0][0]
     return OnboardResult(info, categories, agencies, template.sample_directory and agencies > 0)
 
 

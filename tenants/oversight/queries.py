@@ -1,6 +1,7 @@
 """National views, read from the rollups (aggregates) and, for the drill-down, through
-the redacting ``oversight_reports`` function. Callers pass the tenant ids the viewer may
-see; nothing here widens them."""
+the redacting ``oversight_reports`` function, whose text :mod:`.redaction` masks further
+(letter case, punctuation, street addresses, phone numbers). Callers pass the tenant ids
+the viewer may see; nothing here widens them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from jogo.platform import db
+from jogo.tenants.oversight.redaction import redact
 from jogo.tenants.oversight.rollups import ALL_CATEGORIES, bucket_seconds
 
 
@@ -151,7 +153,34 @@ async def reports(
         after[1] if after else None,
         first + 1,
     )
-    return [dict(r) for r in rows]
+    found = [dict(r) for r in rows]
+    own = await _reporters(found)
+    for r in found:
+        name, phone, address = own.get(r["id"], (None, None, None))
+        for key in ("title", "description"):
+            r[key] = redact(r[key], name=name, phone=phone, address=address)
+    return found
+
+
+async def _reporters(
+    rows: list[dict[str, Any]],
+) -> dict[uuid.UUID, tuple[str | None, str | None, str | None]]:
+    """Each row's reporter name, phone (E.164) and address, read in its own tenant's
+    transaction (one per tenant on the page), only to mask them: they never leave
+    :func:`reports`."""
+    ids: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for r in rows:
+        ids[r["tenant_id"]].append(r["id"])
+    own: dict[uuid.UUID, tuple[str | None, str | None, str | None]] = {}
+    for tenant, report_ids in ids.items():
+        async with db.tenant_tx(tenant):
+            for p in await db.fetch(
+                "SELECT id, reporter_name, reporter_phone, address FROM reports"
+                " WHERE id = ANY($1::uuid[])",
+                report_ids,
+            ):
+                own[p["id"]] = (p["reporter_name"], p["reporter_phone"], p["address"])
+    return own
 
 
 async def audit_log(first: int, before_id: int | None) -> list[dict[str, Any]]:

@@ -19,8 +19,15 @@ from jogo.platform.errors import Forbidden, InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.reports import events, sla
 from jogo.tenants.reports.access import Viewer
+from jogo.tenants.reports.calendar import load_calendar
 from jogo.tenants.reports.events import Actor
-from jogo.tenants.reports.lifecycle import OPEN, IllegalTransition, Status, check_transition
+from jogo.tenants.reports.lifecycle import (
+    OPEN,
+    IllegalTransition,
+    Status,
+    check_return,
+    check_transition,
+)
 from jogo.tenants.reports.tables import Category
 
 
@@ -93,10 +100,16 @@ async def set_status(
     report: dict[str, Any],
     target: Status,
     note: str | None,
+    *,
+    returned: bool = False,
     **columns: Any,
 ) -> None:
-    """Move a locked report on (inside the caller's tenant transaction), with its event."""
-    check_transition(report["status"], target)
+    """Move a locked report on (inside the caller's tenant transaction), with its event.
+    ``returned``: the agency-return move (``lifecycle.RETURNS``) instead of a forward one."""
+    if returned:
+        check_return(report["status"])
+    else:
+        check_transition(report["status"], target)
     sets = ["status = $2", "updated_at = now()"]
     values: list[Any] = [report["id"], target.value]
     for name, value in columns.items():
@@ -201,7 +214,7 @@ async def dispatch_locked(
     status = Status(report["status"])
     if status == Status.VERIFIED:
         now = _now()
-        due = sla.followup_due(now, report, report["urgent"], tenant.time_zone)
+        due = sla.followup_due(now, report, report["urgent"], await load_calendar(tenant))
         await set_status(
             tenant,
             actor,
@@ -248,7 +261,7 @@ async def do_update_report_status(
         if status == Status.RESOLVED:
             columns = {
                 "resolved_at": now,
-                "autoclose_at": sla.autoclose_at(now, report, tenant.time_zone),
+                "autoclose_at": sla.autoclose_at(now, report, await load_calendar(tenant)),
             }
         elif status == Status.CLOSED:
             columns = {"closed_at": now, "autoclose_at": None}

@@ -1,8 +1,9 @@
 """``do_submit_report``: a citizen's (or an integrator's) report, in one transaction.
 
 The reporter is a signed-in user, or anonymous with a PIN shown once and stored as an
-argon2 hash. Photos are checked by content and stored before the transaction; if it
-fails they are removed again, so nothing is left half-written.
+argon2 hash. Photos are cleaned (:mod:`jogo.platform.images`: decoded, upright, no
+metadata, re-encoded) and stored before the transaction; if it fails they are removed
+again, so nothing is left half-written.
 
 With a client key (:mod:`jogo.platform.idempotency`) a retry gets the report of the first
 try (same ticket, same PIN: :func:`~jogo.tenants.reports.retries.derived_pin`) and writes
@@ -32,6 +33,7 @@ from jogo.platform.regions import TIME_ZONES
 from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
 from jogo.tenants.reports import events, retries, sla
+from jogo.tenants.reports.calendar import load_calendar
 from jogo.tenants.reports.limits import ANONYMOUS_BY_CLIENT, per_tenant
 from jogo.tenants.reports.photos import MAX_PER_REPORT, Photo, check_photo
 from jogo.tenants.reports.queries import REPORT_COLUMNS
@@ -110,10 +112,11 @@ def _reporter(principal: Principal, data: ReportInput, tenant: TenantInfo) -> No
         raise Forbidden("this caller may not submit reports")
 
 
-def _photos(raw: list[bytes]) -> list[Photo]:
+async def _photos(raw: list[bytes]) -> list[Photo]:
+    """The clean photos (metadata gone, re-encoded): only these are stored."""
     if len(raw) > MAX_PER_REPORT:
         raise InvalidInput(f"at most {MAX_PER_REPORT} photos per report", field="photos")
-    return [check_photo(p) for p in raw]
+    return [await check_photo(p) for p in raw]
 
 
 # Runs inside the report's transaction with the new report's id; raising undoes it all.
@@ -147,7 +150,7 @@ async def do_submit_report(
         raise InvalidInput(
             "this command does not run the election module", field="pollingStationCode"
         )
-    photos = _photos(data.photos)
+    photos = await _photos(data.photos)
     anonymous = data.anonymous or principal.is_anonymous
     key = idempotency.client_key(
         retries.operation_of(data),
@@ -289,7 +292,7 @@ async def _insert(
             data.reporter_phone,
             actor[0],
             duplicate,
-            sla.verify_due(now, category, data.urgent, tenant.time_zone),
+            sla.verify_due(now, category, data.urgent, await load_calendar(tenant)),
             now,
             data.sos,
             station,

@@ -110,6 +110,9 @@ def build_where(viewer: Viewer, f: ReportFilter) -> tuple[str, list[Any]]:
             "r.category_id IN (SELECT id FROM report_categories"
             f" WHERE code = ANY({arg([c.upper() for c in f.category_codes])}::text[]))"
         )
+    for name, moment in (("createdFrom", f.created_from), ("createdTo", f.created_to)):
+        if moment is not None and moment.tzinfo is None:  # never read a bare time as UTC
+            raise InvalidInput(f"{name} needs a time zone", field=name)
     if f.created_from and f.created_to and f.created_from > f.created_to:
         raise InvalidInput("createdFrom is after createdTo", field="createdFrom")
     if f.created_from:

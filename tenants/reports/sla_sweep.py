@@ -2,6 +2,13 @@
 
 Set-based per tenant (one UPDATE per rule), so a sweep costs the same few statements
 whether one report or ten thousand are due.
+
+No breach is marked on a day the tenant's working calendar keeps off (weekends, public
+holidays, collective leave unless the tenant turned that off, the tenant's own days off;
+see ``calendar.py``): offices are shut, so the breach waits for the next working day.
+Urgent reports are the exception: their verify deadline is in minutes and the command
+centre works around the clock, so it is marked any day. Auto-close is not a breach and
+runs every day.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from datetime import UTC, datetime
 from jogo.platform import db, notify
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.oversight import rollups
+from jogo.tenants.reports.calendar import load_calendar
 from jogo.tenants.reports.events import TOPIC
 
 AUTOCLOSE_NOTE = (
@@ -62,7 +70,16 @@ async def do_sweep_report_slas(tenant: TenantInfo, now: datetime | None = None) 
     now = now or datetime.now(UTC)
     counts: dict[str, int] = {}
     async with db.tenant_tx(tenant.id):
+        calendar = await load_calendar(tenant)
+        day_off = not calendar.is_working_day(calendar.today(now))
         for name, (update, kind, public, from_s, to_s, note) in _RULES.items():
+            if day_off and kind == "SLA_BREACH":
+                if name != "verify":
+                    counts[name] = 0
+                    continue
+                # Urgent reports run on minutes, around the clock: the command centre
+                # never closes, so their verify breach is marked on a day off too.
+                update = update.replace("WHERE status", "WHERE urgent AND status", 1)
             ids = [r["id"] for r in await db.fetch(update, now)]
             counts[name] = len(ids)
             if not ids:

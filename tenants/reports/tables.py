@@ -86,3 +86,5 @@ class Attachment(Table, tablename="report_attachments", db=ENGINE):
     storage_key = Text()
     uploaded_by = Text()
     created_at = Timestamptz(default=TimestamptzNow())
+    # False only for files stored before uploads were cleaned (migration 0017).
+    cleaned = Boolean(default=True)

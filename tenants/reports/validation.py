@@ -7,13 +7,19 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from jogo.platform import contacts
 from jogo.platform.errors import InputErrors, InvalidInput
 
 # Indonesia's extent, about 6°N to 11°S and 95°E to 141°E.
 LAT_RANGE = (-11.0, 6.0)
 LON_RANGE = (95.0, 141.0)
 STATION_CODE = re.compile(r"^[0-9]{13}$")
-PHONE = re.compile(r"^(?:\+62|62|0)(\d{8,13})$")
+INDONESIA = frozenset({"ID"})
+REPORTER_PHONE_MESSAGE = (
+    "Nomor telepon harus nomor Indonesia yang sah, mis. 0812 3456 7890 atau"
+    " +62 812 3456 7890. / The phone must be a valid Indonesian number, e.g."
+    " 0812 3456 7890 or +62 812 3456 7890."
+)
 MAX_AGE = timedelta(days=365)
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -46,14 +52,13 @@ def in_indonesia(latitude: float, longitude: float) -> bool:
 
 
 def normalise_phone(phone: str) -> str:
-    digits = re.sub(r"[\s().-]", "", phone)
-    match = PHONE.match(digits)
-    if not match:
-        raise InvalidInput(
-            "phone must be an Indonesian number, e.g. 0812 3456 7890 or +62 812 3456 7890",
-            field="reporterPhone",
-        )
-    return "+62" + match.group(1)
+    """The reporter's phone as E.164 (``+6281234567890``): a valid Indonesian number by
+    phonenumbers (``0812 3456 7890``, ``+62 812-3456-7890``, ``62812…``); anything else
+    (``0000000000``, ``12345``, a foreign number) is :class:`InvalidInput` on
+    ``reporterPhone``."""
+    return contacts.normalise_phone(
+        phone, "reporterPhone", countries=INDONESIA, message=REPORTER_PHONE_MESSAGE
+    )
 
 
 def _text(value: str | None, name: str, lo: int, hi: int, errors: list[InvalidInput]) -> str:

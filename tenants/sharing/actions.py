@@ -27,6 +27,7 @@ from jogo.platform.storage import FileStore
 from jogo.tenants.reports import events
 from jogo.tenants.reports.intake import Submitted, do_submit_report
 from jogo.tenants.reports.photos import Photo, check_photo
+from jogo.tenants.reports.retries import stored_report
 from jogo.tenants.reports.validation import ReportInput, in_indonesia
 from jogo.tenants.sharing.screening import hold_reasons
 
@@ -83,7 +84,7 @@ async def do_share_post(
         raise Forbidden("sign in as a member of this command to share")
     idempotency.check_key(client_key)
     body, reasons = _check(data)
-    photo = check_photo(data.photo, field="photo") if data.photo is not None else None
+    photo = await check_photo(data.photo, field="photo") if data.photo is not None else None
     retry = idempotency.client_key(
         "sharePost",
         principal,
@@ -253,12 +254,21 @@ async def do_convert_post(
     data: ConvertInput,
     posts: FileStore,
     attachments: FileStore,
+    *,
+    retry: idempotency.ClientKey | None = None,
 ) -> Submitted:
     """A report from a post, with the post's author as the reporter (so they can follow
     it) and its photo. The post is linked in the report's own transaction, so one post
-    gives at most one report."""
+    gives at most one report.
+
+    ``retry`` (the moderator's client key, :mod:`jogo.platform.idempotency`): a retry
+    with the same key and input answers with the first try's report (``replayed``) and
+    writes nothing; other input is ``IdempotencyConflict``."""
     _require_moderator(tenant, principal)
     async with db.tenant_tx(tenant.id):
+        earlier = await idempotency.recall(retry) if retry is not None else None
+        if earlier is not None:
+            return Submitted.of(await stored_report(earlier), None, replayed=True)
         rows = await db.fetch("SELECT * FROM shared_posts WHERE id = $1", post_id)
     if not rows:
         raise NotFound("post not found", field="postId")
@@ -283,6 +293,9 @@ async def do_convert_post(
             log.warning("photo of post %s is missing; converting without it", post_id)
 
     async def link(report_id: uuid.UUID) -> None:
+        earlier = await idempotency.claim(tenant.id, retry, report_id)
+        if earlier is not None:
+            raise _Replayed(earlier)  # a parallel duplicate made it: roll this one back
         linked = await db.fetch(
             "UPDATE shared_posts SET report_id = $2 WHERE id = $1 AND report_id IS NULL"
             " RETURNING id",
@@ -318,4 +331,16 @@ async def do_convert_post(
     )
     if Cap.REPORTS_SUBMIT not in author.tenant_caps(tenant.id):
         raise Conflict("the post's author is no longer a member of this command", field="postId")
-    return await do_submit_report(tenant, author, report, attachments, on_insert=link)
+    try:
+        return await do_submit_report(tenant, author, report, attachments, on_insert=link)
+    except _Replayed as replayed:
+        async with db.tenant_tx(tenant.id):
+            return Submitted.of(await stored_report(replayed.report_id), None, replayed=True)
+
+
+class _Replayed(Exception):
+    """A parallel duplicate of a conversion committed first: ``report_id`` is its report."""
+
+    def __init__(self, report_id: uuid.UUID):
+        super().__init__(str(report_id))
+        self.report_id = report_id

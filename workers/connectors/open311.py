@@ -1,6 +1,8 @@
 """``open311``: a GeoReport v2 service request, ``POST {endpoint}/requests.json``
-(form-encoded, with the agency's ``api_key``), the category mapped to its service code.
-The agency's request id is kept as the dispatch's external reference."""
+(form-encoded, with the agency's ``api_key``), the category mapped to its service code,
+and the agency's ``jurisdiction_id`` when it has one (servers hosting several
+jurisdictions need it on every call, reads included). The agency's request id is kept
+as the dispatch's external reference."""
 
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ def request_form(job: DeliveryJob, payload: dict[str, Any], api_key: str) -> dic
     }
     if report.get("address"):
         form["address_string"] = report["address"]
+    if job.agency.get("jurisdiction_id"):
+        form["jurisdiction_id"] = job.agency["jurisdiction_id"]
     return form
 
 
@@ -60,20 +64,24 @@ async def deliver(
 STATUS_TIMEOUT = 10.0
 
 
-async def fetch_status(
-    client: httpx.AsyncClient, endpoint: str, ref: str
-) -> tuple[str, str | None]:
-    """``GET {endpoint}/requests/{id}.json``: the request's status and status notes.
-    GeoReport v2 reads need no api_key, and a key in a URL would reach logs and traces."""
+async def fetch_request(
+    client: httpx.AsyncClient, endpoint: str, ref: str, jurisdiction_id: str | None = None
+) -> dict[str, Any]:
+    """``GET {endpoint}/requests/{id}.json[?jurisdiction_id=…]``: the service request as
+    the agency answers it (``status``, ``status_notes``, …; read by
+    :func:`jogo.tenants.agencies.outcomes.from_open311`). GeoReport v2 reads need no
+    api_key, and a key in a URL would reach logs and traces."""
     url = f"{endpoint.rstrip('/')}/requests/{quote(ref, safe='')}.json"
+    params = {"jurisdiction_id": jurisdiction_id} if jurisdiction_id else None
     try:
-        response = await client.get(url, timeout=STATUS_TIMEOUT)
+        response = await client.get(url, params=params, timeout=STATUS_TIMEOUT)
     except httpx.HTTPError as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
     check_response(response)
     try:
         first = response.json()[0]
-        notes = first.get("status_notes")
-        return str(first["status"]), notes if isinstance(notes, str) else None
+        if not isinstance(first, dict) or not isinstance(first["status"], str):
+            raise TypeError
     except (ValueError, IndexError, KeyError, TypeError, AttributeError):
         raise DeliveryFailed("the Open311 answer is not a GeoReport v2 list") from None
+    return first

@@ -1,0 +1,149 @@
+"""Uploaded images, cleaned before anything is stored: every path that accepts an image
+(report photos, shared-post photos) goes through :func:`clean_image`.
+
+An upload is decoded with Pillow (JPEG, PNG, WebP, and HEIC/HEIF from phones through
+pillow-heif); what does not decode fully is refused. Images of more than
+:data:`MAX_PIXELS` are refused before their pixels are read (decompression bombs). The
+EXIF orientation is applied to the pixels, then the image is written anew with no
+metadata at all: no EXIF (GPS, camera, times), XMP, IPTC or comments. Only the ICC colour
+profile is kept. The clean file is what is stored, hashed and served.
+
+Output: PNG when the upload is a PNG or has transparency (screenshots stay sharp), else
+JPEG (quality :data:`JPEG_QUALITY`); a HEIC photo becomes a JPEG. Only the first frame of
+an animated or multi-image file is kept.
+
+Decoding is CPU work: :func:`clean_image` runs it in a worker thread, at most
+:data:`PARALLEL` at once per process, so the event loop keeps serving.
+
+Refusals are ``InvalidInput`` on the caller's field, in Bahasa Indonesia with English
+beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import pillow_heif
+from PIL import Image, ImageOps
+
+from jogo.platform.errors import InvalidInput
+
+pillow_heif.register_heif_opener()
+
+MAX_BYTES = 10 * 1024 * 1024
+# 50 megapixels: a 50 MP phone camera (8160 x 6120) fits; decoded, that is ~150 MB of RGB.
+MAX_PIXELS = 50_000_000
+JPEG_QUALITY = 88
+PARALLEL = 2
+# The decoders an upload may reach; nothing else is even tried. (Multi-picture JPEGs,
+# MPO, come through the JPEG decoder.)
+FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
+
+EMPTY_MESSAGE = "Foto kosong. / The photo is empty."
+TOO_BIG_MESSAGE = "Foto paling besar 10 MB. / A photo may be at most 10 MB."
+NOT_IMAGE_MESSAGE = (
+    "Foto harus gambar JPEG, PNG, WebP atau HEIC yang utuh. "
+    "/ A photo must be a complete JPEG, PNG, WebP or HEIC image."
+)
+TOO_MANY_PIXELS_MESSAGE = (
+    f"Foto paling besar {MAX_PIXELS // 1_000_000} megapiksel. "
+    f"/ A photo may have at most {MAX_PIXELS // 1_000_000} megapixels."
+)
+
+_limiter = anyio.CapacityLimiter(PARALLEL)
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """``data``: the re-encoded file, the only bytes to store; ``content_type``:
+    ``image/jpeg`` or ``image/png``; ``sha256``: hex digest of ``data``; ``width`` and
+    ``height`` in pixels, upright."""
+
+    data: bytes
+    content_type: str
+    sha256: str
+    width: int
+    height: int
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.content_type]
+
+
+async def clean_image(data: bytes, field: str) -> CleanImage:
+    """The cleaned image of an upload (see the module). Raises ``InvalidInput`` on
+    ``field`` for an empty, too large (:data:`MAX_BYTES`), undecodable or too many pixels
+    (:data:`MAX_PIXELS`) upload."""
+    if not data:
+        raise InvalidInput(EMPTY_MESSAGE, field=field)
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(TOO_BIG_MESSAGE, field=field)
+    return await anyio.to_thread.run_sync(clean_image_sync, data, field, limiter=_limiter)
+
+
+def clean_image_sync(data: bytes, field: str) -> CleanImage:
+    """:func:`clean_image` in the calling thread (for workers and tools)."""
+    image = _decode(data, field)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    lossless = image.format == "PNG" or has_alpha
+    # A CMYK (or Lab) profile would be wrong on the RGB pixels written below.
+    icc = image.info.get("icc_profile") if image.mode not in ("CMYK", "LAB", "YCbCr") else None
+    upright = _upright(image, field)
+    # Nothing of the upload's metadata may reach the encoder: the JPEG writer, for one,
+    # copies ``info["comment"]`` on its own.
+    upright.info = {}
+    options: dict[str, Any] = {"icc_profile": icc} if icc else {}
+    out = io.BytesIO()
+    if lossless:
+        if upright.mode not in ("1", "L", "LA", "RGB", "RGBA", "I;16"):
+            upright = upright.convert("RGBA" if has_alpha else "RGB")
+        upright.save(out, format="PNG", optimize=False, **options)
+        content_type = "image/png"
+    else:
+        if upright.mode not in ("L", "RGB"):
+            upright = upright.convert("RGB")
+        upright.save(out, format="JPEG", quality=JPEG_QUALITY, **options)
+        content_type = "image/jpeg"
+    clean = out.getvalue()
+    return CleanImage(
+        clean, content_type, hashlib.sha256(clean).hexdigest(), upright.width, upright.height
+    )
+
+
+def _decode(data: bytes, field: str) -> Image.Image:
+    """The first frame, fully decoded; its size is checked before its pixels are read."""
+    try:
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except Image.DecompressionBombError:
+        raise InvalidInput(TOO_MANY_PIXELS_MESSAGE, field=field) from None
+    except Exception:
+        raise InvalidInput(NOT_IMAGE_MESSAGE, field=field) from None
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise InvalidInput(NOT_IMAGE_MESSAGE, field=field)
+    if width * height > MAX_PIXELS:
+        raise InvalidInput(TOO_MANY_PIXELS_MESSAGE, field=field)
+    try:
+        image.seek(0)
+        image.load()
+    except Image.DecompressionBombError:
+        raise InvalidInput(TOO_MANY_PIXELS_MESSAGE, field=field) from None
+    except Exception:
+        raise InvalidInput(NOT_IMAGE_MESSAGE, field=field) from None
+    return image
+
+
+def _upright(image: Image.Image, field: str) -> Image.Image:
+    """A copy with the EXIF orientation applied to the pixels (none: as it is)."""
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except Exception:
+        raise InvalidInput(NOT_IMAGE_MESSAGE, field=field) from None
+    return upright if upright is not image else image.copy()
