@@ -65,6 +65,13 @@ def derived_pin(secret_key: str, tenant_id: uuid.UUID, scope: str, client_key: s
     ``JOGO_SECRET_KEY`` changes the PIN a later retry would show; a retry after a
     rotation shows a PIN that no longer opens the report. Without a client key the PIN
     stays random.
+
+    Why this does not weaken how the PIN is stored: the PIN itself is kept nowhere but
+    as its argon2 hash, and ``idempotency_keys`` keeps only a SHA-256 of the key
+    (:attr:`~jogo.platform.idempotency.ClientKey.stored`), so neither a copy of the
+    database nor one with ``JOGO_SECRET_KEY`` beside it derives a PIN: that needs the key,
+    which only the client holds. A key reused after its 24 hours derives the same PIN for
+    its new report (which has a new ticket; both belong to whoever holds the key).
     """
     message = f"jogo-report-pin-v1|{tenant_id}|{scope}|{client_key}".encode()
     mac = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
