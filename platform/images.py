@@ -5,12 +5,17 @@ An upload is decoded with Pillow (JPEG, PNG, WebP, and HEIC/HEIF from phones thr
 pillow-heif); what does not decode fully is refused. Images of more than
 :data:`MAX_PIXELS` are refused before their pixels are read (decompression bombs). The
 EXIF orientation is applied to the pixels, then the image is written anew with no
-metadata at all: no EXIF (GPS, camera, times), XMP, IPTC or comments. Only the ICC colour
-profile is kept. The clean file is what is stored, hashed and served.
+metadata at all: no EXIF (GPS, camera, times), XMP, IPTC or comments. An embedded ICC
+colour profile is applied to the pixels (converted to sRGB, the web's default) and not
+written out: a profile is a free-form blob that can carry any text or bytes, so none of the
+upload's bytes reach the clean file. The clean file is what is stored, hashed and served.
 
 Output: PNG when the upload is a PNG or has transparency (screenshots stay sharp), else
 JPEG (quality :data:`JPEG_QUALITY`); a HEIC photo becomes a JPEG. Only the first frame of
 an animated or multi-image file is kept.
+A palette PNG stays a palette (as RGB it would triple). A clean file is at most
+:data:`MAX_BYTES`, like an upload: a PNG without transparency that grows past it is
+written as JPEG instead; anything else that would is refused.
 
 Decoding is CPU work: :func:`clean_image` runs it in a worker thread, at most
 :data:`PARALLEL` at once per process, so the event loop keeps serving.
@@ -28,7 +33,7 @@ from typing import Any
 
 import anyio
 import pillow_heif
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 from jogo.platform.errors import InvalidInput
 
@@ -50,12 +55,17 @@ NOT_IMAGE_MESSAGE = (
     "Foto harus gambar JPEG, PNG, WebP atau HEIC yang utuh. "
     "/ A photo must be a complete JPEG, PNG, WebP or HEIC image."
 )
+TOO_BIG_CLEANED_MESSAGE = (
+    "Foto melebihi 10 MB setelah dibersihkan; kirim foto yang lebih kecil atau JPEG. "
+    "/ The photo exceeds 10 MB once cleaned; send a smaller photo or a JPEG."
+)
 TOO_MANY_PIXELS_MESSAGE = (
     f"Foto paling besar {MAX_PIXELS // 1_000_000} megapiksel. "
     f"/ A photo may have at most {MAX_PIXELS // 1_000_000} megapixels."
 )
 
 _limiter = anyio.CapacityLimiter(PARALLEL)
+_SRGB = ImageCms.createProfile("sRGB")
 
 
 @dataclass(frozen=True)
@@ -95,26 +105,50 @@ def clean_image_sync(data: bytes, field: str) -> CleanImage:
     lossless = image.format == "PNG" or has_alpha
     # A CMYK (or Lab) profile would be wrong on the RGB pixels written below.
     icc = image.info.get("icc_profile") if image.mode not in ("CMYK", "LAB", "YCbCr") else None
+    # A palette's transparent entries are pixels, not metadata: kept with the palette.
+    transparency = image.info.get("transparency") if image.mode == "P" else None
     upright = _upright(image, field)
     # Nothing of the upload's metadata may reach the encoder: the JPEG writer, for one,
     # copies ``info["comment"]`` on its own.
     upright.info = {}
-    options: dict[str, Any] = {"icc_profile": icc} if icc else {}
-    out = io.BytesIO()
+    if icc:
+        upright = _to_srgb(upright, icc)
     if lossless:
-        if upright.mode not in ("1", "L", "LA", "RGB", "RGBA", "I;16"):
-            upright = upright.convert("RGBA" if has_alpha else "RGB")
-        upright.save(out, format="PNG", optimize=False, **options)
+        clean = _png(upright, has_alpha, transparency)
         content_type = "image/png"
-    else:
-        if upright.mode not in ("L", "RGB"):
-            upright = upright.convert("RGB")
-        upright.save(out, format="JPEG", quality=JPEG_QUALITY, **options)
+        if len(clean) > MAX_BYTES and not has_alpha:
+            # Re-encoding may grow a file (a palette or 16-bit PNG); one without
+            # transparency can still be a photo within the limit as JPEG.
+            lossless = False
+    if not lossless:
+        clean = _jpeg(upright)
         content_type = "image/jpeg"
-    clean = out.getvalue()
+    if len(clean) > MAX_BYTES:
+        raise InvalidInput(TOO_BIG_CLEANED_MESSAGE, field=field)
     return CleanImage(
         clean, content_type, hashlib.sha256(clean).hexdigest(), upright.width, upright.height
     )
+
+
+def _png(image: Image.Image, has_alpha: bool, transparency: Any) -> bytes:
+    """``image`` as PNG, in its own mode where PNG has it (a palette stays a palette, so
+    the file does not triple), else RGB(A)."""
+    options: dict[str, Any] = {}
+    if image.mode == "P" and transparency is not None:
+        options["transparency"] = transparency
+    elif image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I;16"):
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False, **options)
+    return out.getvalue()
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    if image.mode not in ("L", "RGB"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=JPEG_QUALITY)
+    return out.getvalue()
 
 
 def _decode(data: bytes, field: str) -> Image.Image:
@@ -138,6 +172,20 @@ def _decode(data: bytes, field: str) -> Image.Image:
     except Exception:
         raise InvalidInput(NOT_IMAGE_MESSAGE, field=field) from None
     return image
+
+
+def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
+    """``image`` (RGB or RGBA) with its ICC profile ``icc`` applied, in sRGB; any other
+    mode, or a profile that littlecms can't read or convert from, leaves the pixels as
+    they are (the profile is dropped either way)."""
+    if image.mode not in ("RGB", "RGBA"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode=image.mode)
+    except Exception:
+        return image
+    return converted if converted is not None else image
 
 
 def _upright(image: Image.Image, field: str) -> Image.Image:

@@ -196,6 +196,17 @@ def _note(value: object) -> str | None:
     return value.strip() or None
 
 
+def _storable(value: object) -> str | None:
+    """A polled server's free text as it can be stored: NUL bytes and unpaired
+    surrogates dropped (PostgreSQL text refuses them, and the poll, one transaction for
+    all of a tenant's dispatches, would fail on every run), trimmed, at most
+    :data:`NOTE_MAX` characters; None when nothing is left or it is not text."""
+    if not isinstance(value, str):
+        return None
+    text = value.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+    return text.strip()[:NOTE_MAX] or None
+
+
 def _parse_callback(body: bytes) -> tuple[Answer, list[str], str | None]:
     """The answer, the references it may name (dispatch id or Idempotency-Key), and the
     note. A JSON object ``{dispatch_id | idempotency_key, status?, outcome?, note?}``, or
@@ -395,8 +406,7 @@ async def apply_open311_request(
     if not rows:
         return False
     agency = dict((await db.fetch("SELECT * FROM agencies WHERE id = $1", rows[0]["agency_id"]))[0])
-    notes = request.get("status_notes")
-    note = (notes if isinstance(notes, str) else "").strip()[:NOTE_MAX] or None
+    note = _storable(request.get("status_notes"))
     if answer.outcome is not None and note is None:
         note = "Ditutup oleh instansi / Closed by the agency"
     return await apply_answer(tenant, (agency["name"], None), dict(rows[0]), agency, answer, note)

@@ -213,7 +213,9 @@ def fhir_task_note(task: dict[str, Any]) -> str | None:
         value = task.get(key)
         if isinstance(value, dict) and isinstance(value.get("text"), str):
             parts.append(value["text"])
-    for item in task.get("note") or []:
+    notes = task.get("note")
+    # FHIR says a list of Annotations; an agency may send anything (a number, true).
+    for item in notes if isinstance(notes, list) else []:
         if isinstance(item, dict) and isinstance(item.get("text"), str):
             parts.append(item["text"])
     text = "; ".join(p.strip() for p in parts if p.strip())

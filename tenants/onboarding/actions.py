@@ -22,7 +22,8 @@ from jogo.tenants.election.actions import do_seed_election_categories
 from jogo.tenants.onboarding.templates import get_template
 from jogo.tenants.reports.actions import do_seed_categories
 
-TICKET_PREFIX = re.compile(r"^[A-Z]{2,6}$")
+# fullmatch only: "$" would let a trailing newline through ("SRG\n").
+TICKET_PREFIX = re.compile(r"[A-Z]{2,6}")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def ticket_prefix_candidates(region_code: str) -> Iterator[str]:
     seen: set[str] = set()
 
     def fresh(prefix: str) -> bool:
-        if prefix in seen or not TICKET_PREFIX.match(prefix):
+        if prefix in seen or not TICKET_PREFIX.fullmatch(prefix):
             return False
         seen.add(prefix)
         return True
@@ -142,8 +143,10 @@ def validate(data: OnboardInput) -> registry.TenantInfo:
     tz = (data.time_zone or default_time_zone(region)).upper()
     if tz not in TIME_ZONES:
         raise InvalidInput(f"time zone must be one of {', '.join(TIME_ZONES)}", field="timeZone")
-    prefix = (data.ticket_prefix or default_ticket_prefix(region)).upper()
-    if not TICKET_PREFIX.match(prefix):
+    # An empty prefix is a wrong prefix, not "derive one".
+    given = data.ticket_prefix
+    prefix = (given if given is not None else default_ticket_prefix(region)).upper()
+    if not TICKET_PREFIX.fullmatch(prefix):
         raise InvalidInput("ticket prefix must be 2-6 letters A-Z", field="ticketPrefix")
     modules = (
         registry.check_modules(data.modules)
