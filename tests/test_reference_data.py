@@ -27,7 +27,11 @@ from jogo.platform.regions import POLDAS
 from jogo.tenants.onboarding.actions import OnboardInput, do_onboard_tenant
 from jogo.tenants.reports.intake import next_ticket
 
-KEMENDAGRI = Path(__file__).resolve().parents[2] / "shared" / "data" / "wilayah_kemendagri_2025.csv"
+# The Kemendagri 2025 codes as the package ships them (provinces and kabupaten/kota,
+# copied from shared/data): a fresh clone has them, whatever lies beside it.
+KEMENDAGRI = (
+    Path(__file__).resolve().parents[1] / "platform" / "data" / "wilayah_kemendagri_2025_l1l2.csv"
+)
 ACTOR = ("pytest", "system")
 PREFIX = re.compile(r"^[A-Z]{2,6}$")
 
