@@ -156,12 +156,25 @@ async def test_two_workers_share_the_load_and_deliver_once(
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
     agency = await make_agency(app_client, tenant.slug, admin, sink.url)
     await parts("relay")
-    await parts("worker")
-    await parts("worker")
     reports = [
         (await dispatched_report(app_client, settings, tenant, agency_id=agency))[1]
         for _ in range(40)
     ]
+
+    async def published() -> bool:
+        due = await owner.fetchval(
+            "SELECT count(*) FROM outbox WHERE tenant = $1 AND published_at IS NULL"
+            " AND available_at <= now()",
+            tenant.id,
+        )
+        return due == 0
+
+    # The workers start on a full queue. Started first, they would take arriving messages
+    # strictly in turn; each report sends a fixed number of messages (rollups, then the
+    # delivery), so every delivery could land on the same worker by that rhythm alone.
+    await wait_until(published, 60, "the outbox published")
+    await parts("worker")
+    await parts("worker")
 
     async def delivered() -> bool:
         n = await owner.fetchval(
