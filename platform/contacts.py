@@ -18,6 +18,7 @@ with a Bahasa Indonesia message and English beside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import phonenumbers
@@ -115,3 +116,27 @@ def normalise_email(raw: str, field: str) -> str:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError:
         raise InvalidInput(EMAIL_MESSAGE, field=field) from None
+
+
+def directory_phone(raw: str, field: str) -> str:
+    """A directory phone (agency, contact, police post): any valid number (national
+    numbers read as Indonesian), stored as E.164, or a valid Indonesian short number
+    such as ``110`` or ``112``."""
+    return normalise_phone(raw, field, short=True)
+
+
+def checked(
+    value: str | None,
+    field_name: str,
+    check: Callable[[str, str], str],
+    errors: list[InvalidInput],
+) -> str | None:
+    """``check(value, field_name)`` for a value that was given, None for an empty one;
+    a refusal is added to ``errors`` (so every field's error is reported at once)."""
+    if value is None or not str(value).strip():
+        return None
+    try:
+        return check(str(value), field_name)
+    except InvalidInput as exc:
+        errors.append(exc)
+        return None

@@ -153,27 +153,33 @@ def _require_pool() -> asyncpg.Pool:
     return pool
 
 
-async def acquire(pool: asyncpg.Pool) -> asyncpg.Connection:
-    """A pooled connection within :data:`ACQUIRE_TIMEOUT`, or :class:`DatabaseBusy`;
-    a database that refuses connections is :class:`DatabaseUnavailable`."""
+async def acquire(pool: asyncpg.Pool, wait: float | None = None) -> asyncpg.Connection:
+    """A pooled connection within ``wait`` seconds (default :data:`ACQUIRE_TIMEOUT`), or
+    :class:`DatabaseBusy`; a database that refuses connections is
+    :class:`DatabaseUnavailable`."""
     try:
         # asyncio.timeout, not acquire(timeout=): that one wraps every acquire in a task.
-        async with asyncio.timeout(ACQUIRE_TIMEOUT):
+        async with asyncio.timeout(ACQUIRE_TIMEOUT if wait is None else wait):
             conn: asyncpg.Connection = await pool.acquire()
     except TimeoutError:
         raise DatabaseBusy(
             "layanan sedang sibuk, coba lagi sebentar lagi / the service is busy, try again shortly"
         ) from None
     except Exception as exc:
-        from jogo.platform.outage import is_unavailable  # imports this module
-
-        if not is_unavailable(exc):
+        typed = _as_outage(exc)
+        if typed is None:
             raise
-        raise DatabaseUnavailable(
-            "basis data tidak tersedia, coba lagi sebentar lagi / "
-            "the database is unavailable, try again shortly"
-        ) from exc
+        raise typed from exc
     return conn
+
+
+def _as_outage(exc: Exception, *, interface_errors: bool = False) -> DatabaseUnavailable | None:
+    """The typed ``UNAVAILABLE`` error when ``exc`` is an outage (or, with
+    ``interface_errors``, any asyncpg client-side error), else None."""
+    from jogo.platform.outage import as_unavailable, is_unavailable  # imports this module
+
+    outage = is_unavailable(exc) or (interface_errors and isinstance(exc, asyncpg.InterfaceError))
+    return as_unavailable(exc) if outage else None
 
 
 async def release(pool: asyncpg.Pool, conn: asyncpg.Connection, *, rollback: bool) -> None:
@@ -187,7 +193,7 @@ async def release(pool: asyncpg.Pool, conn: asyncpg.Connection, *, rollback: boo
         except Exception:
             _terminate(conn)
         return
-    task = asyncio.ensure_future(_close_out(pool, conn, rollback))
+    task = asyncio.ensure_future(_roll_back_and_release(pool, conn))
     _CLEANUPS.add(task)
     task.add_done_callback(_CLEANUPS.discard)
     await asyncio.shield(task)
@@ -200,15 +206,14 @@ def _terminate(conn: asyncpg.Connection) -> None:
         conn.terminate()
 
 
-async def _close_out(pool: asyncpg.Pool, conn: asyncpg.Connection, rollback: bool) -> None:
+async def _roll_back_and_release(pool: asyncpg.Pool, conn: asyncpg.Connection) -> None:
     try:
-        if rollback:
-            try:
-                async with asyncio.timeout(ROLLBACK_TIMEOUT):
-                    await conn.execute("ROLLBACK")
-            except (Exception, asyncio.CancelledError):
-                # A dead or busy connection: a new one replaces it in the pool.
-                _terminate(conn)
+        try:
+            async with asyncio.timeout(ROLLBACK_TIMEOUT):
+                await conn.execute("ROLLBACK")
+        except (Exception, asyncio.CancelledError):
+            # A dead or busy connection: a new one replaces it in the pool.
+            _terminate(conn)
     finally:
         try:
             await pool.release(conn, timeout=ROLLBACK_TIMEOUT)
@@ -243,14 +248,11 @@ async def _transaction(kind: str, tenant: uuid.UUID | None) -> AsyncIterator[Pos
                 # Transaction-local (is_local = true): gone at COMMIT or ROLLBACK.
                 await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
         except Exception as exc:
-            from jogo.platform.outage import is_unavailable  # imports this module
-
-            if not is_unavailable(exc) and not isinstance(exc, asyncpg.InterfaceError):
+            # Nothing ran yet: any client-side failure here is the connection's.
+            typed = _as_outage(exc, interface_errors=True)
+            if typed is None:
                 raise
-            raise DatabaseUnavailable(
-                "basis data tidak tersedia, coba lagi sebentar lagi / "
-                "the database is unavailable, try again shortly"
-            ) from exc
+            raise typed from exc
         yield tx
         await conn.execute("COMMIT")
         committed = True
@@ -305,11 +307,9 @@ async def ping() -> str:
     stays ready, or every pod under load would leave the service at once). Raises
     :class:`DatabaseUnavailable` (or the driver's error) when the database is away."""
     pool = _require_pool()
-    if pool.get_size() >= pool.get_max_size() and pool.get_idle_size() == 0:
-        return "busy"
     try:
-        conn = await pool.acquire(timeout=PING_ACQUIRE_TIMEOUT)
-    except TimeoutError:
+        conn = await acquire(pool, PING_ACQUIRE_TIMEOUT)
+    except DatabaseBusy:
         return "busy"
     try:
         await conn.fetchval("SELECT 1")

@@ -13,6 +13,7 @@ never one traceback per pass.
 
 from __future__ import annotations
 
+import errno
 import logging
 import random
 from dataclasses import dataclass, field
@@ -46,15 +47,16 @@ UNAVAILABLE_MESSAGE = (
 
 def is_unavailable(exc: BaseException | None) -> bool:
     """True for an outage of a backing service, looking through ``raise ... from``
-    chains (a few links): :class:`DatabaseUnavailable`, any ``OSError`` (refused, reset,
-    timed out), a PostgreSQL connection exception (SQLSTATE class 08), 57P01-57P03
+    chains (a few links, not past ``from None``): :class:`DatabaseUnavailable`, an
+    ``OSError`` of the network (refused, reset, timed out; not a file-system error), a
+    PostgreSQL connection exception (SQLSTATE class 08), 57P01-57P03
     (shutting down, crashed, starting up), 53300 (too many clients), asyncpg's
     "connection is closed" / "pool is closing", and its protocol broken by a session
     the server ended ("cannot switch to state ...")."""
     for _ in range(5):
         if exc is None:
             return False
-        if isinstance(exc, (DatabaseUnavailable, OSError)):
+        if isinstance(exc, DatabaseUnavailable) or _network_error(exc):
             return True
         if isinstance(exc, asyncpg.PostgresError):
             state = exc.sqlstate or ""
@@ -68,8 +70,29 @@ def is_unavailable(exc: BaseException | None) -> bool:
             word in str(exc) for word in _PROTOCOL_WORDS
         ):
             return True
-        exc = exc.__cause__ or exc.__context__
+        # ``raise ... from None`` says the context is not the cause: don't follow it.
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     return False
+
+
+# OSErrors of the file system, not of a connection: a full disk or a missing file is a
+# fault to see, never "the database is unavailable".
+_LOCAL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EMFILE})
+_LOCAL_ERRORS = (
+    FileNotFoundError,
+    FileExistsError,
+    PermissionError,
+    IsADirectoryError,
+    NotADirectoryError,
+)
+
+
+def _network_error(exc: BaseException) -> bool:
+    """An OSError of reaching a server (refused, reset, timed out, unreachable, name
+    not resolved, asyncpg's "Multiple exceptions" of several addresses)."""
+    if not isinstance(exc, OSError) or isinstance(exc, _LOCAL_ERRORS):
+        return False
+    return exc.errno not in _LOCAL_ERRNOS
 
 
 def as_unavailable(exc: BaseException) -> DatabaseUnavailable:

@@ -359,3 +359,35 @@ def test_backoff_grows_with_jitter_up_to_its_cap_and_logs_state_changes(caplog):
     assert [level for level, _ in lines] == ["WARNING", "ERROR", "WARNING"], lines
     assert "unavailable" in lines[0][1] and "recovered after 9" in lines[2][1]
     assert caplog.records[1].exc_info is not None  # a bug keeps its traceback
+
+
+def test_only_network_and_database_failures_count_as_an_outage():
+    """A full disk, a missing file or a refused permission is a fault to see (500 and a
+    traceback in the log), not a 503 that hides it; nor is an error raised ``from None``
+    while an outage was being handled."""
+    import errno as errnos
+
+    from jogo.platform.outage import is_unavailable
+
+    assert is_unavailable(ConnectionRefusedError(errnos.ECONNREFUSED, "refused"))
+    assert is_unavailable(ConnectionResetError(errnos.ECONNRESET, "reset"))
+    assert is_unavailable(TimeoutError())
+    assert is_unavailable(OSError("Multiple exceptions: [Errno 111] Connect call failed"))
+    assert not is_unavailable(FileNotFoundError(errnos.ENOENT, "no such file"))
+    assert not is_unavailable(PermissionError(errnos.EACCES, "denied"))
+    assert not is_unavailable(OSError(errnos.ENOSPC, "No space left on device"))
+
+    def raised(from_none: bool) -> BaseException:
+        try:
+            try:
+                raise ConnectionRefusedError(errnos.ECONNREFUSED, "refused")
+            except OSError as exc:
+                if from_none:
+                    raise ValueError("bad host name") from None
+                raise ValueError("wrapped") from exc
+        except ValueError as outer:
+            return outer
+        raise AssertionError("unreachable")
+
+    assert is_unavailable(raised(from_none=False))
+    assert not is_unavailable(raised(from_none=True))

@@ -218,3 +218,26 @@ async def test_urgent_reports_breach_on_a_day_off_too(app_client, owner):
             )
             is None
         )
+
+
+async def test_urgent_follow_up_breaches_on_a_day_off_too(app_client, owner):
+    """An urgent report's agency follow-up also runs on minutes: missed on a Sunday, it is
+    marked that Sunday; an ordinary one waits for Monday."""
+    tenant = await onboard()
+    sunday = datetime(2026, 12, 27, 10, 0, tzinfo=WIB)
+    urgent = (await submit(app_client, tenant.slug, anonymous=True, urgent=True))["report"]
+    ordinary = (await submit(app_client, tenant.slug, anonymous=True))["report"]
+    for report in (urgent, ordinary):
+        await owner.execute(
+            "UPDATE reports SET status = 'DISPATCHED', verify_breached_at = now(),"
+            " followup_due_at = $2 WHERE id = $1",
+            uuid.UUID(report["id"]),
+            sunday - timedelta(minutes=30),
+        )
+    assert (await do_sweep_report_slas(tenant, sunday)).followup_breaches == 1
+    breached = await owner.fetchval(
+        "SELECT followup_breached_at FROM reports WHERE id = $1", uuid.UUID(urgent["id"])
+    )
+    assert breached == sunday
+    monday = datetime(2026, 12, 28, 10, 0, tzinfo=WIB)
+    assert (await do_sweep_report_slas(tenant, monday)).followup_breaches == 1

@@ -82,7 +82,9 @@ class OutageRetries(Retries):
         super().after_process_message(broker, message, result=result, exception=exception)
 
 
-def _middleware(app_db_url: str | None, pool_size: int) -> list[dramatiq.Middleware]:
+def _middleware(
+    app_db_url: str | None, pool_size: int, acquire_timeout: float | None
+) -> list[dramatiq.Middleware]:
     stack: list[dramatiq.Middleware] = [
         AgeLimit(),
         TimeLimit(time_limit=TIME_LIMIT_MS),
@@ -98,7 +100,7 @@ def _middleware(app_db_url: str | None, pool_size: int) -> list[dramatiq.Middlew
         TenantTraceMiddleware(),
     ]
     if app_db_url:
-        stack.append(EngineMiddleware(app_db_url, pool_size))
+        stack.append(EngineMiddleware(app_db_url, pool_size, acquire_timeout))
     return stack
 
 
@@ -154,9 +156,12 @@ def make_broker(
     app_db_url: str | None = None,
     pool_size: int = 10,
     queue_type: str = "quorum",
+    acquire_timeout: float | None = None,
 ) -> dramatiq.Broker:
-    """Build the broker and make it Dramatiq's global one (actors bind to it)."""
-    middleware = _middleware(app_db_url, pool_size)
+    """Build the broker and make it Dramatiq's global one (actors bind to it).
+    ``acquire_timeout``: seconds an actor waits for a pooled connection
+    (``JOGO_DB_ACQUIRE_TIMEOUT``; None keeps the engine's default)."""
+    middleware = _middleware(app_db_url, pool_size, acquire_timeout)
     broker: dramatiq.Broker
     if amqp_url:
         # pika logs every failed connection attempt as ERROR lines and a traceback, a

@@ -131,16 +131,21 @@ class EngineMiddleware(dramatiq.Middleware):
     prefetched), so no message ever meets a closing pool. The close is bounded: what a
     stuck actor still holds is terminated."""
 
-    def __init__(self, app_db_url: str, pool_size: int) -> None:
+    def __init__(
+        self, app_db_url: str, pool_size: int, acquire_timeout: float | None = None
+    ) -> None:
         self.app_db_url = app_db_url
         self.pool_size = pool_size
+        self.acquire_timeout = acquire_timeout
         self._watch: concurrent.futures.Future[None] | None = None
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
         thread = get_event_loop_thread()
         if thread is None:
             raise RuntimeError("the AsyncIO middleware must come before EngineMiddleware")
-        thread.run_coroutine(db.start_engine(self.app_db_url, self.pool_size))
+        thread.run_coroutine(
+            db.start_engine(self.app_db_url, self.pool_size, acquire_timeout=self.acquire_timeout)
+        )
         self._watch = asyncio.run_coroutine_threadsafe(_watch_pool(), thread.loop)
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:

@@ -110,6 +110,7 @@ async def _background(settings: Settings, *, worker: bool, relay: bool, schedule
         settings.resolved_app_url(),
         settings.db_pool_size,
         queue_type=settings.queue_type,
+        acquire_timeout=settings.db_acquire_timeout,
     )
     load_actors(settings)
     running = start_worker(broker) if worker else None

@@ -36,7 +36,6 @@ from collections.abc import Hashable
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
 from graphql.error import GraphQLError
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
@@ -60,6 +59,7 @@ from jogo.platform import registry
 from jogo.platform.app.auth_http import client_of, principal_from_header
 from jogo.platform.auth.revalidate import recheck
 from jogo.platform.errors import Forbidden, JogoError, Unauthenticated
+from jogo.platform.outage import describe, is_unavailable
 from jogo.platform.settings import Settings
 from jogo.platform.telemetry import set_current_tenant
 
@@ -207,8 +207,10 @@ class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
         except Forbidden as exc:
             await self.websocket.close(CLOSE_FORBIDDEN, _reason("Forbidden", exc.message))
             return False
-        except (JogoError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
-            log.warning("could not re-check a socket's caller: %s", exc)
+        except Exception as exc:
+            if not (isinstance(exc, JogoError) or is_unavailable(exc)):
+                raise
+            log.warning("could not re-check a socket's caller: %s", describe(exc))
             reason = "Try again later: a backing service is unavailable"
             await self.websocket.close(CLOSE_TRY_AGAIN, reason)
             return False

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -59,29 +59,6 @@ async def do_seed_agencies(
 # --- the directory and its connectors (tenant admins) ---
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
-
-
-def directory_phone(raw: str, field: str) -> str:
-    """An agency's or contact's phone: any valid number (national numbers read as
-    Indonesian), stored as E.164, or a valid Indonesian short number such as ``112``."""
-    return contacts.normalise_phone(raw, field, short=True)
-
-
-def _checked(
-    value: str | None,
-    field_name: str,
-    check: Callable[[str, str], str],
-    errors: list[InvalidInput],
-) -> str | None:
-    """``check(value, field_name)`` for a value that was given, None for an empty one;
-    a refusal is added to ``errors``."""
-    if value is None or not str(value).strip():
-        return None
-    try:
-        return check(str(value), field_name)
-    except InvalidInput as exc:
-        errors.append(exc)
-        return None
 
 
 @dataclass
@@ -150,16 +127,19 @@ def _check_agency(data: AgencyInput) -> AgencyInput:
             )
     if not 1 <= data.timeout_seconds <= 60:
         errors.append(InvalidInput("timeout must be 1-60 seconds", field="timeoutSeconds"))
-    phone = _checked(data.phone, "phone", directory_phone, errors)
-    email = _checked(data.email, "email", contacts.normalise_email, errors)
+    phone = contacts.checked(data.phone, "phone", contacts.directory_phone, errors)
+    email = contacts.checked(data.email, "email", contacts.normalise_email, errors)
     checked_contacts: list[dict[str, str]] = []
     for contact in data.contacts:
         if not str(contact.get("name", "")).strip():
             errors.append(InvalidInput("every contact needs a name", field="contacts"))
             break
         entry = dict(contact)
-        for key, check in (("phone", directory_phone), ("email", contacts.normalise_email)):
-            value = _checked(contact.get(key), "contacts", check, errors)
+        for key, check in (
+            ("phone", contacts.directory_phone),
+            ("email", contacts.normalise_email),
+        ):
+            value = contacts.checked(contact.get(key), "contacts", check, errors)
             if value is not None:
                 entry[key] = value
             else:

@@ -187,15 +187,7 @@ async def do_create_police_post(
         errors.append(InvalidInput("kind must be POLSEK or POS_POLISI", field="kind"))
     if not in_indonesia(latitude, longitude):
         errors.append(InvalidInput("the post must be in Indonesia", field="latitude"))
-    if phone is not None and phone.strip():
-        # A valid number (national numbers read as Indonesian), kept as E.164, or a
-        # valid short number such as 110.
-        try:
-            phone = contacts.normalise_phone(phone, "phone", short=True)
-        except InvalidInput as exc:
-            errors.append(exc)
-    else:
-        phone = None
+    phone = contacts.checked(phone, "phone", contacts.directory_phone, errors)
     if errors:
         raise InputErrors(errors)
     post_id = uuid.uuid4()

@@ -6,9 +6,9 @@ whether one report or ten thousand are due.
 No breach is marked on a day the tenant's working calendar keeps off (weekends, public
 holidays, collective leave unless the tenant turned that off, the tenant's own days off;
 see ``calendar.py``): offices are shut, so the breach waits for the next working day.
-Urgent reports are the exception: their verify deadline is in minutes and the command
-centre works around the clock, so it is marked any day. Auto-close is not a breach and
-runs every day.
+Urgent reports are the exception: their verify and follow-up deadlines are in minutes
+and the command centre works around the clock, so they are marked any day. Auto-close
+is not a breach and runs every day.
 """
 
 from __future__ import annotations
@@ -27,11 +27,17 @@ AUTOCLOSE_NOTE = (
     " / Closed automatically: no reply from the reporter in time"
 )
 
+# What a breach rule covers (its ``{scope}``): every report on a working day; on a day
+# off only urgent ones, whose deadlines run in minutes around the clock (the command
+# centre never closes), for verification and agency follow-up alike.
+_EVERY_REPORT = ""
+_URGENT_ONLY = " AND urgent"
+
 _RULES = {
     # name: (UPDATE ... RETURNING id, event kind, public, from, to, note)
     "verify": (
         "UPDATE reports SET verify_breached_at = $1 WHERE status = 'SUBMITTED'"
-        " AND verify_due_at < $1 AND verify_breached_at IS NULL RETURNING id",
+        " AND verify_due_at < $1 AND verify_breached_at IS NULL{scope} RETURNING id",
         "SLA_BREACH",
         False,
         None,
@@ -40,7 +46,7 @@ _RULES = {
     ),
     "followup": (
         "UPDATE reports SET followup_breached_at = $1 WHERE status = 'DISPATCHED'"
-        " AND followup_due_at < $1 AND followup_breached_at IS NULL RETURNING id",
+        " AND followup_due_at < $1 AND followup_breached_at IS NULL{scope} RETURNING id",
         "SLA_BREACH",
         False,
         None,
@@ -72,15 +78,9 @@ async def do_sweep_report_slas(tenant: TenantInfo, now: datetime | None = None) 
     async with db.tenant_tx(tenant.id):
         calendar = await load_calendar(tenant)
         day_off = not calendar.is_working_day(calendar.today(now))
+        scope = _URGENT_ONLY if day_off else _EVERY_REPORT
         for name, (update, kind, public, from_s, to_s, note) in _RULES.items():
-            if day_off and kind == "SLA_BREACH":
-                if name != "verify":
-                    counts[name] = 0
-                    continue
-                # Urgent reports run on minutes, around the clock: the command centre
-                # never closes, so their verify breach is marked on a day off too.
-                update = update.replace("WHERE status", "WHERE urgent AND status", 1)
-            ids = [r["id"] for r in await db.fetch(update, now)]
+            ids = [r["id"] for r in await db.fetch(update.format(scope=scope), now)]
             counts[name] = len(ids)
             if not ids:
                 continue
