@@ -26,7 +26,7 @@ from strawberry.types import Info
 from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError
 from jogo.platform.auth.roles import WRITE_CAPS, Cap
-from jogo.platform.errors import Forbidden, JogoError, Unauthenticated
+from jogo.platform.errors import SIGN_IN, Forbidden, JogoError, Unauthenticated
 
 GLOBAL_CAPS = frozenset(
     {Cap.NATIONAL_READ, Cap.NATIONAL_UNREDACTED, Cap.AUDIT_READ, Cap.PLATFORM_ADMIN}
@@ -34,7 +34,7 @@ GLOBAL_CAPS = frozenset(
 
 
 # People read these (the citizen app shows them): Bahasa Indonesia first, then English.
-SIGN_IN = "Silakan masuk terlebih dahulu. / Sign in to do this."
+# SIGN_IN (platform.errors) tells an anonymous caller how to authenticate.
 
 
 def needs(*caps: Cap) -> str:

@@ -15,6 +15,8 @@ from jogo.graphql.admin.mutations import AdminMutation
 from jogo.graphql.admin.queries import AdminQuery
 from jogo.graphql.agencies.mutations import AgenciesMutation
 from jogo.graphql.agencies.queries import AgenciesQuery
+from jogo.graphql.apikeys.queries import ApiKeysMutation, ApiKeysQuery
+from jogo.graphql.audit.queries import AuditQuery
 from jogo.graphql.bulletins.queries import BulletinsMutation, BulletinsQuery
 from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.election.queries import ElectionMutation, ElectionQuery, ElectionSubscription
@@ -29,12 +31,13 @@ from jogo.graphql.scalars import OVERRIDES
 from jogo.graphql.sharing.queries import SharingMutation, SharingQuery
 from jogo.platform.registry import MODULES
 
-CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery, CalendarQuery)
+CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery, CalendarQuery, ApiKeysQuery, AuditQuery)
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
     CategoryMutation,
     SosMutation,
     CalendarMutation,
+    ApiKeysMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery,),

@@ -64,3 +64,30 @@ async def write_audit_many(
         tenant_id,
         targets,
     )
+
+
+async def write_user_audit(
+    action: str,
+    username: str,
+    *,
+    actor: tuple[str, str],
+    target: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """A row about a user (a sign-in, a lockout) in every command the user belongs to,
+    so each command's own audit log shows it; one row without a tenant when the user
+    belongs to none (a national user, or a name no user has). One statement."""
+    name, kind = actor
+    await db.fetch(
+        "INSERT INTO audit_log (actor, actor_kind, action, tenant, target, detail)"
+        " SELECT $1, $2, $3, t, $4, $5::jsonb FROM unnest(coalesce(("
+        "   SELECT array_agg(DISTINCT m.tenant) FROM memberships m"
+        "   JOIN users u ON u.id = m.user_id"
+        "   WHERE u.username = $6 AND m.tenant IS NOT NULL), ARRAY[NULL]::uuid[])) AS t",
+        name,
+        kind,
+        action,
+        target,
+        json.dumps(detail or {}, default=str),
+        username,
+    )

@@ -42,6 +42,20 @@ class Forbidden(JogoError):
     code = "FORBIDDEN"
 
 
+# What an anonymous caller is told whenever something needs a credential: never a role.
+SIGN_IN = (
+    "Silakan masuk dulu: kirim header 'Authorization: Bearer <token>' (token dari"
+    " POST /auth/token) atau 'X-API-Key: <kunci API>'. / Sign in first: send"
+    " 'Authorization: Bearer <token>' (a token from POST /auth/token) or"
+    " 'X-API-Key: <API key>'."
+)
+
+
+def sign_in_first() -> Unauthenticated:
+    """``UNAUTHENTICATED`` with how to authenticate (:data:`SIGN_IN`)."""
+    return Unauthenticated(SIGN_IN)
+
+
 class SettingsError(JogoError):
     code = "BAD_SETTING"
 

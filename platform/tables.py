@@ -61,6 +61,9 @@ class ApiKeyRow(Table, tablename="api_keys", db=ENGINE):
     created_at = Timestamptz(default=TimestamptzNow())
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    expires_at = Timestamptz(null=True, default=None)
+    revoked_by = Text(null=True, default=None)
+    replaces = UUID(null=True, default=None)
 
 
 class AuditRow(Table, tablename="audit_log", db=ENGINE):

@@ -89,6 +89,10 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "setDeploymentRule": OPERATORS,
     "assignStationOfficer": OPERATORS,
     "unassignStationOfficer": OPERATORS,
+    # The command's integrator keys: its tenant admin only (no key scope administers keys).
+    "createApiKey": {"tenant_admin"},
+    "revokeApiKey": {"tenant_admin"},
+    "rotateApiKey": {"tenant_admin"},
 }
 PLATFORM_ALLOWED: dict[str, set[str]] = {
     name: {"platform_admin"}

@@ -17,8 +17,9 @@ from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.idempotency import ClientKeyArgument, retry_key
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import writes
+from jogo.platform.auth.principal import denied
 from jogo.platform.auth.roles import Cap
-from jogo.platform.errors import Forbidden, NotFound
+from jogo.platform.errors import NotFound
 from jogo.tenants.bulletins import actions, queries
 
 
@@ -46,7 +47,10 @@ class BulletinsQuery:
         elif _is_writer(info):
             rows = await queries.staff_bulletins(tenant.id, status.value, code)
         else:
-            raise Forbidden("only operators can list bulletins by status")
+            raise denied(
+                info.context.principal,
+                "only operators (or a key with bulletins:write) can list bulletins by status",
+            )
         return [Bulletin.of(r) for r in rows]
 
     @strawberry.field(description="One bulletin; null unless it is public or you are staff.")

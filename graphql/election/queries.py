@@ -32,8 +32,9 @@ from jogo.graphql.limits import page_size
 from jogo.graphql.permissions import requires, writes
 from jogo.graphql.reports.subscriptions import LIVE_READS, tenant_event_ids
 from jogo.graphql.reports.types import PageInfo
+from jogo.platform.auth.principal import denied
 from jogo.platform.auth.roles import Cap
-from jogo.platform.errors import Forbidden, InvalidInput
+from jogo.platform.errors import InvalidInput
 from jogo.platform.regions import district_name
 from jogo.tenants.election import actions, queries
 from jogo.tenants.election.plan import compute_plan, effective_rules
@@ -247,7 +248,7 @@ class ElectionSubscription:
         tenant = info.context.require_tenant()
         async for event_id, principal in tenant_event_ids(tenant, info.context.principal):
             if Cap.ELECTION_BOARD not in principal.tenant_caps(tenant.id):
-                raise Forbidden("the election board is for operators")
+                raise denied(principal, "the election board is for operators")
             rows = await LIVE_READS.get(
                 ("board", tenant.id, event_id), partial(_board_of_event, tenant.id, event_id)
             )

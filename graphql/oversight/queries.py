@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 import strawberry
 from strawberry.types import Info
 
+from jogo.graphql.audit.national import audited_tenant
+from jogo.graphql.audit.types import AuditLogFilter
 from jogo.graphql.context import Context
 from jogo.graphql.core.queries import me_global
 from jogo.graphql.core.types import Me, TenantType
@@ -31,6 +33,7 @@ from jogo.graphql.oversight.types import (
 )
 from jogo.graphql.permissions import requires
 from jogo.platform.audit import write_audit
+from jogo.platform.audit_read import AuditFilter, tenant_audit_page
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
 from jogo.platform.registry import TenantInfo
@@ -207,11 +210,20 @@ class OversightQuery:
         )
 
     @strawberry.field(
-        description="The audit log, newest first (oversight auditors).",
+        description="The audit log, newest first (oversight auditors): the national looks"
+        " (national.* rows), or with tenantSlug that command's own audit log (as its tenant"
+        " admin reads it). filter narrows either. first: 1-200; before: the endCursor of"
+        " the previous page. The read is itself audited (national.auditLog, in that"
+        " command's log too).",
         permission_classes=[requires(Cap.AUDIT_READ)],
     )
     async def audit_log(
-        self, info: Info[Context, None], first: int = 50, before: strawberry.ID | None = None
+        self,
+        info: Info[Context, None],
+        first: int = 50,
+        before: strawberry.ID | None = None,
+        tenant_slug: str | None = None,
+        filter: AuditLogFilter | None = None,
     ) -> AuditConnection | None:
         page_size(first, 200)
         # An audit entry id is a positive bigint in ASCII digits; int() alone also takes
@@ -219,9 +231,16 @@ class OversightQuery:
         if before and not AUDIT_ID.fullmatch(before):
             raise InvalidInput("before must be an audit entry id", field="before")
         before_id = int(before) if before else None
-        await _scope(info, "auditLog", None)
-        rows = await queries.audit_log(first, before_id)
-        entries = [AuditEntry.of(r) for r in rows[:first]]
+        if tenant_slug is None:
+            f = filter.to_domain("WIB") if filter else AuditFilter()
+            await _scope(info, "auditLog", None)
+            rows = await tenant_audit_page(None, f, first, before_id)
+            entries = [AuditEntry.of(r) for r in rows[:first]]
+        else:
+            tenant = await audited_tenant(info.context.principal, tenant_slug, filter)
+            f = filter.to_domain(tenant.time_zone) if filter else AuditFilter()
+            rows = await tenant_audit_page(tenant.id, f, first, before_id)
+            entries = [AuditEntry.of(r, tenant.time_zone) for r in rows[:first]]
         return AuditConnection(
             entries=entries,
             has_next_page=len(rows) > first,

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import strawberry
 
 from jogo.graphql.core.types import TenantType
+from jogo.platform.regions import TIME_ZONES
 from jogo.tenants.election.vocab import VULNERABILITIES
 from jogo.tenants.oversight.election import Group
 from jogo.tenants.oversight.queries import Percentiles, Totals
@@ -140,13 +142,17 @@ class AuditEntry:
     detail: strawberry.scalars.JSON
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> AuditEntry:
+    def of(cls, row: dict[str, Any], time_zone: str | None = None) -> AuditEntry:
+        """``time_zone``: WIB, WITA or WIT to show ``at`` in (default: as stored, UTC)."""
         import json
 
         detail = row["detail"]
+        at = row["at"]
+        if time_zone is not None:
+            at = at.astimezone(ZoneInfo(TIME_ZONES[time_zone]))
         return cls(
             id=strawberry.ID(str(row["id"])),
-            at=row["at"],
+            at=at,
             actor=row["actor"],
             actor_kind=row["actor_kind"],
             role=row["role"],

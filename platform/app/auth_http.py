@@ -1,7 +1,8 @@
-"""Who is calling, from the ``Authorization`` header, and from where."""
+"""Who is calling, from the ``Authorization`` (or ``X-API-Key``) header, and from where."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -22,11 +23,48 @@ async def principal_from_header(header: str | None, settings: Settings) -> Princ
     scheme, _, credential = header.partition(" ")
     credential = credential.strip()
     if scheme.lower() != "bearer" or not credential:
-        raise Unauthenticated("use 'Authorization: Bearer <token or API key>'")
+        raise Unauthenticated(
+            "use 'Authorization: Bearer <token or API key>' or 'X-API-Key: <API key>'"
+        )
     if looks_like_api_key(credential):
         return await load_key_principal(credential)
     user_id, expires_at = decode_token(credential, settings.secret_key)
     return await load_user_principal(user_id, expires_at=expires_at)
+
+
+async def principal_from_headers(
+    authorization: str | None, api_key: str | None, settings: Settings
+) -> Principal:
+    """:func:`principal_from_header`, also taking an API key in ``X-API-Key`` (integrators
+    send it naturally). Both headers given: they must carry the same key, else 401."""
+    if api_key is None:
+        return await principal_from_header(authorization, settings)
+    key = api_key.strip()
+    if not looks_like_api_key(key):
+        raise Unauthenticated("X-API-Key takes an API key (jogo_...); send tokens as Bearer")
+    if authorization:
+        scheme, _, credential = authorization.partition(" ")
+        if scheme.lower() != "bearer" or credential.strip() != key:
+            raise Unauthenticated(
+                "Authorization and X-API-Key carry different credentials; send one"
+            )
+    return await load_key_principal(key)
+
+
+async def principal_of(headers: Mapping[str, Any] | Any, settings: Settings) -> Principal:
+    """The caller of a request or socket upgrade (headers looked up case-insensitively:
+    Litestar's headers, or a ``connection_init`` payload)."""
+    return await principal_from_headers(
+        header_of(headers, "authorization"), header_of(headers, "x-api-key"), settings
+    )
+
+
+def header_of(headers: Any, name: str) -> str | None:
+    """A header's text (``name`` in lower case), or None when absent or not text."""
+    value = headers.get(name)
+    if value is None and isinstance(headers, dict):
+        value = next((v for k, v in headers.items() if str(k).lower() == name), None)
+    return value if isinstance(value, str) else None
 
 
 def client_of(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> str | None:

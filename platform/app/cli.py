@@ -17,7 +17,7 @@ import asyncpg
 
 from jogo.platform import db, registry
 from jogo.platform.app.bootstrap import connect, resolve_database
-from jogo.platform.auth.apikeys import create_api_key
+from jogo.platform.app.cli_apikeys import add_commands as add_apikey_commands
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import parse_role
 from jogo.platform.auth.users import create_user
@@ -154,19 +154,6 @@ async def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
 
     user_id = await _with_db(settings, work)
     print(json.dumps({"id": str(user_id), "username": args.username.lower(), "role": role.value}))
-    return 0
-
-
-async def cmd_apikey_create(args: argparse.Namespace, settings: Settings) -> int:
-    async def work() -> Any:
-        tenant = await registry.get_by_slug(args.tenant)
-        return await create_api_key(tenant, args.name, _csv(args.scopes) or [], "cli")
-
-    key = await _with_db(settings, work)
-    print(
-        json.dumps({"id": str(key.id), "prefix": key.prefix, "scopes": key.scopes, "key": key.key})
-    )
-    print("note: the key is shown once; store it now", file=sys.stderr)
     return 0
 
 
@@ -312,14 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--full-name")
     ucreate.set_defaults(run=cmd_user_create)
 
-    apikey = sub.add_parser("apikey", help="API keys").add_subparsers(
-        dest="apikey_command", required=True, parser_class=_Parser
-    )
-    kcreate = apikey.add_parser("create", help="create an API key (shown once)")
-    kcreate.add_argument("--tenant", required=True)
-    kcreate.add_argument("--name", required=True)
-    kcreate.add_argument("--scopes", required=True, help="comma-separated, e.g. reports:read")
-    kcreate.set_defaults(run=cmd_apikey_create)
+    add_apikey_commands(sub, _Parser)
 
     election = sub.add_parser("election", help="the election module").add_subparsers(
         dest="election_command", required=True, parser_class=_Parser

@@ -18,13 +18,13 @@ from jogo.graphql.http import GraphQLRequest, UploadedFile, execute, parse_body,
 from jogo.graphql.permissions import allowed
 from jogo.graphql.schemas import national_schema, platform_schema, tenant_schema
 from jogo.platform import db, registry
-from jogo.platform.app.auth_http import client_of, principal_from_header
+from jogo.platform.app.auth_http import client_of, principal_of
 from jogo.platform.app.http_errors import RETRY_AFTER
 from jogo.platform.app.ws import tenant_graphql_ws
 from jogo.platform.auth.login import sign_in
 from jogo.platform.auth.roles import Cap
 from jogo.platform.auth.tokens import issue_token
-from jogo.platform.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from jogo.platform.errors import Forbidden, InvalidInput, NotFound, sign_in_first
 from jogo.platform.liveness import HEARTBEATS
 from jogo.platform.settings import Settings
 from jogo.platform.storage import FileStore
@@ -115,7 +115,7 @@ async def _tenant_context(slug: str, request: Request) -> Context:
     if tenant is None:
         raise NotFound("not found")
     settings = _settings(request.app.state)
-    principal = await principal_from_header(request.headers.get("authorization"), settings)
+    principal = await principal_of(request.headers, settings)
     if not principal.belongs_to(tenant.id):
         raise NotFound("not found")
     if not tenant.active:
@@ -133,14 +133,14 @@ async def _tenant_context(slug: str, request: Request) -> Context:
 
 async def _global_context(request: Request, cap: Cap) -> Context:
     settings = _settings(request.app.state)
-    principal = await principal_from_header(request.headers.get("authorization"), settings)
+    principal = await principal_of(request.headers, settings)
     context = Context(
         principal=principal,
         settings=settings,
         idempotency_key=request.headers.get("idempotency-key"),
     )
     if principal.is_anonymous:
-        raise Unauthenticated("sign in to use this endpoint")
+        raise sign_in_first()
     if not allowed(context, cap):
         raise Forbidden(f"this endpoint needs the {cap.value} permission")
     return context

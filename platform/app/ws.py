@@ -1,7 +1,8 @@
 """graphql-transport-ws on ``/t/{slug}/graphql``, through strawberry's protocol handler.
 
 The caller authenticates with the upgrade's ``Authorization`` header or, as browsers
-must, with ``{"Authorization": "Bearer ..."}`` in ``connection_init``. A caller that
+must, with ``{"Authorization": "Bearer ..."}`` (or an API key as ``{"X-API-Key": ...}``)
+in ``connection_init``. A caller that
 does not belong to the tenant is refused (4403); an unknown slug is closed at once.
 
 A socket is a series of requests: before each operation starts (query, mutation or
@@ -11,7 +12,7 @@ with the caller's current roles and the tenant's current modules. When the check
 the socket is closed, and every operation on it ends:
 
 - ``4401`` ``Unauthorized: <why>``: the credential is no longer valid (expired token,
-  disabled user, revoked API key). Sign in again and reconnect.
+  disabled user, revoked or expired API key). Sign in again and reconnect.
 - ``4403`` ``Forbidden: <why>``: the credential is valid but may no longer use this
   tenant (membership ended, tenant suspended).
 - ``1013`` ``Try again later: ...``: the check could not be made (database unavailable).
@@ -56,7 +57,12 @@ from strawberry.types.unset import UNSET, UnsetType
 from jogo.graphql.context import Context
 from jogo.graphql.schemas import tenant_schema
 from jogo.platform import registry
-from jogo.platform.app.auth_http import client_of, principal_from_header
+from jogo.platform.app.auth_http import (
+    client_of,
+    header_of,
+    principal_from_headers,
+    principal_of,
+)
 from jogo.platform.auth.revalidate import recheck
 from jogo.platform.errors import Forbidden, JogoError, Unauthenticated
 from jogo.platform.outage import describe, is_unavailable
@@ -93,11 +99,13 @@ class _View:
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params or {}
-        header = params.get("Authorization") or params.get("authorization")
         tenant = context.require_tenant()
-        if isinstance(header, str):
+        authorization, api_key = header_of(params, "authorization"), header_of(params, "x-api-key")
+        if authorization is not None or api_key is not None:
             try:
-                context.principal = await principal_from_header(header, context.settings)
+                context.principal = await principal_from_headers(
+                    authorization, api_key, context.settings
+                )
             except JogoError:
                 raise ConnectionRejectionError from None
         if not context.principal.belongs_to(tenant.id):
@@ -234,7 +242,7 @@ async def tenant_graphql_ws(socket: WebSocket[Any, Any, Any], slug: FromPath[str
         await socket.close(code=4404, reason="Not found")
         return
     try:
-        principal = await principal_from_header(socket.headers.get("authorization"), settings)
+        principal = await principal_of(socket.headers, settings)
     except JogoError:
         await socket.close(code=4401, reason="Unauthorized")
         return

@@ -9,7 +9,9 @@ caller reads the same answer either way.
 Counting first means that sign-ins still being checked hold places too. So a refusal is
 a *lockout* only when the window holds as many *confirmed* failures as the limit: then
 the answer carries the window's ``Retry-After`` and the lockout is audited
-(``auth.lockout``, once per window and scope). Otherwise the places are held by
+(``auth.lockout``, once per window and scope; a username's lockout in the audit log of
+every command the user belongs to). A sign-in that succeeds is audited ``auth.login``
+the same way. Otherwise the places are held by
 sign-ins still in flight, a *burst* (an integration starting several workers at once,
 or parallel guesses not yet judged): ``Retry-After: 1``, no audit, and nothing is locked
 by it.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 
-from jogo.platform.audit import write_audit
+from jogo.platform.audit import write_audit, write_user_audit
 from jogo.platform.auth.users import authenticate
 from jogo.platform.errors import Unauthenticated
 from jogo.platform.ratelimit import Hit, Limit, RateLimited
@@ -58,12 +60,14 @@ async def _count(
         except RateLimited:
             pass  # this lockout is audited already
         else:
-            await write_audit(
-                "auth.lockout",
-                actor=(f"client:{client}", "system"),
-                target=target,
-                detail={"scope": scope, "retry_after_s": exc.retry_after, "client": client},
-            )
+            detail = {"scope": scope, "retry_after_s": exc.retry_after, "client": client}
+            who = (f"client:{client}", "system")
+            if scope == "username":  # in the audit log of every command of that user
+                await write_user_audit(
+                    "auth.lockout", value, actor=who, target=target, detail=detail
+                )
+            else:
+                await write_audit("auth.lockout", actor=who, target=target, detail=detail)
         raise
 
 
@@ -98,4 +102,11 @@ async def sign_in(username: str, password: str, client: str | None) -> tuple[uui
         raise
     await BY_USERNAME.refund(by_name)
     await BY_CLIENT.refund(by_client)
+    await write_user_audit(
+        "auth.login",
+        found[1],
+        actor=(found[1], "user"),
+        target=f"user:{found[1]}",
+        detail={"client": where},
+    )
     return found

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from jogo.platform.auth.roles import NATIONAL_ROLES, ROLE_CAPS, SCOPE_CAPS, Cap, Role
+from jogo.platform.errors import Forbidden, JogoError, sign_in_first
 
 
 @dataclass(frozen=True)
@@ -74,3 +75,9 @@ class Principal:
 
 
 ANONYMOUS = Principal(kind="anonymous")
+
+
+def denied(principal: Principal, message: str) -> JogoError:
+    """The refusal for ``principal``: ``UNAUTHENTICATED`` saying how to sign in when it is
+    anonymous (it has no role to lack), else ``FORBIDDEN`` with ``message``."""
+    return sign_in_first() if principal.is_anonymous else Forbidden(message)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from jogo.platform import db, registry
+from jogo.platform import registry
+from jogo.platform.auth.apikeys import check_key_alive
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.users import load_user_principal
 from jogo.platform.errors import Forbidden, Unauthenticated
@@ -23,7 +24,7 @@ async def recheck(principal: Principal, tenant_id: uuid.UUID) -> tuple[Principal
 
     Returns the reloaded principal (current memberships and roles for a user) and the
     current tenant (status, modules). Raises :class:`Unauthenticated` when the credential
-    itself is no longer valid (expired token, disabled user, revoked API key): HTTP 401.
+    itself is no longer valid (expired token, disabled user, revoked or expired API key): HTTP 401.
     Raises :class:`Forbidden` when the credential is valid but may no longer address this
     tenant (membership ended, tenant gone or suspended): HTTP 404 or 403.
     One query for a user or an API key, plus the (cached) tenant lookup.
@@ -34,9 +35,7 @@ async def recheck(principal: Principal, tenant_id: uuid.UUID) -> tuple[Principal
     if principal.kind == "user" and principal.id is not None:
         fresh = await load_user_principal(principal.id, expires_at=principal.expires_at)
     elif principal.kind == "api_key" and principal.id is not None:
-        rows = await db.fetch("SELECT revoked_at FROM api_keys WHERE id = $1", principal.id)
-        if not rows or rows[0]["revoked_at"] is not None:
-            raise Unauthenticated("the API key has been revoked")
+        await check_key_alive(principal.id)
     if not fresh.belongs_to(tenant_id):
         raise Forbidden("the membership has ended")
     tenant = await registry.find_by_id(tenant_id)

@@ -14,11 +14,11 @@ import asyncpg
 
 from jogo.platform import contacts, db, idempotency
 from jogo.platform.audit import write_audit
-from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap
 from jogo.platform.crypto import encrypt
 from jogo.platform.egress import check_url
-from jogo.platform.errors import Conflict, Forbidden, InputErrors, InvalidInput, NotFound
+from jogo.platform.errors import Conflict, InputErrors, InvalidInput, NotFound
 from jogo.platform.urls import normalise
 from jogo.tenants.agencies.tables import AGENCY_KINDS, CONNECTORS, Agency
 
@@ -208,7 +208,9 @@ async def do_create_agency(
     retry under the same client key returns the first try's agency and writes nothing
     (:mod:`jogo.platform.idempotency`)."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
-        raise Forbidden("only a tenant admin can add agencies")
+        raise denied(
+            principal, "only a tenant admin (or a key with agencies:write) can add agencies"
+        )
     data = _check_agency(data)
     await _check_destinations(data, allow_private_egress)
     agency_id = uuid.uuid4()
@@ -260,7 +262,9 @@ async def do_set_agency_jurisdiction(
     on every later request. ``Forbidden`` without directory rights, ``NotFound`` for an
     unknown agency, ``InvalidInput`` as :func:`check_jurisdiction`."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
-        raise Forbidden("only a tenant admin can change agencies")
+        raise denied(
+            principal, "only a tenant admin (or a key with agencies:write) can change agencies"
+        )
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             "SELECT connector, code FROM agencies WHERE id = $1 FOR UPDATE", agency_id
@@ -288,7 +292,9 @@ async def do_set_routing_rule(
 ) -> uuid.UUID:
     """Route a category to an agency (upsert); auto-dispatch sends on verification."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
-        raise Forbidden("only a tenant admin can route categories")
+        raise denied(
+            principal, "only a tenant admin (or a key with agencies:write) can route categories"
+        )
     async with db.tenant_tx(tenant_id):
         category = await db.fetch(
             "SELECT id FROM report_categories WHERE code = $1",

@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jogo.platform import db
-from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap, Role
 from jogo.platform.crypto import decrypt
-from jogo.platform.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from jogo.platform.errors import InvalidInput, NotFound, Unauthenticated
 from jogo.platform.registry import TenantInfo
 from jogo.platform.values import text_problem
 from jogo.tenants.agencies.outcomes import (
@@ -307,7 +307,9 @@ async def do_add_agency_liaison(
 ) -> uuid.UUID:
     """Let a user with the agency_liaison role speak for one manual agency."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant.id):
-        raise Forbidden("only a tenant admin can add liaisons")
+        raise denied(
+            principal, "only a tenant admin (or a key with agencies:write) can add liaisons"
+        )
     member = await db.fetch(
         "SELECT 1 FROM memberships WHERE user_id = $1 AND tenant = $2 AND role = $3",
         user_id,
@@ -342,7 +344,7 @@ async def do_update_dispatch_status(
     Connected agencies answer through callbacks or Open311 instead."""
     caps = principal.tenant_caps(tenant.id)
     if Cap.DISPATCH_UPDATE not in caps:
-        raise Forbidden("only an agency liaison or an operator can do this")
+        raise denied(principal, "only an agency liaison or an operator can do this")
     answer = parse_answer(status, None)
     if answer is None:
         raise InvalidInput(ANSWER_WORDS, field="status")

@@ -16,7 +16,8 @@ from typing import Any
 import asyncpg
 
 from jogo.platform import db, idempotency
-from jogo.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jogo.platform.auth.principal import denied
+from jogo.platform.errors import Conflict, InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.agencies import delivery
 from jogo.tenants.reports import actions as report_actions
@@ -73,7 +74,7 @@ async def do_dispatch_report(
     a retry under the same client key answers with the report and writes no second
     dispatch (:mod:`jogo.platform.idempotency`)."""
     if not viewer.triage:
-        raise Forbidden("only operators can do this")
+        raise denied(viewer.principal, "only operators (or a key with reports:write) can do this")
     actor = events.actor_of(viewer.principal)
     async with db.tenant_tx(tenant.id):
         if (earlier := await idempotency.claim(tenant.id, retry, report_id)) is not None:
@@ -110,7 +111,7 @@ async def do_retry_dispatch(
 ) -> uuid.UUID:
     """A DEAD dispatch gets a fresh set of attempts, under the same Idempotency-Key."""
     if not viewer.triage:
-        raise Forbidden("only operators can do this")
+        raise denied(viewer.principal, "only operators (or a key with reports:write) can do this")
     async with db.tenant_tx(tenant.id):
         try:
             rows = await db.fetch(

@@ -11,9 +11,9 @@ from typing import Any
 
 from jogo.platform import db, idempotency
 from jogo.platform.audit import write_audit
-from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap
-from jogo.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jogo.platform.errors import Conflict, InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.bulletins.content import (
     BulletinInput,
@@ -35,7 +35,9 @@ _COLUMNS = (
 
 def _require_writer(tenant: TenantInfo, principal: Principal) -> None:
     if Cap.BULLETINS_WRITE not in principal.tenant_caps(tenant.id):
-        raise Forbidden("only operators can write bulletins")
+        raise denied(
+            principal, "only operators (or a key with bulletins:write) can write bulletins"
+        )
 
 
 def _user(principal: Principal) -> uuid.UUID | None:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from jogo.platform import db, idempotency
 from jogo.platform.audit import write_audit
-from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap
 from jogo.platform.auth.users import is_field_officer
-from jogo.platform.errors import Conflict, Forbidden, InputErrors, InvalidInput, NotFound
+from jogo.platform.errors import Conflict, InputErrors, InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.election.stations import RowError, Station, check_station, parse_csv
 from jogo.tenants.election.vocab import ELECTION_CATEGORIES, VULNERABILITIES, DeploymentRule
@@ -51,7 +51,7 @@ def _require_manager(
     require_election(tenant)
     if cap not in principal.tenant_caps(tenant.id):
         what = "polling stations" if cap == Cap.ELECTION_MANAGE else "the deployment plan"
-        raise Forbidden(f"only operators can manage {what}")
+        raise denied(principal, f"only operators (or a key with election:write) can manage {what}")
 
 
 async def _upsert(tenant: TenantInfo, stations: list[Station]) -> tuple[int, int, list[uuid.UUID]]:

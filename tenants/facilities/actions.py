@@ -11,10 +11,10 @@ import asyncpg
 
 from jogo.platform import contacts, db, idempotency
 from jogo.platform.audit import write_audit
-from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap
 from jogo.platform.egress import check_url
-from jogo.platform.errors import Forbidden, InputErrors, InvalidInput, NotFound
+from jogo.platform.errors import InputErrors, InvalidInput, NotFound
 from jogo.platform.urls import normalise
 from jogo.tenants.facilities.capacity import Capacity
 from jogo.tenants.facilities.queries import STALE_AFTER
@@ -71,7 +71,9 @@ async def do_create_camera(
     ``retry``: a retry under the same client key returns the first try's camera
     (:mod:`jogo.platform.idempotency`)."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
-        raise Forbidden("only a tenant admin can add cameras")
+        raise denied(
+            principal, "only a tenant admin (or a key with agencies:write) can add cameras"
+        )
     data = _check_camera(data)
     if data.snapshot_url:
         await check_url(data.snapshot_url, allow_private=allow_private_egress, field="snapshotUrl")
@@ -178,7 +180,9 @@ async def do_create_police_post(
     """A police post; ``retry``: a retry under the same client key returns the first
     try's post (:mod:`jogo.platform.idempotency`)."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
-        raise Forbidden("only a tenant admin can add police posts")
+        raise denied(
+            principal, "only a tenant admin (or a key with agencies:write) can add police posts"
+        )
     errors: list[InvalidInput] = []
     name = " ".join((name or "").split())
     if not 3 <= len(name) <= 200:

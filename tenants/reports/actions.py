@@ -13,9 +13,10 @@ from typing import Any
 
 from jogo.platform import db, idempotency
 from jogo.platform.audit import write_audit
+from jogo.platform.auth.principal import denied
 from jogo.platform.auth.roles import Cap
 from jogo.platform.auth.users import is_field_officer
-from jogo.platform.errors import Forbidden, InvalidInput, NotFound
+from jogo.platform.errors import InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.reports import events, sla
 from jogo.tenants.reports.access import Viewer
@@ -91,7 +92,7 @@ async def lock_report(viewer: Viewer | None, report_id: uuid.UUID) -> dict[str, 
 
 def _require_triage(viewer: Viewer) -> None:
     if not viewer.triage:
-        raise Forbidden("only operators can do this")
+        raise denied(viewer.principal, "only operators (or a key with reports:write) can do this")
 
 
 async def set_status(
@@ -250,7 +251,7 @@ async def do_update_report_status(
             "use verifyReport, rejectReport or dispatchReport for that status", field="status"
         )
     if not viewer.triage and not (viewer.work and status != Status.CLOSED):
-        raise Forbidden("only operators, or the assigned officer, can do this")
+        raise denied(viewer.principal, "only operators, or the assigned officer, can do this")
     note = _note(note, required=status == Status.RESOLVED)
     async with db.tenant_tx(tenant.id):
         report = await lock_report(viewer, report_id)
@@ -288,7 +289,7 @@ async def do_add_report_note(
     writes nothing; other input is ``IdempotencyConflict``."""
     staff = viewer.triage or viewer.work
     if not staff and not viewer.reporter:
-        raise Forbidden("only staff, or the reporter, can add a note")
+        raise denied(viewer.principal, "only staff, or the reporter, can add a note")
     text = _note(note, required=True)
     if not staff and not public:
         raise InvalidInput("a reporter's note is always public", field="public")
@@ -347,7 +348,7 @@ async def do_set_category_sla(
 ) -> uuid.UUID:
     """A tenant's own service levels for one category; new reports use them."""
     if Cap.TENANT_ADMIN not in viewer.principal.tenant_caps(tenant.id):
-        raise Forbidden("only a tenant admin can change service levels")
+        raise denied(viewer.principal, "only a tenant admin can change service levels")
     values = {k: v for k, v in changes.items() if v is not None}
     if not values:
         raise InvalidInput("give at least one service level to change", field="code")

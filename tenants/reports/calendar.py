@@ -23,9 +23,9 @@ from typing import Any
 
 from jogo.platform import db
 from jogo.platform.audit import write_audit
-from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap
-from jogo.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jogo.platform.errors import Conflict, InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.reports import sla
 from jogo.tenants.reports.sla import WorkingCalendar
@@ -77,9 +77,10 @@ async def get_calendar(tenant: TenantInfo) -> CalendarView:
 
 def _require_admin(tenant: TenantInfo, principal: Principal) -> None:
     if Cap.TENANT_ADMIN not in principal.tenant_caps(tenant.id):
-        raise Forbidden(
+        raise denied(
+            principal,
             "hanya admin satuan yang dapat mengubah kalender kerja"
-            " / only a tenant admin can change the working calendar"
+            " / only a tenant admin can change the working calendar",
         )
 
 

@@ -24,9 +24,9 @@ import anyio
 
 from jogo.platform import db, idempotency
 from jogo.platform.auth.passwords import hash_secret
-from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap
-from jogo.platform.errors import Forbidden, InvalidInput
+from jogo.platform.errors import InvalidInput
 from jogo.platform.idempotency import ClientKey
 from jogo.platform.ratelimit import Hit
 from jogo.platform.regions import TIME_ZONES
@@ -109,7 +109,7 @@ def _reporter(principal: Principal, data: ReportInput, tenant: TenantInfo) -> No
             raise InvalidInput("sign in, or report anonymously", field="anonymous")
         return
     if Cap.REPORTS_SUBMIT not in principal.tenant_caps(tenant.id):
-        raise Forbidden("this caller may not submit reports")
+        raise denied(principal, "this caller may not submit reports")
 
 
 async def _photos(raw: list[bytes]) -> list[Photo]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from jogo.platform import db
-from jogo.platform.auth.principal import Principal
-from jogo.platform.errors import Forbidden, InvalidInput
+from jogo.platform.auth.principal import Principal, denied
+from jogo.platform.errors import InvalidInput
 from jogo.platform.ratelimit import RateLimited
 from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
@@ -46,7 +46,7 @@ async def do_raise_sos(
     """``client_key``: as for ``do_submit_report``; a retried press under the same key
     answers with the first press's report and counts once towards the limit."""
     if principal.kind != "user":
-        raise Forbidden("sign in to use the panic button")
+        raise denied(principal, "the panic button is for signed-in people, not API keys")
     if not in_indonesia(latitude, longitude):
         raise InvalidInput("the location must lie in Indonesia", field="latitude")
     text = " ".join((note or "").split())

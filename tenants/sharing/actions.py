@@ -10,12 +10,11 @@ from typing import Any
 
 from jogo.platform import db, idempotency
 from jogo.platform.audit import write_audit
-from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap
 from jogo.platform.auth.users import load_user_principal
 from jogo.platform.errors import (
     Conflict,
-    Forbidden,
     InputErrors,
     InvalidInput,
     NotFound,
@@ -81,7 +80,7 @@ async def do_share_post(
     first try's post and neither writes nor counts; other input is
     ``IdempotencyConflict``."""
     if principal.kind != "user" or Cap.SHARING_POST not in principal.tenant_caps(tenant.id):
-        raise Forbidden("sign in as a member of this command to share")
+        raise denied(principal, "only members of this command can share posts")
     idempotency.check_key(client_key)
     body, reasons = _check(data)
     photo = await check_photo(data.photo, field="photo") if data.photo is not None else None
@@ -169,7 +168,7 @@ async def _insert_post(
 
 def _require_moderator(tenant: TenantInfo, principal: Principal) -> None:
     if Cap.SHARING_MODERATE not in principal.tenant_caps(tenant.id):
-        raise Forbidden("only operators can moderate posts")
+        raise denied(principal, "only operators can moderate posts")
 
 
 async def _lock(post_id: uuid.UUID) -> dict[str, Any]:
