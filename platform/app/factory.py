@@ -10,6 +10,7 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from jogo.platform import db
+from jogo.platform.app.audit_http import AUDIT_ROUTES
 from jogo.platform.app.feeds import FEED_ROUTES
 from jogo.platform.app.http_errors import HANDLERS
 from jogo.platform.app.routes import ROUTES, healthz, readyz
@@ -42,7 +43,7 @@ def create_app(
             await db.stop_engine()
 
     app = Litestar(
-        route_handlers=[*ROUTES, *FEED_ROUTES],
+        route_handlers=[*ROUTES, *FEED_ROUTES, *AUDIT_ROUTES],
         on_startup=[start],
         on_shutdown=[stop],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
