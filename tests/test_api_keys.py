@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import websockets
-from helpers import auth_header, gql
+from helpers import auth_header, gql, unique_slug
 
 from jogo.platform.auth.apikeys import create_api_key
 from jogo.platform.auth.roles import Role
@@ -357,3 +357,98 @@ async def closed(ws: Any, query: str) -> tuple[int, str]:
     frame = ended.value.rcvd
     assert frame is not None
     return frame.code, frame.reason
+
+
+# --- the console ------------------------------------------------------------------
+
+
+def test_the_console_lists_revokes_and_rotates(database):
+    from test_cli import one_line_error, run
+
+    slug = unique_slug()
+    created = run(
+        [
+            "tenant",
+            "create",
+            "--slug",
+            slug,
+            "--name",
+            "Polres Z",
+            "--polda",
+            "JATIM",
+            "--region",
+            "35.79",
+        ],
+        database,
+    )
+    assert created.returncode == 0, created.stderr
+    made = run(
+        [
+            "apikey",
+            "create",
+            "--tenant",
+            slug,
+            "--name",
+            "Dishub",
+            "--scopes",
+            "reports:read",
+            "--expires-days",
+            "30",
+        ],
+        database,
+    )
+    assert made.returncode == 0, made.stderr
+    key = json.loads(made.stdout)
+    assert key["key"].startswith(f"jogo_{key['prefix']}_") and key["expires_at"]
+    listing = run(["apikey", "list", "--tenant", slug, "--json"], database)
+    assert listing.returncode == 0, listing.stderr
+    [row] = json.loads(listing.stdout)
+    assert row["prefix"] == key["prefix"] and row["status"] == "ACTIVE"
+    assert row["last_used_at"] is None and "key" not in row and "key_hash" not in row
+    rotated = run(
+        ["apikey", "rotate", "--tenant", slug, key["prefix"], "--overlap-hours", "1"], database
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    new = json.loads(rotated.stdout)
+    assert new["prefix"] != key["prefix"] and new["name"] == "Dishub"
+    text = run(["apikey", "list", "--tenant", slug], database)
+    lines = text.stdout.strip().splitlines()
+    assert len(lines) == 2 and any(f"{key['prefix']}  EXPIRING" in line for line in lines)
+    revoked = run(["apikey", "revoke", "--tenant", slug, new["key"]], database)
+    assert revoked.returncode == 0, revoked.stderr
+    assert json.loads(revoked.stdout)["status"] == "REVOKED"
+    for args, message in (
+        (["revoke", "--tenant", slug, "0123456789ab"], "not found"),
+        (["rotate", "--tenant", slug, key["prefix"], "--overlap-hours", "200"], "overlap"),
+        (
+            [
+                "create",
+                "--tenant",
+                slug,
+                "--name",
+                "x",
+                "--scopes",
+                "reports:read",
+                "--expires-days",
+                "0",
+            ],
+            "--expires-days",
+        ),
+        (
+            [
+                "create",
+                "--tenant",
+                slug,
+                "--name",
+                "x",
+                "--scopes",
+                "reports:read",
+                "--expires-at",
+                "2030-01-01",
+            ],
+            "offset",
+        ),
+        (["rotate", "--tenant", slug, new["prefix"]], "REVOKED"),
+    ):
+        bad = run(["apikey", *args], database)
+        assert bad.returncode == 1 and message in one_line_error(bad), (args, bad.stderr)
