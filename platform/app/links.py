@@ -64,7 +64,7 @@ def request_base(connection: ASGIConnection[Any, Any, Any, Any], settings: Setti
         host = _last(headers.getall("x-forwarded-host", [])) or host
     if not host or not _HOST.match(host):
         server = connection.scope.get("server")
-        if not server:
+        if not server or server[1] is None:
             return f"{scheme}://localhost"
         host = _netloc(str(server[0]), int(server[1]))
     return f"{scheme}://{host}"

@@ -22,8 +22,8 @@ from jogo.platform.app.bootstrap import DEMO_SLUG, DemoLogin, connect, seed_demo
 from jogo.platform.app.factory import create_app, create_health_app
 from jogo.platform.app.links import bound_base
 from jogo.platform.app.scheduler import run_scheduler
-from jogo.platform.notify import HUB
 from jogo.platform.errors import SettingsError
+from jogo.platform.notify import HUB
 from jogo.platform.settings import Settings
 from jogo.workers.broker import make_broker
 from jogo.workers.process import load_actors, start_worker, stop_worker
@@ -173,9 +173,7 @@ async def run_up(settings: Settings, *, host: str, port: int) -> int:
         raise
     try:
         login = await seed_demo()
-        async with _background(
-            settings, worker=True, relay=True, scheduler=True, bound=bound
-        ):
+        async with _background(settings, worker=True, relay=True, scheduler=True, bound=bound):
             _announce(settings, login, bound, embedded)
             await _serve(settings, host, sock)
     finally:

@@ -100,9 +100,7 @@ async def lease(dispatch_id: uuid.UUID, attempt: int) -> DeliveryJob | Busy | No
     return DeliveryJob(dispatch, agency, row)
 
 
-def delivery_payload(
-    job: DeliveryJob, tenant_slug: str, public_url: str | None
-) -> dict[str, Any]:
+def delivery_payload(job: DeliveryJob, tenant_slug: str, public_url: str | None) -> dict[str, Any]:
     """What an agency receives: the report, never the reporter's identity.
     ``callback_url`` is under ``public_url`` (``jogo.platform.app.links``); null when
     this process knows no public address."""
