@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 
 from jogo.graphql.admin.mutations import AdminMutation
 from jogo.graphql.admin.queries import AdminQuery
+from jogo.graphql.agencies.inbox import InboxQuery
 from jogo.graphql.agencies.mutations import AgenciesMutation
 from jogo.graphql.agencies.queries import AgenciesQuery
 from jogo.graphql.apikeys.queries import ApiKeysMutation, ApiKeysQuery
@@ -40,7 +41,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     ApiKeysMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
-    "integrations": (AgenciesQuery,),
+    "integrations": (AgenciesQuery, InboxQuery),
     "bulletins": (BulletinsQuery,),
     "sharing": (SharingQuery,),
     "facilities": (FacilitiesQuery,),

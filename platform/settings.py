@@ -29,7 +29,11 @@ class Settings:
     data_dir: Path
     db_pool_size: int
     environment: str
-    public_url: str = "http://127.0.0.1:8000"
+    # Where the public reaches the API (links in CAP feeds, agencies' callback_url).
+    # None unless JOGO_PUBLIC_URL is set: then links follow the request's own host and
+    # port, and outside a request (the worker) the address `jogo up` is bound to
+    # (``jogo.platform.app.links``).
+    public_url: str | None = None
     queue_name: str = "jogo"
     # "quorum" (replicated, for a cluster; the default) or "classic" (a broker whose
     # queues were declared classic before).
@@ -120,10 +124,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_acquire_timeout=_int(env, "JOGO_DB_ACQUIRE_TIMEOUT", 5, 1, 60),
         liveness_seconds=_int(env, "JOGO_LIVENESS_SECONDS", 180, 1, 86400),
         environment=environment,
-        public_url=(
-            _check_url("JOGO_PUBLIC_URL", env.get("JOGO_PUBLIC_URL"), ("http", "https"))
-            or "http://127.0.0.1:8000"
-        ).rstrip("/"),
+        public_url=_public_url(env.get("JOGO_PUBLIC_URL")),
         queue_name=_queue(env.get("JOGO_QUEUE") or "jogo"),
         queue_type=_queue_type(env.get("JOGO_QUEUE_TYPE") or "quorum"),
         health_port=_int(env, "JOGO_HEALTH_PORT", 0, 0, 65535) or None,
@@ -132,6 +133,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         trusted_proxies=_networks(env, "JOGO_TRUSTED_PROXIES"),
     )
+
+
+def _public_url(value: str | None) -> str | None:
+    checked = _check_url("JOGO_PUBLIC_URL", value, ("http", "https"))
+    return checked.rstrip("/") if checked else None
 
 
 def _networks(

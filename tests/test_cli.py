@@ -234,3 +234,48 @@ def test_unreachable_database_is_one_line():
     result = run(["tenant", "list"], "postgresql://postgres@127.0.0.1:1/none")
     assert result.returncode == 1
     assert "database" in one_line_error(result)
+
+
+def test_a_command_finding_no_database_says_so(tmp_path):
+    """Issue 14: no database where a command looks is one line naming the folder and how
+    to choose one, exit 1, and no empty database made (only `jogo up` and `jogo db
+    migrate` make one)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
+    elsewhere = tmp_path / "elsewhere"
+    cases = [
+        (["tenant", "list"], {}, tmp_path / ".jogo"),
+        (["tenant", "list", "--json", "--data-dir", str(elsewhere)], {}, elsewhere),
+        (["--data-dir", str(elsewhere), "tenant", "list"], {}, elsewhere),
+        (["tenant", "list"], {"JOGO_DATA_DIR": str(elsewhere)}, elsewhere),
+        (
+            [
+                *("apikey", "create", "--tenant", "x", "--name", "n", "--scopes", "reports:read"),
+                *("--data-dir", str(elsewhere)),
+            ],
+            {},
+            elsewhere,
+        ),
+        (
+            ["user", "create", "--username", "u", "--role", "citizen", "--password-stdin"],
+            {},
+            tmp_path / ".jogo",
+        ),
+        (["worker", "--data-dir", str(elsewhere)], {}, elsewhere),
+        (["serve", "--port", "0", "--data-dir", str(elsewhere)], {}, elsewhere),
+    ]
+    for args, env, folder in cases:
+        result = subprocess.run(
+            JOGO + args,
+            input="a long enough password\n",
+            capture_output=True,
+            text=True,
+            env=environ | env,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert result.returncode == 1, (args, result.stderr)
+        assert result.stdout == ""
+        line = one_line_error(result)
+        assert f"no database in the data folder {folder.resolve()}" in line, line
+        assert "--data-dir" in line and "JOGO_DATA_DIR" in line
+        assert not folder.exists(), f"{args} made {folder}"

@@ -3,6 +3,7 @@ GraphiQL, a clean Ctrl-C, and a second run that reuses the data."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+from test_bulletins import PUBLISH, content
 
 JOGO = str(Path(sys.executable).parent / "jogo")
 DEMO = "polresta-malang-kota"
@@ -23,11 +25,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
+
+
 def _start(data_dir: Path, port: int) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
     return subprocess.Popen(
         [JOGO, "up", "--data-dir", str(data_dir), "--port", str(port)],
-        env=env,
+        env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -89,6 +94,26 @@ def test_jogo_up_embedded_twice(tmp_path: Path):
             timeout=10,
         )
         assert platform.json()["data"]["tenants"] == [{"slug": DEMO}]
+        # Issue 14: links name the port `jogo up` listens on, not 8000 ...
+        delivered = _deliver_through_the_in_process_broker(base, headers)
+        assert delivered["callback_url"].startswith(f"{base}/t/{DEMO}/integrations/"), delivered
+        _gql(base, headers, PUBLISH, input=content())
+        feed = httpx.get(f"{base}/t/{DEMO}/alerts.cap.xml", timeout=10).text
+        assert f'href="{base}/t/{DEMO}/alerts/' in feed and ":8000" not in feed
+        # ... and a command in another shell and folder finds this database by --data-dir.
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        listed = subprocess.run(
+            [JOGO, "tenant", "list", "--json", "--data-dir", str(data_dir)],
+            env=_env(),
+            cwd=elsewhere,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert [t["slug"] for t in json.loads(listed.stdout)] == [DEMO]
+        assert not (elsewhere / ".jogo").exists()
     finally:
         if proc.poll() is None:
             first_out = _stop(proc)
@@ -116,7 +141,7 @@ def _gql(base: str, headers: dict[str, str], query: str, **variables: object) ->
     return body["data"]
 
 
-def _deliver_through_the_in_process_broker(base: str, headers: dict[str, str]) -> None:
+def _deliver_through_the_in_process_broker(base: str, headers: dict[str, str]) -> dict:
     """No JOGO_AMQP_URL: outbox, relay and actor run inside ``jogo up`` (StubBroker)."""
     from agency_sink import AgencySink
 
@@ -176,6 +201,8 @@ def _deliver_through_the_in_process_broker(base: str, headers: dict[str, str]) -
                 break
             time.sleep(0.2)
         assert status == "DELIVERED"
-        assert sink.received[0].json()["command"] == DEMO
+        payload: dict = sink.received[0].json()
+        assert payload["command"] == DEMO
+        return payload
     finally:
         sink.stop()

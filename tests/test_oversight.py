@@ -529,3 +529,47 @@ async def test_a_new_report_shows_nationally_within_60_s_under_load(
         await asyncio.sleep(0.2)
     assert seen is not None and seen < 60
     print(f"new report visible nationally after {seen:.2f} s")
+
+
+BY_TENANT = """query($f: NationalFilter) { byTenant(filter: $f) { tenant { slug poldaCode }
+  summary { tenants reports urgent byStatus { key count } daily { day count } } } }"""
+
+
+async def test_by_tenant_lists_commands_with_nothing_reported(
+    app_client, settings, owner, two_tenants
+):
+    """Issue 14: a command with zero reports is itself a signal, so byTenant shows every
+    active tenant the caller may see, with zeros; a suspended one only with reports."""
+    busy, quiet = two_tenants.a, two_tenants.b  # JATIM with a report, JATENG with none
+    citizen = await auth_header(settings, Role.CITIZEN, busy)
+    await submit(app_client, busy.slug, citizen)
+    assert await do_rebuild_tenant(busy) == 1
+    paused = await onboard(polda="JATENG", region="33.72")
+    await owner.execute("UPDATE tenants SET status = 'SUSPENDED' WHERE id = $1", paused.id)
+
+    def rows(body):
+        return {t["tenant"]["slug"]: t["summary"] for t in body["data"]["byTenant"]}
+
+    national = await auth_header(settings, Role.NATIONAL_SUPERVISOR)
+    _, body = await gql(app_client, NATIONAL, BY_TENANT, national)
+    seen = rows(body)
+    assert seen[busy.slug]["reports"] == 1 and seen[busy.slug]["tenants"] == 1
+    assert seen[quiet.slug] == {
+        "tenants": 1,
+        "reports": 0,
+        "urgent": 0,
+        "byStatus": [],
+        "daily": [],
+    }
+    assert paused.slug not in seen
+    # Polda supervisors still see only their own Polda's tenants, zeros included.
+    jateng = await auth_header(settings, Role.POLDA_SUPERVISOR, polda="JATENG")
+    _, body = await gql(app_client, NATIONAL, BY_TENANT, jateng)
+    assert quiet.slug in rows(body) and busy.slug not in rows(body)
+    assert {t["tenant"]["poldaCode"] for t in body["data"]["byTenant"]} == {"JATENG"}
+    jatim = await auth_header(settings, Role.POLDA_SUPERVISOR, polda="JATIM")
+    _, body = await gql(app_client, NATIONAL, BY_TENANT, jatim)
+    assert busy.slug in rows(body) and quiet.slug not in rows(body)
+    # A tenant filter names one tenant, quiet or not.
+    _, body = await gql(app_client, NATIONAL, BY_TENANT, national, f={"tenantSlug": quiet.slug})
+    assert list(rows(body)) == [quiet.slug]

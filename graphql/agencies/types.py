@@ -1,14 +1,20 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.types import Info
 
+from jogo.graphql.context import Context
 from jogo.graphql.errors import UserError
 from jogo.platform.urls import without_credentials
 from jogo.tenants.agencies.outcomes import Outcome
+
+if TYPE_CHECKING:
+    from jogo.graphql.agencies.inbox import DispatchedReport
 
 
 @strawberry.type(description="Someone to call at an agency.")
@@ -120,6 +126,17 @@ class Dispatch:
     external_ref: str | None
     created_at: datetime
     delivered_at: datetime | None
+
+    @strawberry.field(
+        description="The report as the agency sees it: content, location, photos and the"
+        " public timeline, never who reported."
+    )
+    async def report(
+        self, info: Info[Context, None]
+    ) -> Annotated[DispatchedReport, strawberry.lazy("jogo.graphql.agencies.inbox")]:
+        from jogo.graphql.agencies.inbox import dispatched_report
+
+        return await dispatched_report(info, uuid.UUID(self.report_id))
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Dispatch:

@@ -127,16 +127,18 @@ class OversightQuery:
         tenants, scoped = await _scope(info, "summary", filter)
         return Summary.of(await queries.summary(scoped), len(tenants))
 
-    @strawberry.field(description="The same figures per tenant.", permission_classes=READ)
+    @strawberry.field(
+        description="The same figures per tenant: every active tenant the caller may see,"
+        " with zeros where nothing was reported.",
+        permission_classes=READ,
+    )
     async def by_tenant(
         self, info: Info[Context, None], filter: NationalFilter | None = None
     ) -> list[TenantSummary] | None:
         tenants, scoped = await _scope(info, "byTenant", filter, per_tenant=True)
-        per = await queries.totals(scoped, by_scope=True)
         return [
-            TenantSummary(tenant=TenantType.of(t), summary=Summary.of(per[f"tenant:{t.id}"], 1))
-            for t in tenants
-            if f"tenant:{t.id}" in per
+            TenantSummary(tenant=TenantType.of(t), summary=Summary.of(totals, 1))
+            for t, totals in await queries.by_tenant(scoped, tenants)
         ]
 
     @strawberry.field(

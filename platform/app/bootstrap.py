@@ -6,9 +6,10 @@ import secrets
 from dataclasses import dataclass, replace
 
 from jogo.platform import db, registry
-from jogo.platform.app.embedded import start_embedded_postgres
+from jogo.platform.app.embedded import has_embedded_database, start_embedded_postgres
 from jogo.platform.auth.roles import Role
 from jogo.platform.auth.users import create_user, user_exists
+from jogo.platform.errors import JogoError
 from jogo.platform.migrate import migrate
 from jogo.platform.settings import Settings
 from jogo.tenants.onboarding.actions import OnboardInput, do_onboard_tenant
@@ -17,19 +18,36 @@ DEMO_SLUG = "polresta-malang-kota"
 DEMO_ADMIN = "admin"
 
 
-def resolve_database(settings: Settings) -> Settings:
-    """With no ``JOGO_DATABASE_URL``, start or join the embedded server in the data dir."""
+class NoDatabase(JogoError):
+    """A command that needs a database found none where it looked."""
+
+    code = "NO_DATABASE"
+
+
+def resolve_database(settings: Settings, *, create: bool = False) -> Settings:
+    """With no ``JOGO_DATABASE_URL``, start or join the embedded server in the data dir.
+    Only ``create`` (``jogo up``, ``jogo db migrate``) makes a new one; any other
+    command finding none there stops with :class:`NoDatabase` instead of starting an
+    empty database that would answer nothing."""
     if settings.database_url:
         return settings
+    if not create and not has_embedded_database(settings.data_dir):
+        raise NoDatabase(
+            f"no database in the data folder {settings.data_dir.resolve()}; choose the one"
+            " `jogo up` runs on with --data-dir D (or JOGO_DATA_DIR, or JOGO_DATABASE_URL),"
+            " or start one with `jogo up --data-dir D`"
+        )
     owner_url = start_embedded_postgres(settings.data_dir)
     return replace(settings, database_url=owner_url, app_database_url=None)
 
 
-async def connect(settings: Settings, *, run_migrations: bool = False) -> Settings:
+async def connect(
+    settings: Settings, *, run_migrations: bool = False, create: bool = False
+) -> Settings:
     # The embedded database is ours to keep current; a configured one is migrated by
     # ``jogo db migrate`` (or ``jogo up``), as the owner, not by every command.
     run_migrations = run_migrations or settings.embedded
-    settings = resolve_database(settings)
+    settings = resolve_database(settings, create=create)
     if run_migrations:
         assert settings.database_url is not None
         await migrate(settings.database_url, settings.app_db_password)

@@ -51,7 +51,7 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> An
 
 
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    settings = resolve_database(settings)
+    settings = resolve_database(settings, create=True)
     assert settings.database_url is not None
     applied = await migrate(settings.database_url, settings.app_db_password)
     print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
@@ -240,7 +240,6 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="run everything on embedded defaults")
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8000)
-    up.add_argument("--data-dir", help="embedded data folder (default ./.jogo)")
     up.set_defaults(run=cmd_up)
 
     serve = sub.add_parser("serve", help="the HTTP API only")
@@ -317,7 +316,31 @@ def build_parser() -> argparse.ArgumentParser:
         "clean",
         help="re-encode photos stored before uploads were cleaned (no EXIF/GPS); safe to rerun",
     ).set_defaults(run=cmd_photos_clean)
+    _add_data_dir(parser)
     return parser
+
+
+DATA_DIR_HELP = (
+    "the embedded database's data folder (default: JOGO_DATA_DIR, else ./.jogo); the one"
+    " a running `jogo up --data-dir D` uses"
+)
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir`` on every command (``jogo tenant list --data-dir D``), and before
+    the command too (``jogo --data-dir D tenant list``)."""
+    seen = {parser}
+    todo = [parser]
+    while todo:
+        current = todo.pop()
+        subs = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
+        for action in subs:
+            for child in action.choices.values():
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        if not any("--data-dir" in a.option_strings for a in current._actions):
+            current.add_argument("--data-dir", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

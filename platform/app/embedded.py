@@ -15,6 +15,11 @@ from jogo.platform.errors import SettingsError
 log = logging.getLogger("jogo.embedded")
 
 
+def has_embedded_database(data_dir: Path) -> bool:
+    """Whether ``data_dir`` holds an embedded database (made by ``jogo up``)."""
+    return (data_dir / "pgdata" / "PG_VERSION").is_file()
+
+
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or join) the server in ``data_dir/pgdata``; returns the owner's URL."""
     with warnings.catch_warnings():

@@ -12,6 +12,7 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from jogo.platform import registry
+from jogo.platform.app.links import request_base
 from jogo.platform.errors import NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.platform.settings import Settings
@@ -32,8 +33,9 @@ async def _tenant_with(slug: str, module: str) -> TenantInfo:
 
 
 def _public_url(request: Request) -> str:
+    """JOGO_PUBLIC_URL, else the request's own scheme, host and port (``links``)."""
     settings: Settings = request.app.state.settings
-    return settings.public_url
+    return request_base(request, settings)
 
 
 @get("/t/{slug:str}/alerts.cap.xml")

@@ -30,6 +30,7 @@ from jogo.platform.settings import Settings
 from jogo.platform.storage import FileStore
 from jogo.platform.telemetry import set_current_tenant
 from jogo.tenants.agencies.answers import do_apply_callback
+from jogo.tenants.agencies.inbox import liaison_attachment
 from jogo.tenants.reports.access import Viewer
 from jogo.tenants.reports.photos import MAX_BYTES as MAX_UPLOAD
 from jogo.tenants.reports.queries import attachment_for
@@ -211,7 +212,18 @@ async def attachment(
     """A report photo, for callers who may see the report (same scope as GraphQL)."""
     context = await _tenant_context(slug, request)
     tenant = context.require_tenant()
-    row = await attachment_for(tenant.id, Viewer.of(context.principal, tenant.id), attachment_id)
+    principal = context.principal
+    try:
+        row = await attachment_for(tenant.id, Viewer.of(principal, tenant.id), attachment_id)
+    except NotFound:
+        if not (
+            principal.kind == "user"
+            and principal.id is not None
+            and Cap.DISPATCH_UPDATE in principal.tenant_caps(tenant.id)
+        ):
+            raise
+        # An agency liaison: photos of reports dispatched to its agencies, no others.
+        row = await liaison_attachment(tenant.id, principal.id, attachment_id)
     if not row["cleaned"]:
         # Stored before photos were cleaned: not served until `jogo photos clean` ran.
         raise NotFound("attachment not found")

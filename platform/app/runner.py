@@ -7,9 +7,11 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import stat
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import uvicorn
@@ -18,7 +20,9 @@ from jogo.graphql.http import MAX_BODY
 from jogo.platform import db
 from jogo.platform.app.bootstrap import DEMO_SLUG, DemoLogin, connect, seed_demo
 from jogo.platform.app.factory import create_app, create_health_app
+from jogo.platform.app.links import bound_base
 from jogo.platform.app.scheduler import run_scheduler
+from jogo.platform.errors import SettingsError
 from jogo.platform.notify import HUB
 from jogo.platform.settings import Settings
 from jogo.workers.broker import make_broker
@@ -78,16 +82,23 @@ def api_config(app: Any, host: str, port: int, **overrides: Any) -> uvicorn.Conf
     return uvicorn.Config(app, **(options | overrides))
 
 
-async def _serve(settings: Settings, host: str, port: int) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    """The API's listening socket, bound before anything starts: a busy port stops the
+    command with one line, and port 0 gets a free port whose number links then use."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        raise SettingsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+async def _serve(settings: Settings, host: str, sock: socket.socket) -> None:
     app = create_app(settings)  # the engine is already started: start_engine is idempotent
-    config = api_config(app, host, port)
-    await _Server(config).serve()
+    config = api_config(app, host, sock.getsockname()[1])
+    await _Server(config).serve(sockets=[sock])
 
 
-def _announce(
-    settings: Settings, login: DemoLogin | None, host: str, port: int, embedded: bool
-) -> None:
-    base = f"http://{host}:{port}"
+def _announce(settings: Settings, login: DemoLogin | None, base: str, embedded: bool) -> None:
     lines = [f"Jogo Indonesia Presisi on {base}", f"  GraphiQL: {base}/t/{DEMO_SLUG}/graphql"]
     if login is not None and login.password:
         lines.append(f"  admin login: {login.username} / {login.password}")
@@ -103,8 +114,17 @@ def _announce(
 
 
 @contextlib.asynccontextmanager
-async def _background(settings: Settings, *, worker: bool, relay: bool, scheduler: bool) -> Any:
-    """The Dramatiq worker (threads), the relay and the scheduler beside the caller."""
+async def _background(
+    settings: Settings,
+    *,
+    worker: bool,
+    relay: bool,
+    scheduler: bool,
+    bound: str | None = None,
+) -> Any:
+    """The Dramatiq worker (threads), the relay and the scheduler beside the caller.
+    ``bound``: where the API of this process listens, the worker's public URL (its
+    agencies' ``callback_url``) when ``JOGO_PUBLIC_URL`` is not set."""
     broker = make_broker(
         settings.amqp_url,
         settings.resolved_app_url(),
@@ -112,7 +132,12 @@ async def _background(settings: Settings, *, worker: bool, relay: bool, schedule
         queue_type=settings.queue_type,
         acquire_timeout=settings.db_acquire_timeout,
     )
-    load_actors(settings)
+    if settings.public_url is None and bound is not None:
+        load_actors(replace(settings, public_url=bound))
+    else:
+        load_actors(settings)
+        if worker and settings.public_url is None:
+            log.warning("JOGO_PUBLIC_URL is not set: agency deliveries carry no callback_url")
     running = start_worker(broker) if worker else None
     relay_runner = Relay(broker) if relay else None
     tasks = []
@@ -139,12 +164,18 @@ async def _background(settings: Settings, *, worker: bool, relay: bool, schedule
 
 async def run_up(settings: Settings, *, host: str, port: int) -> int:
     embedded = settings.embedded
-    settings = await connect(settings, run_migrations=True)
+    sock = _listen(host, port)
+    bound = bound_base(host, sock.getsockname()[1])
+    try:
+        settings = await connect(settings, run_migrations=True, create=True)
+    except BaseException:
+        sock.close()
+        raise
     try:
         login = await seed_demo()
-        async with _background(settings, worker=True, relay=True, scheduler=True):
-            _announce(settings, login, host, port, embedded)
-            await _serve(settings, host, port)
+        async with _background(settings, worker=True, relay=True, scheduler=True, bound=bound):
+            _announce(settings, login, bound, embedded)
+            await _serve(settings, host, sock)
     finally:
         await HUB.close()
         await db.stop_engine()
@@ -203,9 +234,14 @@ async def run_part(settings: Settings, part: str) -> int:
 
 
 async def run_serve(settings: Settings, *, host: str, port: int) -> int:
-    settings = await connect(settings)
+    sock = _listen(host, port)
     try:
-        await _serve(settings, host, port)
+        settings = await connect(settings)
+    except BaseException:
+        sock.close()
+        raise
+    try:
+        await _serve(settings, host, sock)
     finally:
         await HUB.close()
         await db.stop_engine()

@@ -100,8 +100,10 @@ async def lease(dispatch_id: uuid.UUID, attempt: int) -> DeliveryJob | Busy | No
     return DeliveryJob(dispatch, agency, row)
 
 
-def delivery_payload(job: DeliveryJob, tenant_slug: str, public_url: str) -> dict[str, Any]:
-    """What an agency receives: the report, never the reporter's identity."""
+def delivery_payload(job: DeliveryJob, tenant_slug: str, public_url: str | None) -> dict[str, Any]:
+    """What an agency receives: the report, never the reporter's identity.
+    ``callback_url`` is under ``public_url`` (``jogo.platform.app.links``); null when
+    this process knows no public address."""
     r, d = job.report, job.dispatch
     return {
         "event": "report.dispatched",
@@ -121,7 +123,11 @@ def delivery_payload(job: DeliveryJob, tenant_slug: str, public_url: str) -> dic
             "urgent": r["urgent"],
             "created_at": r["created_at"].isoformat(),
         },
-        "callback_url": f"{public_url}/t/{tenant_slug}/integrations/{d['agency_id']}/callback",
+        "callback_url": (
+            f"{public_url}/t/{tenant_slug}/integrations/{d['agency_id']}/callback"
+            if public_url
+            else None
+        ),
     }
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from jogo.platform import db
+from jogo.platform.registry import TenantInfo
 from jogo.tenants.oversight.redaction import redact
 from jogo.tenants.oversight.rollups import ALL_CATEGORIES, bucket_seconds
 
@@ -116,6 +117,18 @@ async def totals(f: Filter, *, by_scope: bool) -> dict[str, Totals]:
     for (k, metric), histogram in buckets.items():
         found[k].durations[metric] = percentiles(histogram)
     return found
+
+
+async def by_tenant(f: Filter, tenants: list[TenantInfo]) -> list[tuple[TenantInfo, Totals]]:
+    """Each tenant's totals, in the order given: every active tenant, with zeros when it
+    has no reports in the filter (a command where nothing is reported is itself a
+    signal); a suspended one only when it has some. Two statements, as :func:`totals`."""
+    per = await totals(f, by_scope=True)
+    return [
+        (t, per.get(f"tenant:{t.id}") or Totals())
+        for t in tenants
+        if t.active or f"tenant:{t.id}" in per
+    ]
 
 
 async def summary(f: Filter) -> Totals:

@@ -1,0 +1,231 @@
+"""Lists of dispatches: a liaison's inbox (their agencies' dispatches) and the
+operators' view across reports (by status, agency, time), with the report as an
+agency may see it.
+
+Who sees what (:class:`DispatchScope`): a user bound to agencies with
+``addAgencyLiaison`` sees only those agencies' dispatches; operators see all. Anything
+else, another agency's dispatch or another tenant's, is simply not found.
+
+Order: open dispatches first (the agency may still act: :data:`answers.LIVE`), then by
+age, oldest first; keyset pages of at most :data:`MAX_PAGE`. A report as an agency sees
+it (:func:`reports_for_agencies`) carries no reporter identity: no name, phone, address
+or user id, and its title and description are masked like the national drill-down's
+(:func:`jogo.tenants.oversight.redaction.redact`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from jogo.platform import db
+from jogo.platform.errors import InvalidInput, NotFound
+from jogo.tenants.agencies.answers import LIVE
+from jogo.tenants.oversight.redaction import redact
+
+MAX_PAGE = 100
+# PENDING after a failed attempt, with another scheduled: what operators call failing.
+FAILED = "FAILED"
+STATES = (
+    "PENDING",
+    FAILED,
+    "DELIVERING",
+    "DELIVERED",
+    "AWAITING_LIAISON",
+    "ACCEPTED",
+    "IN_PROGRESS",
+    "RESOLVED",
+    "RETURNED",
+    "DEAD",
+)
+_OPEN = "(d.status = ANY('{" + ",".join(LIVE) + "}'::text[]))"
+_COLUMNS = "d.*, a.name AS agency_name, a.code AS agency_code, a.connector, " + _OPEN + " AS open"
+_FROM = "dispatches d JOIN agencies a ON a.tenant_id = d.tenant_id AND a.id = d.agency_id"
+
+
+@dataclass(frozen=True)
+class DispatchScope:
+    """``liaison``: the user whose agencies bound the list; None: every dispatch."""
+
+    liaison: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class DispatchFilter:
+    states: list[str] | None = None  # from STATES; FAILED = PENDING with a last error
+    agency_id: uuid.UUID | None = None
+    report_id: uuid.UUID | None = None
+    since: datetime | None = None  # created or changed at or after
+
+
+@dataclass
+class DispatchPage:
+    rows: list[dict[str, Any]]
+    has_next: bool
+    start_cursor: str | None
+    end_cursor: str | None
+    where: tuple[str, list[Any]]
+
+
+def cursor_of(row: dict[str, Any]) -> str:
+    raw = json.dumps([bool(row["open"]), row["created_at"].isoformat(), str(row["id"])])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[bool, datetime, uuid.UUID]:
+    bad = InvalidInput("the cursor is not one this API gave out", field="after")
+    if len(cursor) > 200:
+        raise bad
+    try:
+        open_, moment, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        when = datetime.fromisoformat(moment)
+        if not isinstance(open_, bool) or when.tzinfo is None:
+            raise ValueError("not ours")
+        return open_, when.astimezone(UTC), uuid.UUID(ident)
+    except (ValueError, TypeError, AttributeError, OverflowError):
+        raise bad from None
+
+
+def _where(scope: DispatchScope, f: DispatchFilter) -> tuple[str, list[Any]]:
+    parts: list[str] = []
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if scope.liaison is not None:
+        parts.append(
+            "EXISTS (SELECT 1 FROM agency_liaisons l WHERE l.tenant_id = d.tenant_id"
+            f" AND l.agency_id = d.agency_id AND l.user_id = {arg(scope.liaison)})"
+        )
+    if f.states:
+        unknown = [s for s in f.states if s not in STATES]
+        if unknown:
+            raise InvalidInput(f"unknown dispatch status {unknown[0]!r}", field="status")
+        plain = [s for s in f.states if s != FAILED]
+        either = [f"d.status = ANY({arg(plain)}::text[])"] if plain else []
+        if FAILED in f.states:
+            either.append("(d.status = 'PENDING' AND d.last_error IS NOT NULL)")
+        parts.append("(" + " OR ".join(either) + ")")
+    if f.agency_id is not None:
+        parts.append(f"d.agency_id = {arg(f.agency_id)}")
+    if f.report_id is not None:
+        parts.append(f"d.report_id = {arg(f.report_id)}")
+    if f.since is not None:
+        if f.since.tzinfo is None:
+            raise InvalidInput("since needs a time zone", field="since")
+        parts.append(f"d.updated_at >= {arg(f.since)}")
+    return " AND ".join(parts) or "TRUE", args
+
+
+async def list_dispatches(
+    tenant_id: uuid.UUID,
+    scope: DispatchScope,
+    f: DispatchFilter,
+    first: int = 20,
+    after: str | None = None,
+) -> DispatchPage:
+    """One page, open first, then oldest first. One statement."""
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field="first")
+    where, args = _where(scope, f)
+    page_where, page_args = where, list(args)
+    if after:
+        open_, moment, ident = _decode(after)
+        page_args += [open_, moment, ident]
+        n = len(page_args)
+        page_where += (
+            f" AND ({_OPEN} < ${n - 2} OR ({_OPEN} = ${n - 2}"
+            f" AND (d.created_at, d.id) > (${n - 1}, ${n})))"
+        )
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            f"SELECT {_COLUMNS} FROM {_FROM} WHERE {page_where}"
+            f" ORDER BY open DESC, d.created_at, d.id LIMIT {first + 1}",
+            *page_args,
+        )
+    found = [dict(r) for r in rows]
+    has_next = len(found) > first
+    found = found[:first]
+    return DispatchPage(
+        rows=found,
+        has_next=has_next,
+        start_cursor=cursor_of(found[0]) if found else None,
+        end_cursor=cursor_of(found[-1]) if found else None,
+        where=(where, args),
+    )
+
+
+async def count_dispatches(tenant_id: uuid.UUID, where: tuple[str, list[Any]]) -> int:
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(f"SELECT count(*) FROM {_FROM} WHERE {where[0]}", *where[1])
+    return int(rows[0][0])
+
+
+async def visible_dispatch(
+    tenant_id: uuid.UUID, scope: DispatchScope, dispatch_id: uuid.UUID
+) -> dict[str, Any]:
+    """One dispatch in scope; ``NotFound`` otherwise (another agency's, another
+    tenant's, or none)."""
+    where, args = _where(scope, DispatchFilter())
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            f"SELECT {_COLUMNS} FROM {_FROM} WHERE {where} AND d.id = ${len(args) + 1}",
+            *args,
+            dispatch_id,
+        )
+    if not rows:
+        raise NotFound("dispatch not found", field="id")
+    return dict(rows[0])
+
+
+async def reports_for_agencies(
+    tenant_id: uuid.UUID, report_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The reports behind dispatches the caller may already see, as an agency may see
+    them: the reporter's name, phone and address are read only to mask them in the
+    title and description, and never returned. One statement for any number."""
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT r.id, r.ticket, r.category_id, r.title, r.description, r.latitude,"
+            " r.longitude, r.occurred_at, r.urgent, r.status, r.created_at, r.updated_at,"
+            " r.reporter_name, r.reporter_phone, r.address"
+            " FROM reports r WHERE r.id = ANY($1::uuid[])",
+            report_ids,
+        )
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    for r in rows:
+        row = dict(r)
+        own = {
+            "name": row.pop("reporter_name"),
+            "phone": row.pop("reporter_phone"),
+            "address": row.pop("address"),
+        }
+        row["title"] = redact(row["title"], **own) or ""
+        row["description"] = redact(row["description"], **own) or ""
+        found[row["id"]] = row
+    return found
+
+
+async def liaison_attachment(
+    tenant_id: uuid.UUID, user_id: uuid.UUID, attachment_id: uuid.UUID
+) -> dict[str, Any]:
+    """A photo of a report dispatched to an agency the user speaks for; ``NotFound``
+    for any other."""
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT a.* FROM report_attachments a WHERE a.id = $1 AND EXISTS (SELECT 1"
+            " FROM dispatches d JOIN agency_liaisons l ON l.tenant_id = d.tenant_id"
+            " AND l.agency_id = d.agency_id WHERE d.tenant_id = a.tenant_id"
+            " AND d.report_id = a.report_id AND l.user_id = $2)",
+            attachment_id,
+            user_id,
+        )
+    if not rows:
+        raise NotFound("attachment not found")
+    return dict(rows[0])
