@@ -1,7 +1,8 @@
 """Who sees which reports, from the caller's capabilities in this tenant.
 
 Operators and tenant admins see the whole tenant, officers the reports assigned to
-them (and their own), citizens their own. The scope is applied in SQL, so a report
+them, directly or to an active unit they are a member of (and their own), citizens their
+own. The scope is applied in SQL, so a report
 outside it is simply not found, exactly like one of another tenant.
 """
 
@@ -15,6 +16,13 @@ from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
 
 Scope = Literal["all", "assigned", "own", "none"]
+
+# The active units user ``{n}`` is a member of (in the tenant of the transaction).
+MY_UNITS = (
+    "SELECT um.unit_id FROM unit_members um JOIN units un"
+    " ON un.tenant_id = um.tenant_id AND un.id = um.unit_id"
+    " WHERE um.user_id = {n} AND un.is_active"
+)
 
 
 @dataclass(frozen=True)
@@ -59,5 +67,9 @@ class Viewer:
             return "FALSE", []
         n = f"${first_arg}"
         if self.scope == "assigned":
-            return f"(r.assigned_officer_id = {n} OR r.reporter_user_id = {n})", [self.user_id]
+            return (
+                f"(r.assigned_officer_id = {n} OR r.reporter_user_id = {n}"
+                f" OR r.assigned_unit_id IN ({MY_UNITS.format(n=n)}))",
+                [self.user_id],
+            )
         return f"r.reporter_user_id = {n}", [self.user_id]

@@ -23,10 +23,10 @@ MAX_PAGE = 100
 REPORT_COLUMNS = (
     "r.id, r.ticket, r.category_id, r.title, r.description, r.latitude, r.longitude,"
     " r.address, r.occurred_at, r.urgent, r.anonymous, r.reporter_user_id, r.reporter_name,"
-    " r.reporter_phone, r.submitted_by, r.status, r.assigned_officer_id, r.assigned_unit,"
+    " r.reporter_phone, r.submitted_by, r.status, r.assigned_officer_id, r.assigned_unit_id,"
     " r.duplicate_of, r.reject_reason, r.verify_due_at, r.followup_due_at, r.autoclose_at,"
     " r.verify_breached_at, r.followup_breached_at, r.created_at, r.updated_at,"
-    " r.verified_at, r.dispatched_at, r.resolved_at, r.closed_at"
+    " r.verified_at, r.dispatched_at, r.police_started_at, r.resolved_at, r.closed_at"
 )
 SORT_COLUMNS = {
     "CREATED_AT": "created_at",
