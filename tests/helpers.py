@@ -132,5 +132,7 @@ async def create_unit(
     assert done["errors"] == [], done
     unit_id: str = done["unit"]["id"]
     return unit_id
+
+
 STATUS = "mutation($id: ID!, $s: ReportStatus!, $n: String) { updateReportStatus(reportId: $id, status: $s, note: $n) { report { status autocloseAt } errors { code field message } } }"
 NOTE = "mutation($id: ID!, $n: String!, $p: Boolean!) { addReportNote(reportId: $id, note: $n, public: $p) { report { id } errors { code field message } } }"

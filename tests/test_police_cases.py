@@ -4,8 +4,10 @@ usual timeline, follow-up service level and citizen view; unassigned, it is refu
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from helpers import (
     ASSIGN,
     NOTE,
@@ -122,7 +124,7 @@ async def test_officers_not_assigned_and_other_tenants_get_not_found(
 ):
     a, b = two_tenants.a, two_tenants.b
     operator = await auth_header(settings, Role.OPERATOR, a)
-    assigned_id, assigned_name = await make_user(Role.OFFICER, a)
+    assigned_id, _ = await make_user(Role.OFFICER, a)
     other_id, other_name = await make_user(Role.OFFICER, a)
     other = bearer_for(other_id, other_name, settings)
     rid = (await _verified(app_client, a.slug, operator))["report"]["id"]
@@ -189,3 +191,29 @@ async def test_the_follow_up_clock_breaches_a_police_case_like_a_dispatch(
     )
     assert body["data"]["report"]["slaBreached"] is True
     assert body["data"]["report"]["timeline"][-1]["kind"] == "SLA_BREACH"
+
+
+async def test_a_unit_members_live_feed_carries_the_units_reports(
+    app_client, live_server, settings, two_tenants
+):
+    from test_reports_api import _next, _start, _ws
+
+    a = two_tenants.a
+    operator = await auth_header(settings, Role.OPERATOR, a)
+    member_id, member_name = await make_user(Role.OFFICER, a)
+    member = bearer_for(member_id, member_name, settings)
+    unit = await create_unit(app_client, a.slug, operator, "Patroli Live", "SAMAPTA")
+    await act(app_client, a.slug, SET_MEMBERS, operator, u=unit, m=[str(member_id)])
+    async with await _ws(f"ws://{live_server}/t/{a.slug}/graphql") as ws:
+        await _start(ws, member["Authorization"])
+        await asyncio.sleep(0.2)
+        await submit(app_client, a.slug, operator)  # not the unit's
+        rid = (await submit(app_client, a.slug, operator))["report"]["id"]
+        await act(app_client, a.slug, ASSIGN, operator, id=rid, o=None, u=unit)
+        await act(app_client, a.slug, VERIFY, operator, id=rid)
+        kinds = [
+            (await _next(ws))["payload"]["data"]["reportEvents"]["event"]["kind"] for _ in range(2)
+        ]
+        assert kinds == ["ASSIGNMENT", "STATUS"]
+        with pytest.raises(TimeoutError):
+            await _next(ws, 0.7)
