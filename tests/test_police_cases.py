@@ -204,11 +204,12 @@ async def test_a_unit_members_live_feed_carries_the_units_reports(
     member = bearer_for(member_id, member_name, settings)
     unit = await create_unit(app_client, a.slug, operator, "Patroli Live", "SAMAPTA")
     await act(app_client, a.slug, SET_MEMBERS, operator, u=unit, m=[str(member_id)])
+    other = (await submit(app_client, a.slug, operator))["report"]["id"]
+    rid = (await submit(app_client, a.slug, operator, latitude=-7.93))["report"]["id"]
     async with await _ws(f"ws://{live_server}/t/{a.slug}/graphql") as ws:
         await _start(ws, member["Authorization"])
         await asyncio.sleep(0.2)
-        await submit(app_client, a.slug, operator)  # not the unit's
-        rid = (await submit(app_client, a.slug, operator))["report"]["id"]
+        await act(app_client, a.slug, NOTE, operator, id=other, n="bukan unit ini", p=False)
         await act(app_client, a.slug, ASSIGN, operator, id=rid, o=None, u=unit)
         await act(app_client, a.slug, VERIFY, operator, id=rid)
         kinds = [
@@ -217,3 +218,60 @@ async def test_a_unit_members_live_feed_carries_the_units_reports(
         assert kinds == ["ASSIGNMENT", "STATUS"]
         with pytest.raises(TimeoutError):
             await _next(ws, 0.7)
+
+
+async def test_the_agency_return_path_and_police_work_meet(app_client, settings, owner):
+    """A report an agency hands back can be worked by the police; a police case also
+    sent to an agency that then declines goes back to the operators, its police start
+    forgotten (it is restarted, with a new follow-up clock, when the police take it on)."""
+    from helpers import onboard
+    from test_agency_outcomes import DISPATCH as SEND
+    from test_integrations import make_agency
+
+    tenant = await onboard("minimal", modules=["integrations"])
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    officer_id, officer_name = await make_user(Role.OFFICER, tenant)
+    officer = bearer_for(officer_id, officer_name, settings)
+    manual = await make_agency(
+        app_client, tenant.slug, admin, None, connector="manual", code="DLH-MANUAL", secret=None
+    )
+    update = """mutation($d: ID!, $s: String!, $n: String) { updateDispatchStatus(
+      dispatchId: $d, status: $s, note: $n) { errors { code field } } }"""
+
+    async def hand_back(rid: str) -> None:
+        dispatch = await owner.fetchval(
+            "SELECT id FROM dispatches WHERE report_id = $1::uuid AND status <> 'RETURNED'", rid
+        )
+        _, body = await gql(
+            app_client,
+            f"/t/{tenant.slug}/graphql",
+            update,
+            admin,
+            d=str(dispatch),
+            s="declined",
+            n="Bukan kewenangan kami",
+        )
+        assert body["data"]["updateDispatchStatus"]["errors"] == [], body
+
+    rid = (await submit(app_client, tenant.slug, admin))["report"]["id"]
+    await act(app_client, tenant.slug, VERIFY, admin, id=rid)
+    sent = await act(app_client, tenant.slug, SEND, admin, r=rid, a=manual)
+    assert sent["report"]["status"] == "DISPATCHED"
+    await hand_back(rid)
+    await act(app_client, tenant.slug, ASSIGN, admin, id=rid, o=str(officer_id), u=None)
+    started = await act(app_client, tenant.slug, STATUS, officer, id=rid, s="IN_PROGRESS", n=None)
+    assert started["report"]["status"] == "IN_PROGRESS"
+    assert await owner.fetchval(
+        "SELECT police_started_at IS NOT NULL FROM reports WHERE id = $1::uuid", rid
+    )
+    # The police bring an agency in too; it declines: back to the operators.
+    also = await act(app_client, tenant.slug, SEND, admin, r=rid, a=manual)
+    assert also["errors"] == [] and also["report"]["status"] == "IN_PROGRESS"
+    await hand_back(rid)
+    row = await owner.fetchrow(
+        "SELECT status, police_started_at, followup_due_at FROM reports WHERE id = $1::uuid", rid
+    )
+    assert row["status"] == "VERIFIED" and row["police_started_at"] is None
+    assert row["followup_due_at"] is None
+    again = await act(app_client, tenant.slug, STATUS, officer, id=rid, s="IN_PROGRESS", n=None)
+    assert again["errors"] == [] and again["report"]["status"] == "IN_PROGRESS"

@@ -372,3 +372,36 @@ async def test_free_text_units_become_records():
     ]
     assert all(r["unit_tenant"] in (None, r["tenant_id"]) for r in rows)
     assert forced  # row-level security is forced again after the move
+
+
+async def test_my_queue_costs_the_same_statements_for_one_or_many(
+    app_client, settings, two_tenants, span_exporter
+):
+    a = two_tenants.a
+    operator = await auth_header(settings, Role.OPERATOR, a)
+    officer_id, officer_name = await make_user(Role.OFFICER, a)
+    officer = bearer_for(officer_id, officer_name, settings)
+    unit = await create_unit(app_client, a.slug, operator, "Patroli Hitung", "SAMAPTA")
+    await act(app_client, a.slug, SET_MEMBERS, operator, u=unit, m=[str(officer_id)])
+    for i in range(4):
+        rid = (await submit(app_client, a.slug, operator, latitude=-7.90 - i * 0.01))["report"][
+            "id"
+        ]
+        assign = {"o": str(officer_id), "u": None} if i % 2 else {"o": None, "u": unit}
+        await act(app_client, a.slug, ASSIGN, operator, id=rid, **assign)
+    deep = """query($first: Int) { myQueue(first: $first, latitude: -7.9, longitude: 112.6) {
+      edges { node { id category { code } assignedUnit { name members { username } }
+        assignedOfficer { username } timeline { kind } lastEvent { kind } } } } }"""
+    counts = []
+    for first in (2, 4):  # both kinds of assignment on every page
+        span_exporter.clear()
+        data = await _query(app_client, a.slug, deep, officer, first=first)
+        assert len(data["myQueue"]["edges"]) == first
+        counts.append(
+            sum(
+                1
+                for s in span_exporter.get_finished_spans()
+                if s.attributes and s.attributes.get("db.system") == "postgresql"
+            )
+        )
+    assert counts[0] == counts[1] and counts[1] <= 40, counts

@@ -13,9 +13,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from jogo.graphql.context import Context
-from jogo.graphql.reports.dataloaders import _loader
+from jogo.graphql.reports.dataloaders import _loader, report_loaders
 from jogo.graphql.reports.types import Officer, PageInfo
-from jogo.platform.auth.users import display_names
 from jogo.tenants.units import queries
 from jogo.tenants.units.tables import UnitKind, UnitStatus
 
@@ -46,7 +45,8 @@ def unit_loaders(context: Context) -> UnitLoaders:
         unit=_loader(lambda ids: queries.units_by_id(tid, ids)),
         members=_loader(lambda ids: queries.members_by_unit(tid, ids), list),
         units_of=_loader(lambda ids: queries.active_units_by_member(tid, ids), list),
-        names=_loader(display_names),
+        # Shared with Report.assignedOfficer: one batch for every name on the page.
+        names=report_loaders(context).officer,
     )
     context.loaders["units"] = made
     return made
