@@ -227,6 +227,18 @@ async def test_officers_search_is_per_tenant_and_active_only(
             )
         )
     assert counts[0] == counts[1], counts
+    # A deactivated user leaves the unit's member list (and the search).
+    listed = await _query(app_client, a.slug, UNITS, operator)
+    node = next(e["node"] for e in listed["units"]["edges"] if e["node"]["id"] == unit)
+    assert [m["id"] for m in node["members"]] == [str(siti)]
+    await owner.execute("UPDATE users SET is_active = false WHERE id = $1", siti)
+    listed = await _query(app_client, a.slug, UNITS, operator)
+    node = next(e["node"] for e in listed["units"]["edges"] if e["node"]["id"] == unit)
+    assert node["members"] == []
+    assert found(await _query(app_client, a.slug, OFFICERS, operator, s="siti rah")) == {}
+    # An ended membership in this command: gone too, though the user stays active.
+    await owner.execute("DELETE FROM memberships WHERE user_id = $1", budi)
+    assert found(await _query(app_client, a.slug, OFFICERS, operator, s=tag)) == {}
 
 
 async def test_my_queue_nearest_first_or_by_deadline(app_client, settings, two_tenants):

@@ -26,7 +26,7 @@ from jogo.platform.errors import InvalidInput
 from jogo.platform.outage import is_unavailable
 from jogo.platform.storage import FileStore
 from jogo.tenants.agencies import dispatches
-from jogo.tenants.reports import actions, queries
+from jogo.tenants.reports import actions, assignment, queries
 from jogo.tenants.reports.intake import Submitted, do_submit_report
 from jogo.tenants.reports.lifecycle import Status
 from jogo.tenants.reports.sos import do_raise_sos
@@ -172,7 +172,7 @@ class ReportsMutation:
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         return await _run(
             info,
-            lambda: actions.do_assign_report(
+            lambda: assignment.do_assign_report(
                 tenant,
                 viewer,
                 parse_uuid(report_id, "reportId"),

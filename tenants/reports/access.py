@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+from jogo.platform import db
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
 
@@ -73,3 +74,20 @@ class Viewer:
                 [self.user_id],
             )
         return f"r.reporter_user_id = {n}", [self.user_id]
+
+
+async def assigned_to(report: dict[str, Any], user_id: uuid.UUID | None) -> bool:
+    """Whether the report is assigned to this user, directly or through an active unit
+    the user is a member of (inside the caller's tenant transaction)."""
+    if user_id is None:
+        return False
+    if report["assigned_officer_id"] == user_id:
+        return True
+    if report.get("assigned_unit_id") is None:
+        return False
+    rows = await db.fetch(
+        f"SELECT 1 FROM ({MY_UNITS.format(n='$1')}) m WHERE m.unit_id = $2",
+        user_id,
+        report["assigned_unit_id"],
+    )
+    return bool(rows)

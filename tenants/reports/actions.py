@@ -14,16 +14,13 @@ from typing import Any
 from jogo.platform import db, idempotency
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.roles import Cap
-from jogo.platform.auth.users import is_field_officer
-from jogo.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jogo.platform.errors import Forbidden, InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.reports import events, sla
-from jogo.tenants.reports.access import MY_UNITS, Viewer
+from jogo.tenants.reports.access import Viewer, assigned_to
 from jogo.tenants.reports.calendar import load_calendar
 from jogo.tenants.reports.events import Actor
 from jogo.tenants.reports.lifecycle import (
-    OPEN,
-    IllegalTransition,
     Status,
     check_return,
     check_transition,
@@ -161,76 +158,6 @@ async def do_reject_report(
             reason_text,
             reject_reason=reason_text,
             closed_at=_now(),
-        )
-    return report_id
-
-
-async def assigned_to(report: dict[str, Any], user_id: uuid.UUID | None) -> bool:
-    """Whether the report is assigned to this user, directly or through an active unit
-    the user is a member of (inside the caller's tenant transaction)."""
-    if user_id is None:
-        return False
-    if report["assigned_officer_id"] == user_id:
-        return True
-    if report.get("assigned_unit_id") is None:
-        return False
-    rows = await db.fetch(
-        f"SELECT 1 FROM ({MY_UNITS.format(n='$1')}) m WHERE m.unit_id = $2",
-        user_id,
-        report["assigned_unit_id"],
-    )
-    return bool(rows)
-
-
-async def do_assign_report(
-    tenant: TenantInfo,
-    viewer: Viewer,
-    report_id: uuid.UUID,
-    officer_id: uuid.UUID | None,
-    unit_id: uuid.UUID | None,
-) -> uuid.UUID:
-    """Assign an open report to an officer (an active officer, operator or tenant admin
-    of this tenant), an active unit of this tenant, or both; replaces the earlier
-    assignment. Errors: INVALID_INPUT (neither given, not an officer here), NOT_FOUND (no
-    such report or unit: another tenant's read the same), CONFLICT (a deactivated unit),
-    ILLEGAL_TRANSITION (a closed, resolved or rejected report)."""
-    _require_triage(viewer)
-    if officer_id is None and unit_id is None:
-        raise InvalidInput("assign an officer, a unit, or both", field="officerId")
-    if officer_id is not None and not await is_field_officer(tenant.id, officer_id):
-        raise InvalidInput("not an officer of this command", field="officerId")
-    async with db.tenant_tx(tenant.id):
-        report = await lock_report(viewer, report_id)
-        if Status(report["status"]) not in OPEN:
-            raise IllegalTransition(
-                f"a {report['status']} report cannot be assigned", field="reportId"
-            )
-        unit_name = None
-        if unit_id is not None:
-            units = await db.fetch("SELECT name, is_active FROM units WHERE id = $1", unit_id)
-            if not units:
-                raise NotFound("unit not found", field="unitId")
-            if not units[0]["is_active"]:
-                raise Conflict("the unit is deactivated", field="unitId")
-            unit_name = units[0]["name"]
-        await db.fetch(
-            "UPDATE reports SET assigned_officer_id = $2, assigned_unit_id = $3,"
-            " updated_at = now() WHERE id = $1",
-            report_id,
-            officer_id,
-            unit_id,
-        )
-        await events.record(
-            tenant.id,
-            report_id,
-            "ASSIGNMENT",
-            public=False,
-            actor=events.actor_of(viewer.principal),
-            data={
-                "officer_id": str(officer_id) if officer_id else None,
-                "unit_id": str(unit_id) if unit_id else None,
-                "unit": unit_name,
-            },
         )
     return report_id
 

@@ -68,9 +68,10 @@ async def members_by_unit(
     tenant_id: uuid.UUID, unit_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
     async with db.tenant_tx(tenant_id):
+        # A deactivated user stays on record but is no longer listed.
         rows = await db.fetch(
-            "SELECT unit_id, user_id FROM unit_members WHERE unit_id = ANY($1::uuid[])"
-            " ORDER BY added_at, user_id",
+            "SELECT m.unit_id, m.user_id FROM unit_members m JOIN users u ON u.id = m.user_id"
+            " WHERE m.unit_id = ANY($1::uuid[]) AND u.is_active ORDER BY m.added_at, m.user_id",
             unit_ids,
         )
     grouped: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
