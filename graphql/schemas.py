@@ -30,11 +30,20 @@ from jogo.graphql.reports.queries import ReportsQuery
 from jogo.graphql.reports.subscriptions import ReportsSubscription
 from jogo.graphql.scalars import OVERRIDES
 from jogo.graphql.sharing.queries import SharingMutation, SharingQuery
+from jogo.graphql.units.queries import UnitsMutation, UnitsQuery
 from jogo.platform.registry import MODULES
 
-CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery, CalendarQuery, ApiKeysQuery, AuditQuery)
+CORE_QUERIES: tuple[type, ...] = (
+    CoreQuery,
+    ReportsQuery,
+    CalendarQuery,
+    UnitsQuery,
+    ApiKeysQuery,
+    AuditQuery,
+)
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
+    UnitsMutation,
     CategoryMutation,
     SosMutation,
     CalendarMutation,

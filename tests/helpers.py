@@ -120,6 +120,19 @@ async def act(
 VERIFY = "mutation($id: ID!) { verifyReport(reportId: $id) { report { status } errors { code field message } } }"
 REJECT = "mutation($id: ID!, $r: String!) { rejectReport(reportId: $id, reason: $r) { report { status rejectReason } errors { code field message } } }"
 DISPATCH = "mutation($id: ID!, $a: ID!) { dispatchReport(reportId: $id, agencyId: $a) { report { status followupDueAt } errors { code field message } } }"
-ASSIGN = "mutation($id: ID!, $o: ID, $u: String) { assignReport(reportId: $id, officerId: $o, unit: $u) { report { assignedUnit assignedOfficer { username } } errors { code field message } } }"
+ASSIGN = "mutation($id: ID!, $o: ID, $u: ID) { assignReport(reportId: $id, officerId: $o, unitId: $u) { report { assignedUnit { name } assignedOfficer { username } } errors { code field message } } }"
+CREATE_UNIT = "mutation($n: String!, $k: UnitKind!) { createUnit(name: $n, kind: $k) { unit { id name kind status } errors { code field message } } }"
+
+
+async def create_unit(
+    client: httpx.AsyncClient, slug: str, headers: dict, name: str, kind: str = "SAMAPTA"
+) -> str:
+    """A new unit of the tenant; its id."""
+    done = await act(client, slug, CREATE_UNIT, headers, n=name, k=kind)
+    assert done["errors"] == [], done
+    unit_id: str = done["unit"]["id"]
+    return unit_id
+
+
 STATUS = "mutation($id: ID!, $s: ReportStatus!, $n: String) { updateReportStatus(reportId: $id, status: $s, note: $n) { report { status autocloseAt } errors { code field message } } }"
 NOTE = "mutation($id: ID!, $n: String!, $p: Boolean!) { addReportNote(reportId: $id, note: $n, public: $p) { report { id } errors { code field message } } }"

@@ -359,7 +359,7 @@ CROSS = {
         {},
     ),
     "assignReport": (
-        'mutation($id: ID!) { assignReport(reportId: $id, unit: "Unit") { errors { code } } }',
+        'mutation($id: ID!) { assignReport(reportId: $id, unitId: "00000000-0000-0000-0000-000000000000") { errors { code } } }',
         {},
     ),
     "dispatchReport": (

@@ -16,6 +16,7 @@ from helpers import (
     act,
     auth_header,
     bearer_for,
+    create_unit,
     gql,
     make_user,
     submit,
@@ -56,11 +57,10 @@ async def test_full_lifecycle_with_timeline(app_client, settings, two_tenants, o
     rid = report["id"]
 
     assert (await act(app_client, slug, VERIFY, operator, id=rid))["report"]["status"] == "VERIFIED"
-    assigned = await act(
-        app_client, slug, ASSIGN, operator, id=rid, o=str(officer_id), u="Unit Turjawali"
-    )
+    unit = await create_unit(app_client, slug, operator, "Unit Turjawali", "LANTAS")
+    assigned = await act(app_client, slug, ASSIGN, operator, id=rid, o=str(officer_id), u=unit)
     assert assigned["report"] == {
-        "assignedUnit": "Unit Turjawali",
+        "assignedUnit": {"name": "Unit Turjawali"},
         "assignedOfficer": {"username": officer_name},
     }
     dinas = await agency_id(app_client, slug, operator)
@@ -219,7 +219,8 @@ async def test_reporter_identity_only_for_operators_and_audited(
     )
     assert len(audit) == 1
     officer = await auth_header(settings, Role.OFFICER, two_tenants.a)
-    await act(app_client, slug, ASSIGN, operator, id=rid, o=None, u="Polsek Klojen")
+    klojen = await create_unit(app_client, slug, operator, "Polsek Klojen", "OTHER")
+    await act(app_client, slug, ASSIGN, operator, id=rid, o=None, u=klojen)
     _, own = await gql(app_client, f"/t/{slug}/graphql", query, citizen, id=rid)
     assert (
         own["data"] is None

@@ -156,7 +156,22 @@ async def fill_every_tenant_table(tenant) -> None:
             agency["id"],
             liaison,
         )
+    await _fill_units(tenant)
     await _fill_bulletins_and_sharing(tenant)
+
+
+async def _fill_units(tenant) -> None:
+    from helpers import make_user
+
+    from jogo.platform.auth.roles import Role
+    from jogo.platform.auth.users import load_user_principal
+    from jogo.tenants.units.actions import do_create_unit, do_set_unit_members
+
+    operator_id, _ = await make_user(Role.OPERATOR, tenant)
+    operator = await load_user_principal(operator_id)
+    officer, _ = await make_user(Role.OFFICER, tenant)
+    unit = await do_create_unit(tenant.id, operator, f"Unit RLS {uuid.uuid4().hex[:6]}", "OTHER")
+    await do_set_unit_members(tenant.id, operator, unit, [officer])
 
 
 async def _fill_bulletins_and_sharing(tenant) -> None:

@@ -26,7 +26,7 @@ from jogo.platform.errors import InvalidInput
 from jogo.platform.outage import is_unavailable
 from jogo.platform.storage import FileStore
 from jogo.tenants.agencies import dispatches
-from jogo.tenants.reports import actions, queries
+from jogo.tenants.reports import actions, assignment, queries
 from jogo.tenants.reports.intake import Submitted, do_submit_report
 from jogo.tenants.reports.lifecycle import Status
 from jogo.tenants.reports.sos import do_raise_sos
@@ -157,7 +157,9 @@ class ReportsMutation:
         )
 
     @strawberry.mutation(
-        description="Assign an officer of this command and/or a unit.",
+        description="Assign an officer of this command (see officers) and/or one of its"
+        " active units (see units); replaces the earlier assignment. An assigned VERIFIED"
+        " report can then be worked by the police themselves (updateReportStatus).",
         extensions=writes(Cap.REPORTS_TRIAGE),
     )
     async def assign_report(
@@ -165,17 +167,17 @@ class ReportsMutation:
         info: Info[Context, None],
         report_id: strawberry.ID,
         officer_id: strawberry.ID | None = None,
-        unit: str | None = None,
+        unit_id: strawberry.ID | None = None,
     ) -> ReportPayload:
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         return await _run(
             info,
-            lambda: actions.do_assign_report(
+            lambda: assignment.do_assign_report(
                 tenant,
                 viewer,
                 parse_uuid(report_id, "reportId"),
                 parse_uuid(officer_id, "officerId") if officer_id else None,
-                unit,
+                parse_uuid(unit_id, "unitId", "unit not found") if unit_id else None,
             ),
         )
 
@@ -206,7 +208,10 @@ class ReportsMutation:
         )
 
     @strawberry.mutation(
-        description="IN_PROGRESS, RESOLVED (note required) or CLOSED.",
+        description="IN_PROGRESS, RESOLVED (note required) or CLOSED. Operators on any"
+        " report; officers (not CLOSED) on reports assigned to them or their unit."
+        " VERIFIED → IN_PROGRESS: the police handle it themselves; the report must be"
+        " assigned to an officer or unit (else ILLEGAL_TRANSITION).",
         extensions=writes(Cap.REPORTS_TRIAGE, Cap.REPORTS_WORK),
     )
     async def update_report_status(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from typing import Any
 
@@ -22,8 +24,8 @@ from jogo.graphql.reports.types import (
 from jogo.graphql.scalars import in_zone_or_none
 from jogo.platform.auth.roles import Cap
 from jogo.platform.db import tenant_tx
-from jogo.platform.errors import NotFound
-from jogo.tenants.reports import queries
+from jogo.platform.errors import InvalidInput, NotFound
+from jogo.tenants.reports import queries, queue
 from jogo.tenants.reports.lifecycle import Status
 from jogo.tenants.reports.limits import TRACK_BY_CLIENT, TRACK_BY_TICKET, per_tenant
 from jogo.tenants.reports.queries import MAX_PAGE, ReportFilter, list_categories
@@ -62,6 +64,37 @@ class ReportConnection:
     @strawberry.field(description="Reports matching the filter (one extra count query).")
     async def total_count(self) -> int:
         return await queries.count_reports(self.tenant_id, self.where)
+
+
+@strawberry.type
+class QueueEdge:
+    cursor: str
+    node: Report
+    distance_meters: float | None = strawberry.field(
+        description="From the location given to myQueue, in metres; null without one."
+    )
+
+
+@strawberry.type
+class QueueConnection:
+    edges: list[QueueEdge]
+    page_info: PageInfo
+
+
+def _offset_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"q:{position}".encode()).decode()
+
+
+def _after_offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode() if len(cursor) <= 40 else ""
+        if raw.startswith("q:") and raw[2:].isdigit() and int(raw[2:]) <= 100_000:
+            return int(raw[2:])
+    except (binascii.Error, ValueError):
+        pass
+    raise InvalidInput("the cursor is not one this API gave out", field="after")
 
 
 @strawberry.type
@@ -108,6 +141,52 @@ class ReportsQuery:
             ),
             tenant_id=tenant.id,
             where=page.where,
+        )
+
+    @strawberry.field(
+        description="An officer's own queue: open reports assigned to the caller or to an"
+        " active unit they are a member of. Nearest first when latitude and longitude (the"
+        " caller's position) are given, else by the running deadline (verification, else"
+        f" follow-up). first ≤ {MAX_PAGE}. Empty for API keys.",
+        permission_classes=[requires(Cap.REPORTS_READ_ASSIGNED)],
+    )
+    async def my_queue(
+        self,
+        info: Info[Context, None],
+        first: int = 20,
+        after: str | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+    ) -> QueueConnection | None:
+        tenant = info.context.require_tenant()
+        user_id = viewer_of(info.context).user_id
+        offset = _after_offset(after)
+        rows: list[dict[str, Any]] = []
+        has_next = False
+        if user_id is not None:
+            rows, has_next = await queue.my_queue(
+                tenant.id,
+                user_id,
+                latitude=latitude,
+                longitude=longitude,
+                first=first,
+                offset=offset,
+            )
+        edges = [
+            QueueEdge(
+                cursor=_offset_cursor(offset + i + 1),
+                node=Report.of(r),
+                distance_meters=r.get("distance_m"),
+            )
+            for i, r in enumerate(rows)
+        ]
+        return QueueConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=has_next,
+                end_cursor=edges[-1].cursor if edges else None,
+                start_cursor=edges[0].cursor if edges else None,
+            ),
         )
 
     @strawberry.field(

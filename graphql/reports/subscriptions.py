@@ -93,7 +93,10 @@ def visible(viewer: Viewer, row: dict[str, Any]) -> bool:
         return True
     me = viewer.user_id
     if viewer.scope == "assigned":
-        return me is not None and me in (row["assigned_officer_id"], row["reporter_user_id"])
+        return me is not None and (
+            me in (row["assigned_officer_id"], row["reporter_user_id"])
+            or me in row.get("unit_member_ids", ())
+        )
     return me is not None and row["reporter_user_id"] == me
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -16,6 +16,7 @@ from jogo.tenants.reports.lifecycle import Status, label
 
 if TYPE_CHECKING:
     from jogo.graphql.reports.dataloaders import ReportLoaders
+    from jogo.graphql.units.types import Unit
 
 
 def loaders(info: Info[Context, None]) -> ReportLoaders:
@@ -152,7 +153,6 @@ class Report:
     occurred_at: datetime
     urgent: bool
     status: Status
-    assigned_unit: str | None
     reject_reason: str | None
     verify_due_at: datetime
     followup_due_at: datetime | None
@@ -175,7 +175,6 @@ class Report:
             occurred_at=row["occurred_at"],
             urgent=row["urgent"],
             status=Status(row["status"]),
-            assigned_unit=row["assigned_unit"],
             reject_reason=row["reject_reason"],
             verify_due_at=row["verify_due_at"],
             followup_due_at=row["followup_due_at"],
@@ -208,6 +207,18 @@ class Report:
         if found is None:
             return None
         return Officer(id=strawberry.ID(str(officer_id)), username=found[0], full_name=found[1])
+
+    @strawberry.field(description="Staff only: the unit the report is assigned to.")
+    async def assigned_unit(
+        self, info: Info[Context, None]
+    ) -> Annotated[Unit, strawberry.lazy("jogo.graphql.units.types")] | None:
+        from jogo.graphql.units.types import Unit, unit_loaders
+
+        unit_id: uuid.UUID | None = self.row["assigned_unit_id"]
+        if unit_id is None or not loaders(info).internal:
+            return None
+        found = await unit_loaders(info.context).unit.load(unit_id)
+        return Unit.of(found) if found else None
 
     @strawberry.field(description="The newest timeline entry this caller may see.")
     async def last_event(self, info: Info[Context, None]) -> ReportEvent | None:

@@ -168,3 +168,48 @@ async def display_names(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str,
         "SELECT id, username, full_name FROM users WHERE id = ANY($1::uuid[])", user_ids
     )
     return {r["id"]: (r["username"], r["full_name"]) for r in rows}
+
+
+# --- Staff directory reads (issue 14: the ``officers`` query, unit members) ------------
+# Read-only; nothing above depends on them.
+
+
+async def active_staff(tenant_id: uuid.UUID, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``user_ids`` who are active users with a field role (``FIELD_ROLES``) in
+    this tenant: who may be assigned reports or be a unit member. One statement."""
+    rows = await db.fetch(
+        "SELECT DISTINCT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id"
+        " WHERE m.user_id = ANY($1::uuid[]) AND m.tenant = $2 AND m.role = ANY($3::text[])"
+        " AND u.is_active",
+        user_ids,
+        tenant_id,
+        list(FIELD_ROLES),
+    )
+    return {r["user_id"] for r in rows}
+
+
+async def search_staff(
+    tenant_id: uuid.UUID, search: str | None, after: str | None, limit: int
+) -> list[dict[str, object]]:
+    """Active users with a field role in this tenant, by username: ``id``, ``username``,
+    ``full_name``, ``roles`` (their roles in this tenant, sorted). ``search``: a part of
+    the username or full name, any case (``%`` and ``_`` match themselves); ``after``: a
+    username (keyset); at most ``limit`` rows. One statement."""
+    pattern = None
+    if search:
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+    rows = await db.fetch(
+        "SELECT u.id, u.username, u.full_name, array_agg(m.role ORDER BY m.role) AS roles"
+        " FROM users u JOIN memberships m ON m.user_id = u.id"
+        " WHERE m.tenant = $1 AND m.role = ANY($2::text[]) AND u.is_active"
+        " AND ($3::text IS NULL OR u.username ILIKE $3 OR u.full_name ILIKE $3)"
+        " AND ($4::text IS NULL OR u.username > $4)"
+        " GROUP BY u.id ORDER BY u.username LIMIT $5",
+        tenant_id,
+        list(FIELD_ROLES),
+        pattern,
+        after,
+        limit,
+    )
+    return [dict(r) for r in rows]

@@ -1,7 +1,8 @@
 """Who sees which reports, from the caller's capabilities in this tenant.
 
 Operators and tenant admins see the whole tenant, officers the reports assigned to
-them (and their own), citizens their own. The scope is applied in SQL, so a report
+them, directly or to an active unit they are a member of (and their own), citizens their
+own. The scope is applied in SQL, so a report
 outside it is simply not found, exactly like one of another tenant.
 """
 
@@ -9,12 +10,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+from jogo.platform import db
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
 
 Scope = Literal["all", "assigned", "own", "none"]
+
+# The active units user ``{n}`` is a member of (in the tenant of the transaction).
+MY_UNITS = (
+    "SELECT um.unit_id FROM unit_members um JOIN units un"
+    " ON un.tenant_id = um.tenant_id AND un.id = um.unit_id"
+    " WHERE um.user_id = {n} AND un.is_active"
+)
 
 
 @dataclass(frozen=True)
@@ -59,5 +68,26 @@ class Viewer:
             return "FALSE", []
         n = f"${first_arg}"
         if self.scope == "assigned":
-            return f"(r.assigned_officer_id = {n} OR r.reporter_user_id = {n})", [self.user_id]
+            return (
+                f"(r.assigned_officer_id = {n} OR r.reporter_user_id = {n}"
+                f" OR r.assigned_unit_id IN ({MY_UNITS.format(n=n)}))",
+                [self.user_id],
+            )
         return f"r.reporter_user_id = {n}", [self.user_id]
+
+
+async def assigned_to(report: dict[str, Any], user_id: uuid.UUID | None) -> bool:
+    """Whether the report is assigned to this user, directly or through an active unit
+    the user is a member of (inside the caller's tenant transaction)."""
+    if user_id is None:
+        return False
+    if report["assigned_officer_id"] == user_id:
+        return True
+    if report.get("assigned_unit_id") is None:
+        return False
+    rows = await db.fetch(
+        f"SELECT 1 FROM ({MY_UNITS.format(n='$1')}) m WHERE m.unit_id = $2",
+        user_id,
+        report["assigned_unit_id"],
+    )
+    return bool(rows)

@@ -15,16 +15,13 @@ from jogo.platform import db, idempotency
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import denied
 from jogo.platform.auth.roles import Cap
-from jogo.platform.auth.users import is_field_officer
 from jogo.platform.errors import InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.reports import events, sla
-from jogo.tenants.reports.access import Viewer
+from jogo.tenants.reports.access import Viewer, assigned_to
 from jogo.tenants.reports.calendar import load_calendar
 from jogo.tenants.reports.events import Actor
 from jogo.tenants.reports.lifecycle import (
-    OPEN,
-    IllegalTransition,
     Status,
     check_return,
     check_transition,
@@ -109,8 +106,10 @@ async def set_status(
     ``returned``: the agency-return move (``lifecycle.RETURNS``) instead of a forward one."""
     if returned:
         check_return(report["status"])
+        columns.setdefault("police_started_at", None)  # whoever takes it next starts anew
     else:
-        check_transition(report["status"], target)
+        assigned = bool(report.get("assigned_officer_id") or report.get("assigned_unit_id"))
+        check_transition(report["status"], target, assigned=assigned)
     sets = ["status = $2", "updated_at = now()"]
     values: list[Any] = [report["id"], target.value]
     for name, value in columns.items():
@@ -164,45 +163,6 @@ async def do_reject_report(
     return report_id
 
 
-async def do_assign_report(
-    tenant: TenantInfo,
-    viewer: Viewer,
-    report_id: uuid.UUID,
-    officer_id: uuid.UUID | None,
-    unit: str | None,
-) -> uuid.UUID:
-    _require_triage(viewer)
-    unit = " ".join((unit or "").split()) or None
-    if officer_id is None and unit is None:
-        raise InvalidInput("assign an officer, a unit, or both", field="officerId")
-    if unit and len(unit) > 120:
-        raise InvalidInput("unit must be at most 120 characters", field="unit")
-    if officer_id is not None and not await is_field_officer(tenant.id, officer_id):
-        raise InvalidInput("not an officer of this command", field="officerId")
-    async with db.tenant_tx(tenant.id):
-        report = await lock_report(viewer, report_id)
-        if Status(report["status"]) not in OPEN:
-            raise IllegalTransition(
-                f"a {report['status']} report cannot be assigned", field="reportId"
-            )
-        await db.fetch(
-            "UPDATE reports SET assigned_officer_id = $2, assigned_unit = $3, updated_at = now()"
-            " WHERE id = $1",
-            report_id,
-            officer_id,
-            unit,
-        )
-        await events.record(
-            tenant.id,
-            report_id,
-            "ASSIGNMENT",
-            public=False,
-            actor=events.actor_of(viewer.principal),
-            data={"officer_id": str(officer_id) if officer_id else None, "unit": unit},
-        )
-    return report_id
-
-
 async def dispatch_locked(
     tenant: TenantInfo,
     actor: Actor,
@@ -245,7 +205,13 @@ async def do_update_report_status(
     status: Status,
     note: str | None = None,
 ) -> uuid.UUID:
-    """IN_PROGRESS, RESOLVED or CLOSED: operators on any report, officers on their own."""
+    """IN_PROGRESS, RESOLVED (note required) or CLOSED: operators on any report, officers
+    (IN_PROGRESS and RESOLVED) on those assigned to them or their unit.
+
+    VERIFIED → IN_PROGRESS is a police-handled case (``lifecycle``): the report must be
+    assigned, else ILLEGAL_TRANSITION; it starts the follow-up clock (``followupDueAt``)
+    as a dispatch does. Errors: INVALID_INPUT, FORBIDDEN, NOT_FOUND (not visible, or an
+    officer's report that is not assigned to them), ILLEGAL_TRANSITION."""
     if status not in (Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED):
         raise InvalidInput(
             "use verifyReport, rejectReport or dispatchReport for that status", field="status"
@@ -255,11 +221,17 @@ async def do_update_report_status(
     note = _note(note, required=status == Status.RESOLVED)
     async with db.tenant_tx(tenant.id):
         report = await lock_report(viewer, report_id)
-        if not viewer.triage and report["assigned_officer_id"] != viewer.user_id:
+        if not viewer.triage and not await assigned_to(report, viewer.user_id):
             raise NotFound("report not found", field="reportId")
         now = _now()
         columns: dict[str, Any] = {}
-        if status == Status.RESOLVED:
+        if status == Status.IN_PROGRESS and report["status"] == Status.VERIFIED:
+            calendar = await load_calendar(tenant)
+            columns = {
+                "police_started_at": now,
+                "followup_due_at": sla.followup_due(now, report, report["urgent"], calendar),
+            }
+        elif status == Status.RESOLVED:
             columns = {
                 "resolved_at": now,
                 "autoclose_at": sla.autoclose_at(now, report, await load_calendar(tenant)),
@@ -306,12 +278,10 @@ async def do_add_report_note(
             if earlier is not None:
                 return earlier
         report = await lock_report(viewer, report_id)
-        if not viewer.triage and viewer.user_id not in (
-            report["assigned_officer_id"],
-            report["reporter_user_id"],
-        ):
+        mine = await assigned_to(report, viewer.user_id)
+        if not viewer.triage and not mine and viewer.user_id != report["reporter_user_id"]:
             raise NotFound("report not found", field="reportId")
-        staff = viewer.triage or (viewer.work and report["assigned_officer_id"] == viewer.user_id)
+        staff = viewer.triage or (viewer.work and mine)
         if not staff and report["status"] == Status.RESOLVED and report["autoclose_at"]:
             await db.fetch(
                 "UPDATE reports SET autoclose_at = NULL, updated_at = now() WHERE id = $1",

@@ -183,6 +183,14 @@ _CLOCKS = (
         "followup_breached_at",
         "followup_working_days",
     ),
+    # Police-handled cases: the follow-up clock runs from when the police started.
+    (
+        "IN_PROGRESS",
+        "police_started_at",
+        "followup_due_at",
+        "followup_breached_at",
+        "followup_working_days",
+    ),
     ("RESOLVED", "resolved_at", "autoclose_at", None, "autoclose_working_days"),
 )
 

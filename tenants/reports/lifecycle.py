@@ -1,7 +1,18 @@
 """Report statuses and the transitions between them, with their public wording.
 
 The chain runs forward only (``TRANSITIONS``): SUBMITTED → VERIFIED → DISPATCHED →
-IN_PROGRESS → RESOLVED → CLOSED, or REJECTED from the first two. One way back exists,
+IN_PROGRESS → RESOLVED → CLOSED, or REJECTED from the first two.
+
+Police-handled cases skip the agency: a VERIFIED report that is assigned to an officer or
+a unit may go straight to IN_PROGRESS (the police work it themselves: a crime, a public
+order disturbance, a complaint about police service), then RESOLVED and CLOSED as usual.
+Unassigned, VERIFIED → IN_PROGRESS is ``ILLEGAL_TRANSITION`` (:data:`NEEDS_ASSIGNEE`):
+assign an officer or unit, or dispatch it. Who may move it: operators, and an officer
+the report is assigned to (directly or through a unit). Its follow-up service level runs
+from that start as an agency's runs from the dispatch, and the citizen reads
+:data:`POLICE_LABEL` on the timeline.
+
+One way back exists,
 and only an agency's answer takes it (``RETURNS``, checked by :func:`check_return`):
 when the last agency working on a DISPATCHED or IN_PROGRESS report answers with an
 outcome other than done (declined, duplicate, not theirs, needs more information), the
@@ -28,7 +39,8 @@ class Status(StrEnum):
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.SUBMITTED: frozenset({Status.VERIFIED, Status.REJECTED}),
-    Status.VERIFIED: frozenset({Status.DISPATCHED, Status.REJECTED}),
+    # → IN_PROGRESS only when assigned to an officer or unit (police-handled; see above).
+    Status.VERIFIED: frozenset({Status.DISPATCHED, Status.IN_PROGRESS, Status.REJECTED}),
     Status.DISPATCHED: frozenset({Status.IN_PROGRESS}),
     Status.IN_PROGRESS: frozenset({Status.RESOLVED}),
     Status.RESOLVED: frozenset({Status.CLOSED}),
@@ -57,6 +69,17 @@ LABELS: dict[Status, tuple[str, str]] = {
     Status.REJECTED: ("Laporan ditolak", "Rejected"),
 }
 
+# A VERIFIED report the police took on themselves (no agency).
+POLICE_LABEL = (
+    "Laporan sedang ditangani langsung oleh petugas kepolisian",
+    "Being handled by the police",
+)
+
+NEEDS_ASSIGNEE = (
+    "a VERIFIED report can become IN_PROGRESS only when the police handle it: assign an"
+    " officer or a unit first, or dispatch it to an agency"
+)
+
 # A report an agency handed back: what the citizen reads instead of "verified".
 RETURNED_LABEL = (
     "Laporan dikembalikan instansi ke petugas dan masih ditangani",
@@ -68,6 +91,8 @@ def label(from_status: Status | None, to_status: Status) -> tuple[str, str]:
     """The public wording of a status change (Bahasa Indonesia, English)."""
     if from_status is not None and to_status in RETURNS.get(from_status, frozenset()):
         return RETURNED_LABEL
+    if from_status == Status.VERIFIED and to_status == Status.IN_PROGRESS:
+        return POLICE_LABEL
     return LABELS[to_status]
 
 
@@ -75,8 +100,12 @@ class IllegalTransition(JogoError):
     code = "ILLEGAL_TRANSITION"
 
 
-def check_transition(current: str, target: Status) -> Status:
+def check_transition(current: str, target: Status, *, assigned: bool = False) -> Status:
+    """``target`` if ``current`` may move there, else :class:`IllegalTransition`.
+    ``assigned``: the report has an officer or unit (VERIFIED → IN_PROGRESS needs one)."""
     now = Status(current)
+    if now == Status.VERIFIED and target == Status.IN_PROGRESS and not assigned:
+        raise IllegalTransition(NEEDS_ASSIGNEE, field="status")
     if target not in TRANSITIONS[now]:
         allowed = ", ".join(sorted(TRANSITIONS[now])) or "none (final)"
         raise IllegalTransition(

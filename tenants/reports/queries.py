@@ -23,10 +23,10 @@ MAX_PAGE = 100
 REPORT_COLUMNS = (
     "r.id, r.ticket, r.category_id, r.title, r.description, r.latitude, r.longitude,"
     " r.address, r.occurred_at, r.urgent, r.anonymous, r.reporter_user_id, r.reporter_name,"
-    " r.reporter_phone, r.submitted_by, r.status, r.assigned_officer_id, r.assigned_unit,"
+    " r.reporter_phone, r.submitted_by, r.status, r.assigned_officer_id, r.assigned_unit_id,"
     " r.duplicate_of, r.reject_reason, r.verify_due_at, r.followup_due_at, r.autoclose_at,"
     " r.verify_breached_at, r.followup_breached_at, r.created_at, r.updated_at,"
-    " r.verified_at, r.dispatched_at, r.resolved_at, r.closed_at"
+    " r.verified_at, r.dispatched_at, r.police_started_at, r.resolved_at, r.closed_at"
 )
 SORT_COLUMNS = {
     "CREATED_AT": "created_at",
@@ -279,10 +279,14 @@ async def attachments_by_report(
 
 
 async def event_with_report(tenant_id: uuid.UUID, event_id: uuid.UUID) -> dict | None:
-    """One timeline event and its report's ticket and status (for the live feed)."""
+    """One timeline event and its report's ticket and status (for the live feed), with
+    ``unit_member_ids``: the members of the report's unit, if it is active."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
-            "SELECT e.*, r.ticket, r.status, r.urgent, r.assigned_officer_id, r.reporter_user_id"
+            "SELECT e.*, r.ticket, r.status, r.urgent, r.assigned_officer_id, r.reporter_user_id,"
+            " ARRAY(SELECT um.user_id FROM unit_members um JOIN units un"
+            " ON un.tenant_id = um.tenant_id AND un.id = um.unit_id"
+            " WHERE um.unit_id = r.assigned_unit_id AND un.is_active) AS unit_member_ids"
             " FROM report_events e JOIN reports r"
             " ON r.tenant_id = e.tenant_id AND r.id = e.report_id WHERE e.id = $1",
             event_id,

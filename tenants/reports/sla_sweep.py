@@ -6,6 +6,8 @@ whether one report or ten thousand are due.
 No breach is marked on a day the tenant's working calendar keeps off (weekends, public
 holidays, collective leave unless the tenant turned that off, the tenant's own days off;
 see ``calendar.py``): offices are shut, so the breach waits for the next working day.
+The follow-up clock runs from a dispatch until the agency starts, and for a case the
+police handle themselves (``police_started_at``) from their start until it is resolved.
 Urgent reports are the exception: their verify and follow-up deadlines are in minutes
 and the command centre works around the clock, so they are marked any day. Auto-close
 is not a breach and runs every day.
@@ -45,7 +47,8 @@ _RULES = {
         None,
     ),
     "followup": (
-        "UPDATE reports SET followup_breached_at = $1 WHERE status = 'DISPATCHED'"
+        "UPDATE reports SET followup_breached_at = $1 WHERE (status = 'DISPATCHED'"
+        " OR (status = 'IN_PROGRESS' AND police_started_at IS NOT NULL))"
         " AND followup_due_at < $1 AND followup_breached_at IS NULL{scope} RETURNING id",
         "SLA_BREACH",
         False,

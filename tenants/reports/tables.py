@@ -45,7 +45,7 @@ class Report(Table, tablename="reports", db=ENGINE):
     submitted_by = Text()
     status = Text(default="SUBMITTED")
     assigned_officer_id = UUID(null=True, default=None)
-    assigned_unit = Text(null=True, default=None)
+    assigned_unit_id = UUID(null=True, default=None)  # units.id (migration 0018)
     duplicate_of = UUID(null=True, default=None)
     reject_reason = Text(null=True, default=None)
     verify_due_at = Timestamptz()
@@ -57,6 +57,8 @@ class Report(Table, tablename="reports", db=ENGINE):
     updated_at = Timestamptz(default=TimestamptzNow())
     verified_at = Timestamptz(null=True, default=None)
     dispatched_at = Timestamptz(null=True, default=None)
+    # When an assigned officer or unit took the VERIFIED report on itself (no agency).
+    police_started_at = Timestamptz(null=True, default=None)
     resolved_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
 
