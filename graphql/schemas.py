@@ -21,6 +21,7 @@ from jogo.graphql.election.queries import ElectionMutation, ElectionQuery, Elect
 from jogo.graphql.facilities.queries import FacilitiesMutation, FacilitiesQuery
 from jogo.graphql.limits import extensions
 from jogo.graphql.oversight.queries import OversightQuery
+from jogo.graphql.people.queries import PeopleMutation, PeopleQuery
 from jogo.graphql.reports.calendar import CalendarMutation, CalendarQuery
 from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation, SosMutation
 from jogo.graphql.reports.queries import ReportsQuery
@@ -29,12 +30,13 @@ from jogo.graphql.scalars import OVERRIDES
 from jogo.graphql.sharing.queries import SharingMutation, SharingQuery
 from jogo.platform.registry import MODULES
 
-CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery, CalendarQuery)
+CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery, CalendarQuery, PeopleQuery)
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
     CategoryMutation,
     SosMutation,
     CalendarMutation,
+    PeopleMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery,),
