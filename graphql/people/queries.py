@@ -13,9 +13,9 @@ from jogo.graphql.ids import parse_uuid
 from jogo.graphql.limits import MAX_PAGE, page_size
 from jogo.graphql.people.types import (
     ChangePasswordPayload,
-    LogoutPayload,
     CreateMemberInput,
     CreateMemberPayload,
+    LogoutPayload,
     Member,
     MemberConnection,
     MemberEdge,
@@ -129,9 +129,7 @@ class PeopleMutation:
 
         async def run() -> Member:
             target = parse_uuid(user_id, "userId", people.NO_MEMBER)
-            agency = (
-                parse_uuid(agency_id, "agencyId", "agency not found") if agency_id else None
-            )
+            agency = parse_uuid(agency_id, "agencyId", "agency not found") if agency_id else None
             await people.change_member_role(
                 tenant, info.context.principal, target, role.value, agency_id=agency
             )

@@ -163,9 +163,9 @@ class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
         header = None
         if isinstance(payload, dict):
             header = payload.get("Authorization") or payload.get("authorization")
-        if isinstance(header, str) and self.connection_acknowledged:
-            if not await self._reauthenticate(header):
-                return
+        renewing = isinstance(header, str) and self.connection_acknowledged
+        if renewing and not await self._reauthenticate(str(header)):
+            return
         await super().handle_ping(message)
 
     async def _reauthenticate(self, header: str) -> bool:

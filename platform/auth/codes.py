@@ -97,9 +97,7 @@ async def redeem_code(code: str, password: str, client: str | None) -> uuid.UUID
         raise Unauthenticated(INVALID)
     await BY_CLIENT.refund(hit)  # a real code: not a guess
     row = rows[0]
-    password_hash = await anyio.to_thread.run_sync(
-        lambda: hash_password(password, row["username"])
-    )
+    password_hash = await anyio.to_thread.run_sync(lambda: hash_password(password, row["username"]))
     async with db.control_tx():
         spent = await db.fetch(
             "UPDATE password_codes SET used_at = now()"

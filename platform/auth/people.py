@@ -62,7 +62,9 @@ def _full_name(value: str | None) -> str | None:
 
 
 async def _lock_members(tenant: TenantInfo) -> None:
-    await db.fetch("SELECT pg_advisory_xact_lock(hashtext('members:' || $1::text))", tenant.id)
+    await db.fetch(
+        "SELECT pg_advisory_xact_lock(hashtext('members:' || $1::uuid::text))", tenant.id
+    )
 
 
 async def _check_agency(tenant: TenantInfo, role: Role, agency_id: uuid.UUID | None) -> None:

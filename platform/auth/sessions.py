@@ -170,8 +170,7 @@ async def refresh_session(token: str, settings: Settings) -> Issued:
             return Issued(access.token, access.expires_in, refresh, left, session_id)
     if reused is not None:
         raise Unauthenticated(
-            "the refresh token was already used; the session is ended for safety,"
-            " sign in again"
+            "the refresh token was already used; the session is ended for safety, sign in again"
         )
     raise Unauthenticated("the refresh token is invalid")
 
