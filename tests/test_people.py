@@ -344,7 +344,15 @@ async def test_users_change_their_own_password(app_client, settings, two_tenants
     assert await audit_actions(owner, str(user_id)) == [("user.password_change", None)]
 
 
-async def test_members_are_searched_filtered_and_paged(app_client, settings):
+def _statements(span_exporter: Any) -> int:
+    return sum(
+        1
+        for s in span_exporter.get_finished_spans()
+        if s.attributes and s.attributes.get("db.system") == "postgresql"
+    )
+
+
+async def test_members_are_searched_filtered_and_paged(app_client, settings, span_exporter):
     from helpers import onboard
 
     tenant = await onboard()
@@ -363,6 +371,13 @@ async def test_members_are_searched_filtered_and_paged(app_client, settings):
             break
         after = page["pageInfo"]["endCursor"]
     assert pages == [[f"bripda-{tag}-{i}" for i in pair] for pair in ((0, 1), (2, 3), (4,))]
+    counts = []
+    for first in (1, 6):
+        span_exporter.clear()
+        page = await run_as(app_client, tenant.slug, admin, MEMBERS, first=first, s=tag)
+        assert len(page["edges"]) == first
+        counts.append(_statements(span_exporter))
+    assert counts[0] == counts[1]  # one page, one statement, however long
     operators = await run_as(app_client, tenant.slug, admin, MEMBERS, r="OPERATOR", s=tag)
     assert [e["node"]["username"] for e in operators["edges"]] == [f"ipda-{tag}"]
     wild = await run_as(app_client, tenant.slug, admin, MEMBERS, s="%")

@@ -56,6 +56,10 @@ async def issue_code(
     """Inside the caller's transaction: a new code, the user's older unused ones void."""
     code = PREFIX + secrets.token_urlsafe(32)
     ttl = ACTIVATE_TTL if purpose == "activate" else RESET_TTL
+    await db.fetch(  # a bounded batch of codes that expired over a day ago
+        "DELETE FROM password_codes WHERE code_hash IN (SELECT code_hash FROM password_codes"
+        " WHERE expires_at < now() - interval '1 day' LIMIT 20 FOR UPDATE SKIP LOCKED)"
+    )
     await db.fetch(
         "UPDATE password_codes SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
         user_id,

@@ -37,6 +37,9 @@ from jogo.platform.settings import Settings
 
 PREFIX = "jrt_"
 ENDED = "the session has ended; sign in again"
+# Each sign-in deletes this many sessions that ended over a day ago (their refresh tokens
+# go with them), so the tables hold about a day of history without a job.
+PURGE_BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,7 @@ def _new_refresh() -> str:
     return PREFIX + secrets.token_urlsafe(32)
 
 
-async def _issue(
-    user_id: uuid.UUID, username: str, session_id: uuid.UUID, settings: Settings
-) -> tuple[str, int]:
+async def _issue(session_id: uuid.UUID) -> tuple[str, int]:
     """A fresh refresh token of the session (stored), and the seconds the session has left."""
     token = _new_refresh()
     rows = await db.fetch(
@@ -89,6 +90,12 @@ async def start_session(
     session_id = uuid.uuid4()
     async with db.control_tx():
         await db.fetch(
+            "DELETE FROM auth_sessions WHERE id IN (SELECT id FROM auth_sessions"
+            " WHERE expires_at < now() - interval '1 day'"
+            " ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)",
+            PURGE_BATCH,
+        )
+        await db.fetch(
             "INSERT INTO auth_sessions (id, user_id, expires_at, idle_until, client)"
             " VALUES ($1, $2, now() + make_interval(secs => $3),"
             " now() + make_interval(secs => least($3, $4)), $5)",
@@ -98,7 +105,7 @@ async def start_session(
             settings.refresh_idle_seconds,
             (client or "")[:64] or None,
         )
-        refresh, left = await _issue(user_id, username, session_id, settings)
+        refresh, left = await _issue(session_id)
     access = issue_token(
         user_id, username, settings.secret_key, settings.token_ttl_seconds, session_id=session_id
     )
@@ -159,7 +166,7 @@ async def refresh_session(token: str, settings: Settings) -> Issued:
                 session_id,
                 settings.refresh_idle_seconds,
             )
-            refresh, left = await _issue(user_id, username, session_id, settings)
+            refresh, left = await _issue(session_id)
             access = issue_token(
                 user_id,
                 username,
