@@ -23,7 +23,7 @@ from jogo.platform.auth.users import create_user
 ROOT = Path(__file__).resolve().parent.parent
 NEW_PASSWORD = "a brand new passphrase"
 FIELDS = "member { id username fullName roles status deactivatedAt } errors { code field message }"
-CREATE = f"""mutation($i: CreateMemberInput!) {{ createMember(input: $i) {{
+CREATE = f"""mutation($i: CreateMemberInput!, $k: String) {{ createMember(input: $i, clientKey: $k) {{
   activationCode activationExpiresAt {FIELDS} }} }}"""
 ROLE = f"""mutation($u: ID!, $r: MemberRole!, $a: ID) {{
   changeMemberRole(userId: $u, role: $r, agencyId: $a) {{ {FIELDS} }} }}"""
@@ -91,6 +91,31 @@ async def test_an_admin_creates_a_member_who_activates_with_a_code(
         ("user.create", a.id),
         ("user.activated", a.id),
     ]
+
+
+async def test_a_retried_create_member_is_one_person_with_one_code(
+    app_client, settings, two_tenants, owner
+):
+    a = two_tenants.a
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    key = uuid.uuid4().hex
+    person = {"username": f"bripka-{uuid.uuid4().hex[:6]}", "role": "OPERATOR"}
+    first, again = [await run_as(app_client, a.slug, admin, CREATE, i=person, k=key) for _ in "12"]
+    assert first["errors"] == again["errors"] == []
+    assert again["member"]["id"] == first["member"]["id"]
+    assert again["activationCode"] == first["activationCode"]
+    users = await owner.fetchval(
+        "SELECT count(*) FROM users WHERE username = $1", person["username"]
+    )
+    assert users == 1
+    other = await run_as(app_client, a.slug, admin, CREATE, i=person | {"role": "OFFICER"}, k=key)
+    assert other["errors"][0]["code"] == "CONFLICT" and other["errors"][0]["field"] == "clientKey"
+    assert (await redeem(app_client, again["activationCode"])).status_code == 200
+    creates = await owner.fetchval(
+        "SELECT count(*) FROM audit_log WHERE action = 'user.create' AND target = $1",
+        f"user:{first['member']['id']}",
+    )
+    assert creates == 1
 
 
 async def test_a_taken_username_names_no_command(app_client, settings, two_tenants):

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from jogo.graphql.context import Context
 from jogo.graphql.errors import attempt
+from jogo.graphql.idempotency import ClientKeyArgument, retry_key
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.limits import MAX_PAGE, page_size
 from jogo.graphql.people.types import (
@@ -87,11 +88,15 @@ class PeopleMutation:
         extensions=writes(Cap.TENANT_ADMIN),
     )
     async def create_member(
-        self, info: Info[Context, None], input: CreateMemberInput
+        self,
+        info: Info[Context, None],
+        input: CreateMemberInput,
+        client_key: ClientKeyArgument = None,
     ) -> CreateMemberPayload:
         tenant = info.context.require_tenant()
 
         async def run() -> CreateMemberPayload:
+            retry = retry_key(info, "createMember", client_key, {"input": input})
             agency = None
             if input.agency_id is not None:
                 agency = parse_uuid(input.agency_id, "agencyId", "agency not found")
@@ -102,6 +107,8 @@ class PeopleMutation:
                 input.role.value,
                 full_name=input.full_name,
                 agency_id=agency,
+                retry=retry,
+                secret_key=info.context.settings.secret_key,
             )
             return CreateMemberPayload(
                 member=await _member(tenant, user_id),

@@ -12,7 +12,9 @@ the user and closes their live feeds. Wrong codes are throttled per client
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -50,11 +52,35 @@ def _digest(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def derived_code(secret_key: str, tenant_id: uuid.UUID, scope: str, client_key: str) -> str:
+    """An activation code made under a client key: HMAC-SHA256(``JOGO_SECRET_KEY``,
+    tenant | scope | key), so a retry of ``createMember`` shows the same code (it is
+    stored only as a hash). Whoever holds the client key and the same input gets it
+    back: keep the key as secret as the code."""
+    message = f"activate|{tenant_id}|{scope}|{client_key}".encode()
+    mac = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+    return PREFIX + base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+async def code_expiry(code: str) -> datetime | None:
+    """When ``code`` expires, if it is stored."""
+    rows = await db.fetch(
+        "SELECT expires_at FROM password_codes WHERE code_hash = $1", _digest(code)
+    )
+    return rows[0]["expires_at"] if rows else None
+
+
 async def issue_code(
-    user_id: uuid.UUID, purpose: str, *, tenant_id: uuid.UUID | None, created_by: str
+    user_id: uuid.UUID,
+    purpose: str,
+    *,
+    tenant_id: uuid.UUID | None,
+    created_by: str,
+    code: str | None = None,
 ) -> NewCode:
-    """Inside the caller's transaction: a new code, the user's older unused ones void."""
-    code = PREFIX + secrets.token_urlsafe(32)
+    """Inside the caller's transaction: a new code (random, or ``code`` when given, see
+    :func:`derived_code`), the user's older unused ones void."""
+    code = code or PREFIX + secrets.token_urlsafe(32)
     ttl = ACTIVATE_TTL if purpose == "activate" else RESET_TTL
     await db.fetch(  # a bounded batch of codes that expired over a day ago
         "DELETE FROM password_codes WHERE code_hash IN (SELECT code_hash FROM password_codes"

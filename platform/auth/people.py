@@ -25,9 +25,9 @@ import uuid
 
 import asyncpg
 
-from jogo.platform import db
+from jogo.platform import db, idempotency
 from jogo.platform.audit import write_audit
-from jogo.platform.auth.codes import NewCode, issue_code
+from jogo.platform.auth.codes import NewCode, code_expiry, derived_code, issue_code
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.revocation import announce
 from jogo.platform.auth.roles import TENANT_ROLES, Role
@@ -121,16 +121,28 @@ async def create_member(
     *,
     full_name: str | None = None,
     agency_id: uuid.UUID | None = None,
+    retry: idempotency.ClientKey | None = None,
+    secret_key: str = "",
 ) -> tuple[uuid.UUID, NewCode]:
     """A new person of this command with one role and no password yet, and the
-    activation code (72 h) they set it with. Errors: INVALID_INPUT (username, role,
-    agencyId, fullName), NOT_FOUND (agencyId), CONFLICT (username taken anywhere)."""
+    activation code (72 h) they set it with. With ``retry`` (a client key) a retry within
+    24 hours answers the same person and code and writes nothing. Errors: INVALID_INPUT
+    (username, role, agencyId, fullName), NOT_FOUND (agencyId), CONFLICT (username taken
+    anywhere; the client key used with other input)."""
     name = check_username(username)
     checked = _tenant_role(role)
     full = _full_name(full_name)
     user_id = uuid.uuid4()
+    given = None
+    if retry is not None:
+        given = derived_code(secret_key, tenant.id, retry.scope, retry.key)
     try:
         async with db.tenant_tx(tenant.id):
+            earlier = await idempotency.claim(tenant.id, retry, user_id)
+            if earlier is not None and given is not None:
+                expires = await code_expiry(given)
+                if expires is not None:
+                    return earlier, NewCode(given, expires)
             await _check_agency(tenant, checked, agency_id)
             await db.fetch(
                 "INSERT INTO users (id, username, password_hash, full_name, activated_at)"
@@ -148,7 +160,7 @@ async def create_member(
             if agency_id is not None:
                 await _bind_liaison(tenant, agency_id, user_id)
             code = await issue_code(
-                user_id, "activate", tenant_id=tenant.id, created_by=principal.name
+                user_id, "activate", tenant_id=tenant.id, created_by=principal.name, code=given
             )
             await write_audit(
                 "user.create",
