@@ -196,16 +196,20 @@ async def test_roles_change_within_the_tenants_rules(app_client, settings, two_t
     for query, extra in ((ROLE, {"r": "OPERATOR"}), (DEACTIVATE, {})):
         alone = await run_as(app_client, a.slug, admin, query, u=str(admin_id), **extra)
         assert alone["errors"][0]["code"] == "CONFLICT", alone
-    await make_user(Role.TENANT_ADMIN, a)
+    second_admin = bearer_for(*await make_user(Role.TENANT_ADMIN, a), settings)
     stepped = await run_as(app_client, a.slug, admin, ROLE, u=str(admin_id), r="OPERATOR")
     assert stepped["errors"] == [] and stepped["member"]["roles"] == ["OPERATOR"]
+    # A liaison moved to another role speaks for no agency any more.
+    moved = await run_as(app_client, a.slug, second_admin, ROLE, u=str(officer), r="OFFICER")
+    assert moved["errors"] == []
+    assert not await owner.fetch("SELECT 1 FROM agency_liaisons WHERE user_id = $1", officer)
     changes = await owner.fetch(
         "SELECT detail FROM audit_log WHERE action = 'user.role_change' AND tenant = $1"
         " AND target = $2",
         a.id,
         f"user:{officer}",
     )
-    assert len(changes) == 2
+    assert len(changes) == 3
 
 
 async def test_deactivation_ends_sessions_and_feeds_at_once(

@@ -288,3 +288,30 @@ async def test_a_ping_with_another_callers_token_closes_the_socket(
     async with ws:
         await ws.send(json.dumps({"type": "ping"}))
         assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == "pong"
+
+
+async def test_an_announced_key_revocation_closes_its_socket(
+    app_client, live_server, settings, two_tenants
+):
+    """What the API-key administration calls: announce("apikey", id) in the revoking
+    transaction closes the key's sockets at once."""
+    from jogo.platform import db
+    from jogo.platform.auth.apikeys import create_api_key
+    from jogo.platform.auth.revocation import announce
+
+    tenant = two_tenants.a
+    key = await create_api_key(tenant, "Sistem kota", ["reports:read"], "pytest")
+    kept = await create_api_key(tenant, "Dasbor", ["reports:read"], "pytest")
+    ws = await open_socket(live_server, tenant.slug, key.key)
+    ws_kept = await open_socket(live_server, tenant.slug, kept.key)
+    async with ws, ws_kept:
+        await subscribe(ws, EVENTS)
+        async with db.control_tx():
+            await db.fetch("UPDATE api_keys SET revoked_at = now() WHERE id = $1", key.id)
+            await announce("apikey", key.id)
+        code, reason = await closed_with(ws)
+        await ws_kept.send(json.dumps({"type": "ping"}))
+        assert json.loads(await asyncio.wait_for(ws_kept.recv(), WAIT))["type"] == "pong"
+    assert (code, reason) == (4401, "Unauthorized: the API key has been revoked")
+    with pytest.raises(ValueError):
+        await announce("tenant", key.id)

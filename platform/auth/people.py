@@ -88,6 +88,13 @@ async def _bind_liaison(tenant: TenantInfo, agency_id: uuid.UUID, user_id: uuid.
     )
 
 
+async def _unbind_liaison(tenant: TenantInfo, user_id: uuid.UUID) -> None:
+    """A role changed or ended: the person no longer speaks for any agency here."""
+    await db.fetch(
+        "DELETE FROM agency_liaisons WHERE tenant_id = $1 AND user_id = $2", tenant.id, user_id
+    )
+
+
 async def _member_roles(tenant: TenantInfo, user_id: uuid.UUID) -> list[str]:
     rows = await db.fetch(
         "SELECT role FROM memberships WHERE user_id = $1 AND tenant = $2 ORDER BY role",
@@ -196,6 +203,7 @@ async def change_member_role(
         await db.fetch(
             "DELETE FROM memberships WHERE user_id = $1 AND tenant = $2", user_id, tenant.id
         )
+        await _unbind_liaison(tenant, user_id)
         await db.fetch(
             "INSERT INTO memberships (user_id, tenant, role) VALUES ($1, $2, $3)",
             user_id,
@@ -230,6 +238,7 @@ async def deactivate_member(
         await db.fetch(
             "DELETE FROM memberships WHERE user_id = $1 AND tenant = $2", user_id, tenant.id
         )
+        await _unbind_liaison(tenant, user_id)
         await db.fetch(
             "INSERT INTO ended_memberships (user_id, tenant, roles, ended_by)"
             " VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, tenant) DO UPDATE"

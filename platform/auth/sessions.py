@@ -106,6 +106,12 @@ async def start_session(
             (client or "")[:64] or None,
         )
         refresh, left = await _issue(session_id)
+        await write_audit(
+            "auth.login",
+            actor=(username, "user"),
+            target=f"session:{session_id}",
+            detail={"client": client},
+        )
     access = issue_token(
         user_id, username, settings.secret_key, settings.token_ttl_seconds, session_id=session_id
     )
