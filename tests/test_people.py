@@ -456,3 +456,20 @@ async def test_jogo_user_create_is_audited(database, owner):
     )
     assert (row["actor"], row["actor_kind"], row["tenant"]) == ("cli", "cli", tenant.id)
     assert json.loads(row["detail"])["role"] == "operator"
+
+
+async def test_national_users_change_their_password_over_http(app_client, settings, owner):
+    user_id, username = await make_user(Role.NATIONAL_SUPERVISOR)
+    signed = await sign_in(app_client, username)
+    headers = bearer(signed["access_token"])
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    assert (await app_client.post("/auth/password", json=body)).status_code == 401  # no token
+    wrong = await app_client.post(
+        "/auth/password", json=body | {"current_password": "not it at all"}, headers=headers
+    )
+    assert wrong.status_code == 400
+    done = await app_client.post("/auth/password", json=body, headers=headers)
+    assert done.status_code == 200 and done.json() == {"sessions_ended": 0}
+    r = await app_client.post("/auth/token", json={"username": username, "password": NEW_PASSWORD})
+    assert r.status_code == 200
+    assert await audit_actions(owner, str(user_id)) == [("user.password_change", None)]

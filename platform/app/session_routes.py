@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 import msgspec
 from litestar import Request, post
 
-from jogo.platform.app.auth_http import client_of
+from jogo.platform.app.auth_http import client_of, principal_from_header
+from jogo.platform.auth.account import change_password
 from jogo.platform.auth.codes import redeem_code
 from jogo.platform.auth.sessions import logout_refresh_token, refresh_session
 from jogo.platform.errors import InvalidInput
@@ -25,6 +26,11 @@ class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
 class ResetRequest(msgspec.Struct, forbid_unknown_fields=True):
     code: str
     password: str
+
+
+class PasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: str
+    new_password: str
 
 
 def _decode(body: bytes, kind: type[T], shape: str) -> T:
@@ -60,4 +66,18 @@ async def reset(request: Request) -> dict[str, Any]:
     return {"status": "ok"}
 
 
-SESSION_ROUTES = [refresh, logout, reset]
+@post("/auth/password", status_code=200)
+async def password(request: Request) -> dict[str, Any]:
+    """``Authorization: Bearer <access token>`` and ``{"current_password",
+    "new_password"}``: the ``changePassword`` mutation for every user, national and
+    platform ones too: ``{"sessions_ended": n}``. A wrong current password is 400."""
+    data = _decode(
+        await request.body(), PasswordRequest, '{"current_password": ..., "new_password": ...}'
+    )
+    settings: Settings = request.app.state.settings
+    principal = await principal_from_header(request.headers.get("authorization"), settings)
+    ended = await change_password(principal, data.current_password, data.new_password)
+    return {"sessions_ended": ended}
+
+
+SESSION_ROUTES = [refresh, logout, reset, password]
