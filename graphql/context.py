@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jogo.platform.auth.principal import Principal
+from jogo.platform.auth.revalidate import LiveCaller
 from jogo.platform.registry import TenantInfo
 from jogo.platform.settings import Settings
 
@@ -24,6 +25,8 @@ class Context:
     client: str | None = None
     # The request's Idempotency-Key header, if any (graphql/idempotency.py).
     idempotency_key: str | None = None
+    # WebSockets: the socket's caller as of its latest check, shared by its operations.
+    caller: LiveCaller | None = None
 
     def require_tenant(self) -> TenantInfo:
         if self.tenant is None:

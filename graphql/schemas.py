@@ -24,6 +24,7 @@ from jogo.graphql.election.queries import ElectionMutation, ElectionQuery, Elect
 from jogo.graphql.facilities.queries import FacilitiesMutation, FacilitiesQuery
 from jogo.graphql.limits import extensions
 from jogo.graphql.oversight.queries import OversightQuery
+from jogo.graphql.people.queries import PeopleMutation, PeopleQuery
 from jogo.graphql.reports.calendar import CalendarMutation, CalendarQuery
 from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation, SosMutation
 from jogo.graphql.reports.queries import ReportsQuery
@@ -40,6 +41,7 @@ CORE_QUERIES: tuple[type, ...] = (
     UnitsQuery,
     ApiKeysQuery,
     AuditQuery,
+    PeopleQuery,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
@@ -48,6 +50,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     SosMutation,
     CalendarMutation,
     ApiKeysMutation,
+    PeopleMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery, InboxQuery),

@@ -13,13 +13,14 @@ import json
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 
 from jogo.platform import db
+from jogo.platform.auth import revocation
 from jogo.platform.outage import Backoff
 
 CHANNEL = "jogo_events"
@@ -39,10 +40,16 @@ class EventHub:
     """One LISTEN connection per process. When it is lost (a database restart) while
     anyone is subscribed, it is opened again in the background, with backoff, as soon as
     the database is back: live feeds resume by themselves. Notifications sent while it
-    was away are not replayed (NOTIFY keeps nothing)."""
+    was away are not replayed (NOTIFY keeps nothing).
+
+    The same connection listens for revoked callers (:mod:`jogo.platform.auth.revocation`)
+    while any socket is open (:meth:`watching`), and hands each to the callbacks given
+    to :meth:`on_revocation`."""
 
     def __init__(self) -> None:
         self._subscribers: dict[tuple[str, uuid.UUID], set[asyncio.Queue[str]]] = defaultdict(set)
+        self._revocation_callbacks: list[Callable[[str, uuid.UUID], None]] = []
+        self._watchers = 0
         self._conn: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
         self._relisten: asyncio.Task[None] | None = None
@@ -58,18 +65,22 @@ class EventHub:
             self._closing = False
             conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT)
             await conn.add_listener(CHANNEL, self._on_notify)
+            await conn.add_listener(revocation.CHANNEL, self._on_revoked)
             conn.add_termination_listener(self._on_lost)
             self._conn = conn
 
+    def _wanted(self) -> bool:
+        return bool(self._subscribers or self._watchers)
+
     def _on_lost(self, _conn: Any) -> None:
-        if self._closing or not self._subscribers:
+        if self._closing or not self._wanted():
             return  # closed on purpose, or nobody listens: the next subscribe reconnects
         if self._relisten is None or self._relisten.done():
             self._relisten = asyncio.get_running_loop().create_task(self._listen_again())
 
     async def _listen_again(self) -> None:
         backoff = Backoff("live events", log, first=0.5, cap=RELISTEN_CAP)
-        while self._subscribers and not self._closing:
+        while self._wanted() and not self._closing:
             try:
                 await self._ensure_listening()
             except Exception as exc:  # the database is still away
@@ -90,6 +101,34 @@ class EventHub:
                 queue.put_nowait(data["id"])
             except asyncio.QueueFull:
                 log.warning("a slow subscriber of %s dropped an event", key)
+
+    def _on_revoked(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        found = revocation.parse(payload)
+        if found is None:
+            log.warning("ignored a malformed revocation: %.200s", payload)
+            return
+        for callback in self._revocation_callbacks:
+            callback(*found)
+
+    def on_revocation(self, callback: Callable[[str, uuid.UUID], None]) -> None:
+        """``callback(kind, id)`` for every revoked caller announced while listening."""
+        self._revocation_callbacks.append(callback)
+
+    @asynccontextmanager
+    async def watching(self) -> AsyncIterator[None]:
+        """Keep listening for revocations while the block runs (an open socket). When
+        the database can't be reached now, listening is retried in the background; the
+        socket's own checks still apply meanwhile."""
+        self._watchers += 1
+        try:
+            try:
+                await self._ensure_listening()
+            except Exception as exc:  # the database is away: listen again when it is back
+                log.warning("could not listen for revocations: %r", exc)
+                self._on_lost(None)
+            yield
+        finally:
+            self._watchers -= 1
 
     @asynccontextmanager
     async def subscribe(

@@ -51,6 +51,10 @@ class Settings:
     # /healthz fails when a long-lived loop (relay, scheduler, worker consumer or pool)
     # has not completed a pass for this many seconds.
     liveness_seconds: int = 180
+    # Sessions: a refresh token's family lives at most this long (a shift) ...
+    refresh_ttl_seconds: int = 43200
+    # ... and ends when no refresh came for this long.
+    refresh_idle_seconds: int = 7200
 
     @property
     def embedded(self) -> bool:
@@ -123,6 +127,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_size=_int(env, "JOGO_DB_POOL_SIZE", 10, 1, 200),
         db_acquire_timeout=_int(env, "JOGO_DB_ACQUIRE_TIMEOUT", 5, 1, 60),
         liveness_seconds=_int(env, "JOGO_LIVENESS_SECONDS", 180, 1, 86400),
+        refresh_ttl_seconds=_int(env, "JOGO_REFRESH_TTL_SECONDS", 43200, 60, 7 * 86400),
+        refresh_idle_seconds=_int(env, "JOGO_REFRESH_IDLE_SECONDS", 7200, 60, 7 * 86400),
         environment=environment,
         public_url=_public_url(env.get("JOGO_PUBLIC_URL")),
         queue_name=_queue(env.get("JOGO_QUEUE") or "jogo"),

@@ -35,10 +35,11 @@ class TenantRow(Table, tablename="tenants", db=ENGINE):
 class UserRow(Table, tablename="users", db=ENGINE):
     id = UUID(primary_key=True)
     username = Text()
-    password_hash = Text()
+    password_hash = Text(null=True, default=None)
     full_name = Text(null=True, default=None)
     is_active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    activated_at = Timestamptz(null=True, default=TimestamptzNow())
 
 
 class MembershipRow(Table, tablename="memberships", db=ENGINE):
@@ -76,3 +77,40 @@ class AuditRow(Table, tablename="audit_log", db=ENGINE):
     tenant = UUID(null=True, default=None)
     target = Text(null=True, default=None)
     detail = JSONB(default="{}")
+
+
+class AuthSessionRow(Table, tablename="auth_sessions", db=ENGINE):
+    id = UUID(primary_key=True)
+    user_id = UUID()
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    idle_until = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_reason = Text(null=True, default=None)
+    client = Text(null=True, default=None)
+
+
+class RefreshTokenRow(Table, tablename="refresh_tokens", db=ENGINE):
+    token_hash = Text(primary_key=True)
+    session_id = UUID()
+    issued_at = Timestamptz(default=TimestamptzNow())
+    used_at = Timestamptz(null=True, default=None)
+
+
+class PasswordCodeRow(Table, tablename="password_codes", db=ENGINE):
+    code_hash = Text(primary_key=True)
+    user_id = UUID()
+    purpose = Text()
+    tenant = UUID(null=True, default=None)
+    created_by = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class EndedMembershipRow(Table, tablename="ended_memberships", db=ENGINE):
+    user_id = UUID(primary_key=True)
+    tenant = UUID()
+    roles = Array(base_column=Text())
+    ended_at = Timestamptz(default=TimestamptzNow())
+    ended_by = Text()

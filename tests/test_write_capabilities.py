@@ -99,6 +99,14 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "createApiKey": {"tenant_admin"},
     "revokeApiKey": {"tenant_admin"},
     "rotateApiKey": {"tenant_admin"},
+    # The command's people: its tenant admins only.
+    "createMember": {"tenant_admin"},
+    "changeMemberRole": {"tenant_admin"},
+    "deactivateMember": {"tenant_admin"},
+    "issuePasswordReset": {"tenant_admin"},
+    # One's own account: every signed-in person of the command, never an API key.
+    "changePassword": {"citizen", "agency_liaison"} | STAFF,
+    "logout": {"citizen", "agency_liaison"} | STAFF,
 }
 PLATFORM_ALLOWED: dict[str, set[str]] = {
     name: {"platform_admin"}

@@ -246,7 +246,8 @@ class ElectionSubscription:
     )
     async def election_board(self, info: Info[Context, None]) -> AsyncGenerator[BoardStation, None]:
         tenant = info.context.require_tenant()
-        async for event_id, principal in tenant_event_ids(tenant, info.context.principal):
+        events = tenant_event_ids(tenant, info.context.principal, info.context.caller)
+        async for event_id, principal in events:
             if Cap.ELECTION_BOARD not in principal.tenant_caps(tenant.id):
                 raise denied(principal, "the election board is for operators")
             rows = await LIVE_READS.get(

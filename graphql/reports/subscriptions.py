@@ -25,7 +25,7 @@ from jogo.graphql.permissions import requires
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.types import ReportEvent
 from jogo.platform.auth.principal import Principal
-from jogo.platform.auth.revalidate import still_allowed
+from jogo.platform.auth.revalidate import LiveCaller, still_allowed
 from jogo.platform.auth.roles import Cap
 from jogo.platform.notify import HUB
 from jogo.platform.registry import TenantInfo
@@ -101,13 +101,16 @@ def visible(viewer: Viewer, row: dict[str, Any]) -> bool:
 
 
 async def tenant_event_ids(
-    tenant: TenantInfo, principal: Principal
+    tenant: TenantInfo, principal: Principal, caller: LiveCaller | None = None
 ) -> AsyncGenerator[tuple[uuid.UUID, Principal], None]:
     """This tenant's timeline events as they commit, each with the caller as re-checked at
     most ``RECHECK_SECONDS`` ago: a revoked membership or key, or a suspended tenant, ends
     the feed (``still_allowed`` raises). A token ends it the moment it expires: no event
-    reaches a caller whose token HTTP would refuse."""
+    reaches a caller whose token HTTP would refuse. On a socket, ``caller`` is the
+    socket's current caller: a token renewed on the socket (or roles re-read after a
+    change) apply to the running feed at once."""
     checked = time.monotonic()
+    seen = caller.version if caller is not None else 0
     async with HUB.subscribe(TOPIC, tenant.id) as queue:
         while True:
             # Wake for the next re-check, or the moment the caller's token expires.
@@ -118,6 +121,8 @@ async def tenant_event_ids(
                 event_id = uuid.UUID(await asyncio.wait_for(queue.get(), max(wait, 0.0)))
             except TimeoutError:
                 event_id = None
+            if caller is not None and caller.version != seen:
+                principal, seen = caller.principal, caller.version
             expired = principal.expires_at is not None and time.time() >= principal.expires_at
             if event_id is None or expired or time.monotonic() - checked >= RECHECK_SECONDS:
                 principal = await still_allowed(principal, tenant)
@@ -138,7 +143,8 @@ class ReportsSubscription:
     ) -> AsyncGenerator[ReportLiveEvent, None]:
         tenant = info.context.require_tenant()
         viewer = viewer_of(info.context)
-        async for event_id, principal in tenant_event_ids(tenant, viewer.principal):
+        live = info.context.caller
+        async for event_id, principal in tenant_event_ids(tenant, viewer.principal, live):
             if principal is not viewer.principal:
                 viewer = Viewer.of(principal, tenant.id)
             row = await LIVE_READS.get(

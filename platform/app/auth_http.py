@@ -28,8 +28,10 @@ async def principal_from_header(header: str | None, settings: Settings) -> Princ
         )
     if looks_like_api_key(credential):
         return await load_key_principal(credential)
-    user_id, expires_at = decode_token(credential, settings.secret_key)
-    return await load_user_principal(user_id, expires_at=expires_at)
+    claims = decode_token(credential, settings.secret_key)
+    return await load_user_principal(
+        claims.user_id, expires_at=claims.expires_at, session_id=claims.session_id
+    )
 
 
 async def principal_from_headers(

@@ -150,6 +150,7 @@ async def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
             tenant=tenant,
             polda_code=args.polda,
             full_name=args.full_name,
+            actor=CLI_ACTOR,
         )
 
     user_id = await _with_db(settings, work)

@@ -23,8 +23,8 @@ from jogo.platform.app.http_errors import RETRY_AFTER
 from jogo.platform.app.ws import tenant_graphql_ws
 from jogo.platform.auth.login import sign_in
 from jogo.platform.auth.roles import Cap
-from jogo.platform.auth.tokens import issue_token
-from jogo.platform.errors import Forbidden, InvalidInput, NotFound, sign_in_first
+from jogo.platform.auth.sessions import start_session
+from jogo.platform.errors import Forbidden, InvalidInput, NotFound, Unauthenticated, sign_in_first
 from jogo.platform.liveness import HEARTBEATS
 from jogo.platform.settings import Settings
 from jogo.platform.storage import FileStore
@@ -102,12 +102,13 @@ def _token_request(body: bytes) -> TokenRequest:
 @post("/auth/token", status_code=200)
 async def token(request: Request) -> dict[str, Any]:
     """Throttled by username and by client: 429 with ``Retry-After`` (see
-    :mod:`jogo.platform.auth.login`)."""
+    :mod:`jogo.platform.auth.login`). Opens a session: the answer carries a refresh
+    token too (see :mod:`jogo.platform.auth.sessions`)."""
     data = _token_request(await request.body())
     settings = _settings(request.app.state)
-    user_id, username = await sign_in(data.username, data.password, client_of(request, settings))
-    issued = issue_token(user_id, username, settings.secret_key, settings.token_ttl_seconds)
-    return {"access_token": issued.token, "token_type": "bearer", "expires_in": issued.expires_in}
+    client = client_of(request, settings)
+    user_id, username = await sign_in(data.username, data.password, client)
+    return (await start_session(user_id, username, settings, client)).body()
 
 
 async def _tenant_context(slug: str, request: Request) -> Context:

@@ -20,6 +20,19 @@ the socket is closed, and every operation on it ends:
 Live feeds (``reportEvents``, ``electionBoard``) keep re-checking on their own between
 operations (``still_allowed``).
 
+Revocations close at once: logging out, a refresh token's reuse, a password reset or
+change, a membership ended or changed, an API key revoked are announced at commit
+(:mod:`jogo.platform.auth.revocation`); every API process listens and re-checks the
+sockets of that caller right away, closing those no longer allowed (4401/4403) and
+giving the others the caller's current roles.
+
+Re-authentication: an access token lives ``JOGO_TOKEN_TTL_SECONDS``. Before it expires
+the client refreshes it (``POST /auth/refresh``) and sends the new one in a
+graphql-transport-ws ``ping``: ``{"type": "ping", "payload": {"Authorization": "Bearer
+<new token>"}}``. It must name the same user (else 4403); an invalid or revoked one
+closes 4401. The socket then answers ``pong`` and runs on, with every operation and
+running feed under the new token's expiry: no reconnect, no lost event.
+
 One caller (a user, an API key, or an anonymous client address) runs at most
 :data:`MAX_OPERATIONS_PER_CALLER` operations at once on this process, across all its
 sockets: each live subscription costs every event a message, so one caller opening
@@ -32,6 +45,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Hashable
 from datetime import timedelta
@@ -49,6 +63,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ErrorMessage,
+    PingMessage,
     SubscribeMessage,
 )
 from strawberry.types.execution import ExecutionResult, PreExecutionError
@@ -60,11 +75,13 @@ from jogo.platform import registry
 from jogo.platform.app.auth_http import (
     client_of,
     header_of,
+    principal_from_header,
     principal_from_headers,
     principal_of,
 )
-from jogo.platform.auth.revalidate import recheck
+from jogo.platform.auth.revalidate import LiveCaller, recheck
 from jogo.platform.errors import Forbidden, JogoError, Unauthenticated
+from jogo.platform.notify import HUB
 from jogo.platform.outage import describe, is_unavailable
 from jogo.platform.settings import Settings
 from jogo.platform.telemetry import set_current_tenant
@@ -110,6 +127,8 @@ class _View:
                 raise ConnectionRejectionError from None
         if not context.principal.belongs_to(tenant.id):
             raise ConnectionRejectionError
+        if context.caller is not None:
+            context.caller.update(context.principal)
         return UNSET
 
 
@@ -145,7 +164,44 @@ def _coded(error: GraphQLError) -> GraphQLError:
 
 
 class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
-    """strawberry's handler, with the caller and tenant checked before every operation."""
+    """strawberry's handler, with the caller and tenant checked before every operation,
+    re-checked at once when the caller is revoked, and renewed by a ``ping``."""
+
+    async def handle_ping(self, message: PingMessage) -> None:
+        payload = message.get("payload")
+        header = None
+        if isinstance(payload, dict):
+            header = payload.get("Authorization") or payload.get("authorization")
+        renewing = isinstance(header, str) and self.connection_acknowledged
+        if renewing and not await self._reauthenticate(str(header)):
+            return
+        await super().handle_ping(message)
+
+    async def _reauthenticate(self, header: str) -> bool:
+        """Take a fresh token for the same caller; close the socket and say False when it
+        is not valid (4401) or names another caller (4403)."""
+        current = self.context.principal
+        try:
+            fresh = await principal_from_header(header, self.context.settings)
+        except Unauthenticated as exc:
+            await self.websocket.close(CLOSE_UNAUTHORIZED, _reason("Unauthorized", exc.message))
+            return False
+        except Exception as exc:
+            if not (isinstance(exc, JogoError) or is_unavailable(exc)):
+                raise
+            await self.websocket.close(CLOSE_TRY_AGAIN, "Try again later: re-authentication")
+            return False
+        if (fresh.kind, fresh.id) != (current.kind, current.id):
+            reason = "Forbidden: a socket keeps its caller; open a new socket for another"
+            await self.websocket.close(CLOSE_FORBIDDEN, reason)
+            return False
+        self.context.principal = fresh
+        return await self._recheck()
+
+    def concerns(self, kind: str, principal_id: uuid.UUID) -> bool:
+        principal = self.context.principal
+        wanted = "api_key" if kind == "apikey" else kind
+        return principal.kind == wanted and principal.id == principal_id
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged:
@@ -229,9 +285,35 @@ class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
             tenant=tenant,
             connection_params=current.connection_params,
             client=current.client,
+            caller=current.caller,
         )
+        if current.caller is not None:
+            current.caller.update(principal)
         self.schema = tenant_schema(tenant.modules)
         return True
+
+
+# The open sockets of this process, and the re-checks that revocations started.
+_SOCKETS: set[_TenantSocket] = set()
+_CHECKS: set[asyncio.Task[bool]] = set()
+
+
+def _on_revocation(kind: str, principal_id: uuid.UUID) -> None:
+    """Re-check, now, every socket of this caller on this process."""
+    for socket in list(_SOCKETS):
+        if socket.concerns(kind, principal_id):
+            task = asyncio.ensure_future(socket._recheck())
+            _CHECKS.add(task)
+            task.add_done_callback(_checked)
+
+
+def _checked(task: asyncio.Task[bool]) -> None:
+    _CHECKS.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("re-checking a revoked caller's socket failed: %r", task.exception())
+
+
+HUB.on_revocation(_on_revocation)
 
 
 @websocket("/t/{slug:str}/graphql")
@@ -256,7 +338,13 @@ async def tenant_graphql_ws(socket: WebSocket[Any, Any, Any], slug: FromPath[str
     set_current_tenant(tenant.slug)
     view = _View()
     client = client_of(socket, settings)
-    context = Context(principal=principal, settings=settings, tenant=tenant, client=client)
+    context = Context(
+        principal=principal,
+        settings=settings,
+        tenant=tenant,
+        client=client,
+        caller=LiveCaller(principal),
+    )
     handler = _TenantSocket(
         view=view,  # type: ignore[arg-type]
         websocket=LitestarWebSocketAdapter(view, socket, socket),  # type: ignore[arg-type]
@@ -266,4 +354,9 @@ async def tenant_graphql_ws(socket: WebSocket[Any, Any, Any], slug: FromPath[str
         connection_init_wait_timeout=INIT_TIMEOUT,
         max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
     )
-    await handler.handle()
+    _SOCKETS.add(handler)
+    try:
+        async with HUB.watching():
+            await handler.handle()
+    finally:
+        _SOCKETS.discard(handler)

@@ -15,15 +15,21 @@ MIN_LENGTH = 10
 MAX_LENGTH = 256
 
 
-def check_password_policy(password: str) -> None:
+def check_password_policy(
+    password: str, username: str | None = None, *, field: str = "password"
+) -> None:
+    """10-256 characters, and not the username (in any letter case, or reversed).
+    Errors: :class:`InvalidInput` on ``field``."""
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"password must be at least {MIN_LENGTH} characters", field="password")
+        raise InvalidInput(f"password must be at least {MIN_LENGTH} characters", field=field)
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(f"password must be at most {MAX_LENGTH} characters", field="password")
+        raise InvalidInput(f"password must be at most {MAX_LENGTH} characters", field=field)
+    if username and password.strip().lower() in (username.lower(), username.lower()[::-1]):
+        raise InvalidInput("password must not be the username", field=field)
 
 
-def hash_password(password: str) -> str:
-    check_password_policy(password)
+def hash_password(password: str, username: str | None = None, *, field: str = "password") -> str:
+    check_password_policy(password, username, field=field)
     return _hasher.hash(password)
 
 

@@ -28,6 +28,9 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     # When the credential stops being valid (tokens); long-lived connections check it.
     expires_at: float | None = None
+    # Users signed in through /auth/token: the session (refresh-token family) the access
+    # token belongs to; revoking it refuses the token at once.
+    session_id: uuid.UUID | None = None
 
     @property
     def is_anonymous(self) -> bool:

@@ -33,7 +33,9 @@ async def recheck(principal: Principal, tenant_id: uuid.UUID) -> tuple[Principal
         raise Unauthenticated("the access token has expired")
     fresh = principal
     if principal.kind == "user" and principal.id is not None:
-        fresh = await load_user_principal(principal.id, expires_at=principal.expires_at)
+        fresh = await load_user_principal(
+            principal.id, expires_at=principal.expires_at, session_id=principal.session_id
+        )
     elif principal.kind == "api_key" and principal.id is not None:
         await check_key_alive(principal.id)
     if not fresh.belongs_to(tenant_id):
@@ -48,3 +50,17 @@ async def still_allowed(principal: Principal, tenant: TenantInfo) -> Principal:
     """The caller as of now (see :func:`recheck`); raises when it may no longer listen."""
     fresh, _ = await recheck(principal, tenant.id)
     return fresh
+
+
+class LiveCaller:
+    """The caller of one socket as of its latest check, shared by every operation on it:
+    a re-authentication (a fresh token) or a re-check after a revocation replaces it,
+    and a live feed picks up the new one (``version`` tells it changed)."""
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.version = 0
+
+    def update(self, principal: Principal) -> None:
+        self.principal = principal
+        self.version += 1

@@ -1,6 +1,13 @@
-"""Tell every API process that a principal lost its rights, inside the transaction that
-took them: ``NOTIFY jogo_principal_revoked, '<kind>:<id>'`` is delivered on COMMIT only,
-so a rolled-back revocation announces nothing."""
+"""Telling every API process that a caller's rights just ended, so its open sockets
+close at once instead of at their next check.
+
+:func:`announce` runs inside the revoking transaction: PostgreSQL delivers the
+notification on ``jogo_principal_revoked`` only when that transaction commits (and never
+if it rolls back). Each API process listens on the channel with the same connection as
+the live report events (:mod:`jogo.platform.notify`) and re-checks the sockets of that
+caller (:mod:`jogo.platform.app.ws`): those no longer allowed are closed with 4401 or
+4403 and a reason, the others pick up the caller's current roles.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,24 @@ import uuid
 from jogo.platform import db
 
 CHANNEL = "jogo_principal_revoked"
+KINDS = ("user", "apikey")
 
 
 async def announce(kind: str, principal_id: uuid.UUID) -> None:
-    """Queue the notice ``<kind>:<principal_id>`` (``apikey`` or ``user``) on the current
-    transaction's connection (``db.fetch`` joins it); sent when it commits."""
-    await db.fetch("SELECT pg_notify($1, $2)", CHANNEL, f"{kind}:{principal_id}")
+    """Call inside the transaction that revokes: ``kind`` is ``"user"`` (sessions ended,
+    membership ended or changed, password reset) or ``"apikey"`` (key revoked). The
+    payload is ``"<kind>:<uuid>"``."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    await db.fetch("SELECT pg_notify($1, $2 || ':' || $3)", CHANNEL, kind, str(principal_id))
+
+
+def parse(payload: str) -> tuple[str, uuid.UUID] | None:
+    """``(kind, id)`` of a notification's payload; None for a malformed one."""
+    kind, _, ref = payload.partition(":")
+    if kind not in KINDS:
+        return None
+    try:
+        return kind, uuid.UUID(ref)
+    except ValueError:
+        return None

@@ -62,9 +62,17 @@ class Cap(StrEnum):
     NATIONAL_UNREDACTED = "national:unredacted"
     AUDIT_READ = "audit:read"
     PLATFORM_ADMIN = "platform:admin"
+    # A signed-in person's own account (password, sign-out); never an API key's.
+    OWN_ACCOUNT = "account:own"
 
 
-_citizen = {Cap.TENANT_READ, Cap.REPORTS_SUBMIT, Cap.REPORTS_READ_OWN, Cap.SHARING_POST}
+_citizen = {
+    Cap.TENANT_READ,
+    Cap.REPORTS_SUBMIT,
+    Cap.REPORTS_READ_OWN,
+    Cap.SHARING_POST,
+    Cap.OWN_ACCOUNT,
+}
 _officer = _citizen | {
     Cap.DIRECTORY_READ,
     Cap.CAMERAS_READ,
@@ -90,7 +98,9 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
     Role.OFFICER: frozenset(_officer),
     Role.OPERATOR: frozenset(_operator),
     Role.TENANT_ADMIN: frozenset(_operator | {Cap.TENANT_ADMIN, Cap.DIRECTORY_WRITE}),
-    Role.AGENCY_LIAISON: frozenset({Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DISPATCH_UPDATE}),
+    Role.AGENCY_LIAISON: frozenset(
+        {Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DISPATCH_UPDATE, Cap.OWN_ACCOUNT}
+    ),
     Role.POLDA_SUPERVISOR: frozenset({Cap.NATIONAL_READ, Cap.NATIONAL_UNREDACTED}),
     Role.NATIONAL_SUPERVISOR: frozenset({Cap.NATIONAL_READ, Cap.NATIONAL_UNREDACTED}),
     Role.OVERSIGHT_AUDITOR: frozenset({Cap.NATIONAL_READ, Cap.AUDIT_READ}),
@@ -127,6 +137,7 @@ WRITE_CAPS = frozenset(
         Cap.ELECTION_MANAGE,
         Cap.ELECTION_PLAN,
         Cap.PLATFORM_ADMIN,
+        Cap.OWN_ACCOUNT,
     }
 )
 

@@ -1,5 +1,6 @@
-"""Short-lived HS256 access tokens (PyJWT). The token names the user; roles are
-read from memberships on each request, so a revoked membership takes effect at once."""
+"""Short-lived HS256 access tokens (PyJWT). The token names the user and, when issued by a
+sign-in, its session (``sid``); roles are read from memberships and the session's state
+on each request, so a revoked membership or session takes effect at once."""
 
 from __future__ import annotations
 
@@ -22,9 +23,23 @@ class AccessToken:
     expires_in: int
 
 
-def issue_token(user_id: uuid.UUID, username: str, secret: str, ttl_seconds: int) -> AccessToken:
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: uuid.UUID
+    expires_at: float
+    session_id: uuid.UUID | None  # None: a token made outside a sign-in (tests, tools)
+
+
+def issue_token(
+    user_id: uuid.UUID,
+    username: str,
+    secret: str,
+    ttl_seconds: int,
+    *,
+    session_id: uuid.UUID | None = None,
+) -> AccessToken:
     now = int(time.time())
-    claims = {
+    claims: dict[str, object] = {
         "iss": ISSUER,
         "aud": AUDIENCE,
         "sub": str(user_id),
@@ -34,11 +49,14 @@ def issue_token(user_id: uuid.UUID, username: str, secret: str, ttl_seconds: int
         "exp": now + ttl_seconds,
         "jti": uuid.uuid4().hex,
     }
+    if session_id is not None:
+        claims["sid"] = str(session_id)
     return AccessToken(jwt.encode(claims, secret, algorithm=ALGORITHM), ttl_seconds)
 
 
-def decode_token(token: str, secret: str) -> tuple[uuid.UUID, float]:
-    """The user id and expiry of a valid token; :class:`Unauthenticated` otherwise."""
+def decode_token(token: str, secret: str) -> TokenClaims:
+    """The user id, expiry and session of a valid token; :class:`Unauthenticated`
+    otherwise."""
     try:
         claims = jwt.decode(
             token,
@@ -48,7 +66,12 @@ def decode_token(token: str, secret: str) -> tuple[uuid.UUID, float]:
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "iss", "aud"]},
         )
-        return uuid.UUID(str(claims["sub"])), float(claims["exp"])
+        sid = claims.get("sid")
+        return TokenClaims(
+            uuid.UUID(str(claims["sub"])),
+            float(claims["exp"]),
+            uuid.UUID(str(sid)) if sid is not None else None,
+        )
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the access token has expired") from None
     except (jwt.InvalidTokenError, ValueError):

@@ -9,6 +9,7 @@ import anyio
 import asyncpg
 
 from jogo.platform import db
+from jogo.platform.audit import write_audit
 from jogo.platform.auth.passwords import hash_password, verify_password
 from jogo.platform.auth.principal import Membership, Principal
 from jogo.platform.auth.roles import TENANT_ROLES, Role
@@ -38,9 +39,11 @@ async def create_user(
     polda_code: str | None = None,
     full_name: str | None = None,
     also: list[Role] | None = None,
+    actor: tuple[str, str] | None = None,
 ) -> uuid.UUID:
     """A user with a membership (plus national or platform roles in ``also``), in one
-    transaction: nothing half-written."""
+    transaction: nothing half-written. With ``actor`` (the CLI: ``("cli", "cli")``) the
+    same transaction writes a ``user.create`` audit row, with the tenant set."""
     username = check_username(username)
     if role in TENANT_ROLES and tenant is None:
         raise InvalidInput(f"role {role} needs a tenant", field="tenant")
@@ -50,7 +53,7 @@ async def create_user(
         polda_code = check_polda(polda_code or "", field="polda").code
     elif polda_code:
         raise InvalidInput("only polda_supervisor takes a Polda", field="polda")
-    password_hash = await anyio.to_thread.run_sync(hash_password, password)
+    password_hash = await anyio.to_thread.run_sync(hash_password, password, username)
     user_id = uuid.uuid4()
     try:
         async with db.control_tx():
@@ -74,6 +77,14 @@ async def create_user(
                 if extra in TENANT_ROLES or extra == Role.POLDA_SUPERVISOR:
                     raise InvalidInput(f"{extra} cannot be an extra role", field="role")
                 await add_membership(user_id, extra)
+            if actor is not None:
+                await write_audit(
+                    "user.create",
+                    actor=actor,
+                    tenant_id=tenant.id if tenant else None,
+                    target=f"user:{user_id}",
+                    detail={"username": username, "role": role.value, "polda": polda_code},
+                )
     except asyncpg.UniqueViolationError:
         raise Conflict(f"user {username!r} already exists", field="username") from None
     return user_id
@@ -106,14 +117,25 @@ async def authenticate(username: str, password: str) -> tuple[uuid.UUID, str]:
     return row["id"], row["username"]
 
 
-async def load_user_principal(user_id: uuid.UUID, *, expires_at: float | None = None) -> Principal:
+async def load_user_principal(
+    user_id: uuid.UUID, *, expires_at: float | None = None, session_id: uuid.UUID | None = None
+) -> Principal:
+    """The user with their current memberships, in one query. With ``session_id`` (the
+    token's ``sid``) the session must be live too: revoked, past its shift or idle
+    lifetime, or another user's, it is :class:`Unauthenticated` ("the session has
+    ended")."""
     rows = await db.fetch(
-        "SELECT u.username, u.is_active, m.tenant, m.role, m.polda_code"
+        "SELECT u.username, u.is_active, m.tenant, m.role, m.polda_code,"
+        " (SELECT s.revoked_at IS NULL AND s.expires_at > now() AND s.idle_until > now()"
+        "  FROM auth_sessions s WHERE s.id = $2 AND s.user_id = u.id) AS session_live"
         " FROM users u LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = $1",
         user_id,
+        session_id,
     )
     if not rows or not rows[0]["is_active"]:
         raise Unauthenticated("the access token is invalid")
+    if session_id is not None and not rows[0]["session_live"]:
+        raise Unauthenticated("the session has ended; sign in again")
     memberships = tuple(
         Membership(Role(r["role"]), r["tenant"], r["polda_code"]) for r in rows if r["role"]
     )
@@ -123,6 +145,7 @@ async def load_user_principal(user_id: uuid.UUID, *, expires_at: float | None = 
         name=rows[0]["username"],
         memberships=memberships,
         expires_at=expires_at,
+        session_id=session_id,
     )
 
 

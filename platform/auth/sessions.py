@@ -1,0 +1,245 @@
+"""Sessions that last a shift: rotating refresh tokens with reuse detection.
+
+A sign-in opens a session (a row of ``auth_sessions``, the refresh tokens' *family*) and
+answers an access token carrying the session id (``sid``) plus a refresh token. The
+refresh token is 256 random bits (``jrt_…``); only its SHA-256 is stored.
+
+- **Rotation.** ``POST /auth/refresh`` spends the refresh token and answers a new access
+  token and a new refresh token. Spending is one ``UPDATE … WHERE used_at IS NULL``, so
+  of parallel refreshes with one token exactly one wins.
+- **Reuse.** A refresh token that was already spent, presented again, means two holders
+  have it (a thief, or a client that sends one token twice): the whole session is
+  revoked, audited (``auth.refresh_reuse``), and its access tokens and live feeds end
+  at once. This is strict: the losers of a parallel refresh count as reuse too, so a
+  client must keep one refresh in flight per session.
+- **Lifetimes.** ``JOGO_REFRESH_TTL_SECONDS`` (12 h, a shift) from sign-in, and
+  ``JOGO_REFRESH_IDLE_SECONDS`` (2 h) since the last refresh.
+- **Logout** revokes the session (``auth.logout``).
+
+Revoking a session refuses its access tokens on the next request (the session is read
+with the user in one query) and closes its sockets through
+:func:`jogo.platform.auth.revocation.announce`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from jogo.platform import db
+from jogo.platform.audit import write_audit
+from jogo.platform.auth.revocation import announce
+from jogo.platform.auth.tokens import issue_token
+from jogo.platform.errors import Unauthenticated
+from jogo.platform.settings import Settings
+
+PREFIX = "jrt_"
+ENDED = "the session has ended; sign in again"
+# Each sign-in deletes this many sessions that ended over a day ago (their refresh tokens
+# go with them), so the tables hold about a day of history without a job.
+PURGE_BATCH = 20
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What a sign-in or a refresh answers."""
+
+    access_token: str
+    expires_in: int  # seconds
+    refresh_token: str
+    refresh_expires_in: int  # seconds until the session's absolute end
+    session_id: uuid.UUID
+
+    def body(self) -> dict[str, object]:
+        return {
+            "access_token": self.access_token,
+            "token_type": "bearer",
+            "expires_in": self.expires_in,
+            "refresh_token": self.refresh_token,
+            "refresh_expires_in": self.refresh_expires_in,
+        }
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _new_refresh() -> str:
+    return PREFIX + secrets.token_urlsafe(32)
+
+
+async def _issue(session_id: uuid.UUID) -> tuple[str, int]:
+    """A fresh refresh token of the session (stored), and the seconds the session has left."""
+    token = _new_refresh()
+    rows = await db.fetch(
+        "WITH t AS (INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2))"
+        " SELECT greatest(0, extract(epoch FROM expires_at - now()))::int AS left_s"
+        " FROM auth_sessions WHERE id = $2",
+        _digest(token),
+        session_id,
+    )
+    return token, int(rows[0]["left_s"])
+
+
+async def start_session(
+    user_id: uuid.UUID, username: str, settings: Settings, client: str | None
+) -> Issued:
+    """A new session for a user who just proved who they are."""
+    session_id = uuid.uuid4()
+    async with db.control_tx():
+        await db.fetch(
+            "DELETE FROM auth_sessions WHERE id IN (SELECT id FROM auth_sessions"
+            " WHERE expires_at < now() - interval '1 day'"
+            " ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)",
+            PURGE_BATCH,
+        )
+        await db.fetch(
+            "INSERT INTO auth_sessions (id, user_id, expires_at, idle_until, client)"
+            " VALUES ($1, $2, now() + make_interval(secs => $3),"
+            " now() + make_interval(secs => least($3, $4)), $5)",
+            session_id,
+            user_id,
+            settings.refresh_ttl_seconds,
+            settings.refresh_idle_seconds,
+            (client or "")[:64] or None,
+        )
+        refresh, left = await _issue(session_id)
+        await write_audit(
+            "auth.login",
+            actor=(username, "user"),
+            target=f"session:{session_id}",
+            detail={"client": client},
+        )
+    access = issue_token(
+        user_id, username, settings.secret_key, settings.token_ttl_seconds, session_id=session_id
+    )
+    return Issued(access.token, access.expires_in, refresh, left, session_id)
+
+
+async def refresh_session(token: str, settings: Settings) -> Issued:
+    """Spend ``token`` for a new access and refresh token of the same session.
+
+    Errors (all :class:`Unauthenticated`, HTTP 401): an unknown token; a spent one (the
+    session is revoked as reused, then refused); a revoked, expired or idle session; a
+    user who is disabled or belongs nowhere any more.
+    """
+    if not token.startswith(PREFIX) or len(token) > 200:
+        raise Unauthenticated("the refresh token is invalid")
+    digest = _digest(token)
+    reused: tuple[uuid.UUID, uuid.UUID] | None = None
+    async with db.control_tx():
+        spent = await db.fetch(
+            "UPDATE refresh_tokens SET used_at = now()"
+            " WHERE token_hash = $1 AND used_at IS NULL RETURNING session_id",
+            digest,
+        )
+        if not spent:
+            known = await db.fetch(
+                "SELECT s.id, s.user_id, s.revoked_at FROM refresh_tokens t"
+                " JOIN auth_sessions s ON s.id = t.session_id WHERE t.token_hash = $1"
+                " FOR UPDATE OF s",
+                digest,
+            )
+            if known and known[0]["revoked_at"] is None:
+                reused = (known[0]["id"], known[0]["user_id"])
+                await _revoke(reused[0], "reuse")
+                await announce("user", reused[1])
+                await write_audit(
+                    "auth.refresh_reuse",
+                    actor=(f"user:{reused[1]}", "system"),
+                    target=f"session:{reused[0]}",
+                    detail={"user_id": str(reused[1])},
+                )
+        else:
+            session_id = spent[0]["session_id"]
+            rows = await db.fetch(
+                "SELECT s.user_id, u.username,"
+                " (s.revoked_at IS NULL AND s.expires_at > now() AND s.idle_until > now()"
+                "  AND u.is_active"
+                "  AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)) AS live"
+                " FROM auth_sessions s JOIN users u ON u.id = s.user_id"
+                " WHERE s.id = $1 FOR UPDATE OF s",
+                session_id,
+            )
+            if not rows or not rows[0]["live"]:
+                raise Unauthenticated(ENDED)
+            user_id, username = rows[0]["user_id"], rows[0]["username"]
+            await db.fetch(
+                "UPDATE auth_sessions SET idle_until ="
+                " least(expires_at, now() + make_interval(secs => $2)) WHERE id = $1",
+                session_id,
+                settings.refresh_idle_seconds,
+            )
+            refresh, left = await _issue(session_id)
+            access = issue_token(
+                user_id,
+                username,
+                settings.secret_key,
+                settings.token_ttl_seconds,
+                session_id=session_id,
+            )
+            return Issued(access.token, access.expires_in, refresh, left, session_id)
+    if reused is not None:
+        raise Unauthenticated(
+            "the refresh token was already used; the session is ended for safety, sign in again"
+        )
+    raise Unauthenticated("the refresh token is invalid")
+
+
+async def _revoke(session_id: uuid.UUID, reason: str) -> bool:
+    rows = await db.fetch(
+        "UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2"
+        " WHERE id = $1 AND revoked_at IS NULL RETURNING id",
+        session_id,
+        reason,
+    )
+    return bool(rows)
+
+
+async def end_session(session_id: uuid.UUID, user_id: uuid.UUID, actor: str) -> bool:
+    """Log out: revoke the session (its refresh and access tokens, its sockets). True
+    when it was live; audited as ``auth.logout``."""
+    async with db.control_tx():
+        rows = await db.fetch(
+            "SELECT 1 FROM auth_sessions WHERE id = $1 AND user_id = $2", session_id, user_id
+        )
+        if not rows or not await _revoke(session_id, "logout"):
+            return False
+        await announce("user", user_id)
+        await write_audit(
+            "auth.logout", actor=(actor, "user"), target=f"session:{session_id}", detail={}
+        )
+    return True
+
+
+async def logout_refresh_token(token: str) -> bool:
+    """``POST /auth/logout`` with a refresh token (spent or not) of the session."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        raise Unauthenticated("the refresh token is invalid")
+    rows = await db.fetch(
+        "SELECT s.id, s.user_id, u.username FROM refresh_tokens t"
+        " JOIN auth_sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id"
+        " WHERE t.token_hash = $1",
+        _digest(token),
+    )
+    if not rows:
+        raise Unauthenticated("the refresh token is invalid")
+    return await end_session(rows[0]["id"], rows[0]["user_id"], rows[0]["username"])
+
+
+async def end_user_sessions(
+    user_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
+) -> int:
+    """Inside the caller's transaction: revoke every live session of the user (but
+    ``keep``) and announce it. Returns how many were live."""
+    rows = await db.fetch(
+        "UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2"
+        " WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $3 RETURNING id",
+        user_id,
+        reason,
+        keep,
+    )
+    await announce("user", user_id)
+    return len(rows)
