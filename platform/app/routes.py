@@ -24,7 +24,7 @@ from jogo.platform.app.ws import tenant_graphql_ws
 from jogo.platform.auth.login import sign_in
 from jogo.platform.auth.roles import Cap
 from jogo.platform.auth.sessions import start_session
-from jogo.platform.errors import Forbidden, InvalidInput, NotFound, Unauthenticated, sign_in_first
+from jogo.platform.errors import Forbidden, InvalidInput, NotFound, sign_in_first
 from jogo.platform.liveness import HEARTBEATS
 from jogo.platform.settings import Settings
 from jogo.platform.storage import FileStore
