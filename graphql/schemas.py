@@ -25,16 +25,18 @@ from jogo.graphql.reports.calendar import CalendarMutation, CalendarQuery
 from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation, SosMutation
 from jogo.graphql.reports.queries import ReportsQuery
 from jogo.graphql.reports.subscriptions import ReportsSubscription
+from jogo.graphql.reports.transfer import JurisdictionQuery, TransferMutation
 from jogo.graphql.scalars import OVERRIDES
 from jogo.graphql.sharing.queries import SharingMutation, SharingQuery
 from jogo.platform.registry import MODULES
 
-CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery, CalendarQuery)
+CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery, CalendarQuery, JurisdictionQuery)
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
     CategoryMutation,
     SosMutation,
     CalendarMutation,
+    TransferMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery,),
