@@ -28,7 +28,7 @@ from jogo.tenants.reports.transfer import Transferred, do_transfer_report
 
 GEOJSON = (
     "A GeoJSON Polygon or MultiPolygon (or a Feature holding one), WGS84, longitude first;"
-    " at most 20000 vertices. Null or empty clears it (no report is then flagged)."
+    " at most 10000 vertices. Null or empty clears it (no report is then flagged)."
 )
 
 

@@ -30,8 +30,8 @@ from jogo.platform.audit import write_audit
 from jogo.platform.errors import InvalidInput
 from jogo.platform.registry import TenantInfo
 
-MAX_VERTICES = 20_000
-MAX_CHARS = 2_000_000  # of GeoJSON text
+MAX_VERTICES = 10_000
+MAX_CHARS = 1_000_000  # of GeoJSON text (an API request body is at most 256 KiB)
 FIELD = "geojson"
 OPEN = ("SUBMITTED", "VERIFIED", "DISPATCHED", "IN_PROGRESS")
 
@@ -100,10 +100,12 @@ def _parse(text: str | None) -> dict[str, Any] | None:
         geometry = shape({"type": data["type"], "coordinates": data["coordinates"]})
     except (ValueError, TypeError, IndexError, GEOSException) as exc:
         raise _bad(f"the jurisdiction's rings are malformed: {exc}") from None
-    if geometry.is_empty or geometry.area == 0:
-        raise _bad("the jurisdiction is empty (its area is zero)")
+    if geometry.is_empty:
+        raise _bad("the jurisdiction is empty")
     if not geometry.is_valid:
         raise _bad(f"the jurisdiction is not a valid shape: {explain_validity(geometry)}")
+    if geometry.area == 0:
+        raise _bad("the jurisdiction is empty (its area is zero)")
     stored: dict[str, Any] = json.loads(json.dumps(mapping(geometry)))
     return stored
 
