@@ -29,6 +29,7 @@ from jogo.graphql.reports.calendar import CalendarMutation, CalendarQuery
 from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation, SosMutation
 from jogo.graphql.reports.queries import ReportsQuery
 from jogo.graphql.reports.subscriptions import ReportsSubscription
+from jogo.graphql.reports.transfer import JurisdictionQuery, TransferMutation
 from jogo.graphql.scalars import OVERRIDES
 from jogo.graphql.sharing.queries import SharingMutation, SharingQuery
 from jogo.graphql.units.queries import UnitsMutation, UnitsQuery
@@ -42,6 +43,7 @@ CORE_QUERIES: tuple[type, ...] = (
     ApiKeysQuery,
     AuditQuery,
     PeopleQuery,
+    JurisdictionQuery,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
@@ -51,6 +53,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     CalendarMutation,
     ApiKeysMutation,
     PeopleMutation,
+    TransferMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery, InboxQuery),

@@ -21,6 +21,8 @@ OWNER_ROLE = "jogo_owner"
 # Owns the one SECURITY DEFINER function that reads reports across tenants (redacted):
 # NOLOGIN, so nothing connects as it; the app role only EXECUTEs that function.
 OVERSIGHT_ROLE = "jogo_oversight"
+# Owns transfer_report() (migration 0022), the one cross-tenant write: NOLOGIN, BYPASSRLS.
+TRANSFER_ROLE = "jogo_transfer"
 _LOCK_KEY = 0x4A4F474F  # "JOGO"
 
 
@@ -54,7 +56,7 @@ async def _ensure_roles(conn: asyncpg.Connection, app_password: str | None) -> N
         r["rolname"]
         for r in await conn.fetch(
             "SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[])",
-            [OWNER_ROLE, APP_ROLE, OVERSIGHT_ROLE],
+            [OWNER_ROLE, APP_ROLE, OVERSIGHT_ROLE, TRANSFER_ROLE],
         )
     }
     try:
@@ -67,13 +69,17 @@ async def _ensure_roles(conn: asyncpg.Connection, app_password: str | None) -> N
             )
         if OVERSIGHT_ROLE not in existing:
             await conn.execute(f"CREATE ROLE {OVERSIGHT_ROLE} NOLOGIN BYPASSRLS")
-        # The owner hands that function to the oversight role during migrations.
+        if TRANSFER_ROLE not in existing:
+            await conn.execute(f"CREATE ROLE {TRANSFER_ROLE} NOLOGIN BYPASSRLS")
+        # The owner hands those functions to their roles during migrations.
         await conn.execute(f"GRANT {OVERSIGHT_ROLE} TO {OWNER_ROLE}")
+        await conn.execute(f"GRANT {TRANSFER_ROLE} TO {OWNER_ROLE}")
         if app_password:
             await conn.execute(f"ALTER ROLE {APP_ROLE} PASSWORD {_literal(app_password)}")
     except asyncpg.InsufficientPrivilegeError:
         raise MigrationError(
-            f"roles {OWNER_ROLE}, {APP_ROLE} and {OVERSIGHT_ROLE} must exist; the migration"
+            f"roles {OWNER_ROLE}, {APP_ROLE}, {OVERSIGHT_ROLE} and {TRANSFER_ROLE} must exist;"
+            " the migration"
             " user may not "
             "create them (ask the DBA, see infra/README.md)"
         ) from None
@@ -90,6 +96,7 @@ async def _bootstrap(conn: asyncpg.Connection) -> None:
         f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}",
         # CREATE only so it can own its one function (it is NOLOGIN: nobody acts as it).
         f"GRANT USAGE, CREATE ON SCHEMA public TO {OVERSIGHT_ROLE}",
+        f"GRANT USAGE, CREATE ON SCHEMA public TO {TRANSFER_ROLE}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER_ROLE} IN SCHEMA public "
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER_ROLE} IN SCHEMA public "

@@ -8,6 +8,7 @@ from piccolo.columns import (
     Array,
     BigSerial,
     Boolean,
+    Integer,
     Text,
     Timestamptz,
 )
@@ -30,6 +31,9 @@ class TenantRow(Table, tablename="tenants", db=ENGINE):
     modules = Array(base_column=Text())
     template = Text()
     created_at = Timestamptz(default=TimestamptzNow())
+    # GeoJSON Polygon/MultiPolygon or NULL, and its version (migration 0022).
+    jurisdiction = JSONB(null=True, default=None)
+    jurisdiction_version = Integer(default=0)
 
 
 class UserRow(Table, tablename="users", db=ENGINE):
@@ -114,3 +118,17 @@ class EndedMembershipRow(Table, tablename="ended_memberships", db=ENGINE):
     roles = Array(base_column=Text())
     ended_at = Timestamptz(default=TimestamptzNow())
     ended_by = Text()
+
+
+class ReportTransferRow(Table, tablename="report_transfers", db=ENGINE):
+    """Where a transferred ticket went (migration 0022); append-only for the app."""
+
+    id = BigSerial(primary_key=True)
+    ticket = Text()
+    report_id = UUID()
+    from_tenant = UUID()
+    to_tenant = UUID()
+    from_status = Text()
+    reason = Text()
+    actor = Text()
+    at = Timestamptz(default=TimestamptzNow())

@@ -68,7 +68,7 @@ async def test_app_role_cannot_bypass_rls_and_owns_nothing(owner):
     assert role is not None and not role["rolsuper"] and not role["rolbypassrls"]
     # Nor can it become a role that can (jogo_oversight bypasses RLS, for one redacting
     # function only; the app may execute that function, never act as its owner).
-    for other in ("jogo_oversight", "jogo_owner"):
+    for other in ("jogo_oversight", "jogo_transfer", "jogo_owner"):
         assert not await owner.fetchval("SELECT pg_has_role($1, $2, 'MEMBER')", APP_ROLE, other), (
             other
         )

@@ -107,10 +107,20 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     # One's own account: every signed-in person of the command, never an API key.
     "changePassword": {"citizen", "agency_liaison"} | STAFF,
     "logout": {"citizen", "agency_liaison"} | STAFF,
+    # Issue 14 item 8: the jurisdiction is the command's admin's; transfers are made by
+    # signed-in operators only (the one cross-tenant write; reports:write keys refused).
+    "setJurisdiction": {"tenant_admin"},
+    "transferReport": OPERATORS,
 }
 PLATFORM_ALLOWED: dict[str, set[str]] = {
     name: {"platform_admin"}
-    for name in ("onboardTenant", "setTenantModules", "suspendTenant", "resumeTenant")
+    for name in (
+        "onboardTenant",
+        "setTenantModules",
+        "suspendTenant",
+        "resumeTenant",
+        "setTenantJurisdiction",
+    )
 }
 ALLOWED = {"tenant": TENANT_ALLOWED, "national": {}, "platform": PLATFORM_ALLOWED}
 STRAWBERRY = {

@@ -9,15 +9,17 @@ from jogo.graphql.core.types import TenantType
 from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.idempotency import ClientKeyArgument, retry_key
 from jogo.graphql.permissions import writes
+from jogo.graphql.reports.transfer import JurisdictionPayload
 from jogo.platform.audit import actor_of
 from jogo.platform.auth.roles import Cap
-from jogo.platform.registry import TenantInfo
+from jogo.platform.registry import TenantInfo, get_by_slug
 from jogo.tenants.onboarding.actions import (
     OnboardInput,
     do_onboard_tenant,
     do_set_tenant_modules,
     do_set_tenant_status,
 )
+from jogo.tenants.reports.jurisdiction import JurisdictionSet, do_set_jurisdiction
 
 
 def _tenant_payload(result: TenantInfo | None, errors: list[UserError]) -> TenantPayload:
@@ -46,6 +48,7 @@ class AdminMutation:
             modules=input.modules,
             time_zone=input.time_zone,
             ticket_prefix=input.ticket_prefix,
+            jurisdiction=input.jurisdiction,
         )
         actor = actor_of(info.context.principal)
         result, errors = await attempt(
@@ -79,6 +82,22 @@ class AdminMutation:
         actor = actor_of(info.context.principal)
         result, errors = await attempt(lambda: do_set_tenant_status(slug, "SUSPENDED", actor=actor))
         return _tenant_payload(result, errors)
+
+    @strawberry.mutation(
+        description="Set or clear a command's jurisdiction (GeoJSON Polygon/MultiPolygon,"
+        " WGS84, longitude first; null clears); its open reports are flagged again. Audited.",
+        extensions=writes(Cap.PLATFORM_ADMIN),
+    )
+    async def set_tenant_jurisdiction(
+        self, info: Info[Context, None], slug: str, geojson: str | None = None
+    ) -> JurisdictionPayload:
+        actor = actor_of(info.context.principal)
+
+        async def act() -> JurisdictionSet:
+            return await do_set_jurisdiction(await get_by_slug(slug), geojson, actor=actor)
+
+        done, errors = await attempt(act)
+        return JurisdictionPayload.of(done, errors)
 
     @strawberry.mutation(
         description="Resume a suspended tenant.", extensions=writes(Cap.PLATFORM_ADMIN)

@@ -51,6 +51,11 @@ class OnboardTenantInput:
         " By default the first free one derived from the region's name (Kota Malang: MLG,"
         " then MLN, ..., MLGA, ...).",
     )
+    jurisdiction: str | None = strawberry.field(
+        default=None,
+        description="Optional: a GeoJSON Polygon or MultiPolygon (WGS84, longitude first);"
+        " reports located outside it are flagged. INVALID_INPUT on jurisdiction if bad.",
+    )
 
 
 @strawberry.type

@@ -71,6 +71,11 @@ class ReportFilterInput:
     bbox: BoundingBoxInput | None = None
     urgent: bool | None = None
     sla_breached: bool | None = None
+    outside_jurisdiction: bool | None = strawberry.field(
+        default=None,
+        description="Reports located outside (true) or inside (false) this command's"
+        " jurisdiction, as flagged at submit and whenever the jurisdiction changes.",
+    )
     text: str | None = strawberry.field(
         default=None, description="Words in title, description or address, or a ticket."
     )

@@ -29,6 +29,7 @@ from jogo.tenants.reports import queries, queue
 from jogo.tenants.reports.lifecycle import Status
 from jogo.tenants.reports.limits import TRACK_BY_CLIENT, TRACK_BY_TICKET, per_tenant
 from jogo.tenants.reports.queries import MAX_PAGE, ReportFilter, list_categories
+from jogo.tenants.reports.transfer import current_home
 
 SIGNED_IN = [requires(Cap.TENANT_READ)]
 
@@ -51,6 +52,7 @@ def to_filter(f: ReportFilterInput | None, time_zone: str) -> ReportFilter:
         urgent=f.urgent,
         text=f.text,
         breached=f.sla_breached,
+        outside_jurisdiction=f.outside_jurisdiction,
     )
 
 
@@ -202,7 +204,8 @@ class ReportsQuery:
 
     @strawberry.field(
         description="Follow an anonymous report. A wrong PIN answers null, "
-        "exactly like an unknown ticket."
+        "exactly like an unknown ticket. A report this command transferred is followed to "
+        "the command handling it now (commandSlug, commandName)."
     )
     async def track_report(
         self, info: Info[Context, None], ticket: str, pin: str
@@ -211,13 +214,24 @@ class ReportsQuery:
         # A PIN has 10^8 values: a few guesses a minute per caller and per ticket.
         await TRACK_BY_CLIENT.hit(per_tenant(tenant.id, info.context.client))
         await TRACK_BY_TICKET.hit(per_tenant(tenant.id, ticket.strip().upper()))
+        home = tenant
         try:
             row = await queries.track_report(tenant.id, ticket, pin)
         except NotFound:
-            return None
-        timeline = await queries.events_by_report(tenant.id, [row["id"]], internal=False)
-        categories = await queries.categories_by_id(tenant.id, [row["category_id"]])
+            # Transferred away? Then it is tracked where it lives now, with the same PIN.
+            moved = await current_home(tenant.id, ticket)
+            if moved is None:
+                return None
+            home = moved
+            try:
+                row = await queries.track_report(home.id, ticket, pin)
+            except NotFound:
+                return None
+        timeline = await queries.events_by_report(home.id, [row["id"]], internal=False)
+        categories = await queries.categories_by_id(home.id, [row["category_id"]])
         return TrackedReport(
+            command_slug=home.slug,
+            command_name=home.name,
             ticket=row["ticket"],
             title=row["title"],
             status=Status(row["status"]),

@@ -61,6 +61,7 @@ EVENT_LABELS = {
     "SLA_BREACH": ("Melewati batas waktu layanan", "Service level breached"),
     "ATTACHMENT": ("Foto ditambahkan", "Photo added"),
     "FROM_SHARING": ("Dibuat dari unggahan warga", "Made from a shared post"),
+    "TRANSFER": ("Dialihkan dari komando lain", "Transferred from another command"),
 }
 
 
@@ -100,6 +101,10 @@ class ReportEvent:
         if row["kind"] == "STATUS" and to_status is not None:
             from_status = Status(row["from_status"]) if row["from_status"] else None
             message = label(from_status, to_status)
+        elif row["kind"] == "TRANSFER" and " / " in (row["note"] or ""):
+            # "Dialihkan dari <command> / Transferred from <command>"
+            indonesian, english = row["note"].split(" / ", 1)
+            message = (indonesian, english)
         else:
             message = EVENT_LABELS.get(row["kind"], (row["kind"], row["kind"]))
         return cls(
@@ -197,6 +202,15 @@ class Report:
         if self.row["duplicate_of"] is None or not loaders(info).internal:
             return None
         return strawberry.ID(str(self.row["duplicate_of"]))
+
+    @strawberry.field(
+        description="Staff only (null for others): located outside this command's"
+        " jurisdiction, so it may belong to another command (see transferReport)."
+    )
+    def outside_jurisdiction(self, info: Info[Context, None]) -> bool | None:
+        if not loaders(info).internal:
+            return None
+        return bool(self.row.get("outside_jurisdiction", False))
 
     @strawberry.field(description="Staff only: the officer the report is assigned to.")
     async def assigned_officer(self, info: Info[Context, None]) -> Officer | None:
@@ -298,3 +312,7 @@ class TrackedReport:
     updated_at: datetime
     category_code: str
     timeline: list[ReportEvent]
+    command_slug: str = strawberry.field(
+        description="The command handling it now: another one after a transfer."
+    )
+    command_name: str

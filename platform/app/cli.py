@@ -77,6 +77,13 @@ async def cmd_citus_sql(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int:
+    area = None
+    if args.jurisdiction:
+        try:
+            area = await anyio.Path(args.jurisdiction).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise InvalidInput(f"cannot read {args.jurisdiction}: {why}") from None
     data = OnboardInput(
         slug=args.slug,
         name=args.name,
@@ -87,6 +94,7 @@ async def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int
         modules=_csv(args.modules),
         time_zone=args.time_zone,
         ticket_prefix=args.ticket_prefix,
+        jurisdiction=area,
     )
     result = await _with_db(settings, lambda: do_onboard_tenant(data, actor=CLI_ACTOR))
     t = result.tenant
@@ -281,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--ticket-prefix",
         help="2-6 letters, unique on the platform (default: the first free one derived"
         " from the region name); a taken one is refused",
+    )
+    create.add_argument(
+        "--jurisdiction",
+        metavar="FILE",
+        help="a GeoJSON Polygon or MultiPolygon (WGS84, longitude first); reports located"
+        " outside it are flagged for operators",
     )
     create.set_defaults(run=cmd_tenant_create)
     listing = tenant.add_parser("list", help="tenants with status and modules")

@@ -21,6 +21,7 @@ from jogo.tenants.agencies.actions import do_seed_agencies
 from jogo.tenants.election.actions import do_seed_election_categories
 from jogo.tenants.onboarding.templates import get_template
 from jogo.tenants.reports.actions import do_seed_categories
+from jogo.tenants.reports.jurisdiction import parse_jurisdiction, store_at_onboarding
 
 # fullmatch only: "$" would let a trailing newline through ("SRG\n").
 TICKET_PREFIX = re.compile(r"[A-Z]{2,6}")
@@ -37,6 +38,8 @@ class OnboardInput:
     modules: list[str] | None = None
     time_zone: str | None = None
     ticket_prefix: str | None = None
+    # GeoJSON Polygon/MultiPolygon text (tenants/reports/jurisdiction.py); None: none yet.
+    jurisdiction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ async def do_onboard_tenant(
     24 hours answers with the tenant the first try made and writes nothing (the key lives
     in the control plane, :mod:`jogo.platform.idempotency`)."""
     info = validate(data)
+    area = parse_jurisdiction(data.jurisdiction, "jurisdiction")
     template = get_template(info.template)
     # One tenant transaction: the tenant row, its seeds and the audit row commit
     # together, or nothing is left behind (a duplicate slug rolls everything back).
@@ -188,6 +192,7 @@ async def do_onboard_tenant(
             prefix = await _choose_ticket_prefix(info, explicit=data.ticket_prefix is not None)
             info = dataclasses.replace(info, ticket_prefix=prefix)
             await registry.insert_tenant(info)
+            await store_at_onboarding(info.id, area)
             categories = await do_seed_categories(info.id, template.categories)
             if "election" in info.modules:
                 await do_seed_election_categories(info.id)

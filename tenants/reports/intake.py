@@ -32,7 +32,7 @@ from jogo.platform.ratelimit import Hit
 from jogo.platform.regions import TIME_ZONES
 from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
-from jogo.tenants.reports import events, retries, sla
+from jogo.tenants.reports import events, jurisdiction, retries, sla
 from jogo.tenants.reports.calendar import load_calendar
 from jogo.tenants.reports.limits import ANONYMOUS_BY_CLIENT, per_tenant
 from jogo.tenants.reports.photos import MAX_PER_REPORT, Photo, check_photo
@@ -266,13 +266,15 @@ async def _insert(
         category = dict(categories[0])
         station = await _polling_station(data.polling_station_code)
         duplicate = await find_duplicate(category["id"], data.latitude, data.longitude)
+        outside = await jurisdiction.outside(tenant.id, data.latitude, data.longitude)
         inserted = await db.fetch(
             f"""INSERT INTO reports AS r (tenant_id, id, ticket, category_id, title,
                  description, latitude, longitude, address, occurred_at, urgent, anonymous,
                  pin_hash, reporter_user_id, reporter_name, reporter_phone, submitted_by,
-                 duplicate_of, verify_due_at, created_at, updated_at, sos, polling_station_id)
+                 duplicate_of, verify_due_at, created_at, updated_at, sos, polling_station_id,
+                 outside_jurisdiction)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                       $16, $17, $18, $19, $20, $20, $21, $22)
+                       $16, $17, $18, $19, $20, $20, $21, $22, $23)
                RETURNING {REPORT_COLUMNS}""",
             tenant.id,
             report_id,
@@ -296,6 +298,7 @@ async def _insert(
             now,
             data.sos,
             station,
+            outside,
         )
         await events.record(
             tenant.id,

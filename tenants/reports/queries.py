@@ -26,7 +26,8 @@ REPORT_COLUMNS = (
     " r.reporter_phone, r.submitted_by, r.status, r.assigned_officer_id, r.assigned_unit_id,"
     " r.duplicate_of, r.reject_reason, r.verify_due_at, r.followup_due_at, r.autoclose_at,"
     " r.verify_breached_at, r.followup_breached_at, r.created_at, r.updated_at,"
-    " r.verified_at, r.dispatched_at, r.police_started_at, r.resolved_at, r.closed_at"
+    " r.verified_at, r.dispatched_at, r.police_started_at, r.resolved_at, r.closed_at,"
+    " r.outside_jurisdiction"
 )
 SORT_COLUMNS = {
     "CREATED_AT": "created_at",
@@ -55,6 +56,7 @@ class ReportFilter:
     urgent: bool | None = None
     text: str | None = None
     breached: bool | None = None
+    outside_jurisdiction: bool | None = None
 
 
 @dataclass
@@ -130,6 +132,8 @@ def build_where(viewer: Viewer, f: ReportFilter) -> tuple[str, list[Any]]:
     if f.breached is not None:
         cond = "(r.verify_breached_at IS NOT NULL OR r.followup_breached_at IS NOT NULL)"
         parts.append(cond if f.breached else f"NOT {cond}")
+    if f.outside_jurisdiction is not None:
+        parts.append(f"r.outside_jurisdiction = {arg(f.outside_jurisdiction)}")
     if f.text:
         text = f.text.strip()
         if len(text) > 200:

@@ -61,6 +61,8 @@ class Report(Table, tablename="reports", db=ENGINE):
     police_started_at = Timestamptz(null=True, default=None)
     resolved_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
+    # Located outside the command's jurisdiction (migration 0022).
+    outside_jurisdiction = Boolean(default=False)
 
 
 class ReportEvent(Table, tablename="report_events", db=ENGINE):
