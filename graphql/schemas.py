@@ -13,11 +13,14 @@ from strawberry.types import ExecutionContext
 
 from jogo.graphql.admin.mutations import AdminMutation
 from jogo.graphql.admin.queries import AdminQuery
+from jogo.graphql.agencies.directory import AgencyDirectoryMutation
 from jogo.graphql.agencies.mutations import AgenciesMutation
 from jogo.graphql.agencies.queries import AgenciesQuery
 from jogo.graphql.bulletins.queries import BulletinsMutation, BulletinsQuery
+from jogo.graphql.core.directory import DirectoryMutation, DirectoryQuery
 from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.election.queries import ElectionMutation, ElectionQuery, ElectionSubscription
+from jogo.graphql.facilities.edits import FacilityDirectoryMutation
 from jogo.graphql.facilities.queries import FacilitiesMutation, FacilitiesQuery
 from jogo.graphql.limits import extensions
 from jogo.graphql.oversight.queries import OversightQuery
@@ -29,12 +32,13 @@ from jogo.graphql.scalars import OVERRIDES
 from jogo.graphql.sharing.queries import SharingMutation, SharingQuery
 from jogo.platform.registry import MODULES
 
-CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery, CalendarQuery)
+CORE_QUERIES: tuple[type, ...] = (CoreQuery, ReportsQuery, CalendarQuery, DirectoryQuery)
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
     CategoryMutation,
     SosMutation,
     CalendarMutation,
+    DirectoryMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery,),
@@ -44,10 +48,10 @@ MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "election": (ElectionQuery,),
 }
 MODULE_MUTATIONS: dict[str, tuple[type, ...]] = {
-    "integrations": (AgenciesMutation,),
+    "integrations": (AgenciesMutation, AgencyDirectoryMutation),
     "bulletins": (BulletinsMutation,),
     "sharing": (SharingMutation,),
-    "facilities": (FacilitiesMutation,),
+    "facilities": (FacilitiesMutation, FacilityDirectoryMutation),
     "election": (ElectionMutation,),
 }
 MODULE_SUBSCRIPTIONS: dict[str, tuple[type, ...]] = {"election": (ElectionSubscription,)}
