@@ -27,7 +27,7 @@ ALTER TABLE report_categories
     ADD COLUMN agency_role text CHECK (agency_role ~ '^[a-z][a-z_]{1,39}$');
 
 -- Data: tables are under forced row-level security, so each tenant is visited with its
--- id set, as the application does.
+-- id set, as the application does (and named in every statement, for a superuser).
 DO $$
 DECLARE
     t record;
@@ -43,7 +43,7 @@ BEGIN
             WHEN 'FIRE' THEN 'fire'
             WHEN 'FLOOD' THEN 'disaster'
         END
-        WHERE agency_role IS NULL;
+        WHERE tenant_id = t.id AND agency_role IS NULL;
         -- The Kota Malang sample directory, by code (tenants/onboarding/malang.py).
         UPDATE agencies SET role = CASE code
             WHEN 'DISHUB' THEN 'transport'
@@ -56,13 +56,14 @@ BEGIN
             WHEN 'SATPOLPP' THEN 'public_order'
             WHEN 'BPBD' THEN 'disaster'
         END
-        WHERE is_sample AND role IS NULL AND kind <> 'hospital';
-        UPDATE agencies SET role = 'hospital' WHERE kind = 'hospital' AND role IS NULL;
+        WHERE tenant_id = t.id AND is_sample AND role IS NULL AND kind <> 'hospital';
+        UPDATE agencies SET role = 'hospital'
+         WHERE tenant_id = t.id AND kind = 'hospital' AND role IS NULL;
         -- Commands outside Kota Malang that were given its sample directory: those
         -- entries are deactivated (kept, with their history), and the audit says so.
         IF t.region_code <> '35.73' THEN
             UPDATE agencies SET is_active = false, deactivated_at = now()
-             WHERE is_sample AND is_active;
+             WHERE tenant_id = t.id AND is_sample AND is_active;
             GET DIAGNOSTICS n = ROW_COUNT;
             IF n > 0 THEN
                 INSERT INTO audit_log (actor, actor_kind, action, tenant, target, detail)

@@ -312,7 +312,7 @@ async def do_set_routing_rule(
         )
         if not category:
             raise NotFound(f"unknown category {category_code!r}", field="categoryCode")
-        agency = await db.fetch("SELECT id FROM agencies WHERE id = $1", agency_id)
+        agency = await db.fetch("SELECT id FROM agencies WHERE id = $1 AND is_active", agency_id)
         if not agency:
             raise NotFound("agency not found", field="agencyId")
         rows = await db.fetch(
