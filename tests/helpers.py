@@ -33,10 +33,11 @@ async def onboard(
     sample_directory: bool | None = None,
 ) -> TenantInfo:
     """``sample_directory``: seed the Kota Malang sample directory (16 agencies, 9
-    hospitals) the way ``jogo up`` does for its demo tenant; by default for the
-    jogo-malang-presisi template in Kota Malang (templates themselves seed no agencies)."""
+    hospitals) through the action ``jogo up`` uses for its demo tenant; by default for
+    the jogo-malang-presisi template (templates themselves seed no agencies). Tests of a
+    real command elsewhere (Batu) pass False."""
     if sample_directory is None:
-        sample_directory = template == "jogo-malang-presisi" and region == MALANG_REGION
+        sample_directory = template == "jogo-malang-presisi"
     result = await do_onboard_tenant(
         OnboardInput(
             slug=slug or unique_slug(),
@@ -50,7 +51,10 @@ async def onboard(
     )
     if sample_directory:
         await do_import_sample_directory(
-            result.tenant.id, result.tenant.region_code, actor=("pytest", "system")
+            result.tenant.id,
+            result.tenant.region_code,
+            actor=("pytest", "system"),
+            outside_malang=region != MALANG_REGION,  # e.g. two_tenants' second command
         )
     return result.tenant
 

@@ -42,7 +42,7 @@ async def agency_ids(client, tenant, admin) -> dict[str, str]:
 
 
 async def test_a_command_in_batu_gets_no_malang_directory(app_client, settings, owner):
-    batu = await onboard("jogo-malang-presisi", region="35.79")
+    batu = await onboard("jogo-malang-presisi", region="35.79", sample_directory=False)
     assert await owner.fetchval("SELECT count(*) FROM agencies WHERE tenant_id = $1", batu.id) == 0
     roles = dict(
         await owner.fetch(
@@ -360,7 +360,7 @@ async def test_cameras_and_police_posts_change_and_deactivate(
 
 
 async def test_migration_0019_deactivates_the_sample_outside_malang(owner):
-    batu = await onboard("jogo-malang-presisi", region="35.79")
+    batu = await onboard("jogo-malang-presisi", region="35.79", sample_directory=False)
     kota = await onboard("jogo-malang-presisi")  # Kota Malang, with the sample directory
     async with db.tenant_tx(batu.id):  # as onboarding did before issue 14
         await do_seed_agencies(batu.id, malang.AGENCIES + malang.HOSPITALS, sample=True)

@@ -44,7 +44,7 @@ async def run_import(client, tenant, headers, kind, text, partial=False):
 
 
 async def test_import_agencies_all_or_nothing_partial_and_upsert(app_client, settings, owner):
-    tenant = await onboard("jogo-malang-presisi", region="35.79")
+    tenant = await onboard("jogo-malang-presisi", region="35.79", sample_directory=False)
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
     path = f"/t/{tenant.slug}/graphql"
     # A bad phone on line 4 (the header is line 1): nothing is written.
@@ -111,8 +111,8 @@ async def test_row_faults_name_line_and_column(app_client, settings):
 
 
 async def test_two_commands_may_use_the_same_codes(app_client, settings, owner):
-    a = await onboard("jogo-malang-presisi", region="35.79")
-    b = await onboard("jogo-malang-presisi", region="35.79")
+    a = await onboard("jogo-malang-presisi", region="35.79", sample_directory=False)
+    b = await onboard("jogo-malang-presisi", region="35.79", sample_directory=False)
     for tenant, name in ((a, "RSUD Karsa Husada Batu"), (b, "RSUD Lain")):
         admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
         text = HOSPITALS.replace("RSUD Karsa Husada Batu", name)
@@ -179,7 +179,7 @@ async def test_cli_imports_a_file(database, tmp_path, owner):
 
 
 async def test_readiness_lists_what_is_missing_until_fixed(app_client, settings):
-    tenant = await onboard("jogo-malang-presisi", region="35.79")
+    tenant = await onboard("jogo-malang-presisi", region="35.79", sample_directory=False)
     admin_id, admin_name = await make_user(Role.TENANT_ADMIN, tenant)
     from helpers import bearer_for
 

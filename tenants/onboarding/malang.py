@@ -90,13 +90,19 @@ HOSPITALS: tuple[AgencySeed, ...] = tuple(
 
 
 async def do_import_sample_directory(
-    tenant_id: uuid.UUID, region_code: str, *, actor: tuple[str, str]
+    tenant_id: uuid.UUID,
+    region_code: str,
+    *,
+    actor: tuple[str, str],
+    outside_malang: bool = False,
 ) -> int:
     """Seed the Kota Malang sample directory (16 agencies, 9 hospitals, ``is_sample``)
     into a Kota Malang tenant; entries whose code exists are left alone, so a rerun adds
     nothing. Returns how many were added. ``InvalidInput`` on ``regionCode`` for a
-    tenant outside Kota Malang: another city's hospitals must never answer its SOS."""
-    if region_code != REGION:
+    tenant outside Kota Malang, since another city's hospitals must never answer its
+    SOS, unless ``outside_malang`` says the caller means it (test fixtures that need a
+    second command with the same directory)."""
+    if region_code != REGION and not outside_malang:
         raise InvalidInput(
             "the Kota Malang sample directory is only for a command in Kota Malang (35.73)",
             field="regionCode",
