@@ -385,3 +385,14 @@ async def test_migration_0019_deactivates_the_sample_outside_malang(owner):
         batu.id,
     )
     assert audit is not None and '"entries": 25' in audit["detail"]
+
+
+async def test_jogo_up_seeds_the_sample_directory_into_its_demo_only(owner):
+    from jogo.platform.app.bootstrap import DEMO_SLUG, seed_demo
+
+    demo = await onboard("jogo-malang-presisi", slug=DEMO_SLUG, sample_directory=False)
+    await seed_demo()  # the demo exists: completed with its sample directory
+    await seed_demo()  # and a rerun adds nothing
+    rows = await owner.fetch("SELECT is_sample, kind FROM agencies WHERE tenant_id = $1", demo.id)
+    assert len(rows) == 25 and all(r["is_sample"] for r in rows)
+    assert sum(r["kind"] == "hospital" for r in rows) == 9
