@@ -13,14 +13,17 @@ from strawberry.types import ExecutionContext
 
 from jogo.graphql.admin.mutations import AdminMutation
 from jogo.graphql.admin.queries import AdminQuery
+from jogo.graphql.agencies.directory import AgencyDirectoryMutation
 from jogo.graphql.agencies.inbox import InboxQuery
 from jogo.graphql.agencies.mutations import AgenciesMutation
 from jogo.graphql.agencies.queries import AgenciesQuery
 from jogo.graphql.apikeys.queries import ApiKeysMutation, ApiKeysQuery
 from jogo.graphql.audit.queries import AuditQuery
 from jogo.graphql.bulletins.queries import BulletinsMutation, BulletinsQuery
+from jogo.graphql.core.directory import DirectoryMutation, DirectoryQuery
 from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.election.queries import ElectionMutation, ElectionQuery, ElectionSubscription
+from jogo.graphql.facilities.edits import FacilityDirectoryMutation
 from jogo.graphql.facilities.queries import FacilitiesMutation, FacilitiesQuery
 from jogo.graphql.limits import extensions
 from jogo.graphql.oversight.queries import OversightQuery
@@ -44,6 +47,7 @@ CORE_QUERIES: tuple[type, ...] = (
     AuditQuery,
     PeopleQuery,
     JurisdictionQuery,
+    DirectoryQuery,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
@@ -54,6 +58,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     ApiKeysMutation,
     PeopleMutation,
     TransferMutation,
+    DirectoryMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery, InboxQuery),
@@ -63,10 +68,10 @@ MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "election": (ElectionQuery,),
 }
 MODULE_MUTATIONS: dict[str, tuple[type, ...]] = {
-    "integrations": (AgenciesMutation,),
+    "integrations": (AgenciesMutation, AgencyDirectoryMutation),
     "bulletins": (BulletinsMutation,),
     "sharing": (SharingMutation,),
-    "facilities": (FacilitiesMutation,),
+    "facilities": (FacilitiesMutation, FacilityDirectoryMutation),
     "election": (ElectionMutation,),
 }
 MODULE_SUBSCRIPTIONS: dict[str, tuple[type, ...]] = {"election": (ElectionSubscription,)}

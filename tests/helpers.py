@@ -13,6 +13,8 @@ from jogo.platform.auth.users import create_user
 from jogo.platform.registry import TenantInfo
 from jogo.platform.settings import Settings
 from jogo.tenants.onboarding.actions import OnboardInput, do_onboard_tenant
+from jogo.tenants.onboarding.malang import REGION as MALANG_REGION
+from jogo.tenants.onboarding.malang import do_import_sample_directory
 
 PASSWORD = "correct horse battery"
 
@@ -28,7 +30,14 @@ async def onboard(
     region: str = "35.73",
     modules: list[str] | None = None,
     slug: str | None = None,
+    sample_directory: bool | None = None,
 ) -> TenantInfo:
+    """``sample_directory``: seed the Kota Malang sample directory (16 agencies, 9
+    hospitals) through the action ``jogo up`` uses for its demo tenant; by default for
+    the jogo-malang-presisi template (templates themselves seed no agencies). Tests of a
+    real command elsewhere (Batu) pass False."""
+    if sample_directory is None:
+        sample_directory = template == "jogo-malang-presisi"
     result = await do_onboard_tenant(
         OnboardInput(
             slug=slug or unique_slug(),
@@ -40,6 +49,13 @@ async def onboard(
         ),
         actor=("pytest", "system"),
     )
+    if sample_directory:
+        await do_import_sample_directory(
+            result.tenant.id,
+            result.tenant.region_code,
+            actor=("pytest", "system"),
+            outside_malang=region != MALANG_REGION,  # e.g. two_tenants' second command
+        )
     return result.tenant
 
 

@@ -134,7 +134,8 @@ async def test_onboard_tenant_mutation(app_client, settings, owner):
     status, body = await gql(app_client, "/platform/graphql", ONBOARD, admin, input=data)
     assert status == 200, body
     payload = body["data"]["onboardTenant"]
-    assert payload["errors"] == [] and payload["sampleDirectory"] is True
+    # Surabaya gets the template's categories, never Kota Malang's sample directory.
+    assert payload["errors"] == [] and payload["sampleDirectory"] is False
     assert (
         payload["tenant"]["kind"] == "POLRESTABES"
         and payload["tenant"]["regionName"] == "Kota Surabaya"
@@ -167,7 +168,8 @@ async def test_platform_queries(app_client, settings, two_tenants):
     )
     assert body["data"]["me"]["roles"] == ["platform_admin"]
     templates = {t["name"]: t for t in body["data"]["templates"]}
-    assert templates["jogo-malang-presisi"]["agencyCount"] == 25
+    # Templates seed categories and agency roles, never a directory (issue 14).
+    assert templates["jogo-malang-presisi"]["agencyCount"] == 0
     assert templates["minimal"]["agencyCount"] == 0
     assert two_tenants.a.slug in {t["slug"] for t in body["data"]["tenants"]}
 

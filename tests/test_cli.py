@@ -68,8 +68,9 @@ def test_tenant_create_and_list(database):
     created = run(args, database)
     assert created.returncode == 0, created.stderr
     out = json.loads(created.stdout)
-    assert out["slug"] == slug and out["categories"] == 9 and out["agencies"] == 25
-    assert out["sample_directory"] is True and "SAMPLE" in created.stderr
+    # Batu gets the template's categories, never Kota Malang's sample directory.
+    assert out["slug"] == slug and out["categories"] == 9 and out["agencies"] == 0
+    assert out["sample_directory"] is False and "directory is empty" in created.stderr
     again = run(args, database)
     assert again.returncode == 1
     assert one_line_error(again) == f"jogo: a tenant with slug '{slug}' already exists"

@@ -89,6 +89,17 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "convertPostToReport": OPERATORS,
     "createCamera": {"tenant_admin", "key:agencies:write"},
     "createPolicePost": {"tenant_admin", "key:agencies:write"},
+    # The directory is the command's: changed, deactivated and imported by its admins.
+    "updateAgency": {"tenant_admin", "key:agencies:write"},
+    "deactivateAgency": {"tenant_admin", "key:agencies:write"},
+    "reactivateAgency": {"tenant_admin", "key:agencies:write"},
+    "updateCamera": {"tenant_admin", "key:agencies:write"},
+    "deactivateCamera": {"tenant_admin", "key:agencies:write"},
+    "reactivateCamera": {"tenant_admin", "key:agencies:write"},
+    "updatePolicePost": {"tenant_admin", "key:agencies:write"},
+    "deactivatePolicePost": {"tenant_admin", "key:agencies:write"},
+    "reactivatePolicePost": {"tenant_admin", "key:agencies:write"},
+    "importDirectory": {"tenant_admin", "key:agencies:write"},
     # The KPU's or Bawaslu's system keeps the TPS list; the police deployment is not theirs.
     "importPollingStations": OPERATORS | {"key:election:write"},
     "createPollingStation": OPERATORS | {"key:election:write"},

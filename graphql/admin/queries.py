@@ -5,11 +5,13 @@ from strawberry.types import Info
 
 from jogo.graphql.admin.types import TemplateType
 from jogo.graphql.context import Context
+from jogo.graphql.core.directory import Readiness
 from jogo.graphql.core.queries import me_global
 from jogo.graphql.core.types import Me, TenantType
 from jogo.graphql.permissions import requires
 from jogo.platform import registry
 from jogo.platform.auth.roles import Cap
+from jogo.tenants.onboarding.readiness import readiness
 from jogo.tenants.onboarding.templates import TEMPLATES
 
 ADMIN = [requires(Cap.PLATFORM_ADMIN)]
@@ -24,6 +26,16 @@ class AdminQuery:
     @strawberry.field(description="Every tenant.", permission_classes=ADMIN)
     async def tenants(self) -> list[TenantType] | None:
         return [TenantType.of(t) for t in await registry.list_tenants()]
+
+    @strawberry.field(
+        description="What a tenant still lacks before it should go live; null for an unknown slug.",
+        permission_classes=ADMIN,
+    )
+    async def tenant_readiness(self, slug: str) -> Readiness | None:
+        tenant = await registry.find_by_slug(slug)
+        if tenant is None:
+            return None
+        return Readiness.of(await readiness(tenant.id))
 
     @strawberry.field(description="Onboarding templates.", permission_classes=ADMIN)
     def templates(self) -> list[TemplateType] | None:

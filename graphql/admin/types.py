@@ -4,7 +4,7 @@ import strawberry
 
 from jogo.graphql.core.types import TenantType
 from jogo.graphql.errors import UserError
-from jogo.tenants.onboarding.templates import Template
+from jogo.tenants.onboarding.templates import AGENCY_ROLES, Template
 
 
 @strawberry.type(name="Template", description="An onboarding template.")
@@ -12,9 +12,16 @@ class TemplateType:
     name: str
     description: str
     category_count: int
-    agency_count: int
+    agency_count: int = strawberry.field(
+        description="Always 0: templates seed categories and agency roles, never agencies;"
+        " a command adds or imports its own directory."
+    )
     default_modules: list[str]
-    sample_directory: bool
+    sample_directory: bool = strawberry.field(description="Always false (see agencyCount).")
+    agency_roles: list[str] = strawberry.field(
+        default_factory=list,
+        description="The kinds of agency the template's categories need, e.g. fire, transport.",
+    )
 
     @classmethod
     def of(cls, t: Template) -> TemplateType:
@@ -22,9 +29,10 @@ class TemplateType:
             name=t.name,
             description=t.description,
             category_count=len(t.categories),
-            agency_count=len(t.agencies),
+            agency_count=0,  # templates seed no agencies: the directory is the command's
             default_modules=sorted(t.default_modules),
-            sample_directory=t.sample_directory,
+            sample_directory=False,
+            agency_roles=[r.code for r in AGENCY_ROLES],
         )
 
 

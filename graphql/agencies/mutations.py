@@ -69,6 +69,7 @@ class AgenciesMutation:
                 capacity_url=input.capacity_url,
                 capacity_format=input.capacity_format,
                 jurisdiction_id=input.jurisdiction_id,
+                role=input.role,
             )
             return await do_create_agency(
                 tenant.id,

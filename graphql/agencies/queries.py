@@ -16,13 +16,17 @@ from jogo.tenants.agencies.queries import list_agencies
 @strawberry.type
 class AgenciesQuery:
     @strawberry.field(
-        description="The agency directory.", permission_classes=[requires(Cap.DIRECTORY_READ)]
+        description="The agency directory: active agencies; includeInactive (tenant admins"
+        " only, ignored for others) adds the deactivated ones.",
+        permission_classes=[requires(Cap.DIRECTORY_READ)],
     )
     async def agencies(
-        self, info: Info[Context, None], kind: str | None = None
+        self, info: Info[Context, None], kind: str | None = None, include_inactive: bool = False
     ) -> list[Agency] | None:
-        async with tenant_tx(info.context.require_tenant().id):
-            rows = await list_agencies(kind)
+        tenant = info.context.require_tenant()
+        admin = Cap.DIRECTORY_WRITE in info.context.principal.tenant_caps(tenant.id)
+        async with tenant_tx(tenant.id):
+            rows = await list_agencies(kind, include_inactive and admin)
         return [Agency.of(r) for r in rows]
 
     @strawberry.field(

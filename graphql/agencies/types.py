@@ -52,6 +52,14 @@ class Agency:
         description="Open311: the jurisdiction_id sent on every request, for servers that"
         " host several jurisdictions.",
     )
+    role: str | None = strawberry.field(
+        default=None,
+        description="The kind of agency it is (transport, fire, hospital ...): categories"
+        " name the role that handles them.",
+    )
+    deactivated_at: datetime | None = strawberry.field(
+        default=None, description="When it was deactivated; null while active."
+    )
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Agency:
@@ -82,6 +90,8 @@ class Agency:
             is_active=row["is_active"],
             is_sample=row["is_sample"],
             jurisdiction_id=row.get("jurisdiction_id"),
+            role=row.get("role"),
+            deactivated_at=row.get("deactivated_at"),
         )
 
 
@@ -202,6 +212,12 @@ class CreateAgencyInput:
         default=None,
         description="Open311 only: the server's jurisdiction_id, 1-100 of letters, digits and"
         " . _ : / -.",
+    )
+    role: str | None = strawberry.field(
+        default=None,
+        description="transport, fire, disaster, environment, electricity, public_works,"
+        " health, hospital, cctv, public_order, social, water or other; hospitals default"
+        " to hospital.",
     )
 
 

@@ -26,11 +26,23 @@ from jogo.tenants.facilities.actions import CameraInput, do_create_camera, do_cr
 from jogo.tenants.reports.validation import in_indonesia
 
 
+def _admin(info: Info[Context, None]) -> bool:
+    tenant = info.context.require_tenant()
+    return Cap.DIRECTORY_WRITE in info.context.principal.tenant_caps(tenant.id)
+
+
 @strawberry.type
 class FacilitiesQuery:
-    @strawberry.field(description="Hospitals with their emergency beds (public).")
-    async def hospitals(self, info: Info[Context, None]) -> list[Hospital]:
-        rows = await queries.hospitals(info.context.require_tenant().id)
+    @strawberry.field(
+        description="Active hospitals with their emergency beds (public); includeInactive"
+        " (tenant admins only, ignored for others) adds the deactivated ones."
+    )
+    async def hospitals(
+        self, info: Info[Context, None], include_inactive: bool = False
+    ) -> list[Hospital]:
+        rows = await queries.hospitals(
+            info.context.require_tenant().id, include_inactive and _admin(info)
+        )
         return [Hospital.of(r) for r in rows]
 
     @strawberry.field(
@@ -56,19 +68,28 @@ class FacilitiesQuery:
         rows = await queries.nearby(tenant.id, latitude, longitude, radius_m, wanted)
         return [Facility.of(r) for r in rows]
 
-    @strawberry.field(description="Police posts (Polsek, Pos Polisi); public.")
-    async def police_posts(self, info: Info[Context, None]) -> list[Facility]:
+    @strawberry.field(
+        description="Active police posts (Polsek, Pos Polisi); public. includeInactive"
+        " (tenant admins only, ignored for others) adds the deactivated ones."
+    )
+    async def police_posts(
+        self, info: Info[Context, None], include_inactive: bool = False
+    ) -> list[Facility]:
         tenant = info.context.require_tenant()
-        return [Facility.of(r) for r in await queries.police_posts(tenant.id)]
+        rows = await queries.police_posts(tenant.id, include_inactive and _admin(info))
+        return [Facility.of(r) for r in rows]
 
     @strawberry.field(
-        description="The command's cameras and whether they answer (police staff).",
+        description="The command's active cameras and whether they answer (police staff);"
+        " includeInactive (tenant admins only, ignored for others) adds deactivated ones.",
         permission_classes=[requires(Cap.CAMERAS_READ)],
     )
     async def cameras(
-        self, info: Info[Context, None], status: str | None = None
+        self, info: Info[Context, None], status: str | None = None, include_inactive: bool = False
     ) -> list[Camera] | None:
-        rows = await queries.cameras(info.context.require_tenant().id, status)
+        rows = await queries.cameras(
+            info.context.require_tenant().id, status, include_inactive and _admin(info)
+        )
         return [Camera.of(r) for r in rows]
 
 
@@ -95,6 +116,7 @@ class FacilitiesMutation:
                 stream_url=input.stream_url,
                 snapshot_url=input.snapshot_url,
                 operator_agency_id=parse_uuid(operator, "operatorAgencyId") if operator else None,
+                code=input.code,
             )
             return await do_create_camera(
                 tenant.id,

@@ -24,6 +24,9 @@ class Hospital:
     observed_at: datetime | None = strawberry.field(description="When the hospital saw it.")
     checked_at: datetime | None = strawberry.field(description="When we last asked.")
     stale: bool = strawberry.field(description="No reading newer than 30 minutes.")
+    is_active: bool = strawberry.field(
+        default=True, description="False once deactivated (listed only with includeInactive)."
+    )
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Hospital:
@@ -39,6 +42,7 @@ class Hospital:
             observed_at=row["observed_at"],
             checked_at=row["checked_at"],
             stale=row["stale"],
+            is_active=row.get("is_active", True),
         )
 
 
@@ -54,6 +58,12 @@ class Camera:
     status: str = strawberry.field(description="UNKNOWN, ONLINE or OFFLINE.")
     last_seen_at: datetime | None
     checked_at: datetime | None
+    code: str | None = strawberry.field(
+        default=None, description="The command's own code; the key of the CSV import."
+    )
+    is_active: bool = strawberry.field(
+        default=True, description="False once deactivated (listed only with includeInactive)."
+    )
     distance_m: float | None = strawberry.field(
         default=None, description="From the report, when listed near one."
     )
@@ -72,6 +82,8 @@ class Camera:
             status=row["status"],
             last_seen_at=row["last_seen_at"],
             checked_at=row["checked_at"],
+            code=row.get("code"),
+            is_active=row.get("is_active", True),
             distance_m=round(row["metres"], 1) if "metres" in row else None,
         )
 
@@ -84,6 +96,9 @@ class CreateCameraInput:
     stream_url: str
     snapshot_url: str | None = None
     operator_agency_id: strawberry.ID | None = None
+    code: str | None = strawberry.field(
+        default=None, description="2-40 of A-Z, 0-9, _ or -; unique in the command (CSV key)."
+    )
 
 
 @strawberry.type
@@ -102,6 +117,9 @@ class Facility:
     phone: str | None
     address: str | None
     distance_m: float
+    is_active: bool = strawberry.field(
+        default=True, description="False once deactivated (listed only with includeInactive)."
+    )
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Facility:
@@ -114,6 +132,7 @@ class Facility:
             phone=row["phone"],
             address=row["address"],
             distance_m=round(row["metres"], 1),
+            is_active=row.get("is_active", True),
         )
 
 
@@ -128,4 +147,5 @@ class FacilityKind(Enum):
 @strawberry.type
 class PolicePostPayload:
     id: strawberry.ID | None = None
+    police_post: Facility | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)

@@ -298,6 +298,11 @@ class SosPayload:
     report: Report | None = None
     nearest_police_post: Facility | None = None
     nearest_hospital: Facility | None = None
+    advice: str | None = strawberry.field(
+        default=None,
+        description="What to do now, Bahasa Indonesia then English, with the national"
+        " emergency numbers (112, 110, 119); says so when no hospital is listed within 25 km.",
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -337,4 +342,5 @@ class SosMutation:
             report=Report.of(done.report.row),  # as committed: no read after the commit
             nearest_police_post=Facility.of(done.police_post) if done.police_post else None,
             nearest_hospital=Facility.of(done.hospital) if done.hospital else None,
+            advice=done.advice,
         )

@@ -13,6 +13,7 @@ from jogo.platform.errors import JogoError
 from jogo.platform.migrate import migrate
 from jogo.platform.settings import Settings
 from jogo.tenants.onboarding.actions import OnboardInput, do_onboard_tenant
+from jogo.tenants.onboarding.malang import do_import_sample_directory
 
 DEMO_SLUG = "polresta-malang-kota"
 DEMO_ADMIN = "admin"
@@ -66,7 +67,8 @@ class DemoLogin:
 
 
 async def seed_demo() -> DemoLogin | None:
-    """On a fresh database: the demo tenant, and an admin of it and of the platform.
+    """On a fresh database: the demo tenant with the Kota Malang sample directory, and an
+    admin of it and of the platform. Only this tenant gets the sample directory.
 
     Each step checks what exists, so a start that failed half-way is completed by the
     next one instead of being skipped; a database with other tenants is left alone.
@@ -87,6 +89,8 @@ async def seed_demo() -> DemoLogin | None:
             actor=("jogo up", "system"),
         )
         tenant = result.tenant
+    # Entries already there are kept as the command left them: a rerun adds none.
+    await do_import_sample_directory(tenant.id, tenant.region_code, actor=("jogo up", "system"))
     if await user_exists(DEMO_ADMIN):
         return None
     password = secrets.token_urlsafe(12)

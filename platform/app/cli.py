@@ -18,6 +18,7 @@ import asyncpg
 from jogo.platform import db, registry
 from jogo.platform.app.bootstrap import connect, resolve_database
 from jogo.platform.app.cli_apikeys import add_commands as add_apikey_commands
+from jogo.platform.app.cli_directory import add_directory_parser
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import parse_role
 from jogo.platform.auth.users import create_user
@@ -108,12 +109,11 @@ async def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int
         "sample_directory": result.sample_directory,
     }
     print(json.dumps(out))
-    if result.sample_directory:
-        print(
-            f"note: the {result.agencies} agencies and hospitals seeded are SAMPLE data;"
-            " confirm or replace them before relying on them",
-            file=sys.stderr,
-        )
+    print(
+        "note: the directory is empty; add agencies, hospitals and cameras or import them"
+        " (jogo directory import), then check the command's readiness",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -323,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--partial", action="store_true", help="keep the valid rows of a faulty file")
     imp.add_argument("file")
     imp.set_defaults(run=cmd_election_import)
+
+    add_directory_parser(sub, _Parser)
 
     photos = sub.add_parser("photos", help="stored photos").add_subparsers(
         dest="photos_command", required=True, parser_class=_Parser

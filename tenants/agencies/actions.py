@@ -20,6 +20,7 @@ from jogo.platform.crypto import encrypt
 from jogo.platform.egress import check_url
 from jogo.platform.errors import Conflict, InputErrors, InvalidInput, NotFound
 from jogo.platform.urls import normalise
+from jogo.tenants.agencies.roles import check_role
 from jogo.tenants.agencies.tables import AGENCY_KINDS, CONNECTORS, Agency
 
 
@@ -31,28 +32,32 @@ class AgencySeed:
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    role: str | None = None
 
 
 async def do_seed_agencies(
     tenant_id: uuid.UUID, seeds: Sequence[AgencySeed], *, sample: bool
 ) -> int:
+    """Inside the caller's tenant transaction. An agency whose code exists is left as it
+    is (a command may have confirmed, changed or deactivated it); returns how many were
+    added."""
     if not seeds:
         return 0
-    rows = [
-        Agency(
-            tenant_id=tenant_id,
-            id=uuid.uuid4(),
-            code=s.code,
-            name=s.name,
-            kind=s.kind,
-            address=s.address,
-            latitude=s.latitude,
-            longitude=s.longitude,
-            is_sample=sample,
-        )
-        for s in seeds
-    ]
-    await Agency.insert(*rows)
+    rows = await db.fetch(
+        "INSERT INTO agencies (tenant_id, code, name, kind, address, latitude, longitude,"
+        " role, is_sample) SELECT $1, * , $9 FROM unnest($2::text[], $3::text[], $4::text[],"
+        " $5::text[], $6::float8[], $7::float8[], $8::text[])"
+        " ON CONFLICT (tenant_id, code) DO NOTHING RETURNING id",
+        tenant_id,
+        [s.code for s in seeds],
+        [s.name for s in seeds],
+        [s.kind for s in seeds],
+        [s.address for s in seeds],
+        [s.latitude for s in seeds],
+        [s.longitude for s in seeds],
+        [s.role for s in seeds],
+        sample,
+    )
     return len(rows)
 
 
@@ -80,6 +85,7 @@ class AgencyInput:
     capacity_url: str | None = None
     capacity_format: str | None = None
     jurisdiction_id: str | None = None
+    role: str | None = None
 
 
 # An Open311 jurisdiction_id: a server's own identifier, often a domain name.
@@ -103,7 +109,9 @@ def check_jurisdiction(value: str | None, connector: str) -> str | None:
     return text
 
 
-def _check_agency(data: AgencyInput) -> AgencyInput:
+def check_agency(data: AgencyInput, *, stored_secret: bool = False) -> AgencyInput:
+    """The agency as it will be stored, or ``InputErrors`` naming each faulty field.
+    ``stored_secret``: an update of an agency that has a secret need not send it again."""
     errors: list[InvalidInput] = []
     code = (data.code or "").strip().upper()
     if not CODE.match(code):
@@ -121,7 +129,7 @@ def _check_agency(data: AgencyInput) -> AgencyInput:
         url = urlsplit(data.endpoint_url or "")
         if url.scheme not in ("http", "https") or not url.netloc:
             errors.append(InvalidInput("an http(s) endpoint URL is needed", field="endpointUrl"))
-        if not data.secret or len(data.secret) < 16:
+        if (data.secret is not None or not stored_secret) and len(data.secret or "") < 16:
             errors.append(
                 InvalidInput("a secret of at least 16 characters is needed", field="secret")
             )
@@ -169,6 +177,10 @@ def _check_agency(data: AgencyInput) -> AgencyInput:
         data.jurisdiction_id = check_jurisdiction(data.jurisdiction_id, data.connector)
     except InvalidInput as exc:
         errors.append(exc)
+    try:
+        data.role = check_role(data.role) or ("hospital" if data.kind == "hospital" else None)
+    except InvalidInput as exc:
+        errors.append(exc)
     if errors:
         raise InputErrors(errors)
     data.code, data.name, data.phone, data.email = code, name, phone, email
@@ -179,11 +191,14 @@ def _check_agency(data: AgencyInput) -> AgencyInput:
     return data
 
 
-async def _check_destinations(data: AgencyInput, allow_private_egress: bool) -> None:
-    """The URLs the platform will call must pass the egress rule now, not only later."""
+async def check_destinations(
+    data: AgencyInput, allow_private_egress: bool, unchanged: frozenset[str] = frozenset()
+) -> None:
+    """The URLs the platform will call must pass the egress rule now, not only later.
+    ``unchanged``: URLs already stored (an update re-checks only what it changes)."""
     errors: list[InvalidInput] = []
     for url, field_name in ((data.endpoint_url, "endpointUrl"), (data.capacity_url, "capacityUrl")):
-        if not url:
+        if not url or url in unchanged:
             continue
         try:
             await check_url(url, allow_private=allow_private_egress, field=field_name)
@@ -211,8 +226,8 @@ async def do_create_agency(
         raise denied(
             principal, "only a tenant admin (or a key with agencies:write) can add agencies"
         )
-    data = _check_agency(data)
-    await _check_destinations(data, allow_private_egress)
+    data = check_agency(data)
+    await check_destinations(data, allow_private_egress)
     agency_id = uuid.uuid4()
     try:
         async with db.tenant_tx(tenant_id):
@@ -239,6 +254,7 @@ async def do_create_agency(
                     capacity_url=data.capacity_url,
                     capacity_format=data.capacity_format,
                     jurisdiction_id=data.jurisdiction_id,
+                    role=data.role,
                 )
             )
             await write_audit(
@@ -302,7 +318,7 @@ async def do_set_routing_rule(
         )
         if not category:
             raise NotFound(f"unknown category {category_code!r}", field="categoryCode")
-        agency = await db.fetch("SELECT id FROM agencies WHERE id = $1", agency_id)
+        agency = await db.fetch("SELECT id FROM agencies WHERE id = $1 AND is_active", agency_id)
         if not agency:
             raise NotFound("agency not found", field="agencyId")
         rows = await db.fetch(

@@ -11,8 +11,13 @@ from jogo.platform.errors import NotFound
 from jogo.tenants.agencies.tables import Agency
 
 
-async def list_agencies(kind: str | None = None) -> list[dict[str, Any]]:
+async def list_agencies(
+    kind: str | None = None, include_inactive: bool = False
+) -> list[dict[str, Any]]:
+    """Active agencies (all with ``include_inactive``), by kind and name."""
     query = Agency.select().order_by(Agency.kind).order_by(Agency.name)
+    if not include_inactive:
+        query = query.where(Agency.is_active.eq(True))
     if kind is not None:
         query = query.where(Agency.kind == kind)
     rows: list[dict[str, Any]] = await query

@@ -34,6 +34,9 @@ class Agency(Table, tablename="agencies", db=ENGINE):
     capacity_url = Text(null=True, default=None)
     capacity_format = Text(null=True, default=None)
     jurisdiction_id = Text(null=True, default=None)
+    role = Text(null=True, default=None)
+    deactivated_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(null=True, default=None)
 
 
 class RoutingRule(Table, tablename="routing_rules", db=ENGINE):

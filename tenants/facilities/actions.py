@@ -14,8 +14,9 @@ from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap
 from jogo.platform.egress import check_url
-from jogo.platform.errors import InputErrors, InvalidInput, NotFound
+from jogo.platform.errors import Conflict, InputErrors, InvalidInput, NotFound
 from jogo.platform.urls import normalise
+from jogo.tenants.agencies.actions import CODE
 from jogo.tenants.facilities.capacity import Capacity
 from jogo.tenants.facilities.queries import STALE_AFTER
 from jogo.tenants.reports.validation import in_indonesia
@@ -29,14 +30,21 @@ class CameraInput:
     stream_url: str
     snapshot_url: str | None = None
     operator_agency_id: uuid.UUID | None = None
+    code: str | None = None
 
 
-def _check_camera(data: CameraInput) -> CameraInput:
+def check_camera(data: CameraInput) -> CameraInput:
+    """The camera as it will be stored, or ``InputErrors`` naming each faulty field."""
     errors: list[InvalidInput] = []
+    code = (data.code or "").strip().upper() or None
+    if code is not None and not CODE.match(code):
+        errors.append(InvalidInput("code must be 2-40 of A-Z, 0-9, '_' or '-'", field="code"))
+    data.code = code
     data.name = " ".join((data.name or "").split())
     if not 3 <= len(data.name) <= 200:
         errors.append(InvalidInput("name must be 3-200 characters", field="name"))
-    if not in_indonesia(data.latitude, data.longitude):
+    lat, lon = data.latitude, data.longitude
+    if lat is None or lon is None or not in_indonesia(lat, lon):
         errors.append(InvalidInput("the camera must be in Indonesia", field="latitude"))
     stream = urlsplit(data.stream_url or "")
     is_hls = stream.scheme in ("http", "https") and stream.path.endswith(".m3u8")
@@ -74,7 +82,7 @@ async def do_create_camera(
         raise denied(
             principal, "only a tenant admin (or a key with agencies:write) can add cameras"
         )
-    data = _check_camera(data)
+    data = check_camera(data)
     if data.snapshot_url:
         await check_url(data.snapshot_url, allow_private=allow_private_egress, field="snapshotUrl")
     camera_id = uuid.uuid4()
@@ -84,13 +92,14 @@ async def do_create_camera(
                 return earlier
             if data.operator_agency_id is not None:
                 found = await db.fetch(
-                    "SELECT 1 FROM agencies WHERE id = $1", data.operator_agency_id
+                    "SELECT 1 FROM agencies WHERE id = $1 AND is_active", data.operator_agency_id
                 )
                 if not found:
                     raise NotFound("agency not found", field="operatorAgencyId")
             await db.fetch(
                 "INSERT INTO cameras (tenant_id, id, name, latitude, longitude, stream_url,"
-                " snapshot_url, operator_agency_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                " snapshot_url, operator_agency_id, code)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 tenant_id,
                 camera_id,
                 data.name,
@@ -99,6 +108,7 @@ async def do_create_camera(
                 data.stream_url,
                 data.snapshot_url,
                 data.operator_agency_id,
+                data.code,
             )
             await write_audit(
                 "camera.create",
@@ -106,6 +116,8 @@ async def do_create_camera(
                 tenant_id=tenant_id,
                 target=f"camera:{camera_id}",
             )
+    except asyncpg.UniqueViolationError:
+        raise Conflict(f"a camera with code {data.code!r} exists", field="code") from None
     except asyncpg.CheckViolationError as exc:
         raise InvalidInput(f"the camera breaks a rule ({exc.constraint_name})") from None
     return camera_id
@@ -165,6 +177,24 @@ async def record_camera_check(
 POST_KINDS = ("POLSEK", "POS_POLISI")
 
 
+def check_police_post(
+    name: str | None, kind: str, latitude: float, longitude: float, phone: str | None
+) -> tuple[str, str | None]:
+    """(name, phone) as stored, or ``InputErrors`` naming each faulty field."""
+    errors: list[InvalidInput] = []
+    name = " ".join((name or "").split())
+    if not 3 <= len(name) <= 200:
+        errors.append(InvalidInput("name must be 3-200 characters", field="name"))
+    if kind not in POST_KINDS:
+        errors.append(InvalidInput("kind must be POLSEK or POS_POLISI", field="kind"))
+    if latitude is None or longitude is None or not in_indonesia(latitude, longitude):
+        errors.append(InvalidInput("the post must be in Indonesia", field="latitude"))
+    phone = contacts.checked(phone, "phone", contacts.directory_phone, errors)
+    if errors:
+        raise InputErrors(errors)
+    return name, phone
+
+
 async def do_create_police_post(
     tenant_id: uuid.UUID,
     principal: Principal,
@@ -183,17 +213,7 @@ async def do_create_police_post(
         raise denied(
             principal, "only a tenant admin (or a key with agencies:write) can add police posts"
         )
-    errors: list[InvalidInput] = []
-    name = " ".join((name or "").split())
-    if not 3 <= len(name) <= 200:
-        errors.append(InvalidInput("name must be 3-200 characters", field="name"))
-    if kind not in POST_KINDS:
-        errors.append(InvalidInput("kind must be POLSEK or POS_POLISI", field="kind"))
-    if not in_indonesia(latitude, longitude):
-        errors.append(InvalidInput("the post must be in Indonesia", field="latitude"))
-    phone = contacts.checked(phone, "phone", contacts.directory_phone, errors)
-    if errors:
-        raise InputErrors(errors)
+    name, phone = check_police_post(name, kind, latitude, longitude, phone)
     post_id = uuid.uuid4()
     async with db.tenant_tx(tenant_id):
         if (earlier := await idempotency.claim(tenant_id, retry, post_id)) is not None:

@@ -16,6 +16,7 @@ CAMERA_FRESH = timedelta(minutes=10)
 CAMERA_COLUMNS = (
     "c.tenant_id, c.id, c.name, c.latitude, c.longitude, c.stream_url, c.snapshot_url,"
     " c.operator_agency_id, c.last_seen_at, c.checked_at, c.last_error, c.created_at,"
+    " c.code, c.is_active, c.deactivated_at,"
     " CASE WHEN c.status = 'ONLINE' AND (c.last_seen_at IS NULL"
     " OR c.last_seen_at < now() - $2::interval) THEN 'UNKNOWN' ELSE c.status END AS status"
 )
@@ -23,7 +24,8 @@ CAMERA_COLUMNS = (
 _BOX = 0.0050
 
 
-async def hospitals(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+async def hospitals(tenant_id: uuid.UUID, include_inactive: bool = False) -> list[dict[str, Any]]:
+    """Active hospitals (all with ``include_inactive``), by name."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             "SELECT a.*, h.er_beds_available, h.er_beds_total, h.observed_at, h.checked_at,"
@@ -32,19 +34,24 @@ async def hospitals(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
             " h.last_error AS capacity_error"
             " FROM agencies a LEFT JOIN hospital_capacity h"
             " ON h.tenant_id = a.tenant_id AND h.agency_id = a.id"
-            " WHERE a.kind = 'hospital' ORDER BY a.name",
+            " WHERE a.kind = 'hospital' AND (a.is_active OR $2) ORDER BY a.name",
             STALE_AFTER,
+            include_inactive,
         )
     return [dict(r) for r in rows]
 
 
-async def cameras(tenant_id: uuid.UUID, status: str | None = None) -> list[dict[str, Any]]:
+async def cameras(
+    tenant_id: uuid.UUID, status: str | None = None, include_inactive: bool = False
+) -> list[dict[str, Any]]:
+    """Active cameras (all with ``include_inactive``), by name."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT * FROM (SELECT {CAMERA_COLUMNS} FROM cameras c) c"
-            " WHERE $1::text IS NULL OR status = $1 ORDER BY name",
+            " WHERE ($1::text IS NULL OR status = $1) AND (is_active OR $3) ORDER BY name",
             status,
             CAMERA_FRESH,
+            include_inactive,
         )
     return [dict(r) for r in rows]
 
@@ -69,7 +76,7 @@ async def online_cameras_near_reports(
                           cos(radians(r.latitude)) * cos(radians(c.latitude)) *
                           power(sin(radians(c.longitude - r.longitude) / 2), 2))) AS metres
                    FROM reports r JOIN cameras c ON c.tenant_id = r.tenant_id
-                  WHERE r.id = ANY($1::uuid[]) AND c.status = 'ONLINE'
+                  WHERE r.id = ANY($1::uuid[]) AND c.status = 'ONLINE' AND c.is_active
                     AND c.last_seen_at > now() - $4::interval
                     AND c.latitude BETWEEN r.latitude - $2 AND r.latitude + $2
                     AND c.longitude BETWEEN r.longitude - $2 AND r.longitude + $2) near
@@ -96,7 +103,9 @@ async def capacity_sources(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
 
 async def snapshot_sources(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
     async with db.tenant_tx(tenant_id):
-        rows = await db.fetch("SELECT id, snapshot_url FROM cameras WHERE snapshot_url IS NOT NULL")
+        rows = await db.fetch(
+            "SELECT id, snapshot_url FROM cameras WHERE snapshot_url IS NOT NULL AND is_active"
+        )
     return [dict(r) for r in rows]
 
 
@@ -133,12 +142,12 @@ async def nearby(
     if "police_post" in kinds:
         parts.append(
             "SELECT 'police_post' AS kind, id, name, latitude, longitude, phone, address"
-            " FROM police_posts"
+            " FROM police_posts WHERE is_active"
         )
     if "camera" in kinds:
         parts.append(
             "SELECT 'camera' AS kind, id, name, latitude, longitude, NULL AS phone,"
-            " NULL AS address FROM cameras"
+            " NULL AS address FROM cameras WHERE is_active"
         )
     if not parts:
         return []
@@ -166,10 +175,15 @@ async def nearest(
     return found[0] if found else None
 
 
-async def police_posts(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+async def police_posts(
+    tenant_id: uuid.UUID, include_inactive: bool = False
+) -> list[dict[str, Any]]:
+    """Active police posts (all with ``include_inactive``), by name."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             "SELECT 'police_post' AS kind, id, name, latitude, longitude, phone, address,"
-            " 0.0::float8 AS metres FROM police_posts ORDER BY name"
+            " 0.0::float8 AS metres, is_active FROM police_posts WHERE is_active OR $1"
+            " ORDER BY name",
+            include_inactive,
         )
     return [dict(r) for r in rows]

@@ -32,3 +32,22 @@ class Camera(Table, tablename="cameras", db=ENGINE):
     checked_at = Timestamptz(null=True, default=None)
     last_error = Text(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    code = Text(null=True, default=None)
+    is_active = Boolean(default=True)
+    deactivated_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(null=True, default=None)
+
+
+class PolicePost(Table, tablename="police_posts", db=ENGINE):
+    tenant_id = UUID()
+    id = UUID(primary_key=True)
+    name = Text()
+    kind = Text()
+    latitude = DoublePrecision()
+    longitude = DoublePrecision()
+    phone = Text(null=True, default=None)
+    address = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    is_active = Boolean(default=True)
+    deactivated_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(null=True, default=None)

@@ -17,9 +17,8 @@ from jogo.platform.audit import write_audit
 from jogo.platform.errors import Conflict, InvalidInput
 from jogo.platform.regions import TIME_ZONES, check_polda, check_region, default_time_zone
 from jogo.platform.regions import region_name as lookup_region_name
-from jogo.tenants.agencies.actions import do_seed_agencies
 from jogo.tenants.election.actions import do_seed_election_categories
-from jogo.tenants.onboarding.templates import get_template
+from jogo.tenants.onboarding.templates import category_roles, get_template
 from jogo.tenants.reports.actions import do_seed_categories
 from jogo.tenants.reports.jurisdiction import parse_jurisdiction, store_at_onboarding
 
@@ -46,7 +45,7 @@ class OnboardInput:
 class OnboardResult:
     tenant: registry.TenantInfo
     categories: int
-    agencies: int
+    agencies: int  # templates seed none: a command's directory is its own
     sample_directory: bool
 
 
@@ -196,8 +195,13 @@ async def do_onboard_tenant(
             categories = await do_seed_categories(info.id, template.categories)
             if "election" in info.modules:
                 await do_seed_election_categories(info.id)
-            agencies = await do_seed_agencies(
-                info.id, template.agencies, sample=template.sample_directory
+            # The roles of agency the categories need; the agencies are the command's own.
+            roles = category_roles()
+            await db.fetch(
+                "UPDATE report_categories SET agency_role = r.role FROM unnest($1::text[],"
+                " $2::text[]) AS r(code, role) WHERE report_categories.code = r.code",
+                list(roles),
+                list(roles.values()),
             )
             await write_audit(
                 "tenant.onboard",
@@ -209,7 +213,7 @@ async def do_onboard_tenant(
     if earlier is not None:
         return await _onboarded(earlier)
     registry.clear_cache()
-    return OnboardResult(info, categories, agencies, template.sample_directory and agencies > 0)
+    return OnboardResult(info, categories, 0, False)
 
 
 async def _onboarded(tenant_id: uuid.UUID) -> OnboardResult:
@@ -217,11 +221,11 @@ async def _onboarded(tenant_id: uuid.UUID) -> OnboardResult:
     info = await registry.find_by_id(tenant_id)
     if info is None:  # deleted since the first try
         raise Conflict("the tenant of this clientKey is gone; use a new key", field="clientKey")
-    template = get_template(info.template)
     async with db.tenant_tx(tenant_id):
         categories = (await db.fetch("SELECT count(*) FROM report_categories"))[0][0]
         agencies = (await db.fetch("SELECT count(*) FROM agencies"))[0][0]
-    return OnboardResult(info, categories, agencies, template.sample_directory and agencies > 0)
+        sample = (await db.fetch("SELECT count(*) FROM agencies WHERE is_sample"))[0][0]
+    return OnboardResult(info, categories, agencies, sample > 0)
 
 
 async def do_set_tenant_modules(

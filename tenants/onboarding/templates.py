@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jogo.platform.errors import InvalidInput
-from jogo.tenants.agencies.actions import AgencySeed
-from jogo.tenants.onboarding import malang
+from jogo.tenants.agencies.roles import AGENCY_ROLES, ROLE_CODES, AgencyRole, category_roles
 from jogo.tenants.reports.actions import CategorySeed
+
+__all__ = ["AGENCY_ROLES", "ROLE_CODES", "TEMPLATES", "AgencyRole", "Template", "category_roles"]
 
 # The nine categories of Jogo Malang Presisi. Codes are stable identifiers for
 # integrators; names are what citizens and officers read.
@@ -61,13 +62,16 @@ CATEGORIES: tuple[CategorySeed, ...] = (
 
 @dataclass(frozen=True)
 class Template:
+    """What a new command starts with. Templates hold only what fits any command:
+    categories, their service levels and the agency roles they need. A command's
+    agencies, hospitals, cameras and posts are its own (added, or imported from CSV);
+    the Kota Malang sample directory is seeded only into the demo tenant
+    (:mod:`jogo.tenants.onboarding.malang`)."""
+
     name: str
     description: str
     categories: tuple[CategorySeed, ...]
-    agencies: tuple[AgencySeed, ...]
     default_modules: frozenset[str]
-    # The directory is illustrative: the command confirms contacts before going live.
-    sample_directory: bool = False
 
 
 TEMPLATES: dict[str, Template] = {
@@ -75,18 +79,16 @@ TEMPLATES: dict[str, Template] = {
     for t in (
         Template(
             name="jogo-malang-presisi",
-            description="Seperti Jogo Malang Presisi: 9 kategori, 16 dinas dan 9 rumah sakit"
-            " Kota Malang (data contoh)",
+            description="Seperti Jogo Malang Presisi: 9 kategori dan modul integrasi, buletin,"
+            " berbagi dan fasilitas; direktori diisi sendiri / like Jogo Malang Presisi:"
+            " 9 categories and its modules; the directory is the command's own",
             categories=CATEGORIES,
-            agencies=malang.AGENCIES + malang.HOSPITALS,
             default_modules=frozenset({"integrations", "bulletins", "sharing", "facilities"}),
-            sample_directory=True,
         ),
         Template(
             name="minimal",
             description="Hanya kategori laporan / report categories only",
             categories=CATEGORIES,
-            agencies=(),
             default_modules=frozenset(),
         ),
     )

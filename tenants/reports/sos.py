@@ -23,13 +23,32 @@ from jogo.tenants.reports.validation import ReportInput, in_indonesia
 SOS_CATEGORY = "PUBLIC_ORDER"  # in every template; an SOS is flagged, not a category
 SOS_PER_WINDOW = 3
 SOS_WINDOW = "10 minutes"
+# Farther than this, a hospital or post is no help in an emergency: the answer gives the
+# national numbers instead of naming one (a command's directory is its own, so this only
+# bounds a command whose area is large or whose directory is sparse).
+SOS_MAX_METRES = 25_000
+NO_HOSPITAL = (
+    "Belum ada rumah sakit terdaftar dalam 25 km dari Anda. Dalam keadaan darurat telepon"
+    " 112 (darurat), 110 (polisi) atau 119 (ambulans). / No hospital is listed within 25 km"
+    " of you. In an emergency call 112 (emergency), 110 (police) or 119 (ambulance)."
+)
+SENT = (
+    "SOS Anda sudah diterima petugas. Bila bisa, telepon juga 110 (polisi) atau 119"
+    " (ambulans). / Your SOS has reached the operators. If you can, also call 110 (police)"
+    " or 119 (ambulance)."
+)
 
 
 @dataclass(frozen=True)
 class SosResult:
+    """``advice``: what the citizen reads, Bahasa Indonesia then English; names the
+    national emergency numbers, and says so when no hospital lies within
+    :data:`SOS_MAX_METRES`."""
+
     report: Submitted
     police_post: dict[str, Any] | None
     hospital: dict[str, Any] | None
+    advice: str = SENT
 
 
 async def do_raise_sos(
@@ -89,8 +108,11 @@ async def do_raise_sos(
         client_key=client_key,
         secret_key=secret_key,
     )
+    # Only the command's own active entries, and only within SOS_MAX_METRES.
+    hospital = await nearest(tenant.id, latitude, longitude, "hospital", SOS_MAX_METRES)
     return SosResult(
         report=submitted,
-        police_post=await nearest(tenant.id, latitude, longitude, "police_post"),
-        hospital=await nearest(tenant.id, latitude, longitude, "hospital"),
+        police_post=await nearest(tenant.id, latitude, longitude, "police_post", SOS_MAX_METRES),
+        hospital=hospital,
+        advice=SENT if hospital is not None else NO_HOSPITAL,
     )

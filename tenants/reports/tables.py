@@ -23,6 +23,7 @@ class Category(Table, tablename="report_categories", db=ENGINE):
     autoclose_working_days = Integer(default=10)
     urgent_verify_minutes = Integer(default=15)
     urgent_followup_minutes = Integer(default=60)
+    agency_role = Text(null=True, default=None)
 
 
 class Report(Table, tablename="reports", db=ENGINE):
