@@ -11,8 +11,8 @@ a *lockout* only when the window holds as many *confirmed* failures as the limit
 the answer carries the window's ``Retry-After`` and the lockout is audited
 (``auth.lockout``, once per window and scope; a username's lockout in the audit log of
 every command the user belongs to). A sign-in that succeeds is audited ``auth.login``
-the same way. Otherwise the places are held by
-sign-ins still in flight, a *burst* (an integration starting several workers at once,
+the same way, once, when its session starts (:mod:`jogo.platform.auth.sessions`).
+Otherwise the places are held by sign-ins still in flight, a *burst* (an integration starting several workers at once,
 or parallel guesses not yet judged): ``Retry-After: 1``, no audit, and nothing is locked
 by it.
 """
@@ -102,11 +102,4 @@ async def sign_in(username: str, password: str, client: str | None) -> tuple[uui
         raise
     await BY_USERNAME.refund(by_name)
     await BY_CLIENT.refund(by_client)
-    await write_user_audit(
-        "auth.login",
-        found[1],
-        actor=(found[1], "user"),
-        target=f"user:{found[1]}",
-        detail={"client": where},
-    )
     return found

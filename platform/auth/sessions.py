@@ -29,7 +29,7 @@ import uuid
 from dataclasses import dataclass
 
 from jogo.platform import db
-from jogo.platform.audit import write_audit
+from jogo.platform.audit import write_audit, write_user_audit
 from jogo.platform.auth.revocation import announce
 from jogo.platform.auth.tokens import issue_token
 from jogo.platform.errors import Unauthenticated
@@ -106,8 +106,10 @@ async def start_session(
             (client or "")[:64] or None,
         )
         refresh, left = await _issue(session_id)
-        await write_audit(
+        # One row per sign-in, in each command the user belongs to (its own audit log).
+        await write_user_audit(
             "auth.login",
+            username,
             actor=(username, "user"),
             target=f"session:{session_id}",
             detail={"client": client},
