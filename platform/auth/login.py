@@ -12,8 +12,9 @@ the answer carries the window's ``Retry-After`` and the lockout is audited
 (``auth.lockout``, once per window and scope; a username's lockout in the audit log of
 every command the user belongs to). A sign-in that succeeds is audited ``auth.login``
 the same way, once, when its session starts (:mod:`jogo.platform.auth.sessions`).
-Otherwise the places are held by sign-ins still in flight, a *burst* (an integration starting several workers at once,
-or parallel guesses not yet judged): ``Retry-After: 1``, no audit, and nothing is locked
+Otherwise the places are held by sign-ins still in flight, a *burst* (an integration
+starting several workers at once, or parallel guesses not yet judged): ``Retry-After:
+1``, no audit, and nothing is locked
 by it.
 """
 
