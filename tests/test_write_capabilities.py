@@ -59,12 +59,12 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     # other report is NOT_FOUND). Officers on reports assigned to them; operators on any.
     "addReportNote": {"citizen", "key:reports:write"} | STAFF,
     "setCategorySla": {"tenant_admin"},
-    # Units are the operators' shift board (status, crews); reports:triage, like assigning.
-    "createUnit": OPERATORS | {"key:reports:write"},
-    "updateUnit": OPERATORS | {"key:reports:write"},
-    "setUnitStatus": OPERATORS | {"key:reports:write"},
-    "setUnitMembers": OPERATORS | {"key:reports:write"},
-    "deactivateUnit": OPERATORS | {"key:reports:write"},
+    # Units are the operators' shift board (status, crews): signed-in staff only, not keys.
+    "createUnit": OPERATORS,
+    "updateUnit": OPERATORS,
+    "setUnitStatus": OPERATORS,
+    "setUnitMembers": OPERATORS,
+    "deactivateUnit": OPERATORS,
     # The SLA working calendar (collective leave, regional holidays): tenant admins.
     "setCollectiveLeaveOff": {"tenant_admin"},
     "addNonWorkingDay": {"tenant_admin"},

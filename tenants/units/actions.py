@@ -32,7 +32,9 @@ MEMBERS_MAX = 50
 
 
 def _require(principal: Principal, tenant_id: uuid.UUID) -> None:
-    if MANAGE not in principal.tenant_caps(tenant_id):
+    # The duty board is the police's own: an integrator's reports:write key triages
+    # reports but does not run units.
+    if principal.kind != "user" or MANAGE not in principal.tenant_caps(tenant_id):
         raise denied(principal, "only operators and tenant admins manage units")
 
 
