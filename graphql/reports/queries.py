@@ -223,6 +223,8 @@ class ReportsQuery:
             if moved is None:
                 return None
             home = moved
+            # One guessing budget per ticket, whichever endpoint the guesses come through.
+            await TRACK_BY_TICKET.hit(per_tenant(home.id, ticket.strip().upper()))
             try:
                 row = await queries.track_report(home.id, ticket, pin)
             except NotFound:
