@@ -111,8 +111,8 @@ async def start_session(
             "auth.login",
             username,
             actor=(username, "user"),
-            target=f"session:{session_id}",
-            detail={"client": client},
+            target=f"user:{username}",
+            detail={"client": client, "session": str(session_id)},
         )
     access = issue_token(
         user_id, username, settings.secret_key, settings.token_ttl_seconds, session_id=session_id
