@@ -8,6 +8,7 @@ sample directory away from commands outside Kota Malang.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,7 @@ async def test_update_agency_checks_audits_and_confirms(app_client, settings, tw
         a.id,
     )
     assert audit["target"] == "agency:DAMKAR"
-    detail = __import__("json").loads(audit["detail"])
+    detail = json.loads(audit["detail"])
     assert detail["after"]["name"] == "Damkar Kota Malang"
     assert detail["before"]["name"] == "Dinas Pemadam Kebakaran dan Penyelamatan"
     assert "address" not in detail["after"]  # only what changed

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import PASSWORD, auth_header, gql, make_user, onboard
+from helpers import auth_header, bearer_for, gql, make_user, onboard
 
 from jogo.platform.auth.roles import Role
 
@@ -181,8 +181,6 @@ async def test_cli_imports_a_file(database, tmp_path, owner):
 async def test_readiness_lists_what_is_missing_until_fixed(app_client, settings):
     tenant = await onboard("jogo-malang-presisi", region="35.79", sample_directory=False)
     admin_id, admin_name = await make_user(Role.TENANT_ADMIN, tenant)
-    from helpers import bearer_for
-
     admin = bearer_for(admin_id, admin_name, settings)
     path = f"/t/{tenant.slug}/graphql"
     _, body = await gql(app_client, path, READINESS, admin)
@@ -237,7 +235,6 @@ async def test_readiness_lists_what_is_missing_until_fixed(app_client, settings)
         app_client, "/platform/graphql", PLATFORM_READINESS, platform, s=tenant.slug
     )
     assert body["data"]["tenantReadiness"] == {"ready": True, "issues": []}
-    assert PASSWORD  # users are made with the helpers' password
 
 
 def cli(args: list[str], database: str) -> subprocess.CompletedProcess[str]:
