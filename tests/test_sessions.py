@@ -137,9 +137,10 @@ async def test_parallel_refreshes_with_one_token_all_get_the_same_successor(
     assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
     successors = {a.json()["refresh_token"] for a in answers}
     assert len(successors) == 1 and signed["refresh_token"] not in successors
-    assert await owner.fetchval(
-        "SELECT count(*) FROM refresh_tokens WHERE session_id = $1::uuid", sid
-    ) == 2  # the sign-in's token and one successor: no double rotation
+    assert (
+        await owner.fetchval("SELECT count(*) FROM refresh_tokens WHERE session_id = $1::uuid", sid)
+        == 2
+    )  # the sign-in's token and one successor: no double rotation
     for a in answers:
         assert await me_status(app_client, tenant.slug, a.json()["access_token"]) == 200
     (successor,) = successors
@@ -191,11 +192,14 @@ async def test_a_retry_after_the_successor_was_used_is_reuse(
     assert "already used" in replay.json()["errors"][0]["message"]
     assert (await refresh(app_client, second["refresh_token"])).status_code == 401
     assert await me_status(app_client, tenant.slug, second["access_token"]) == 401
-    assert await owner.fetchval(
-        "SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse'"
-        " AND detail->>'user_id' = $1",
-        str(user_id),
-    ) == 1
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse'"
+            " AND detail->>'user_id' = $1",
+            str(user_id),
+        )
+        == 1
+    )
 
 
 async def test_a_retry_after_the_window_is_reuse(app_client, settings, two_tenants, owner):
@@ -215,9 +219,18 @@ async def test_a_retry_after_the_window_is_reuse(app_client, settings, two_tenan
     assert "already used" in replay.json()["errors"][0]["message"]
     assert (await refresh(app_client, first["refresh_token"])).status_code == 401
     assert await me_status(app_client, tenant.slug, first["access_token"]) == 401
-    assert await owner.fetchval(
-        "SELECT revoked_reason FROM auth_sessions WHERE id = $1::uuid", sid
-    ) == "reuse"
+    assert (
+        await owner.fetchval("SELECT revoked_reason FROM auth_sessions WHERE id = $1::uuid", sid)
+        == "reuse"
+    )
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse'"
+            " AND detail->>'user_id' = $1",
+            str(user_id),
+        )
+        == 1
+    )
 
 
 async def test_sessions_end_at_their_shift_and_idle_limits(

@@ -219,8 +219,7 @@ async def refresh_session(token: str, settings: Settings) -> Issued:
                 if nxt and nxt[0]["used_at"] is None:
                     return await _answer(session_id, successor, settings)
             owner = await db.fetch(
-                "SELECT user_id FROM auth_sessions WHERE id = $1 AND revoked_at IS NULL"
-                " FOR UPDATE",
+                "SELECT user_id FROM auth_sessions WHERE id = $1 AND revoked_at IS NULL FOR UPDATE",
                 session_id,
             )
             if owner:
