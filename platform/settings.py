@@ -55,6 +55,9 @@ class Settings:
     refresh_ttl_seconds: int = 43200
     # ... and ends when no refresh came for this long.
     refresh_idle_seconds: int = 7200
+    # A rotated refresh token sent again this soon, before its successor was used, is a
+    # retry (a lost response, two tabs): it answers the same successor instead of reuse.
+    refresh_retry_seconds: int = 30
 
     @property
     def embedded(self) -> bool:
@@ -129,6 +132,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         liveness_seconds=_int(env, "JOGO_LIVENESS_SECONDS", 180, 1, 86400),
         refresh_ttl_seconds=_int(env, "JOGO_REFRESH_TTL_SECONDS", 43200, 60, 7 * 86400),
         refresh_idle_seconds=_int(env, "JOGO_REFRESH_IDLE_SECONDS", 7200, 60, 7 * 86400),
+        refresh_retry_seconds=_int(env, "JOGO_REFRESH_RETRY_SECONDS", 30, 0, 300),
         environment=environment,
         public_url=_public_url(env.get("JOGO_PUBLIC_URL")),
         queue_name=_queue(env.get("JOGO_QUEUE") or "jogo"),

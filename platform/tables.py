@@ -118,6 +118,7 @@ class EndedMembershipRow(Table, tablename="ended_memberships", db=ENGINE):
     roles = Array(base_column=Text())
     ended_at = Timestamptz(default=TimestamptzNow())
     ended_by = Text()
+    agency_ids = Array(base_column=UUID(), default=list)
 
 
 class ReportTransferRow(Table, tablename="report_transfers", db=ENGINE):

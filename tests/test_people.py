@@ -28,6 +28,7 @@ CREATE = f"""mutation($i: CreateMemberInput!, $k: String) {{ createMember(input:
 ROLE = f"""mutation($u: ID!, $r: MemberRole!, $a: ID) {{
   changeMemberRole(userId: $u, role: $r, agencyId: $a) {{ {FIELDS} }} }}"""
 DEACTIVATE = f"mutation($u: ID!) {{ deactivateMember(userId: $u) {{ {FIELDS} }} }}"
+REACTIVATE = f"mutation($u: ID!) {{ reactivateMember(userId: $u) {{ {FIELDS} }} }}"
 RESET = "mutation($u: ID!) { issuePasswordReset(userId: $u) { code expiresAt errors { code field message } } }"
 CHANGE = """mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) {
   sessionsEnded errors { code field message } } }"""
@@ -234,6 +235,74 @@ async def test_deactivation_ends_sessions_and_feeds_at_once(
     again = await run_as(app_client, a.slug, admin, DEACTIVATE, u=str(user_id))
     assert again["errors"][0]["code"] == "NOT_FOUND"
     assert await audit_actions(owner, str(user_id)) == [("user.deactivate", a.id)]
+
+
+async def test_reactivation_restores_what_this_command_ended(
+    app_client, settings, two_tenants, owner
+):
+    """Roles come back, a liaison's agency too while it is active; another command's
+    people and people never deactivated are NOT_FOUND like unknown ids."""
+    a, b = two_tenants.a, two_tenants.b
+    admin_a = await auth_header(settings, Role.TENANT_ADMIN, a)
+    admin_b = await auth_header(settings, Role.TENANT_ADMIN, b)
+    kept, closed = [
+        r["id"]
+        for r in await owner.fetch(
+            "SELECT id FROM agencies WHERE tenant_id = $1 ORDER BY code LIMIT 2", a.id
+        )
+    ]
+    liaisons = []
+    for agency in (kept, closed):
+        user_id, username = await make_user(Role.OFFICER, a)
+        made = await run_as(
+            app_client, a.slug, admin_a, ROLE, u=str(user_id), r="AGENCY_LIAISON", a=str(agency)
+        )
+        assert made["errors"] == []
+        ended = await run_as(app_client, a.slug, admin_a, DEACTIVATE, u=str(user_id))
+        assert ended["member"]["status"] == "DEACTIVATED"
+        liaisons.append((user_id, username))
+    await owner.execute("UPDATE agencies SET is_active = false WHERE id = $1", closed)
+    b_user, _ = await make_user(Role.OPERATOR, b)
+    await run_as(app_client, b.slug, admin_b, DEACTIVATE, u=str(b_user))
+    never, _ = await make_user(Role.OPERATOR, a)
+    # Another command's deactivated person, an unknown id, a live member: one NOT_FOUND.
+    seen = [
+        (await run_as(app_client, a.slug, admin_a, REACTIVATE, u=str(target)))["errors"]
+        for target in (b_user, uuid.uuid4(), never)
+    ]
+    assert seen[0] == seen[1] == seen[2] and seen[0][0]["code"] == "NOT_FOUND", seen
+    assert not await owner.fetch("SELECT 1 FROM memberships WHERE user_id = $1", b_user)
+    assert await audit_actions(owner, str(b_user)) == [("user.deactivate", b.id)]
+    # The liaison of an active agency speaks for it again, and signs in again.
+    (back_id, back_name), (plain_id, _) = liaisons
+    back = await run_as(app_client, a.slug, admin_a, REACTIVATE, u=str(back_id))
+    assert back["errors"] == [] and back["member"]["status"] == "ACTIVE"
+    assert back["member"]["roles"] == ["AGENCY_LIAISON"] and back["member"]["deactivatedAt"] is None
+    bound = "SELECT agency_id FROM agency_liaisons WHERE tenant_id = $1 AND user_id = $2"
+    assert await owner.fetchval(bound, a.id, back_id) == kept
+    signed = await sign_in(app_client, back_name)
+    assert await me_status(app_client, a.slug, signed["access_token"]) == 200
+    # The other's agency was deactivated meanwhile: the plain role, bound to nothing.
+    plain = await run_as(app_client, a.slug, admin_a, REACTIVATE, u=str(plain_id))
+    assert plain["errors"] == [] and plain["member"]["roles"] == ["AGENCY_LIAISON"]
+    assert await owner.fetchval(bound, a.id, plain_id) is None
+    detail = await owner.fetchval(
+        "SELECT detail FROM audit_log WHERE action = 'user.reactivate' AND target = $1",
+        f"user:{plain_id}",
+    )
+    assert json.loads(detail)["agencies_not_restored"] == [str(closed)]
+    assert (await audit_actions(owner, str(back_id)))[-2:] == [
+        ("user.deactivate", a.id),
+        ("user.reactivate", a.id),
+    ]
+    # Once is enough: a second reactivation finds no one this command deactivated.
+    again = await run_as(app_client, a.slug, admin_a, REACTIVATE, u=str(back_id))
+    assert again["errors"][0]["code"] == "NOT_FOUND"
+    # B's admin restores B's person; A's people stay as they are.
+    restored = await run_as(app_client, b.slug, admin_b, REACTIVATE, u=str(b_user))
+    assert restored["member"]["roles"] == ["OPERATOR"]
+    listed = await run_as(app_client, a.slug, admin_a, MEMBERS, st="DEACTIVATED")
+    assert listed["edges"] == []
 
 
 async def test_deactivation_in_one_command_leaves_the_rest(

@@ -104,11 +104,13 @@ async def test_a_reused_refresh_token_ends_the_whole_session(
     first = await sign_in(app_client, username)
     other = await sign_in(app_client, username)  # another device: a session of its own
     second = (await refresh(app_client, first["refresh_token"])).json()
+    third = (await refresh(app_client, second["refresh_token"])).json()
     replay = await refresh(app_client, first["refresh_token"])  # a thief's copy
     assert replay.status_code == 401
     assert "already used" in replay.json()["errors"][0]["message"]
     # The legitimate holder's newer tokens die with the session.
-    assert (await refresh(app_client, second["refresh_token"])).status_code == 401
+    assert (await refresh(app_client, third["refresh_token"])).status_code == 401
+    assert await me_status(app_client, tenant.slug, third["access_token"]) == 401
     assert await me_status(app_client, tenant.slug, second["access_token"]) == 401
     assert await me_status(app_client, tenant.slug, first["access_token"]) == 401
     # The other device goes on.
@@ -121,21 +123,114 @@ async def test_a_reused_refresh_token_ends_the_whole_session(
     assert len(audit) == 1
 
 
-async def test_parallel_refreshes_with_one_token_let_exactly_one_through(
-    app_client, settings, two_tenants
+async def test_parallel_refreshes_with_one_token_all_get_the_same_successor(
+    app_client, settings, two_tenants, owner
 ):
-    """Strict: the losers of the race are reuse, so the session ends for all of them."""
+    """Two tabs, or a phone retrying: one rotation, every duplicate answers its successor."""
     tenant = two_tenants.a
     _, username = await make_user(Role.OFFICER, tenant)
     signed = await sign_in(app_client, username)
+    sid = jwt.decode(signed["access_token"], options={"verify_signature": False})["sid"]
     answers = await asyncio.gather(
-        *(refresh(app_client, signed["refresh_token"]) for _ in range(6))
+        *(refresh(app_client, signed["refresh_token"]) for _ in range(5))
     )
-    codes = sorted(a.status_code for a in answers)
-    assert codes == [200, 401, 401, 401, 401, 401]
-    winner = next(a.json() for a in answers if a.status_code == 200)
-    assert (await refresh(app_client, winner["refresh_token"])).status_code == 401
-    assert await me_status(app_client, tenant.slug, winner["access_token"]) == 401
+    assert [a.status_code for a in answers] == [200] * 5, [a.text for a in answers]
+    successors = {a.json()["refresh_token"] for a in answers}
+    assert len(successors) == 1 and signed["refresh_token"] not in successors
+    assert (
+        await owner.fetchval("SELECT count(*) FROM refresh_tokens WHERE session_id = $1::uuid", sid)
+        == 2
+    )  # the sign-in's token and one successor: no double rotation
+    for a in answers:
+        assert await me_status(app_client, tenant.slug, a.json()["access_token"]) == 200
+    (successor,) = successors
+    onward = await refresh(app_client, successor)
+    assert onward.status_code == 200
+    assert onward.json()["refresh_token"] not in (successor, signed["refresh_token"])
+    assert await me_status(app_client, tenant.slug, onward.json()["access_token"]) == 200
+    # The successor was used: it works once, the old token is no retry any more.
+    assert (await refresh(app_client, signed["refresh_token"])).status_code == 401
+    assert await me_status(app_client, tenant.slug, onward.json()["access_token"]) == 401
+
+
+async def test_a_retry_within_the_window_answers_the_same_pair(
+    app_client, settings, two_tenants, owner
+):
+    """The response to a refresh was lost; the app sends the same refresh token again."""
+    tenant = two_tenants.a
+    user_id, username = await make_user(Role.OPERATOR, tenant)
+    signed = await sign_in(app_client, username)
+    first = (await refresh(app_client, signed["refresh_token"])).json()
+    retry = await refresh(app_client, signed["refresh_token"])
+    assert retry.status_code == 200, retry.text
+    assert retry.json()["refresh_token"] == first["refresh_token"]
+    assert retry.json()["refresh_expires_in"] > 12 * 3600 - 60
+    for access in (first["access_token"], retry.json()["access_token"]):
+        assert await me_status(app_client, tenant.slug, access) == 200
+    # Only hashes are stored, the successor's too.
+    rows = await owner.fetch("SELECT token_hash FROM refresh_tokens")
+    assert all(first["refresh_token"] not in r["token_hash"] for r in rows)
+    # The session goes on: the successor rotates once more.
+    assert (await refresh(app_client, first["refresh_token"])).status_code == 200
+    assert not await owner.fetchval(
+        "SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse'"
+        " AND detail->>'user_id' = $1",
+        str(user_id),
+    )
+
+
+async def test_a_retry_after_the_successor_was_used_is_reuse(
+    app_client, settings, two_tenants, owner
+):
+    tenant = two_tenants.a
+    user_id, username = await make_user(Role.OPERATOR, tenant)
+    signed = await sign_in(app_client, username)
+    first = (await refresh(app_client, signed["refresh_token"])).json()
+    second = (await refresh(app_client, first["refresh_token"])).json()
+    replay = await refresh(app_client, signed["refresh_token"])
+    assert replay.status_code == 401
+    assert "already used" in replay.json()["errors"][0]["message"]
+    assert (await refresh(app_client, second["refresh_token"])).status_code == 401
+    assert await me_status(app_client, tenant.slug, second["access_token"]) == 401
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse'"
+            " AND detail->>'user_id' = $1",
+            str(user_id),
+        )
+        == 1
+    )
+
+
+async def test_a_retry_after_the_window_is_reuse(app_client, settings, two_tenants, owner):
+    tenant = two_tenants.a
+    user_id, username = await make_user(Role.OPERATOR, tenant)
+    signed = await sign_in(app_client, username)
+    sid = jwt.decode(signed["access_token"], options={"verify_signature": False})["sid"]
+    first = (await refresh(app_client, signed["refresh_token"])).json()
+    await owner.execute(
+        "UPDATE refresh_tokens SET used_at = used_at - make_interval(secs => $2)"
+        " WHERE session_id = $1::uuid AND used_at IS NOT NULL",
+        sid,
+        settings.refresh_retry_seconds + 1,
+    )
+    replay = await refresh(app_client, signed["refresh_token"])
+    assert replay.status_code == 401
+    assert "already used" in replay.json()["errors"][0]["message"]
+    assert (await refresh(app_client, first["refresh_token"])).status_code == 401
+    assert await me_status(app_client, tenant.slug, first["access_token"]) == 401
+    assert (
+        await owner.fetchval("SELECT revoked_reason FROM auth_sessions WHERE id = $1::uuid", sid)
+        == "reuse"
+    )
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse'"
+            " AND detail->>'user_id' = $1",
+            str(user_id),
+        )
+        == 1
+    )
 
 
 async def test_sessions_end_at_their_shift_and_idle_limits(
@@ -212,7 +307,8 @@ async def test_a_reuse_closes_the_sessions_socket(app_client, live_server, setti
     _, username = await make_user(Role.OPERATOR, tenant)
     signed = await sign_in(app_client, username)
     fresh = (await refresh(app_client, signed["refresh_token"])).json()
-    ws = await open_socket(live_server, tenant.slug, fresh["access_token"])
+    onward = (await refresh(app_client, fresh["refresh_token"])).json()  # successor used
+    ws = await open_socket(live_server, tenant.slug, onward["access_token"])
     async with ws:
         await subscribe(ws, EVENTS)
         assert (await refresh(app_client, signed["refresh_token"])).status_code == 401

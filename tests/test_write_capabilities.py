@@ -114,6 +114,7 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "createMember": {"tenant_admin"},
     "changeMemberRole": {"tenant_admin"},
     "deactivateMember": {"tenant_admin"},
+    "reactivateMember": {"tenant_admin"},
     "issuePasswordReset": {"tenant_admin"},
     # One's own account: every signed-in person of the command, never an API key.
     "changePassword": {"citizen", "agency_liaison"} | STAFF,

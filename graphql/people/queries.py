@@ -165,6 +165,26 @@ class PeopleMutation:
         return MemberPayload(member=result, errors=errors)
 
     @strawberry.mutation(
+        description="Undo deactivateMember: the person's role(s) here come back (an agency"
+        " liaison's agency too, when it still exists and is active; otherwise the plain"
+        " role). They sign in again. NOT_FOUND unless this command deactivated them;"
+        " CONFLICT when they are a member already. Audited.",
+        extensions=writes(Cap.TENANT_ADMIN),
+    )
+    async def reactivate_member(
+        self, info: Info[Context, None], user_id: strawberry.ID
+    ) -> MemberPayload:
+        tenant = info.context.require_tenant()
+
+        async def run() -> Member:
+            target = parse_uuid(user_id, "userId", people.NO_MEMBER)
+            await people.reactivate_member(tenant, info.context.principal, target)
+            return await _member(tenant, target)
+
+        result, errors = await attempt(run)
+        return MemberPayload(member=result, errors=errors)
+
+    @strawberry.mutation(
         description="A one-time code (1 hour, single use) with which the member sets a new"
         " password at POST /auth/reset; older codes are void. FORBIDDEN for a person who"
         " also belongs to another command or office. Audited.",

@@ -43,7 +43,8 @@ def _decode(body: bytes, kind: type[T], shape: str) -> T:
 @post("/auth/refresh", status_code=200)
 async def refresh(request: Request) -> dict[str, Any]:
     """``{"refresh_token"}`` → a new access token and a new refresh token (the one sent
-    is spent; sending a spent one again ends the whole session)."""
+    is spent; sent again within ``JOGO_REFRESH_RETRY_SECONDS`` while its successor is
+    unused, it answers that successor again; any other reuse ends the whole session)."""
     data = _decode(await request.body(), RefreshRequest, '{"refresh_token": ...}')
     settings: Settings = request.app.state.settings
     return (await refresh_session(data.refresh_token, settings)).body()

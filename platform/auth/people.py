@@ -1,4 +1,5 @@
-"""A tenant admin manages the command's people: create, change role, deactivate, reset.
+"""A tenant admin manages the command's people: create, change role, deactivate,
+reactivate, reset.
 
 Users and their usernames are platform-wide; a membership ties a user to a command
 with a role. Every action here:
@@ -238,15 +239,21 @@ async def deactivate_member(
         await db.fetch(
             "DELETE FROM memberships WHERE user_id = $1 AND tenant = $2", user_id, tenant.id
         )
-        await _unbind_liaison(tenant, user_id)
+        bound = await db.fetch(
+            "DELETE FROM agency_liaisons WHERE tenant_id = $1 AND user_id = $2 RETURNING agency_id",
+            tenant.id,
+            user_id,
+        )
         await db.fetch(
-            "INSERT INTO ended_memberships (user_id, tenant, roles, ended_by)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, tenant) DO UPDATE"
-            " SET roles = excluded.roles, ended_at = now(), ended_by = excluded.ended_by",
+            "INSERT INTO ended_memberships (user_id, tenant, roles, ended_by, agency_ids)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, tenant) DO UPDATE"
+            " SET roles = excluded.roles, ended_at = now(), ended_by = excluded.ended_by,"
+            " agency_ids = excluded.agency_ids",
             user_id,
             tenant.id,
             roles,
             principal.name,
+            sorted({r["agency_id"] for r in bound}),
         )
         elsewhere = await db.fetch("SELECT 1 FROM memberships WHERE user_id = $1", user_id)
         ended = 0
@@ -263,6 +270,68 @@ async def deactivate_member(
             tenant_id=tenant.id,
             target=f"user:{user_id}",
             detail={"roles": roles, "sessions_ended": ended},
+        )
+    return roles
+
+
+async def reactivate_member(
+    tenant: TenantInfo, principal: Principal, user_id: uuid.UUID
+) -> list[str]:
+    """Undo :func:`deactivate_member`: the role(s) the person had here come back, and an
+    agency liaison speaks for the agencies they spoke for again when those still exist
+    and are active (otherwise they get the plain role, bound to no agency). They sign in
+    again (their sessions stayed ended). Returns the roles restored.
+    Errors: NOT_FOUND (userId: no one this command deactivated; another command's
+    people look the same), CONFLICT (the person is a member here already)."""
+    async with db.tenant_tx(tenant.id):
+        await _lock_members(tenant)
+        ended = await db.fetch(
+            "SELECT roles, agency_ids FROM ended_memberships"
+            " WHERE user_id = $1 AND tenant = $2 FOR UPDATE",
+            user_id,
+            tenant.id,
+        )
+        if not ended:
+            raise NotFound(NO_MEMBER, field="userId")
+        if await db.fetch(
+            "SELECT 1 FROM memberships WHERE user_id = $1 AND tenant = $2", user_id, tenant.id
+        ):
+            raise Conflict("this person is a member of the command already", field="userId")
+        roles = list(ended[0]["roles"])
+        await db.fetch(
+            "INSERT INTO memberships (user_id, tenant, role) SELECT $1, $2, unnest($3::text[])",
+            user_id,
+            tenant.id,
+            roles,
+        )
+        agencies: list[uuid.UUID] = []
+        if Role.AGENCY_LIAISON.value in roles and ended[0]["agency_ids"]:
+            rows = await db.fetch(
+                "INSERT INTO agency_liaisons (tenant_id, agency_id, user_id)"
+                " SELECT $1, a.id, $2 FROM agencies a"
+                " WHERE a.id = ANY($3::uuid[]) AND a.is_active"
+                " ON CONFLICT DO NOTHING RETURNING agency_id",
+                tenant.id,
+                user_id,
+                ended[0]["agency_ids"],
+            )
+            agencies = sorted(r["agency_id"] for r in rows)
+        await db.fetch(
+            "DELETE FROM ended_memberships WHERE user_id = $1 AND tenant = $2",
+            user_id,
+            tenant.id,
+        )
+        await announce("user", user_id)
+        await write_audit(
+            "user.reactivate",
+            actor=_actor(principal),
+            tenant_id=tenant.id,
+            target=f"user:{user_id}",
+            detail={
+                "roles": roles,
+                "agency_ids": agencies,
+                "agencies_not_restored": sorted(set(ended[0]["agency_ids"]) - set(agencies)),
+            },
         )
     return roles
 

@@ -6,12 +6,15 @@ refresh token is 256 random bits (``jrt_…``); only its SHA-256 is stored.
 
 - **Rotation.** ``POST /auth/refresh`` spends the refresh token and answers a new access
   token and a new refresh token. Spending is one ``UPDATE … WHERE used_at IS NULL``, so
-  of parallel refreshes with one token exactly one wins.
-- **Reuse.** A refresh token that was already spent, presented again, means two holders
-  have it (a thief, or a client that sends one token twice): the whole session is
-  revoked, audited (``auth.refresh_reuse``), and its access tokens and live feeds end
-  at once. This is strict: the losers of a parallel refresh count as reuse too, so a
-  client must keep one refresh in flight per session.
+  of parallel refreshes with one token exactly one rotates. The successor is derived,
+  HMAC-SHA256(secret key, ``refresh|<session id>|<predecessor's SHA-256>``), so it can be
+  computed again without storing it.
+- **Retry.** A spent token presented again within ``JOGO_REFRESH_RETRY_SECONDS`` (30 s)
+  of its rotation, while its successor is unused, is a retry (a lost response, a second
+  tab, the losers of a parallel refresh): it answers the same successor again.
+- **Reuse.** Any other spent token presented again (later, or after its successor was
+  used) means two holders have it: the whole session is revoked, audited
+  (``auth.refresh_reuse``), and its access tokens and live feeds end at once.
 - **Lifetimes.** ``JOGO_REFRESH_TTL_SECONDS`` (12 h, a shift) from sign-in, and
   ``JOGO_REFRESH_IDLE_SECONDS`` (2 h) since the last refresh.
 - **Logout** revokes the session (``auth.logout``).
@@ -23,7 +26,9 @@ with the user in one query) and closes its sockets through
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -120,32 +125,105 @@ async def start_session(
     return Issued(access.token, access.expires_in, refresh, left, session_id)
 
 
+def _successor(session_id: uuid.UUID, digest: str, settings: Settings) -> str:
+    """The refresh token that rotating the token with SHA-256 ``digest`` issues: derived,
+    not random, so a retry of that rotation can answer it again without it being stored."""
+    mac = hmac.new(
+        settings.secret_key.encode(), f"refresh|{session_id}|{digest}".encode(), hashlib.sha256
+    )
+    return PREFIX + base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+
+# The session (locked), its user, whether it may still refresh, and the seconds it has left.
+_SESSION = (
+    "SELECT s.user_id, u.username, greatest(0, extract(epoch FROM s.expires_at - now()))::int"
+    " AS left_s, (s.revoked_at IS NULL AND s.expires_at > now() AND s.idle_until > now()"
+    "  AND u.is_active"
+    "  AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)) AS live"
+    " FROM auth_sessions s JOIN users u ON u.id = s.user_id"
+    " WHERE s.id = $1 FOR UPDATE OF s"
+)
+
+
+async def _answer(session_id: uuid.UUID, refresh: str, settings: Settings) -> Issued:
+    """Inside the transaction: check the session is live, then a fresh access token with
+    ``refresh`` (raises :class:`Unauthenticated` when the session has ended)."""
+    rows = await db.fetch(_SESSION, session_id)
+    if not rows or not rows[0]["live"]:
+        raise Unauthenticated(ENDED)
+    access = issue_token(
+        rows[0]["user_id"],
+        rows[0]["username"],
+        settings.secret_key,
+        settings.token_ttl_seconds,
+        session_id=session_id,
+    )
+    return Issued(access.token, access.expires_in, refresh, int(rows[0]["left_s"]), session_id)
+
+
 async def refresh_session(token: str, settings: Settings) -> Issued:
     """Spend ``token`` for a new access and refresh token of the same session.
 
-    Errors (all :class:`Unauthenticated`, HTTP 401): an unknown token; a spent one (the
-    session is revoked as reused, then refused); a revoked, expired or idle session; a
-    user who is disabled or belongs nowhere any more.
+    A retry: the token was rotated at most ``settings.refresh_retry_seconds`` ago and its
+    successor is not used yet, so the same successor is answered again (with a fresh
+    access token). Parallel refreshes with one token therefore all get that successor.
+
+    Errors (all :class:`Unauthenticated`, HTTP 401): an unknown token; a spent one that is
+    not a retry (the session is revoked as reused, then refused); a revoked, expired or
+    idle session; a user who is disabled or belongs nowhere any more.
     """
     if not token.startswith(PREFIX) or len(token) > 200:
         raise Unauthenticated("the refresh token is invalid")
     digest = _digest(token)
     reused: tuple[uuid.UUID, uuid.UUID] | None = None
     async with db.control_tx():
+        # One statement decides the rotation: a parallel twin waits on the row lock, then
+        # finds it spent and takes the retry path below.
         spent = await db.fetch(
             "UPDATE refresh_tokens SET used_at = now()"
             " WHERE token_hash = $1 AND used_at IS NULL RETURNING session_id",
             digest,
         )
-        if not spent:
-            known = await db.fetch(
-                "SELECT s.id, s.user_id, s.revoked_at FROM refresh_tokens t"
-                " JOIN auth_sessions s ON s.id = t.session_id WHERE t.token_hash = $1"
-                " FOR UPDATE OF s",
-                digest,
+        if spent:
+            session_id = spent[0]["session_id"]
+            successor = _successor(session_id, digest, settings)
+            issued = await _answer(session_id, successor, settings)
+            await db.fetch(
+                "UPDATE auth_sessions SET idle_until ="
+                " least(expires_at, now() + make_interval(secs => $2)) WHERE id = $1",
+                session_id,
+                settings.refresh_idle_seconds,
             )
-            if known and known[0]["revoked_at"] is None:
-                reused = (known[0]["id"], known[0]["user_id"])
+            await db.fetch(
+                "INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)",
+                _digest(successor),
+                session_id,
+            )
+            return issued
+        known = await db.fetch(
+            "SELECT session_id, used_at > now() - make_interval(secs => $2) AS recent"
+            " FROM refresh_tokens WHERE token_hash = $1",
+            digest,
+            settings.refresh_retry_seconds,
+        )
+        if known:
+            session_id = known[0]["session_id"]
+            if known[0]["recent"]:
+                successor = _successor(session_id, digest, settings)
+                # The successor's row lock (taken before the session's, the order a
+                # rotation takes them in) orders this retry against the successor's use.
+                nxt = await db.fetch(
+                    "SELECT used_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+                    _digest(successor),
+                )
+                if nxt and nxt[0]["used_at"] is None:
+                    return await _answer(session_id, successor, settings)
+            owner = await db.fetch(
+                "SELECT user_id FROM auth_sessions WHERE id = $1 AND revoked_at IS NULL FOR UPDATE",
+                session_id,
+            )
+            if owner:
+                reused = (session_id, owner[0]["user_id"])
                 await _revoke(reused[0], "reuse")
                 await announce("user", reused[1])
                 await write_audit(
@@ -154,35 +232,6 @@ async def refresh_session(token: str, settings: Settings) -> Issued:
                     target=f"session:{reused[0]}",
                     detail={"user_id": str(reused[1])},
                 )
-        else:
-            session_id = spent[0]["session_id"]
-            rows = await db.fetch(
-                "SELECT s.user_id, u.username,"
-                " (s.revoked_at IS NULL AND s.expires_at > now() AND s.idle_until > now()"
-                "  AND u.is_active"
-                "  AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)) AS live"
-                " FROM auth_sessions s JOIN users u ON u.id = s.user_id"
-                " WHERE s.id = $1 FOR UPDATE OF s",
-                session_id,
-            )
-            if not rows or not rows[0]["live"]:
-                raise Unauthenticated(ENDED)
-            user_id, username = rows[0]["user_id"], rows[0]["username"]
-            await db.fetch(
-                "UPDATE auth_sessions SET idle_until ="
-                " least(expires_at, now() + make_interval(secs => $2)) WHERE id = $1",
-                session_id,
-                settings.refresh_idle_seconds,
-            )
-            refresh, left = await _issue(session_id)
-            access = issue_token(
-                user_id,
-                username,
-                settings.secret_key,
-                settings.token_ttl_seconds,
-                session_id=session_id,
-            )
-            return Issued(access.token, access.expires_in, refresh, left, session_id)
     if reused is not None:
         raise Unauthenticated(
             "the refresh token was already used; the session is ended for safety, sign in again"
