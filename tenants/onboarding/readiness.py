@@ -4,7 +4,7 @@ Each item has a stable ``code``, a ``severity`` (``BLOCKER``: citizens or operat
 would be let down on day one; ``WARNING``: part of the service will not work;
 ``INFO``: worth doing), an optional ``subject`` (the category or role concerned) and a
 message in Bahasa Indonesia then English. An empty list: ready. Read in one tenant
-transaction, in four statements, whatever the size of the directory.
+transaction, in three statements, whatever the size of the directory.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ async def readiness(tenant_id: uuid.UUID) -> list[ReadinessItem]:
                 "   AND latitude IS NOT NULL) AS hospitals,"
                 " (SELECT count(*) FROM police_posts WHERE is_active) AS posts,"
                 " (SELECT count(*) FROM cameras WHERE is_active) AS cameras,"
-                " (SELECT count(*) FROM agencies WHERE is_active AND is_sample) AS samples"
+                " (SELECT count(*) FROM agencies WHERE is_active AND is_sample) AS samples,"
+                " (SELECT jurisdiction IS NOT NULL FROM tenants WHERE id = $1) AS bounded",
+                tenant_id,
             )
         )[0]
         people = {
@@ -81,6 +83,15 @@ async def readiness(tenant_id: uuid.UUID) -> list[ReadinessItem]:
                 " give the numbers 112/110/119.",
             )
         )
+    if not people.get("officer"):
+        items.append(
+            ReadinessItem(
+                "NO_OFFICER",
+                WARNING,
+                "Belum ada petugas (officer) yang aktif: laporan hanya bisa ditugaskan ke"
+                " operator. / No active officer: reports can only be assigned to operators.",
+            )
+        )
     for row in uncovered:
         role_id, role_en = role_name(row["agency_role"])
         items.append(
@@ -109,6 +120,15 @@ async def readiness(tenant_id: uuid.UUID) -> list[ReadinessItem]:
                 f"{counts['samples']} entri direktori masih data contoh: periksa atau ganti. /"
                 f" {counts['samples']} directory entries are still sample data: confirm or"
                 " replace them.",
+            )
+        )
+    if not counts["bounded"]:
+        items.append(
+            ReadinessItem(
+                "NO_JURISDICTION",
+                WARNING,
+                "Wilayah hukum belum diisi: laporan di luar wilayah tidak ditandai. / No"
+                " jurisdiction set: reports from outside the command are not flagged.",
             )
         )
     if not counts["cameras"]:
