@@ -8,12 +8,11 @@ byte-order mark; at most 10 MB and 5,000 rows. See the README for the columns of
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Iterator
 
+from jogo.platform import csvfile
 from jogo.platform.errors import InvalidInput
 from jogo.tenants.election.stations import RowError
 
@@ -80,49 +79,11 @@ def coordinate(text: str | None) -> float | None:
     return number
 
 
-def _header(kind: str, names: list[str]) -> dict[str, str]:
-    """Our field → the file's column name."""
-    found: dict[str, str] = {}
-    normal = {re.sub(r"[\s-]+", "_", n.strip().lower()): n for n in names if n}
-    for ours, aliases in COLUMNS[kind].items():
-        for alias in aliases:
-            if alias in normal:
-                found[ours] = normal[alias]
-                break
-    missing = [c for c in REQUIRED[kind] if c not in found]
-    if missing:
-        raise InvalidInput(f"the CSV header lacks column(s): {', '.join(missing)}", field="file")
-    return found
-
-
 def read_rows(kind: str, data: bytes) -> Iterator[tuple[int, dict[str, str | None]]]:
     """(line, our field → text) per row; ``InvalidInput`` on ``file`` for a file that is
-    not UTF-8 CSV with the kind's header, too big, or without rows."""
-    if len(data) > MAX_BYTES:
-        raise InvalidInput("the file may be at most 10 MB", field="file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("the file must be UTF-8 text", field="file") from None
-    if "\x00" in text:
-        raise InvalidInput("the file must be UTF-8 text", field="file")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    count = 0
-    try:
-        if not reader.fieldnames:
-            raise InvalidInput("the file is empty", field="file")
-        columns = _header(kind, list(reader.fieldnames))
-        for row in reader:
-            count += 1
-            if count > MAX_ROWS:
-                raise InvalidInput(f"at most {MAX_ROWS} rows per import", field="file")
-            yield reader.line_num, {ours: row.get(theirs) for ours, theirs in columns.items()}
-    except csv.Error as exc:
-        raise InvalidInput(f"line {reader.line_num}: not valid CSV ({exc})", field="file") from None
-    if count == 0:
-        raise InvalidInput("the file has a header but no rows", field="file")
+    not UTF-8 CSV with the kind's header, too big, or without rows
+    (:func:`jogo.platform.csvfile.rows`)."""
+    return csvfile.rows(data, COLUMNS[kind], REQUIRED[kind], MAX_ROWS, MAX_BYTES)
 
 
 __all__ = ["KINDS", "RowError", "check_kind", "coordinate", "read_rows", "snake"]

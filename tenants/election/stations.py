@@ -8,13 +8,11 @@ UTF-8 with or without a byte-order mark.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from dataclasses import dataclass, field
 
-from jogo.platform.errors import InvalidInput
+from jogo.platform import csvfile
 from jogo.platform.regions import local_areas
 from jogo.tenants.election.vocab import VULNERABILITIES
 from jogo.tenants.reports.validation import in_indonesia
@@ -134,60 +132,22 @@ def check_station(
     return Station(code, village, address, latitude, longitude, voters, vulnerability, notes), []
 
 
-def _header(names: list[str]) -> dict[str, str]:
-    """Our field → the file's column name."""
-    found: dict[str, str] = {}
-    normal = {re.sub(r"[\s-]+", "_", n.strip().lower()): n for n in names if n}
-    for ours, aliases in COLUMNS.items():
-        for alias in aliases:
-            if alias in normal:
-                found[ours] = normal[alias]
-                break
-    missing = [c for c in REQUIRED if c not in found]
-    if missing:
-        raise InvalidInput(f"the CSV header lacks column(s): {', '.join(missing)}", field="file")
-    return found
-
-
 def parse_csv(data: bytes, region_code: str) -> Parsed:
-    if len(data) > MAX_BYTES:
-        raise InvalidInput("the file may be at most 10 MB", field="file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("the file must be UTF-8 text", field="file") from None
-    if "\x00" in text:
-        raise InvalidInput("the file must be UTF-8 text", field="file")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     parsed = Parsed()
     seen: dict[str, int] = {}
-    try:
-        if not reader.fieldnames:
-            raise InvalidInput("the file is empty", field="file")
-        columns = _header(list(reader.fieldnames))
-        for row in reader:
-            line = reader.line_num
-            parsed.rows += 1
-            if parsed.rows > MAX_ROWS:
-                raise InvalidInput(f"at most {MAX_ROWS} rows per import", field="file")
-            raw = {ours: row.get(theirs) for ours, theirs in columns.items()}
-            station, faults = check_station(raw, region_code)
-            parsed.errors += [RowError(line, f, m) for f, m in faults]
-            if station is None:
-                continue
-            if station.code in seen:
-                parsed.errors.append(
-                    RowError(
-                        line, "code", f"TPS {station.code} is already on line {seen[station.code]}"
-                    )
+    for line, raw in csvfile.rows(data, COLUMNS, REQUIRED, MAX_ROWS, MAX_BYTES):
+        parsed.rows += 1
+        station, faults = check_station(raw, region_code)
+        parsed.errors += [RowError(line, f, m) for f, m in faults]
+        if station is None:
+            continue
+        if station.code in seen:
+            parsed.errors.append(
+                RowError(
+                    line, "code", f"TPS {station.code} is already on line {seen[station.code]}"
                 )
-                continue
-            seen[station.code] = line
-            parsed.stations.append((line, station))
-    except csv.Error as exc:
-        raise InvalidInput(f"line {reader.line_num}: not valid CSV ({exc})", field="file") from None
-    if parsed.rows == 0:
-        raise InvalidInput("the file has a header but no rows", field="file")
+            )
+            continue
+        seen[station.code] = line
+        parsed.stations.append((line, station))
     return parsed
