@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import NOTE, act, auth_header, gql, onboard, submit
+from helpers import NOTE, PASSWORD, act, auth_header, gql, make_user, onboard, submit
 from test_agency_inbox import _dispatch, _liaison, _manual_agencies
 from test_api_keys import CREATE, KEYS, ROTATE
 from test_directory_import import IMPORT
@@ -404,3 +404,26 @@ async def test_units_and_officers_stay_in_their_command(app_client, settings):
         app_client, path(a), '{ officers(search: "") { edges { node { id } } } }', op_a
     )
     assert not {e["node"]["id"] for e in body["data"]["officers"]["edges"]} & set(b_staff)
+
+
+async def test_a_deactivated_person_who_belongs_nowhere_cannot_sign_in(
+    app_client, settings, two_tenants
+):
+    """Finding (low): after deactivateMember, a person who belongs to no other command
+    still signs in (POST /auth/token answers 200 with an access and a refresh token, and
+    a session is opened and audited) and can change the password with POST /auth/password;
+    only the next request or refresh is refused. A deactivated account should be refused at
+    sign-in (401), as `refresh` already does."""
+    a = two_tenants.a
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    user_id, username = await make_user(Role.OPERATOR, a)
+    _, body = await gql(
+        app_client,
+        path(a),
+        "mutation($u: ID!) { deactivateMember(userId: $u) { errors { code } } }",
+        admin,
+        u=str(user_id),
+    )
+    assert body["data"]["deactivateMember"]["errors"] == [], body
+    signed = await app_client.post("/auth/token", json={"username": username, "password": PASSWORD})
+    assert signed.status_code == 401, signed.text
