@@ -179,6 +179,23 @@ BOW_TIE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [
             "at most 10000 vertices",
         ),
         (json.dumps({"type": "Polygon", "coordinates": [[["a", 1]]]}), "in numbers"),
+        # Malformed rings are named in words, never as Python's "list index out of range".
+        (
+            json.dumps({"type": "MultiPolygon", "coordinates": [[[[112.6, -7.9], [112.7, -7.9]]]]}),
+            "ring 1 of polygon 1 needs at least 4 positions",
+        ),
+        (
+            json.dumps(
+                {
+                    "type": "MultiPolygon",
+                    "coordinates": [
+                        [[[112.5, -8], [112.7, -8], [112.7, -7.8], [112.5, -8]]],
+                        [[[112.8, -8], [112.9, -8], [112.9, -7.8], [112.8, -7.9]]],
+                    ],
+                }
+            ),
+            "ring 1 of polygon 2 is not closed",
+        ),
     ],
 )
 async def test_bad_shapes_are_refused_with_a_reason(app_client, settings, geojson, message):

@@ -62,6 +62,19 @@ def _positions(coords: Any, depth: int) -> list[tuple[float, float]]:
     return found
 
 
+def _check_rings(polygons: list[Any]) -> None:
+    """Each polygon has an outer ring, and each ring is closed with at least four
+    positions: said in words before GEOS would raise its own terse errors."""
+    for p, rings in enumerate(polygons, 1):
+        if not rings:
+            raise _bad(f"polygon {p} has no ring (an outer ring of [longitude, latitude])")
+        for r, ring in enumerate(rings, 1):
+            if len(ring) < 4:
+                raise _bad(f"ring {r} of polygon {p} needs at least 4 positions, closed")
+            if ring[0][:2] != ring[-1][:2]:
+                raise _bad(f"ring {r} of polygon {p} is not closed (last position = first)")
+
+
 def parse_jurisdiction(text: str | None, field: str = FIELD) -> dict[str, Any] | None:
     """The GeoJSON geometry to store, or None to clear. ``text``: a GeoJSON ``Polygon``
     or ``MultiPolygon`` (or a ``Feature`` holding one), longitude first, WGS84. Errors
@@ -96,6 +109,7 @@ def _parse(text: str | None) -> dict[str, Any] | None:
                 f"position [{lon}, {lat}] is not WGS84 longitude/latitude (longitude first,"
                 " -180..180; latitude -90..90)"
             )
+    _check_rings(data["coordinates"] if data["type"] == "MultiPolygon" else [data["coordinates"]])
     try:
         geometry = shape({"type": data["type"], "coordinates": data["coordinates"]})
     except (ValueError, TypeError, IndexError, GEOSException) as exc:
