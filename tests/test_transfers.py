@@ -163,6 +163,14 @@ async def test_a_report_moves_with_its_timeline_and_photos(app_client, settings,
         f"tenant:{a.id}",
     )
     assert daily == 0
+    # A command that is suspended serves its reports nowhere: not through the source's
+    # endpoint either.
+    await registry.set_status(b.slug, "SUSPENDED")
+    try:
+        _, tracked = await gql(app_client, f"/t/{a.slug}/graphql", TRACK, t=ticket, p=pin)
+        assert tracked["data"]["trackReport"] is None
+    finally:
+        await registry.set_status(b.slug, "ACTIVE")
 
 
 async def test_who_may_transfer(app_client, settings, commands):

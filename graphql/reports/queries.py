@@ -220,7 +220,8 @@ class ReportsQuery:
         except NotFound:
             # Transferred away? Then it is tracked where it lives now, with the same PIN.
             moved = await current_home(tenant.id, ticket)
-            if moved is None:
+            # A suspended command's reports are served nowhere, not even through here.
+            if moved is None or not moved.active:
                 return None
             home = moved
             # One guessing budget per ticket, whichever endpoint the guesses come through.
