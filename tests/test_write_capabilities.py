@@ -132,6 +132,7 @@ PLATFORM_ALLOWED: dict[str, set[str]] = {
         "suspendTenant",
         "resumeTenant",
         "setTenantJurisdiction",
+        "inviteTenantAdmin",
     )
 }
 ALLOWED = {"tenant": TENANT_ALLOWED, "national": {}, "platform": PLATFORM_ALLOWED}

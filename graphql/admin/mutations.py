@@ -3,6 +3,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from jogo.graphql.admin.invites import InviteMutation
 from jogo.graphql.admin.types import OnboardTenantInput, OnboardTenantPayload, TenantPayload
 from jogo.graphql.context import Context
 from jogo.graphql.core.types import TenantType
@@ -27,7 +28,7 @@ def _tenant_payload(result: TenantInfo | None, errors: list[UserError]) -> Tenan
 
 
 @strawberry.type
-class AdminMutation:
+class AdminMutation(InviteMutation):
     @strawberry.mutation(
         description="Onboard a regional command from a template.",
         extensions=writes(Cap.PLATFORM_ADMIN),
