@@ -79,6 +79,69 @@ async def test_public_notes_show_no_reporter_identity_to_a_liaison(
         assert leaked == [], f"{name} shows the reporter to the liaison: {leaked}: {text}"
 
 
+async def test_a_later_note_with_the_reporters_phone_written_differently_is_masked(
+    app_client, settings, owner, two_tenants, span_exporter
+):
+    """The reporter's own phone in an operator's later public note, written with the
+    country code and dashes, is masked in the liaison's view too, as in a dispatch's
+    outcome note and last error (operators read those as written); and the masked page
+    costs the same statements for a page of 1 as for a page of 3 (reporter values read in
+    the rows' own statements, not per report)."""
+    a = two_tenants.a
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    citizen = await auth_header(settings, Role.CITIZEN, a)
+    agency = (await _manual_agencies(app_client, a.slug, admin))[0]
+    rids = []
+    for _ in range(3):
+        rid = (await submit(app_client, a.slug, citizen, **REPORTER))["report"]["id"]
+        await _dispatch(app_client, a, admin, agency, rid)
+        rids.append(rid)
+    liaison = await _liaison(app_client, settings, a, admin, agency)
+    note = "Tim sudah menelepon pelapor di +62 812-3456-7890 tadi pagi."
+    for rid in rids:
+        done = await act(app_client, a.slug, NOTE, admin, id=rid, n=note, p=True)
+        assert done["errors"] == [], done
+    await owner.execute(
+        "UPDATE dispatches SET outcome_note = $2, last_error = $2 WHERE report_id = $1::uuid",
+        rids[0],
+        "Pelapor Budi Santoso (+62 812-3456-7890) tidak bisa dihubungi",
+    )
+    query = (
+        "query($first: Int!) { agencyInbox(first: $first) { edges { node {"
+        " outcomeNote lastError report { title description timeline { note } } } } } }"
+    )
+    counts = []
+    for first in (1, 3):
+        span_exporter.clear()
+        _, body = await gql(app_client, path(a), query, liaison, first=first)
+        counts.append(
+            sum(
+                1
+                for s in span_exporter.get_finished_spans()
+                if s.attributes and s.attributes.get("db.system") == "postgresql"
+            )
+        )
+        assert "errors" not in body, body
+        edges = body["data"]["agencyInbox"]["edges"]
+        assert len(edges) == first
+        for edge in edges:
+            notes = [e["note"] for e in edge["node"]["report"]["timeline"] if e["note"]]
+            assert "Tim sudah menelepon pelapor di [telepon] tadi pagi." in notes, notes
+        text = json.dumps(body)
+        assert [w for w in (*WHO, "812", "7890") if w in text] == [], text
+        masked = "Pelapor [nama] ([telepon]) tidak bisa dihubungi"
+        assert edges[0]["node"]["outcomeNote"] == masked
+        assert edges[0]["node"]["lastError"] == masked
+    assert counts[0] == counts[1], counts
+    operator = (
+        "query($id: ID!) { allDispatches(filter: {reportId: $id}) { edges { node {"
+        " outcomeNote } } } }"
+    )
+    _, body = await gql(app_client, path(a), operator, admin, id=rids[0])
+    [edge] = body["data"]["allDispatches"]["edges"]
+    assert edge["node"]["outcomeNote"].startswith("Pelapor Budi Santoso (+62 812")
+
+
 async def test_a_liaison_reaches_only_its_agencys_dispatch_and_photo(
     app_client, settings, two_tenants
 ):

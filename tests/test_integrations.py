@@ -142,6 +142,43 @@ async def test_delivery_survives_an_agency_that_is_down(
     assert dispatch["idempotencyKey"] == keys.pop()
 
 
+async def test_the_delivered_report_carries_no_reporter_identity(
+    app_client, settings, owner, sink, worker, relay
+):
+    """The webhook body masks the reporter's own name and phone (written any way) and any
+    other phone or e-mail in the title and description, as a liaison reads them; the
+    address is sent as written, the place the agency goes to."""
+    tenant = await onboard("jogo-malang-presisi")
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    citizen = await auth_header(settings, Role.CITIZEN, tenant)
+    agency_id = await make_agency(app_client, tenant.slug, admin, sink.url)
+    made = await submit(
+        app_client,
+        tenant.slug,
+        citizen,
+        title="Budi Santoso: pohon tumbang",
+        description="Saya BUDI SANTOSO, telepon +62 812-3456-7890, surel budi@contoh.id."
+        " Pohon tumbang menutup jalan.",
+        reporterName="Budi Santoso",
+        reporterPhone="0812 3456 7890",
+        address="Jl. Ijen 5, Klojen",
+    )
+    rid = made["report"]["id"]
+    await act(app_client, tenant.slug, VERIFY, admin, id=rid)
+    done = await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
+    assert done["errors"] == [], done
+    await wait_status(owner, rid, "DELIVERED")
+    [payload] = [r.json() for r in sink.effective().values()]
+    report = payload["report"]
+    assert report["title"] == "[nama]: pohon tumbang"
+    assert report["description"] == (
+        "Saya [nama], telepon [telepon], surel [email]. Pohon tumbang menutup jalan."
+    )
+    assert report["address"] == "Jl. Ijen 5, Klojen"
+    text = json.dumps(payload)
+    assert [w for w in ("Budi", "BUDI", "Santoso", "SANTOSO", "812", "budi@") if w in text] == []
+
+
 async def test_dead_after_the_cap_then_retry(
     app_client, settings, owner, sink, worker, relay, monkeypatch
 ):

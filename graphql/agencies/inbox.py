@@ -93,8 +93,8 @@ def agency_view_loaders(context: Context) -> AgencyViewLoaders:
     made = AgencyViewLoaders(
         report=_loader(lambda ids: inbox.reports_for_agencies(tid, ids)),
         category=_loader(lambda ids: report_queries.categories_by_id(tid, ids)),
-        # The public timeline only, whoever asks: what the citizen reads too.
-        timeline=_loader(lambda ids: report_queries.events_by_report(tid, ids, False), list),
+        # The public timeline only, whoever asks, with every note masked.
+        timeline=_loader(lambda ids: inbox.timelines_for_agencies(tid, ids), list),
         attachments=_loader(lambda ids: report_queries.attachments_by_report(tid, ids), list),
     )
     context.loaders["agency_view"] = made
@@ -124,7 +124,10 @@ class DispatchedReport:
     async def category(self, info: Info[Context, None]) -> Category:
         return Category.of(await agency_view_loaders(info.context).category.load(self.category_id))
 
-    @strawberry.field(description="The public entries, oldest first (what the citizen reads).")
+    @strawberry.field(
+        description="The public entries, oldest first, with names, phone numbers, e-mail"
+        " and street addresses in their notes masked."
+    )
     async def timeline(self, info: Info[Context, None]) -> list[ReportEvent]:
         rows = await agency_view_loaders(info.context).timeline.load(uuid.UUID(self.id))
         viewer = info.context.principal

@@ -19,6 +19,7 @@ from typing import Any
 
 from jogo.platform import db, outbox
 from jogo.platform.registry import TenantInfo
+from jogo.tenants.oversight.redaction import redact
 from jogo.tenants.reports import events
 
 DELIVER_ACTOR = "deliver_dispatch"
@@ -66,7 +67,8 @@ async def lease(dispatch_id: uuid.UUID, attempt: int) -> DeliveryJob | Busy | No
     rows = await db.fetch(
         "SELECT to_jsonb(d) AS dispatch, to_jsonb(a) AS agency, r.ticket, r.title,"
         " r.description, r.latitude, r.longitude, r.address, r.occurred_at, r.urgent,"
-        " r.status, r.created_at, c.code AS category_code, c.name_id AS category_name"
+        " r.status, r.created_at, r.reporter_name, r.reporter_phone,"
+        " c.code AS category_code, c.name_id AS category_name"
         " FROM dispatches d"
         " JOIN agencies a ON a.tenant_id = d.tenant_id AND a.id = d.agency_id"
         " JOIN reports r ON r.tenant_id = d.tenant_id AND r.id = d.report_id"
@@ -101,10 +103,18 @@ async def lease(dispatch_id: uuid.UUID, attempt: int) -> DeliveryJob | Busy | No
 
 
 def delivery_payload(job: DeliveryJob, tenant_slug: str, public_url: str | None) -> dict[str, Any]:
-    """What an agency receives: the report, never the reporter's identity.
-    ``callback_url`` is under ``public_url`` (``jogo.platform.app.links``); null when
-    this process knows no public address."""
+    """What an agency receives: the report, never the reporter's identity. The title and
+    description are masked as a liaison reads them (:func:`redact`: the reporter's own
+    name, phone and address, any phone, e-mail, street address or long digit run);
+    ``address`` is sent as written, the place the agency goes to. ``callback_url`` is
+    under ``public_url`` (``jogo.platform.app.links``); null when this process knows no
+    public address."""
     r, d = job.report, job.dispatch
+    own = {
+        "name": r.get("reporter_name"),
+        "phone": r.get("reporter_phone"),
+        "address": r.get("address"),
+    }
     return {
         "event": "report.dispatched",
         "dispatch_id": str(d["id"]),
@@ -114,8 +124,8 @@ def delivery_payload(job: DeliveryJob, tenant_slug: str, public_url: str | None)
             "ticket": r["ticket"],
             "category_code": r["category_code"],
             "category_name": r["category_name"],
-            "title": r["title"],
-            "description": r["description"],
+            "title": redact(r["title"], **own) or "",
+            "description": redact(r["description"], **own) or "",
             "latitude": r["latitude"],
             "longitude": r["longitude"],
             "address": r["address"],

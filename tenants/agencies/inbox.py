@@ -8,9 +8,13 @@ else, another agency's dispatch or another tenant's, is simply not found.
 
 Order: open dispatches first (the agency may still act: :data:`answers.LIVE`), then by
 age, oldest first; keyset pages of at most :data:`MAX_PAGE`. A report as an agency sees
-it (:func:`reports_for_agencies`) carries no reporter identity: no name, phone, address
-or user id, and its title and description are masked like the national drill-down's
-(:func:`jogo.tenants.oversight.redaction.redact`).
+it (:func:`reports_for_agencies`, :func:`timelines_for_agencies`) carries no reporter
+identity: no name, phone, address or user id. Every free text a liaison reads of it,
+the title, the description, each public timeline note, and a dispatch's outcome note and
+last error (:func:`masked_for_liaison`), is masked like the national drill-down's
+(:func:`jogo.tenants.oversight.redaction.redact`): the report's own reporter name, phone
+(however written) and address, plus any phone, NIK-like digit run, e-mail and street
+address. The reporter's values are read in the same statement as the rows they mask.
 """
 
 from __future__ import annotations
@@ -45,6 +49,13 @@ STATES = (
 _OPEN = "(d.status = ANY('{" + ",".join(LIVE) + "}'::text[]))"
 _COLUMNS = "d.*, a.name AS agency_name, a.code AS agency_code, a.connector, " + _OPEN + " AS open"
 _FROM = "dispatches d JOIN agencies a ON a.tenant_id = d.tenant_id AND a.id = d.agency_id"
+# The report's reporter values, read only to mask a liaison's view (never returned).
+_OWN = (
+    ", (SELECT json_build_array(r.reporter_name, r.reporter_phone, r.address) FROM reports r"
+    " WHERE r.tenant_id = d.tenant_id AND r.id = d.report_id) AS own"
+)
+# A dispatch's free text a liaison reads.
+_DISPATCH_TEXT = ("outcome_note", "last_error")
 
 
 @dataclass(frozen=True)
@@ -145,11 +156,11 @@ async def list_dispatches(
         )
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
-            f"SELECT {_COLUMNS} FROM {_FROM} WHERE {page_where}"
+            f"SELECT {_COLUMNS}{_OWN} FROM {_FROM} WHERE {page_where}"
             f" ORDER BY open DESC, d.created_at, d.id LIMIT {first + 1}",
             *page_args,
         )
-    found = [dict(r) for r in rows]
+    found = [masked_for_liaison(dict(r), scope) for r in rows]
     has_next = len(found) > first
     found = found[:first]
     return DispatchPage(
@@ -175,13 +186,30 @@ async def visible_dispatch(
     where, args = _where(scope, DispatchFilter())
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
-            f"SELECT {_COLUMNS} FROM {_FROM} WHERE {where} AND d.id = ${len(args) + 1}",
+            f"SELECT {_COLUMNS}{_OWN} FROM {_FROM} WHERE {where} AND d.id = ${len(args) + 1}",
             *args,
             dispatch_id,
         )
     if not rows:
         raise NotFound("dispatch not found", field="id")
-    return dict(rows[0])
+    return masked_for_liaison(dict(rows[0]), scope)
+
+
+def _own(value: Any) -> dict[str, str | None]:
+    """The ``own`` column (a JSON array: reporter name, phone, address) as
+    :func:`redact`'s keyword arguments."""
+    name, phone, address = json.loads(value) if isinstance(value, str) else value or [None] * 3
+    return {"name": name, "phone": phone, "address": address}
+
+
+def masked_for_liaison(row: dict[str, Any], scope: DispatchScope) -> dict[str, Any]:
+    """A dispatch row without its ``own`` column; for a liaison's scope, its outcome note
+    and last error masked (operators, who may read the reporter, see them as written)."""
+    own = _own(row.pop("own", None))
+    if scope.liaison is not None:
+        for key in _DISPATCH_TEXT:
+            row[key] = redact(row.get(key), **own)
+    return row
 
 
 async def reports_for_agencies(
@@ -210,6 +238,33 @@ async def reports_for_agencies(
         row["description"] = redact(row["description"], **own) or ""
         found[row["id"]] = row
     return found
+
+
+async def timelines_for_agencies(
+    tenant_id: uuid.UUID, report_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The public timeline entries of these reports, oldest first, as an agency may see
+    them: each note masked with its report's reporter values (read in the same
+    statement, never returned), and ``data`` cut down to whether the reporter wrote it.
+    One statement for any number of reports."""
+    async with db.tenant_tx(tenant_id):
+        rows = await db.fetch(
+            "SELECT e.*, json_build_array(r.reporter_name, r.reporter_phone, r.address) AS own"
+            " FROM report_events e JOIN reports r ON r.tenant_id = e.tenant_id"
+            " AND r.id = e.report_id WHERE e.report_id = ANY($1::uuid[]) AND e.public"
+            " ORDER BY e.created_at, e.id",
+            report_ids,
+        )
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for r in rows:
+        row = dict(r)
+        own = _own(row.pop("own"))
+        row["note"] = redact(row["note"], **own)
+        data = row["data"]
+        data = json.loads(data) if isinstance(data, str) else data or {}
+        row["data"] = {"by_reporter": True} if data.get("by_reporter") else {}
+        grouped.setdefault(row["report_id"], []).append(row)
+    return grouped
 
 
 async def liaison_attachment(
