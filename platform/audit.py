@@ -1,4 +1,11 @@
-"""The audit log: append-only (the app role cannot update or delete it)."""
+"""The audit log: append-only (the app role cannot update or delete it).
+
+``role``: the role the actor acted in. A national actor's is given by the caller (its
+widest national role). A user acting in a command gets, unless given, the roles they
+hold in that command when the row is written, sorted and comma-separated (e.g.
+``operator,tenant_admin``), looked up in the same statement that writes the row. Keys,
+the console and the system have none.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,14 @@ from typing import Any
 
 from jogo.platform import db
 from jogo.platform.auth.principal import Principal
+
+# The user's roles in the row's tenant, when none was given: $1 actor, $2 kind, $3 role,
+# and the tenant as {tenant}.
+_ROLE = (
+    "coalesce($3, (SELECT string_agg(m.role, ',' ORDER BY m.role) FROM memberships m"
+    " JOIN users u ON u.id = m.user_id WHERE $2 = 'user' AND u.username = $1"
+    " AND m.tenant = {tenant}))"
+)
 
 
 def actor_of(principal: Principal | None) -> tuple[str, str]:
@@ -33,7 +48,7 @@ async def write_audit(
     name, kind = actor or actor_of(principal)
     await db.fetch(
         "INSERT INTO audit_log (actor, actor_kind, role, action, tenant, target, detail)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
+        f" VALUES ($1, $2, {_ROLE.format(tenant='$5')}, $4, $5, $6, $7::jsonb)",
         name,
         kind,
         role,
@@ -56,7 +71,7 @@ async def write_audit_many(
     name, kind = actor_of(principal)
     await db.fetch(
         "INSERT INTO audit_log (actor, actor_kind, role, action, tenant, target)"
-        " SELECT $1, $2, $3, $4, $5, t FROM unnest($6::text[]) AS t",
+        f" SELECT $1, $2, {_ROLE.format(tenant='$5')}, $4, $5, t FROM unnest($6::text[]) AS t",
         name,
         kind,
         role,
@@ -79,13 +94,15 @@ async def write_user_audit(
     belongs to none (a national user, or a name no user has). One statement."""
     name, kind = actor
     await db.fetch(
-        "INSERT INTO audit_log (actor, actor_kind, action, tenant, target, detail)"
-        " SELECT $1, $2, $3, t, $4, $5::jsonb FROM unnest(coalesce(("
+        "INSERT INTO audit_log (actor, actor_kind, role, action, tenant, target, detail)"
+        f" SELECT $1, $2, {_ROLE.format(tenant='t')}, $4, t, $5, $6::jsonb"
+        " FROM unnest(coalesce(("
         "   SELECT array_agg(DISTINCT m.tenant) FROM memberships m"
         "   JOIN users u ON u.id = m.user_id"
-        "   WHERE u.username = $6 AND m.tenant IS NOT NULL), ARRAY[NULL]::uuid[])) AS t",
+        "   WHERE u.username = $7 AND m.tenant IS NOT NULL), ARRAY[NULL]::uuid[])) AS t",
         name,
         kind,
+        None,
         action,
         target,
         json.dumps(detail or {}, default=str),

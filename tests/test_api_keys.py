@@ -234,6 +234,65 @@ async def test_rotation_overlaps_then_the_old_key_expires(
     assert json.loads(audit["detail"])["new_prefix"] == rotated["apiKey"]["prefix"]
 
 
+async def test_a_key_is_rotated_once_and_a_retry_shows_the_same_successor(
+    app_client, settings, two_tenants, owner
+):
+    """A retry with the clientKey answers the same new key; rotating the old key again
+    without it is ILLEGAL_TRANSITION naming the successor; the successor of a key with an
+    expiry lives as long as the old key was meant to (not the overlap), and may itself be
+    rotated."""
+    a = two_tenants.a
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    month = datetime.now(UTC) + timedelta(days=30)
+    old = await create_api_key(a, "Sistem kota", ["reports:read"], "pytest", expires_at=month)
+    ck = uuid.uuid4().hex
+    answers = []
+    for _ in range(2):
+        _, body = await gql(app_client, path(a), ROTATE, admin, id=str(old.id), h=1, ck=ck)
+        answers.append(body["data"]["rotateApiKey"])
+    first, again = answers
+    assert first["errors"] == [] and again["errors"] == [], answers
+    assert again["key"] == first["key"] and again["apiKey"] == first["apiKey"]
+    made = datetime.fromisoformat(first["apiKey"]["expiresAt"])
+    assert made - datetime.now(UTC) > timedelta(days=29), first
+    assert first["apiKey"]["status"] == "ACTIVE"
+    _, body = await gql(app_client, path(a), ROTATE, admin, id=str(old.id), h=1)
+    [error] = body["data"]["rotateApiKey"]["errors"]
+    assert error["code"] == "ILLEGAL_TRANSITION" and error["field"] == "id"
+    assert first["apiKey"]["prefix"] in error["message"]
+    assert body["data"]["rotateApiKey"]["key"] is None
+    count = await owner.fetchval("SELECT count(*) FROM api_keys WHERE replaces = $1", old.id)
+    assert count == 1
+    # The successor is a key like any other: rotating it works.
+    _, body = await gql(app_client, path(a), ROTATE, admin, id=first["apiKey"]["id"], h=0)
+    assert body["data"]["rotateApiKey"]["errors"] == [], body
+
+
+async def test_parallel_rotations_make_one_successor(app_client, settings, two_tenants, owner):
+    """Ten rotations of one key at once: exactly one new key, nine ILLEGAL_TRANSITION
+    naming it; the new key never expires, like the old one."""
+    a = two_tenants.a
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    old = await create_api_key(a, "Sistem kota", ["reports:read"], "pytest")
+    bodies = await asyncio.gather(
+        *(gql(app_client, path(a), ROTATE, admin, id=str(old.id), h=1) for _ in range(10))
+    )
+    answers = [body["data"]["rotateApiKey"] for _, body in bodies]
+    won = [r for r in answers if r["errors"] == []]
+    assert len(won) == 1, answers
+    assert won[0]["apiKey"]["expiresAt"] is None and won[0]["apiKey"]["status"] == "ACTIVE"
+    lost = [r["errors"][0] for r in answers if r["errors"]]
+    assert {e["code"] for e in lost} == {"ILLEGAL_TRANSITION"} and len(lost) == 9
+    assert all(won[0]["apiKey"]["prefix"] in e["message"] for e in lost)
+    rows = await owner.fetch("SELECT id FROM api_keys WHERE tenant = $1", a.id)
+    assert len(rows) == 2
+    rotations = await owner.fetchval(
+        "SELECT count(*) FROM audit_log WHERE action = 'apikey.rotate' AND target = $1",
+        f"api_key:{old.prefix}",
+    )
+    assert rotations == 1
+
+
 async def test_an_expired_key_is_refused(app_client, two_tenants, owner):
     a = two_tenants.a
     soon = datetime.now(UTC) + timedelta(days=3)
@@ -460,6 +519,7 @@ def test_the_console_lists_revokes_and_rotates(database):
             "offset",
         ),
         (["rotate", "--tenant", slug, new["prefix"]], "REVOKED"),
+        (["rotate", "--tenant", slug, key["prefix"]], f"already rotated, to {new['prefix']}"),
     ):
         bad = run(["apikey", *args], database)
         assert bad.returncode == 1 and message in one_line_error(bad), (args, bad.stderr)

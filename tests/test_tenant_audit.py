@@ -231,3 +231,93 @@ async def test_sign_ins_and_lockouts_are_in_the_users_command(app_client, settin
     assert all(e["tenantId"] == str(a.id) for e in entries)
     assert (await log(app_client, b, admin_b, f={"target": target}))["entries"] == []
     assert bearer_for(user_id, username, settings)  # the user exists and is A's
+
+
+async def test_a_control_character_in_a_filter_is_refused_for_that_reason(
+    app_client, settings, two_tenants
+):
+    """Every query parameter of both CSV routes, and the GraphQL filter: a NUL (or any
+    control character) is a 400 / INVALID_INPUT saying so, not "too long"."""
+    a = two_tenants.a
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    auditor = await auth_header(settings, Role.OVERSIGHT_AUDITOR)
+    cases = [(f"/t/{a.slug}/audit.csv", admin, {}), ("/national/audit.csv", auditor, {})]
+    cases.append(("/national/audit.csv", auditor, {"tenant": a.slug}))
+    for url, headers, base in cases:
+        names = ["from", "to", "action", "actor", "target"]
+        names += ["tenant"] if url.startswith("/national") and not base else []
+        for name in names:
+            for bad in ("\x00", "apikey.\n", "x\x7f", "\x85"):
+                response = await app_client.get(url, params=base | {name: bad}, headers=headers)
+                assert response.status_code == 400, (url, name, response.text)
+                assert "\n" not in response.text.strip()
+                text = json.dumps(response.json())
+                assert f"{name} must not contain control characters" in text, text
+                assert "at most" not in text and "ISO 8601" not in text
+    # A filter that is merely long still says so.
+    response = await app_client.get(
+        f"/t/{a.slug}/audit.csv", params={"action": "a" * 201}, headers=admin
+    )
+    assert response.status_code == 400 and "at most 200" in response.text
+    # GraphQL: a NUL anywhere in a request is refused before (saying so); other control
+    # characters reach the filter.
+    status, body = await gql(app_client, path(a), LOG, admin, first=10, f={"action": "\x00"})
+    assert status == 400 and "NUL" in body["errors"][0]["message"], body
+    for name in ("action", "actor", "target"):
+        for bad in ("apikey.\n", "\x7f"):
+            _, body = await gql(app_client, path(a), LOG, admin, first=10, f={name: bad})
+            assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT", body
+            assert body["errors"][0]["message"] == f"{name} must not contain control characters"
+    _, body = await gql(
+        app_client, "/national/graphql", NATIONAL_LOG, auditor, slug=a.slug, f={"actor": "\x1b"}
+    )
+    assert body["errors"][0]["message"] == "actor must not contain control characters"
+    _, body = await gql(app_client, "/national/graphql", NATIONAL_LOG, auditor, slug="a\t")
+    assert body["errors"][0]["message"] == "tenantSlug must not contain control characters"
+
+
+async def test_a_users_rows_carry_their_roles_in_that_command(
+    app_client, settings, two_tenants, owner
+):
+    """The role column: a user's roles in the row's command when the row was written
+    (sorted, comma-separated), in GraphQL and CSV; none for keys; the auditor's national
+    role as before. A later change of role does not rewrite old rows."""
+    a, b = two_tenants.a, two_tenants.b
+    admin_id, admin_name = await make_user(Role.TENANT_ADMIN, a)
+    admin = bearer_for(admin_id, admin_name, settings)
+    target = await key_in(app_client, a, admin, "Dishub A")
+    entries = (await log(app_client, a, admin, f={"target": target}))["entries"]
+    assert [(e["action"], e["role"]) for e in entries] == [("apikey.create", "tenant_admin")]
+    # Also an operator in the same command, and an admin elsewhere: only this command's.
+    await owner.execute(
+        "INSERT INTO memberships (user_id, tenant, role) VALUES ($1, $2, 'operator'),"
+        " ($1, $3, 'tenant_admin')",
+        admin_id,
+        a.id,
+        b.id,
+    )
+    second = await key_in(app_client, a, admin, "Dishub B")
+    response = await app_client.get(
+        f"/t/{a.slug}/audit.csv", params={"action": "apikey."}, headers=admin
+    )
+    rows = {r["target"]: r for r in csv.DictReader(io.StringIO(response.text, newline=""))}
+    assert rows[target]["role"] == "tenant_admin"
+    assert rows[second]["role"] == "operator,tenant_admin"
+    # Sign-ins get the user's roles in each command, under that command.
+    ok = await app_client.post("/auth/token", json={"username": admin_name, "password": PASSWORD})
+    assert ok.status_code == 200
+    signed = await owner.fetch(
+        "SELECT tenant, role FROM audit_log WHERE action = 'auth.login' AND target = $1",
+        f"user:{admin_name}",
+    )
+    assert {(r["tenant"], r["role"]) for r in signed} == {
+        (a.id, "operator,tenant_admin"),
+        (b.id, "tenant_admin"),
+    }
+    # A key's rows have none.
+    key = await create_api_key(a, "ro", ["reports:read"], "pytest")
+    created = await owner.fetchval(
+        "SELECT role FROM audit_log WHERE action = 'apikey.create' AND target = $1",
+        f"api_key:{key.prefix}",
+    )
+    assert created is None

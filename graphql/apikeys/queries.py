@@ -114,8 +114,10 @@ class ApiKeysMutation:
         description="Replace a key (tenant admins): a new key with the same name and"
         " scopes, shown this once; the old one keeps working for overlapHours (0-168,"
         " default 24) and then expires. expiresAt: the new key's expiry (default: as long"
-        " as the old key was meant to live). Errors: NOT_FOUND, INVALID_INPUT,"
-        " ILLEGAL_TRANSITION (revoked or expired key), CONFLICT (clientKey).",
+        " as the old key was meant to live, never the overlap). A key is rotated once:"
+        " again (without the same clientKey, or in parallel) is ILLEGAL_TRANSITION naming"
+        " the successor's prefix. Errors: NOT_FOUND, INVALID_INPUT, ILLEGAL_TRANSITION"
+        " (revoked, expired or already rotated key), CONFLICT (clientKey).",
         extensions=writes(Cap.TENANT_ADMIN),
     )
     async def rotate_api_key(

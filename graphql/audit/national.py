@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jogo.platform.audit import write_audit
+from jogo.platform.audit_read import check_plain
 from jogo.platform.auth.principal import Principal
 from jogo.platform.errors import InvalidInput
 from jogo.platform.registry import TenantInfo
@@ -17,6 +18,7 @@ async def audited_tenant(
     """The tenant named ``slug`` if the caller may see it (``INVALID_INPUT`` on
     ``tenantSlug`` otherwise, for an unknown one alike), with the audit row of the read
     written under that tenant, so its own log shows that the auditor looked."""
+    check_plain("tenantSlug", slug)
     tenants = await visible_tenants(principal, None, slug) if slug.strip() else []
     if not tenants:
         raise InvalidInput("no such command / tidak ada komando itu", field="tenantSlug")

@@ -135,7 +135,12 @@ class AuditEntry:
     at: datetime
     actor: str
     actor_kind: str
-    role: str | None
+    role: str | None = strawberry.field(
+        description="The role the actor acted in: a national actor's national role; a"
+        " user's roles in this command when the row was written, sorted and"
+        " comma-separated (e.g. operator,tenant_admin); null for keys, the console and"
+        " the system."
+    )
     action: str
     tenant_id: strawberry.ID | None
     target: str | None

@@ -5,7 +5,9 @@ national looks). Same credentials as GraphQL (``Authorization: Bearer`` or
 
 Query parameters, all optional: ``from`` (inclusive) and ``to`` (exclusive; a date alone
 includes that day), ISO 8601, read in the command's zone when they carry no offset;
-``action``, ``actor``, ``target``: prefixes. Rows newest first, streamed page by page:
+``action``, ``actor``, ``target``: prefixes. A parameter (of either route, ``tenant``
+too) holding a control character, NUL included, is a 400 naming it. Rows newest first,
+streamed page by page:
 ``id, at, actor, actor_kind, role, action, target, detail`` with ``at`` in the command's
 zone with its offset (UTC for the national looks), ``detail`` as JSON. RFC 4180 quoting,
 CRLF line ends; a cell that starts with ``=``, ``+``, ``-``, ``@``, tab or CR gets a
@@ -16,6 +18,7 @@ leading ``'`` so a spreadsheet shows it as text. Every export is audited
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -31,6 +34,7 @@ from jogo.platform.audit import write_audit
 from jogo.platform.audit_read import (
     CSV_COLUMNS,
     AuditFilter,
+    check_plain,
     csv_cells,
     csv_line,
     tenant_audit_rows,
@@ -59,6 +63,17 @@ def _moment(text: str | None, time_zone: str, field: str, *, end: bool) -> dt.da
     if not 2000 <= value.year <= 2100:
         raise InvalidInput(f"{field}: the year must be from 2000 to 2100", field=field)
     return in_zone(value, time_zone, end=end)
+
+
+def check_query(request: Request[Any, Any, Any]) -> None:
+    """Every query parameter, name and value, free of control characters (400 naming
+    it; a name that itself has one is not echoed)."""
+    for name, value in request.query_params.multi_items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            continue
+        if any(unicodedata.category(c) == "Cc" for c in name):
+            raise InvalidInput("a query parameter name must not contain control characters")
+        check_plain(name, value)
 
 
 def _filter(request: Request[Any, Any, Any], time_zone: str) -> AuditFilter:
@@ -98,6 +113,7 @@ async def tenant_audit_csv(slug: FromPath[str], request: Request[Any, Any, Any])
     tenant = context.require_tenant()
     if not allowed(context, Cap.TENANT_ADMIN):
         raise denied(context.principal, "the audit log is for the command's tenant admin")
+    check_query(request)
     f = _filter(request, tenant.time_zone)
     await write_audit(
         "audit.export",
@@ -113,6 +129,7 @@ async def national_audit_csv(request: Request[Any, Any, Any]) -> Stream:
     """One command's audit log (``?tenant=<slug>``), or the national looks, as CSV
     (oversight auditors)."""
     context = await _global_context(request, Cap.AUDIT_READ)
+    check_query(request)
     slug = request.query_params.get("tenant")
     if slug:
         tenant = await audited_tenant(

@@ -146,6 +146,32 @@ def check_overlap(hours: int | None) -> int:
     return hours
 
 
+async def _successor(tenant_id: uuid.UUID, key_id: uuid.UUID) -> str | None:
+    """The prefix of the key that replaced ``key_id`` (the newest), if one did."""
+    rows = await db.fetch(
+        "SELECT prefix FROM api_keys WHERE tenant = $1 AND replaces = $2"
+        " ORDER BY created_at DESC LIMIT 1",
+        tenant_id,
+        key_id,
+    )
+    return rows[0]["prefix"] if rows else None
+
+
+def _check_rotatable(status: str, successor: str | None) -> None:
+    if successor is not None:
+        raise IllegalTransition(
+            f"kunci ini sudah diganti oleh {successor}; rotasi kunci itu. / This key was"
+            f" already rotated, to {successor}; rotate that one instead.",
+            field="id",
+        )
+    if status in ("REVOKED", "EXPIRED"):
+        raise IllegalTransition(
+            f"kunci ini sudah {status}; buat kunci baru. / This key is {status};"
+            " create a new one instead.",
+            field="id",
+        )
+
+
 async def rotate_api_key(
     tenant: TenantInfo,
     key_id: uuid.UUID,
@@ -160,20 +186,23 @@ async def rotate_api_key(
     working for ``overlap_hours`` (default 24, at most 168; 0 ends it now) and then
     expires (sooner if it expired sooner anyway). The new key expires at ``expires_at``,
     or by default after as long as the old key was meant to live (never, if it had no
-    expiry). Audited ``apikey.rotate``. Errors: ``NOT_FOUND``, ``INVALID_INPUT``
-    (overlapHours, expiresAt), ``ILLEGAL_TRANSITION`` (the key is revoked or expired:
-    create a new one), ``CONFLICT`` (clientKey, as for creates)."""
+    expiry). A key is rotated once: rotating it again (a retry without clientKey, a
+    double click, parallel requests: the row lock lets one win) is
+    ``ILLEGAL_TRANSITION`` naming its successor's prefix, so the old key's expiry, which
+    the rotation shortened to the overlap, never passes on to a second successor: the
+    default lifetime is always measured on the old key's original expiry. A retry with
+    the same clientKey answers the same new key. Audited ``apikey.rotate``. Errors:
+    ``NOT_FOUND``, ``INVALID_INPUT`` (overlapHours, expiresAt), ``ILLEGAL_TRANSITION``
+    (the key is revoked or expired: create a new one; or already rotated: rotate its
+    successor), ``CONFLICT`` (clientKey, as for creates)."""
     hours = check_overlap(overlap_hours)
     expires_at = check_expiry(expires_at)
     async with db.control_tx():
-        old = await _locked(tenant.id, key_id)
+        old = await _locked(tenant.id, key_id)  # a parallel rotation waits here
         status = status_of(old)
-        if retry is None and status in ("REVOKED", "EXPIRED"):
-            raise IllegalTransition(
-                f"kunci ini sudah {status}; buat kunci baru. / This key is {status};"
-                " create a new one instead.",
-                field="id",
-            )
+        successor = await _successor(tenant.id, key_id)
+        if retry is None:
+            _check_rotatable(status, successor)
         if expires_at is None and old["expires_at"] is not None:
             lifetime = old["expires_at"] - old["created_at"]
             expires_at = datetime.now(UTC) + max(lifetime, timedelta(hours=1))
@@ -189,12 +218,7 @@ async def rotate_api_key(
         )
         if again:
             return made
-        if status in ("REVOKED", "EXPIRED"):  # only reached with a fresh client key
-            raise IllegalTransition(
-                f"kunci ini sudah {status}; buat kunci baru. / This key is {status};"
-                " create a new one instead.",
-                field="id",
-            )
+        _check_rotatable(status, successor)  # only reached with a fresh client key
         ends = await db.fetch(
             "UPDATE api_keys SET expires_at = least(coalesce(expires_at, 'infinity'),"
             " now() + make_interval(hours => $2)) WHERE id = $1 RETURNING expires_at",
