@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -74,3 +75,51 @@ def rows(
         raise InvalidInput(f"line {reader.line_num}: not valid CSV ({exc})", field="file") from None
     if count == 0:
         raise InvalidInput("the file has a header but no rows", field="file")
+
+
+# A plain decimal number as spreadsheets write it: digits, an optional sign, and a decimal
+# point or (Indonesian locale) comma. No exponent, no underscores, no "nan"/"inf", no
+# thousands separators: float() accepts "-7_9" as -79 and "1e308" as a number.
+_DECIMAL = re.compile(r"^[+-]?[0-9]{1,15}(?:[.,][0-9]{1,15})?$")
+
+
+def decimal(text: str | None) -> float | None:
+    """A plain decimal (``-7.87`` or ``-7,87``) as a float, None for empty; ``ValueError``
+    for anything else (exponents, underscores, ``nan``, ``1.000,5``)."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    if not _DECIMAL.match(value):
+        raise ValueError(value)
+    return float(value.replace(",", "."))
+
+
+def coordinates(
+    latitude: str | None,
+    longitude: str | None,
+    lat_range: tuple[float, float],
+    lon_range: tuple[float, float],
+) -> tuple[float | None, float | None]:
+    """(latitude, longitude) in decimal degrees rounded to 7 places (about 1 cm), both
+    None when both cells are empty. :class:`InvalidInput` on ``latitude`` or ``longitude``
+    (the first faulty one) for a cell that is not a plain decimal, outside its range
+    (inclusive), or given without the other."""
+    values: list[float | None] = []
+    for text, name, (low, high) in (
+        (latitude, "latitude", lat_range),
+        (longitude, "longitude", lon_range),
+    ):
+        try:
+            value = decimal(text)
+        except ValueError:
+            value = math.nan
+        if value is not None and not low <= value <= high:
+            raise InvalidInput(
+                f"{name} must be decimal degrees from {low:g} to {high:g}, such as -7.87",
+                field=name,
+            )
+        values.append(None if value is None else round(value, 7))
+    lat, lon = values
+    if (lat is None) != (lon is None):
+        raise InvalidInput("give both latitude and longitude, or neither", field="latitude")
+    return lat, lon

@@ -383,12 +383,13 @@ async def test_floats_that_underflow_postgresql_are_refused(app_client, caller, 
 
 
 async def test_imported_coordinates_are_rounded(app_client, caller):
-    """A TPS file is read by the import itself: 5e-324 is stored as 0.0 (7 places)."""
+    """A TPS file is read by the import itself: a tiny latitude is stored as 0.0 (7 places);
+    an exponent such as 5e-324 is no plain decimal, a row error (test_directory_checks)."""
+    row = "3573011001001,35.73.01.1001,SDN Balearjosari 1,{},112.65000001,250,AMAN,"
+    done = await upload(app_client, caller["tenant"], caller["operator"], csv(row.format("5e-324")))
+    assert [(e["line"], e["field"]) for e in done["rowErrors"]] == [(2, "latitude")], done
     done = await upload(
-        app_client,
-        caller["tenant"],
-        caller["operator"],
-        csv("3573011001001,35.73.01.1001,SDN Balearjosari 1,5e-324,112.65000001,250,AMAN,"),
+        app_client, caller["tenant"], caller["operator"], csv(row.format("0.000000000000001"))
     )
     assert done["errors"] == [] and done["created"] == 1, done
     status, body = await gql(

@@ -4,6 +4,7 @@ agencies with their connectors, and routing rules."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from collections.abc import Sequence
@@ -20,8 +21,10 @@ from jogo.platform.crypto import encrypt
 from jogo.platform.egress import check_url
 from jogo.platform.errors import Conflict, InputErrors, InvalidInput, NotFound
 from jogo.platform.urls import normalise
+from jogo.tenants.agencies.directory import constraint_field
 from jogo.tenants.agencies.roles import check_role
 from jogo.tenants.agencies.tables import AGENCY_KINDS, CONNECTORS, Agency
+from jogo.tenants.reports.validation import LAT_RANGE, LON_RANGE
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,27 @@ class AgencyInput:
     capacity_format: str | None = None
     jurisdiction_id: str | None = None
     role: str | None = None
+
+
+MAX_URL = 2000
+MAX_ADDRESS = 300
+
+
+def location_error(latitude: float | None, longitude: float | None) -> InvalidInput | None:
+    """``InvalidInput`` on ``latitude`` or ``longitude`` (the first that is off) for a
+    point outside Indonesia's bounds (``LAT_RANGE``/``LON_RANGE`` of
+    :mod:`jogo.tenants.reports.validation`, inside the database's checks), else None.
+    None values are the caller's to judge."""
+    for value, name, (low, high) in (
+        (latitude, "latitude", LAT_RANGE),
+        (longitude, "longitude", LON_RANGE),
+    ):
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            return InvalidInput(
+                f"{name} must be decimal degrees from {low:g} to {high:g} (Indonesia)",
+                field=name,
+            )
+    return None
 
 
 # An Open311 jurisdiction_id: a server's own identifier, often a domain name.
@@ -173,6 +197,18 @@ def check_agency(data: AgencyInput, *, stored_secret: bool = False) -> AgencyInp
         errors.append(
             InvalidInput("give both latitude and longitude, or neither", field="latitude")
         )
+    elif (where := location_error(data.latitude, data.longitude)) is not None:
+        errors.append(where)
+    address = " ".join((data.address or "").split()) or None
+    if address is not None and len(address) > MAX_ADDRESS:
+        errors.append(
+            InvalidInput(f"address may be at most {MAX_ADDRESS} characters", field="address")
+        )
+    for link, url_field in ((data.endpoint_url, "endpointUrl"), (data.capacity_url, "capacityUrl")):
+        if link is not None and len(link) > MAX_URL:
+            errors.append(
+                InvalidInput(f"a URL may be at most {MAX_URL} characters", field=url_field)
+            )
     try:
         data.jurisdiction_id = check_jurisdiction(data.jurisdiction_id, data.connector)
     except InvalidInput as exc:
@@ -184,6 +220,7 @@ def check_agency(data: AgencyInput, *, stored_secret: bool = False) -> AgencyInp
     if errors:
         raise InputErrors(errors)
     data.code, data.name, data.phone, data.email = code, name, phone, email
+    data.address = address
     data.contacts = checked_contacts
     data.endpoint_url = normalise(data.endpoint_url) if data.endpoint_url else None
     data.capacity_url = normalise(data.capacity_url) if data.capacity_url else None
@@ -267,7 +304,10 @@ async def do_create_agency(
     except asyncpg.UniqueViolationError:
         raise Conflict(f"an agency with code {data.code!r} exists", field="code") from None
     except asyncpg.CheckViolationError as exc:
-        raise InvalidInput(f"the agency breaks a rule ({exc.constraint_name})") from None
+        raise InvalidInput(
+            f"the agency breaks a rule ({exc.constraint_name})",
+            field=constraint_field(exc, "agencies") or "code",
+        ) from None
     return agency_id
 
 

@@ -8,13 +8,13 @@ byte-order mark; at most 10 MB and 5,000 rows. See the README for the columns of
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 
 from jogo.platform import csvfile
 from jogo.platform.errors import InvalidInput
 from jogo.tenants.election.stations import RowError
+from jogo.tenants.reports.validation import LAT_RANGE, LON_RANGE
 
 MAX_ROWS = 5_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -67,16 +67,11 @@ def snake(field: str | None) -> str | None:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", field).lower() if field else None
 
 
-def coordinate(text: str | None) -> float | None:
-    """Decimal degrees (a decimal comma too), rounded to 7 places; None for empty.
-    ``ValueError`` for anything else."""
-    value = (text or "").strip().replace(",", ".")
-    if not value:
-        return None
-    number = round(float(value), 7)
-    if not math.isfinite(number):
-        raise ValueError(value)
-    return number
+def coordinates(raw: dict[str, str | None]) -> tuple[float | None, float | None]:
+    """The row's (latitude, longitude) in Indonesia, both None when both cells are empty;
+    ``InvalidInput`` on ``latitude`` or ``longitude`` otherwise
+    (:func:`jogo.platform.csvfile.coordinates`)."""
+    return csvfile.coordinates(raw.get("latitude"), raw.get("longitude"), LAT_RANGE, LON_RANGE)
 
 
 def read_rows(kind: str, data: bytes) -> Iterator[tuple[int, dict[str, str | None]]]:
@@ -86,4 +81,4 @@ def read_rows(kind: str, data: bytes) -> Iterator[tuple[int, dict[str, str | Non
     return csvfile.rows(data, COLUMNS[kind], REQUIRED[kind], MAX_ROWS, MAX_BYTES)
 
 
-__all__ = ["KINDS", "RowError", "check_kind", "coordinate", "read_rows", "snake"]
+__all__ = ["KINDS", "RowError", "check_kind", "coordinates", "read_rows", "snake"]

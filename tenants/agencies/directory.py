@@ -10,6 +10,7 @@ row with the changed fields before and after (secrets only as ``"(changed)"``).
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,17 @@ ENTRIES = {
 }
 SECRET = "(changed)"
 JSON = ("service_codes", "contacts")
+
+
+def constraint_field(exc: asyncpg.CheckViolationError, table: str) -> str | None:
+    """The GraphQL field a column's check names (``agencies_latitude_check`` →
+    ``latitude``, ``cameras_stream_url_check`` → ``streamUrl``); None for a check over
+    several columns (``agencies_check``)."""
+    match = re.fullmatch(rf"{table}_([a-z_]+?)_check", exc.constraint_name or "")
+    if not match:
+        return None
+    head, *rest = match.group(1).split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def require_directory_writer(tenant_id: uuid.UUID, principal: Principal) -> None:
@@ -100,7 +112,10 @@ async def apply_update(
     except asyncpg.UniqueViolationError:
         raise Conflict(f"another {entry.replace('_', ' ')} has this code", field="code") from None
     except asyncpg.CheckViolationError as exc:
-        raise InvalidInput(f"the change breaks a rule ({exc.constraint_name})") from None
+        raise InvalidInput(
+            f"the change breaks a rule ({exc.constraint_name})",
+            field=constraint_field(exc, table) or "name",
+        ) from None
 
 
 async def do_set_entry_active(

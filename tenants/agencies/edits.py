@@ -8,6 +8,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from jogo.platform.auth.principal import Principal
+from jogo.platform.errors import InvalidInput
 from jogo.tenants.agencies.actions import AgencyInput, check_agency, check_destinations
 from jogo.tenants.agencies.directory import (
     SECRET,
@@ -60,13 +61,23 @@ async def do_update_agency(
     :mod:`jogo.platform.contacts`, a changed endpoint or capacity URL by the egress rule
     of :mod:`jogo.platform.egress`). ``Forbidden`` without directory rights, ``NotFound``
     on ``agencyId`` for an unknown id, ``CONFLICT`` when the agency changed meanwhile.
-    A secret is only replaced, never shown; an edit also confirms a sample entry."""
+    A secret is only replaced, never shown; an edit also confirms a sample entry.
+    ``InvalidInput`` on ``kind`` for a change between ``hospital`` and another kind."""
     require_directory_writer(tenant_id, principal)
     unknown = set(given) - EDITABLE
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     row = await read_entry(tenant_id, "agency", agency_id)
     stored = _input_of(row)
+    kind = given.get("kind", row["kind"])
+    if (kind == "hospital") != (row["kind"] == "hospital"):
+        # A hospital is in `hospitals`, SOS answers and capacity polling by its kind:
+        # turning one into a dinas (or back) would quietly move it in or out of them.
+        raise InvalidInput(
+            "a hospital stays a hospital and an agency stays an agency: deactivate this"
+            " entry and add the other kind anew",
+            field="kind",
+        )
     merged = check_agency(replace(stored, **given), stored_secret=row["secret_enc"] is not None)
     await check_destinations(
         merged,

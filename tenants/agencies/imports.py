@@ -17,7 +17,7 @@ from jogo.platform.egress import check_url
 from jogo.platform.errors import InputErrors, InvalidInput
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.agencies.actions import AgencyInput, check_agency
-from jogo.tenants.agencies.csvrows import RowError, check_kind, coordinate, read_rows, snake
+from jogo.tenants.agencies.csvrows import RowError, check_kind, coordinates, read_rows, snake
 from jogo.tenants.agencies.directory import require_directory_writer
 from jogo.tenants.facilities.actions import CameraInput, check_camera
 
@@ -35,6 +35,7 @@ ON CONFLICT (tenant_id, code) DO UPDATE SET
     latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
     capacity_url = EXCLUDED.capacity_url, capacity_format = EXCLUDED.capacity_format,
     is_sample = false, updated_at = now()
+WHERE (agencies.kind = 'hospital') = (EXCLUDED.kind = 'hospital')
 RETURNING code, (xmax = 0) AS inserted
 """
 _UPSERT_CAMERAS = """
@@ -69,9 +70,9 @@ def _check_row(kind: str, raw: dict[str, str | None]) -> tuple[Any, list[tuple[s
     """The checked entry (AgencyInput or CameraInput), or the row's (column, message)."""
     faults: list[tuple[str, str]] = []
     try:
-        latitude, longitude = coordinate(raw.get("latitude")), coordinate(raw.get("longitude"))
-    except ValueError:
-        return None, [("latitude", "latitude and longitude must be decimal degrees")]
+        latitude, longitude = coordinates(raw)
+    except InvalidInput as exc:
+        return None, [(exc.field or "latitude", exc.message)]
     try:
         if kind == "cameras":
             camera = check_camera(
@@ -92,7 +93,7 @@ def _check_row(kind: str, raw: dict[str, str | None]) -> tuple[Any, list[tuple[s
             faults.append(
                 ("kind", f"kind must be one of {', '.join(AGENCY_KINDS)} (hospitals: their file)")
             )
-        if kind == "hospitals" and (latitude is None or longitude is None):
+        if kind == "hospitals" and latitude is None:
             faults.append(("latitude", "a hospital needs its latitude and longitude"))
         entry = check_agency(
             AgencyInput(
@@ -141,9 +142,11 @@ async def do_import_directory(
     """``kind``: agencies, hospitals or cameras. All or nothing by default: one faulty row
     and nothing is written (``kept`` false, every fault in ``errors`` with its line and
     column). With ``partial`` the valid rows are kept. A code already in the command
-    updates that entry (and confirms a sample one); codes are per command, so two
-    commands may use the same one. ``Forbidden`` without directory rights;
-    ``InvalidInput`` on ``file`` for a file that cannot be read as the kind's CSV."""
+    updates that entry (and confirms a sample one), unless that entry is of the other
+    file (a hospital named in the agencies file, or the reverse: a row error on
+    ``code``); codes are per command, so two commands may use the same one.
+    ``Forbidden`` without directory rights; ``InvalidInput`` on ``file`` for a file
+    that cannot be read as the kind's CSV."""
     require_directory_writer(tenant.id, principal)
     check_kind(kind)
     result = DirectoryImportResult(kind=kind)
@@ -162,11 +165,14 @@ async def do_import_directory(
             good.append((line, entry, (_text(raw, "operator_code") or "").upper() or None))
     async with db.tenant_tx(tenant.id):
         operators = await _operators(good) if kind == "cameras" else {}
+        if kind != "cameras":
+            result.errors += await _kind_changes(good)
         for line, _, operator in good:
             if operator and operator not in operators:
                 result.errors.append(
                     RowError(line, "operator_code", f"no active agency has code {operator}")
                 )
+        result.errors.sort(key=lambda e: e.line)
         bad = {e.line for e in result.errors}
         result.rejected = len(bad)
         if result.errors and not partial:
@@ -190,6 +196,29 @@ async def do_import_directory(
             },
         )
     return result
+
+
+async def _kind_changes(good: list[tuple[int, Any, str | None]]) -> list[RowError]:
+    """A row whose code names an entry of the other file (a hospital in the agencies
+    file, an agency in the hospitals file): a row error on ``code``, never an update that
+    would move a hospital out of ``hospitals`` and the SOS answer (or a dinas into them)."""
+    codes = [e.code for _, e, _ in good]
+    if not codes:
+        return []
+    found = await db.fetch("SELECT code, kind FROM agencies WHERE code = ANY($1::text[])", codes)
+    kinds = {r["code"]: r["kind"] for r in found}
+    faults = []
+    for line, entry, _ in good:
+        stored = kinds.get(entry.code)
+        if stored is None or (stored == "hospital") == (entry.kind == "hospital"):
+            continue
+        message = (
+            f"{entry.code} is a hospital; use the hospitals import"
+            if stored == "hospital"
+            else f"{entry.code} is an agency ({stored}), not a hospital; use the agencies import"
+        )
+        faults.append(RowError(line, "code", message))
+    return faults
 
 
 async def _operators(good: list[tuple[int, Any, str | None]]) -> dict[str, uuid.UUID]:

@@ -8,14 +8,14 @@ UTF-8 with or without a byte-order mark.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
 from jogo.platform import csvfile
+from jogo.platform.errors import InvalidInput
 from jogo.platform.regions import local_areas
 from jogo.tenants.election.vocab import VULNERABILITIES
-from jogo.tenants.reports.validation import in_indonesia
+from jogo.tenants.reports.validation import LAT_RANGE, LON_RANGE
 
 MAX_ROWS = 50_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -90,28 +90,16 @@ def check_station(
     if not 3 <= len(address) <= 300:
         faults.append(("address", "the address must be 3-300 characters"))
     latitude = longitude = None
-    lat_text, lon_text = (raw.get("latitude") or "").strip(), (raw.get("longitude") or "").strip()
-    if lat_text or lon_text:
-        try:
-            # Rounded to 7 places (about 1 cm): a subnormal such as 5e-324 would
-            # otherwise underflow PostgreSQL's distance arithmetic near it for good.
-            latitude, longitude = (
-                round(float(lat_text.replace(",", ".")), 7),
-                round(float(lon_text.replace(",", ".")), 7),
-            )
-        except ValueError:
-            faults.append(("latitude", "latitude and longitude must both be decimal degrees"))
-        else:
-            if not (
-                math.isfinite(latitude)
-                and math.isfinite(longitude)
-                and in_indonesia(latitude, longitude)
-            ):
-                faults.append(("latitude", "the location must lie in Indonesia"))
+    try:
+        latitude, longitude = csvfile.coordinates(
+            raw.get("latitude"), raw.get("longitude"), LAT_RANGE, LON_RANGE
+        )
+    except InvalidInput as exc:
+        faults.append((exc.field or "latitude", exc.message))
     voters = 0
     try:
         text = (raw.get("voters") or "").strip().replace(".", "")
-        if not text.isascii():
+        if not re.fullmatch(r"[0-9]{1,6}", text):  # int() also takes "1_000" and "٣"
             raise ValueError(text)
         voters = int(text)
     except ValueError:

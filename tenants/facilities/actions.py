@@ -16,10 +16,10 @@ from jogo.platform.auth.roles import Cap
 from jogo.platform.egress import check_url
 from jogo.platform.errors import Conflict, InputErrors, InvalidInput, NotFound
 from jogo.platform.urls import normalise
-from jogo.tenants.agencies.actions import CODE
+from jogo.tenants.agencies.actions import CODE, MAX_ADDRESS, MAX_URL, location_error
+from jogo.tenants.agencies.directory import constraint_field
 from jogo.tenants.facilities.capacity import Capacity
 from jogo.tenants.facilities.queries import STALE_AFTER
-from jogo.tenants.reports.validation import in_indonesia
 
 
 @dataclass
@@ -44,8 +44,15 @@ def check_camera(data: CameraInput) -> CameraInput:
     if not 3 <= len(data.name) <= 200:
         errors.append(InvalidInput("name must be 3-200 characters", field="name"))
     lat, lon = data.latitude, data.longitude
-    if lat is None or lon is None or not in_indonesia(lat, lon):
+    if lat is None or lon is None:
         errors.append(InvalidInput("the camera must be in Indonesia", field="latitude"))
+    elif (where := location_error(lat, lon)) is not None:
+        errors.append(where)
+    for url, url_field in ((data.stream_url, "streamUrl"), (data.snapshot_url, "snapshotUrl")):
+        if url is not None and len(url) > MAX_URL:
+            errors.append(
+                InvalidInput(f"a URL may be at most {MAX_URL} characters", field=url_field)
+            )
     stream = urlsplit(data.stream_url or "")
     is_hls = stream.scheme in ("http", "https") and stream.path.endswith(".m3u8")
     if not (stream.netloc and (stream.scheme in ("rtsp", "rtsps") or is_hls)):
@@ -119,7 +126,10 @@ async def do_create_camera(
     except asyncpg.UniqueViolationError:
         raise Conflict(f"a camera with code {data.code!r} exists", field="code") from None
     except asyncpg.CheckViolationError as exc:
-        raise InvalidInput(f"the camera breaks a rule ({exc.constraint_name})") from None
+        raise InvalidInput(
+            f"the camera breaks a rule ({exc.constraint_name})",
+            field=constraint_field(exc, "cameras") or "name",
+        ) from None
     return camera_id
 
 
@@ -178,17 +188,29 @@ POST_KINDS = ("POLSEK", "POS_POLISI")
 
 
 def check_police_post(
-    name: str | None, kind: str, latitude: float, longitude: float, phone: str | None
+    name: str | None,
+    kind: str,
+    latitude: float,
+    longitude: float,
+    phone: str | None,
+    address: str | None = None,
 ) -> tuple[str, str | None]:
-    """(name, phone) as stored, or ``InputErrors`` naming each faulty field."""
+    """(name, phone) as stored, or ``InputErrors`` naming each faulty field (the
+    address: at most ``MAX_ADDRESS`` characters once spaces are collapsed)."""
     errors: list[InvalidInput] = []
     name = " ".join((name or "").split())
     if not 3 <= len(name) <= 200:
         errors.append(InvalidInput("name must be 3-200 characters", field="name"))
     if kind not in POST_KINDS:
         errors.append(InvalidInput("kind must be POLSEK or POS_POLISI", field="kind"))
-    if latitude is None or longitude is None or not in_indonesia(latitude, longitude):
+    if latitude is None or longitude is None:
         errors.append(InvalidInput("the post must be in Indonesia", field="latitude"))
+    elif (where := location_error(latitude, longitude)) is not None:
+        errors.append(where)
+    if len(" ".join((address or "").split())) > MAX_ADDRESS:
+        errors.append(
+            InvalidInput(f"address may be at most {MAX_ADDRESS} characters", field="address")
+        )
     phone = contacts.checked(phone, "phone", contacts.directory_phone, errors)
     if errors:
         raise InputErrors(errors)
@@ -213,27 +235,34 @@ async def do_create_police_post(
         raise denied(
             principal, "only a tenant admin (or a key with agencies:write) can add police posts"
         )
-    name, phone = check_police_post(name, kind, latitude, longitude, phone)
+    name, phone = check_police_post(name, kind, latitude, longitude, phone, address)
+    address = " ".join((address or "").split()) or None
     post_id = uuid.uuid4()
-    async with db.tenant_tx(tenant_id):
-        if (earlier := await idempotency.claim(tenant_id, retry, post_id)) is not None:
-            return earlier
-        await db.fetch(
-            "INSERT INTO police_posts (tenant_id, id, name, kind, latitude, longitude, phone,"
-            " address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            tenant_id,
-            post_id,
-            name,
-            kind,
-            latitude,
-            longitude,
-            phone,
-            address,
-        )
-        await write_audit(
-            "police_post.create",
-            principal=principal,
-            tenant_id=tenant_id,
-            target=f"police_post:{post_id}",
-        )
+    try:
+        async with db.tenant_tx(tenant_id):
+            if (earlier := await idempotency.claim(tenant_id, retry, post_id)) is not None:
+                return earlier
+            await db.fetch(
+                "INSERT INTO police_posts (tenant_id, id, name, kind, latitude, longitude,"
+                " phone, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                tenant_id,
+                post_id,
+                name,
+                kind,
+                latitude,
+                longitude,
+                phone,
+                address,
+            )
+            await write_audit(
+                "police_post.create",
+                principal=principal,
+                tenant_id=tenant_id,
+                target=f"police_post:{post_id}",
+            )
+    except asyncpg.CheckViolationError as exc:
+        raise InvalidInput(
+            f"the police post breaks a rule ({exc.constraint_name})",
+            field=constraint_field(exc, "police_posts") or "name",
+        ) from None
     return post_id

@@ -65,7 +65,12 @@ async def do_update_police_post(
     row = await read_entry(tenant_id, "police_post", post_id)
     merged = {f: row[f] for f in POST_FIELDS} | given
     name, phone = check_police_post(
-        merged["name"], merged["kind"], merged["latitude"], merged["longitude"], merged["phone"]
+        merged["name"],
+        merged["kind"],
+        merged["latitude"],
+        merged["longitude"],
+        merged["phone"],
+        merged["address"],
     )
     address = " ".join((merged["address"] or "").split()) or None
     values = merged | {"name": name, "phone": phone, "address": address}
