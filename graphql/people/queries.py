@@ -27,7 +27,7 @@ from jogo.graphql.people.types import (
 )
 from jogo.graphql.permissions import requires, writes
 from jogo.graphql.reports.types import PageInfo
-from jogo.platform.auth import account, members, people, sessions
+from jogo.platform.auth import account, departures, members, people, sessions
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import NotFound
 from jogo.platform.registry import TenantInfo
@@ -148,7 +148,8 @@ class PeopleMutation:
     @strawberry.mutation(
         description="End a member's membership in this command: their requests and live"
         " feeds here stop at once (and, when they belong nowhere else, all their sessions)."
-        " The last tenant admin cannot (CONFLICT). Audited.",
+        " The last tenant admin cannot (CONFLICT). Deactivating someone deactivated"
+        " already answers them unchanged (no second audit row). Audited.",
         extensions=writes(Cap.TENANT_ADMIN),
     )
     async def deactivate_member(
@@ -158,7 +159,7 @@ class PeopleMutation:
 
         async def run() -> Member:
             target = parse_uuid(user_id, "userId", people.NO_MEMBER)
-            await people.deactivate_member(tenant, info.context.principal, target)
+            await departures.deactivate_member(tenant, info.context.principal, target)
             return await _member(tenant, target)
 
         result, errors = await attempt(run)
@@ -178,7 +179,7 @@ class PeopleMutation:
 
         async def run() -> Member:
             target = parse_uuid(user_id, "userId", people.NO_MEMBER)
-            await people.reactivate_member(tenant, info.context.principal, target)
+            await departures.reactivate_member(tenant, info.context.principal, target)
             return await _member(tenant, target)
 
         result, errors = await attempt(run)

@@ -29,8 +29,10 @@ giving the others the caller's current roles.
 Re-authentication: an access token lives ``JOGO_TOKEN_TTL_SECONDS``. Before it expires
 the client refreshes it (``POST /auth/refresh``) and sends the new one in a
 graphql-transport-ws ``ping``: ``{"type": "ping", "payload": {"Authorization": "Bearer
-<new token>"}}``. It must name the same user (else 4403); an invalid or revoked one
-closes 4401. The socket then answers ``pong`` and runs on, with every operation and
+<new token>"}}`` (an API key's socket: ``{"X-API-Key": "<key>"}`` or ``Authorization:
+Bearer <key>``). Credentials of either form are checked the same way: they must name
+the same caller (else 4403); invalid or revoked ones close 4401; a ping without them is
+a plain ``pong``. The socket then answers ``pong`` and runs on, with every operation and
 running feed under the new token's expiry: no reconnect, no lost event.
 
 One caller (a user, an API key, or an anonymous client address) runs at most
@@ -75,7 +77,6 @@ from jogo.platform import registry
 from jogo.platform.app.auth_http import (
     client_of,
     header_of,
-    principal_from_header,
     principal_from_headers,
     principal_of,
 )
@@ -168,21 +169,33 @@ class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
     re-checked at once when the caller is revoked, and renewed by a ``ping``."""
 
     async def handle_ping(self, message: PingMessage) -> None:
+        """A ``ping`` whose payload carries credentials (``Authorization`` or
+        ``X-API-Key``, any case, a user's token or an API key) renews the socket's
+        caller: the same caller is renewed and answered ``pong``; another caller closes
+        the socket with 4403; an invalid credential (or one that is not text) with 4401.
+        A ping without credentials is a plain ``pong``."""
         payload = message.get("payload")
-        header = None
-        if isinstance(payload, dict):
-            header = payload.get("Authorization") or payload.get("authorization")
-        renewing = isinstance(header, str) and self.connection_acknowledged
-        if renewing and not await self._reauthenticate(str(header)):
-            return
+        if isinstance(payload, dict) and self.connection_acknowledged:
+            given = {
+                str(k).lower(): v
+                for k, v in payload.items()
+                if str(k).lower() in ("authorization", "x-api-key") and v is not None
+            }
+            if given and not await self._reauthenticate(given):
+                return
         await super().handle_ping(message)
 
-    async def _reauthenticate(self, header: str) -> bool:
-        """Take a fresh token for the same caller; close the socket and say False when it
-        is not valid (4401) or names another caller (4403)."""
+    async def _reauthenticate(self, given: dict[str, object]) -> bool:
+        """Take fresh credentials for the same caller; close the socket and say False when
+        they are not valid (4401) or name another caller (4403)."""
         current = self.context.principal
         try:
-            fresh = await principal_from_header(header, self.context.settings)
+            if not all(isinstance(v, str) and v.strip() for v in given.values()):
+                raise Unauthenticated("credentials in a ping payload are non-empty text")
+            authorization, api_key = given.get("authorization"), given.get("x-api-key")
+            assert authorization is None or isinstance(authorization, str)
+            assert api_key is None or isinstance(api_key, str)
+            fresh = await principal_from_headers(authorization, api_key, self.context.settings)
         except Unauthenticated as exc:
             await self.websocket.close(CLOSE_UNAUTHORIZED, _reason("Unauthorized", exc.message))
             return False

@@ -29,10 +29,13 @@ async def change_password(principal: Principal, current: str, new: str) -> int:
 
     Errors: ``INVALID_INPUT`` on ``currentPassword`` (wrong) or ``newPassword`` (the
     rules: 10-256 characters, not the username, not the current one);
-    ``RATE_LIMITED`` after 5 wrong current passwords in 15 minutes.
+    ``RATE_LIMITED`` after 5 wrong current passwords in 15 minutes; ``UNAUTHENTICATED``
+    for a caller who is not a user or belongs nowhere any more (deactivated everywhere).
     """
     if principal.kind != "user" or principal.id is None:
         raise Unauthenticated("sign in as a user to change a password")
+    if not principal.memberships:  # deactivated everywhere: like a dead token
+        raise Unauthenticated("the access token is invalid")
     if new == current:
         raise InvalidInput("the new password must differ from the current one", field="newPassword")
     hit = await BY_USER.hit(str(principal.id))

@@ -42,6 +42,15 @@ BY_CLIENT = Limit(
 INVALID = "the code is invalid, used or expired; ask your command's admin for a new one"
 
 
+# The code's user may still use it: active, and still a member of the command that
+# issued it (any membership for a code issued outside a command). A person deactivated
+# since cannot set a password with a code issued before.
+_STILL_MEMBER = (
+    "u.is_active AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = c.user_id"
+    " AND (c.tenant IS NULL OR m.tenant = c.tenant))"
+)
+
+
 @dataclass(frozen=True)
 class NewCode:
     code: str  # shown once
@@ -107,7 +116,8 @@ async def redeem_code(code: str, password: str, client: str | None) -> uuid.UUID
     """Set the password of the code's user; returns the user id.
 
     Errors: :class:`~jogo.platform.ratelimit.RateLimited` after too many wrong codes from
-    this client; :class:`Unauthenticated` for a wrong, used or expired code;
+    this client; :class:`Unauthenticated` for a wrong, used or expired code, or one whose
+    user was deactivated since (in the command that issued it);
     :class:`~jogo.platform.errors.InvalidInput` (``password``) for a password the rules
     refuse (the code stays valid).
     """
@@ -117,7 +127,8 @@ async def redeem_code(code: str, password: str, client: str | None) -> uuid.UUID
         await db.fetch(
             "SELECT c.user_id, c.purpose, c.tenant, u.username FROM password_codes c"
             " JOIN users u ON u.id = c.user_id"
-            " WHERE c.code_hash = $1 AND c.used_at IS NULL AND c.expires_at > now()",
+            " WHERE c.code_hash = $1 AND c.used_at IS NULL AND c.expires_at > now()"
+            " AND " + _STILL_MEMBER,
             digest,
         )
         if digest
@@ -130,8 +141,9 @@ async def redeem_code(code: str, password: str, client: str | None) -> uuid.UUID
     password_hash = await anyio.to_thread.run_sync(lambda: hash_password(password, row["username"]))
     async with db.control_tx():
         spent = await db.fetch(
-            "UPDATE password_codes SET used_at = now()"
-            " WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING 1",
+            "UPDATE password_codes c SET used_at = now() FROM users u"
+            " WHERE c.code_hash = $1 AND c.used_at IS NULL AND c.expires_at > now()"
+            " AND u.id = c.user_id AND " + _STILL_MEMBER + " RETURNING 1",
             digest,
         )
         if not spent:

@@ -1,5 +1,5 @@
-"""A tenant admin manages the command's people: create, change role, deactivate,
-reactivate, reset.
+"""A tenant admin manages the command's people: create, change role, reset (deactivation
+and reactivation: :mod:`jogo.platform.auth.departures`).
 
 Users and their usernames are platform-wide; a membership ties a user to a command
 with a role. Every action here:
@@ -32,7 +32,6 @@ from jogo.platform.auth.codes import NewCode, code_expiry, derived_code, issue_c
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.revocation import announce
 from jogo.platform.auth.roles import TENANT_ROLES, Role
-from jogo.platform.auth.sessions import end_user_sessions
 from jogo.platform.auth.users import check_username
 from jogo.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from jogo.platform.registry import TenantInfo
@@ -62,7 +61,7 @@ def _full_name(value: str | None) -> str | None:
     return value or None
 
 
-async def _lock_members(tenant: TenantInfo) -> None:
+async def lock_members(tenant: TenantInfo) -> None:
     await db.fetch(
         "SELECT pg_advisory_xact_lock(hashtext('members:' || $1::uuid::text))", tenant.id
     )
@@ -96,7 +95,7 @@ async def _unbind_liaison(tenant: TenantInfo, user_id: uuid.UUID) -> None:
     )
 
 
-async def _member_roles(tenant: TenantInfo, user_id: uuid.UUID) -> list[str]:
+async def member_roles(tenant: TenantInfo, user_id: uuid.UUID) -> list[str]:
     rows = await db.fetch(
         "SELECT role FROM memberships WHERE user_id = $1 AND tenant = $2 ORDER BY role",
         user_id,
@@ -107,7 +106,7 @@ async def _member_roles(tenant: TenantInfo, user_id: uuid.UUID) -> list[str]:
     return [r["role"] for r in rows]
 
 
-async def _other_admins(tenant: TenantInfo, user_id: uuid.UUID) -> int:
+async def other_admins(tenant: TenantInfo, user_id: uuid.UUID) -> int:
     rows = await db.fetch(
         "SELECT count(*) AS n FROM memberships m JOIN users u ON u.id = m.user_id"
         " WHERE m.tenant = $1 AND m.role = 'tenant_admin' AND m.user_id <> $2 AND u.is_active",
@@ -117,7 +116,7 @@ async def _other_admins(tenant: TenantInfo, user_id: uuid.UUID) -> int:
     return int(rows[0]["n"])
 
 
-def _actor(principal: Principal) -> tuple[str, str]:
+def actor_of(principal: Principal) -> tuple[str, str]:
     return principal.name, "api_key" if principal.kind == "api_key" else "user"
 
 
@@ -172,7 +171,7 @@ async def create_member(
             )
             await write_audit(
                 "user.create",
-                actor=_actor(principal),
+                actor=actor_of(principal),
                 tenant_id=tenant.id,
                 target=f"user:{user_id}",
                 detail={"username": name, "role": checked.value, "agency_id": agency_id},
@@ -195,11 +194,11 @@ async def change_member_role(
     would leave the command without a tenant admin)."""
     checked = _tenant_role(role)
     async with db.tenant_tx(tenant.id):
-        await _lock_members(tenant)
-        before = await _member_roles(tenant, user_id)
+        await lock_members(tenant)
+        before = await member_roles(tenant, user_id)
         await _check_agency(tenant, checked, agency_id)
         losing_admin = "tenant_admin" in before and checked != Role.TENANT_ADMIN
-        if losing_admin and not await _other_admins(tenant, user_id):
+        if losing_admin and not await other_admins(tenant, user_id):
             raise Conflict("the command's last tenant admin cannot give up the role", field="role")
         await db.fetch(
             "DELETE FROM memberships WHERE user_id = $1 AND tenant = $2", user_id, tenant.id
@@ -216,124 +215,12 @@ async def change_member_role(
         await announce("user", user_id)
         await write_audit(
             "user.role_change",
-            actor=_actor(principal),
+            actor=actor_of(principal),
             tenant_id=tenant.id,
             target=f"user:{user_id}",
             detail={"from": before, "to": checked.value, "agency_id": agency_id},
         )
     return before
-
-
-async def deactivate_member(
-    tenant: TenantInfo, principal: Principal, user_id: uuid.UUID
-) -> list[str]:
-    """End the member's membership in this command (kept as DEACTIVATED in the list).
-    Their open sockets here close at once; when they belong nowhere else, every session
-    and unused code of theirs ends too. Returns the roles they had.
-    Errors: NOT_FOUND (userId), CONFLICT (the last tenant admin)."""
-    async with db.tenant_tx(tenant.id):
-        await _lock_members(tenant)
-        roles = await _member_roles(tenant, user_id)
-        if "tenant_admin" in roles and not await _other_admins(tenant, user_id):
-            raise Conflict("the command's last tenant admin cannot be deactivated", field="userId")
-        await db.fetch(
-            "DELETE FROM memberships WHERE user_id = $1 AND tenant = $2", user_id, tenant.id
-        )
-        bound = await db.fetch(
-            "DELETE FROM agency_liaisons WHERE tenant_id = $1 AND user_id = $2 RETURNING agency_id",
-            tenant.id,
-            user_id,
-        )
-        await db.fetch(
-            "INSERT INTO ended_memberships (user_id, tenant, roles, ended_by, agency_ids)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, tenant) DO UPDATE"
-            " SET roles = excluded.roles, ended_at = now(), ended_by = excluded.ended_by,"
-            " agency_ids = excluded.agency_ids",
-            user_id,
-            tenant.id,
-            roles,
-            principal.name,
-            sorted({r["agency_id"] for r in bound}),
-        )
-        elsewhere = await db.fetch("SELECT 1 FROM memberships WHERE user_id = $1", user_id)
-        ended = 0
-        if not elsewhere:
-            ended = await end_user_sessions(user_id, "deactivated")
-            await db.fetch(
-                "UPDATE password_codes SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
-                user_id,
-            )
-        await announce("user", user_id)
-        await write_audit(
-            "user.deactivate",
-            actor=_actor(principal),
-            tenant_id=tenant.id,
-            target=f"user:{user_id}",
-            detail={"roles": roles, "sessions_ended": ended},
-        )
-    return roles
-
-
-async def reactivate_member(
-    tenant: TenantInfo, principal: Principal, user_id: uuid.UUID
-) -> list[str]:
-    """Undo :func:`deactivate_member`: the role(s) the person had here come back, and an
-    agency liaison speaks for the agencies they spoke for again when those still exist
-    and are active (otherwise they get the plain role, bound to no agency). They sign in
-    again (their sessions stayed ended). Returns the roles restored.
-    Errors: NOT_FOUND (userId: no one this command deactivated; another command's
-    people look the same), CONFLICT (the person is a member here already)."""
-    async with db.tenant_tx(tenant.id):
-        await _lock_members(tenant)
-        ended = await db.fetch(
-            "SELECT roles, agency_ids FROM ended_memberships"
-            " WHERE user_id = $1 AND tenant = $2 FOR UPDATE",
-            user_id,
-            tenant.id,
-        )
-        if not ended:
-            raise NotFound(NO_MEMBER, field="userId")
-        if await db.fetch(
-            "SELECT 1 FROM memberships WHERE user_id = $1 AND tenant = $2", user_id, tenant.id
-        ):
-            raise Conflict("this person is a member of the command already", field="userId")
-        roles = list(ended[0]["roles"])
-        await db.fetch(
-            "INSERT INTO memberships (user_id, tenant, role) SELECT $1, $2, unnest($3::text[])",
-            user_id,
-            tenant.id,
-            roles,
-        )
-        agencies: list[uuid.UUID] = []
-        if Role.AGENCY_LIAISON.value in roles and ended[0]["agency_ids"]:
-            rows = await db.fetch(
-                "INSERT INTO agency_liaisons (tenant_id, agency_id, user_id)"
-                " SELECT $1, a.id, $2 FROM agencies a"
-                " WHERE a.id = ANY($3::uuid[]) AND a.is_active"
-                " ON CONFLICT DO NOTHING RETURNING agency_id",
-                tenant.id,
-                user_id,
-                ended[0]["agency_ids"],
-            )
-            agencies = sorted(r["agency_id"] for r in rows)
-        await db.fetch(
-            "DELETE FROM ended_memberships WHERE user_id = $1 AND tenant = $2",
-            user_id,
-            tenant.id,
-        )
-        await announce("user", user_id)
-        await write_audit(
-            "user.reactivate",
-            actor=_actor(principal),
-            tenant_id=tenant.id,
-            target=f"user:{user_id}",
-            detail={
-                "roles": roles,
-                "agency_ids": agencies,
-                "agencies_not_restored": sorted(set(ended[0]["agency_ids"]) - set(agencies)),
-            },
-        )
-    return roles
 
 
 async def issue_password_reset(
@@ -343,7 +230,7 @@ async def issue_password_reset(
     member sets a new password at ``POST /auth/reset``. Older codes are void.
     Errors: NOT_FOUND (userId), FORBIDDEN (the person belongs elsewhere too)."""
     async with db.tenant_tx(tenant.id):
-        await _member_roles(tenant, user_id)
+        await member_roles(tenant, user_id)
         rows = await db.fetch(
             "SELECT u.activated_at IS NULL AS pending,"
             " EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id"
@@ -362,7 +249,7 @@ async def issue_password_reset(
         code = await issue_code(user_id, purpose, tenant_id=tenant.id, created_by=principal.name)
         await write_audit(
             "user.password_reset",
-            actor=_actor(principal),
+            actor=actor_of(principal),
             tenant_id=tenant.id,
             target=f"user:{user_id}",
             detail={"purpose": purpose, "expires_at": code.expires_at},

@@ -96,13 +96,19 @@ async def user_exists(username: str) -> bool:
 
 
 async def authenticate(username: str, password: str) -> tuple[uuid.UUID, str]:
-    """The user's id and name for right credentials; one error for every wrong case."""
+    """The user's id and name for right credentials; one error for every wrong case.
+    A disabled user, or one who belongs nowhere (no membership in any command and no
+    national or platform role: deactivated everywhere), is refused exactly like a wrong
+    password, after the same argon2 check."""
     name = (username or "").strip().lower()
     # A name no user can have (too long, control characters) is not looked up at all,
     # but still costs the same argon2 check below.
     rows = (
         await db.fetch(
-            "SELECT id, username, password_hash, is_active FROM users WHERE username = $1", name
+            "SELECT u.id, u.username, u.password_hash, u.is_active"
+            " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id) AS may_sign_in"
+            " FROM users u WHERE u.username = $1",
+            name,
         )
         if USERNAME.match(name)
         else []
@@ -112,7 +118,7 @@ async def authenticate(username: str, password: str) -> tuple[uuid.UUID, str]:
     ok = await anyio.to_thread.run_sync(
         verify_password, row["password_hash"] if row else None, password or ""
     )
-    if row is None or not ok or not row["is_active"]:
+    if row is None or not ok or not row["may_sign_in"]:
         raise Unauthenticated("wrong username or password")
     return row["id"], row["username"]
 
