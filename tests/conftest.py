@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import asyncpg
 import httpx
 import pytest
-from helpers import onboard
+from helpers import FINISHED, onboard
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from jogo.platform import db, registry
@@ -134,6 +134,10 @@ async def live_server(settings: Settings) -> AsyncIterator[str]:
         if server.started:
             break
         await asyncio.sleep(0.02)
+    else:
+        server.should_exit = True
+        await task
+        raise AssertionError("the live server did not start within 10 s")
     try:
         yield f"127.0.0.1:{port}"
     finally:
@@ -155,6 +159,7 @@ def broker(database: str, settings: Settings):
     made = make_broker(AMQP_URL, swap_user(database, "jogo_app", None), pool_size=4)
     load_actors(settings)
     made.declare_queue(os.environ["JOGO_QUEUE"], ensure=True)
+    made.add_middleware(FINISHED)  # tests wait on finished messages, never on a sleep
     yield made
     made.close()
     _delete_queues(os.environ["JOGO_QUEUE"])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
+import dramatiq
 import httpx
 
 from jogo.platform.auth.roles import Role
@@ -152,3 +154,66 @@ async def create_unit(
 
 STATUS = "mutation($id: ID!, $s: ReportStatus!, $n: String) { updateReportStatus(reportId: $id, status: $s, note: $n) { report { status autocloseAt } errors { code field message } } }"
 NOTE = "mutation($id: ID!, $n: String!, $p: Boolean!) { addReportNote(reportId: $id, note: $n, public: $p) { report { id } errors { code field message } } }"
+
+
+class FinishedMessages(dramatiq.Middleware):
+    """A Dramatiq middleware the test broker carries: each message the worker is done
+    with (its actor returned or raised, its transaction over), as (actor, tenant id).
+    Tests wait on it instead of sleeping until a job is "probably" done."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.done: list[tuple[str, str | None]] = []
+
+    def after_process_message(self, broker: Any, message: Any, **_: Any) -> None:
+        self._record(message)
+
+    def after_skip_message(self, broker: Any, message: Any) -> None:
+        self._record(message)
+
+    def _record(self, message: Any) -> None:
+        with self._lock:
+            self.done.append((message.actor_name, message.options.get("tenant_id")))
+
+    def count(self, actor: str, tenant_id: uuid.UUID) -> int:
+        with self._lock:
+            return self.done.count((actor, str(tenant_id)))
+
+
+FINISHED = FinishedMessages()
+
+
+def live_listeners(tenant_id: uuid.UUID | None = None) -> int:
+    """Live feeds listening in this process (of one tenant, or all): each is in the
+    hub once its LISTEN is active, so an event committed after that reaches it."""
+    from jogo.platform.notify import HUB
+
+    return sum(
+        len(queues)
+        for (_, tenant), queues in list(HUB._subscribers.items())
+        if tenant_id is None or tenant == tenant_id
+    )
+
+
+async def wait_for_listeners(
+    count: int, tenant_id: uuid.UUID | None = None, within: float = 10.0
+) -> None:
+    """Wait until ``count`` live feeds listen (see ``live_listeners``); fail at the deadline."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + within
+    while live_listeners(tenant_id) < count:
+        assert time.monotonic() < deadline, f"{count} live feeds never started listening"
+        await asyncio.sleep(0.02)
+
+
+async def eventually(check: Any, what: str, within: float = 10.0) -> None:
+    """Wait until ``check()`` (sync) is true; fail with ``what`` at the deadline."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)

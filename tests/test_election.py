@@ -9,7 +9,7 @@ import json
 
 import pytest
 import websockets
-from helpers import auth_header, gql, make_user, onboard, report_input
+from helpers import auth_header, gql, make_user, onboard, report_input, wait_for_listeners
 from test_cli import one_line_error, run
 
 from jogo.platform.auth.roles import Role
@@ -260,7 +260,7 @@ async def test_incidents_on_the_board_and_live(app_client, live_server, settings
                 }
             )
         )
-        await asyncio.sleep(0.3)
+        await wait_for_listeners(1, tenant.id)
         done = await call(
             app_client,
             tenant,

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import auth_header, gql, onboard, submit
+from helpers import FINISHED, auth_header, gql, onboard, submit
 
 from jogo.platform.app.scheduler import enqueue_for_all_tenants
 from jogo.platform.auth.roles import Role
@@ -86,20 +86,15 @@ CREATE_CAMERA = """mutation($i: CreateCameraInput!) { createCamera(input: $i) { 
   errors { field message } } }"""
 
 
-async def run_job(actor: str, owner, tenant, wait: float = 15.0) -> None:
-    """What the scheduler does each tick, then wait for the worker to finish it."""
+async def run_job(actor: str, owner, tenant, wait: float = 60.0) -> None:
+    """What the scheduler does each tick, then wait until the worker has finished the
+    tenant's message (not only the relay published it); fail at the deadline."""
+    before = FINISHED.count(actor, tenant.id)
     await enqueue_for_all_tenants(actor)
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        pending = await owner.fetchval(
-            "SELECT count(*) FROM outbox WHERE tenant = $1 AND actor = $2 AND published_at IS NULL",
-            tenant.id,
-            actor,
-        )
-        if pending == 0:
-            break
+    while FINISHED.count(actor, tenant.id) <= before:
+        assert time.monotonic() < deadline, f"{actor} for {tenant.slug} did not finish"
         await asyncio.sleep(0.05)
-    await asyncio.sleep(1.0)  # the worker commits after the relay has published
 
 
 async def test_hospital_capacity_job(app_client, settings, owner, sink, worker, relay):

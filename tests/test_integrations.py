@@ -11,7 +11,7 @@ import json
 import time
 
 import pytest
-from helpers import VERIFY, act, auth_header, gql, onboard, submit
+from helpers import FINISHED, VERIFY, act, auth_header, eventually, gql, onboard, submit
 
 from jogo.platform.auth.roles import Role
 from jogo.tenants.agencies import delivery as dispatch_module
@@ -261,11 +261,15 @@ async def test_two_tenants_dispatches_never_cross(app_client, settings, owner, w
             "UPDATE dispatches SET status = 'PENDING', attempts = 0 WHERE id = $1", b_dispatch
         )
         before = len(sinks[1].received)
+        finished = FINISHED.count("deliver_dispatch", tenants[0].id)
         async with db.control_tx():
             await outbox.enqueue(
                 "deliver_dispatch", {"dispatch_id": str(b_dispatch), "attempt": 0}, tenants[0].id
             )
-        await asyncio.sleep(1.5)
+        await eventually(
+            lambda: FINISHED.count("deliver_dispatch", tenants[0].id) > finished,
+            "the worker to finish the crossed message",
+        )
         assert len(sinks[1].received) == before and len(sinks[0].received) == 3
         assert (
             await owner.fetchval("SELECT status FROM dispatches WHERE id = $1", b_dispatch)
@@ -625,7 +629,10 @@ async def test_one_trace_from_request_to_agency(
     done = await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
     assert done["errors"] == []
     await wait_status(owner, rid, "DELIVERED")
-    await asyncio.sleep(0.3)  # the consumer span ends after the status commit
+    await eventually(  # the consumer span ends after the status commit
+        lambda: any(s.name == "deliver_dispatch" for s in span_exporter.get_finished_spans()),
+        "the consumer span to end",
+    )
     spans = span_exporter.get_finished_spans()
     by_id = {s.context.span_id: s for s in spans}
     server = next(
@@ -762,6 +769,8 @@ async def test_broker_connections_dropping_lose_and_duplicate_nothing(
             if pending == 0:
                 break
             await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"{pending} outbox rows still unpublished after 30 s")
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -810,13 +819,19 @@ async def test_delivery_metrics(
     tenant = await onboard("minimal", modules=["integrations"])
     _, rid, _ = await dispatched_report(app_client, settings, tenant, url=sink.url)
     await wait_status(owner, rid, "DELIVERED")
-    await asyncio.sleep(0.3)
-    after = {
-        tuple(p.attributes.items()): p.value
-        for p in _points(metric_reader, "jogo.dispatch.deliveries")
-    }
-    grew = {k[0][1]: after[k] - before.get(k, 0) for k in after}
-    assert grew.get("failed", 0) >= 1 and grew.get("delivered", 0) >= 1
+
+    def grew() -> dict[str, int]:
+        after = {
+            tuple(p.attributes.items()): p.value
+            for p in _points(metric_reader, "jogo.dispatch.deliveries")
+        }
+        return {k[0][1]: after[k] - before.get(k, 0) for k in after}
+
+    # The counters are recorded as the worker finishes: wait for them, with a deadline.
+    await eventually(
+        lambda: grew().get("failed", 0) >= 1 and grew().get("delivered", 0) >= 1,
+        "a failed and a delivered attempt to be counted",
+    )
     lag_after = sum(p.count for p in _points(metric_reader, "jogo.outbox.lag"))
     assert lag_after - lag_before >= 2  # the first attempt and the retry
     queue_lag = sum(p.count for p in _points(metric_reader, "jogo.queue.lag"))

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from helpers import VERIFY, act, auth_header, gql, onboard, submit
+from helpers import FINISHED, VERIFY, act, auth_header, gql, onboard, submit
 
 from jogo.platform.auth.roles import Role
 from jogo.tenants.oversight.rollups import do_rebuild_tenant
@@ -42,8 +42,14 @@ async def settle(owner, tenant_ids, wait=30.0):
         reports = await owner.fetchval(
             "SELECT count(*) FROM reports WHERE tenant_id = ANY($1::uuid[])", tenant_ids
         )
-        if pending == 0 and contributions == reports:
-            await asyncio.sleep(0.5)  # the last messages being applied
+        published = await owner.fetchval(
+            "SELECT count(*) FROM outbox WHERE actor = 'rollup_report'"
+            " AND published_at IS NOT NULL AND tenant = ANY($1::uuid[])",
+            tenant_ids,
+        )
+        finished = sum(FINISHED.count("rollup_report", t) for t in tenant_ids)
+        # Every published message applied by the worker, not "probably" after a sleep.
+        if pending == 0 and contributions == reports and finished >= published:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("rollups did not settle")

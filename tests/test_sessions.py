@@ -14,7 +14,15 @@ from typing import Any
 import jwt
 import pytest
 import websockets
-from helpers import PASSWORD, auth_header, gql, make_user, submit
+from helpers import (
+    PASSWORD,
+    auth_header,
+    gql,
+    live_listeners,
+    make_user,
+    submit,
+    wait_for_listeners,
+)
 
 from jogo.platform.auth.roles import Role
 from jogo.platform.auth.tokens import issue_token
@@ -56,8 +64,9 @@ async def open_socket(server: str, slug: str, access: str) -> Any:
 
 async def subscribe(ws: Any, query: str) -> str:
     op_id = uuid.uuid4().hex
+    before = live_listeners()
     await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
-    await asyncio.sleep(0.3)  # let the subscription reach the listener (not an assertion)
+    await wait_for_listeners(before + 1)
     return op_id
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 import websockets
-from helpers import auth_header, gql
+from helpers import auth_header, gql, wait_for_listeners
 
 from jogo.platform.auth.roles import Role
 
@@ -106,7 +106,7 @@ async def test_a_subscribed_operator_gets_the_sos_within_a_second(
                 }
             )
         )
-        await asyncio.sleep(0.3)
+        await wait_for_listeners(1, tenant.id)
         start = time.monotonic()
         _, body = await gql(
             app_client, f"/t/{tenant.slug}/graphql", SOS, citizen, lat=TUGU[0], lon=TUGU[1], n=None
@@ -125,7 +125,7 @@ async def test_nearby_orders_by_distance_and_respects_kinds_and_tenants(
     a, b = two_tenants.a, two_tenants.b
     await add_posts(app_client, settings, a)
     b_admin = await auth_header(settings, Role.TENANT_ADMIN, b)
-    await gql(
+    _, created = await gql(
         app_client,
         f"/t/{b.slug}/graphql",
         POST,
@@ -135,6 +135,12 @@ async def test_nearby_orders_by_distance_and_respects_kinds_and_tenants(
         lat=TUGU[0],
         lon=TUGU[1],
     )
+    assert created["data"]["createPolicePost"]["errors"] == [], created
+    # B's post exists and B finds it at the same spot: A not seeing it below means isolation.
+    _, in_b = await gql(
+        app_client, f"/t/{b.slug}/graphql", NEARBY, lat=TUGU[0], lon=TUGU[1], r=1000, k=None
+    )
+    assert "Polsek milik B" in [f["name"] for f in in_b["data"]["nearby"]], in_b
     _, body = await gql(
         app_client,
         f"/t/{a.slug}/graphql",
