@@ -256,7 +256,20 @@ async def test_closing_the_pool_finishes_within_its_deadline(database, owner):
         await stuck.execute("BEGIN")
         busy = await pool.acquire()
         sleeper = asyncio.ensure_future(busy.execute("SELECT pg_sleep(30)"))
-        await asyncio.sleep(0.2)
+        watcher = await asyncpg.connect(database)
+        try:  # the query runs on the server (not "probably, after 0.2 s")
+            for _ in range(200):
+                running = await watcher.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                    " AND query = 'SELECT pg_sleep(30)'"
+                )
+                if running:
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("pg_sleep never started")
+        finally:
+            await watcher.close()
         started = time.monotonic()
         await db.stop_engine(deadline=1.0)
         took = time.monotonic() - started
@@ -320,6 +333,8 @@ async def test_serve_stops_on_sigterm_with_a_request_holding_a_transaction(
                         break
                 assert proc.returncode is None, "jogo serve exited at start"
                 await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("jogo serve did not become healthy in 60 s")
             # Hold the ticket counter so that submitReport waits inside its transaction.
             tx = blocker.transaction()
             await tx.start()
@@ -331,7 +346,17 @@ async def test_serve_stops_on_sigterm_with_a_request_holding_a_transaction(
                     headers=headers,
                 )
             )
-            await asyncio.sleep(1.0)
+            # The request waits on the lock inside its transaction: seen on the server.
+            for _ in range(600):
+                waiting = await owner.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock'"
+                )
+                if waiting:
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("submitReport never waited on the lock")
             assert not pending.done()
             started = time.monotonic()
             proc.send_signal(signal.SIGTERM)
