@@ -480,3 +480,114 @@ async def test_parallel_wrong_guesses_end_in_an_audited_lockout(proxied, two_ten
         f"user:{username}",
     )
     assert len(rows) == 1
+
+
+# --- the limits at their boundaries (issue 15): the numbers are the README's ---
+
+
+def _codes(body: dict) -> list[str]:
+    return [e["extensions"]["code"] for e in body.get("errors") or []]
+
+
+async def test_tracking_allows_thirty_a_minute_per_client_then_refuses(proxied, two_tenants):
+    """README: tracking is limited per client (30 a minute) and per ticket (10 a minute).
+    Four tickets, at most 8 guesses each: only the per-client limit can refuse the 31st."""
+    slug = two_tenants.a.slug
+    tickets = []
+    for _ in range(4):
+        _, made = await gql(
+            proxied,
+            f"/t/{slug}/graphql",
+            SUBMIT,
+            {"X-Forwarded-For": some_address()},
+            input=report_input(anonymous=True),
+        )
+        tickets.append(made["data"]["submitReport"]["report"]["ticket"])
+    client = {"X-Forwarded-For": some_address()}
+    for n in range(30):
+        _, body = await gql(
+            proxied, f"/t/{slug}/graphql", TRACK, client, t=tickets[n % 4], p=f"{n:08d}"
+        )
+        assert "RATE_LIMITED" not in _codes(body), (n, body)
+    _, body = await gql(proxied, f"/t/{slug}/graphql", TRACK, client, t=tickets[3], p="00000099")
+    assert _codes(body) == ["RATE_LIMITED"], body
+    # Another client still may track the same ticket.
+    _, body = await gql(
+        proxied,
+        f"/t/{slug}/graphql",
+        TRACK,
+        {"X-Forwarded-For": some_address()},
+        t=tickets[3],
+        p="00000099",
+    )
+    assert "RATE_LIMITED" not in _codes(body), body
+
+
+async def _age_hits(owner, key: str, age: str) -> None:
+    """Move every recorded hit of ``key`` ``age`` into the past (no waiting in tests)."""
+    done = await owner.execute(
+        f"UPDATE rate_limits SET hits = ARRAY(SELECT t - interval '{age}' FROM unnest(hits) t)"
+        " WHERE key = $1",
+        key,
+    )
+    assert done == "UPDATE 1"
+
+
+async def test_the_anonymous_window_is_ten_minutes(proxied, owner, two_tenants):
+    from jogo.tenants.reports.limits import ANONYMOUS_BY_CLIENT, per_tenant
+
+    tenant = two_tenants.a
+    address = some_address()
+    client = {"X-Forwarded-For": address}
+    anonymous = report_input(anonymous=True)
+    for n in range(10):
+        _, body = await gql(proxied, f"/t/{tenant.slug}/graphql", SUBMIT, client, input=anonymous)
+        assert body["data"]["submitReport"]["errors"] == [], (n, body)
+    key = ANONYMOUS_BY_CLIENT.key(per_tenant(tenant.id, address))
+    # 9 min 50 s later the ten still count: the eleventh is refused, and nothing written.
+    await _age_hits(owner, key, "9 minutes 50 seconds")
+    _, body = await gql(proxied, f"/t/{tenant.slug}/graphql", SUBMIT, client, input=anonymous)
+    assert [e["code"] for e in body["data"]["submitReport"]["errors"]] == ["RATE_LIMITED"]
+    assert body["data"]["submitReport"]["report"] is None
+    count = "SELECT count(*) FROM reports WHERE tenant_id = $1"
+    assert await owner.fetchval(count, tenant.id) == 10
+    # Past 10 minutes they no longer do.
+    await _age_hits(owner, key, "11 seconds")
+    _, body = await gql(proxied, f"/t/{tenant.slug}/graphql", SUBMIT, client, input=anonymous)
+    assert body["data"]["submitReport"]["errors"] == [], body
+    assert await owner.fetchval(count, tenant.id) == 11
+
+
+async def test_the_tracking_window_is_one_minute(proxied, owner, two_tenants):
+    from jogo.tenants.reports.limits import TRACK_BY_TICKET, per_tenant
+
+    tenant = two_tenants.a
+    _, made = await gql(
+        proxied,
+        f"/t/{tenant.slug}/graphql",
+        SUBMIT,
+        {"X-Forwarded-For": some_address()},
+        input=report_input(anonymous=True),
+    )
+    ticket = made["data"]["submitReport"]["report"]["ticket"]
+
+    async def guess() -> list[str]:
+        # Each guess from a new address: only the per-ticket limit counts.
+        _, body = await gql(
+            proxied,
+            f"/t/{tenant.slug}/graphql",
+            TRACK,
+            {"X-Forwarded-For": some_address()},
+            t=ticket,
+            p="00000000",
+        )
+        return _codes(body)
+
+    for n in range(10):
+        assert "RATE_LIMITED" not in await guess(), n
+    assert await guess() == ["RATE_LIMITED"]
+    key = TRACK_BY_TICKET.key(per_tenant(tenant.id, ticket.strip().upper()))
+    await _age_hits(owner, key, "50 seconds")
+    assert await guess() == ["RATE_LIMITED"]
+    await _age_hits(owner, key, "11 seconds")
+    assert "RATE_LIMITED" not in await guess()

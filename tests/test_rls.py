@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import uuid
 from pathlib import Path
@@ -311,3 +312,44 @@ async def test_audit_log_is_append_only_for_the_app():
         await db.fetch("DELETE FROM audit_log")
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await db.fetch("UPDATE audit_log SET action = 'x'")
+
+
+async def test_tenant_setting_ends_with_its_transaction_without_the_pool_reset(two_tenants):
+    """The tenant is set transaction-locally: on the *same* server connection, after
+    COMMIT (and after a rollback), ``app.tenant_id`` is empty and RLS hides every row.
+
+    The engine's own pool resets connections on release (``RESET ALL``), which would
+    hide a session-wide ``set_config(..., false)``; this pool of one connection does no
+    reset, so only the transaction's end can clear the setting."""
+    import asyncpg
+
+    async def no_reset(_conn: asyncpg.Connection) -> None:
+        return None
+
+    saved = db.ENGINE.pool
+    assert saved is not None
+    own = await asyncpg.create_pool(
+        dsn=db.ENGINE.config["dsn"], min_size=1, max_size=1, reset=no_reset
+    )
+    db.ENGINE.pool = own
+    try:
+        for ends_with_error in (False, True):
+            with contextlib.suppress(LookupError):
+                async with db.tenant_tx(two_tenants.a.id) as tx:
+                    pid = await tx.connection.fetchval("SELECT pg_backend_pid()")
+                    setting = "SELECT current_setting('app.tenant_id', true)"
+                    assert await tx.connection.fetchval(setting) == str(two_tenants.a.id)
+                    assert await tx.connection.fetchval("SELECT count(*) FROM agencies") == 25
+                    if ends_with_error:
+                        raise LookupError("roll back")
+            conn = await own.acquire()
+            try:
+                assert await conn.fetchval("SELECT pg_backend_pid()") == pid  # same session
+                assert await conn.fetchval(setting) in (None, "")
+                assert await conn.fetchval("SELECT count(*) FROM agencies") == 0
+                assert await conn.fetchval("SELECT count(*) FROM report_categories") == 0
+            finally:
+                await own.release(conn)
+    finally:
+        db.ENGINE.pool = saved
+        await own.close()
