@@ -28,9 +28,7 @@ from jogo.graphql.errors import UserError
 from jogo.platform.auth.roles import WRITE_CAPS, Cap
 from jogo.platform.errors import SIGN_IN, Forbidden, JogoError, Unauthenticated
 
-GLOBAL_CAPS = frozenset(
-    {Cap.NATIONAL_READ, Cap.NATIONAL_UNREDACTED, Cap.AUDIT_READ, Cap.PLATFORM_ADMIN}
-)
+GLOBAL_CAPS = frozenset({Cap.NATIONAL_READ, Cap.AUDIT_READ, Cap.PLATFORM_ADMIN})
 
 
 # People read these (the citizen app shows them): Bahasa Indonesia first, then English.

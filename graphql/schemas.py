@@ -17,25 +17,32 @@ from jogo.graphql.agencies.directory import AgencyDirectoryMutation
 from jogo.graphql.agencies.inbox import InboxQuery
 from jogo.graphql.agencies.mutations import AgenciesMutation
 from jogo.graphql.agencies.queries import AgenciesQuery
-from jogo.graphql.apikeys.queries import ApiKeysMutation, ApiKeysQuery
+from jogo.graphql.apikeys.mutations import ApiKeysMutation
+from jogo.graphql.apikeys.queries import ApiKeysQuery
 from jogo.graphql.audit.queries import AuditQuery
-from jogo.graphql.bulletins.queries import BulletinsMutation, BulletinsQuery
+from jogo.graphql.bulletins.mutations import BulletinsMutation
+from jogo.graphql.bulletins.queries import BulletinsQuery
 from jogo.graphql.core.directory import DirectoryMutation, DirectoryQuery
 from jogo.graphql.core.queries import CoreQuery
-from jogo.graphql.election.queries import ElectionMutation, ElectionQuery, ElectionSubscription
+from jogo.graphql.election.mutations import ElectionMutation
+from jogo.graphql.election.queries import ElectionQuery, ElectionSubscription
 from jogo.graphql.facilities.edits import FacilityDirectoryMutation
-from jogo.graphql.facilities.queries import FacilitiesMutation, FacilitiesQuery
+from jogo.graphql.facilities.mutations import FacilitiesMutation
+from jogo.graphql.facilities.queries import FacilitiesQuery
 from jogo.graphql.limits import extensions
 from jogo.graphql.oversight.queries import OversightQuery
-from jogo.graphql.people.queries import PeopleMutation, PeopleQuery
+from jogo.graphql.people.mutations import PeopleMutation
+from jogo.graphql.people.queries import PeopleQuery
 from jogo.graphql.reports.calendar import CalendarMutation, CalendarQuery
 from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation, SosMutation
 from jogo.graphql.reports.queries import ReportsQuery
 from jogo.graphql.reports.subscriptions import ReportsSubscription
 from jogo.graphql.reports.transfer import JurisdictionQuery, TransferMutation
 from jogo.graphql.scalars import OVERRIDES
-from jogo.graphql.sharing.queries import SharingMutation, SharingQuery
-from jogo.graphql.units.queries import UnitsMutation, UnitsQuery
+from jogo.graphql.sharing.mutations import SharingMutation
+from jogo.graphql.sharing.queries import SharingQuery
+from jogo.graphql.units.mutations import UnitsMutation
+from jogo.graphql.units.queries import UnitsQuery
 from jogo.platform.registry import MODULES
 
 CORE_QUERIES: tuple[type, ...] = (

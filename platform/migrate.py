@@ -2,8 +2,9 @@
 
 Migrations are plain SQL because what tenancy needs (composite primary keys, forced
 row-level security, policies, grants) is beyond Piccolo's auto-migrations; the Piccolo
-table classes mirror them, and a test compares the two. Safe to run twice and safe to
-run concurrently: an advisory lock serialises runs and applied versions are skipped.
+table classes mirror them, and tests/test_tables_match.py compares the two. Safe to run
+twice and safe to run concurrently: an advisory lock serialises runs and applied
+versions are skipped.
 """
 
 from __future__ import annotations

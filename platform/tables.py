@@ -1,4 +1,8 @@
-"""Control-plane tables (no RLS). Only the platform kernel reads or writes them."""
+"""Control-plane tables (no RLS). Only the platform kernel reads or writes them.
+
+Piccolo mirrors of the migrations; the kernel reaches these tables in SQL, and
+tests/test_tables_match.py keeps the mirrors true.
+"""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from helpers import FINISHED, VERIFY, act, auth_header, gql, onboard, submit
 
-from jogo.platform.auth.roles import Role
+from jogo.platform.auth.roles import ROLE_CAPS, Role
 from jogo.tenants.oversight.rollups import do_rebuild_tenant
 from jogo.tenants.reports.sla_sweep import do_sweep_report_slas
 
@@ -257,6 +257,9 @@ STREETS = (
 )
 
 
+NATIONAL_ROLES = (Role.NATIONAL_SUPERVISOR, Role.POLDA_SUPERVISOR, Role.OVERSIGHT_AUDITOR)
+
+
 async def test_drill_down_never_carries_a_redacted_value(app_client, settings, owner, two_tenants):
     slug = two_tenants.a.slug
     citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
@@ -283,8 +286,13 @@ async def test_drill_down_never_carries_a_redacted_value(app_client, settings, o
         + " / ".join(STREETS),
     )
     ticket = created["report"]["ticket"]
-    for role in (Role.NATIONAL_SUPERVISOR, Role.OVERSIGHT_AUDITOR):
-        headers = await auth_header(settings, role)
+    # The README's contract: the drill-down is redacted for every national role; none
+    # holds a capability to an unredacted view (there is none to hold).
+    national_caps = set().union(*(ROLE_CAPS[r] for r in NATIONAL_ROLES))
+    assert {c.value for c in national_caps} == {"national:read", "audit:read"}
+    for role in NATIONAL_ROLES:
+        polda = two_tenants.a.polda_code if role is Role.POLDA_SUPERVISOR else None
+        headers = await auth_header(settings, role, polda=polda)
         status, body = await gql(
             app_client,
             NATIONAL,

@@ -59,7 +59,6 @@ class Cap(StrEnum):
     ELECTION_MANAGE = "election:manage"  # the polling stations themselves
     ELECTION_PLAN = "election:plan"  # deployment rules and named officers
     NATIONAL_READ = "national:read"
-    NATIONAL_UNREDACTED = "national:unredacted"
     AUDIT_READ = "audit:read"
     PLATFORM_ADMIN = "platform:admin"
     # A signed-in person's own account (password, sign-out); never an API key's.
@@ -101,8 +100,8 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
     Role.AGENCY_LIAISON: frozenset(
         {Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DISPATCH_UPDATE, Cap.OWN_ACCOUNT}
     ),
-    Role.POLDA_SUPERVISOR: frozenset({Cap.NATIONAL_READ, Cap.NATIONAL_UNREDACTED}),
-    Role.NATIONAL_SUPERVISOR: frozenset({Cap.NATIONAL_READ, Cap.NATIONAL_UNREDACTED}),
+    Role.POLDA_SUPERVISOR: frozenset({Cap.NATIONAL_READ}),
+    Role.NATIONAL_SUPERVISOR: frozenset({Cap.NATIONAL_READ}),
     Role.OVERSIGHT_AUDITOR: frozenset({Cap.NATIONAL_READ, Cap.AUDIT_READ}),
     Role.PLATFORM_ADMIN: frozenset({Cap.PLATFORM_ADMIN}),
 }

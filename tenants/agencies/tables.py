@@ -67,3 +67,5 @@ class Dispatch(Table, tablename="dispatches", db=ENGINE):
     outcome = Text(null=True, default=None)
     outcome_note = Text(null=True, default=None)
     answered_at = Timestamptz(null=True, default=None)
+    # A delivery's short lease instead of a row lock (migration 0006).
+    lease_until = Timestamptz(null=True, default=None)

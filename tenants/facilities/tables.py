@@ -1,3 +1,8 @@
+"""Piccolo mirrors of the facility tables (``hospital_capacity``, ``cameras``, ``police_posts``).
+
+The code reaches them in SQL; tests/test_tables_match.py keeps these mirrors true.
+"""
+
 from __future__ import annotations
 
 from piccolo.columns import UUID, Boolean, DoublePrecision, Integer, Text, Timestamptz

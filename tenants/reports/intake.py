@@ -177,16 +177,21 @@ async def do_submit_report(
         for path, (_, photo) in zip(keys, stored, strict=True):
             await store.put(path, photo.data)
         done = await _insert(
-            tenant,
-            principal,
-            data,
-            now,
-            report_id,
-            (pin, pin_hash, anonymous),
-            stored,
-            keys,
-            on_insert,
-            (key, secret_key),
+            _Pending(
+                tenant=tenant,
+                principal=principal,
+                data=data,
+                now=now,
+                report_id=report_id,
+                pin=pin,
+                pin_hash=pin_hash,
+                anonymous=anonymous,
+                stored=stored,
+                keys=keys,
+                on_insert=on_insert,
+                key=key,
+                secret_key=secret_key,
+            )
         )
     except BaseException:
         for path in keys:
@@ -231,21 +236,30 @@ async def _polling_station(code: str | None) -> uuid.UUID | None:
     return station_id
 
 
-async def _insert(
-    tenant: TenantInfo,
-    principal: Principal,
-    data: ReportInput,
-    now: datetime,
-    report_id: uuid.UUID,
-    reporter: tuple[str | None, str | None, bool],
-    stored: list[tuple[uuid.UUID, Photo]],
-    keys: list[str],
-    on_insert: OnInsert | None,
-    retry: tuple[ClientKey | None, str],
-) -> Submitted:
-    """``reporter``: (PIN, its hash, anonymous); ``retry``: (client key, secret key)."""
-    pin, pin_hash, anonymous = reporter
-    key, secret_key = retry
+@dataclass(frozen=True)
+class _Pending:
+    """A checked submission on its way into the database (photos already stored)."""
+
+    tenant: TenantInfo
+    principal: Principal
+    data: ReportInput  # cleaned (:func:`~jogo.tenants.reports.validation.clean`)
+    now: datetime  # the submission time, UTC; the SLA clock starts here
+    report_id: uuid.UUID
+    pin: str | None  # shown once to an anonymous reporter
+    pin_hash: str | None  # argon2 hash of ``pin``
+    anonymous: bool
+    stored: list[tuple[uuid.UUID, Photo]]  # (attachment id, cleaned photo)
+    keys: list[str]  # storage key of each stored photo, in the same order
+    on_insert: OnInsert | None
+    key: ClientKey | None  # the client's idempotency key, if any
+    secret_key: str  # JOGO_SECRET_KEY, derives a retried anonymous report's PIN
+
+
+async def _insert(p: _Pending) -> Submitted:
+    """One transaction: the report, its events and attachments, then ``on_insert``."""
+    tenant, principal, data, now, report_id = p.tenant, p.principal, p.data, p.now, p.report_id
+    pin, pin_hash, anonymous = p.pin, p.pin_hash, p.anonymous
+    stored, keys, on_insert, key, secret_key = p.stored, p.keys, p.on_insert, p.key, p.secret_key
     # An anonymous report names nobody, even when a signed-in user sent it.
     actor = events.ANONYMOUS if anonymous else events.actor_of(principal)
     async with db.tenant_tx(tenant.id):

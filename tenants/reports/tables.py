@@ -64,6 +64,10 @@ class Report(Table, tablename="reports", db=ENGINE):
     closed_at = Timestamptz(null=True, default=None)
     # Located outside the command's jurisdiction (migration 0022).
     outside_jurisdiction = Boolean(default=False)
+    # An SOS raised from the citizen app (migration 0008).
+    sos = Boolean(default=False)
+    # The polling station an election report is about (migration 0010).
+    polling_station_id = UUID(null=True, default=None)
 
 
 class ReportEvent(Table, tablename="report_events", db=ENGINE):

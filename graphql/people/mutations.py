@@ -1,0 +1,190 @@
+"""Mutations on the command's people (tenant admins) and one's own account."""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+from strawberry.types import Info
+
+from jogo.graphql.context import Context
+from jogo.graphql.errors import attempt
+from jogo.graphql.idempotency import ClientKeyArgument, retry_key
+from jogo.graphql.ids import parse_uuid
+from jogo.graphql.people.types import (
+    ChangePasswordPayload,
+    CreateMemberInput,
+    CreateMemberPayload,
+    LogoutPayload,
+    Member,
+    MemberPayload,
+    MemberRole,
+    PasswordCodePayload,
+)
+from jogo.graphql.permissions import writes
+from jogo.platform.auth import account, departures, members, people, sessions
+from jogo.platform.auth.roles import Cap
+from jogo.platform.errors import NotFound
+from jogo.platform.registry import TenantInfo
+
+
+async def _member(tenant: TenantInfo, user_id: uuid.UUID) -> Member:
+    row = await members.get_member(tenant.id, user_id)
+    if row is None:
+        raise NotFound(people.NO_MEMBER, field="userId")
+    return Member.of(row)
+
+
+@strawberry.type
+class PeopleMutation:
+    @strawberry.mutation(
+        description="A new person of this command with one role and an activation code"
+        " (they choose their own password; nobody else knows it). Audited.",
+        extensions=writes(Cap.TENANT_ADMIN),
+    )
+    async def create_member(
+        self,
+        info: Info[Context, None],
+        input: CreateMemberInput,
+        client_key: ClientKeyArgument = None,
+    ) -> CreateMemberPayload:
+        tenant = info.context.require_tenant()
+
+        async def run() -> CreateMemberPayload:
+            retry = retry_key(info, "createMember", client_key, {"input": input})
+            agency = None
+            if input.agency_id is not None:
+                agency = parse_uuid(input.agency_id, "agencyId", "agency not found")
+            user_id, code = await people.create_member(
+                tenant,
+                info.context.principal,
+                input.username,
+                input.role.value,
+                full_name=input.full_name,
+                agency_id=agency,
+                retry=retry,
+                secret_key=info.context.settings.secret_key,
+            )
+            return CreateMemberPayload(
+                member=await _member(tenant, user_id),
+                activation_code=code.code,
+                activation_expires_at=code.expires_at,
+            )
+
+        result, errors = await attempt(run)
+        return result or CreateMemberPayload(errors=errors)
+
+    @strawberry.mutation(
+        description="Give a member one role in this command in place of their current ones"
+        " (agencyId for AGENCY_LIAISON). The last tenant admin cannot give up the role"
+        " (CONFLICT). Audited.",
+        extensions=writes(Cap.TENANT_ADMIN),
+    )
+    async def change_member_role(
+        self,
+        info: Info[Context, None],
+        user_id: strawberry.ID,
+        role: MemberRole,
+        agency_id: strawberry.ID | None = None,
+    ) -> MemberPayload:
+        tenant = info.context.require_tenant()
+
+        async def run() -> Member:
+            target = parse_uuid(user_id, "userId", people.NO_MEMBER)
+            agency = parse_uuid(agency_id, "agencyId", "agency not found") if agency_id else None
+            await people.change_member_role(
+                tenant, info.context.principal, target, role.value, agency_id=agency
+            )
+            return await _member(tenant, target)
+
+        result, errors = await attempt(run)
+        return MemberPayload(member=result, errors=errors)
+
+    @strawberry.mutation(
+        description="End a member's membership in this command: their requests and live"
+        " feeds here stop at once (and, when they belong nowhere else, all their sessions)."
+        " The last tenant admin cannot (CONFLICT). Deactivating someone deactivated"
+        " already answers them unchanged (no second audit row). Audited.",
+        extensions=writes(Cap.TENANT_ADMIN),
+    )
+    async def deactivate_member(
+        self, info: Info[Context, None], user_id: strawberry.ID
+    ) -> MemberPayload:
+        tenant = info.context.require_tenant()
+
+        async def run() -> Member:
+            target = parse_uuid(user_id, "userId", people.NO_MEMBER)
+            await departures.deactivate_member(tenant, info.context.principal, target)
+            return await _member(tenant, target)
+
+        result, errors = await attempt(run)
+        return MemberPayload(member=result, errors=errors)
+
+    @strawberry.mutation(
+        description="Undo deactivateMember: the person's role(s) here come back (an agency"
+        " liaison's agency too, when it still exists and is active; otherwise the plain"
+        " role). They sign in again. NOT_FOUND unless this command deactivated them;"
+        " CONFLICT when they are a member already. Audited.",
+        extensions=writes(Cap.TENANT_ADMIN),
+    )
+    async def reactivate_member(
+        self, info: Info[Context, None], user_id: strawberry.ID
+    ) -> MemberPayload:
+        tenant = info.context.require_tenant()
+
+        async def run() -> Member:
+            target = parse_uuid(user_id, "userId", people.NO_MEMBER)
+            await departures.reactivate_member(tenant, info.context.principal, target)
+            return await _member(tenant, target)
+
+        result, errors = await attempt(run)
+        return MemberPayload(member=result, errors=errors)
+
+    @strawberry.mutation(
+        description="A one-time code (1 hour, single use) with which the member sets a new"
+        " password at POST /auth/reset; older codes are void. FORBIDDEN for a person who"
+        " also belongs to another command or office. Audited.",
+        extensions=writes(Cap.TENANT_ADMIN),
+    )
+    async def issue_password_reset(
+        self, info: Info[Context, None], user_id: strawberry.ID
+    ) -> PasswordCodePayload:
+        tenant = info.context.require_tenant()
+
+        async def run() -> PasswordCodePayload:
+            target = parse_uuid(user_id, "userId", people.NO_MEMBER)
+            code = await people.issue_password_reset(tenant, info.context.principal, target)
+            return PasswordCodePayload(code=code.code, expires_at=code.expires_at)
+
+        result, errors = await attempt(run)
+        return result or PasswordCodePayload(errors=errors)
+
+    @strawberry.mutation(
+        description="Change one's own password (10-256 characters, not the username). Other"
+        " sessions are signed out; this one stays. A wrong current password is"
+        " INVALID_INPUT on currentPassword; 5 wrong ones in 15 minutes are RATE_LIMITED.",
+        extensions=writes(Cap.OWN_ACCOUNT),
+    )
+    async def change_password(
+        self, info: Info[Context, None], current_password: str, new_password: str
+    ) -> ChangePasswordPayload:
+        principal = info.context.principal
+        ended, errors = await attempt(
+            lambda: account.change_password(principal, current_password, new_password)
+        )
+        return ChangePasswordPayload(sessions_ended=ended, errors=errors)
+
+    @strawberry.mutation(
+        description="Sign out: end this request's session (its refresh token, its access"
+        " tokens and its live feeds). POST /auth/logout does the same with a refresh token.",
+        extensions=writes(Cap.OWN_ACCOUNT),
+    )
+    async def logout(self, info: Info[Context, None]) -> LogoutPayload:
+        principal = info.context.principal
+        session_id, user_id = principal.session_id, principal.id
+        if session_id is None or user_id is None:
+            return LogoutPayload(ended=False)
+        ended, errors = await attempt(
+            lambda: sessions.end_session(session_id, user_id, principal.name)
+        )
+        return LogoutPayload(ended=ended, errors=errors)
