@@ -38,8 +38,8 @@ EXPECTED_ROLES = {
     "operator": OPERATOR,
     "tenant_admin": OPERATOR | {"tenant:admin", "directory:write"},
     "agency_liaison": {"tenant:read", "directory:read", "dispatch:update", "account:own"},
-    "polda_supervisor": {"national:read", "national:unredacted"},
-    "national_supervisor": {"national:read", "national:unredacted"},
+    "polda_supervisor": {"national:read"},
+    "national_supervisor": {"national:read"},
     "oversight_auditor": {"national:read", "audit:read"},
     "platform_admin": {"platform:admin"},
 }
@@ -103,7 +103,6 @@ def test_read_only_scopes_and_roles_grant_no_write():
         "tenant:admin",
         "platform:admin",
         "national:read",
-        "national:unredacted",
         "audit:read",
         "reports:reporter_identity",
         "cameras:read",
