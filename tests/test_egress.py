@@ -349,7 +349,7 @@ async def test_worker_refuses_a_saved_private_url_when_it_calls(
 ):
     from helpers import onboard
 
-    from jogo.platform.app.scheduler import enqueue_for_all_tenants
+    from jogo.platform import db, outbox
     from jogo.workers import actors
 
     tenant = await onboard("minimal", modules=["facilities"])
@@ -372,7 +372,9 @@ async def test_worker_refuses_a_saved_private_url_when_it_calls(
     previous = actors.SETTINGS
     actors.configure(replace(previous, allow_private_egress=False))
     try:
-        await enqueue_for_all_tenants("check_cameras")
+        # This tenant's tick only: the wait does not grow with earlier tests' tenants.
+        async with db.control_tx():
+            await outbox.enqueue("check_cameras", {}, tenant.id)
         deadline = time.monotonic() + 30
         row = None
         while time.monotonic() < deadline:

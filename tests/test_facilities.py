@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from helpers import FINISHED, auth_header, gql, onboard, submit
 
+from jogo.platform import db, outbox
 from jogo.platform.app.scheduler import enqueue_for_all_tenants
 from jogo.platform.auth.roles import Role
 from jogo.tenants.facilities.capacity import CapacityUnreadable, parse_fhir, parse_json
@@ -87,10 +88,13 @@ CREATE_CAMERA = """mutation($i: CreateCameraInput!) { createCamera(input: $i) { 
 
 
 async def run_job(actor: str, owner, tenant, wait: float = 60.0) -> None:
-    """What the scheduler does each tick, then wait until the worker has finished the
-    tenant's message (not only the relay published it); fail at the deadline."""
+    """What the scheduler does each tick for this tenant (one outbox message; the
+    scheduler's own loop over every tenant is tested apart), then wait until the worker
+    has finished it (not only the relay published it); fail at the deadline. Only this
+    tenant's message, so the wait does not grow with the tenants earlier tests made."""
     before = FINISHED.count(actor, tenant.id)
-    await enqueue_for_all_tenants(actor)
+    async with db.control_tx():
+        await outbox.enqueue(actor, {}, tenant.id)
     deadline = time.monotonic() + wait
     while FINISHED.count(actor, tenant.id) <= before:
         assert time.monotonic() < deadline, f"{actor} for {tenant.slug} did not finish"
