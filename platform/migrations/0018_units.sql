@@ -41,32 +41,42 @@ CREATE INDEX reports_unit_idx ON reports (tenant_id, assigned_unit_id)
 
 -- Free-text units become records: one unit per distinct name (case and spacing aside)
 -- per tenant, its kind guessed from the usual words, and every report pointing at it.
--- The owner is under row-level security like the app; the move is lifted from it for
--- these statements only, inside this migration's transaction.
-ALTER TABLE reports NO FORCE ROW LEVEL SECURITY;
+-- The owner is under forced row-level security like the app, so the move runs tenant by
+-- tenant with the tenant set for the transaction (as migration 0019 does); nothing
+-- lifts FORCE, and each statement also names its tenant.
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT id FROM tenants LOOP
+        PERFORM set_config('app.tenant_id', t.id::text, true);
+        INSERT INTO units (tenant_id, name, kind)
+        SELECT tenant_id, min(name),
+               CASE
+                   WHEN lower(min(name)) ~ '(lantas|turjawali|lalu ?lintas|gatur)' THEN 'LANTAS'
+                   WHEN lower(min(name)) ~ '(reskrim|buser|opsnal|jatanras)' THEN 'RESKRIM'
+                   WHEN lower(min(name)) ~ '(narkoba)' THEN 'RESNARKOBA'
+                   WHEN lower(min(name)) ~ '(samapta|sabhara|patroli|dalmas|raimas)' THEN 'SAMAPTA'
+                   WHEN lower(min(name)) ~ '(intel)' THEN 'INTELKAM'
+                   WHEN lower(min(name)) ~ '(binmas|bhabinkamtibmas)' THEN 'BINMAS'
+                   WHEN lower(min(name)) ~ '(spkt)' THEN 'SPKT'
+                   ELSE 'OTHER'
+               END
+          FROM (SELECT tenant_id, regexp_replace(btrim(assigned_unit), '\s+', ' ', 'g') AS name
+                  FROM reports
+                 WHERE tenant_id = t.id AND assigned_unit IS NOT NULL
+                   AND btrim(assigned_unit) <> '') s
+         GROUP BY tenant_id, lower(name);
 
-INSERT INTO units (tenant_id, name, kind)
-SELECT tenant_id, min(name),
-       CASE
-           WHEN lower(min(name)) ~ '(lantas|turjawali|lalu ?lintas|gatur)' THEN 'LANTAS'
-           WHEN lower(min(name)) ~ '(reskrim|buser|opsnal|jatanras)' THEN 'RESKRIM'
-           WHEN lower(min(name)) ~ '(narkoba)' THEN 'RESNARKOBA'
-           WHEN lower(min(name)) ~ '(samapta|sabhara|patroli|dalmas|raimas)' THEN 'SAMAPTA'
-           WHEN lower(min(name)) ~ '(intel)' THEN 'INTELKAM'
-           WHEN lower(min(name)) ~ '(binmas|bhabinkamtibmas)' THEN 'BINMAS'
-           WHEN lower(min(name)) ~ '(spkt)' THEN 'SPKT'
-           ELSE 'OTHER'
-       END
-  FROM (SELECT tenant_id, regexp_replace(btrim(assigned_unit), '\s+', ' ', 'g') AS name
-          FROM reports WHERE assigned_unit IS NOT NULL AND btrim(assigned_unit) <> '') s
- GROUP BY tenant_id, lower(name);
+        UPDATE reports r SET assigned_unit_id = u.id
+          FROM units u
+         WHERE r.tenant_id = t.id AND u.tenant_id = r.tenant_id
+           AND r.assigned_unit IS NOT NULL
+           AND lower(u.name) = lower(regexp_replace(btrim(r.assigned_unit), '\s+', ' ', 'g'));
+    END LOOP;
+    PERFORM set_config('app.tenant_id', '', true);
+END $$;
 
-UPDATE reports r SET assigned_unit_id = u.id
-  FROM units u
- WHERE u.tenant_id = r.tenant_id AND r.assigned_unit IS NOT NULL
-   AND lower(u.name) = lower(regexp_replace(btrim(r.assigned_unit), '\s+', ' ', 'g'));
-
-ALTER TABLE reports FORCE ROW LEVEL SECURITY;
 ALTER TABLE reports DROP COLUMN assigned_unit;
 
 SELECT jogo_enable_tenant_rls('units'::regclass);
