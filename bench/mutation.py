@@ -123,6 +123,63 @@ def _line_ranges(path: Path, parts: tuple[str, ...]) -> list[str]:
     return ranges
 
 
+def _annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """``((line, col), (end_line, end_col))`` of every annotation in ``path``, when the
+    module has ``from __future__ import annotations`` (PEP 563: annotations are kept as
+    strings and never evaluated, so a mutant inside one is equivalent by construction).
+    Empty otherwise: strawberry, for one, evaluates the annotations of its types."""
+    tree = ast.parse(path.read_text())
+    postponed = any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "__future__"
+        and any(alias.name == "annotations" for alias in node.names)
+        for node in tree.body
+    )
+    if not postponed:
+        return []
+    spans = []
+    for node in ast.walk(tree):
+        annotations: list[ast.expr | None] = []
+        if isinstance(node, ast.arg):
+            annotations = [node.annotation]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            annotations = [node.returns]
+        elif isinstance(node, ast.AnnAssign):
+            annotations = [node.annotation]
+        for ann in annotations:
+            if ann is not None and ann.end_lineno is not None and ann.end_col_offset is not None:
+                spans.append(((ann.lineno, ann.col_offset), (ann.end_lineno, ann.end_col_offset)))
+    return spans
+
+
+def _skip_annotations(session: Path, module: Path) -> None:
+    """Mark the mutants inside postponed annotations as skipped (see
+    :func:`_annotation_spans`); cosmic-ray's positions are (1-based line, column)."""
+    spans = _annotation_spans(module)
+    if not spans:
+        return
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    def inside(start: tuple[int, int], end: tuple[int, int]) -> bool:
+        return any(a <= start and end <= b for a, b in spans)
+
+    with use_db(str(session), WorkDB.Mode.open) as work_db:
+        skipped = [
+            item.job_id
+            for item in work_db.pending_work_items
+            if all(inside(tuple(m.start_pos), tuple(m.end_pos)) for m in item.mutations)
+        ]
+        if skipped:
+            work_db.set_multiple_results(
+                skipped,
+                WorkResult(
+                    output="inside a postponed annotation (PEP 563)",
+                    worker_outcome=WorkerOutcome.SKIPPED,
+                ),
+            )
+
+
 def _copy_tree(into: Path) -> Path:
     """A copy of the tracked files as ``<into>/jogo``: importable as ``jogo`` with
     ``PYTHONPATH=<into>``, ahead of the editable install."""
@@ -203,12 +260,16 @@ def run_target(target: Target, keep: bool = False) -> Outcome:
         if target.parts:
             steps.append([_bin("cr-filter-lines"), "--config", str(cfg), str(session)])
         steps.append([_bin("cr-filter-pragma"), str(session)])
-        steps.append([_bin("cosmic-ray"), "exec", str(cfg), str(session)])
         for step in steps:
             done = _run(step, tree, env)
             if done.returncode != 0:
                 outcome.error = f"{Path(step[0]).name} {step[1]}: " + done.stderr.strip()[-300:]
                 return outcome
+        _skip_annotations(session, tree / target.module)
+        done = _run([_bin("cosmic-ray"), "exec", str(cfg), str(session)], tree, env)
+        if done.returncode != 0:
+            outcome.error = "cosmic-ray exec: " + done.stderr.strip()[-300:]
+            return outcome
         outcome.run_s = time.perf_counter() - started
         dump = _run([_bin("cosmic-ray"), "dump", str(session)], tree, env)
         source = (tree / target.module).read_text().splitlines()
