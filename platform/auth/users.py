@@ -162,8 +162,23 @@ async def add_membership(
     tenant: TenantInfo | None = None,
     polda_code: str | None = None,
 ) -> None:
+    """Give an existing user one more role, inside the caller's transaction (if any).
+
+    The same rules as :func:`create_user`: a tenant role needs ``tenant`` and a national
+    or platform role takes none (``INVALID_INPUT`` on ``tenant``); ``polda_supervisor``
+    needs a known Polda code and no other role takes one (``INVALID_INPUT`` on
+    ``polda``); a role the user holds already (in that tenant) is ``CONFLICT`` on
+    ``role``. It checks no caller: who may grant is the caller's business (tenant admins
+    through :mod:`jogo.platform.auth.people`, the CLI and ``jogo up``)."""
     if (role in TENANT_ROLES) != (tenant is not None):
-        raise InvalidInput(f"role {role} {'needs' if role in TENANT_ROLES else 'takes no'} tenant")
+        raise InvalidInput(
+            f"role {role} {'needs' if role in TENANT_ROLES else 'takes no'} tenant",
+            field="tenant",
+        )
+    if role == Role.POLDA_SUPERVISOR:
+        polda_code = check_polda(polda_code or "", field="polda").code
+    elif polda_code:
+        raise InvalidInput("only polda_supervisor takes a Polda", field="polda")
     try:
         await db.fetch(
             "INSERT INTO memberships (user_id, tenant, role, polda_code) VALUES ($1, $2, $3, $4)",
