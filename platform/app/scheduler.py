@@ -89,15 +89,18 @@ async def _tick(jobs: tuple[Job, ...], plan: _Plan) -> BaseException | None:
     return failure
 
 
-async def run_scheduler(jobs: tuple[Job, ...] = JOBS) -> None:
-    """Every ``TICK_SECONDS``, enqueue what is due. Each tick runs in a task of its own,
-    so whatever a failed transaction leaves in its context dies with it. A tick that
-    fails is logged once per change of state and retried after a jittered backoff (at
-    least a tick, at most a minute); a tick that completes beats the ``scheduler``
-    heartbeat that ``/healthz`` watches."""
+async def run_scheduler(
+    jobs: tuple[Job, ...] = JOBS, *, tick_seconds: float = TICK_SECONDS
+) -> None:
+    """Every ``tick_seconds`` (default ``TICK_SECONDS``, 5 s), enqueue what is due; runs
+    until cancelled. Each tick runs in a task of its own, so whatever a failed
+    transaction leaves in its context dies with it. A tick that fails is logged once per
+    change of state and retried after a jittered backoff (at least a tick, at most a
+    minute); a tick that completes beats the ``scheduler`` heartbeat that ``/healthz``
+    watches."""
     loop = asyncio.get_running_loop()
     plan = _Plan({job.actor: loop.time() for job in jobs}, loop.time())
-    backoff = Backoff("scheduler", log, first=TICK_SECONDS, cap=BACKOFF_CAP)
+    backoff = Backoff("scheduler", log, first=tick_seconds, cap=BACKOFF_CAP)
     beat = HEARTBEATS.register("scheduler")
     try:
         while True:
@@ -105,8 +108,8 @@ async def run_scheduler(jobs: tuple[Job, ...] = JOBS) -> None:
             if failure is None:
                 backoff.succeeded()
                 beat()
-                await asyncio.sleep(TICK_SECONDS)
+                await asyncio.sleep(tick_seconds)
             else:
-                await asyncio.sleep(max(TICK_SECONDS, backoff.failed(failure)))
+                await asyncio.sleep(max(tick_seconds, backoff.failed(failure)))
     finally:
         beat.close()
