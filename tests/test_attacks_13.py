@@ -348,7 +348,7 @@ async def test_bulletin_areas_that_must_be_refused(app_client, settings, owner, 
         assert done["errors"] == [], done
         return
     assert done["bulletin"] is None, done
-    assert done["errors"], done
+    assert [(e["code"], e["field"]) for e in done["errors"]] == [("INVALID_INPUT", field)], done
     count = await owner.fetchval("SELECT count(*) FROM bulletins WHERE tenant_id = $1", tenant.id)
     assert count == 0
 

@@ -435,7 +435,7 @@ def test_a_cli_command_without_a_database_exits_1_with_one_line(tmp_path):
 # --- a second command onboarded without the sample ---
 
 
-async def test_units_and_officers_stay_in_their_command(app_client, settings):
+async def test_units_and_officers_stay_in_their_command(app_client, settings, owner):
     """Held: an operator cannot assign B's officer or unit, nor put B's officer in A's
     unit; officers(search) lists only A's staff."""
     a = await onboard(region="35.73")
@@ -456,13 +456,29 @@ async def test_units_and_officers_stay_in_their_command(app_client, settings):
     assign = """mutation($id: ID!, $o: ID, $u: ID) { assignReport(reportId: $id, officerId: $o,
       unitId: $u) { errors { code field } } }"""
     _, body = await gql(app_client, path(a), assign, op_a, id=made["report"]["id"], o=b_staff[0])
-    assert body["data"]["assignReport"]["errors"][0]["field"] == "officerId"
+    assert body["data"]["assignReport"]["errors"] == [
+        {"code": "INVALID_INPUT", "field": "officerId"}
+    ]
     _, body = await gql(app_client, path(a), assign, op_a, id=made["report"]["id"], u=b_unit)
-    assert body["data"]["assignReport"]["errors"][0]["code"] == "NOT_FOUND"
+    assert body["data"]["assignReport"]["errors"] == [{"code": "NOT_FOUND", "field": "unitId"}]
+    assert await owner.fetchrow(
+        "SELECT assigned_officer_id, assigned_unit_id FROM reports"
+        " WHERE tenant_id = $1 AND id = $2::uuid",
+        a.id,
+        made["report"]["id"],
+    ) == (None, None)
     members = """mutation($u: ID!, $ids: [ID!]!) { setUnitMembers(unitId: $u, userIds: $ids) {
       errors { code field } } }"""
     _, body = await gql(app_client, path(a), members, op_a, u=a_unit, ids=b_staff[:1])
-    assert body["data"]["setUnitMembers"]["errors"][0]["field"] == "userIds"
+    assert body["data"]["setUnitMembers"]["errors"] == [
+        {"code": "INVALID_INPUT", "field": "userIds"}
+    ]
+    members_of_a = await owner.fetchval(
+        "SELECT count(*) FROM unit_members WHERE tenant_id = $1 AND unit_id = $2::uuid",
+        a.id,
+        a_unit,
+    )
+    assert members_of_a == 0
     _, body = await gql(
         app_client, path(a), '{ officers(search: "") { edges { node { id } } } }', op_a
     )

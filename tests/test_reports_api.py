@@ -227,7 +227,7 @@ async def test_dataloaders_keep_sql_statements_fixed(app_client, settings, span_
     assert hundred <= 25
 
 
-async def test_second_tenant_sees_and_touches_nothing(app_client, settings, two_tenants):
+async def test_second_tenant_sees_and_touches_nothing(app_client, settings, two_tenants, owner):
     a, b = two_tenants.a, two_tenants.b
     a_operator = await auth_header(settings, Role.OPERATOR, a)
     b_operator = await auth_header(settings, Role.TENANT_ADMIN, b)
@@ -252,7 +252,13 @@ async def test_second_tenant_sees_and_touches_nothing(app_client, settings, two_
     crossed = await act(
         app_client, b.slug, ASSIGN, b_operator, id=b_report, o=str(a_officer), u=None
     )
-    assert crossed["errors"][0]["field"] == "officerId"
+    assert [(e["code"], e["field"]) for e in crossed["errors"]] == [("INVALID_INPUT", "officerId")]
+    assigned = await owner.fetchval(
+        "SELECT assigned_officer_id FROM reports WHERE tenant_id = $1 AND id = $2::uuid",
+        b.id,
+        b_report,
+    )
+    assert assigned is None
     # A's token on B's path is a 404, for queries and mutations alike.
     status, _ = await gql(app_client, f"/t/{b.slug}/graphql", VERIFY, a_operator, id=b_report)
     assert status == 404

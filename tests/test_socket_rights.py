@@ -211,7 +211,9 @@ async def test_a_changed_role_applies_to_the_next_operation(
         )
         on_socket = await _run(ws, REJECT, id=report["id"], r="spam")
         assert on_socket == over_http
-        assert on_socket["data"]["rejectReport"]["errors"], on_socket  # refused, typed
+        refused = on_socket["data"]["rejectReport"]
+        assert refused["report"] is None, on_socket
+        assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"], on_socket
         me = await _run(ws, "{ me { roles } }")  # still connected, now as a citizen
         assert me["data"]["me"]["roles"] == ["citizen"]
     status = await owner.fetchval("SELECT status FROM reports WHERE id = $1::uuid", report["id"])
