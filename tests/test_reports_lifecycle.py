@@ -40,6 +40,13 @@ async def agency_id(client, slug, headers, kind="dinas") -> str:
     return body["data"]["agencies"][0]["id"]
 
 
+async def _status(owner, tenant, report_id: str) -> str:
+    status: str = await owner.fetchval(
+        "SELECT status FROM reports WHERE tenant_id = $1 AND id = $2::uuid", tenant.id, report_id
+    )
+    return status
+
+
 async def test_full_lifecycle_with_timeline(app_client, settings, two_tenants, owner):
     slug = two_tenants.a.slug
     citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
@@ -70,7 +77,9 @@ async def test_full_lifecycle_with_timeline(app_client, settings, two_tenants, o
     progress = await act(app_client, slug, STATUS, officer, id=rid, s="IN_PROGRESS", n=None)
     assert progress["report"]["status"] == "IN_PROGRESS"
     no_note = await act(app_client, slug, STATUS, officer, id=rid, s="RESOLVED", n=None)
-    assert no_note["errors"][0]["field"] == "note"
+    assert no_note["report"] is None
+    assert [(e["code"], e["field"]) for e in no_note["errors"]] == [("INVALID_INPUT", "note")]
+    assert await _status(owner, two_tenants.a, rid) == "IN_PROGRESS"
     resolved = await act(
         app_client, slug, STATUS, officer, id=rid, s="RESOLVED", n="Pohon sudah dipotong"
     )
@@ -150,12 +159,14 @@ async def test_illegal_transitions_get_typed_errors(
     assert result["errors"][0]["code"] == "ILLEGAL_TRANSITION", result
 
 
-async def test_reject_needs_a_reason_and_records_it(app_client, settings, two_tenants):
+async def test_reject_needs_a_reason_and_records_it(app_client, settings, two_tenants, owner):
     slug = two_tenants.a.slug
     operator = await auth_header(settings, Role.OPERATOR, two_tenants.a)
     rid = (await submit(app_client, slug, operator))["report"]["id"]
     empty = await act(app_client, slug, REJECT, operator, id=rid, r="   ")
-    assert empty["errors"][0]["field"] == "reason"
+    assert empty["report"] is None
+    assert [(e["code"], e["field"]) for e in empty["errors"]] == [("INVALID_INPUT", "reason")]
+    assert await _status(owner, two_tenants.a, rid) == "SUBMITTED"
     done = await act(app_client, slug, REJECT, operator, id=rid, r="Laporan palsu")
     assert done["report"] == {"status": "REJECTED", "rejectReason": "Laporan palsu"}
 
@@ -232,7 +243,7 @@ async def test_reporter_identity_only_for_operators_and_audited(
     assert by_officer["data"]["report"] is None  # not assigned to this officer: not found
 
 
-async def test_citizen_reply_stops_autoclose(app_client, settings, two_tenants):
+async def test_citizen_reply_stops_autoclose(app_client, settings, two_tenants, owner):
     slug = two_tenants.a.slug
     citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
     operator = await auth_header(settings, Role.OPERATOR, two_tenants.a)
@@ -245,7 +256,15 @@ async def test_citizen_reply_stops_autoclose(app_client, settings, two_tenants):
     resolved = await act(app_client, slug, STATUS, operator, id=rid, s="RESOLVED", n="Selesai")
     assert resolved["report"]["autocloseAt"]
     private = await act(app_client, slug, NOTE, citizen, id=rid, n="Belum selesai", p=False)
-    assert private["errors"][0]["field"] == "public"
+    assert private["report"] is None
+    assert [(e["code"], e["field"]) for e in private["errors"]] == [("INVALID_INPUT", "public")]
+    notes = await owner.fetchval(
+        "SELECT count(*) FROM report_events WHERE tenant_id = $1 AND report_id = $2::uuid"
+        " AND kind = 'NOTE'",
+        two_tenants.a.id,
+        rid,
+    )
+    assert notes == 0
     reply = await act(
         app_client, slug, NOTE, citizen, id=rid, n="Pohon masih ada di pinggir jalan", p=True
     )
