@@ -61,7 +61,9 @@ async def test_sos_creates_an_urgent_report_with_the_nearest_help(
     assert row["sos"] and row["urgent"] and row["due"].total_seconds() <= 15 * 60
 
 
-async def test_sos_is_limited_per_user_and_needs_a_sign_in(app_client, settings, two_tenants):
+async def test_sos_is_limited_per_user_and_needs_a_sign_in(
+    app_client, settings, two_tenants, owner
+):
     slug = two_tenants.b.slug
     citizen = await auth_header(settings, Role.CITIZEN, two_tenants.b)
     codes = []
@@ -77,11 +79,20 @@ async def test_sos_is_limited_per_user_and_needs_a_sign_in(app_client, settings,
     _, anon = await gql(app_client, f"/t/{slug}/graphql", SOS, lat=-7.0, lon=110.4, n=None)
     assert anon["data"]["raiseSos"]["errors"][0]["code"] == "UNAUTHENTICATED"
     _, far = await gql(app_client, f"/t/{slug}/graphql", SOS, other, lat=40.0, lon=110.4, n=None)
-    assert far["data"]["raiseSos"]["errors"][0]["field"] == "latitude"
+    assert [(e["code"], e["field"]) for e in far["data"]["raiseSos"]["errors"]] == [
+        ("INVALID_INPUT", "latitude")
+    ]
     _, long_note = await gql(
         app_client, f"/t/{slug}/graphql", SOS, other, lat=-7.0, lon=110.4, n="x" * 501
     )
-    assert long_note["data"]["raiseSos"]["errors"][0]["field"] == "note"
+    assert [(e["code"], e["field"]) for e in long_note["data"]["raiseSos"]["errors"]] == [
+        ("INVALID_INPUT", "note")
+    ]
+    # The refused presses wrote nothing: the three allowed and the other user's one.
+    presses = await owner.fetchval(
+        "SELECT count(*) FROM reports WHERE tenant_id = $1 AND sos", two_tenants.b.id
+    )
+    assert presses == 4
 
 
 async def test_a_subscribed_operator_gets_the_sos_within_a_second(

@@ -72,7 +72,10 @@ async def test_units_are_managed_by_operators_audited_and_stay_in_their_tenant(
     retry = await act(app_client, a.slug, CREATE, operator, n="Tim Lantas", k="LANTAS", c=key)
     assert first["unit"]["id"] == retry["unit"]["id"]  # one unit per client key
     empty = await act(app_client, a.slug, CREATE, operator, n="   ", k="LANTAS")
-    assert empty["errors"][0]["field"] == "name"
+    assert empty["unit"] is None
+    assert [(e["code"], e["field"]) for e in empty["errors"]] == [("INVALID_INPUT", "name")]
+    names = await owner.fetch("SELECT name FROM units WHERE tenant_id = $1 ORDER BY name", a.id)
+    assert [r["name"] for r in names] == ["Patroli Samapta 1", "Tim Lantas"]
 
     renamed = await act(app_client, a.slug, UPDATE, operator, u=unit, n="Patroli 1", k=None)
     assert renamed["unit"] == {"name": "Patroli 1", "kind": "SAMAPTA"}
@@ -82,7 +85,15 @@ async def test_units_are_managed_by_operators_audited_and_stay_in_their_tenant(
     assert members["unit"]["members"] == [{"id": str(officer_id), "username": officer_name}]
     for stranger in (citizen_id, b_officer_id, "not-an-id"):
         bad = await act(app_client, a.slug, SET_MEMBERS, operator, u=unit, m=[str(stranger)])
-        assert bad["errors"][0]["field"] == "userIds", bad
+        assert [(e["code"], e["field"]) for e in bad["errors"]] == [("INVALID_INPUT", "userIds")], (
+            bad
+        )
+        kept = await owner.fetch(
+            "SELECT user_id FROM unit_members WHERE tenant_id = $1 AND unit_id = $2::uuid",
+            a.id,
+            unit,
+        )
+        assert [r["user_id"] for r in kept] == [officer_id]
     # An officer reads units but does not manage them.
     seen = await _query(app_client, a.slug, UNITS, officer)
     names = [e["node"]["name"] for e in seen["units"]["edges"]]
