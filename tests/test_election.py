@@ -308,13 +308,17 @@ async def test_incidents_on_the_board_and_live(app_client, live_server, settings
     malformed = await call(
         app_client, tenant, SUBMIT, citizen, input=report_input(pollingStationCode="TPS-1")
     )
-    assert unknown["errors"][0]["field"] == malformed["errors"][0]["field"] == "pollingStationCode"
+    for refused in (unknown, malformed):
+        assert refused["report"] is None
+        assert [(e["code"], e["field"]) for e in refused["errors"]] == [
+            ("INVALID_INPUT", "pollingStationCode")
+        ], refused
     _, denied = await gql(app_client, f"/t/{tenant.slug}/graphql", BOARD, citizen)
     assert denied["data"] == {"electionBoard": None}
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_two_tenants_keep_their_stations_apart(app_client, settings, election):
+async def test_two_tenants_keep_their_stations_apart(app_client, settings, election, owner):
     tenant, operator = election
     other = await onboard(modules=["election"], polda="JATENG", region="33.74")
     other_operator = await auth_header(settings, Role.OPERATOR, other)
@@ -337,10 +341,16 @@ async def test_two_tenants_keep_their_stations_apart(app_client, settings, elect
         other_operator,
         input=report_input(latitude=-6.99, longitude=110.42, pollingStationCode="3573011001001"),
     )
-    assert theirs["errors"][0]["field"] == "pollingStationCode"
+    assert theirs["report"] is None
+    assert [(e["code"], e["field"]) for e in theirs["errors"]] == [
+        ("INVALID_INPUT", "pollingStationCode")
+    ]
     # Malang's rows are outside Semarang's region: B cannot import them either.
     refused = await upload(app_client, other, other_operator, csv(GOOD[0]))
     assert refused["rowErrors"][0]["field"] == "village_code" and refused["kept"] is False
+    for table in ("reports", "polling_stations"):
+        rows = await owner.fetchval(f"SELECT count(*) FROM {table} WHERE tenant_id = $1", other.id)
+        assert rows == 0, table
     officer_id, _ = await make_user(Role.OFFICER, other)
     assign = await call(
         app_client,
@@ -369,7 +379,10 @@ async def test_module_off_hides_the_types_and_refuses_a_tps_code(app_client, set
     done = await call(
         app_client, tenant, SUBMIT, citizen, input=report_input(pollingStationCode="3573011001001")
     )
-    assert done["errors"][0]["field"] == "pollingStationCode" and done["report"] is None
+    assert done["report"] is None
+    assert [(e["code"], e["field"]) for e in done["errors"]] == [
+        ("INVALID_INPUT", "pollingStationCode")
+    ]
 
 
 async def test_national_election_summary_by_polda_tenant_and_vulnerability(
