@@ -220,7 +220,15 @@ async def test_dead_after_the_cap_then_retry(
     await wait_status(owner, rid, "DELIVERED")
     assert len({r.headers["idempotency-key"] for r in sink.received}) == 1
     _, twice = await gql(app_client, f"/t/{tenant.slug}/graphql", retry, admin, d=dead["id"])
-    assert twice["data"]["retryDispatch"]["errors"][0]["field"] == "dispatchId"
+    assert [(e["code"], e["field"]) for e in twice["data"]["retryDispatch"]["errors"]] == [
+        ("INVALID_INPUT", "dispatchId")
+    ]
+    status = await owner.fetchval(
+        "SELECT status FROM dispatches WHERE tenant_id = $1 AND id = $2::uuid",
+        tenant.id,
+        dead["id"],
+    )
+    assert status == "DELIVERED"
 
 
 async def test_two_tenants_dispatches_never_cross(app_client, settings, owner, worker, relay):
@@ -462,24 +470,36 @@ async def test_manual_agency_liaison_updates_the_dispatch(app_client, settings, 
     _, back = await gql(
         app_client, f"/t/{slug}/graphql", update, liaison, d=dispatch["id"], s="accepted", n=None
     )
-    assert back["data"]["updateDispatchStatus"]["errors"][0]["field"] == "status"  # never backwards
+    # Never backwards: refused, and the dispatch stays where it was.
+    assert [(e["code"], e["field"]) for e in back["data"]["updateDispatchStatus"]["errors"]] == [
+        ("INVALID_INPUT", "status")
+    ]
+    assert (
+        await owner.fetchval(
+            "SELECT status FROM dispatches WHERE tenant_id = $1 AND id = $2::uuid",
+            tenant.id,
+            dispatch["id"],
+        )
+        == "IN_PROGRESS"
+    )
     citizen = await auth_header(settings, Role.CITIZEN, tenant)
     _, denied = await gql(
         app_client, f"/t/{slug}/graphql", update, citizen, d=dispatch["id"], s="accepted", n=None
     )
     assert denied["data"]["updateDispatchStatus"]["errors"][0]["code"] == "FORBIDDEN"
-    officer_only = await auth_header(settings, Role.CITIZEN, tenant)
+    officer_id = (await make_user(Role.OFFICER, tenant))[0]
     _, not_liaison = await gql(
-        app_client,
-        f"/t/{slug}/graphql",
-        bind,
-        admin,
-        a=manual,
-        u=str((await make_user(Role.OFFICER, tenant))[0]),
+        app_client, f"/t/{slug}/graphql", bind, admin, a=manual, u=str(officer_id)
     )
-    assert (
-        not_liaison["data"]["addAgencyLiaison"]["errors"][0]["field"] == "userId" and officer_only
+    assert [(e["code"], e["field"]) for e in not_liaison["data"]["addAgencyLiaison"]["errors"]] == [
+        ("INVALID_INPUT", "userId")
+    ]
+    bound = await owner.fetchval(
+        "SELECT count(*) FROM agency_liaisons WHERE tenant_id = $1 AND user_id = $2",
+        tenant.id,
+        officer_id,
     )
+    assert bound == 0
     other = await auth_header(settings, Role.AGENCY_LIAISON, two_tenants.b)
     _, hidden = await gql(
         app_client,
@@ -500,7 +520,9 @@ async def test_connected_dispatches_are_not_updated_by_hand(app_client, settings
     update = """mutation($d: ID!) { updateDispatchStatus(dispatchId: $d, status: "resolved", note: "x")
       { errors { code field message } } }"""
     _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", update, admin, d=str(dispatch_id))
-    assert body["data"]["updateDispatchStatus"]["errors"][0]["field"] == "dispatchId"
+    assert [(e["code"], e["field"]) for e in body["data"]["updateDispatchStatus"]["errors"]] == [
+        ("INVALID_INPUT", "dispatchId")
+    ]
     assert (
         await owner.fetchval("SELECT status FROM dispatches WHERE id = $1", dispatch_id)
         == "PENDING"
