@@ -259,7 +259,7 @@ async def test_bad_input_gets_typed_errors_and_writes_nothing(
 ):
     tenant = two_tenants.a
     operator, citizen = staff
-    before = await owner.fetchval("SELECT count(*) FROM bulletins")
+    before = await owner.fetchval("SELECT count(*) FROM bulletins WHERE tenant_id = $1", tenant.id)
     now = datetime.now(UTC)
     bad = content(
         headline="Oh",
@@ -295,21 +295,21 @@ async def test_bad_input_gets_typed_errors_and_writes_nothing(
             "circle": {"latitude": 14.6, "longitude": 121.0, "radiusM": 1000},
         }
     )
-    assert (await call(app_client, tenant, DRAFT, operator, input=out_of_country))["errors"][0][
-        "field"
-    ] == "circle"
+    refused = await call(app_client, tenant, DRAFT, operator, input=out_of_country)
+    assert refused["bulletin"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_INPUT", "circle")]
     no_area = content(area={"description": "Kota Malang"})
-    assert (await call(app_client, tenant, DRAFT, operator, input=no_area))["errors"][0][
-        "field"
-    ] == "area"
+    refused = await call(app_client, tenant, DRAFT, operator, input=no_area)
+    assert refused["bulletin"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_INPUT", "area")]
     naive = content(validUntil=(now + timedelta(hours=1)).replace(tzinfo=None).isoformat())
-    assert (await call(app_client, tenant, DRAFT, operator, input=naive))["errors"][0][
-        "field"
-    ] == "validUntil"
+    refused = await call(app_client, tenant, DRAFT, operator, input=naive)
+    assert refused["bulletin"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_INPUT", "validUntil")]
     too_long = content(validUntil=(now + timedelta(days=200)).isoformat())
-    assert (await call(app_client, tenant, DRAFT, operator, input=too_long))["errors"][0][
-        "field"
-    ] == "validUntil"
+    refused = await call(app_client, tenant, DRAFT, operator, input=too_long)
+    assert refused["bulletin"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_INPUT", "validUntil")]
     neither = await call(app_client, tenant, PUBLISH, operator, input=None, draft=None)
     both = await call(
         app_client, tenant, PUBLISH, operator, input=content(), draft=str(uuid.uuid4())
@@ -326,7 +326,9 @@ async def test_bad_input_gets_typed_errors_and_writes_nothing(
     cancel_draft = await call(app_client, tenant, CANCEL, operator, id=draft["id"], r="tidak jadi")
     assert cancel_draft["errors"][0]["code"] == "CONFLICT"
     short_reason = await call(app_client, tenant, CANCEL, operator, id=draft["id"], r="x")
-    assert short_reason["errors"][0]["field"] == "reason"
+    assert [(e["code"], e["field"]) for e in short_reason["errors"]] == [
+        ("INVALID_INPUT", "reason")
+    ]
     edited = await call(
         app_client,
         tenant,
@@ -336,7 +338,10 @@ async def test_bad_input_gets_typed_errors_and_writes_nothing(
         input=content(headline="Judul baru untuk draf"),
     )
     assert edited["bulletin"]["id"] == draft["id"] and edited["bulletin"]["status"] == "DRAFT"
-    assert await owner.fetchval("SELECT count(*) FROM bulletins") == before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM bulletins WHERE tenant_id = $1", tenant.id)
+        == before
+    )
 
 
 async def test_module_off_removes_the_types_and_the_feed(app_client, settings):
@@ -407,6 +412,11 @@ async def test_withdrawing_scheduled_and_refusing_expired_and_control_characters
         input=content(description="Jalan ditutup\x01 total hari ini."),
         draft=None,
     )
-    assert broken["errors"][0]["field"] == "description"
+    assert broken["bulletin"] is None
+    assert [(e["code"], e["field"]) for e in broken["errors"]] == [("INVALID_INPUT", "description")]
     reason = await call(app_client, tenant, CANCEL, operator, id=expired["id"], r="x\x02yz")
-    assert reason["errors"][0]["field"] == "reason"
+    assert [(e["code"], e["field"]) for e in reason["errors"]] == [("INVALID_INPUT", "reason")]
+    statuses = await owner.fetch(
+        "SELECT status FROM bulletins WHERE tenant_id = $1 ORDER BY created_at", tenant.id
+    )
+    assert [r["status"] for r in statuses] == ["CANCELLED", "PUBLISHED"]
