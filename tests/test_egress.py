@@ -290,8 +290,10 @@ async def test_hospital_and_camera_urls_are_checked_when_saved(
             "capacityFormat": "json",
         },
     )
-    fields = {e["field"] for e in both["data"]["createAgency"]["errors"]}
-    assert fields == {"endpointUrl", "capacityUrl"}
+    assert {(e["code"], e["field"]) for e in both["data"]["createAgency"]["errors"]} == {
+        ("INVALID_INPUT", "endpointUrl"),
+        ("INVALID_INPUT", "capacityUrl"),
+    }
     _, camera = await gql(
         production_client,
         path,

@@ -84,7 +84,7 @@ def test_fhir_and_json_capacity():
 CREATE_AGENCY = """mutation($i: CreateAgencyInput!) { createAgency(input: $i) { agency { id }
   errors { field message } } }"""
 CREATE_CAMERA = """mutation($i: CreateCameraInput!) { createCamera(input: $i) { camera { id status }
-  errors { field message } } }"""
+  errors { code field message } } }"""
 
 
 async def run_job(actor: str, owner, tenant, wait: float = 60.0) -> None:
@@ -235,7 +235,7 @@ async def test_camera_checks_and_cameras_near_a_report(
         ({"operatorAgencyId": "00000000-0000-0000-0000-000000000000"}, "operatorAgencyId"),
     ],
 )
-async def test_create_camera_bad_input(app_client, settings, two_tenants, data, field):
+async def test_create_camera_bad_input(app_client, settings, two_tenants, owner, data, field):
     admin = await auth_header(settings, Role.TENANT_ADMIN, two_tenants.a)
     base = {
         "name": "Kamera Tugu",
@@ -246,7 +246,13 @@ async def test_create_camera_bad_input(app_client, settings, two_tenants, data, 
     _, body = await gql(
         app_client, f"/t/{two_tenants.a.slug}/graphql", CREATE_CAMERA, admin, i=base | data
     )
-    assert field in [e["field"] for e in body["data"]["createCamera"]["errors"]], body
+    refused = body["data"]["createCamera"]
+    expected = "NOT_FOUND" if field == "operatorAgencyId" else "INVALID_INPUT"
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [(expected, field)], body
+    cameras = await owner.fetchval(
+        "SELECT count(*) FROM cameras WHERE tenant_id = $1", two_tenants.a.id
+    )
+    assert cameras == 0
 
 
 async def test_cameras_and_hospitals_stay_in_their_tenant(app_client, settings, two_tenants):
