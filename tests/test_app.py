@@ -148,9 +148,12 @@ async def test_onboard_tenant_mutation(app_client, settings, owner):
         "/platform/graphql",
         ONBOARD,
         admin,
-        input=data | {"slug": unique_slug(), "regionCode": "99.99"},
+        input=data | {"slug": (bad_slug := unique_slug()), "regionCode": "99.99"},
     )
-    assert bad["data"]["onboardTenant"]["errors"][0]["field"] == "regionCode"
+    assert [(e["code"], e["field"]) for e in bad["data"]["onboardTenant"]["errors"]] == [
+        ("INVALID_INPUT", "regionCode")
+    ]
+    assert await owner.fetchval("SELECT count(*) FROM tenants WHERE slug = $1", bad_slug) == 0
     assert await owner.fetchval("SELECT count(*) FROM tenants WHERE slug = $1", slug) == 1
     # National roles cannot onboard.
     national = await auth_header(settings, Role.NATIONAL_SUPERVISOR)

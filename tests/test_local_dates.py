@@ -87,7 +87,7 @@ async def test_wib_tenant_boundaries(app_client, settings, owner):
     assert await count(createdFrom="2026-11-30", createdTo="2026-12-01") == 2
 
 
-async def test_occurred_at_without_offset_is_local(app_client, settings):
+async def test_occurred_at_without_offset_is_local(app_client, settings, owner):
     tenant = await onboard(polda="PAPUA", region="93.01")
     officer = await auth_header(settings, Role.OPERATOR, tenant)
     local_now = datetime.now(UTC).astimezone(WIT).replace(microsecond=0, tzinfo=None)
@@ -106,8 +106,12 @@ async def test_occurred_at_without_offset_is_local(app_client, settings):
     # Read as UTC it would lie 7 hours in the future and be refused; a bare time one
     # hour ahead on Merauke's clock is refused as the future.
     ahead = (local_now + timedelta(hours=1)).isoformat()
+    count = "SELECT count(*) FROM reports WHERE tenant_id = $1"
+    before = await owner.fetchval(count, tenant.id)
     refused = await submit(app_client, tenant.slug, anonymous=True, occurredAt=ahead)
-    assert [e["field"] for e in refused["errors"]] == ["occurredAt"]
+    assert refused["report"] is None
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_INPUT", "occurredAt")]
+    assert await owner.fetchval(count, tenant.id) == before
 
 
 @pytest.mark.parametrize("zone", ["WIB", "WIT"])
