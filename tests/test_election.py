@@ -181,7 +181,7 @@ def test_plan_arithmetic_follows_the_default_pattern():
     assert compute_plan([], {}).total.officers == 0
 
 
-async def test_plan_rules_and_named_officers_through_the_api(app_client, election):
+async def test_plan_rules_and_named_officers_through_the_api(app_client, election, owner):
     tenant, operator = election
     await upload(app_client, tenant, operator, csv(*GOOD))
     plan = await call(app_client, tenant, PLAN, operator)
@@ -211,10 +211,19 @@ async def test_plan_rules_and_named_officers_through_the_api(app_client, electio
         app_client,
         tenant,
         "mutation { setDeploymentRule(vulnerability: AMAN, maxTpsPerGroup: 0,"
-        " officersPerGroup: 50, linmasPerTps: 2) { rules { vulnerability } errors { field } } }",
+        " officersPerGroup: 50, linmasPerTps: 2) { rules { vulnerability } errors { code field } } }",
         operator,
     )
-    assert [e["field"] for e in bad["errors"]] == ["maxTpsPerGroup", "officersPerGroup"]
+    assert [(e["code"], e["field"]) for e in bad["errors"]] == [
+        ("INVALID_INPUT", "maxTpsPerGroup"),
+        ("INVALID_INPUT", "officersPerGroup"),
+    ]
+    aman = await owner.fetchval(
+        "SELECT count(*) FROM election_deployment_rules WHERE tenant_id = $1"
+        " AND vulnerability = 'AMAN'",
+        tenant.id,
+    )
+    assert aman == 0
     officer_id, _ = await make_user(Role.OFFICER, tenant)
     citizen_id, _ = await make_user(Role.CITIZEN, tenant)
     assign = """mutation($c: String!, $o: ID!) { assignStationOfficer(code: $c, officerId: $o) {
@@ -227,10 +236,12 @@ async def test_plan_rules_and_named_officers_through_the_api(app_client, electio
     unknown_tps = await call(
         app_client, tenant, assign, operator, c="3573019999001", o=str(officer_id)
     )
-    assert (
-        not_officer["errors"][0]["field"] == "officerId"
-        and unknown_tps["errors"][0]["code"] == "NOT_FOUND"
+    assert not_officer["errors"] == [{"code": "NOT_FOUND", "field": "officerId"}]
+    assert unknown_tps["errors"] == [{"code": "NOT_FOUND", "field": "code"}]
+    named = await owner.fetch(
+        "SELECT user_id FROM polling_station_officers WHERE tenant_id = $1", tenant.id
     )
+    assert [r["user_id"] for r in named] == [officer_id]
     plan = await call(app_client, tenant, PLAN, operator)
     assert plan["total"]["officers"] == 10 and plan["total"]["assignedOfficers"] == 1
     assert plan["total"]["officersShort"] == 9
