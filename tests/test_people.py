@@ -176,13 +176,16 @@ async def test_roles_change_within_the_tenants_rules(app_client, settings, two_t
     promoted = await run_as(app_client, a.slug, admin, ROLE, u=str(officer), r="OPERATOR")
     assert promoted["member"]["roles"] == ["OPERATOR"] and promoted["errors"] == []
     no_agency = await run_as(app_client, a.slug, admin, ROLE, u=str(officer), r="AGENCY_LIAISON")
-    assert no_agency["errors"][0]["field"] == "agencyId"
+    assert [(e["code"], e["field"]) for e in no_agency["errors"]] == [("INVALID_INPUT", "agencyId")]
+    roles = "SELECT role FROM memberships WHERE user_id = $1 AND tenant = $2"
+    assert [r["role"] for r in await owner.fetch(roles, officer, a.id)] == ["operator"]
     b_agency = await owner.fetchval("SELECT id FROM agencies WHERE tenant_id = $1 LIMIT 1", b.id)
     a_agency = await owner.fetchval("SELECT id FROM agencies WHERE tenant_id = $1 LIMIT 1", a.id)
     foreign = await run_as(
         app_client, a.slug, admin, ROLE, u=str(officer), r="AGENCY_LIAISON", a=str(b_agency)
     )
-    assert foreign["errors"][0]["code"] == "NOT_FOUND"
+    assert [(e["code"], e["field"]) for e in foreign["errors"]] == [("NOT_FOUND", "agencyId")]
+    assert [r["role"] for r in await owner.fetch(roles, officer, a.id)] == ["operator"]
     liaison = await run_as(
         app_client, a.slug, admin, ROLE, u=str(officer), r="AGENCY_LIAISON", a=str(a_agency)
     )
