@@ -215,10 +215,12 @@ class ReportsMutation:
         note: str | None = None,
         client_key: ClientKeyArgument = None,
     ) -> ReportPayload:
-        """VERIFIED → DISPATCHED to one agency, writing a dispatch the webhook worker delivers, and
-        starting the follow-up clock (working days). Needs ``REPORTS_TRIAGE``. A ``clientKey``
-        retry answers the report without a second dispatch. Errors: ``NOT_FOUND`` (report or
-        agency), ``ILLEGAL_TRANSITION``, ``CONFLICT`` (key reused with other input).
+        """VERIFIED → DISPATCHED to one agency: a dispatch its connector delivers (webhook or
+        Open311; a manual agency's liaison answers it in the inbox), and the follow-up clock
+        starts (working days; minutes for an urgent report). Needs ``REPORTS_TRIAGE``. A
+        ``clientKey`` retry answers the report without a second dispatch. Errors:
+        ``NOT_FOUND`` (report or agency), ``ILLEGAL_TRANSITION``, ``CONFLICT`` (key reused
+        with other input).
         """
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         arguments = {"reportId": report_id, "agencyId": agency_id, "note": note}

@@ -61,9 +61,10 @@ class UnitsMutation:
         kind: UnitKind,
         client_key: ClientKeyArgument = None,
     ) -> UnitPayload:
-        """Create an AVAILABLE unit (patrol, post, …) without members. Needs ``REPORTS_TRIAGE``
-        (operators and tenant admins); audited. Errors: ``INVALID_INPUT`` (name), ``CONFLICT`` (an
-        active unit has the name, or ``clientKey`` reused with other input).
+        """Create an AVAILABLE unit of a Polri function (SAMAPTA, RESKRIM, …) without
+        members. Needs ``REPORTS_TRIAGE`` (operators and tenant admins); audited. Errors:
+        ``INVALID_INPUT`` (name), ``CONFLICT`` (an active unit has the name, or ``clientKey``
+        reused with other input).
         """
         ctx = info.context
         tenant = ctx.require_tenant()
