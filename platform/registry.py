@@ -52,7 +52,7 @@ class TenantInfo:
 
     @property
     def active(self) -> bool:
-        """True unless the tenant is ``SUSPENDED``."""
+        """True when the status is ``ACTIVE``; a ``SUSPENDED`` tenant is served nothing."""
         return self.status == "ACTIVE"
 
     @classmethod

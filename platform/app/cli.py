@@ -152,11 +152,13 @@ async def cmd_tenant_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
-    """``jogo user create``: create a user with one role; the password is the first line of stdin
-    (``--password-stdin`` is required). ``--tenant`` is a slug for tenant roles, ``--polda`` a Polda
-    code for ``polda_supervisor``. Prints id, lower-cased username and role as JSON. Raises
-    :class:`SettingsError` without ``--password-stdin``, :class:`InvalidInput` for an unknown role
-    or refused user, :class:`NotFound` for an unknown tenant."""
+    """``jogo user create``: create a user with one role; the password is the first line of
+    stdin (``--password-stdin`` is required). ``--tenant`` is a slug for tenant roles,
+    ``--polda`` a Polda code for ``polda_supervisor``. Prints id, lower-cased username and role
+    as JSON; audited with the actor ``cli``. Raises :class:`SettingsError` without
+    ``--password-stdin``, :class:`InvalidInput` for an unknown role, a bad username or password
+    or a tenant/Polda that does not fit the role, :class:`Conflict` for a taken username,
+    :class:`NotFound` for an unknown tenant."""
     role = parse_role(args.role)
     if not args.password_stdin:
         raise SettingsError("pass the password on standard input with --password-stdin")
