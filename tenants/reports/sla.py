@@ -81,7 +81,7 @@ def add_working_days(start: datetime, days: int, calendar: WorkingCalendar) -> d
 def verify_due(now: datetime, category: dict, urgent: bool, calendar: WorkingCalendar) -> datetime:
     """When a report sent at ``now`` must be verified: after the category's
     ``urgent_verify_minutes`` minutes for an urgent report, else after its ``verify_working_days``
-    working days (default 3, after LAPOR!-SP4N) of ``calendar``."""
+    working days (default 3, after LAPOR!-SP4N) of ``calendar``. In ``now``'s zone."""
     if urgent:
         return now + timedelta(minutes=category["urgent_verify_minutes"])
     return add_working_days(now, category["verify_working_days"], calendar)
@@ -90,7 +90,8 @@ def verify_due(now: datetime, category: dict, urgent: bool, calendar: WorkingCal
 def followup_due(
     now: datetime, category: dict, urgent: bool, calendar: WorkingCalendar
 ) -> datetime:
-    """When the agency (or the police) must follow up a report dispatched at ``now``:
+    """When the follow-up of a report is due, counted from ``now``: its dispatch to an agency,
+    or the police taking it on themselves (``police_started_at``):
     ``urgent_followup_minutes`` minutes if urgent, else ``followup_working_days`` working days
     (default 5, after LAPOR!-SP4N)."""
     if urgent:
