@@ -21,6 +21,8 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
 
 def check_username(username: str) -> str:
+    """The username trimmed and lower-cased: 3-64 characters of ``a-z``, ``0-9``, ``.``, ``_`` or
+    ``-``, starting with a letter or digit. Raises :class:`InvalidInput` on ``username``."""
     username = (username or "").strip().lower()
     if not USERNAME.match(username):
         raise InvalidInput(
@@ -91,6 +93,8 @@ async def create_user(
 
 
 async def user_exists(username: str) -> bool:
+    """Whether a user with this username (trimmed, any case) exists anywhere on the platform, active
+    or not."""
     rows = await db.fetch("SELECT 1 FROM users WHERE username = $1", username.strip().lower())
     return bool(rows)
 
@@ -162,6 +166,10 @@ async def add_membership(
     tenant: TenantInfo | None = None,
     polda_code: str | None = None,
 ) -> None:
+    """Give an existing user one more role: a tenant role needs ``tenant``, a national or platform
+    role takes none (``polda_code`` for ``polda_supervisor``). Writes one ``memberships`` row; not
+    audited here. Raises :class:`InvalidInput` for a tenant given or missing against the role,
+    :class:`Conflict` on ``role`` when the user has it already."""
     if (role in TENANT_ROLES) != (tenant is not None):
         raise InvalidInput(f"role {role} {'needs' if role in TENANT_ROLES else 'takes no'} tenant")
     try:
