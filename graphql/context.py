@@ -29,6 +29,9 @@ class Context:
     caller: LiveCaller | None = None
 
     def require_tenant(self) -> TenantInfo:
+        """The request's tenant. Raises ``RuntimeError`` (a bug, not a caller's error) when a
+        tenant resolver runs on the national or platform schema, which have no tenant.
+        """
         if self.tenant is None:
             raise RuntimeError("a tenant resolver ran outside a tenant request")
         return self.tenant

@@ -19,6 +19,7 @@ class UserError:
 
     @classmethod
     def of(cls, exc: JogoError) -> UserError:
+        """The typed error for a :class:`JogoError`: its ``code``, ``field`` and ``message``."""
         return cls(code=exc.code, field=exc.field, message=exc.message)
 
 

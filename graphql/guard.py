@@ -31,9 +31,12 @@ class InputRule(ValidationRule):
     usable in PostgreSQL arithmetic."""
 
     def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+        """Refuse a string literal that PostgreSQL cannot store (e.g. a NUL), ``INVALID_INPUT``."""
         self._refuse(node, text_problem(node.value))
 
     def enter_float_value(self, node: FloatValueNode, *_args: Any) -> None:
+        """Refuse a float literal unusable in PostgreSQL arithmetic (``INVALID_INPUT``):
+        not finite, or non-zero and smaller than 1e-7 in magnitude (``MIN_FLOAT``)."""
         try:
             value = float(node.value)
         except ValueError:  # graphql-core's lexer only makes valid floats; be safe
@@ -54,6 +57,8 @@ class VariablesGuard(SchemaExtension):
     """
 
     def on_execute(self) -> Iterator[None]:
+        """Check every variable before execution; a bad one raises ``INVALID_INPUT``
+        naming its ``field``."""
         try:
             check_values(self.execution_context.variables, field="variables")
         except InvalidInput as exc:

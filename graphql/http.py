@@ -26,6 +26,12 @@ class GraphQLRequest:
 
 
 def parse_body(body: bytes) -> GraphQLRequest:
+    """Parse a GraphQL-over-HTTP JSON body into ``query``, ``variables`` and ``operationName``.
+
+    Raises ``INVALID_INPUT`` (HTTP 400) for a body over ``MAX_BODY`` (256 KiB), bad or too deeply
+    nested JSON, a non-object body, an empty ``query``, wrongly typed ``variables`` or
+    ``operationName``, or a value PostgreSQL cannot take (``field`` names the member).
+    """
     if len(body) > MAX_BODY:
         raise InvalidInput(f"request body is larger than {MAX_BODY // 1024} KiB")
     try:

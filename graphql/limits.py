@@ -112,6 +112,10 @@ class _MaskErrors(MaskErrors):
 
 
 def extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+    """The schema extensions, in order: token limit (``MAX_TOKENS``), parser cache, depth and
+    alias limits with the literal checks, validation cache, the variables guard, then error
+    masking. Factories, because strawberry builds extensions per request.
+    """
     return [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=CACHE_SIZE),

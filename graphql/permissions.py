@@ -36,12 +36,22 @@ GLOBAL_CAPS = frozenset({Cap.NATIONAL_READ, Cap.AUDIT_READ, Cap.PLATFORM_ADMIN})
 
 
 def needs(*caps: Cap) -> str:
+    """The bilingual ``FORBIDDEN`` message naming the capabilities a caller lacks.
+
+    Bahasa Indonesia first, then English; several ``caps`` read as alternatives ("atau" / "or").
+    """
     names = " atau ".join(c.value for c in caps)
     names_en = " or ".join(c.value for c in caps)
     return f"Anda tidak berwenang: perlu izin {names}. / This needs the {names_en} permission."
 
 
 def allowed(context: Context, cap: Cap) -> bool:
+    """Whether the caller of ``context`` holds ``cap``.
+
+    A global capability (``GLOBAL_CAPS``: national, audit, platform) is checked against the
+    caller's tenant-less roles; any other against their roles in the request's tenant, so it is
+    always False outside a tenant path. The table: ``platform.auth.roles``.
+    """
     principal = context.principal
     if cap in GLOBAL_CAPS:
         return cap in principal.global_caps()
@@ -53,6 +63,10 @@ class _Requires(BasePermission):
     cap: Cap
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        """True when the caller holds ``cap``. Otherwise sets the field's error: ``UNAUTHENTICATED``
+        with :data:`SIGN_IN` for an anonymous caller, ``FORBIDDEN`` with :func:`needs` for a
+        signed-in one.
+        """
         context: Context = info.context
         if allowed(context, self.cap):
             return True
@@ -67,6 +81,11 @@ class _Requires(BasePermission):
 
 @cache
 def requires(cap: Cap) -> type[BasePermission]:
+    """The permission class for a read that needs ``cap``: ``permission_classes=[requires(cap)]``.
+
+    One class per capability (cached), named after it (``Cap.REPORTS_READ`` gives
+    ``RequiresReportsRead``). A refusal answers null at the field plus a typed error there.
+    """
     name = "Requires" + "".join(p.title() for p in cap.value.replace(":", "_").split("_"))
     return type(name, (_Requires,), {"cap": cap})
 
@@ -86,6 +105,11 @@ class WriteGuard(FieldExtension):
         self.anonymous = anonymous
 
     def refusal(self, context: Context) -> JogoError | None:
+        """The error that refuses this caller, or None when they may write.
+
+        ``UNAUTHENTICATED`` for an anonymous caller unless the guard allows one; ``FORBIDDEN``
+        (naming ``caps``) for a signed-in caller holding none of ``caps`` in the request's tenant.
+        """
         principal = context.principal
         if principal.is_anonymous:
             return None if self.anonymous else Unauthenticated(SIGN_IN)
@@ -99,12 +123,14 @@ class WriteGuard(FieldExtension):
         return payload(errors=[UserError.of(error)])
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        """Run the mutation, or answer its payload with the refusal without running it."""
         error = self.refusal(info.context)
         return self._refused(info, error) if error else next_(source, info, **kwargs)
 
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
+        """Await the mutation, or answer its payload with the refusal without running it."""
         error = self.refusal(info.context)
         return self._refused(info, error) if error else await next_(source, info, **kwargs)
 

@@ -95,12 +95,18 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        """Log each error at DEBUG only; masking (``graphql.limits``) logs the real faults."""
         for error in errors:
             log.debug("graphql error at %s: %s", error.path, error.message)
 
 
 @cache
 def tenant_schema(modules: frozenset[str]) -> strawberry.Schema:
+    """The tenant schema for a set of enabled modules: the core types plus each module's queries,
+    mutations and subscriptions, merged in ``MODULES`` order so equal sets give equal SDL.
+
+    Cached per module set; an unknown module name adds nothing.
+    """
     queries, mutations = list(CORE_QUERIES), list(CORE_MUTATIONS)
     subscriptions: list[type] = [ReportsSubscription]
     for module in MODULES:  # fixed order: the same set always gives the same SDL
@@ -119,11 +125,13 @@ def tenant_schema(modules: frozenset[str]) -> strawberry.Schema:
 
 @cache
 def national_schema() -> strawberry.Schema:
+    """The national schema (``/national/graphql``): the oversight queries only, no mutations."""
     return Schema(query=OversightQuery, extensions=extensions(), scalar_overrides=OVERRIDES)
 
 
 @cache
 def platform_schema() -> strawberry.Schema:
+    """The platform schema (``/platform/graphql``): the admin queries and mutations."""
     return Schema(
         query=AdminQuery,
         mutation=AdminMutation,

@@ -12,6 +12,9 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
 
 def current_sdl() -> dict[str, str]:
+    """The SDL the code builds now, keyed by file name under ``graphql/schema/``: the tenant schema
+    with every module on, the national and the platform schema, each ending in a newline.
+    """
     return {
         "tenant.graphql": full_tenant_schema().as_str() + "\n",
         "national.graphql": national_schema().as_str() + "\n",
@@ -20,6 +23,7 @@ def current_sdl() -> dict[str, str]:
 
 
 def main() -> int:
+    """Rewrite the committed SDL files from :func:`current_sdl`; returns the exit status 0."""
     for name, sdl in current_sdl().items():
         (SCHEMA_DIR / name).write_text(sdl, encoding="utf-8")
         print(f"wrote {SCHEMA_DIR / name}", file=sys.stderr)

@@ -26,6 +26,9 @@ _ROLE = (
 
 
 def actor_of(principal: Principal | None) -> tuple[str, str]:
+    """The audit ``(actor, actor_kind)`` of a principal: ``("system", "system")`` for none,
+    ``("anonymous", "system")`` for an anonymous caller, else its name with ``"api_key"`` or
+    ``"user"``."""
     if principal is None:
         return "system", "system"
     if principal.kind == "anonymous":

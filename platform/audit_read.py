@@ -54,6 +54,9 @@ class AuditFilter:
     target: str | None = None
 
     def checked(self) -> AuditFilter:
+        """This filter, validated: the prefixes free of control characters and at most
+        :data:`MAX_FILTER` (200) characters, ``since``/``until`` zone-aware and ``since`` before
+        ``until``. Raises :class:`InvalidInput` on the offending field (``from`` for the order)."""
         for name in ("action", "actor", "target"):
             value = getattr(self, name)
             if value is None:
@@ -70,6 +73,8 @@ class AuditFilter:
         return self
 
     def as_detail(self) -> dict[str, Any]:
+        """The filter's given fields only, for the ``detail`` of the audit row that records this
+        read."""
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 

@@ -70,6 +70,11 @@ def _ordered(tables: set[str], edges: list[tuple[str, str]]) -> list[str]:
 
 
 async def layout(conn: asyncpg.Connection) -> Layout:
+    """Read the ``public`` schema's catalog over ``conn`` (as the owner): tenant tables (those with
+    ``tenant_id``) to distribute, the rest as reference tables, each list ordered so a foreign key's
+    target comes first, and the ``problems`` Citus would refuse (keys, foreign keys and unique
+    indexes of tenant tables without ``tenant_id``, a reference table pointing at a tenant table).
+    One line per problem."""
     tables = {r["name"]: r["tenant"] for r in await conn.fetch(_TABLES)}
     tenant = {t for t, has in tables.items() if has}
     control = set(tables) - tenant
@@ -101,6 +106,10 @@ async def layout(conn: asyncpg.Connection) -> Layout:
 
 
 def citus_sql(found: Layout, generated_at: datetime | None = None) -> str:
+    """The SQL script, one transaction, that turns ``found`` into a Citus layout: the extension,
+    :data:`FUNCTIONS` distributed, reference tables, then tenant tables distributed by ``tenant_id``
+    and co-located with the first one. ``generated_at`` (default now, UTC) is stamped in the header
+    comment. Does not check ``found.problems``."""
     moment = (generated_at or datetime.now(UTC)).replace(microsecond=0).isoformat()
     anchor = found.distributed[0] if found.distributed else None
     lines = [

@@ -40,6 +40,8 @@ def parse_address(text: str) -> Address | None:
 
 
 def is_trusted(address: Address, trusted: Sequence[Network]) -> bool:
+    """Whether ``address`` is in one of the ``trusted`` networks (``JOGO_TRUSTED_PROXIES``),
+    comparing only networks of the same IP version."""
     # ``in`` across IP versions compares raw integers: 1.2.3.4 would be "in" ::/0.
     return any(address.version == net.version and address in net for net in trusted)
 

@@ -27,10 +27,15 @@ def _fernet(secret_key: str) -> Fernet:
 
 
 def encrypt(value: str, secret_key: str) -> str:
+    """``value`` encrypted for storage: a Fernet token (URL-safe base64 text) under the key derived
+    from ``secret_key`` (``JOGO_SECRET_KEY``)."""
     return _fernet(secret_key).encrypt(value.encode()).decode()
 
 
 def decrypt(token: str, secret_key: str) -> str:
+    """The text of a token made by :func:`encrypt`. Raises :class:`SecretUnreadable`
+    (``SECRET_UNREADABLE``) when the token is corrupt or was made under another
+    ``JOGO_SECRET_KEY``."""
     try:
         return _fernet(secret_key).decrypt(token.encode()).decode()
     except InvalidToken:

@@ -40,6 +40,8 @@ class LoopLocalEngine(PostgresEngine):
 
     @property
     def pool(self) -> asyncpg.Pool | None:
+        """The asyncpg pool of the running event loop; None outside a loop or before
+        :func:`start_engine` ran on this loop."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

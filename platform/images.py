@@ -82,6 +82,8 @@ class CleanImage:
 
     @property
     def extension(self) -> str:
+        """The file extension for ``content_type``, without the dot (``jpg`` or ``png``), as used in
+        storage keys."""
         return EXTENSIONS[self.content_type]
 
 

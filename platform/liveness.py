@@ -22,9 +22,11 @@ class Beat:
         self.name = name
 
     def __call__(self) -> None:
+        """Record a completed pass of this loop."""
         self._registry.beat(self.name)
 
     def close(self) -> None:
+        """Stop watching this loop (it stopped on purpose): ``/healthz`` no longer counts it."""
         self._registry.forget(self.name)
 
 
@@ -47,6 +49,7 @@ class Heartbeats:
                 self._last[name] = time.monotonic()
 
     def forget(self, name: str) -> None:
+        """Stop watching ``name``; an unknown name is ignored."""
         with self._lock:
             self._last.pop(name, None)
 
@@ -58,6 +61,7 @@ class Heartbeats:
         return {name: round(age, 1) for name, age in ages.items() if age > max_age}
 
     def names(self) -> list[str]:
+        """The names of the watched loops, sorted."""
         with self._lock:
             return sorted(self._last)
 

@@ -39,10 +39,14 @@ class Migration:
 
     @property
     def checksum(self) -> str:
+        """SHA-256 of the migration's SQL, hex: recorded when applied so a later edit of an applied
+        file stops ``migrate`` with :class:`MigrationError`."""
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
 def load_migrations() -> list[Migration]:
+    """Every ``NNNN_name.sql`` of the package's ``migrations`` folder (package data), sorted by
+    version (the text before the first ``_``)."""
     folder = resources.files("jogo.platform") / "migrations"
     found = []
     for entry in folder.iterdir():

@@ -134,6 +134,10 @@ class EventHub:
     async def subscribe(
         self, topic: str, tenant_id: uuid.UUID
     ) -> AsyncIterator[asyncio.Queue[str]]:
+        """Within the block, a queue (at most :data:`QUEUE_SIZE`, 1000, items) that receives the id
+        of every ``topic`` event published for ``tenant_id`` after commit; when it is full further
+        events are dropped with a warning. Starts this process's LISTEN connection if needed (may
+        raise if the database is unreachable); the queue is detached on exit."""
         await self._ensure_listening()
         queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE)
         self._subscribers[(topic, tenant_id)].add(queue)
@@ -147,6 +151,8 @@ class EventHub:
                     del self._subscribers[(topic, tenant_id)]
 
     async def close(self) -> None:
+        """Stop listening for good: cancel any pending re-listen and terminate the LISTEN
+        connection. Subscribers get no more events."""
         self._closing = True
         if self._relisten is not None:
             self._relisten.cancel()

@@ -127,6 +127,9 @@ class Backoff:
     _kind: str | None = field(default=None, repr=False)
 
     def failed(self, exc: BaseException) -> float:
+        """Count a failed pass, log it as the class describes, and return the delay before the next
+        one in seconds: uniform in the upper half of ``first * 2**(n-1)`` capped at ``cap``, for the
+        n-th failure in a row."""
         kind = type(exc).__name__
         if kind != self._kind:
             if is_unavailable(exc):
@@ -153,6 +156,8 @@ class Backoff:
         return random.uniform(ceiling / 2, ceiling)
 
     def succeeded(self) -> None:
+        """Reset after a pass that worked, logging the recovery (a WARNING naming how many passes
+        failed) if there were failures."""
         if self.failures:
             self.log.warning("%s: recovered after %d failed passes", self.name, self.failures)
         self.failures = 0

@@ -20,6 +20,8 @@ CHANNEL = "jogo_outbox"
 
 
 def current_traceparent() -> str | None:
+    """The W3C ``traceparent`` of the current span, as stored with an outbox row so the worker
+    continues the trace; None when no span is recording."""
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     return carrier.get("traceparent")

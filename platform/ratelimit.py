@@ -86,6 +86,8 @@ class Limit:
     )
 
     def key(self, value: str) -> str:
+        """The counter key for ``value`` under this limit: ``<name>:`` and the first 40 hex digits
+        of its SHA-256, so usernames and addresses are not stored in clear."""
         digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:40]
         return f"{self.name}:{digest}"
 

@@ -164,6 +164,9 @@ def check_region(code: str, field: str = "regionCode") -> str:
 
 
 def check_polda(code: str, region_code: str | None = None, field: str = "poldaCode") -> Polda:
+    """The :class:`Polda` for ``code`` (trimmed, any case), which must also cover ``region_code`` (a
+    Kemendagri code) when one is given. Raises :class:`InvalidInput` on ``field`` for an unknown
+    code or a region outside its area (the message names the right Polda)."""
     polda = POLDAS.get((code or "").strip().upper())
     if polda is None:
         raise InvalidInput(
@@ -181,6 +184,9 @@ def check_polda(code: str, region_code: str | None = None, field: str = "poldaCo
 
 
 def default_time_zone(region_code: str) -> str:
+    """``WIB``, ``WITA`` or ``WIT`` for a Kemendagri region code, by its province (first two
+    digits): WIT for Maluku and Papua, WITA for Bali, Nusa Tenggara, Kalimantan Selatan/Timur/Utara
+    and Sulawesi, else WIB."""
     province = region_code[:2]
     if province in _WIT:
         return "WIT"
@@ -190,6 +196,8 @@ def default_time_zone(region_code: str) -> str:
 
 
 def region_name(code: str) -> str | None:
+    """The official name of a Kemendagri province or kabupaten/kota code (``35.73`` → Kota Malang),
+    or None for an unknown code."""
     return regions().get(code)
 
 
@@ -204,6 +212,8 @@ def local_areas() -> dict[str, str]:
 
 
 def village_name(code: str) -> str | None:
+    """The name of a desa/kelurahan code (``PP.KK.CC.DDDD``), or None for an unknown code or one of
+    another level."""
     return local_areas().get(code) if code.count(".") == 3 else None
 
 

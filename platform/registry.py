@@ -52,10 +52,13 @@ class TenantInfo:
 
     @property
     def active(self) -> bool:
+        """True when the status is ``ACTIVE``; a ``SUSPENDED`` tenant is served nothing."""
         return self.status == "ACTIVE"
 
     @classmethod
     def from_row(cls, row: Any) -> TenantInfo:
+        """A :class:`TenantInfo` from a ``tenants`` row with the :data:`_COLUMNS` columns;
+        ``modules`` becomes a frozenset."""
         data = dict(row)
         data["modules"] = frozenset(data["modules"])
         return cls(**data)
@@ -66,11 +69,15 @@ _id_cache: dict[uuid.UUID, tuple[float, TenantInfo]] = {}
 
 
 def clear_cache() -> None:
+    """Drop the slug and id caches of this process (tests, and after changes made elsewhere that
+    must show at once)."""
     _cache.clear()
     _id_cache.clear()
 
 
 def check_slug(slug: str, field: str = "slug") -> str:
+    """``slug`` if it has 3-63 lowercase letters, digits or hyphens and starts and ends with a
+    letter or digit. Raises :class:`InvalidInput` on ``field``."""
     if not SLUG.match(slug or ""):
         raise InvalidInput(
             f"slug {slug!r} must be 3-63 lowercase letters, digits or hyphens,"
@@ -81,6 +88,8 @@ def check_slug(slug: str, field: str = "slug") -> str:
 
 
 def check_modules(modules: Iterable[str], field: str = "modules") -> frozenset[str]:
+    """The optional modules chosen (trimmed, blanks dropped), each one of :data:`MODULES`; core
+    reports are implied. Raises :class:`InvalidInput` on ``field`` for an unknown module."""
     chosen = frozenset(m.strip() for m in modules if m.strip())
     unknown = sorted(chosen - set(MODULES))
     if unknown:
@@ -121,6 +130,7 @@ async def find_by_id(tenant_id: uuid.UUID) -> TenantInfo | None:
 
 
 async def get_by_slug(slug: str) -> TenantInfo:
+    """The tenant with this slug, active or not. Raises :class:`NotFound` on ``slug``."""
     info = await find_by_slug(slug)
     if info is None:
         raise NotFound(f"tenant {slug!r} not found", field="slug")
@@ -128,6 +138,8 @@ async def get_by_slug(slug: str) -> TenantInfo:
 
 
 async def list_tenants(polda_codes: Iterable[str] | None = None) -> list[TenantInfo]:
+    """Every tenant, sorted by slug; with ``polda_codes``, only those of these Polda (a Polda
+    supervisor's view). Not cached."""
     if polda_codes is None:
         rows = await db.fetch(f"SELECT {_COLUMNS} FROM tenants ORDER BY slug")
     else:
@@ -194,10 +206,16 @@ async def _update(slug: str, sql_set: str, value: Any) -> TenantInfo:
 
 
 async def set_modules(slug: str, modules: Iterable[str]) -> TenantInfo:
+    """Set the tenant's optional modules (validated by :func:`check_modules`) and return it updated;
+    drops this process's cache, others see it within :data:`CACHE_SECONDS`. Raises
+    :class:`InvalidInput` or :class:`NotFound`."""
     return await _update(slug, "modules", sorted(check_modules(modules)))
 
 
 async def set_status(slug: str, status: str) -> TenantInfo:
+    """Set the tenant's status to ``ACTIVE`` or ``SUSPENDED`` and return it updated; cache as in
+    :func:`set_modules`. Raises :class:`InvalidInput` on ``status``, or :class:`NotFound` on
+    ``slug``."""
     if status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
     return await _update(slug, "status", status)

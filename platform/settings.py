@@ -61,6 +61,8 @@ class Settings:
 
     @property
     def embedded(self) -> bool:
+        """True when no ``JOGO_DATABASE_URL`` is set: the embedded PostgreSQL in ``data_dir`` is
+        used."""
         return self.database_url is None
 
     def resolved_app_url(self) -> str:
@@ -73,6 +75,8 @@ class Settings:
 
 
 def swap_user(url: str, user: str, password: str | None) -> str:
+    """``url`` with its user and password replaced (both percent-encoded; no password when
+    ``password`` is empty), keeping host, port, path and query."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if ":" in host:
@@ -107,6 +111,11 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> i
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the ``JOGO_*`` variables of ``env`` (default ``os.environ``). Durations are
+    seconds (``JOGO_TOKEN_TTL_SECONDS`` 60-86400, default 900; refresh TTL 12 h, idle 2 h). Raises
+    :class:`SettingsError` with one line for a bad value: ``JOGO_ENV`` not
+    development/test/production, no ``JOGO_SECRET_KEY`` in production or one shorter than 32
+    characters, a URL of the wrong scheme, a number out of range."""
     env = os.environ if env is None else env
     environment = env.get("JOGO_ENV", "development")
     if environment not in ("development", "test", "production"):

@@ -35,10 +35,17 @@ class FileStore:
             raise
 
     async def put(self, key: str, data: bytes) -> None:
+        """Write ``data`` under ``key`` atomically (temp file, then rename), creating folders, in a
+        worker thread. Raises ``ValueError`` for a key the platform would not make, ``OSError`` on
+        disk errors."""
         await anyio.to_thread.run_sync(self._write, key, data)
 
     async def read(self, key: str) -> bytes:
+        """The bytes stored under ``key``. Raises ``FileNotFoundError`` when absent, ``ValueError``
+        for a malformed key."""
         return await anyio.to_thread.run_sync(self._path(key).read_bytes)
 
     async def delete(self, key: str) -> None:
+        """Remove the file under ``key``; a missing file is no error. Raises ``ValueError`` for a
+        malformed key."""
         await anyio.to_thread.run_sync(lambda: self._path(key).unlink(missing_ok=True))

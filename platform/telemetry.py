@@ -37,11 +37,13 @@ class TenantSpanProcessor(SpanProcessor):
     """Stamps ``jogo.tenant`` on every span that starts inside a tenant's work."""
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        """Set ``jogo.tenant`` to the current tenant slug on a starting span, when one is known."""
         slug = current_tenant_slug.get()
         if slug is not None:
             span.set_attribute(TENANT_ATTRIBUTE, slug)
 
     def on_end(self, span: ReadableSpan) -> None:
+        """Nothing to do when a span ends."""
         return None
 
 
@@ -86,6 +88,8 @@ def _instrument_libraries() -> None:
 
 
 def tracer(name: str = "jogo") -> trace.Tracer:
+    """The OpenTelemetry tracer named ``name`` from the global provider (set up by
+    :func:`setup_telemetry`; a no-op tracer before)."""
     return trace.get_tracer(name)
 
 

@@ -288,7 +288,7 @@ async def test_processes_survive_a_database_restart(own_postgres: OwnPostgres, t
             return all([await _status(u) == 200 for u in urls])
 
         try:
-            await wait_until(all_ready, 60, "every process to be ready")
+            await wait_until(all_ready, 120, "every process to be ready")
         except AssertionError:
             raise AssertionError(f"not ready: {stack.logs()}") from None
         async with httpx.AsyncClient(base_url=base, timeout=15) as client:

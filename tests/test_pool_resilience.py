@@ -280,6 +280,12 @@ async def test_closing_the_pool_finishes_within_its_deadline(database, owner):
         return took, closed
 
     took, closed = await asyncio.to_thread(_in_new_loop, scenario)
+    # The server runs the orphaned pg_sleep to its end (it does not notice the closed
+    # socket): end it, so no later test finds an active app connection that is not its.
+    await owner.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND query = 'SELECT pg_sleep(30)'"
+    )
     assert took < 5, took
     assert closed
     # The connection left inside a transaction is closed on the server too.

@@ -210,7 +210,7 @@ async def test_two_api_processes_serve_the_same_tenants(settings, parts):
                 except httpx.TransportError:
                     return False
 
-            await wait_until(up, 30, "the API to start")
+            await wait_until(up, 90, "the API to start")
         operator = await auth_header(settings, Role.OPERATOR, tenant)
         async with websockets.connect(
             f"ws://127.0.0.1:{ports[1]}/t/{tenant.slug}/graphql",
@@ -289,7 +289,7 @@ async def test_sigterm_mid_load_loses_nothing(app_client, settings, owner, parts
             except httpx.TransportError:
                 return False
 
-        await wait_until(up, 30, "the API to start")
+        await wait_until(up, 90, "the API to start")
         citizen = await auth_header(settings, Role.CITIZEN, tenant)
 
         async def one() -> str | None:

@@ -46,6 +46,8 @@ _client: httpx.AsyncClient | None = None
 
 
 def configure(settings: Settings) -> None:
+    """Replace the settings the actors use (secret key, public URL, egress rule) with the process's
+    validated ones; the queue name was fixed at import."""
     global SETTINGS
     SETTINGS = settings
 
@@ -102,6 +104,12 @@ async def _tenant() -> TenantInfo | None:
 
 @jogo_actor(max_retries=3, time_limit=120_000)
 async def deliver_dispatch(dispatch_id: str, attempt: int) -> str:
+    """Deliver attempt ``attempt`` of a dispatch (id as text) to its agency, by webhook (signed
+    JSON) or Open311, in the message's tenant: lease, call the agency outside any transaction,
+    record. Returns the outcome (``delivered``, ``failed``, ``dead``, ``busy``, ``skipped``,
+    ``stale``, or ``no-tenant`` for an unknown or suspended tenant) and counts it in
+    ``jogo.dispatch.deliveries``. Agency failures are retried through the outbox, not by Dramatiq; a
+    missing tenant in the message raises ``MissingTenant``."""
     tenant = await _tenant()
     if tenant is None:
         return "no-tenant"
@@ -200,6 +208,9 @@ async def poll_hospital_capacity() -> str:
 
 @jogo_actor(max_retries=1, time_limit=300_000)
 async def check_cameras() -> str:
+    """Check every active camera of the tenant with a snapshot URL (GET, 5 s timeout, all at once)
+    and record each as ONLINE or OFFLINE in one tenant transaction. Returns ``<online>/<checked>
+    online``, or ``skipped`` for an unknown or suspended tenant."""
     from jogo.tenants.facilities import actions as facilities
     from jogo.tenants.facilities import queries as places
     from jogo.workers.connectors.cctv import snapshot_ok

@@ -64,6 +64,10 @@ class OutageRetries(Retries):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
+        """Re-enqueue a message whose actor raised :class:`Outage`, with jittered backoff (1 s
+        doubling to 60 s), up to :data:`OUTAGE_RETRIES` (12) times, counted in the ``outages``
+        option; anything else, and an outage past that budget, goes to Dramatiq's ordinary
+        retries."""
         if isinstance(exception, Outage):
             outages = int(message.options.get("outages", 0))
             if outages < OUTAGE_RETRIES:
@@ -134,6 +138,8 @@ class JogoRabbitmqBroker(RabbitmqBroker):
 
     @property
     def consumer_class(self) -> type[_RabbitmqConsumer]:
+        """The consumer that beats the ``worker consumer <queue>`` heartbeat on each turn of its
+        loop."""
         return _BeatingConsumer
 
     def _type(self) -> dict[str, str]:

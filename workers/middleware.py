@@ -51,6 +51,9 @@ class TenantTraceMiddleware(dramatiq.Middleware):
         self._local = threading.local()
 
     def before_enqueue(self, broker: dramatiq.Broker, message: Any, delay: int) -> None:
+        """Put the current tenant id (and slug) and the W3C ``traceparent``/``tracestate`` into the
+        message options, unless already there. Raises :class:`MissingTenant` when no tenant is set:
+        every message is a tenant's."""
         options = message.options
         if "tenant_id" not in options:
             tenant = message_tenant.get()
@@ -66,6 +69,8 @@ class TenantTraceMiddleware(dramatiq.Middleware):
             options.update({k: v for k, v in carrier.items() if k in ("traceparent", "tracestate")})
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        """Record the queue lag (seconds since enqueue, ``jogo.queue.lag``), then restore the
+        message's trace context and tenant on the worker thread until the message is done."""
         # Time the message waited in RabbitMQ (Dramatiq stamps it on enqueue, in ms).
         waited = max(time.time() - message.message_timestamp / 1000, 0.0)
         queue_lag.record(waited, {"actor": message.actor_name})
@@ -96,9 +101,12 @@ class TenantTraceMiddleware(dramatiq.Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
+        """Undo what :meth:`before_process_message` set, so the thread's next message starts
+        clean."""
         self._restore()
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        """Undo what :meth:`before_process_message` set for a skipped message."""
         self._restore()
 
 
@@ -140,6 +148,9 @@ class EngineMiddleware(dramatiq.Middleware):
         self._watch: concurrent.futures.Future[None] | None = None
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+        """Open the app-role pool on the actors' event loop thread and start the ``worker pool``
+        heartbeat check. Raises ``RuntimeError`` when the AsyncIO middleware is not in place before
+        this one."""
         thread = get_event_loop_thread()
         if thread is None:
             raise RuntimeError("the AsyncIO middleware must come before EngineMiddleware")
@@ -149,6 +160,8 @@ class EngineMiddleware(dramatiq.Middleware):
         self._watch = asyncio.run_coroutine_threadsafe(_watch_pool(), thread.loop)
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+        """Stop the pool check and close the pool (gracefully for up to 5 s, then terminating what
+        is still held) once the worker has stopped."""
         # Dramatiq emits "after" signals in reverse order: this runs before the AsyncIO
         # middleware stops the loop.
         if self._watch is not None:

@@ -22,6 +22,8 @@ def load_actors(settings: Settings | None = None) -> None:
 
 
 def start_worker(broker: dramatiq.Broker, threads: int = WORKER_THREADS) -> dramatiq.Worker:
+    """Start a Dramatiq worker on ``broker`` with ``threads`` worker threads (default 8, polling
+    every 250 ms) and return it; the caller stops it."""
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=250)
     worker.start()
     return worker

@@ -119,6 +119,8 @@ class PublisherThread:
                 loop.call_soon_threadsafe(_settle, future, result, error)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on this object's thread and await its result; whatever it raises is
+        raised here."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._jobs.put((fn, args, loop, future))

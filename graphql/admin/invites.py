@@ -55,6 +55,14 @@ class InviteMutation:
         full_name: str | None = None,
         client_key: ClientKeyArgument = None,
     ) -> InviteTenantAdminPayload:
+        """Create a tenant admin for command ``slug`` with no password and a one-time activation
+        code (in the payload, with its expiry); that admin then invites the rest. Needs
+        ``PLATFORM_ADMIN``; audited in the command's log.
+
+        Errors: ``NOT_FOUND`` (slug), ``INVALID_INPUT`` (username, fullName), ``CONFLICT``
+        (username taken in any tenant, or ``clientKey`` reused with other input).
+        """
+
         async def run() -> InviteTenantAdminPayload:
             tenant = await get_by_slug(slug)
             arguments = {"slug": slug, "username": username, "fullName": full_name}

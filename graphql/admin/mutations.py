@@ -39,6 +39,15 @@ class AdminMutation(InviteMutation):
         input: OnboardTenantInput,
         client_key: ClientKeyArgument = None,
     ) -> OnboardTenantPayload:
+        """Create a regional command from a template in one transaction: the tenant row, its
+        categories (plus election categories with that module), jurisdiction and audit row. Needs
+        ``PLATFORM_ADMIN``.
+
+        ``regionCode`` is a Kemendagri kabupaten/kota code (e.g. 35.73), checked against its Polda;
+        the time zone and ticket prefix default from the region. Errors: ``INVALID_INPUT`` per
+        field, ``CONFLICT`` (slug or ticket prefix taken, ``clientKey`` reused with other input).
+        A ``clientKey`` retry within 24 hours answers the first tenant.
+        """
         data = OnboardInput(
             slug=input.slug,
             name=input.name,
@@ -71,6 +80,10 @@ class AdminMutation(InviteMutation):
     async def set_tenant_modules(
         self, info: Info[Context, None], slug: str, modules: list[str]
     ) -> TenantPayload:
+        """Replace a tenant's optional modules (the set, not a change); switching election on seeds
+        its categories. Audited. Needs ``PLATFORM_ADMIN``. ``NOT_FOUND`` (slug),
+        ``INVALID_INPUT`` (unknown module).
+        """
         actor = actor_of(info.context.principal)
         result, errors = await attempt(lambda: do_set_tenant_modules(slug, modules, actor=actor))
         return _tenant_payload(result, errors)
@@ -80,6 +93,9 @@ class AdminMutation(InviteMutation):
         extensions=writes(Cap.PLATFORM_ADMIN),
     )
     async def suspend_tenant(self, info: Info[Context, None], slug: str) -> TenantPayload:
+        """Set a tenant SUSPENDED: its paths answer 403 and its live feeds end until resumed.
+        Audited. Needs ``PLATFORM_ADMIN``; ``NOT_FOUND`` for an unknown slug.
+        """
         actor = actor_of(info.context.principal)
         result, errors = await attempt(lambda: do_set_tenant_status(slug, "SUSPENDED", actor=actor))
         return _tenant_payload(result, errors)
@@ -92,6 +108,10 @@ class AdminMutation(InviteMutation):
     async def set_tenant_jurisdiction(
         self, info: Info[Context, None], slug: str, geojson: str | None = None
     ) -> JurisdictionPayload:
+        """Set or clear (null) command ``slug``'s jurisdiction polygon, as ``setJurisdiction`` does
+        for a tenant admin: open reports flagged again, audited. Needs ``PLATFORM_ADMIN``.
+        ``NOT_FOUND`` (slug), ``INVALID_INPUT`` on ``geojson``.
+        """
         actor = actor_of(info.context.principal)
 
         async def act() -> JurisdictionSet:
@@ -104,6 +124,9 @@ class AdminMutation(InviteMutation):
         description="Resume a suspended tenant.", extensions=writes(Cap.PLATFORM_ADMIN)
     )
     async def resume_tenant(self, info: Info[Context, None], slug: str) -> TenantPayload:
+        """Set a tenant ACTIVE again. Audited. Needs ``PLATFORM_ADMIN``; ``NOT_FOUND`` for an
+        unknown slug.
+        """
         actor = actor_of(info.context.principal)
         result, errors = await attempt(lambda: do_set_tenant_status(slug, "ACTIVE", actor=actor))
         return _tenant_payload(result, errors)

@@ -25,6 +25,9 @@ class TemplateType:
 
     @classmethod
     def of(cls, t: Template) -> TemplateType:
+        """A template as offered for onboarding: name, description, how many categories it seeds,
+        its default modules (sorted) and the agency roles. It seeds no agencies.
+        """
         return cls(
             name=t.name,
             description=t.description,

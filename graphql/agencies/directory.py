@@ -59,6 +59,12 @@ class UpdateAgencyInput:
     jurisdiction_id: str | None = UNSET
 
     def given(self) -> dict[str, Any]:
+        """The fields the caller set, as ``do_update_agency`` takes them (absent ones stay; null
+        clears a nullable one): contacts as plain dicts, service codes as a string map.
+
+        ``INVALID_INPUT`` when ``serviceCodes`` is not an object, or when name, kind, connector or
+        timeoutSeconds is set to null (they cannot be cleared).
+        """
         values = {k: v for k, v in vars(self).items() if v is not UNSET}
         if "contacts" in values:
             values["contacts"] = [
@@ -96,6 +102,11 @@ class AgencyDirectoryMutation:
     async def update_agency(
         self, info: Info[Context, None], agency_id: strawberry.ID, input: UpdateAgencyInput
     ) -> AgencyPayload:
+        """Change an agency or hospital; the result is checked as a whole like ``createAgency``, and
+        a changed endpoint or capacity URL must pass the egress (SSRF) rule. Audited with the
+        changed fields before and after. Needs ``DIRECTORY_WRITE``. Errors: ``INVALID_INPUT`` per
+        field, ``NOT_FOUND`` (unknown id), ``CONFLICT`` (changed meanwhile).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         done, errors = await attempt(
@@ -121,6 +132,10 @@ class AgencyDirectoryMutation:
     async def deactivate_agency(
         self, info: Info[Context, None], agency_id: strawberry.ID
     ) -> AgencyPayload:
+        """Deactivate an agency or hospital: kept with its history, no longer offered for dispatch,
+        routing, SOS or the default lists; audited unless already inactive. Needs
+        ``DIRECTORY_WRITE``; ``NOT_FOUND`` for an unknown id.
+        """
         return await _set_active(info, agency_id, False)
 
     @strawberry.mutation(
@@ -130,6 +145,9 @@ class AgencyDirectoryMutation:
     async def reactivate_agency(
         self, info: Info[Context, None], agency_id: strawberry.ID
     ) -> AgencyPayload:
+        """Make a deactivated agency or hospital active again; audited unless already active. Needs
+        ``DIRECTORY_WRITE``; ``NOT_FOUND`` for an unknown id.
+        """
         return await _set_active(info, agency_id, True)
 
 

@@ -86,6 +86,10 @@ class AgencyViewLoaders:
 
 
 def agency_view_loaders(context: Context) -> AgencyViewLoaders:
+    """This request's loaders for reports as an agency sees them (made once, kept in
+    ``context.loaders``): masked reports, categories, masked public timelines and photos, each
+    one batched statement in the request's tenant.
+    """
     existing = context.loaders.get("agency_view")
     if isinstance(existing, AgencyViewLoaders):
         return existing
@@ -122,6 +126,7 @@ class DispatchedReport:
 
     @strawberry.field
     async def category(self, info: Info[Context, None]) -> Category:
+        """The report's category (see :class:`Category`), batched per request."""
         return Category.of(await agency_view_loaders(info.context).category.load(self.category_id))
 
     @strawberry.field(
@@ -129,6 +134,9 @@ class DispatchedReport:
         " and street addresses in their notes masked."
     )
     async def timeline(self, info: Info[Context, None]) -> list[ReportEvent]:
+        """The report's public timeline entries, oldest first, with the reporter's name, phone,
+        e-mail and address masked in every note; the caller's own entries carry their name.
+        """
         rows = await agency_view_loaders(info.context).timeline.load(uuid.UUID(self.id))
         viewer = info.context.principal
         me = viewer.id if viewer.kind == "user" else None
@@ -139,6 +147,9 @@ class DispatchedReport:
         " may fetch the photos of reports dispatched to its agencies only)."
     )
     async def attachments(self, info: Info[Context, None]) -> list[Attachment]:
+        """The report's photos, oldest first, with download path ``/t/{slug}/attachments/{id}``,
+        size in bytes and SHA-256.
+        """
         slug = info.context.require_tenant().slug
         rows = await agency_view_loaders(info.context).attachments.load(uuid.UUID(self.id))
         return [
@@ -155,6 +166,9 @@ class DispatchedReport:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> DispatchedReport:
+        """A report as an agency sees it, from a row of ``inbox.reports_for_agencies``: content
+        (reporter details masked), location, status and times; never who reported.
+        """
         return cls(
             id=strawberry.ID(str(row["id"])),
             ticket=row["ticket"],
@@ -172,6 +186,9 @@ class DispatchedReport:
 
 
 async def dispatched_report(info: Info[Context, None], report_id: uuid.UUID) -> DispatchedReport:
+    """The report behind a dispatch the caller already sees, as an agency sees it (batched).
+    The row always exists: a dispatch's report is a foreign key.
+    """
     row = await agency_view_loaders(info.context).report.load(report_id)
     assert row is not None, "a dispatch's report exists (foreign key)"
     return DispatchedReport.of(row)
@@ -192,6 +209,9 @@ class DispatchConnection:
 
     @strawberry.field(description="Dispatches matching the filter (one extra count query).")
     async def total_count(self) -> int:
+        """How many dispatches match the filter and the caller's scope, ignoring paging (one
+        ``count(*)``).
+        """
         return await inbox.count_dispatches(self.tenant_id, self.where)
 
 
@@ -244,6 +264,10 @@ class InboxQuery:
         after: str | None = None,
         filter: DispatchFilter | None = None,
     ) -> DispatchConnection | None:
+        """A keyset-paged page of the dispatches to the agencies the caller is liaison for, open
+        ones first, then oldest first. Needs ``DISPATCH_UPDATE``; an API key sees none.
+        ``INVALID_INPUT`` for ``first`` outside 1-100 or a cursor this API did not give out.
+        """
         principal = info.context.principal
         own = principal.id if principal.kind == "user" else uuid.UUID(int=0)
         return await _page(info, inbox.DispatchScope(liaison=own), first, after, filter)
@@ -262,6 +286,10 @@ class InboxQuery:
         after: str | None = None,
         filter: DispatchFilter | None = None,
     ) -> DispatchConnection | None:
+        """A keyset-paged page of every dispatch of the tenant, open ones first, then oldest first,
+        filtered by status, agency, report and ``since`` (the tenant's time zone when no offset).
+        Needs ``REPORTS_TRIAGE``. ``INVALID_INPUT`` for ``first`` outside 1-100 or a bad cursor.
+        """
         return await _page(info, inbox.DispatchScope(liaison=None), first, after, filter)
 
     @strawberry.field(
@@ -270,6 +298,10 @@ class InboxQuery:
         permission_classes=[requires(Cap.DISPATCH_UPDATE)],
     )
     async def dispatch(self, info: Info[Context, None], id: strawberry.ID) -> Dispatch | None:
+        """One dispatch with its delivery state and answer. Needs ``DISPATCH_UPDATE``; operators
+        (``REPORTS_TRIAGE``) see any, a liaison only its agencies'. Any other id, or a malformed
+        one, is ``NOT_FOUND``.
+        """
         tenant = info.context.require_tenant()
         row = await inbox.visible_dispatch(
             tenant.id, _scope(info.context), parse_uuid(id, "id", "dispatch not found")

@@ -43,6 +43,13 @@ class AgenciesMutation:
         input: CreateAgencyInput,
         client_key: ClientKeyArgument = None,
     ) -> AgencyPayload:
+        """Add an agency (or hospital) with its connector (manual, webhook, or Open311 GeoReport
+        v2); the connector secret is stored encrypted. Needs ``DIRECTORY_WRITE``.
+
+        Errors: ``INVALID_INPUT`` per field (contacts, endpoint or capacity URL refused by the
+        egress rule, …), ``CONFLICT`` for an existing code or a ``clientKey`` reused with other
+        input. A ``clientKey`` retry answers the first agency and writes nothing.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 
@@ -103,6 +110,11 @@ class AgenciesMutation:
         agency_id: strawberry.ID,
         jurisdiction_id: str | None = None,
     ) -> AgencyPayload:
+        """Set, or clear with null or empty, the Open311 ``jurisdiction_id`` sent with every later
+        request to this agency. Needs ``DIRECTORY_WRITE``. ``NOT_FOUND`` (agency),
+        ``INVALID_INPUT`` (not an Open311 agency, or not 1-100 of letters, digits and
+        ``. _ : / -``).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         done, errors = await attempt(
@@ -125,6 +137,10 @@ class AgenciesMutation:
         agency_id: strawberry.ID,
         auto_dispatch: bool = False,
     ) -> RoutingRulePayload:
+        """Route a category to an agency (upsert); ``autoDispatch`` dispatches on verification.
+        Answers the rule's ID. Needs ``DIRECTORY_WRITE``. ``NOT_FOUND`` for an unknown category
+        code or agency.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         rule_id, errors = await attempt(
@@ -147,6 +163,11 @@ class AgenciesMutation:
     async def retry_dispatch(
         self, info: Info[Context, None], dispatch_id: strawberry.ID
     ) -> DispatchPayload:
+        """Requeue a DEAD dispatch: PENDING, attempts reset, due now, under the same
+        Idempotency-Key so the agency can tell a repeat. Needs ``REPORTS_TRIAGE``. Errors:
+        ``NOT_FOUND`` (unknown), ``INVALID_INPUT`` (not DEAD), ``CONFLICT`` (the report has a newer
+        dispatch to that agency).
+        """
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         return await _dispatch_payload(
             tenant.id,
@@ -164,6 +185,10 @@ class AgenciesMutation:
     async def add_agency_liaison(
         self, info: Info[Context, None], agency_id: strawberry.ID, user_id: strawberry.ID
     ) -> AgencyPayload:
+        """Let a user holding the agency_liaison role in this tenant answer for a manual agency.
+        Needs ``DIRECTORY_WRITE``. ``INVALID_INPUT`` (not a liaison here), ``NOT_FOUND``
+        (agency).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         done, errors = await attempt(
@@ -192,6 +217,14 @@ class AgenciesMutation:
         status: str,
         note: str | None = None,
     ) -> DispatchPayload:
+        """Record a manual agency's answer: accepted, in_progress, or a final outcome with a note
+        (done or resolved, declined, duplicate, not_theirs, needs_info). Only done resolves the
+        report; other outcomes hand it back (VERIFIED) when no other agency still has it.
+
+        Needs ``DISPATCH_UPDATE`` (the agency's liaison or an operator). Errors:
+        ``INVALID_INPUT`` (unknown word, final answer without note, dispatch already final or
+        not manual), ``NOT_FOUND`` (not a dispatch the caller may answer).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         return await _dispatch_payload(

@@ -23,6 +23,10 @@ class AgenciesQuery:
     async def agencies(
         self, info: Info[Context, None], kind: str | None = None, include_inactive: bool = False
     ) -> list[Agency] | None:
+        """The agency directory, by kind and name, optionally only one ``kind``. Deactivated
+        entries are added with ``includeInactive`` for ``DIRECTORY_WRITE`` holders only (ignored
+        for others). Needs ``DIRECTORY_READ``.
+        """
         tenant = info.context.require_tenant()
         admin = Cap.DIRECTORY_WRITE in info.context.principal.tenant_caps(tenant.id)
         async with tenant_tx(tenant.id):
@@ -37,6 +41,10 @@ class AgenciesQuery:
     async def dispatches(
         self, info: Info[Context, None], report_id: strawberry.ID
     ) -> list[Dispatch] | None:
+        """One report's deliveries to agencies, oldest first, with attempts, last error and next
+        attempt. Needs ``DISPATCH_UPDATE``: operators see all, a liaison only its agencies'.
+        A malformed report ID is ``NOT_FOUND``; an unknown one gives an empty list.
+        """
         tenant = info.context.require_tenant()
         principal = info.context.principal
         # Operators see every dispatch; a liaison only those to the agencies they speak for.

@@ -63,6 +63,9 @@ class Agency:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Agency:
+        """An agency from its ``agencies`` row: credentials stripped from the endpoint URL, the
+        secret only as ``hasSecret``, contacts and service codes decoded from JSON.
+        """
         contacts = _json(row.get("contacts"), [])
         return cls(
             id=strawberry.ID(str(row["id"])),
@@ -144,12 +147,18 @@ class Dispatch:
     async def report(
         self, info: Info[Context, None]
     ) -> Annotated[DispatchedReport, strawberry.lazy("jogo.graphql.agencies.inbox")]:
+        """The dispatched report as the agency sees it: content, location, photos and the public
+        timeline, with the reporter's details masked and never their identity.
+        """
         from jogo.graphql.agencies.inbox import dispatched_report
 
         return await dispatched_report(info, uuid.UUID(self.report_id))
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Dispatch:
+        """A dispatch from its ``dispatches`` row (joined with the agency's name): delivery state,
+        attempts, ``Idempotency-Key``, the agency's reference and answer.
+        """
         return cls(
             id=strawberry.ID(str(row["id"])),
             report_id=strawberry.ID(str(row["report_id"])),

@@ -39,6 +39,11 @@ class ApiKeysMutation:
         expires_at: datetime | None = None,
         client_key: ClientKeyArgument = None,
     ) -> NewApiKeyPayload:
+        """Create an integrator API key; the secret key is in the payload this once (only its
+        SHA-256 is stored). ``expiresAt``: optional, in the future, the tenant's zone when no
+        offset. Needs ``TENANT_ADMIN``; audited. Errors: ``INVALID_INPUT`` (name, unknown scope,
+        past expiry), ``CONFLICT`` (``clientKey`` reused with other input).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 
@@ -72,6 +77,10 @@ class ApiKeysMutation:
         extensions=writes(Cap.TENANT_ADMIN),
     )
     async def revoke_api_key(self, info: Info[Context, None], id: strawberry.ID) -> ApiKeyPayload:
+        """Revoke a key now: its next request is 401 and its live feeds close. Revoking a revoked
+        key changes nothing. Needs ``TENANT_ADMIN``; audited. ``NOT_FOUND`` for an unknown,
+        malformed or other tenant's id.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 
@@ -100,6 +109,13 @@ class ApiKeysMutation:
         expires_at: datetime | None = None,
         client_key: ClientKeyArgument = None,
     ) -> NewApiKeyPayload:
+        """Replace a key with a new one of the same name and scopes (shown this once); the old key
+        keeps working for ``overlapHours`` (0-168, default 24) and then expires. Needs
+        ``TENANT_ADMIN``; audited.
+
+        Errors: ``NOT_FOUND``, ``INVALID_INPUT``, ``ILLEGAL_TRANSITION`` (revoked, expired or
+        already rotated; names the successor's prefix), ``CONFLICT`` (``clientKey``).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 

@@ -27,6 +27,10 @@ class ApiKeysQuery:
     async def api_keys(
         self, info: Info[Context, None], first: int = 50, after: str | None = None
     ) -> ApiKeyConnection | None:
+        """A keyset-paged page of the tenant's API keys, newest first, with status and last use;
+        never the key itself. Needs ``TENANT_ADMIN``. ``INVALID_INPUT`` for ``first`` outside
+        1-100 or a cursor this API did not give out.
+        """
         page_size(first)
         tenant = info.context.require_tenant()
         rows = await apikey_admin.list_api_keys(

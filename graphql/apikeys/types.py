@@ -45,6 +45,9 @@ class ApiKey:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> ApiKey:
+        """An API key from its ``api_keys`` row (with its computed status): prefix, scopes, who
+        created or revoked it and when, and the key it replaces.
+        """
         return cls(
             id=strawberry.ID(str(row["id"])),
             name=row["name"],
@@ -82,6 +85,9 @@ class NewApiKeyPayload:
     def of(
         cls, made: NewApiKey | None, row: dict[str, Any] | None, errors: list[UserError]
     ) -> NewApiKeyPayload:
+        """The payload of a new key: its row and the secret key (shown this once), or the errors
+        alone.
+        """
         if made is None or row is None:
             return cls(errors=errors)
         return cls(api_key=ApiKey.of(row), key=made.key)

@@ -43,6 +43,11 @@ class AuditQuery:
         first: int = 50,
         after: str | None = None,
     ) -> AuditConnection | None:
+        """A page of this command's audit log, newest first (``after``: the previous page's
+        ``endCursor``, an audit entry id), times in the command's zone. Needs ``TENANT_ADMIN``.
+        The read itself writes an ``audit.read`` row. ``INVALID_INPUT`` for ``first`` outside
+        1-100, a bad cursor, or a bad filter.
+        """
         page_size(first)
         ctx = info.context
         tenant = ctx.require_tenant()

@@ -29,6 +29,10 @@ class AuditLogFilter:
     )
 
     def to_domain(self, time_zone: str) -> AuditFilter:
+        """The domain filter, checked: ``from``/``to`` read in ``time_zone`` when they carry no
+        offset (a date alone in ``to``: to the end of that day). ``INVALID_INPUT`` for a prefix
+        over 200 characters or ``from`` after ``to``.
+        """
         return AuditFilter(
             since=in_zone_or_none(self.from_, time_zone),
             until=in_zone_or_none(self.to, time_zone, end=True),

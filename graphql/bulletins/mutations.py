@@ -43,6 +43,10 @@ class BulletinsMutation:
         input: BulletinContentInput,
         client_key: ClientKeyArgument = None,
     ) -> BulletinPayload:
+        """Save a draft bulletin, visible to bulletin writers only until published. Times in the
+        input are read in the tenant's zone when they carry no offset. Needs ``BULLETINS_WRITE``.
+        ``INVALID_INPUT`` per content field; a ``clientKey`` retry answers the first draft.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         new_id, errors = await attempt(
@@ -66,6 +70,10 @@ class BulletinsMutation:
         draft_id: strawberry.ID | None = None,
         client_key: ClientKeyArgument = None,
     ) -> BulletinPayload:
+        """Publish a CAP 1.2 Alert, either new ``input`` or the draft ``draftId`` (exactly one).
+        Needs ``BULLETINS_WRITE``. Errors: ``INVALID_INPUT`` (both or neither given, bad content),
+        ``NOT_FOUND`` (draft), ``CONFLICT`` (already published, or ``clientKey`` reused).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 
@@ -94,6 +102,11 @@ class BulletinsMutation:
         input: BulletinContentInput,
         client_key: ClientKeyArgument = None,
     ) -> BulletinPayload:
+        """Edit a draft in place, or publish a CAP Update replacing a published bulletin (the old
+        one becomes SUPERSEDED; the answer is the new message). Needs ``BULLETINS_WRITE``.
+        Errors: ``INVALID_INPUT``, ``NOT_FOUND``, ``CONFLICT`` (superseded or cancelled
+        bulletin).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 
@@ -118,6 +131,11 @@ class BulletinsMutation:
         reason: str,
         client_key: ClientKeyArgument = None,
     ) -> BulletinPayload:
+        """Publish a CAP Cancel for a published bulletin (reason: 3-500 characters); it stays in the
+        CAP feed until the cancelled bulletin would have expired, at least an hour. One scheduled
+        for later is withdrawn without a message. Needs ``BULLETINS_WRITE``. Errors:
+        ``INVALID_INPUT``, ``NOT_FOUND``, ``CONFLICT`` (draft, superseded, cancelled, expired).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 

@@ -33,6 +33,12 @@ class BulletinsQuery:
         category: BulletinCategory | None = None,
         status: BulletinStatus | None = None,
     ) -> list[Bulletin] | None:  # nullable: a refused status fails alone
+        """Without ``status`` (public, anyone): bulletins in force now (published, newest of their
+        chain, not a cancel, within validity), most severe first, then newest; at most 100.
+
+        With ``status``: bulletin writers (``BULLETINS_WRITE``) see every bulletin in that status,
+        newest first; anyone else gets null and ``FORBIDDEN``/``UNAUTHENTICATED`` at this field.
+        """
         tenant = info.context.require_tenant()
         code = category.value if category else None
         if status is None:
@@ -48,6 +54,9 @@ class BulletinsQuery:
 
     @strawberry.field(description="One bulletin; null unless it is public or you are staff.")
     async def bulletin(self, info: Info[Context, None], id: strawberry.ID) -> Bulletin | None:
+        """One bulletin: any for a bulletin writer (``BULLETINS_WRITE``), else only one in force.
+        Null otherwise, including for a malformed or another tenant's id.
+        """
         tenant = info.context.require_tenant()
         try:
             bulletin_id = parse_uuid(id, "id")

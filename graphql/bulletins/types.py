@@ -108,6 +108,10 @@ class Bulletin:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Bulletin:
+        """A bulletin from its ``bulletins`` row, with the CAP 1.2 values (message type, severity,
+        urgency, certainty), the category's names in both languages and the area: description,
+        polygon, circle (radius in metres) and Kemendagri region codes.
+        """
         category = CATEGORIES[row["category"]]
         circle = row["circle"]
         return cls(

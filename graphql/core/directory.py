@@ -48,6 +48,9 @@ class ReadinessIssue:
 
     @classmethod
     def of(cls, item: ReadinessItem) -> ReadinessIssue:
+        """One open readiness item: stable code, severity (BLOCKER, WARNING, INFO), subject and the
+        bilingual message.
+        """
         return cls(
             code=item.code,
             severity=ReadinessSeverity(item.severity),
@@ -63,6 +66,9 @@ class Readiness:
 
     @classmethod
     def of(cls, items: list[ReadinessItem]) -> Readiness:
+        """The readiness report: ``ready`` when no item is a BLOCKER, and every item in the given
+        order (blockers first).
+        """
         return cls(
             ready=not any(i.severity == "BLOCKER" for i in items),
             issues=[ReadinessIssue.of(i) for i in items],
@@ -90,6 +96,9 @@ class DirectoryQuery:
         permission_classes=[requires(Cap.TENANT_ADMIN)],
     )
     async def readiness(self, info: Info[Context, None]) -> Readiness | None:
+        """What this command still lacks before going live, blockers first (no tenant admin
+        or operator, a category without an agency, no hospitals, …). Needs ``TENANT_ADMIN``.
+        """
         return Readiness.of(await readiness(info.context.require_tenant().id))
 
 
@@ -109,6 +118,13 @@ class DirectoryMutation:
         csv: str | None = None,
         partial: bool = False,
     ) -> ImportDirectoryPayload:
+        """Import agencies, hospitals or cameras from CSV, sent either as a multipart ``file`` or as
+        ``csv`` text; a known code updates its entry. All or nothing unless ``partial`` (valid
+        rows kept); row faults come back as ``rowErrors`` with line and column.
+
+        Needs ``DIRECTORY_WRITE``. ``INVALID_INPUT`` on ``file`` for both or neither given, a file
+        not sent as multipart, or a file that cannot be read as that kind's CSV.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 

@@ -10,6 +10,9 @@ from jogo.graphql.core.types import Me, TenantType
 
 
 def me_in_tenant(context: Context) -> Me:
+    """The caller in the request's tenant: kind, name, their roles there and their API-key
+    scopes, each sorted.
+    """
     p = context.principal
     tenant = context.require_tenant()
     return Me(
@@ -21,6 +24,9 @@ def me_in_tenant(context: Context) -> Me:
 
 
 def me_global(context: Context) -> Me:
+    """The caller outside any tenant (national and platform schemas): kind, name, their global
+    roles and scopes, each sorted.
+    """
     p = context.principal
     return Me(
         kind=p.kind,
@@ -34,8 +40,10 @@ def me_global(context: Context) -> Me:
 class CoreQuery:
     @strawberry.field(description="The caller.")
     def me(self, info: Info[Context, None]) -> Me:
+        """The caller as this tenant knows them (see :func:`me_in_tenant`); anyone may ask."""
         return me_in_tenant(info.context)
 
     @strawberry.field(description="This command's public profile.")
     def tenant(self, info: Info[Context, None]) -> TenantType:
+        """This command's public profile (see :meth:`TenantType.of`); anyone may ask."""
         return TenantType.of(info.context.require_tenant())

@@ -27,6 +27,10 @@ class TenantType:
 
     @classmethod
     def of(cls, t: TenantInfo) -> TenantType:
+        """A tenant's profile from the registry: slug, name, kind, Polda and Kemendagri region code
+        with the region's name, time zone (WIB/WITA/WIT), ticket prefix, status and sorted
+        modules.
+        """
         return cls(
             id=strawberry.ID(str(t.id)),
             slug=t.slug,

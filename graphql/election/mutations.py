@@ -51,6 +51,11 @@ class ElectionMutation:
     async def import_polling_stations(
         self, info: Info[Context, None], file: Upload, partial: bool = False
     ) -> ImportPollingStationsPayload:
+        """Import polling stations (TPS) from a CSV file sent as a multipart file; a known code
+        updates its TPS. All or nothing unless ``partial`` (valid rows kept); row faults come back
+        as ``rowErrors`` with their line. Needs ``ELECTION_MANAGE``. ``INVALID_INPUT`` on
+        ``file`` when it is not a multipart file or cannot be read as the CSV.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 
@@ -83,6 +88,10 @@ class ElectionMutation:
         input: PollingStationInput,
         client_key: ClientKeyArgument = None,
     ) -> PollingStationPayload:
+        """Add one TPS (code: 13 digits, the Kemendagri village's 10 and the TPS number's 3). Needs
+        ``ELECTION_MANAGE``. Errors: ``INVALID_INPUT`` per field (all at once), ``CONFLICT`` for a
+        known code or a ``clientKey`` reused with other input.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         station_id, errors = await attempt(
@@ -107,6 +116,10 @@ class ElectionMutation:
         officers_per_group: int,
         linmas_per_tps: int,
     ) -> DeploymentRulePayload:
+        """Set this command's rule for one vulnerability level: TPS per group (1-20), officers per
+        group (1-20), Linmas per TPS (0-10); answers every effective rule. Needs
+        ``ELECTION_PLAN``. ``INVALID_INPUT`` per out-of-range field, all at once.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         rule = DeploymentRule(
@@ -129,6 +142,10 @@ class ElectionMutation:
     async def assign_station_officer(
         self, info: Info[Context, None], code: str, officer_id: strawberry.ID
     ) -> PollingStationPayload:
+        """Name an officer of this command for the TPS ``code``; answers the station. Needs
+        ``ELECTION_PLAN``. ``NOT_FOUND`` for an unknown TPS code or an id that is no officer
+        here.
+        """
         return await _assign(info, code, officer_id, assign=True)
 
     @strawberry.mutation(
@@ -137,6 +154,9 @@ class ElectionMutation:
     async def unassign_station_officer(
         self, info: Info[Context, None], code: str, officer_id: strawberry.ID
     ) -> PollingStationPayload:
+        """Take a named officer off the TPS ``code``; answers the station. Needs ``ELECTION_PLAN``.
+        ``NOT_FOUND`` for an unknown TPS code or an id that is no officer here.
+        """
         return await _assign(info, code, officer_id, assign=False)
 
 

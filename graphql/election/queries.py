@@ -50,6 +50,10 @@ class ElectionQuery:
         district_code: str | None = None,
         vulnerability: Vulnerability | None = None,
     ) -> PollingStationConnection | None:
+        """A page of polling stations ordered by code (the cursor is the last code), optionally in
+        one kecamatan (``districtCode``) or one vulnerability level. Needs ``ELECTION_READ``
+        (officers, operators, the KPU's key). ``INVALID_INPUT`` for ``first`` outside 1-100.
+        """
         page_size(first)
         tenant = info.context.require_tenant()
         rows = await queries.stations(
@@ -71,6 +75,9 @@ class ElectionQuery:
 
     @strawberry.field(description="One polling station (staff).", permission_classes=STAFF)
     async def polling_station(self, info: Info[Context, None], code: str) -> PollingStation | None:
+        """One TPS by its 13-digit code, with its named officers; null when unknown. Needs
+        ``ELECTION_READ``.
+        """
         tenant = info.context.require_tenant()
         row = await queries.station_by_code(tenant.id, code.strip())
         return (await stations_of(tenant.id, [row]))[0] if row else None
@@ -81,6 +88,10 @@ class ElectionQuery:
         permission_classes=PLAN,
     )
     async def deployment_plan(self, info: Info[Context, None]) -> DeploymentPlan | None:
+        """Officers and Linmas needed per kecamatan and vulnerability level under the effective
+        deployment rules, with named officers and the shortfall, and totals. Needs
+        ``ELECTION_DEPLOYMENT`` (police staff).
+        """
         tenant = info.context.require_tenant()
         counts, rules = await queries.plan_inputs(tenant.id)
         names = {c.district_code: district_name(c.district_code) for c in counts}
@@ -96,6 +107,10 @@ class ElectionQuery:
         district_code: str | None = None,
         incidents_only: bool = False,
     ) -> list[BoardStation] | None:
+        """Every TPS by code with its incident counts and state: NORMAL, INCIDENT (an open incident)
+        or ESCALATED (an urgent or overdue one, or 3 or more open); optionally one kecamatan, or
+        only TPS with open incidents. Needs ``ELECTION_BOARD`` (operators).
+        """
         tenant = info.context.require_tenant()
         rows = await queries.board(
             tenant.id, district_code=district_code, incidents_only=incidents_only
@@ -111,6 +126,10 @@ class ElectionSubscription:
         permission_classes=BOARD,
     )
     async def election_board(self, info: Info[Context, None]) -> AsyncGenerator[BoardStation, None]:
+        """The board live: a TPS's line each time an event touches a report at it. Needs
+        ``ELECTION_BOARD``; re-checked with the caller (at least every 30 s), and a caller who
+        lost it gets ``FORBIDDEN``, ending the feed.
+        """
         tenant = info.context.require_tenant()
         events = tenant_event_ids(tenant, info.context.principal, info.context.caller)
         async for event_id, principal in events:

@@ -54,10 +54,16 @@ class PollingStation:
         permission_classes=[requires(Cap.ELECTION_DEPLOYMENT)],
     )
     def officer_ids(self) -> list[strawberry.ID] | None:
+        """The officers named for this TPS. Needs ``ELECTION_DEPLOYMENT`` (null and a typed error at
+        this field otherwise).
+        """
         return [strawberry.ID(str(o)) for o in self.officers]
 
     @classmethod
     def of(cls, row: dict[str, Any], officers: list[Any] | None = None) -> PollingStation:
+        """A TPS from its ``polling_stations`` row, with the Kemendagri names of its village and
+        kecamatan, its vulnerability's Indonesian name, and the named officers' ids.
+        """
         return cls(
             id=strawberry.ID(str(row["id"])),
             code=row["code"],
@@ -127,6 +133,7 @@ class ImportRowError:
 
     @classmethod
     def of(cls, e: RowError) -> ImportRowError:
+        """One fault of a CSV row: its line in the file, the column (if one) and what is wrong."""
         return cls(line=e.line, field=e.field, message=e.message)
 
 
@@ -152,6 +159,9 @@ class DeploymentRuleType:
 
     @classmethod
     def of(cls, rule: DeploymentRule) -> DeploymentRuleType:
+        """A deployment rule: per vulnerability level, TPS per group, officers per group and Linmas
+        per TPS.
+        """
         return cls(
             vulnerability=Vulnerability(rule.vulnerability),
             max_tps_per_group=rule.max_tps_per_group,
@@ -179,6 +189,9 @@ class PlanLine:
 
     @classmethod
     def of(cls, line: Line) -> PlanLine:
+        """One line of the plan: TPS, voters, groups, officers and Linmas needed, officers named,
+        and ``officersShort`` (needed minus named, never below 0).
+        """
         return cls(
             vulnerability=line.vulnerability,
             stations=line.stations,
@@ -200,6 +213,7 @@ class DistrictPlanType:
 
     @classmethod
     def of(cls, d: DistrictPlan) -> DistrictPlanType:
+        """One kecamatan's plan: a line per vulnerability level and its total."""
         return cls(
             district_code=d.district_code,
             district_name=d.district_name,
@@ -217,6 +231,7 @@ class DeploymentPlan:
 
     @classmethod
     def of(cls, plan: Plan) -> DeploymentPlan:
+        """The whole plan: per kecamatan, per vulnerability level, the total, and the rules used."""
         return cls(
             districts=[DistrictPlanType.of(d) for d in plan.districts],
             by_vulnerability=[PlanLine.of(x) for x in plan.by_vulnerability],
@@ -240,6 +255,9 @@ class BoardStation:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> BoardStation:
+        """A TPS's line on the election board: location, vulnerability, state, open and urgent open
+        incidents, all incidents and the latest one's time.
+        """
         return cls(
             code=row["code"],
             district_code=row["district_code"],

@@ -45,6 +45,10 @@ class UpdateCameraInput:
     operator_agency_id: strawberry.ID | None = UNSET
 
     def given(self) -> dict[str, Any]:
+        """The fields the caller set (absent ones stay; null clears a nullable one), the operator
+        agency's ID parsed. ``INVALID_INPUT`` when name, latitude, longitude or streamUrl is set to
+        null; ``NOT_FOUND`` for a malformed operatorAgencyId.
+        """
         values = _given(self, ("name", "latitude", "longitude", "stream_url"))
         if values.get("operator_agency_id") is not None:
             values["operator_agency_id"] = parse_uuid(
@@ -63,6 +67,9 @@ class UpdatePolicePostInput:
     address: str | None = UNSET
 
     def given(self) -> dict[str, Any]:
+        """The fields the caller set (absent ones stay; null clears a nullable one).
+        ``INVALID_INPUT`` when name, kind, latitude or longitude is set to null.
+        """
         return _given(self, ("name", "kind", "latitude", "longitude"))
 
 
@@ -96,6 +103,11 @@ class FacilityDirectoryMutation:
     async def update_camera(
         self, info: Info[Context, None], camera_id: strawberry.ID, input: UpdateCameraInput
     ) -> CameraPayload:
+        """Change a camera, checked as a whole like ``createCamera``; a changed snapshot URL must
+        pass the egress (SSRF) rule. Audited with the changed fields. Needs ``DIRECTORY_WRITE``.
+        Errors: ``INVALID_INPUT`` per field, ``NOT_FOUND`` (camera, or an unknown or inactive
+        operator agency), ``CONFLICT`` (code taken, or changed meanwhile).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         return await _camera(
@@ -119,6 +131,9 @@ class FacilityDirectoryMutation:
     async def deactivate_camera(
         self, info: Info[Context, None], camera_id: strawberry.ID
     ) -> CameraPayload:
+        """Deactivate a camera: kept, but no longer checked, listed or shown near reports; audited
+        unless already inactive. Needs ``DIRECTORY_WRITE``; ``NOT_FOUND`` for an unknown id.
+        """
         return await _camera_active(info, camera_id, False)
 
     @strawberry.mutation(
@@ -128,6 +143,9 @@ class FacilityDirectoryMutation:
     async def reactivate_camera(
         self, info: Info[Context, None], camera_id: strawberry.ID
     ) -> CameraPayload:
+        """Make a deactivated camera active again; audited unless already active. Needs
+        ``DIRECTORY_WRITE``; ``NOT_FOUND`` for an unknown id.
+        """
         return await _camera_active(info, camera_id, True)
 
     @strawberry.mutation(
@@ -141,6 +159,10 @@ class FacilityDirectoryMutation:
         police_post_id: strawberry.ID,
         input: UpdatePolicePostInput,
     ) -> PolicePostPayload:
+        """Change a police post, checked like ``createPolicePost``; audited with the changed fields.
+        Needs ``DIRECTORY_WRITE``. Errors: ``INVALID_INPUT`` per field, ``NOT_FOUND`` (post),
+        ``CONFLICT`` (changed meanwhile).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         return await _post(
@@ -163,6 +185,9 @@ class FacilityDirectoryMutation:
     async def deactivate_police_post(
         self, info: Info[Context, None], police_post_id: strawberry.ID
     ) -> PolicePostPayload:
+        """Deactivate a police post: kept, but no longer listed or named in SOS answers; audited
+        unless already inactive. Needs ``DIRECTORY_WRITE``; ``NOT_FOUND`` for an unknown id.
+        """
         return await _post_active(info, police_post_id, False)
 
     @strawberry.mutation(
@@ -172,6 +197,9 @@ class FacilityDirectoryMutation:
     async def reactivate_police_post(
         self, info: Info[Context, None], police_post_id: strawberry.ID
     ) -> PolicePostPayload:
+        """Make a deactivated police post active again; audited unless already active. Needs
+        ``DIRECTORY_WRITE``; ``NOT_FOUND`` for an unknown id.
+        """
         return await _post_active(info, police_post_id, True)
 
 

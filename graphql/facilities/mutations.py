@@ -34,6 +34,11 @@ class FacilitiesMutation:
         input: CreateCameraInput,
         client_key: ClientKeyArgument = None,
     ) -> CameraPayload:
+        """Add a CCTV camera. The snapshot URL (which the platform polls) must pass the egress
+        (SSRF) rule; the stream URL is only handed to operators' players. Needs
+        ``DIRECTORY_WRITE``. Errors: ``INVALID_INPUT`` per field, ``NOT_FOUND`` (operator
+        agency), ``CONFLICT`` (code taken, or ``clientKey`` reused with other input).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 
@@ -78,6 +83,11 @@ class FacilitiesMutation:
         address: str | None = None,
         client_key: ClientKeyArgument = None,
     ) -> PolicePostPayload:
+        """Add a police post (Polsek, Pos Polisi); answers its ID. ``phone``: a valid number
+        (Indonesian without a country code), kept as E.164, or a short number such as 110. Needs
+        ``DIRECTORY_WRITE``. ``INVALID_INPUT`` per field; ``CONFLICT`` for a reused
+        ``clientKey``.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         arguments = {

@@ -31,6 +31,10 @@ class FacilitiesQuery:
     async def hospitals(
         self, info: Info[Context, None], include_inactive: bool = False
     ) -> list[Hospital]:
+        """The tenant's hospitals by name with emergency-bed capacity (read from each hospital's
+        FHIR R4 or JSON endpoint); ``stale`` when not observed in the last 30 minutes. Public.
+        Deactivated ones only with ``includeInactive`` for ``DIRECTORY_WRITE`` holders.
+        """
         rows = await queries.hospitals(
             info.context.require_tenant().id, include_inactive and _admin(info)
         )
@@ -48,6 +52,11 @@ class FacilitiesQuery:
         radius_m: float,
         kinds: list[FacilityKind] | None = None,
     ) -> list[Facility]:
+        """Active facilities within ``radiusM`` metres of a point, nearest first (great-circle
+        distance in metres), at most 50; optionally only some ``kinds``. Public, but cameras
+        only for ``CAMERAS_READ`` holders. ``INVALID_INPUT`` for a radius outside 1-20000 m or a
+        point outside Indonesia.
+        """
         if not 1 <= radius_m <= 20_000:
             raise InvalidInput("radiusM must be between 1 and 20,000", field="radiusM")
         if not in_indonesia(latitude, longitude):
@@ -66,6 +75,9 @@ class FacilitiesQuery:
     async def police_posts(
         self, info: Info[Context, None], include_inactive: bool = False
     ) -> list[Facility]:
+        """The tenant's police posts by name. Public. Deactivated ones only with
+        ``includeInactive`` for ``DIRECTORY_WRITE`` holders.
+        """
         tenant = info.context.require_tenant()
         rows = await queries.police_posts(tenant.id, include_inactive and _admin(info))
         return [Facility.of(r) for r in rows]
@@ -78,6 +90,10 @@ class FacilitiesQuery:
     async def cameras(
         self, info: Info[Context, None], status: str | None = None, include_inactive: bool = False
     ) -> list[Camera] | None:
+        """The tenant's cameras by name, optionally of one ``status``; an ONLINE camera not seen in
+        10 minutes reads UNKNOWN. Needs ``CAMERAS_READ``; deactivated ones only with
+        ``includeInactive`` for ``DIRECTORY_WRITE`` holders.
+        """
         rows = await queries.cameras(
             info.context.require_tenant().id, status, include_inactive and _admin(info)
         )

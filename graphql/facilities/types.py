@@ -30,6 +30,9 @@ class Hospital:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Hospital:
+        """A hospital from its ``agencies`` row joined with ``hospital_capacity``: emergency beds
+        available and total, when observed and checked, and whether that is stale.
+        """
         return cls(
             id=strawberry.ID(str(row["id"])),
             code=row["code"],
@@ -70,6 +73,9 @@ class Camera:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Camera:
+        """A camera from its ``cameras`` row, credentials stripped from its URLs;
+        ``distanceM`` (metres, 0.1 m) only when the row carries a distance.
+        """
         agency: uuid.UUID | None = row["operator_agency_id"]
         return cls(
             id=strawberry.ID(str(row["id"])),
@@ -123,6 +129,9 @@ class Facility:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Facility:
+        """A facility (hospital, police post, camera or agency) from a row with its distance in
+        ``metres``, rounded to 0.1 m.
+        """
         return cls(
             kind=row["kind"],
             id=strawberry.ID(str(row["id"])),

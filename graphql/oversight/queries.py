@@ -106,6 +106,7 @@ def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
 class OversightQuery:
     @strawberry.field(description="The caller.")
     def me(self, info: Info[Context, None]) -> Me:
+        """The caller on the national schema (see :func:`me_global`); anyone may ask."""
         return me_global(info.context)
 
     @strawberry.field(
@@ -115,6 +116,9 @@ class OversightQuery:
     async def tenants(
         self, info: Info[Context, None], polda_code: str | None = None
     ) -> list[TenantType] | None:
+        """The tenants the caller may see, by slug (a Polda role: its own Polda's only), optionally
+        one Polda's. Needs ``NATIONAL_READ``; every call writes an audit row.
+        """
         tenants, _ = await _scope(info, "tenants", NationalFilter(polda_code=polda_code))
         return [TenantType.of(t) for t in tenants]
 
@@ -124,6 +128,13 @@ class OversightQuery:
     async def summary(
         self, info: Info[Context, None], filter: NationalFilter | None = None
     ) -> Summary | None:
+        """Totals over the visible tenants from the rollups (``tenants.oversight``): reports,
+        urgent, SLA breaches and rate (0-1), by status and category, time to verify, dispatch
+        and resolve (median and p90, in seconds), and per day.
+
+        Needs ``NATIONAL_READ``; audited. Filter days default to the 30 days up to today (WIT);
+        ``INVALID_INPUT`` when ``dateFrom`` is after ``dateTo`` or the span exceeds 366 days.
+        """
         tenants, scoped = await _scope(info, "summary", filter)
         return Summary.of(await queries.summary(scoped), len(tenants))
 
@@ -135,6 +146,10 @@ class OversightQuery:
     async def by_tenant(
         self, info: Info[Context, None], filter: NationalFilter | None = None
     ) -> list[TenantSummary] | None:
+        """The same figures per visible tenant, from each tenant's own rollups: every active tenant
+        (zeros where nothing was reported), a suspended one only when it has reports. Needs
+        ``NATIONAL_READ``; audited. ``INVALID_INPUT`` for a bad date range.
+        """
         tenants, scoped = await _scope(info, "byTenant", filter, per_tenant=True)
         return [
             TenantSummary(tenant=TenantType.of(t), summary=Summary.of(totals, 1))
@@ -149,6 +164,11 @@ class OversightQuery:
     async def election_summary(
         self, info: Info[Context, None], filter: NationalFilter | None = None
     ) -> ElectionSummaryType | None:
+        """Polling stations, voters and election incidents (open, urgent) in total, by Polda and by
+        tenant, each by vulnerability level, from the rollups of visible tenants with the
+        election module. Needs ``NATIONAL_READ``; audited. ``INVALID_INPUT`` for a bad date
+        range.
+        """
         tenants, scoped = await _scope(info, "electionSummary", filter, per_tenant=True)
         summary = await election_summary(scoped, tenants)
         return ElectionSummaryType(
@@ -164,6 +184,10 @@ class OversightQuery:
     async def heatmap(
         self, info: Info[Context, None], filter: NationalFilter | None = None
     ) -> list[HeatCell] | None:
+        """Reports per grid cell of 0.01° (about 1.1 km): cell centre and count, busiest first, at
+        most 5000 cells. Needs ``NATIONAL_READ``; audited. ``INVALID_INPUT`` for a bad date
+        range.
+        """
         _, scoped = await _scope(info, "heatmap", filter)
         return [
             HeatCell(latitude=lat, longitude=lon, count=n)
@@ -180,6 +204,13 @@ class OversightQuery:
         first: int = 20,
         after: str | None = None,
     ) -> NationalReportConnection | None:
+        """A keyset-paged drill-down into reports across the visible tenants, newest first, through
+        the redacting ``oversight_reports`` function: personal data masked in title and
+        description (the reporter's name, address and phone, e-mails, phone numbers, runs of 8+
+        digits), never who reported. Needs
+        ``NATIONAL_READ``; audited. ``INVALID_INPUT`` for ``first`` outside 1-100, a bad cursor
+        or date range.
+        """
         page_size(first)
         tenants, scoped = await _scope(info, "reports", filter)
         slugs = {t.id: t.slug for t in tenants}
@@ -227,6 +258,12 @@ class OversightQuery:
         tenant_slug: str | None = None,
         filter: AuditLogFilter | None = None,
     ) -> AuditConnection | None:
+        """A page of audit entries, newest first (``before``: the previous page's ``endCursor``):
+        the national looks (``national.*`` rows, times in WIB), or with ``tenantSlug`` that
+        command's own log in its zone. Needs ``AUDIT_READ``; the read is itself audited (in that
+        command's log too). ``INVALID_INPUT`` for ``first`` outside 1-200, a ``before`` that is
+        no audit entry id, a bad filter, or a command the caller cannot see (unknown alike).
+        """
         page_size(first, 200)
         # An audit entry id is a positive bigint in ASCII digits; int() alone also takes
         # "1_000", other scripts' digits, and numbers past PostgreSQL's bigint.

@@ -48,6 +48,9 @@ class Duration:
 
     @classmethod
     def of(cls, p: Percentiles | None) -> Duration:
+        """A duration figure: median and 90th percentile in seconds (null without reports) and how
+        many reports they cover.
+        """
         p = p or Percentiles()
         return cls(median_seconds=p.median_seconds, p90_seconds=p.p90_seconds, reports=p.reports)
 
@@ -68,6 +71,9 @@ class Summary:
 
     @classmethod
     def of(cls, t: Totals, tenants: int) -> Summary:
+        """The GraphQL summary of rollup totals over ``tenants`` tenants; the breach rate is a share
+        (0-1) rounded to 4 places, statuses, categories and days sorted.
+        """
         return cls(
             tenants=tenants,
             reports=t.reports,
@@ -200,6 +206,9 @@ class ElectionGroup:
 
     @classmethod
     def of(cls, group: Group) -> ElectionGroup:
+        """One group of the election summary (a Polda, a tenant, or all): its totals and, per
+        vulnerability level in ``VULNERABILITIES`` order, the levels that have figures.
+        """
         t = group.total
         return cls(
             key=group.key,

@@ -48,6 +48,13 @@ class PeopleMutation:
         input: CreateMemberInput,
         client_key: ClientKeyArgument = None,
     ) -> CreateMemberPayload:
+        """Create a person of this command with one role and no password, plus the one-time
+        activation code (72 hours) with which they set it. Needs ``TENANT_ADMIN``; audited.
+
+        Errors: ``INVALID_INPUT`` (username, role, agencyId, fullName), ``NOT_FOUND`` (agency),
+        ``CONFLICT`` (username taken in any tenant, or ``clientKey`` reused with other input). A
+        ``clientKey`` retry within 24 hours answers the same person and code.
+        """
         tenant = info.context.require_tenant()
 
         async def run() -> CreateMemberPayload:
@@ -87,6 +94,10 @@ class PeopleMutation:
         role: MemberRole,
         agency_id: strawberry.ID | None = None,
     ) -> MemberPayload:
+        """Replace a member's roles here with one role (``agencyId`` for AGENCY_LIAISON). Needs
+        ``TENANT_ADMIN``; audited. Errors: ``NOT_FOUND`` (member, agency), ``INVALID_INPUT``
+        (role, agencyId), ``CONFLICT`` (it would leave the command without a tenant admin).
+        """
         tenant = info.context.require_tenant()
 
         async def run() -> Member:
@@ -110,6 +121,10 @@ class PeopleMutation:
     async def deactivate_member(
         self, info: Info[Context, None], user_id: strawberry.ID
     ) -> MemberPayload:
+        """End a member's membership here: their requests and live feeds here stop at once (and all
+        their sessions when they belong nowhere else); idempotent. Needs ``TENANT_ADMIN``;
+        audited. ``NOT_FOUND`` (not a member here), ``CONFLICT`` (the last tenant admin).
+        """
         tenant = info.context.require_tenant()
 
         async def run() -> Member:
@@ -130,6 +145,10 @@ class PeopleMutation:
     async def reactivate_member(
         self, info: Info[Context, None], user_id: strawberry.ID
     ) -> MemberPayload:
+        """Undo ``deactivateMember``: the former role(s) come back (a liaison's agency too, if still
+        active). Needs ``TENANT_ADMIN``; audited. ``NOT_FOUND`` unless this command deactivated
+        them; ``CONFLICT`` when they are a member already.
+        """
         tenant = info.context.require_tenant()
 
         async def run() -> Member:
@@ -149,6 +168,11 @@ class PeopleMutation:
     async def issue_password_reset(
         self, info: Info[Context, None], user_id: strawberry.ID
     ) -> PasswordCodePayload:
+        """A one-time code (1 hour; 72 hours for a member who never activated) to set a new password
+        at ``POST /auth/reset``; older codes are void. Needs ``TENANT_ADMIN``; audited. Errors:
+        ``NOT_FOUND`` (member), ``FORBIDDEN`` (the person also belongs to another command or
+        office).
+        """
         tenant = info.context.require_tenant()
 
         async def run() -> PasswordCodePayload:
@@ -168,6 +192,12 @@ class PeopleMutation:
     async def change_password(
         self, info: Info[Context, None], current_password: str, new_password: str
     ) -> ChangePasswordPayload:
+        """Change the caller's own password (10-256 characters, not the username); answers how many
+        other sessions were ended (this one stays). Needs ``OWN_ACCOUNT``. Errors:
+        ``INVALID_INPUT`` (wrong current password; a new one breaking the rules or equal to the
+        current), ``RATE_LIMITED`` after 5 wrong ones in 15 minutes, ``UNAUTHENTICATED`` for a
+        caller who is not a user or belongs nowhere any more.
+        """
         principal = info.context.principal
         ended, errors = await attempt(
             lambda: account.change_password(principal, current_password, new_password)
@@ -180,6 +210,9 @@ class PeopleMutation:
         extensions=writes(Cap.OWN_ACCOUNT),
     )
     async def logout(self, info: Info[Context, None]) -> LogoutPayload:
+        """End this request's session: its refresh token, access tokens and live feeds. ``ended`` is
+        false for a caller without a session (an API key). Needs ``OWN_ACCOUNT``.
+        """
         principal = info.context.principal
         session_id, user_id = principal.session_id, principal.id
         if session_id is None or user_id is None:

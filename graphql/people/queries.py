@@ -38,6 +38,10 @@ class PeopleQuery:
         role: MemberRole | None = None,
         status: MemberStatus | None = None,
     ) -> MemberConnection | None:
+        """A page of this command's people by username: ACTIVE, PENDING (no password yet) and
+        DEACTIVATED, filtered by part of the username or full name, a role or a status. Needs
+        ``TENANT_ADMIN``. ``INVALID_INPUT`` for ``first`` outside 1-100, a bad cursor or search.
+        """
         page = await members.list_members(
             info.context.require_tenant().id,
             first=page_size(first),

@@ -46,6 +46,9 @@ class Member:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Member:
+        """A member from a ``list_members`` row: username, full name, roles here, status, and when
+        their membership ended (``deactivatedAt``).
+        """
         return cls(
             id=strawberry.ID(str(row["id"])),
             username=row["username"],

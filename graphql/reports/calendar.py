@@ -43,6 +43,9 @@ class WorkingCalendar:
 
     @classmethod
     def of(cls, view: CalendarView) -> WorkingCalendar:
+        """The GraphQL view of a tenant's calendar settings: time zone, the collective-leave switch
+        and the tenant's own days off.
+        """
         return cls(
             time_zone=view.time_zone,
             collective_leave_off=view.collective_leave_off,
@@ -63,6 +66,9 @@ class CalendarQuery:
         permission_classes=[requires(Cap.TENANT_READ)],
     )
     async def working_calendar(self, info: Info[Context, None]) -> WorkingCalendar | None:
+        """The tenant's working-day calendar (``sla_calendar_settings`` and
+        ``sla_non_working_days``). Needs ``TENANT_READ``.
+        """
         return WorkingCalendar.of(await calendar.get_calendar(info.context.require_tenant()))
 
 
@@ -87,6 +93,9 @@ class CalendarMutation:
     async def set_collective_leave_off(
         self, info: Info[Context, None], off: bool
     ) -> WorkingCalendarPayload:
+        """Set whether cuti bersama counts as a day off for the service levels; open reports'
+        deadlines are re-timed. Needs ``TENANT_ADMIN``. Answers the calendar as it now is.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         return await _change(
@@ -105,6 +114,10 @@ class CalendarMutation:
         day: Annotated[date, strawberry.argument(description=DAY)],
         name: str,
     ) -> WorkingCalendarPayload:
+        """Add a tenant day off (e.g. a regional holiday) and re-time open reports' deadlines. Needs
+        ``TENANT_ADMIN``; audited. ``INVALID_INPUT`` for a name outside 2-120 characters or when
+        the tenant already has ``MAX_DAYS`` own days off, ``CONFLICT`` for a day already off.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         return await _change(
@@ -119,6 +132,9 @@ class CalendarMutation:
     async def remove_non_working_day(
         self, info: Info[Context, None], day: Annotated[date, strawberry.argument(description=DAY)]
     ) -> WorkingCalendarPayload:
+        """Remove a tenant day off and re-time open reports' deadlines. Needs ``TENANT_ADMIN``;
+        audited. ``NOT_FOUND`` when the day is not one of the tenant's own days off.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         return await _change(

@@ -39,18 +39,26 @@ class ReportLoaders:
 
     @property
     def internal(self) -> bool:
+        """Whether the viewer sees internal timeline entries (reads all or assigned reports)."""
         return self.viewer.internal
 
     @property
     def user_id(self) -> uuid.UUID | None:
+        """The viewer's user id; None for an anonymous caller or an API key."""
         return self.viewer.user_id
 
 
 def viewer_of(context: Context) -> Viewer:
+    """The request's :class:`Viewer`: read scope and what the caller may see and do on reports."""
     return report_loaders(context).viewer
 
 
 def report_loaders(context: Context) -> ReportLoaders:
+    """This request's report loaders, made on first use and kept in ``context.loaders``.
+
+    Each batch is one tenant transaction of the request's tenant; the viewer is computed from
+    the caller's capabilities there. Raises ``RuntimeError`` outside a tenant request.
+    """
     existing = context.loaders.get("reports")
     if isinstance(existing, ReportLoaders):
         return existing

@@ -91,6 +91,15 @@ class ReportsMutation:
     async def submit_report(
         self, info: Info[Context, None], input: SubmitReportInput
     ) -> SubmitReportPayload:
+        """File a report (status SUBMITTED, service-level clocks started) and answer it as
+        committed, with the tracking PIN for an anonymous report (shown once).
+
+        Needs ``REPORTS_SUBMIT``, or no sign-in with ``anonymous`` set. Every bad field is reported
+        at once as ``INVALID_INPUT`` (location outside Indonesia, photos not sent as multipart
+        files, …); anonymous callers are limited to 10 reports per address in 10 minutes
+        (``RATE_LIMITED``). A ``clientKey`` retry with the same input answers the first report;
+        other input under that key is ``CONFLICT``.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         store = FileStore(ctx.settings.data_dir / "attachments")
@@ -133,6 +142,10 @@ class ReportsMutation:
     async def verify_report(
         self, info: Info[Context, None], report_id: strawberry.ID, note: str | None = None
     ) -> ReportPayload:
+        """SUBMITTED → VERIFIED, then dispatch to every active agency whose routing rule for the
+        category auto-dispatches. Needs ``REPORTS_TRIAGE``. Errors: ``NOT_FOUND`` (unknown or
+        unreadable report), ``ILLEGAL_TRANSITION`` from any other status, ``INVALID_INPUT`` note.
+        """
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         return await _run(
             info,
@@ -148,6 +161,10 @@ class ReportsMutation:
     async def reject_report(
         self, info: Info[Context, None], report_id: strawberry.ID, reason: str
     ) -> ReportPayload:
+        """SUBMITTED or VERIFIED → REJECTED; ``reason`` is required (at most 5000 characters) and
+        shown to the reporter. Needs ``REPORTS_TRIAGE``. Errors: ``INVALID_INPUT``, ``NOT_FOUND``,
+        ``ILLEGAL_TRANSITION``.
+        """
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         return await _run(
             info,
@@ -169,6 +186,11 @@ class ReportsMutation:
         officer_id: strawberry.ID | None = None,
         unit_id: strawberry.ID | None = None,
     ) -> ReportPayload:
+        """Assign an open report to an officer of this tenant, an active unit, or both (replacing
+        the earlier assignment). Needs ``REPORTS_TRIAGE``. Errors: ``INVALID_INPUT`` (neither
+        given, not an officer here), ``NOT_FOUND`` (report or unit), ``CONFLICT`` (deactivated
+        unit), ``ILLEGAL_TRANSITION`` (closed, resolved or rejected report).
+        """
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         return await _run(
             info,
@@ -193,6 +215,13 @@ class ReportsMutation:
         note: str | None = None,
         client_key: ClientKeyArgument = None,
     ) -> ReportPayload:
+        """VERIFIED → DISPATCHED to one agency: a dispatch its connector delivers (webhook or
+        Open311; a manual agency's liaison answers it in the inbox), and the follow-up clock
+        starts (working days; minutes for an urgent report). Needs ``REPORTS_TRIAGE``. A
+        ``clientKey`` retry answers the report without a second dispatch. Errors:
+        ``NOT_FOUND`` (report or agency), ``ILLEGAL_TRANSITION``, ``CONFLICT`` (key reused
+        with other input).
+        """
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         arguments = {"reportId": report_id, "agencyId": agency_id, "note": note}
         return await _run(
@@ -221,6 +250,12 @@ class ReportsMutation:
         status: Status,
         note: str | None = None,
     ) -> ReportPayload:
+        """Move a report to IN_PROGRESS, RESOLVED (note required) or CLOSED, per the lifecycle
+        table. Needs ``REPORTS_TRIAGE`` (any report) or ``REPORTS_WORK`` (reports assigned to the
+        caller or their unit; not CLOSED). Errors: ``INVALID_INPUT``, ``FORBIDDEN``,
+        ``NOT_FOUND``, ``ILLEGAL_TRANSITION`` (incl. VERIFIED → IN_PROGRESS on an unassigned
+        report).
+        """
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         return await _run(
             info,
@@ -242,6 +277,12 @@ class ReportsMutation:
         public: bool = False,
         client_key: ClientKeyArgument = None,
     ) -> ReportPayload:
+        """Add a timeline note (at most 5000 characters). Staff (``REPORTS_TRIAGE``, or
+        ``REPORTS_WORK`` on assigned reports) choose public or internal; a reporter
+        (``REPORTS_SUBMIT``) writes public notes on their own report only (``public: false`` is
+        ``INVALID_INPUT``). A read-only caller is ``FORBIDDEN``; an unreadable report
+        ``NOT_FOUND``. A ``clientKey`` retry writes nothing twice.
+        """
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         rid = parse_uuid(report_id, "reportId")
 
@@ -276,6 +317,11 @@ class CategoryMutation:
         urgent_verify_minutes: int | None = None,
         urgent_followup_minutes: int | None = None,
     ) -> CategoryPayload:
+        """Change this tenant's service levels for category ``code``; only new reports use them.
+        Units: working days 1-60 (verify, follow-up, auto-close), minutes for the urgent clocks
+        (verify 1-1440, follow-up 1-10080). Needs ``TENANT_ADMIN``. ``INVALID_INPUT`` for none
+        given or a value out of range, ``NOT_FOUND`` for an unknown code.
+        """
         tenant, viewer = info.context.require_tenant(), viewer_of(info.context)
         changes = {
             "verify_working_days": verify_working_days,
@@ -321,6 +367,13 @@ class SosMutation:
         note: str | None = None,
         client_key: ClientKeyArgument = None,
     ) -> SosPayload:
+        """Panic button: an urgent report at the caller's position, on the operators' live feed at
+        once, with the nearest active police post and hospital within 25 km and advice.
+
+        Needs ``REPORTS_SUBMIT`` as a signed-in user (an API key is ``FORBIDDEN``). Errors:
+        ``INVALID_INPUT`` (outside Indonesia, note over 500 characters), ``RATE_LIMITED`` past 3
+        presses in 10 minutes. A ``clientKey`` retry answers the first press and counts once.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         store = FileStore(ctx.settings.data_dir / "attachments")

@@ -35,6 +35,7 @@ SIGNED_IN = [requires(Cap.TENANT_READ)]
 
 
 def parse_id(value: str, field: str = "id") -> uuid.UUID:
+    """A report ID as a UUID; a malformed one is ``NOT_FOUND`` ("report not found") at ``field``."""
     return parse_uuid(value, field, "report not found")
 
 
@@ -65,6 +66,9 @@ class ReportConnection:
 
     @strawberry.field(description="Reports matching the filter (one extra count query).")
     async def total_count(self) -> int:
+        """How many reports match the connection's filter and the caller's read scope, ignoring
+        paging (one ``count(*)`` in the tenant).
+        """
         return await queries.count_reports(self.tenant_id, self.where)
 
 
@@ -103,6 +107,9 @@ def _after_offset(cursor: str | None) -> int:
 class ReportsQuery:
     @strawberry.field(description="Active report categories (public: citizens pick one).")
     async def categories(self, info: Info[Context, None]) -> list[Category]:
+        """The tenant's active categories with their service levels (see :class:`Category`). Public:
+        anyone, signed in or not, may read them.
+        """
         async with tenant_tx(info.context.require_tenant().id):
             rows = await list_categories()
         return [Category.of(r) for r in rows]
@@ -119,6 +126,13 @@ class ReportsQuery:
         filter: ReportFilterInput | None = None,
         order_by: ReportOrderInput | None = None,
     ) -> ReportConnection | None:
+        """A keyset-paged page of the reports the caller may read (all, assigned or own, by
+        capability), sorted by ``orderBy`` (default newest first) with the id as tie-break.
+
+        Needs ``TENANT_READ``. Dates in the filter are read in the tenant's time zone.
+        ``INVALID_INPUT`` for ``first`` outside 1-100, a cursor this API did not give out, or a bad
+        filter (e.g. search text over 200 characters).
+        """
         tenant = info.context.require_tenant()
         order = order_by or ReportOrderInput()
         page = await queries.list_reports(
@@ -160,6 +174,14 @@ class ReportsQuery:
         latitude: float | None = None,
         longitude: float | None = None,
     ) -> QueueConnection | None:
+        """The caller's open assigned reports (theirs or their active units'), offset-paged. Nearest
+        first with ``distanceMeters`` (metres) when a position is given, else by the running
+        deadline (verification, else follow-up), then oldest first.
+
+        Needs ``REPORTS_READ_ASSIGNED``; empty for API keys. ``INVALID_INPUT`` for ``first``
+        outside 1-100, a foreign cursor, only one of latitude/longitude, or a point outside
+        Indonesia.
+        """
         tenant = info.context.require_tenant()
         user_id = viewer_of(info.context).user_id
         offset = _after_offset(after)
@@ -195,6 +217,9 @@ class ReportsQuery:
         description="One report, if this caller may see it.", permission_classes=SIGNED_IN
     )
     async def report(self, info: Info[Context, None], id: strawberry.ID) -> Report | None:
+        """One report, or null when it does not exist, is another tenant's, the ID is malformed, or
+        it lies outside the caller's read scope (the cases look the same). Needs ``TENANT_READ``.
+        """
         tenant = info.context.require_tenant()
         try:
             row = await queries.get_report(tenant.id, viewer_of(info.context), parse_id(id))
@@ -210,6 +235,13 @@ class ReportsQuery:
     async def track_report(
         self, info: Info[Context, None], ticket: str, pin: str
     ) -> TrackedReport | None:
+        """An anonymous reporter's view of a report by ticket and PIN: status, category code and the
+        public timeline. Public (no sign-in).
+
+        A wrong PIN and an unknown ticket both answer null. A transferred report is looked up in
+        the command that holds it now (null if that command is suspended). Rate-limited
+        (``RATE_LIMITED``): 30 tries a minute per caller address and 10 a minute per ticket.
+        """
         tenant = info.context.require_tenant()
         # A PIN has 10^8 values: a few guesses a minute per caller and per ticket.
         await TRACK_BY_CLIENT.hit(per_tenant(tenant.id, info.context.client))

@@ -56,6 +56,11 @@ class SharedReads:
         ] = weakref.WeakKeyDictionary()
 
     async def get(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        """The result of ``read()`` for ``key``: started by the first caller, awaited by the rest.
+
+        A failed or cancelled earlier read is started again; the oldest results beyond ``keep``
+        are dropped. A caller's cancellation does not cancel the shared read.
+        """
         tasks = self._by_loop.setdefault(asyncio.get_running_loop(), OrderedDict())
         task = tasks.get(key)
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
@@ -87,6 +92,10 @@ class ReportLiveEvent:
 
 
 def visible(viewer: Viewer, row: dict[str, Any]) -> bool:
+    """Whether a live event may reach this viewer: internal entries only for staff, then by read
+    scope (all; assigned to them, their active unit or reported by them; their own reports).
+    The same rule as the report reads, applied in memory.
+    """
     if not row["public"] and not viewer.internal:
         return False
     if viewer.scope == "all":
@@ -141,6 +150,13 @@ class ReportsSubscription:
     async def report_events(
         self, info: Info[Context, None], urgent_only: bool = False
     ) -> AsyncGenerator[ReportLiveEvent, None]:
+        """Stream this tenant's timeline events as they commit, each with its report's ticket,
+        status and urgency, filtered by the caller's scope (``urgentOnly``: urgent reports only).
+
+        Needs ``TENANT_READ``. The caller is re-checked at least every 30 s and when its token
+        expires; a revoked membership or key, an expired token or a suspended tenant ends the feed
+        with an error.
+        """
         tenant = info.context.require_tenant()
         viewer = viewer_of(info.context)
         live = info.context.caller

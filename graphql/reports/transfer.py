@@ -50,6 +50,10 @@ class JurisdictionPayload:
 
     @classmethod
     def of(cls, done: JurisdictionSet | None, errors: list[UserError]) -> JurisdictionPayload:
+        """The payload for a jurisdiction change: the stored polygon (GeoJSON text), its version and
+        vertex count, and how many open reports were re-evaluated and flagged outside; or the
+        typed errors alone.
+        """
         if done is None:
             return cls(errors=errors)
         text = json.dumps(done.geojson) if done.geojson is not None else None
@@ -72,6 +76,9 @@ class ReportTransfer:
 
     @classmethod
     def of(cls, t: Transferred) -> ReportTransfer:
+        """The outcome of a transfer: the report's ID, its ticket and former
+        status, both commands' slugs and the target's name, stamped now (UTC).
+        """
         return cls(
             report_id=strawberry.ID(str(t.report_id)),
             ticket=t.ticket,
@@ -96,6 +103,9 @@ class JurisdictionQuery:
         permission_classes=[requires(Cap.TENANT_READ)],
     )
     async def jurisdiction(self, info: Info[Context, None]) -> Jurisdiction | None:
+        """This command's jurisdiction as GeoJSON text (WGS84, longitude first) with its version and
+        vertex count, from the ``tenants`` row; null when none is set. Needs ``TENANT_READ``.
+        """
         tenant = info.context.require_tenant()
         async with db.tenant_tx(tenant.id):
             geojson, version = await read_jurisdiction(tenant.id)
@@ -118,6 +128,11 @@ class TransferMutation:
         info: Info[Context, None],
         geojson: Annotated[str | None, strawberry.argument(description=GEOJSON)] = None,
     ) -> JurisdictionPayload:
+        """Set (or clear, with null or empty) the jurisdiction polygon; every open report's
+        outside-jurisdiction flag is evaluated again, audited, in one transaction. Needs
+        ``TENANT_ADMIN``. ``INVALID_INPUT`` on ``geojson`` says what is wrong (type, ring,
+        coordinates, over 10000 vertices).
+        """
         tenant = info.context.require_tenant()
         actor = actor_of(info.context.principal)
         done, errors = await attempt(lambda: do_set_jurisdiction(tenant, geojson, actor=actor))
@@ -138,6 +153,14 @@ class TransferMutation:
         to_tenant_slug: str,
         reason: str,
     ) -> TransferReportPayload:
+        """Move a SUBMITTED or VERIFIED report with its timeline and photos to the command
+        ``toTenantSlug``, in one transaction, audited in both; ticket and PIN keep working.
+
+        Needs ``REPORTS_TRIAGE`` as a user (an API key is ``FORBIDDEN``). Errors: ``CONFLICT``
+        (open agency dispatch, target suspended or without the category), ``ILLEGAL_TRANSITION``
+        (past VERIFIED), ``NOT_FOUND`` (report or command), ``INVALID_INPUT`` (reason not 5-1000
+        characters, or the same command).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         store = FileStore(ctx.settings.data_dir / "attachments")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 
 def loaders(info: Info[Context, None]) -> ReportLoaders:
+    """This request's report DataLoaders and viewer (built once per request)."""
     from jogo.graphql.reports.dataloaders import report_loaders
 
     return report_loaders(info.context)
@@ -39,6 +40,9 @@ class Category:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Category:
+        """A category from its ``categories`` row. Service levels are in working days (verify,
+        follow-up, auto-close) except ``urgentVerifyMinutes``, in minutes.
+        """
         return cls(
             id=strawberry.ID(str(row["id"])),
             code=row["code"],
@@ -97,6 +101,12 @@ class ReportEvent:
 
     @classmethod
     def of(cls, row: dict[str, Any], internal: bool, viewer_id: uuid.UUID | None) -> ReportEvent:
+        """A timeline entry from its ``report_events`` row, as this viewer may see it.
+
+        The message is bilingual: a status change reads its lifecycle label, a transfer its own
+        "id / en" note, other kinds ``EVENT_LABELS``. ``internal`` and ``viewer_id`` decide the
+        actor's name (see :func:`public_actor`).
+        """
         to_status = Status(row["to_status"]) if row["to_status"] else None
         if row["kind"] == "STATUS" and to_status is not None:
             from_status = Status(row["from_status"]) if row["from_status"] else None
@@ -169,6 +179,9 @@ class Report:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Report:
+        """A report from its ``reports`` row (kept as ``row`` for the relation fields).
+        ``slaBreached`` is true once the verify or the follow-up deadline has been breached.
+        """
         return cls(
             id=strawberry.ID(str(row["id"])),
             ticket=row["ticket"],
@@ -192,6 +205,7 @@ class Report:
 
     @strawberry.field
     async def category(self, info: Info[Context, None]) -> Category:
+        """The report's category, batched through the per-request category loader."""
         return Category.of(await loaders(info).category.load(self.row["category_id"]))
 
     @strawberry.field(
@@ -199,6 +213,9 @@ class Report:
         " within 200 m, submitted less than 2 hours earlier."
     )
     def duplicate_of_id(self, info: Info[Context, None]) -> strawberry.ID | None:
+        """The possible duplicate's ID (set at intake: same category, 200 m, 2 hours); null when
+        there is none or the viewer is not staff (cannot read all or assigned reports).
+        """
         if self.row["duplicate_of"] is None or not loaders(info).internal:
             return None
         return strawberry.ID(str(self.row["duplicate_of"]))
@@ -208,12 +225,18 @@ class Report:
         " jurisdiction, so it may belong to another command (see transferReport)."
     )
     def outside_jurisdiction(self, info: Info[Context, None]) -> bool | None:
+        """True when the report lies outside this command's jurisdiction; null for non-staff
+        viewers, false when the row does not say.
+        """
         if not loaders(info).internal:
             return None
         return bool(self.row.get("outside_jurisdiction", False))
 
     @strawberry.field(description="Staff only: the officer the report is assigned to.")
     async def assigned_officer(self, info: Info[Context, None]) -> Officer | None:
+        """The assigned officer's ID, username and full name (from ``users``); null when unassigned,
+        the user is gone, or the viewer is not staff.
+        """
         officer_id: uuid.UUID | None = self.row["assigned_officer_id"]
         if officer_id is None or not loaders(info).internal:
             return None
@@ -226,6 +249,7 @@ class Report:
     async def assigned_unit(
         self, info: Info[Context, None]
     ) -> Annotated[Unit, strawberry.lazy("jogo.graphql.units.types")] | None:
+        """The assigned unit; null when unassigned, the unit is gone, or the viewer is not staff."""
         from jogo.graphql.units.types import Unit, unit_loaders
 
         unit_id: uuid.UUID | None = self.row["assigned_unit_id"]
@@ -236,18 +260,26 @@ class Report:
 
     @strawberry.field(description="The newest timeline entry this caller may see.")
     async def last_event(self, info: Info[Context, None]) -> ReportEvent | None:
+        """The newest timeline entry the viewer may see (public ones only for non-staff),
+        or null."""
         view = loaders(info)
         row = await view.last_event.load(self.row["id"])
         return ReportEvent.of(row, view.internal, view.user_id) if row else None
 
     @strawberry.field(description="Public entries for reporters; all entries for staff.")
     async def timeline(self, info: Info[Context, None]) -> list[ReportEvent]:
+        """The timeline, oldest first (``created_at``, then id): every entry for staff, only
+        public entries for the others.
+        """
         view = loaders(info)
         rows = await view.timeline.load(self.row["id"])
         return [ReportEvent.of(r, view.internal, view.user_id) for r in rows]
 
     @strawberry.field
     async def attachments(self, info: Info[Context, None]) -> list[Attachment]:
+        """The report's photos, oldest first, each with its download path
+        ``/t/{slug}/attachments/{id}``, size in bytes and SHA-256.
+        """
         slug = info.context.require_tenant().slug
         rows = await loaders(info).attachments.load(self.row["id"])
         return [
@@ -267,6 +299,10 @@ class Report:
         permission_classes=[requires(Cap.CAMERAS_READ)],
     )
     async def nearby_cameras(self, info: Info[Context, None]) -> list[Camera] | None:
+        """ONLINE, active cameras seen in the last 10 minutes within 500 m of the report, nearest
+        first; empty when the tenant has no facilities module. Needs ``CAMERAS_READ`` (null and
+        ``FORBIDDEN``/``UNAUTHENTICATED`` at this field otherwise).
+        """
         if "facilities" not in info.context.require_tenant().modules:
             return []
         return [Camera.of(r) for r in await loaders(info).cameras.load(self.row["id"])]
@@ -277,6 +313,10 @@ class Report:
         permission_classes=[requires(Cap.REPORTER_IDENTITY)],
     )
     async def reporter(self, info: Info[Context, None]) -> Reporter | None:
+        """Who reported: the anonymous flag, the account's username, name and phone. Needs
+        ``REPORTER_IDENTITY`` (null and a typed error at this field otherwise); every read writes
+        a ``report.reporter_identity.read`` audit row, batched per request.
+        """
         await loaders(info).identity_audit.load(self.row["ticket"])
         username = None
         if self.row["reporter_user_id"] is not None:

@@ -57,6 +57,11 @@ class SharingMutation:
     async def share_post(
         self, info: Info[Context, None], input: SharePostInput
     ) -> SharedPostPayload:
+        """Share a post (text, optional location and photo as a multipart file): PENDING, or HELD
+        when it holds links or phone numbers; public only once approved. Needs ``SHARING_POST``
+        as a member of this command. Errors: ``INVALID_INPUT`` per field, ``RATE_LIMITED`` past 10
+        posts an hour per author, ``CONFLICT`` for a ``clientKey`` reused with other input.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 
@@ -85,6 +90,10 @@ class SharingMutation:
     async def approve_post(
         self, info: Info[Context, None], id: strawberry.ID, acknowledge_hold: bool = False
     ) -> SharedPostPayload:
+        """PENDING or HELD → APPROVED (public). Needs ``SHARING_MODERATE``. Errors: ``NOT_FOUND``,
+        ``HELD_CONTENT`` for a HELD post without ``acknowledgeHold: true``, ``CONFLICT`` when the
+        post is already decided.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 
@@ -103,6 +112,10 @@ class SharingMutation:
     async def reject_post(
         self, info: Info[Context, None], id: strawberry.ID, reason: str
     ) -> SharedPostPayload:
+        """Reject a post with a reason (3-500 characters), or take an approved one down. Needs
+        ``SHARING_MODERATE``. Errors: ``INVALID_INPUT`` (reason), ``NOT_FOUND``, ``CONFLICT``
+        (already rejected).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 
@@ -125,6 +138,11 @@ class SharingMutation:
         input: ConvertPostInput,
         client_key: ClientKeyArgument = None,
     ) -> ReportPayload:
+        """Make a report from a post, with its photo and its author as the reporter; one post gives
+        at most one report. Needs ``SHARING_MODERATE``. Errors: ``NOT_FOUND`` (post),
+        ``INVALID_INPUT`` (report fields), ``CONFLICT`` (already a report, author no longer an
+        active member, ``clientKey`` reused); a ``clientKey`` retry answers the first report.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
 

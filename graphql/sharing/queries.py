@@ -38,6 +38,7 @@ def post_of(info: Info[Context, None], row: dict[str, Any]) -> SharedPost:
 
 
 def post_store(ctx: Context) -> FileStore:
+    """Where shared posts' photos are kept: ``<data_dir>/shared``."""
     return FileStore(ctx.settings.data_dir / "shared")
 
 
@@ -47,6 +48,9 @@ class SharingQuery:
     async def shared_posts(
         self, info: Info[Context, None], first: int = 20, after: str | None = None
     ) -> SharedPostConnection:
+        """A keyset-paged page of approved posts, newest approval first. Public.
+        ``INVALID_INPUT`` for ``first`` outside 1-100 or a cursor this API did not give out.
+        """
         tenant = info.context.require_tenant()
         page = await queries.public_feed(tenant.id, page_size(first), after)
         edges = [
@@ -64,6 +68,9 @@ class SharingQuery:
 
     @strawberry.field(description="One post: approved, your own, or any for moderators.")
     async def shared_post(self, info: Info[Context, None], id: strawberry.ID) -> SharedPost | None:
+        """One post if the caller may see it: approved, their own, or any for a moderator
+        (``SHARING_MODERATE``); null otherwise, and for a malformed or another tenant's id.
+        """
         user, moderator = _viewer(info)
         try:
             post_id = parse_uuid(id, "id")
@@ -77,6 +84,9 @@ class SharingQuery:
         permission_classes=[requires(Cap.SHARING_POST)],
     )
     async def my_posts(self, info: Info[Context, None], first: int = 20) -> list[SharedPost] | None:
+        """The caller's own posts in any state, newest first, at most ``first`` (1-100); empty for
+        an API key. Needs ``SHARING_POST``.
+        """
         user, _ = _viewer(info)
         if user is None:
             return []
@@ -93,6 +103,9 @@ class SharingQuery:
         status: list[SharedPostStatus] | None = None,
         first: int = 50,
     ) -> list[SharedPost] | None:
+        """Posts awaiting a decision (PENDING and HELD, or the given statuses), oldest first, at
+        most ``first`` (1-100); held ones carry their reasons. Needs ``SHARING_MODERATE``.
+        """
         wanted = tuple(s.value for s in status) if status else queries.QUEUE_STATUSES
         rows = await queries.moderation_queue(
             info.context.require_tenant().id, wanted, page_size(first)

@@ -51,6 +51,10 @@ class SharedPost:
     def of(
         cls, row: dict[str, Any], slug: str, viewer_id: uuid.UUID | None, moderator: bool
     ) -> SharedPost:
+        """A post from its ``shared_posts`` row as this viewer may see it: hold and rejection
+        reasons only for its author or a moderator, the report it became only for a moderator;
+        the photo as ``/t/{slug}/shared-posts/{id}/photo``.
+        """
         mine = viewer_id is not None and row["author_user_id"] == viewer_id
         private = mine or moderator
         label, label_en = STATUS_LABELS[row["status"]]

@@ -61,6 +61,11 @@ class UnitsMutation:
         kind: UnitKind,
         client_key: ClientKeyArgument = None,
     ) -> UnitPayload:
+        """Create an AVAILABLE unit of a Polri function (SAMAPTA, RESKRIM, …) without
+        members. Needs ``REPORTS_TRIAGE`` (operators and tenant admins); audited. Errors:
+        ``INVALID_INPUT`` (name), ``CONFLICT`` (an active unit has the name, or ``clientKey``
+        reused with other input).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         arguments = {"name": name, "kind": kind}
@@ -85,6 +90,10 @@ class UnitsMutation:
         name: str | None = None,
         kind: UnitKind | None = None,
     ) -> UnitPayload:
+        """Rename a unit or change its kind (at least one). Needs ``REPORTS_TRIAGE``; audited.
+        Errors: ``INVALID_INPUT``, ``NOT_FOUND`` (unit), ``CONFLICT`` (name taken, or the unit is
+        deactivated).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         return await _run(
@@ -103,6 +112,9 @@ class UnitsMutation:
         unit_id: strawberry.ID,
         status: UnitStatus,
     ) -> UnitPayload:
+        """Set a unit AVAILABLE, BUSY or OFF_DUTY. Needs ``REPORTS_TRIAGE``; audited. Errors:
+        ``INVALID_INPUT``, ``NOT_FOUND`` (unit), ``CONFLICT`` (deactivated unit).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         return await _run(
@@ -120,6 +132,11 @@ class UnitsMutation:
     async def set_unit_members(
         self, info: Info[Context, None], unit_id: strawberry.ID, user_ids: list[strawberry.ID]
     ) -> UnitPayload:
+        """Replace a unit's members: at most 50 active officers, operators or tenant admins of this
+        command (an empty list empties it). Needs ``REPORTS_TRIAGE``; audited. Errors:
+        ``INVALID_INPUT`` on ``userIds`` (too many, a malformed id or no staff member here),
+        ``NOT_FOUND`` (unit), ``CONFLICT`` (deactivated unit).
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         return await _run(
@@ -137,6 +154,10 @@ class UnitsMutation:
     async def deactivate_unit(
         self, info: Info[Context, None], unit_id: strawberry.ID
     ) -> UnitPayload:
+        """Retire a unit: kept on the reports it worked, takes no new ones, its name is free again.
+        Needs ``REPORTS_TRIAGE``; audited. ``NOT_FOUND`` (unit), ``CONFLICT`` while it has open
+        reports.
+        """
         ctx = info.context
         tenant = ctx.require_tenant()
         return await _run(

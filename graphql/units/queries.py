@@ -58,6 +58,10 @@ class UnitsQuery:
         after: str | None = None,
         include_inactive: bool = False,
     ) -> UnitConnection | None:
+        """A page of this command's units by name (case-insensitive), active ones unless
+        ``includeInactive``. Needs ``REPORTS_READ_ASSIGNED`` (police staff). ``INVALID_INPUT``
+        for ``first`` outside 1-100 or a cursor this API did not give out.
+        """
         tenant = info.context.require_tenant()
         rows, has_next = await queries.list_units(
             tenant.id, include_inactive=include_inactive, first=first, after=after
@@ -85,6 +89,11 @@ class UnitsQuery:
         first: int = 20,
         after: str | None = None,
     ) -> StaffConnection | None:
+        """A page of this command's active officers, operators and tenant admins by username, with
+        roles (the ids ``assignReport`` and ``setUnitMembers`` take); ``search`` matches part of
+        the username or full name, any case. Needs ``REPORTS_TRIAGE``. ``INVALID_INPUT`` for
+        ``first`` outside 1-100, a search over 100 characters or a bad cursor.
+        """
         tenant = info.context.require_tenant()
         if not 1 <= first <= queries.MAX_PAGE:
             raise InvalidInput(f"first must be between 1 and {queries.MAX_PAGE}", field="first")

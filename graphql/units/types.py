@@ -37,6 +37,9 @@ class UnitLoaders:
 
 
 def unit_loaders(context: Context) -> UnitLoaders:
+    """This request's unit loaders (made once, kept in ``context.loaders``): units by id,
+    members by unit, active units by member, and names shared with the report loaders.
+    """
     existing = context.loaders.get("units")
     if isinstance(existing, UnitLoaders):
         return existing
@@ -64,6 +67,7 @@ class Unit:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Unit:
+        """A unit from its ``units`` row: name, kind, shift status, whether active, times."""
         return cls(
             id=strawberry.ID(str(row["id"])),
             name=row["name"],
@@ -76,6 +80,9 @@ class Unit:
 
     @strawberry.field(description="Its members (officers of this command), first added first.")
     async def members(self, info: Info[Context, None]) -> list[Officer]:
+        """The unit's members, first added first, with username and full name (batched); empty
+        for a deactivated unit.
+        """
         view = unit_loaders(info.context)
         ids = await view.members.load(uuid.UUID(str(self.id)))
         names = await view.names.load_many(ids)
@@ -108,6 +115,7 @@ class StaffMember:
 
     @strawberry.field(description="The active units they are a member of.")
     async def units(self, info: Info[Context, None]) -> list[Unit]:
+        """The active units this person is a member of, by name (batched)."""
         rows = await unit_loaders(info.context).units_of.load(uuid.UUID(str(self.id)))
         return [Unit.of(r) for r in rows]
 

@@ -45,6 +45,10 @@ def resolve_database(settings: Settings, *, create: bool = False) -> Settings:
 async def connect(
     settings: Settings, *, run_migrations: bool = False, create: bool = False
 ) -> Settings:
+    """Resolve the database (embedded when no ``JOGO_DATABASE_URL``), migrate it when asked or when
+    it is the embedded one, and start the app-role engine. Returns the settings with the resolved
+    database URL. Raises :class:`NoDatabase` (no embedded database and not ``create``), and whatever
+    migrating or connecting raises (``OSError``, ``asyncpg.PostgresError``)."""
     # The embedded database is ours to keep current; a configured one is migrated by
     # ``jogo db migrate`` (or ``jogo up``), as the owner, not by every command.
     run_migrations = run_migrations or settings.embedded

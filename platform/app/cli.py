@@ -52,6 +52,8 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> An
 
 
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo db migrate``: apply pending migrations as the owner (creating the embedded database if
+    needed) and print how many ran, with their names. Safe to run twice; exit 0."""
     settings = resolve_database(settings, create=True)
     assert settings.database_url is not None
     applied = await migrate(settings.database_url, settings.app_db_password)
@@ -78,6 +80,10 @@ async def cmd_citus_sql(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo tenant create``: onboard a tenant from a template (audited with the actor ``cli``) and
+    print its id, slug, template, modules and seeded counts as one JSON line; a note about the empty
+    directory goes to stderr. ``--jurisdiction`` is a UTF-8 GeoJSON file. Raises
+    :class:`InvalidInput` for an unreadable file or a refused input (``main`` prints it, exit 1)."""
     area = None
     if args.jurisdiction:
         try:
@@ -118,6 +124,8 @@ async def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int
 
 
 async def cmd_tenant_list(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo tenant list``: every tenant with status, Polda code and modules, one per line, or with
+    ``--json`` one JSON array (id, slug, name, kind, polda, region, status, modules). Exit 0."""
     tenants = await _with_db(settings, registry.list_tenants)
     if args.json:
         print(
@@ -144,6 +152,13 @@ async def cmd_tenant_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo user create``: create a user with one role; the password is the first line of
+    stdin (``--password-stdin`` is required). ``--tenant`` is a slug for tenant roles,
+    ``--polda`` a Polda code for ``polda_supervisor``. Prints id, lower-cased username and role
+    as JSON; audited with the actor ``cli``. Raises :class:`SettingsError` without
+    ``--password-stdin``, :class:`InvalidInput` for an unknown role, a bad username or password
+    or a tenant/Polda that does not fit the role, :class:`Conflict` for a taken username,
+    :class:`NotFound` for an unknown tenant."""
     role = parse_role(args.role)
     if not args.password_stdin:
         raise SettingsError("pass the password on standard input with --password-stdin")
@@ -225,24 +240,32 @@ async def cmd_photos_clean(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo up``: the API, worker, relay and scheduler in one process (see
+    :func:`jogo.platform.app.runner.run_up`). Returns the exit code."""
     from jogo.platform.app.runner import run_up
 
     return await run_up(settings, host=args.host, port=args.port)
 
 
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo serve``: the HTTP API only (see :func:`jogo.platform.app.runner.run_serve`). Returns
+    the exit code."""
     from jogo.platform.app.runner import run_serve
 
     return await run_serve(settings, host=args.host, port=args.port)
 
 
 async def cmd_part(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo worker``, ``jogo relay`` or ``jogo scheduler``: one background part until SIGINT or
+    SIGTERM (see :func:`jogo.platform.app.runner.run_part`)."""
     from jogo.platform.app.runner import run_part
 
     return await run_part(settings, args.command)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``jogo`` argument parser with every sub-command; each sets ``run`` to its ``cmd_*``
+    coroutine. Parse errors exit 2 with one line on stderr."""
     parser = _Parser(prog="jogo", description="Jogo Indonesia Presisi")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -361,6 +384,10 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``jogo`` console script: parse ``argv`` (default ``sys.argv``), load
+    ``JOGO_*`` settings and run the command. Returns the exit code: the command's own, 1 with one
+    ``jogo: ...`` line for a :class:`JogoError` or an unavailable database, 0 for Ctrl-C on a server
+    part (``up``, ``serve``, ``worker``, ``relay``, ``scheduler``) and 130 for Ctrl-C elsewhere."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -65,6 +65,10 @@ def _shown(key: NewApiKey) -> str:
 
 
 async def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo apikey create``: a new integrator key for the tenant, with the comma-separated
+    ``--scopes`` and an optional expiry. Prints id, prefix, name, scopes, expiry and the secret key
+    as JSON (shown once). Raises :class:`InvalidInput` for a bad scope or expiry, :class:`NotFound`
+    for an unknown tenant."""
     scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
     expires_at = _expiry(args)
 
@@ -86,6 +90,10 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo apikey list``: every key of the tenant (pages of 100, newest first), one line each
+    with prefix, status, name, scopes, last use and expiry (minutes, ISO 8601), or a JSON array with
+    ``--json``. Secrets are never listed. Exit 0."""
+
     async def work() -> list[dict[str, Any]]:
         tenant = await registry.get_by_slug(args.tenant)
         rows: list[dict[str, Any]] = []
@@ -112,6 +120,9 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo apikey revoke``: revoke the key given by id or prefix at once and print its record as
+    JSON; audited with the actor ``cli``. Raises :class:`NotFound` for an unknown tenant or key."""
+
     async def work() -> dict[str, Any]:
         tenant = await registry.get_by_slug(args.tenant)
         key_id = await apikey_admin.find_key(tenant.id, args.key)
@@ -122,6 +133,11 @@ async def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo apikey rotate``: issue a replacement key with the same name and scopes; the old
+    one keeps working for ``--overlap-hours`` hours (default 24, at most 168). Prints the new key
+    as JSON (shown once); audited ``apikey.rotate`` with the actor ``cli``. Raises
+    :class:`InvalidInput` (overlap or expiry out of range), :class:`NotFound` (tenant or key),
+    ``IllegalTransition`` (key revoked, expired or already rotated)."""
     hours = apikey_admin.check_overlap(args.overlap_hours)
     expires_at = _expiry(args)
 

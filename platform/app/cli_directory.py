@@ -70,6 +70,8 @@ async def cmd_directory_import(args: argparse.Namespace, settings: Settings) -> 
 
 
 def add_directory_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    """Add ``jogo directory import --tenant SLUG --kind KIND [--partial] FILE`` to the sub-parsers
+    ``sub``: a CSV upsert by code of agencies, hospitals or cameras (``KINDS``)."""
     directory = sub.add_parser("directory", help="the command's directory").add_subparsers(
         dest="directory_command", required=True, parser_class=parser_class
     )

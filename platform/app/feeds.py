@@ -40,6 +40,9 @@ def _public_url(request: Request) -> str:
 
 @get("/t/{slug:str}/alerts.cap.xml")
 async def cap_feed(slug: FromPath[str], request: Request) -> Response[bytes]:
+    """``GET /t/{slug}/alerts.cap.xml``: the tenant's public bulletins as an Atom feed with each CAP
+    1.2 alert embedded, cached 60 s. Raises :class:`NotFound` (404) for an unknown or suspended
+    tenant or one without the bulletins module."""
     tenant = await _tenant_with(slug, "bulletins")
     rows = await cap_messages(tenant.id)
     body = cap.feed_document(rows, tenant, _public_url(request), datetime.now(UTC))
@@ -48,6 +51,9 @@ async def cap_feed(slug: FromPath[str], request: Request) -> Response[bytes]:
 
 @get("/t/{slug:str}/alerts/{name:str}")
 async def cap_alert(slug: FromPath[str], name: FromPath[str], request: Request) -> Response[bytes]:
+    """``GET /t/{slug}/alerts/{id}.cap.xml``: one public bulletin as a CAP 1.2 alert, cached 60 s.
+    Raises :class:`NotFound` (404) for a malformed name, a bulletin that is not public now, or a
+    tenant as in :func:`cap_feed`."""
     tenant = await _tenant_with(slug, "bulletins")
     match = ALERT_NAME.match(name)
     if match is None:

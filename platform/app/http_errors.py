@@ -37,11 +37,16 @@ RETRY_AFTER = "2"
 
 
 def error_body(code: str, message: str) -> dict[str, list[dict[str, object]]]:
+    """A GraphQL-shaped error body: ``{"errors": [{"message": message, "extensions": {"code":
+    code}}]}``."""
     # GraphQL-shaped, so a GraphQL client shows it as it shows any other error.
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
 def jogo_error(_: Request, exc: JogoError) -> Response:
+    """Litestar handler for :class:`JogoError`: the status from ``STATUS`` (400 by default),
+    ``WWW-Authenticate: Bearer`` on 401, ``Retry-After`` (seconds) on 503 and on 429 (the limit's
+    own wait)."""
     status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
@@ -52,6 +57,8 @@ def jogo_error(_: Request, exc: JogoError) -> Response:
 
 
 def http_error(_: Request, exc: HTTPException) -> Response:
+    """Litestar handler for its own ``HTTPException``: same status and headers, code
+    ``HTTP_<status>``."""
     return Response(
         error_body(f"HTTP_{exc.status_code}", str(exc.detail)),
         status_code=exc.status_code,
@@ -60,6 +67,9 @@ def http_error(_: Request, exc: HTTPException) -> Response:
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response:
+    """Litestar handler for anything else: 503 ``UNAVAILABLE`` with ``Retry-After`` when the
+    database cannot serve (logged in one warning line), else 500 ``INTERNAL`` with the traceback
+    logged, never sent."""
     # Every kind of "the database can't serve now" (starting up, shutting down, refused,
     # connection lost mid-request, pool closing) is a 503 to retry, logged in one line.
     if is_unavailable(exc):

@@ -180,6 +180,10 @@ def _answer(payload: dict[str, Any]) -> Response[dict[str, Any]]:
 
 @post("/t/{slug:str}/graphql", status_code=200, request_max_body_size=52 * 1024 * 1024)
 async def tenant_graphql(slug: FromPath[str], request: Request) -> Response[dict[str, Any]]:
+    """``POST /t/{slug}/graphql``: the tenant schema for the tenant's modules, JSON or multipart
+    (photo uploads, body up to 52 MiB). 404 for an unknown tenant or a caller of another tenant, 403
+    when the tenant is suspended, 401 for a bad token; 503 when a field failed because the database
+    was unavailable (see ``_answer``)."""
     context = await _tenant_context(slug, request)
     assert context.tenant is not None
     body = await _read_request(request)
@@ -277,12 +281,16 @@ async def shared_post_photo(
 
 @post("/national/graphql", status_code=200)
 async def national_graphql(request: Request) -> Response[dict[str, Any]]:
+    """``POST /national/graphql``: the national oversight schema. 401 for an anonymous caller, 403
+    without ``national:read``; 503 as in ``_answer``."""
     context = await _global_context(request, Cap.NATIONAL_READ)
     return _answer(await execute(national_schema(), parse_body(await request.body()), context))
 
 
 @post("/platform/graphql", status_code=200)
 async def platform_graphql(request: Request) -> Response[dict[str, Any]]:
+    """``POST /platform/graphql``: the platform administration schema. 401 for an anonymous caller,
+    403 without ``platform:admin``; 503 as in ``_answer``."""
     context = await _global_context(request, Cap.PLATFORM_ADMIN)
     return _answer(await execute(platform_schema(), parse_body(await request.body()), context))
 
@@ -295,6 +303,7 @@ def _graphiql() -> str:
 
 @get("/t/{slug:str}/graphql", media_type=MediaType.HTML)
 async def tenant_graphiql(slug: FromPath[str]) -> str:
+    """``GET /t/{slug}/graphql``: the offline GraphiQL page; 404 for an unknown slug."""
     if await registry.find_by_slug(slug) is None:
         raise NotFound("not found")
     return _graphiql()
@@ -302,6 +311,7 @@ async def tenant_graphiql(slug: FromPath[str]) -> str:
 
 @get(["/national/graphql", "/platform/graphql"], media_type=MediaType.HTML, sync_to_thread=False)
 def global_graphiql() -> str:
+    """``GET /national/graphql`` and ``/platform/graphql``: the offline GraphiQL page."""
     return _graphiql()
 
 

@@ -163,6 +163,10 @@ async def _background(
 
 
 async def run_up(settings: Settings, *, host: str, port: int) -> int:
+    """``jogo up``: bind ``host:port`` (0 picks a free port), start or join the database and migrate
+    it, seed the demo tenant on a fresh database, then run the API with the worker, relay and
+    scheduler until Ctrl-C. Returns 0; a busy port or an unavailable database raises before anything
+    starts."""
     embedded = settings.embedded
     sock = _listen(host, port)
     bound = bound_base(host, sock.getsockname()[1])
@@ -234,6 +238,8 @@ async def run_part(settings: Settings, part: str) -> int:
 
 
 async def run_serve(settings: Settings, *, host: str, port: int) -> int:
+    """``jogo serve``: bind ``host:port``, connect to the database (no migrations unless embedded)
+    and run only the API until Ctrl-C. Returns 0."""
     sock = _listen(host, port)
     try:
         settings = await connect(settings)

@@ -331,6 +331,10 @@ HUB.on_revocation(_on_revocation)
 
 @websocket("/t/{slug:str}/graphql")
 async def tenant_graphql_ws(socket: WebSocket[Any, Any, Any], slug: FromPath[str]) -> None:
+    """``/t/{slug}/graphql`` over WebSocket (graphql-transport-ws): tenant subscriptions. Closes
+    with 4404 for an unknown or suspended tenant or a caller of another tenant, 4401 for a bad
+    token, 4406 without the subprotocol. Each operation on the socket is re-authorised as the same
+    HTTP request would be (``LiveCaller``)."""
     settings: Settings = socket.app.state.settings
     tenant = await registry.find_by_slug(slug)
     if tenant is None or not tenant.active:

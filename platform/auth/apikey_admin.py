@@ -38,6 +38,9 @@ class IllegalTransition(JogoError):
 
 
 def status_of(row: Any, now: datetime | None = None) -> str:
+    """A key row's status at ``now`` (default: the current UTC time): ``REVOKED``, ``EXPIRED``,
+    ``EXPIRING`` (expires within :data:`EXPIRING_WITHIN`, 7 days) or ``ACTIVE``, in that order of
+    precedence. ``row`` needs ``revoked_at`` and ``expires_at``."""
     now = now or datetime.now(UTC)
     if row["revoked_at"] is not None:
         return "REVOKED"
@@ -104,6 +107,8 @@ async def _locked(tenant_id: uuid.UUID, key_id: uuid.UUID) -> Any:
 
 
 async def key_row(tenant_id: uuid.UUID, key_id: uuid.UUID) -> dict[str, Any]:
+    """One key of this tenant as a dict of the listed columns plus ``status``; no secret. Raises
+    :class:`NotFound` (also for another tenant's key)."""
     rows = await db.fetch(
         f"SELECT {_COLUMNS} FROM api_keys WHERE id = $1 AND tenant = $2", key_id, tenant_id
     )
@@ -138,6 +143,8 @@ async def revoke_api_key(
 
 
 def check_overlap(hours: int | None) -> int:
+    """The rotation overlap in hours: ``None`` gives 24, else 0 to 168 (7 days). Raises
+    :class:`InvalidInput` on ``overlapHours``."""
     hours = DEFAULT_OVERLAP_HOURS if hours is None else hours
     if not 0 <= hours <= MAX_OVERLAP_HOURS:
         raise InvalidInput(

@@ -59,6 +59,8 @@ def _digest(key: str) -> str:
 
 
 def looks_like_api_key(credential: str) -> bool:
+    """Whether a bearer credential is meant as an API key (``jogo_`` prefix) rather than an access
+    token; says nothing about its validity."""
     return credential.startswith("jogo_")
 
 
@@ -74,6 +76,7 @@ def _secret(
 
 
 def check_name(name: str | None) -> str:
+    """The key's name, stripped: 1-100 characters. Raises :class:`InvalidInput` on ``name``."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 100:
         raise InvalidInput("an API key needs a name of 1-100 characters", field="name")

@@ -46,6 +46,8 @@ class MemberPage:
 
 
 def encode_cursor(username: str) -> str:
+    """The opaque ``after`` cursor of a member page: the row's username, URL-safe base64 of
+    ``m:<username>`` (read back by ``_decode_cursor``)."""
     return base64.urlsafe_b64encode(f"m:{username}".encode()).decode()
 
 

@@ -29,11 +29,16 @@ def check_password_policy(
 
 
 def hash_password(password: str, username: str | None = None, *, field: str = "password") -> str:
+    """The Argon2id hash (PHC string) of a password that passes :func:`check_password_policy`.
+    Raises :class:`InvalidInput` on ``field``."""
     check_password_policy(password, username, field=field)
     return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``. With no hash (an unknown user) it verifies
+    against a dummy hash and answers False, so both paths take the same time; a malformed hash is
+    False, never an error."""
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):

@@ -62,6 +62,9 @@ def _full_name(value: str | None) -> str | None:
 
 
 async def lock_members(tenant: TenantInfo) -> None:
+    """Take the tenant's members advisory lock for the rest of the transaction, so admins' role
+    changes and deactivations of one tenant run one at a time (the last tenant admin cannot be
+    removed by two admins at once)."""
     await db.fetch(
         "SELECT pg_advisory_xact_lock(hashtext('members:' || $1::uuid::text))", tenant.id
     )
@@ -96,6 +99,8 @@ async def _unbind_liaison(tenant: TenantInfo, user_id: uuid.UUID) -> None:
 
 
 async def member_roles(tenant: TenantInfo, user_id: uuid.UUID) -> list[str]:
+    """The user's roles in this tenant, sorted. Raises :class:`NotFound` on ``userId`` when the user
+    is no member here (the same for a user of another tenant)."""
     rows = await db.fetch(
         "SELECT role FROM memberships WHERE user_id = $1 AND tenant = $2 ORDER BY role",
         user_id,
@@ -107,6 +112,7 @@ async def member_roles(tenant: TenantInfo, user_id: uuid.UUID) -> list[str]:
 
 
 async def other_admins(tenant: TenantInfo, user_id: uuid.UUID) -> int:
+    """How many active users other than ``user_id`` are ``tenant_admin`` of this tenant."""
     rows = await db.fetch(
         "SELECT count(*) AS n FROM memberships m JOIN users u ON u.id = m.user_id"
         " WHERE m.tenant = $1 AND m.role = 'tenant_admin' AND m.user_id <> $2 AND u.is_active",
@@ -117,6 +123,8 @@ async def other_admins(tenant: TenantInfo, user_id: uuid.UUID) -> int:
 
 
 def actor_of(principal: Principal) -> tuple[str, str]:
+    """The audit actor of a principal: ``(name, "api_key")`` for an API key, else ``(name,
+    "user")``."""
     return principal.name, "api_key" if principal.kind == "api_key" else "user"
 
 

@@ -34,9 +34,12 @@ class Principal:
 
     @property
     def is_anonymous(self) -> bool:
+        """True for a caller with no credential."""
         return self.kind == "anonymous"
 
     def roles_in(self, tenant_id: uuid.UUID) -> frozenset[Role]:
+        """The roles the user's memberships give in ``tenant_id``; empty for an API key and for
+        anyone without a membership there."""
         return frozenset(m.role for m in self.memberships if m.tenant_id == tenant_id)
 
     def belongs_to(self, tenant_id: uuid.UUID) -> bool:
@@ -48,6 +51,9 @@ class Principal:
         return bool(self.roles_in(tenant_id))
 
     def tenant_caps(self, tenant_id: uuid.UUID) -> frozenset[Cap]:
+        """The capabilities held in ``tenant_id``: an API key's come from its scopes
+        (``SCOPE_CAPS``) and only in its own tenant; a user's from their roles there
+        (``ROLE_CAPS``). Empty otherwise."""
         if self.kind == "api_key":
             if self.key_tenant_id != tenant_id:
                 return frozenset()
@@ -56,12 +62,16 @@ class Principal:
 
     @property
     def global_roles(self) -> frozenset[Role]:
+        """The user's roles held without a tenant (national and platform roles)."""
         return frozenset(m.role for m in self.memberships if m.tenant_id is None)
 
     def global_caps(self) -> frozenset[Cap]:
+        """The capabilities of :attr:`global_roles` (``ROLE_CAPS``), e.g. ``national:read`` or
+        ``platform:admin``."""
         return frozenset(c for r in self.global_roles for c in ROLE_CAPS[r])
 
     def polda_codes(self) -> frozenset[str]:
+        """The Polda codes the user supervises as ``polda_supervisor``; empty for everyone else."""
         return frozenset(
             m.polda_code
             for m in self.memberships

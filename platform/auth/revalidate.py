@@ -62,5 +62,7 @@ class LiveCaller:
         self.version = 0
 
     def update(self, principal: Principal) -> None:
+        """Replace the socket's caller after a re-authentication or a re-check and bump
+        :attr:`version`, so live feeds pick up the new one."""
         self.principal = principal
         self.version += 1

@@ -142,6 +142,8 @@ WRITE_CAPS = frozenset(
 
 
 def parse_role(value: str) -> Role:
+    """A :class:`Role` from its value, trimmed and in any letter case. Raises :class:`InvalidInput`
+    on ``role``, naming the valid roles."""
     try:
         return Role(value.strip().lower())
     except ValueError:
@@ -152,6 +154,8 @@ def parse_role(value: str) -> Role:
 
 
 def parse_scopes(values: list[str]) -> list[str]:
+    """API-key scopes, trimmed, de-duplicated and sorted; each must be a key of ``SCOPE_CAPS``.
+    Raises :class:`InvalidInput` on ``scopes`` when none is given or one is unknown."""
     scopes = sorted({v.strip() for v in values if v.strip()})
     if not scopes:
         raise InvalidInput("an API key needs at least one scope", field="scopes")

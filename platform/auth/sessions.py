@@ -58,6 +58,9 @@ class Issued:
     session_id: uuid.UUID
 
     def body(self) -> dict[str, object]:
+        """The ``/auth/token`` answer in OAuth 2.0 token-response shape (RFC 6749 section 5.1):
+        ``access_token``, ``token_type`` ``bearer``, ``expires_in`` (seconds), ``refresh_token`` and
+        ``refresh_expires_in`` (seconds)."""
         return {
             "access_token": self.access_token,
             "token_type": "bearer",

@@ -38,6 +38,10 @@ def issue_token(
     *,
     session_id: uuid.UUID | None = None,
 ) -> AccessToken:
+    """A signed HS256 access token for the user, valid ``ttl_seconds`` from now
+    (``iat``/``nbf``/``exp`` in Unix seconds, UTC), with issuer ``jogo``, audience ``jogo-api``, a
+    random ``jti`` and, for a sign-in, the session id as ``sid``. Carries no roles: those are read
+    on each request."""
     now = int(time.time())
     claims: dict[str, object] = {
         "iss": ISSUER,

@@ -21,6 +21,8 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
 
 def check_username(username: str) -> str:
+    """The username trimmed and lower-cased: 3-64 characters of ``a-z``, ``0-9``, ``.``, ``_`` or
+    ``-``, starting with a letter or digit. Raises :class:`InvalidInput` on ``username``."""
     username = (username or "").strip().lower()
     if not USERNAME.match(username):
         raise InvalidInput(
@@ -91,6 +93,8 @@ async def create_user(
 
 
 async def user_exists(username: str) -> bool:
+    """Whether a user with this username (trimmed, any case) exists anywhere on the platform, active
+    or not."""
     rows = await db.fetch("SELECT 1 FROM users WHERE username = $1", username.strip().lower())
     return bool(rows)
 
@@ -162,14 +166,16 @@ async def add_membership(
     tenant: TenantInfo | None = None,
     polda_code: str | None = None,
 ) -> None:
-    """Give an existing user one more role, inside the caller's transaction (if any).
+    """Give an existing user one more role: writes one ``memberships`` row, inside the
+    caller's transaction (if any); not audited here.
 
     The same rules as :func:`create_user`: a tenant role needs ``tenant`` and a national
-    or platform role takes none (``INVALID_INPUT`` on ``tenant``); ``polda_supervisor``
-    needs a known Polda code and no other role takes one (``INVALID_INPUT`` on
-    ``polda``); a role the user holds already (in that tenant) is ``CONFLICT`` on
-    ``role``. It checks no caller: who may grant is the caller's business (tenant admins
-    through :mod:`jogo.platform.auth.people`, the CLI and ``jogo up``)."""
+    or platform role takes none (:class:`InvalidInput` on ``tenant``);
+    ``polda_supervisor`` needs a known Polda code and no other role takes one
+    (:class:`InvalidInput` on ``polda``); a role the user holds already (in that
+    tenant) is :class:`Conflict` on ``role``. It checks no caller: who may grant is the
+    caller's business (tenant admins through :mod:`jogo.platform.auth.people`, the CLI
+    and ``jogo up``)."""
     if (role in TENANT_ROLES) != (tenant is not None):
         raise InvalidInput(
             f"role {role} {'needs' if role in TENANT_ROLES else 'takes no'} tenant",

@@ -70,6 +70,9 @@ NOTE_MAX = 2000
 
 
 def signature(secret: str, body: bytes) -> str:
+    """The ``X-Jogo-Signature`` value for ``body``: ``sha256=`` and the hex HMAC-SHA256 of the raw
+    bytes under the agency's shared ``secret``. Signs our deliveries and checks agencies' signed
+    callbacks (compare it in constant time)."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 

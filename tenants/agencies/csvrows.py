@@ -57,6 +57,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 
 def check_kind(kind: str) -> str:
+    """``kind`` if it is one of :data:`KINDS` (``agencies``, ``hospitals``, ``cameras``). Raises
+    :class:`InvalidInput` on ``kind``."""
     if kind not in KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
     return kind

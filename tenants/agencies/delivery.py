@@ -39,6 +39,9 @@ def backoff(attempt: int) -> timedelta:
 async def enqueue_attempt(
     tenant_id: uuid.UUID, dispatch_id: uuid.UUID, attempt: int, at: datetime | None = None
 ) -> None:
+    """Write the outbox row for delivery attempt ``attempt`` (1-based) of a dispatch, to
+    :data:`DELIVER_ACTOR`, due at ``at`` (aware; None: at once). Call inside the tenant transaction
+    that causes it; the relay publishes it after commit."""
     await outbox.enqueue(
         DELIVER_ACTOR,
         {"dispatch_id": str(dispatch_id), "attempt": attempt},

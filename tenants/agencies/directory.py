@@ -46,6 +46,8 @@ def constraint_field(exc: asyncpg.CheckViolationError, table: str) -> str | None
 
 
 def require_directory_writer(tenant_id: uuid.UUID, principal: Principal) -> None:
+    """Refuse a caller without ``directory:write`` in this tenant: ``UNAUTHENTICATED`` when
+    anonymous, else ``FORBIDDEN`` (see ``denied``)."""
     if Cap.DIRECTORY_WRITE not in principal.tenant_caps(tenant_id):
         raise denied(
             principal, "only a tenant admin (or a key with agencies:write) can change the directory"
@@ -147,6 +149,10 @@ async def do_set_entry_active(
 
 
 async def read_entry(tenant_id: uuid.UUID, entry: str, entry_id: uuid.UUID) -> dict[str, Any]:
+    """One directory entry (``agency``, ``camera`` or ``police_post``, a key of :data:`ENTRIES`) as
+    a dict of all its columns, active or not, read in the tenant's transaction. Raises
+    :class:`NotFound` on the entry's id argument (``agencyId``...), also for another tenant's
+    entry."""
     async with db.tenant_tx(tenant_id):
         table, _, argument = ENTRIES[entry]
         rows = await db.fetch(f"SELECT * FROM {table} WHERE id = $1", entry_id)
@@ -156,10 +162,14 @@ async def read_entry(tenant_id: uuid.UUID, entry: str, entry_id: uuid.UUID) -> d
 
 
 def sealed_secret(secret: str | None, secret_key: str) -> str | None:
+    """A webhook secret encrypted for storage under ``JOGO_SECRET_KEY`` (``secret_key``), or None
+    for no (or an empty) secret."""
     return encrypt(secret, secret_key) if secret else None
 
 
 def as_json(value: Any, default: Any) -> Any:
+    """A jsonb column's value as Python data: ``default`` for NULL, parsed when it arrives as text,
+    else as it is."""
     if value is None:
         return default
     return json.loads(value) if isinstance(value, str) else value

@@ -83,6 +83,8 @@ class DispatchPage:
 
 
 def cursor_of(row: dict[str, Any]) -> str:
+    """The opaque cursor of a dispatch row in the inbox order: URL-safe base64 of the JSON ``[open,
+    created_at ISO 8601, id]``."""
     raw = json.dumps([bool(row["open"]), row["created_at"].isoformat(), str(row["id"])])
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
@@ -173,6 +175,8 @@ async def list_dispatches(
 
 
 async def count_dispatches(tenant_id: uuid.UUID, where: tuple[str, list[Any]]) -> int:
+    """How many dispatches of the tenant match ``where`` (the SQL and arguments kept by a
+    :class:`DispatchPage`), for a connection's ``totalCount``."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(f"SELECT count(*) FROM {_FROM} WHERE {where[0]}", *where[1])
     return int(rows[0][0])

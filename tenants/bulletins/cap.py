@@ -35,18 +35,26 @@ def cap_time(moment: datetime, zone: str) -> str:
 
 
 def identifier(bulletin_id: uuid.UUID) -> str:
+    """The CAP 1.2 ``<identifier>`` of a bulletin message: ``urn:uuid:<id>``, unique for the sender
+    as the standard requires."""
     return f"urn:uuid:{bulletin_id}"
 
 
 def sender(tenant: TenantInfo, public_url: str) -> str:
+    """The CAP 1.2 ``<sender>``: ``<slug>@<host of public_url>`` (``localhost`` when it has none),
+    one per tenant, with no spaces or commas."""
     return f"{tenant.slug}@{urlsplit(public_url).hostname or 'localhost'}"
 
 
 def alert_url(tenant: TenantInfo, public_url: str, bulletin_id: uuid.UUID) -> str:
+    """The public URL of a message's own CAP document:
+    ``<public_url>/t/<slug>/alerts/<id>.cap.xml``."""
     return f"{public_url.rstrip('/')}/t/{tenant.slug}/alerts/{bulletin_id}.cap.xml"
 
 
 def feed_url(tenant: TenantInfo, public_url: str) -> str:
+    """The public URL of the tenant's CAP-over-Atom feed:
+    ``<public_url>/t/<slug>/alerts.cap.xml``."""
     return f"{public_url.rstrip('/')}/t/{tenant.slug}/alerts.cap.xml"
 
 
@@ -134,6 +142,8 @@ def _serialise(root: ET.Element) -> bytes:
 
 
 def alert_document(row: dict[str, Any], tenant: TenantInfo, public_url: str) -> bytes:
+    """One CAP 1.2 alert (see :func:`alert_element`) serialised as a UTF-8 XML document with its
+    declaration."""
     return _serialise(alert_element(row, tenant, public_url))
 
 

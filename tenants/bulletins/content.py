@@ -30,6 +30,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def has_control_characters(text: str | None) -> bool:
+    """Whether ``text`` holds a character XML 1.0 cannot carry (C0 controls other than tab, line
+    feed and carriage return; U+FFFE, U+FFFF). None and empty text are False."""
     return bool(text) and _CONTROL.search(text or "") is not None
 
 

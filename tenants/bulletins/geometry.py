@@ -52,6 +52,7 @@ def polygon_area_km2(ring: list[list[float]]) -> float:
 
 
 def circle_area_km2(radius_m: float) -> float:
+    """The area in km² of a circle of ``radius_m`` metres (flat: ``pi * r**2``)."""
     return math.pi * (radius_m / 1000) ** 2
 
 

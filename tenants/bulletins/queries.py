@@ -38,6 +38,9 @@ def _row(record: Any) -> dict[str, Any]:
 async def public_bulletins(
     tenant_id: uuid.UUID, category: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
+    """The bulletins public now (see the module), optionally of one ``category``, most severe first
+    (CAP severity order), then newest: at most ``limit`` rows, ``polygon`` and ``circle`` parsed
+    from JSON."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT * FROM bulletins WHERE {PUBLIC} AND ($1::text IS NULL OR category = $1)"
@@ -51,6 +54,9 @@ async def public_bulletins(
 async def staff_bulletins(
     tenant_id: uuid.UUID, status: str | None, category: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
+    """Every bulletin of the tenant, optionally filtered by ``status`` (:data:`STATUSES`) and
+    ``category``, newest (published, else created) first, at most ``limit`` rows. For staff only:
+    drafts, replaced and expired ones included."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM bulletins WHERE ($1::text IS NULL OR status = $1)"
@@ -66,6 +72,8 @@ async def staff_bulletins(
 async def bulletin(
     tenant_id: uuid.UUID, bulletin_id: uuid.UUID, staff: bool
 ) -> dict[str, Any] | None:
+    """One bulletin, or None when absent; with ``staff`` False only when it is public now, so a
+    draft looks like an unknown id to the public."""
     where = "id = $1" if staff else f"id = $1 AND {PUBLIC}"
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(f"SELECT * FROM bulletins WHERE {where}", bulletin_id)

@@ -41,6 +41,8 @@ class ImportResult:
 
 
 def require_election(tenant: TenantInfo) -> None:
+    """Refuse when the tenant has the election module off. Raises :class:`InvalidInput` on
+    ``module``."""
     if "election" not in tenant.modules:
         raise InvalidInput("the election module is off for this command", field="module")
 
@@ -162,6 +164,12 @@ def _camel(name: str) -> str:
 async def do_set_deployment_rule(
     tenant: TenantInfo, principal: Principal, rule: DeploymentRule
 ) -> None:
+    """Set (insert or replace) the tenant's deployment rule for one vulnerability level, overriding
+    the default (``vocab.DEFAULT_RULES``). Bounds: 1-20 TPS per group, 1-20 officers per group, 0-10
+    Linmas per TPS. Writes one ``election_deployment_rules`` row and the audit ``election.set_rule``
+    in one tenant transaction. Raises :class:`InputErrors` (every faulty field at once),
+    ``INVALID_INPUT`` when the module is off, ``FORBIDDEN``/``UNAUTHENTICATED`` without
+    ``election:plan``."""
     _require_manager(tenant, principal, Cap.ELECTION_PLAN)
     errors = []
     if rule.vulnerability not in VULNERABILITIES:

@@ -33,6 +33,8 @@ class Line:
     assigned_officers: int = 0
 
     def add(self, other: Line) -> None:
+        """Add ``other``'s counts (stations, voters, groups, officers, Linmas, assigned officers) to
+        this line, in place."""
         self.stations += other.stations
         self.voters += other.voters
         self.groups += other.groups
@@ -58,6 +60,9 @@ class Plan:
 
 
 def line_for(count: Count, rule: DeploymentRule) -> Line:
+    """The plan line of one kecamatan and vulnerability level: ``ceil(stations /
+    max_tps_per_group)`` groups, ``officers_per_group`` officers per group and ``linmas_per_tps``
+    Linmas per TPS; zero groups for zero stations."""
     groups = math.ceil(count.stations / rule.max_tps_per_group) if count.stations else 0
     return Line(
         vulnerability=count.vulnerability,
@@ -71,6 +76,8 @@ def line_for(count: Count, rule: DeploymentRule) -> Line:
 
 
 def effective_rules(overrides: dict[str, DeploymentRule]) -> dict[str, DeploymentRule]:
+    """The rule for every vulnerability level, in :data:`VULNERABILITIES` order: the tenant's
+    override where it has one, else the default (pola pengamanan TPS, ``vocab.DEFAULT_RULES``)."""
     return {v: overrides.get(v, DEFAULT_RULES[v]) for v in VULNERABILITIES}
 
 
@@ -79,6 +86,10 @@ def compute_plan(
     overrides: dict[str, DeploymentRule],
     names: dict[str, str | None] | None = None,
 ) -> Plan:
+    """The deployment plan from station ``counts`` per kecamatan and level, with the tenant's rule
+    ``overrides`` and optional kecamatan ``names`` (code → name). Districts sorted by code, lines by
+    level; totals per district, per level (levels with stations only) and overall. Pure arithmetic,
+    no I/O."""
     rules = effective_rules(overrides)
     order = list(VULNERABILITIES)
     districts: dict[str, DistrictPlan] = {}

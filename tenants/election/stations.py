@@ -61,6 +61,8 @@ class Parsed:
 
 
 def vulnerability_of(value: str) -> str | None:
+    """A vulnerability level from free text (any case, spaces or hyphens for ``_``: ``sangat rawan``
+    → ``SANGAT_RAWAN``), or None when it is none of :data:`VULNERABILITIES`."""
     key = re.sub(r"[\s-]+", "_", (value or "").strip().upper())
     return key if key in VULNERABILITIES else None
 
@@ -121,6 +123,11 @@ def check_station(
 
 
 def parse_csv(data: bytes, region_code: str) -> Parsed:
+    """Check every row of a polling-station CSV file (KPU/Bawaslu or English headers, ``,`` or
+    ``;``, at most 50,000 rows and 10 MiB) against the tenant's kabupaten/kota ``region_code``.
+    Returns the valid stations with their line numbers and every fault as a :class:`RowError` (a
+    repeated TPS code names its first line). Raises :class:`InvalidInput` on ``file`` when the file
+    as a whole cannot be read."""
     parsed = Parsed()
     seen: dict[str, int] = {}
     for line, raw in csvfile.rows(data, COLUMNS, REQUIRED, MAX_ROWS, MAX_BYTES):

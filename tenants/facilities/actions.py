@@ -173,6 +173,9 @@ async def record_capacity(
 async def record_camera_check(
     camera_id: uuid.UUID, online: bool, error: str | None, now: datetime | None = None
 ) -> None:
+    """Record a camera's snapshot check at ``now`` (default now, UTC): status ``ONLINE`` (and
+    ``last_seen_at``) or ``OFFLINE`` with the error (at most 500 characters). Call inside the
+    tenant's transaction; an unknown id changes nothing."""
     now = now or datetime.now(UTC)
     await db.fetch(
         "UPDATE cameras SET status = $2, checked_at = $3, last_error = $4,"

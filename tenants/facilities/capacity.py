@@ -46,6 +46,9 @@ def _count(value: Any, name: str) -> int:
 
 
 def parse_json(data: Any) -> Capacity:
+    """Capacity from the simple JSON form: ``er_beds_available`` (required) and ``er_beds_total``
+    non-negative integers, available not above total, and ``observed_at`` (ISO 8601 with an offset,
+    else None). Raises :class:`CapacityUnreadable` otherwise."""
     if not isinstance(data, dict) or "er_beds_available" not in data:
         raise CapacityUnreadable("expected an object with er_beds_available")
     total = data.get("er_beds_total")
@@ -76,6 +79,11 @@ def _extension(resource: dict[str, Any], suffix: str) -> int | None:
 
 
 def parse_fhir(data: Any) -> Capacity:
+    """Capacity from a FHIR R4 resource or Bundle: bed-count extensions on a
+    ``Location``/``HealthcareService`` if any, else bed ``Location`` resources counted (``U`` =
+    available), limited to the ``ER`` department when one is marked. ``observed_at`` is the newest
+    ``meta.lastUpdated``. Raises :class:`CapacityUnreadable` when neither form is found or a count
+    is not a non-negative integer."""
     if not isinstance(data, dict) or "resourceType" not in data:
         raise CapacityUnreadable("expected a FHIR resource or Bundle")
     raw = (

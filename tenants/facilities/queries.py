@@ -57,6 +57,9 @@ async def cameras(
 
 
 async def camera_by_id(tenant_id: uuid.UUID, camera_id: uuid.UUID) -> dict[str, Any]:
+    """One camera with the :data:`CAMERA_COLUMNS` (``status`` ``UNKNOWN`` when ONLINE but not seen
+    for 10 minutes), active or not. For a camera the caller just wrote: an unknown id raises
+    ``IndexError``."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT {CAMERA_COLUMNS} FROM cameras c WHERE id = $1", camera_id, CAMERA_FRESH
@@ -93,6 +96,8 @@ async def online_cameras_near_reports(
 
 
 async def capacity_sources(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The active hospitals that publish capacity: id, name, ``capacity_url`` and
+    ``capacity_format`` (for the capacity job)."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             "SELECT id, name, capacity_url, capacity_format FROM agencies"
@@ -102,6 +107,7 @@ async def capacity_sources(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
 
 
 async def snapshot_sources(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The active cameras with a ``snapshot_url`` (id and URL), for the camera check job."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             "SELECT id, snapshot_url FROM cameras WHERE snapshot_url IS NOT NULL AND is_active"
@@ -171,6 +177,8 @@ async def nearby(
 async def nearest(
     tenant_id: uuid.UUID, latitude: float, longitude: float, kind: str, radius_m: float = 50_000
 ) -> dict[str, Any] | None:
+    """The nearest active place of one ``kind`` within ``radius_m`` metres (default 50 km) of a
+    WGS84 point, as :func:`nearby` returns it, or None."""
     found = await nearby(tenant_id, latitude, longitude, radius_m, {kind}, limit=1)
     return found[0] if found else None
 

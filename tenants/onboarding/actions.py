@@ -50,6 +50,8 @@ class OnboardResult:
 
 
 def infer_kind(name: str) -> str | None:
+    """The tenant kind named by the first word of ``name`` (``Polresta Malang Kota`` →
+    ``POLRESTA``), or None when it is not one of ``registry.KINDS``."""
     first = name.strip().split(" ", 1)[0].upper()
     return first if first in registry.KINDS else None
 
@@ -231,6 +233,9 @@ async def _onboarded(tenant_id: uuid.UUID) -> OnboardResult:
 async def do_set_tenant_modules(
     slug: str, modules: list[str], *, actor: tuple[str, str]
 ) -> registry.TenantInfo:
+    """Set a tenant's optional modules and audit ``tenant.set_modules`` in one control transaction;
+    switching election on then seeds its report categories (idempotent). Returns the updated tenant.
+    Raises :class:`InvalidInput` (unknown module) or :class:`NotFound` (slug)."""
     async with db.control_tx():
         info = await registry.set_modules(slug, modules)
         await write_audit(
@@ -249,6 +254,9 @@ async def do_set_tenant_modules(
 async def do_set_tenant_status(
     slug: str, status: str, *, actor: tuple[str, str]
 ) -> registry.TenantInfo:
+    """Set a tenant ``ACTIVE`` or ``SUSPENDED`` and audit ``tenant.set_status`` in one control
+    transaction; a suspended tenant's API answers 403. Returns the updated tenant. Raises
+    :class:`InvalidInput` (status) or :class:`NotFound` (slug)."""
     async with db.control_tx():
         info = await registry.set_status(slug, status)
         await write_audit(

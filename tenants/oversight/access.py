@@ -13,6 +13,9 @@ from jogo.platform.registry import TenantInfo
 async def visible_tenants(
     principal: Principal, polda_code: str | None = None, tenant_slug: str | None = None
 ) -> list[TenantInfo]:
+    """The tenants a national caller may see, sorted by slug: all for a national supervisor or
+    oversight auditor, only their own Polda's for a Polda supervisor; narrowed by ``polda_code`` and
+    ``tenant_slug`` (never widened). Raises :class:`Forbidden` without a national or Polda role."""
     if principal.global_roles & {Role.NATIONAL_SUPERVISOR, Role.OVERSIGHT_AUDITOR}:
         allowed: set[str] | None = None
     else:

@@ -23,6 +23,7 @@ class Figures:
     urgent_incidents: int = 0
 
     def add(self, other: Figures) -> None:
+        """Add ``other``'s counts to these, in place."""
         self.stations += other.stations
         self.voters += other.voters
         self.incidents += other.incidents
@@ -37,6 +38,7 @@ class Group:
     by_vulnerability: dict[str, Figures] = field(default_factory=lambda: defaultdict(Figures))
 
     def add(self, vulnerability: str, figures: Figures) -> None:
+        """Add one vulnerability level's figures to the group's total and to that level's line."""
         self.total.add(figures)
         self.by_vulnerability[vulnerability].add(figures)
 

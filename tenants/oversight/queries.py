@@ -49,6 +49,8 @@ class Totals:
 
     @property
     def breach_rate(self) -> float:
+        """Reports that breached a service level as a fraction of all reports (0.0 to 1.0); 0.0 when
+        there are none."""
         return self.breaches / self.reports if self.reports else 0.0
 
 
@@ -66,6 +68,9 @@ def _where(f: Filter, with_status: bool = True, durations: bool = False) -> tupl
 
 
 def percentiles(histogram: dict[int, int]) -> Percentiles:
+    """Median and 90th percentile, in seconds, of a duration histogram (bucket → reports), each the
+    middle of the first bucket whose cumulative count reaches the quantile; empty
+    :class:`Percentiles` for an empty histogram."""
     total = sum(histogram.values())
     if not total:
         return Percentiles()
@@ -132,6 +137,8 @@ async def by_tenant(f: Filter, tenants: list[TenantInfo]) -> list[tuple[TenantIn
 
 
 async def summary(f: Filter) -> Totals:
+    """The totals of every scope in ``f`` together (see :func:`totals`); zeros when there is
+    nothing."""
     return (await totals(f, by_scope=False)).get("all") or Totals()
 
 

@@ -38,10 +38,14 @@ class Viewer:
 
     @property
     def user_id(self) -> uuid.UUID | None:
+        """The caller's user id; None for an API key or an anonymous caller."""
         return self.principal.id if self.principal.kind == "user" else None
 
     @classmethod
     def of(cls, principal: Principal, tenant_id: uuid.UUID) -> Viewer:
+        """The viewer ``principal`` is in ``tenant_id``: its report scope (the widest of ``all``,
+        ``assigned``, ``own``, else ``none``) and what else its capabilities there allow (internal
+        events, reporter identity, triage, work, follow-up notes)."""
         caps = principal.tenant_caps(tenant_id)
         scope: Scope = "none"
         if Cap.REPORTS_READ_ALL in caps:

@@ -38,6 +38,9 @@ class CategorySeed:
 
 
 async def do_seed_categories(tenant_id: uuid.UUID, seeds: Sequence[CategorySeed]) -> int:
+    """Insert the tenant's report categories from ``seeds``, with ``sort_order`` 1, 2, ... in the
+    given order. Inside the caller's tenant transaction (onboarding); returns how many were written
+    (0 for none). Not idempotent: a repeated code breaks the unique index."""
     if not seeds:
         return 0
     rows = [
@@ -147,6 +150,11 @@ async def verify_locked(
 async def do_reject_report(
     tenant: TenantInfo, viewer: Viewer, report_id: uuid.UUID, reason: str
 ) -> uuid.UUID:
+    """Reject a SUBMITTED or VERIFIED report with a required reason (at most 5000 characters), shown
+    to the reporter: status REJECTED, ``reject_reason`` and ``closed_at`` set, a public STATUS
+    event, in one tenant transaction. Returns the id. Raises ``FORBIDDEN``/``UNAUTHENTICATED``
+    without ``reports:triage``, :class:`InvalidInput` on ``reason``, :class:`NotFound` outside the
+    viewer's scope, ``ILLEGAL_TRANSITION`` from any other status."""
     _require_triage(viewer)
     reason_text = _note(reason, required=True, field="reason")
     async with db.tenant_tx(tenant.id):

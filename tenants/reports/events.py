@@ -20,6 +20,8 @@ ANONYMOUS: Actor = ("pelapor anonim", None)
 
 
 def actor_of(principal: Principal | None) -> Actor:
+    """The timeline actor of a principal: ``("sistem", None)`` for none, ``("pelapor anonim",
+    None)`` for an anonymous caller, else its name with the user id (None for an API key)."""
     if principal is None:
         return SYSTEM
     if principal.kind == "anonymous":

@@ -61,10 +61,15 @@ class Submitted:
 
     @classmethod
     def of(cls, row: dict[str, Any], pin: str | None, *, replayed: bool) -> Submitted:
+        """A :class:`Submitted` from the inserted (or, when ``replayed``, the earlier) report row
+        and its PIN (shown once; None unless the report is anonymous)."""
         return cls(row["id"], row["ticket"], row["status"], pin, row["duplicate_of"], row, replayed)
 
 
 async def next_ticket(tenant: TenantInfo, now: datetime) -> str:
+    """The next ticket number of the tenant: ``<prefix>-<year>-<NNNNNN>``, the year of ``now`` in
+    the tenant's zone (WIB, WITA or WIT), numbered per year from 000001. Inside the submitting
+    transaction: the counter row is locked until it ends, so tickets never repeat."""
     year = now.astimezone(ZoneInfo(TIME_ZONES[tenant.time_zone])).year
     rows = await db.fetch(
         "INSERT INTO ticket_counters (tenant_id, year, last_value) VALUES ($1, $2, 1)"

@@ -125,6 +125,8 @@ def _parse(text: str | None) -> dict[str, Any] | None:
 
 
 def vertex_count(geojson: dict[str, Any] | None) -> int:
+    """How many positions a stored Polygon or MultiPolygon holds (closing positions included); 0 for
+    none."""
     if geojson is None:
         return 0
     return len(_positions(geojson["coordinates"], 2 if geojson["type"] == "Polygon" else 3))
@@ -193,6 +195,8 @@ async def store_at_onboarding(tenant_id: uuid.UUID, geojson: dict[str, Any] | No
 
 
 async def read_jurisdiction(tenant_id: uuid.UUID) -> tuple[dict[str, Any] | None, int]:
+    """The tenant's stored jurisdiction (GeoJSON, WGS84, longitude first) and its version; ``(None,
+    0)`` when it has none or the tenant is unknown. Inside the caller's transaction."""
     rows = await db.fetch(
         "SELECT jurisdiction, jurisdiction_version FROM tenants WHERE id = $1", tenant_id
     )

@@ -69,6 +69,8 @@ class Page:
 
 
 def encode_cursor(sort: str, row: dict[str, Any]) -> str:
+    """The keyset cursor of ``row`` for ``sort`` (a key of :data:`SORT_COLUMNS`): its sort column's
+    value and id."""
     return cursor_of(row[SORT_COLUMNS[sort]], row["id"])
 
 
@@ -98,6 +100,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 def build_where(viewer: Viewer, f: ReportFilter) -> tuple[str, list[Any]]:
+    """The SQL condition and its arguments (``$1``...) for the viewer's scope and the filter ``f``:
+    statuses, category codes (any case), ``createdFrom`` inclusive and ``createdTo`` exclusive
+    (zone-aware), a bounding box in degrees (south, west, north, east), urgent, breached, outside
+    the jurisdiction, and text (full-text words, or a ticket exactly). Raises :class:`InvalidInput`
+    on a bare time, an inverted range or box, or search text over 200 characters."""
     scope, args = viewer.sql_scope(1)
     parts = [scope]
 
@@ -156,6 +163,11 @@ async def list_reports(
     first: int = 20,
     after: str | None = None,
 ) -> Page:
+    """A page of the reports the viewer may see that match ``f``, sorted by ``sort``
+    (:data:`SORT_COLUMNS`) then id, newest first unless ``descending`` is False, after the cursor
+    ``after``. ``first``: 1 to 100. Returns the rows (:data:`REPORT_COLUMNS`), whether there is a
+    next page, both cursors and the condition for :func:`count_reports`. Raises
+    :class:`InvalidInput` on ``first``, ``after`` or the filter."""
     if not 1 <= first <= MAX_PAGE:
         raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field="first")
     column = SORT_COLUMNS[sort]
@@ -186,12 +198,15 @@ async def list_reports(
 
 
 async def count_reports(tenant_id: uuid.UUID, where: tuple[str, list[Any]]) -> int:
+    """How many reports match ``where`` (kept by a :class:`Page`), for ``totalCount``."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(f"SELECT count(*) FROM reports r WHERE {where[0]}", *where[1])
     return int(rows[0][0])
 
 
 async def get_report(tenant_id: uuid.UUID, viewer: Viewer, report_id: uuid.UUID) -> dict[str, Any]:
+    """One report (:data:`REPORT_COLUMNS`) if the viewer may see it. Raises :class:`NotFound` on
+    ``id`` otherwise, the same as for another tenant's report."""
     scope, args = viewer.sql_scope(2)
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
@@ -232,6 +247,7 @@ async def track_report(tenant_id: uuid.UUID, ticket: str, pin: str) -> dict[str,
 
 
 async def categories_by_id(tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
+    """Categories by id, for one DataLoader batch (one statement); ids not found are absent."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch("SELECT * FROM report_categories WHERE id = ANY($1::uuid[])", ids)
     return {r["id"]: dict(r) for r in rows}
@@ -240,6 +256,8 @@ async def categories_by_id(tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[u
 async def events_by_report(
     tenant_id: uuid.UUID, report_ids: list[uuid.UUID], internal: bool
 ) -> dict[uuid.UUID, list[dict]]:
+    """Timeline events per report, oldest first, for one DataLoader batch; without ``internal`` only
+    public events. Reports with none are absent."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM report_events WHERE report_id = ANY($1::uuid[])"
@@ -256,6 +274,8 @@ async def events_by_report(
 async def last_event_by_report(
     tenant_id: uuid.UUID, report_ids: list[uuid.UUID], internal: bool
 ) -> dict[uuid.UUID, dict]:
+    """Each report's newest timeline event (public only unless ``internal``), for one DataLoader
+    batch."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             "SELECT DISTINCT ON (report_id) * FROM report_events"
@@ -270,6 +290,8 @@ async def last_event_by_report(
 async def attachments_by_report(
     tenant_id: uuid.UUID, report_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[dict]]:
+    """Attachments per report, oldest first, for one DataLoader batch. The caller has checked the
+    viewer may see these reports."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM report_attachments WHERE report_id = ANY($1::uuid[])"
@@ -301,6 +323,7 @@ async def event_with_report(tenant_id: uuid.UUID, event_id: uuid.UUID) -> dict |
 async def attachment_for(
     tenant_id: uuid.UUID, viewer: Viewer, attachment_id: uuid.UUID
 ) -> dict[str, Any]:
+    """One attachment row if the viewer may see its report. Raises :class:`NotFound` otherwise."""
     scope, args = viewer.sql_scope(2)
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(

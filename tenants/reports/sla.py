@@ -41,6 +41,9 @@ class WorkingCalendar:
     extra_days: frozenset[date] = field(default_factory=frozenset)
 
     def is_working_day(self, day: date) -> bool:
+        """Whether ``day`` (a tenant-local date) is a working day: Monday to Friday, not an
+        Indonesian public holiday, not collective leave (unless the tenant turned that off) and not
+        one of the tenant's own days off."""
         return (
             day.weekday() < 5
             and day not in self.extra_days
@@ -76,6 +79,9 @@ def add_working_days(start: datetime, days: int, calendar: WorkingCalendar) -> d
 
 
 def verify_due(now: datetime, category: dict, urgent: bool, calendar: WorkingCalendar) -> datetime:
+    """When a report sent at ``now`` must be verified: after the category's
+    ``urgent_verify_minutes`` minutes for an urgent report, else after its ``verify_working_days``
+    working days (default 3, after LAPOR!-SP4N) of ``calendar``. In ``now``'s zone."""
     if urgent:
         return now + timedelta(minutes=category["urgent_verify_minutes"])
     return add_working_days(now, category["verify_working_days"], calendar)
@@ -84,10 +90,16 @@ def verify_due(now: datetime, category: dict, urgent: bool, calendar: WorkingCal
 def followup_due(
     now: datetime, category: dict, urgent: bool, calendar: WorkingCalendar
 ) -> datetime:
+    """When the follow-up of a report is due, counted from ``now``: its dispatch to an agency,
+    or the police taking it on themselves (``police_started_at``):
+    ``urgent_followup_minutes`` minutes if urgent, else ``followup_working_days`` working days
+    (default 5, after LAPOR!-SP4N)."""
     if urgent:
         return now + timedelta(minutes=category["urgent_followup_minutes"])
     return add_working_days(now, category["followup_working_days"], calendar)
 
 
 def autoclose_at(now: datetime, category: dict, calendar: WorkingCalendar) -> datetime:
+    """When a report resolved at ``now`` closes by itself without a reply:
+    ``autoclose_working_days`` working days later (default 10, after LAPOR!-SP4N), urgent or not."""
     return add_working_days(now, category["autoclose_working_days"], calendar)

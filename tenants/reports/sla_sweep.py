@@ -76,6 +76,11 @@ class SweepResult:
 
 
 async def do_sweep_report_slas(tenant: TenantInfo, now: datetime | None = None) -> SweepResult:
+    """One tenant's SLA sweep at ``now`` (default now, UTC), in one tenant transaction: mark verify
+    and follow-up breaches (on a day off only urgent reports), auto-close RESOLVED reports past
+    ``autoclose_at``. Writes one event per report touched (internal SLA_BREACH, or a public STATUS
+    for a close), publishes each on the live feed and asks the rollups to look again (outbox).
+    Returns the counts; idempotent."""
     now = now or datetime.now(UTC)
     counts: dict[str, int] = {}
     async with db.tenant_tx(tenant.id):

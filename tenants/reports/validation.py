@@ -43,6 +43,8 @@ class ReportInput:
 
 
 def in_indonesia(latitude: float, longitude: float) -> bool:
+    """Whether a WGS84 point lies in Indonesia's bounding box (latitude -11 to 6, longitude 95 to
+    141, degrees); NaN and infinities are False."""
     return (
         math.isfinite(latitude)
         and math.isfinite(longitude)

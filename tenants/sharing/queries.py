@@ -58,6 +58,7 @@ async def moderation_queue(
 
 
 async def posts_by(tenant_id: uuid.UUID, user_id: uuid.UUID, limit: int) -> list[dict[str, Any]]:
+    """The user's own shared posts, any status, newest first, at most ``limit``."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM shared_posts WHERE author_user_id = $1"

@@ -39,6 +39,8 @@ def _require(principal: Principal, tenant_id: uuid.UUID) -> None:
 
 
 def check_name(name: str | None) -> str:
+    """A unit name with whitespace collapsed: 1-120 characters. Raises :class:`InvalidInput` on
+    ``name``."""
     text = " ".join((name or "").split())
     if not 1 <= len(text) <= NAME_MAX:
         raise InvalidInput(f"name must be 1-{NAME_MAX} characters", field="name")
@@ -46,6 +48,8 @@ def check_name(name: str | None) -> str:
 
 
 def check_kind(kind: str) -> UnitKind:
+    """The :class:`UnitKind` named exactly by ``kind`` (Polri's *satuan fungsi*, e.g. ``SAMAPTA``).
+    Raises :class:`InvalidInput` on ``kind``."""
     try:
         return UnitKind(kind)
     except ValueError:

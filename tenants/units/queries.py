@@ -16,6 +16,8 @@ MAX_PAGE = 100
 
 
 def unit_cursor(row: dict[str, Any]) -> str:
+    """The opaque cursor of a unit row in name order: URL-safe base64 of the JSON ``[lower-cased
+    name, id]``."""
     raw = json.dumps([row["name"].lower(), str(row["id"])])
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
@@ -59,6 +61,7 @@ async def list_units(
 
 
 async def units_by_id(tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
+    """Units by id, active or not, for one DataLoader batch; ids not found are absent."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch("SELECT * FROM units WHERE id = ANY($1::uuid[])", ids)
     return {r["id"]: dict(r) for r in rows}
@@ -67,6 +70,8 @@ async def units_by_id(tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.U
 async def members_by_unit(
     tenant_id: uuid.UUID, unit_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The active members' user ids per unit, in the order they were added, for one DataLoader
+    batch."""
     async with db.tenant_tx(tenant_id):
         # A deactivated user stays on record but is no longer listed.
         rows = await db.fetch(

@@ -26,6 +26,8 @@ class DeliveryFailed(Exception):
 
 
 def check_response(response: httpx.Response) -> None:
+    """Raise :class:`DeliveryFailed` (``HTTP <status>``, never the body) for any status of 300 or
+    above; 2xx passes."""
     if response.status_code >= 300:
         raise DeliveryFailed(f"HTTP {response.status_code}")
 
@@ -58,6 +60,10 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        """Resolve ``host`` once, refuse it unless every address passes the egress rule, then
+        connect to those checked addresses in order (no second lookup). Raises
+        ``httpcore.ConnectError`` saying why for a refused or unresolvable host, else the last
+        address's connect error."""
         try:
             addresses = await resolve_checked(
                 host, port, allow_private=self._allow_private(), resolver=self._resolver
@@ -87,9 +93,12 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109  (httpcore's interface)
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        """Always refused: connectors reach agencies over TCP only. Raises
+        ``httpcore.ConnectError``."""
         raise httpcore.ConnectError("connectors do not use Unix sockets")
 
     async def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds`` through the inner backend (httpcore's interface)."""
         await self._inner.sleep(seconds)
 
 

@@ -8,6 +8,9 @@ TIMEOUT = 5.0
 
 
 async def snapshot_ok(client: httpx.AsyncClient, url: str) -> tuple[bool, str | None]:
+    """Whether a camera's snapshot ``url`` answers 200 with an ``image/*`` content type within 5 s
+    (the body is not read). Returns ``(True, None)`` or ``(False, reason)``; never raises for HTTP
+    errors."""
     try:
         async with client.stream("GET", url, timeout=TIMEOUT) as response:
             kind = response.headers.get("content-type", "")

@@ -11,6 +11,9 @@ TIMEOUT = 10.0
 
 
 async def fetch_capacity(client: httpx.AsyncClient, url: str, kind: str) -> Capacity:
+    """GET a hospital's capacity ``url`` (10 s timeout) as FHIR R4 (``kind`` ``fhir``) or simple
+    JSON, and read its emergency beds. Raises :class:`CapacityUnreadable` for a transport error, a
+    status other than 200, a body that is not JSON or not readable capacity."""
     accept = "application/fhir+json" if kind == "fhir" else "application/json"
     try:
         response = await client.get(url, headers={"Accept": accept}, timeout=TIMEOUT)

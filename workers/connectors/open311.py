@@ -17,6 +17,11 @@ from jogo.workers.connectors.base import DeliveryFailed, check_response
 
 
 def request_form(job: DeliveryJob, payload: dict[str, Any], api_key: str) -> dict[str, str]:
+    """The GeoReport v2 ``POST requests.json`` form for a dispatch: the agency's ``api_key`` and
+    service code for the report's category, ``lat``/``long`` (WGS84), description prefixed by the
+    ticket, ``address_string`` and ``jurisdiction_id`` when known, and our dispatch id and
+    idempotency key as attributes. Raises :class:`DeliveryFailed` when the agency maps no service
+    code for the category."""
     report = payload["report"]
     raw = job.agency["service_codes"] or "{}"
     codes: dict[str, str] = json.loads(raw) if isinstance(raw, str) else raw
@@ -42,6 +47,11 @@ def request_form(job: DeliveryJob, payload: dict[str, Any], api_key: str) -> dic
 async def deliver(
     client: httpx.AsyncClient, job: DeliveryJob, payload: dict[str, Any], api_key: str
 ) -> str | None:
+    """POST the service request to ``<endpoint_url>/requests.json`` (Open311 GeoReport v2) with the
+    dispatch's ``Idempotency-Key`` and the agency's timeout (seconds). Returns the agency's
+    ``service_request_id`` (or ``token``) as the external reference, or None. Raises
+    :class:`DeliveryFailed` on a transport error, a status of 300 or above, or an answer that is not
+    a GeoReport v2 list."""
     url = job.agency["endpoint_url"].rstrip("/") + "/requests.json"
     try:
         response = await client.post(

@@ -20,6 +20,10 @@ HOST = socket.gethostname()
 async def deliver(
     client: httpx.AsyncClient, job: DeliveryJob, payload: dict[str, Any], secret: str
 ) -> None:
+    """POST ``payload`` as compact JSON to the agency's ``endpoint_url``, signed ``X-Jogo-Signature:
+    sha256=<HMAC-SHA256>`` with ``secret``, with the dispatch's ``Idempotency-Key`` (the same on
+    every retry), ``X-Jogo-Sender`` (host/pid) and the agency's timeout (seconds). Raises
+    :class:`DeliveryFailed` on a transport error or a status of 300 or above."""
     body = json.dumps(payload, separators=(",", ":"), default=str).encode()
     headers = {
         "Content-Type": "application/json",
