@@ -21,10 +21,10 @@ Live feeds (``reportEvents``, ``electionBoard``) keep re-checking on their own b
 operations (``still_allowed``).
 
 Revocations close at once: logging out, a refresh token's reuse, a password reset or
-change, a membership ended or changed, an API key revoked are announced at commit
-(:mod:`jogo.platform.auth.revocation`); every API process listens and re-checks the
-sockets of that caller right away, closing those no longer allowed (4401/4403) and
-giving the others the caller's current roles.
+change, a membership ended or changed, an API key revoked, a tenant suspended are
+announced at commit (:mod:`jogo.platform.auth.revocation`); every API process listens
+and re-checks the sockets of that caller (or tenant) right away, closing those no longer
+allowed (4401/4403) and giving the others the caller's current roles.
 
 Re-authentication: an access token lives ``JOGO_TOKEN_TTL_SECONDS``. Before it expires
 the client refreshes it (``POST /auth/refresh``) and sends the new one in a
@@ -212,6 +212,11 @@ class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
         return await self._recheck()
 
     def concerns(self, kind: str, principal_id: uuid.UUID) -> bool:
+        """True when a revocation of ``kind`` (``user``, ``apikey`` or ``tenant``) for
+        ``principal_id`` touches this socket: its caller, or its tenant."""
+        if kind == "tenant":
+            tenant = self.context.tenant
+            return tenant is not None and tenant.id == principal_id
         principal = self.context.principal
         wanted = "api_key" if kind == "apikey" else kind
         return principal.kind == wanted and principal.id == principal_id
@@ -312,7 +317,11 @@ _CHECKS: set[asyncio.Task[bool]] = set()
 
 
 def _on_revocation(kind: str, principal_id: uuid.UUID) -> None:
-    """Re-check, now, every socket of this caller on this process."""
+    """Re-check, now, every socket of this caller (or of this tenant) on this process."""
+    if kind == "tenant":
+        # The re-check reads the tenant through the registry's cache: drop it, or this
+        # process would serve the old status for up to CACHE_SECONDS.
+        registry.clear_cache()
     for socket in list(_SOCKETS):
         if socket.concerns(kind, principal_id):
             task = asyncio.ensure_future(socket._recheck())

@@ -7,6 +7,11 @@ if it rolls back). Each API process listens on the channel with the same connect
 the live report events (:mod:`jogo.platform.notify`) and re-checks the sockets of that
 caller (:mod:`jogo.platform.app.ws`): those no longer allowed are closed with 4401 or
 4403 and a reason, the others pick up the caller's current roles.
+
+A tenant's status change is announced the same way (kind ``"tenant"``, the tenant's id):
+each process drops its cached tenant and re-checks every socket of that tenant, so a
+suspended command's live feeds close at once (4403) instead of at their next periodic
+re-check.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ import uuid
 from jogo.platform import db
 
 CHANNEL = "jogo_principal_revoked"
-KINDS = ("user", "apikey")
+KINDS = ("user", "apikey", "tenant")
 
 
 async def announce(kind: str, principal_id: uuid.UUID) -> None:
     """Call inside the transaction that revokes: ``kind`` is ``"user"`` (sessions ended,
-    membership ended or changed, password reset) or ``"apikey"`` (key revoked). The
-    payload is ``"<kind>:<uuid>"``."""
+    membership ended or changed, password reset), ``"apikey"`` (key revoked) or
+    ``"tenant"`` (the tenant's status changed; the id is the tenant's). The payload is
+    ``"<kind>:<uuid>"``. Raises ``ValueError`` for another kind."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     await db.fetch("SELECT pg_notify($1, $2 || ':' || $3)", CHANNEL, kind, str(principal_id))

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from jogo.platform import db, idempotency, registry
 from jogo.platform.audit import write_audit
+from jogo.platform.auth import revocation
 from jogo.platform.errors import Conflict, InvalidInput
 from jogo.platform.regions import TIME_ZONES, check_polda, check_region, default_time_zone
 from jogo.platform.regions import region_name as lookup_region_name
@@ -255,10 +256,12 @@ async def do_set_tenant_status(
     slug: str, status: str, *, actor: tuple[str, str]
 ) -> registry.TenantInfo:
     """Set a tenant ``ACTIVE`` or ``SUSPENDED`` and audit ``tenant.set_status`` in one control
-    transaction; a suspended tenant's API answers 403. Returns the updated tenant. Raises
+    transaction; a suspended tenant's API answers 403, and its open live feeds close at
+    commit (announced as a ``"tenant"`` revocation). Returns the updated tenant. Raises
     :class:`InvalidInput` (status) or :class:`NotFound` (slug)."""
     async with db.control_tx():
         info = await registry.set_status(slug, status)
+        await revocation.announce("tenant", info.id)
         await write_audit(
             "tenant.set_status",
             actor=actor,
