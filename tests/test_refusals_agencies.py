@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from helpers import auth_header, gql, make_user, submit
 from test_agency_inbox import ANSWER, BIND, _dispatch, _liaison, _manual_agencies
 
@@ -165,3 +167,79 @@ async def test_a_signed_callback_that_is_not_a_json_object_is_refused(
     got = await app_client.post(url, content=body, headers={"x-jogo-signature": sign(body)})
     assert got.json() == {"status": "applied"}
     assert await owner.fetchval(receipts, tenant.id) == 1
+
+
+CREATE = """mutation($input: CreateAgencyInput!) { createAgency(input: $input) {
+  agency { id } errors { code field } } }"""
+UPDATE = """mutation($id: ID!, $input: UpdateAgencyInput!) { updateAgency(agencyId: $id,
+  input: $input) { agency { name serviceCodes contacts { name phone } } errors { code field } } }"""
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"serviceCodes": {"not a code!": "X1"}}, "serviceCodes"),
+        ({"serviceCodes": {"FLOOD": "   "}}, "serviceCodes"),
+        ({"serviceCodes": {"FLOOD": "x" * 65}}, "serviceCodes"),
+        ({"capacityUrl": "https://rs.example.id/beds", "capacityFormat": "json"}, "capacityUrl"),
+        (
+            {"kind": "hospital", "capacityUrl": "ftp://rs.example.id", "capacityFormat": "json"},
+            "capacityUrl",
+        ),
+        (
+            {"kind": "hospital", "capacityUrl": "https://rs.example.id", "capacityFormat": "xml"},
+            "capacityFormat",
+        ),
+    ],
+)
+async def test_create_agency_refuses_bad_codes_and_capacity(
+    app_client, settings, owner, two_tenants, data, field
+):
+    a = two_tenants.a
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    rows = "SELECT count(*) FROM agencies WHERE tenant_id = $1"
+    before = await _count(owner, rows, a.id)
+    base = {"code": "RSUD-CAP", "name": "RSUD Kota", "kind": "dinas"}
+    _, body = await gql(app_client, f"/t/{a.slug}/graphql", CREATE, admin, input=base | data)
+    assert body["data"]["createAgency"] == {
+        "agency": None,
+        "errors": [{"code": "INVALID_INPUT", "field": field}],
+    }, body
+    assert await _count(owner, rows, a.id) == before
+    # The channel works: the same agency without the bad member is created.
+    good = base | {"serviceCodes": {"FLOOD": "X1"}}
+    _, body = await gql(app_client, f"/t/{a.slug}/graphql", CREATE, admin, input=good)
+    assert body["data"]["createAgency"]["errors"] == [], body
+    assert await _count(owner, rows, a.id) == before + 1
+
+
+async def test_update_agency_sets_and_refuses_each_member(app_client, settings, owner, two_tenants):
+    a = two_tenants.a
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    url = f"/t/{a.slug}/graphql"
+    [agency, *_] = await _manual_agencies(app_client, a.slug, admin)
+    before = await owner.fetchrow("SELECT * FROM agencies WHERE id = $1::uuid", agency)
+    for data, field in (
+        ({"serviceCodes": ["FLOOD", "X1"]}, "serviceCodes"),
+        ({"name": None}, "name"),
+        ({"kind": None}, "kind"),
+        ({"connector": None}, "connector"),
+        ({"timeoutSeconds": None}, "timeoutSeconds"),
+    ):
+        _, body = await gql(app_client, url, UPDATE, admin, id=agency, input=data)
+        assert body["data"]["updateAgency"] == {
+            "agency": None,
+            "errors": [{"code": "INVALID_INPUT", "field": field}],
+        }, body
+    assert await owner.fetchrow("SELECT * FROM agencies WHERE id = $1::uuid", agency) == before
+    changes = {
+        "contacts": [{"name": "Bu Sari", "phone": "0341 123456"}],
+        "serviceCodes": {"FLOOD": "B-01"},
+    }
+    _, body = await gql(app_client, url, UPDATE, admin, id=agency, input=changes)
+    got = body["data"]["updateAgency"]
+    assert got["errors"] == [], body
+    assert got["agency"]["serviceCodes"] == {"FLOOD": "B-01"}
+    assert [c["name"] for c in got["agency"]["contacts"]] == ["Bu Sari"]
+    _, body = await gql(app_client, url, UPDATE, admin, id=agency, input={"serviceCodes": None})
+    assert body["data"]["updateAgency"]["agency"]["serviceCodes"] == {}, body
