@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
-from helpers import auth_header, gql, make_user, submit
+from helpers import auth_header, gql, make_user, onboard, submit
 from test_agency_inbox import ANSWER, BIND, _dispatch, _liaison, _manual_agencies
+from test_integrations import CALLBACK_URL, dispatched_report, sign
 
 from jogo.platform.auth.roles import Role
 
@@ -146,9 +146,6 @@ async def test_a_hand_back_after_the_report_was_resolved_keeps_it_resolved(
 async def test_a_signed_callback_that_is_not_a_json_object_is_refused(
     app_client, settings, owner, sink
 ):
-    from helpers import onboard
-    from test_integrations import CALLBACK_URL, dispatched_report, sign
-
     tenant = await onboard("minimal", modules=["integrations"])
     _admin, rid, agency_id = await dispatched_report(app_client, settings, tenant, url=sink.url)
     url = CALLBACK_URL.format(slug=tenant.slug, agency=agency_id)
