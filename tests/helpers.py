@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import threading
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import dramatiq
@@ -19,6 +23,35 @@ from jogo.tenants.onboarding.malang import REGION as MALANG_REGION
 from jogo.tenants.onboarding.malang import do_import_sample_directory
 
 PASSWORD = "correct horse battery"
+ADMIN_URL = os.environ.get("JOGO_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("JOGO_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+def db_url(name: str) -> str:
+    """The URL of database ``name`` on the test server, as its superuser."""
+    base, _, _ = ADMIN_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+def free_port() -> int:
+    """A port the system has just handed out (bound to 0, then released): never a fixed one."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def delete_queues(name: str) -> None:
+    """Drop a run's queues (``name`` and Dramatiq's ``.DQ``/``.XQ``) on a fresh
+    connection (tests close the broker's on purpose)."""
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    try:
+        channel = connection.channel()
+        for queue in (name, f"{name}.DQ", f"{name}.XQ"):
+            channel.queue_delete(queue)
+    finally:
+        connection.close()
 
 
 def unique_slug(prefix: str = "polres") -> str:
@@ -208,12 +241,39 @@ async def wait_for_listeners(
         await asyncio.sleep(0.02)
 
 
-async def eventually(check: Any, what: str, within: float = 10.0) -> None:
-    """Wait until ``check()`` (sync) is true; fail with ``what`` at the deadline."""
+async def eventually(check: Any, what: str, within: float = 10.0) -> Any:
+    """Wait until ``check()`` is truthy and return its value; fail with ``what`` at the
+    deadline. ``check`` may be sync or return an awaitable (a database read)."""
     import asyncio
+    import inspect
     import time
 
     deadline = time.monotonic() + within
-    while not check():
+    while True:
+        found = check()
+        if inspect.isawaitable(found):
+            found = await found
+        if found:
+            return found
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def relay_running(broker: Any) -> AsyncIterator[Any]:
+    """The outbox relay on the caller's loop while the block runs (the ``relay``
+    fixture; a test that must prepare its rows before anything is published starts
+    it itself, later)."""
+    import asyncio
+
+    from jogo.workers.relay import Relay
+
+    runner = Relay(broker)
+    task = asyncio.create_task(runner.run_forever())
+    try:
+        yield runner
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        runner.close()

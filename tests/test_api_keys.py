@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import websockets
-from helpers import auth_header, gql, unique_slug
+from helpers import auth_header, eventually, gql, unique_slug
 
 from jogo.platform.auth.apikeys import create_api_key
 from jogo.platform.auth.roles import Role
@@ -175,10 +175,7 @@ async def test_revoke_ends_http_and_socket_at_once(
         status, body = await use(app_client, a, bearer(key.key))
         assert status == 401 and body["errors"][0]["message"] == "the API key has been revoked"
     assert (code, reason) == (4401, "Unauthorized: the API key has been revoked")
-    for _ in range(100):
-        if notices:
-            break
-        await asyncio.sleep(0.02)
+    await eventually(lambda: notices, "the revocation notice")
     assert notices == [f"apikey:{key.id}"]
     # Revoking again changes nothing and writes no second audit row.
     _, body = await gql(app_client, path(a), REVOKE, admin, id=str(key.id))

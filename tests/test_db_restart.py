@@ -31,8 +31,7 @@ import httpx
 import pytest
 import yaml
 from agency_sink import AgencySink
-from conftest import _delete_queues
-from helpers import SUBMIT, VERIFY, report_input
+from helpers import SUBMIT, VERIFY, delete_queues, report_input
 from own_postgres import OwnPostgres
 from test_integrations import DISPATCH, make_agency
 from test_replicas import JOGO, Part, free_port, wait_until
@@ -324,7 +323,14 @@ async def test_processes_survive_a_database_restart(own_postgres: OwnPostgres, t
             r = await _get(f"{probes[name]}/readyz")
             assert r is not None and r.status_code == 503, (name, r and r.text)
             assert r.json()["database"].startswith("unavailable"), r.json()
-        await asyncio.sleep(2)
+        # Down until the clients have seen it too: every client answered 503 at least
+        # once more (a condition with a deadline, not a fixed sleep).
+        during = load.statuses[503]
+
+        async def clients_saw_the_outage() -> bool:
+            return load.statuses[503] >= during + CLIENTS
+
+        await wait_until(clients_saw_the_outage, 30, "503s while the database is stopped")
         await asyncio.to_thread(pg.start)
 
         async def relay_alive() -> bool:
@@ -412,4 +418,4 @@ async def test_processes_survive_a_database_restart(own_postgres: OwnPostgres, t
     finally:
         sink.stop()
         await stack.stop_all()
-        await asyncio.to_thread(_delete_queues, stack.queue)
+        await asyncio.to_thread(delete_queues, stack.queue)

@@ -193,14 +193,12 @@ def _deliver_through_the_in_process_broker(base: str, headers: dict[str, str]) -
         sink.wait_for(1, 30.0)
         deadline = time.monotonic() + 30
         status = None
-        while time.monotonic() < deadline:
+        while status != "DELIVERED":
+            assert time.monotonic() < deadline, f"the dispatch is {status} after 30 s"
+            time.sleep(0.2)
             status = _gql(
                 base, headers, "query($r: ID!) { dispatches(reportId: $r) { status } }", r=rid
             )["dispatches"][0]["status"]
-            if status == "DELIVERED":
-                break
-            time.sleep(0.2)
-        assert status == "DELIVERED"
         payload: dict = sink.received[0].json()
         assert payload["command"] == DEMO
         return payload

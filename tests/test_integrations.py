@@ -11,7 +11,17 @@ import json
 import time
 
 import pytest
-from helpers import FINISHED, VERIFY, act, auth_header, eventually, gql, onboard, submit
+from helpers import (
+    FINISHED,
+    VERIFY,
+    act,
+    auth_header,
+    eventually,
+    gql,
+    onboard,
+    relay_running,
+    submit,
+)
 
 from jogo.platform.auth.roles import Role
 from jogo.tenants.agencies import delivery as dispatch_module
@@ -182,45 +192,59 @@ async def test_the_delivered_report_carries_no_reporter_identity(
     assert [w for w in ("Budi", "BUDI", "Santoso", "SANTOSO", "budi@", *digits) if w in text] == []
 
 
+async def cap_attempts(owner, tenant, report_id: str, cap: int) -> None:
+    """Lower the cap on this test's own dispatch row, before the relay publishes its
+    first attempt (the shared column default stays as migrated)."""
+    done = await owner.execute(
+        "UPDATE dispatches SET max_attempts = $3"
+        " WHERE tenant_id = $1 AND report_id = $2::uuid AND attempts = 0",
+        tenant.id,
+        report_id,
+        cap,
+    )
+    assert done == "UPDATE 1", done
+
+
 async def test_dead_after_the_cap_then_retry(
-    app_client, settings, owner, sink, worker, relay, monkeypatch
+    app_client, settings, owner, sink, worker, broker, monkeypatch
 ):
     monkeypatch.setattr(dispatch_module, "BACKOFF_BASE_SECONDS", 0.05)
     sink.always_fail = True
     tenant = await onboard("minimal", modules=["integrations"])
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
     agency_id = await make_agency(app_client, tenant.slug, admin, sink.url)
-    await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 3")
-    try:
-        _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=agency_id)
-    finally:
-        await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 8")
-    await wait_status(owner, rid, "DEAD")
-    _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", DISPATCHES, admin, r=rid)
-    [dead] = body["data"]["dispatches"]
-    assert (
-        dead["attempts"] == 3 and "HTTP 503" in dead["lastError"] and dead["nextAttemptAt"] is None
-    )
-    _, timeline = await gql(
-        app_client,
-        f"/t/{tenant.slug}/graphql",
-        "query($id: ID!) { report(id: $id) { timeline { kind note public } } }",
-        admin,
-        id=rid,
-    )
-    assert any(
-        e["kind"] == "DISPATCH" and "gagal" in (e["note"] or "") and not e["public"]
-        for e in timeline["data"]["report"]["timeline"]
-    )
-    sink.always_fail = False
-    retry = """mutation($d: ID!) { retryDispatch(dispatchId: $d) { dispatch { status attempts }
-      errors { code field message } } }"""
-    _, again = await gql(app_client, f"/t/{tenant.slug}/graphql", retry, admin, d=dead["id"])
-    assert again["data"]["retryDispatch"]["dispatch"] == {"status": "PENDING", "attempts": 0}
-    await wait_status(owner, rid, "DELIVERED")
-    assert len({r.headers["idempotency-key"] for r in sink.received}) == 1
-    _, twice = await gql(app_client, f"/t/{tenant.slug}/graphql", retry, admin, d=dead["id"])
-    assert twice["data"]["retryDispatch"]["errors"][0]["field"] == "dispatchId"
+    # No relay yet: the first attempt waits in the outbox while the cap is set.
+    _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=agency_id)
+    await cap_attempts(owner, tenant, rid, 3)
+    async with relay_running(broker):
+        await wait_status(owner, rid, "DEAD")
+        _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", DISPATCHES, admin, r=rid)
+        [dead] = body["data"]["dispatches"]
+        assert (
+            dead["attempts"] == 3
+            and "HTTP 503" in dead["lastError"]
+            and dead["nextAttemptAt"] is None
+        )
+        _, timeline = await gql(
+            app_client,
+            f"/t/{tenant.slug}/graphql",
+            "query($id: ID!) { report(id: $id) { timeline { kind note public } } }",
+            admin,
+            id=rid,
+        )
+        assert any(
+            e["kind"] == "DISPATCH" and "gagal" in (e["note"] or "") and not e["public"]
+            for e in timeline["data"]["report"]["timeline"]
+        )
+        sink.always_fail = False
+        retry = """mutation($d: ID!) { retryDispatch(dispatchId: $d) { dispatch { status attempts }
+          errors { code field message } } }"""
+        _, again = await gql(app_client, f"/t/{tenant.slug}/graphql", retry, admin, d=dead["id"])
+        assert again["data"]["retryDispatch"]["dispatch"] == {"status": "PENDING", "attempts": 0}
+        await wait_status(owner, rid, "DELIVERED")
+        assert len({r.headers["idempotency-key"] for r in sink.received}) == 1
+        _, twice = await gql(app_client, f"/t/{tenant.slug}/graphql", retry, admin, d=dead["id"])
+        assert twice["data"]["retryDispatch"]["errors"][0]["field"] == "dispatchId"
 
 
 async def test_two_tenants_dispatches_never_cross(app_client, settings, owner, worker, relay):
@@ -524,7 +548,7 @@ async def test_a_report_goes_to_an_agency_once(app_client, settings, owner, sink
 
 
 async def test_an_unreadable_secret_counts_attempts_and_ends_dead(
-    app_client, settings, owner, sink, worker, relay, monkeypatch
+    app_client, settings, owner, sink, worker, broker, monkeypatch
 ):
     """Our own failure (here: a secret no longer readable) never leaves a dispatch stuck."""
     monkeypatch.setattr(dispatch_module, "BACKOFF_BASE_SECONDS", 0.05)
@@ -534,12 +558,11 @@ async def test_an_unreadable_secret_counts_attempts_and_ends_dead(
     await owner.execute(
         "UPDATE agencies SET secret_enc = 'not-a-fernet-token' WHERE id = $1::uuid", agency_id
     )
-    await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 2")
-    try:
-        _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=agency_id)
-    finally:
-        await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 8")
-    rows = await wait_status(owner, rid, "DEAD")
+    # No relay yet: the first attempt waits in the outbox while the cap is set.
+    _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=agency_id)
+    await cap_attempts(owner, tenant, rid, 2)
+    async with relay_running(broker):
+        rows = await wait_status(owner, rid, "DEAD")
     assert rows[0]["attempts"] == 2 and sink.received == []
     error = await owner.fetchval(
         "SELECT last_error FROM dispatches WHERE report_id = $1::uuid", rid
@@ -679,7 +702,7 @@ def _worker_process(database: str):
     import sys
     from pathlib import Path
 
-    from conftest import AMQP_URL
+    from helpers import AMQP_URL
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env.update(JOGO_DATABASE_URL=database, JOGO_AMQP_URL=AMQP_URL, JOGO_ENV="test")

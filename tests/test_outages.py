@@ -25,8 +25,7 @@ import httpx
 import pika
 import pytest
 import websockets
-from conftest import AMQP_URL, _delete_queues
-from helpers import SUBMIT, report_input
+from helpers import AMQP_URL, SUBMIT, delete_queues, report_input
 from own_postgres import OwnPostgres
 from pg_proxy import PgProxy
 from test_db_restart import GRACE, provision, sign_in
@@ -252,7 +251,7 @@ async def test_relay_backs_off_a_lost_broker_and_drains_after(own_postgres, tmp_
         await owner.close()
         await proxy.close()
         await stack.stop_all()
-        await asyncio.to_thread(_delete_queues, stack.queue)
+        await asyncio.to_thread(delete_queues, stack.queue)
 
 
 async def test_live_feed_resumes_after_its_listening_connection_is_lost(api):
@@ -338,7 +337,7 @@ async def test_worker_stops_consuming_before_it_closes_its_pool(own_postgres, tm
     finally:
         await owner.close()
         await stack.stop_all()
-        await asyncio.to_thread(_delete_queues, stack.queue)
+        await asyncio.to_thread(delete_queues, stack.queue)
 
 
 def test_backoff_grows_with_jitter_up_to_its_cap_and_logs_state_changes(caplog):

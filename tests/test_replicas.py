@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 import os
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -17,20 +17,13 @@ import httpx
 import pika
 import pytest
 import websockets
-from conftest import AMQP_URL
-from helpers import auth_header, gql, onboard, submit
+from helpers import AMQP_URL, auth_header, free_port, gql, onboard, submit
 from test_integrations import dispatched_report, make_agency
 
 from jogo.platform.auth.roles import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 JOGO = [sys.executable, "-m", "jogo.platform.app.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Part:
@@ -229,14 +222,22 @@ async def test_two_api_processes_serve_the_same_tenants(settings, parts):
                     }
                 )
             )
-            await asyncio.sleep(0.3)
-            created = await submit(one, tenant.slug, operator, categoryCode="FLOOD")
-            ticket = created["report"]["ticket"]
-            message = json.loads(await asyncio.wait_for(ws.recv(), 5))
-        assert message["payload"]["data"]["reportEvents"] == {
-            "ticket": ticket,
-            "event": {"kind": "SUBMITTED"},
-        }
+            # The subscription listens in the other process, out of our sight: submit
+            # through the first API until the second one's feed names one of ours (a
+            # deadline that fails), instead of sleeping until it "probably" listens.
+            made: dict[str, dict] = {}
+            deadline = time.monotonic() + 30
+            message = None
+            while message is None:
+                assert time.monotonic() < deadline, "the second API's feed heard nothing"
+                created = await submit(one, tenant.slug, operator, categoryCode="FLOOD")
+                made[created["report"]["ticket"]] = created
+                with contextlib.suppress(TimeoutError):
+                    message = json.loads(await asyncio.wait_for(ws.recv(), 1))
+        event = message["payload"]["data"]["reportEvents"]
+        assert event["ticket"] in made and event["event"] == {"kind": "SUBMITTED"}, event
+        ticket = event["ticket"]
+        created = made[ticket]
         _, body = await gql(
             two,
             f"/t/{tenant.slug}/graphql",
