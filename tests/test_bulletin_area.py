@@ -42,7 +42,7 @@ async def batu(settings):
 
 async def test_the_bow_tie_is_refused_and_the_square_accepted(app_client, merauke, owner):
     tenant, operator = merauke
-    before = await owner.fetchval("SELECT count(*) FROM bulletins")
+    before = await owner.fetchval("SELECT count(*) FROM bulletins WHERE tenant_id = $1", tenant.id)
     for query in (PUBLISH, DRAFT):
         extra = {"draft": None} if query is PUBLISH else {}
         done = await call(
@@ -57,7 +57,10 @@ async def test_the_bow_tie_is_refused_and_the_square_accepted(app_client, merauk
         (error,) = done["errors"]
         assert (error["code"], error["field"]) == ("INVALID_INPUT", "polygon")
         assert "Self-intersection" in error["message"]
-    assert await owner.fetchval("SELECT count(*) FROM bulletins") == before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM bulletins WHERE tenant_id = $1", tenant.id)
+        == before
+    )
     ok = await call(
         app_client,
         tenant,

@@ -259,7 +259,7 @@ async def test_bad_input_gets_typed_errors_and_writes_nothing(
 ):
     tenant = two_tenants.a
     operator, citizen = staff
-    before = await owner.fetchval("SELECT count(*) FROM bulletins")
+    before = await owner.fetchval("SELECT count(*) FROM bulletins WHERE tenant_id = $1", tenant.id)
     now = datetime.now(UTC)
     bad = content(
         headline="Oh",
@@ -336,7 +336,10 @@ async def test_bad_input_gets_typed_errors_and_writes_nothing(
         input=content(headline="Judul baru untuk draf"),
     )
     assert edited["bulletin"]["id"] == draft["id"] and edited["bulletin"]["status"] == "DRAFT"
-    assert await owner.fetchval("SELECT count(*) FROM bulletins") == before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM bulletins WHERE tenant_id = $1", tenant.id)
+        == before
+    )
 
 
 async def test_module_off_removes_the_types_and_the_feed(app_client, settings):

@@ -114,7 +114,9 @@ async def test_reporter_phone_must_be_a_valid_indonesian_number(
     app_client, settings, two_tenants, owner, phone
 ):
     citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
-    before = await owner.fetchval("SELECT count(*) FROM reports")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM reports WHERE tenant_id = $1", two_tenants.a.id
+    )
     _, body = await gql(
         app_client,
         f"/t/{two_tenants.a.slug}/graphql",
@@ -127,7 +129,10 @@ async def test_reporter_phone_must_be_a_valid_indonesian_number(
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [
         ("INVALID_INPUT", "reporterPhone")
     ]
-    assert await owner.fetchval("SELECT count(*) FROM reports") == before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM reports WHERE tenant_id = $1", two_tenants.a.id)
+        == before
+    )
 
 
 @pytest.mark.parametrize(
@@ -160,11 +165,16 @@ async def _agency(client, settings, tenant, **fields):
 
 @pytest.mark.parametrize("email", BAD_EMAILS)
 async def test_agency_email_is_refused(app_client, settings, two_tenants, owner, email):
-    before = await owner.fetchval("SELECT count(*) FROM agencies")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM agencies WHERE tenant_id = $1", two_tenants.a.id
+    )
     payload = await _agency(app_client, settings, two_tenants.a, email=email)
     assert payload["agency"] is None
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [("INVALID_INPUT", "email")]
-    assert await owner.fetchval("SELECT count(*) FROM agencies") == before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM agencies WHERE tenant_id = $1", two_tenants.a.id)
+        == before
+    )
 
 
 @pytest.mark.parametrize(
@@ -231,11 +241,18 @@ async def test_police_post_phone_is_stored_normalised(
 @pytest.mark.parametrize("phone", ["0000000000", "0341", "polsek"])
 async def test_police_post_phone_is_checked(app_client, settings, two_tenants, owner, phone):
     admin = await auth_header(settings, Role.TENANT_ADMIN, two_tenants.a)
-    before = await owner.fetchval("SELECT count(*) FROM police_posts")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM police_posts WHERE tenant_id = $1", two_tenants.a.id
+    )
     _, body = await gql(
         app_client, f"/t/{two_tenants.a.slug}/graphql", POST, admin, n="Polsek Klojen", p=phone
     )
     payload = body["data"]["createPolicePost"]
     assert payload["id"] is None
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [("INVALID_INPUT", "phone")]
-    assert await owner.fetchval("SELECT count(*) FROM police_posts") == before
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM police_posts WHERE tenant_id = $1", two_tenants.a.id
+        )
+        == before
+    )

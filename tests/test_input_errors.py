@@ -102,11 +102,18 @@ def _path(caller: dict, who: str) -> str:
 @pytest.mark.parametrize("name", sorted(NUL_IN_TEXT))
 async def test_a_nul_escape_in_the_graphql_text_is_refused(app_client, caller, owner, name):
     who, query = NUL_IN_TEXT[name]
-    before = await owner.fetchval("SELECT count(*) FROM reports")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM reports WHERE tenant_id = $1", caller["tenant"].id
+    )
     status, body = await gql(app_client, _path(caller, who), query, caller[who])
     error = refused(status, body, "NUL")
     assert error["locations"], error  # it points at the literal
-    assert await owner.fetchval("SELECT count(*) FROM reports") == before
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM reports WHERE tenant_id = $1", caller["tenant"].id
+        )
+        == before
+    )
 
 
 NUL_IN_VARIABLES = {
@@ -153,13 +160,20 @@ NUL_IN_VARIABLES = {
 @pytest.mark.parametrize("name", sorted(NUL_IN_VARIABLES))
 async def test_a_nul_in_the_variables_is_refused(app_client, caller, owner, name):
     who, query, variables = NUL_IN_VARIABLES[name]
-    before = await owner.fetchval("SELECT count(*) FROM reports")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM reports WHERE tenant_id = $1", caller["tenant"].id
+    )
     status, body = await gql(app_client, _path(caller, who), query, caller[who], **variables)
     # Over HTTP a bad request (400); the socket's answer is in the test below.
     assert status == 400, body
     [error] = body["errors"]
     assert error["extensions"]["code"] == "INVALID_INPUT" and "NUL" in error["message"]
-    assert await owner.fetchval("SELECT count(*) FROM reports") == before
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM reports WHERE tenant_id = $1", caller["tenant"].id
+        )
+        == before
+    )
 
 
 async def test_nul_and_lone_surrogates_over_the_websocket(caller, live_server):
@@ -300,14 +314,21 @@ TENANT_DATES = {
 @pytest.mark.parametrize("name", sorted(TENANT_DATES))
 async def test_tenant_date_times_out_of_range_are_refused(app_client, caller, owner, name):
     query, value = TENANT_DATES[name]
-    before = await owner.fetchval("SELECT count(*) FROM reports")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM reports WHERE tenant_id = $1", caller["tenant"].id
+    )
     status, body = await gql(app_client, caller["path"], query, caller["operator"], v=value)
     refused(status, body, "2000", "2100")
     status, body = await gql(
         app_client, caller["path"], query, caller["operator"], v="2024-13-45T00:00:00"
     )
     refused(status, body, "ISO 8601")
-    assert await owner.fetchval("SELECT count(*) FROM reports") == before
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM reports WHERE tenant_id = $1", caller["tenant"].id
+        )
+        == before
+    )
 
 
 # --- subscriptions by POST, operation names --------------------------------------------
@@ -354,7 +375,9 @@ async def test_syntax_and_validation_errors_are_typed(app_client, caller):
 async def test_floats_that_underflow_postgresql_are_refused(app_client, caller, owner):
     """5e-324 lies "inside Indonesia" but squares to an underflow in the distance
     formula; stored, it would break every later query near it."""
-    before = await owner.fetchval("SELECT count(*) FROM reports")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM reports WHERE tenant_id = $1", caller["tenant"].id
+    )
     for latitude in (5e-324, -1e-200, 1e-8):
         status, body = await gql(
             app_client,
@@ -369,7 +392,12 @@ async def test_floats_that_underflow_postgresql_are_refused(app_client, caller, 
         inline = f"{{ nearby(latitude: {latitude!r}, longitude: 112.63, radiusM: 500) {{ name }} }}"
         status, body = await gql(app_client, caller["path"], inline, caller["operator"])
         assert refused(status, body, "1e-07")["locations"]
-    assert await owner.fetchval("SELECT count(*) FROM reports") == before
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM reports WHERE tenant_id = $1", caller["tenant"].id
+        )
+        == before
+    )
     # Ordinary coordinates pass, and so does 0 (the equator crosses Kalimantan).
     made = await submit(app_client, caller["tenant"].slug, caller["operator"], latitude=-7.9666001)
     assert made["errors"] == []

@@ -296,13 +296,18 @@ async def test_what_is_not_a_whole_image_is_refused(
     tenant = two_tenants.a
     author, _ = people
     assert len(photo) < 200_000  # all of them are small uploads
-    before = await owner.fetchval("SELECT count(*) FROM shared_posts")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM shared_posts WHERE tenant_id = $1", tenant.id
+    )
     shared = await share_photo(app_client, tenant, author, photo)
     assert shared["post"] is None
     [error] = shared["errors"]
     assert error["code"] == "INVALID_INPUT" and error["field"] == "photo"
     assert message in error["message"] and "Foto" in error["message"]  # Indonesian first
-    assert await owner.fetchval("SELECT count(*) FROM shared_posts") == before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM shared_posts WHERE tenant_id = $1", tenant.id)
+        == before
+    )
     citizen = await auth_header(settings, Role.CITIZEN, tenant)
     report = await upload_report(app_client, tenant.slug, citizen, [("x.jpg", photo, "image/jpeg")])
     assert report["report"] is None

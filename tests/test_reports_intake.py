@@ -83,7 +83,9 @@ async def test_bad_input_for_every_field(
     app_client, settings, two_tenants, owner, overrides, field
 ):
     citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
-    before = await owner.fetchval("SELECT count(*) FROM reports")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM reports WHERE tenant_id = $1", two_tenants.a.id
+    )
     status, body = await gql(
         app_client,
         f"/t/{two_tenants.a.slug}/graphql",
@@ -95,7 +97,10 @@ async def test_bad_input_for_every_field(
     payload = body["data"]["submitReport"]
     assert payload["report"] is None
     assert field in [e["field"] for e in payload["errors"]], payload
-    assert await owner.fetchval("SELECT count(*) FROM reports") == before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM reports WHERE tenant_id = $1", two_tenants.a.id)
+        == before
+    )
 
 
 async def test_several_bad_fields_are_reported_together(app_client, settings, two_tenants):
@@ -318,11 +323,16 @@ async def test_bad_photos_are_refused_and_nothing_is_stored(
     app_client, settings, two_tenants, owner, files, message
 ):
     citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
-    before = await owner.fetchval("SELECT count(*) FROM reports")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM reports WHERE tenant_id = $1", two_tenants.a.id
+    )
     result = await upload(app_client, two_tenants.a.slug, citizen, files)
     assert result["report"] is None and message in result["errors"][0]["message"]
     assert result["errors"][0]["field"] == "photos"
-    assert await owner.fetchval("SELECT count(*) FROM reports") == before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM reports WHERE tenant_id = $1", two_tenants.a.id)
+        == before
+    )
 
 
 async def test_failed_submission_removes_stored_photos(app_client, settings, two_tenants):
@@ -395,7 +405,9 @@ async def test_text_with_nul_or_bad_unicode_is_a_clear_error(
     app_client, settings, two_tenants, owner
 ):
     citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
-    before = await owner.fetchval("SELECT count(*) FROM reports")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM reports WHERE tenant_id = $1", two_tenants.a.id
+    )
     for title in ("Pohon\\u0000 tumbang", "Pohon \\ud800 tumbang"):  # JSON escapes
         body = (
             f'{{"query": {json.dumps(SUBMIT)}, "variables": {{"input": {{"categoryCode": "FIRE", "title": "{title}",'
@@ -406,7 +418,10 @@ async def test_text_with_nul_or_bad_unicode_is_a_clear_error(
         )
         assert r.status_code == 400, r.text
         assert r.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
-    assert await owner.fetchval("SELECT count(*) FROM reports") == before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM reports WHERE tenant_id = $1", two_tenants.a.id)
+        == before
+    )
 
 
 async def test_photos_as_json_values_are_refused(app_client, settings, two_tenants):

@@ -175,7 +175,9 @@ async def test_an_operator_turns_a_post_into_a_report(
     author = bearer_for(author_id, author_name, settings)
     post = (await upload_post(app_client, tenant, author, png_bytes()))["post"]
     bare = (await share(app_client, tenant, author, body="Ada keributan di dekat pasar"))["post"]
-    reports_before = await owner.fetchval("SELECT count(*) FROM reports")
+    reports_before = await owner.fetchval(
+        "SELECT count(*) FROM reports WHERE tenant_id = $1", tenant.id
+    )
 
     where = await call(
         app_client,
@@ -195,7 +197,10 @@ async def test_an_operator_turns_a_post_into_a_report(
         input={"categoryCode": "NO_SUCH", "title": "Banjir di Soekarno Hatta"},
     )
     assert unknown["errors"][0]["field"] == "categoryCode"
-    assert await owner.fetchval("SELECT count(*) FROM reports") == reports_before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM reports WHERE tenant_id = $1", tenant.id)
+        == reports_before
+    )
     assert (
         await owner.fetchval("SELECT report_id FROM shared_posts WHERE id = $1::uuid", post["id"])
         is None
@@ -276,7 +281,9 @@ async def test_bad_input_on_every_sharing_mutation(
 ):
     tenant = two_tenants.a
     author, _, moderator = people
-    before = await owner.fetchval("SELECT count(*) FROM shared_posts")
+    before = await owner.fetchval(
+        "SELECT count(*) FROM shared_posts WHERE tenant_id = $1", tenant.id
+    )
     anonymous = await share(app_client, tenant, None)
     assert anonymous["errors"][0]["code"] == "UNAUTHENTICATED"  # sign in to share
     short = await share(app_client, tenant, author, body="ok")
@@ -287,7 +294,10 @@ async def test_bad_input_on_every_sharing_mutation(
     assert abroad["errors"][0]["field"] == "latitude"
     as_json = await share(app_client, tenant, author, photo="aGVsbG8=")
     assert as_json["errors"][0]["field"] == "photo"
-    assert await owner.fetchval("SELECT count(*) FROM shared_posts") == before
+    assert (
+        await owner.fetchval("SELECT count(*) FROM shared_posts WHERE tenant_id = $1", tenant.id)
+        == before
+    )
     post = (await share(app_client, tenant, author))["post"]
     by_citizen = await call(app_client, tenant, APPROVE, author, id=post["id"], ack=False)
     assert by_citizen["errors"][0]["code"] == "FORBIDDEN"
