@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
-from test_bulletins import PUBLISH, content
+from helpers import PUBLISH, content
 
 JOGO = str(Path(sys.executable).parent / "jogo")
 DEMO = "polresta-malang-kota"

@@ -17,8 +17,7 @@ import kubernetes_validate
 import pika
 import pytest
 import yaml
-from helpers import AMQP_URL, free_port
-from test_cli import one_line_error, run
+from helpers import AMQP_URL, free_port, one_line_error, run_jogo
 
 from jogo.platform.citus import citus_sql, layout
 from jogo.workers.broker import JogoRabbitmqBroker
@@ -94,10 +93,10 @@ async def test_citus_check_catches_what_citus_rejects(owner):
 
 
 def test_citus_sql_command(database):
-    result = run(["db", "citus-sql"], database)
+    result = run_jogo(["db", "citus-sql"], database)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("-- Citus layout") and "COMMIT;" in result.stdout
-    bad = run(["db", "citus-sql"], "postgresql://postgres@127.0.0.1:1/nowhere")
+    bad = run_jogo(["db", "citus-sql"], "postgresql://postgres@127.0.0.1:1/nowhere")
     assert bad.returncode == 1 and one_line_error(bad)
 
 
@@ -261,7 +260,7 @@ async def test_worker_process_serves_probes(database, settings, broker):
     """The worker, relay and scheduler answer /healthz and /readyz on JOGO_HEALTH_PORT.
 
     The relay publishes whatever outbox rows are due in the shared database: it uses
-    this run's queue (declared by ``broker``, deleted at the end of the run), so it
+    this run_jogo's queue (declared by ``broker``, deleted at the end of the run_jogo), so it
     neither takes other tests' messages away nor leaves a queue of its own behind."""
     import httpx
 

@@ -5,77 +5,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
-import time
 
 import pytest
 from helpers import (
+    AGENCY_DISPATCH,
+    CALLBACK_URL,
+    CREATE_AGENCY,
+    DISPATCHES,
     FINISHED,
+    SECRET,
     VERIFY,
     act,
     auth_header,
+    dispatched_report,
     eventually,
     gql,
+    make_agency,
     onboard,
     relay_running,
+    sign,
     submit,
+    wait_status,
 )
 
 from jogo.platform.auth.roles import Role
 from jogo.tenants.agencies import delivery as dispatch_module
-
-SECRET = "s3cret-for-the-dishub-webhook"
-CREATE = """mutation($input: CreateAgencyInput!) { createAgency(input: $input) {
-  agency { id code connector hasSecret endpointUrl } errors { code field message } } }"""
-DISPATCH = """mutation($r: ID!, $a: ID!) { dispatchReport(reportId: $r, agencyId: $a) {
-  report { status } errors { code field message } } }"""
-DISPATCHES = """query($r: ID!) { dispatches(reportId: $r) { id status attempts maxAttempts
-  lastError nextAttemptAt idempotencyKey externalRef agencyName } }"""
-
-
-def sign(body: bytes, secret: str = SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-async def make_agency(client, slug, admin, url, connector="webhook", code="DISHUB-HOOK", **extra):
-    data = {
-        "code": code,
-        "name": "Dinas Perhubungan (webhook)",
-        "kind": "dinas",
-        "connector": connector,
-        "endpointUrl": url,
-        "secret": SECRET,
-    } | extra
-    _, body = await gql(client, f"/t/{slug}/graphql", CREATE, admin, input=data)
-    payload = body["data"]["createAgency"]
-    assert payload["errors"] == [], payload
-    return payload["agency"]["id"]
-
-
-async def dispatched_report(client, settings, tenant, agency_id=None, url=None, **agency_extra):
-    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
-    if agency_id is None:
-        agency_id = await make_agency(client, tenant.slug, admin, url, **agency_extra)
-    rid = (await submit(client, tenant.slug, admin))["report"]["id"]
-    await act(client, tenant.slug, VERIFY, admin, id=rid)
-    done = await act(client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
-    assert done["errors"] == [] and done["report"]["status"] == "DISPATCHED", done
-    return admin, rid, agency_id
-
-
-async def wait_status(owner, report_id, status, wait=20.0):
-    deadline = time.monotonic() + wait
-    rows = []
-    while time.monotonic() < deadline:
-        rows = await owner.fetch(
-            "SELECT status, attempts FROM dispatches WHERE report_id = $1::uuid", report_id
-        )
-        if rows and all(r["status"] == status for r in rows):
-            return rows
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"dispatches of {report_id}: {[dict(r) for r in rows]}, wanted {status}")
 
 
 async def test_secrets_are_encrypted_and_never_returned(app_client, settings, owner, sink):
@@ -94,7 +49,7 @@ async def test_secrets_are_encrypted_and_never_returned(app_client, settings, ow
     _, denied = await gql(
         app_client,
         f"/t/{tenant.slug}/graphql",
-        CREATE,
+        CREATE_AGENCY,
         operator,
         input={"code": "X1", "name": "Agency X", "kind": "dinas"},
     )
@@ -122,7 +77,7 @@ async def test_create_agency_bad_input(app_client, settings, two_tenants, data, 
     admin = await auth_header(settings, Role.TENANT_ADMIN, two_tenants.a)
     base = {"code": "OK-CODE", "name": "Agency OK", "kind": "dinas"}
     _, body = await gql(
-        app_client, f"/t/{two_tenants.a.slug}/graphql", CREATE, admin, input=base | data
+        app_client, f"/t/{two_tenants.a.slug}/graphql", CREATE_AGENCY, admin, input=base | data
     )
     errors = body["data"]["createAgency"]["errors"]
     assert {e["field"] for e in errors} == fields, errors
@@ -175,7 +130,7 @@ async def test_the_delivered_report_carries_no_reporter_identity(
     )
     rid = made["report"]["id"]
     await act(app_client, tenant.slug, VERIFY, admin, id=rid)
-    done = await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
+    done = await act(app_client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=agency_id)
     assert done["errors"] == [], done
     await wait_status(owner, rid, "DELIVERED")
     [payload] = [r.json() for r in sink.effective().values()]
@@ -233,7 +188,7 @@ async def test_dead_after_the_cap_then_retry(
             id=rid,
         )
         assert any(
-            e["kind"] == "DISPATCH" and "gagal" in (e["note"] or "") and not e["public"]
+            e["kind"] == "AGENCY_DISPATCH" and "gagal" in (e["note"] or "") and not e["public"]
             for e in timeline["data"]["report"]["timeline"]
         )
         sink.always_fail = False
@@ -349,9 +304,6 @@ async def test_auto_dispatch_on_verify_by_routing_rule(
         "status"
     ] == "VERIFIED"
     await wait_status(owner, rid, "DELIVERED")
-
-
-CALLBACK_URL = "/t/{slug}/integrations/{agency}/callback"
 
 
 async def test_signed_callbacks_move_the_report(app_client, settings, owner, sink):
@@ -534,7 +486,7 @@ async def test_connected_dispatches_are_not_updated_by_hand(app_client, settings
 async def test_a_report_goes_to_an_agency_once(app_client, settings, owner, sink):
     tenant = await onboard("minimal", modules=["integrations"])
     admin, rid, agency_id = await dispatched_report(app_client, settings, tenant, url=sink.url)
-    again = await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
+    again = await act(app_client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=agency_id)
     assert again["errors"] == [
         {
             "code": "CONFLICT",
@@ -652,7 +604,7 @@ async def test_one_trace_from_request_to_agency(
     rid = (await submit(app_client, tenant.slug, admin))["report"]["id"]
     await act(app_client, tenant.slug, VERIFY, admin, id=rid)
     span_exporter.clear()
-    done = await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
+    done = await act(app_client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=agency_id)
     assert done["errors"] == []
     await wait_status(owner, rid, "DELIVERED")
     await eventually(  # the consumer span ends after the status commit
@@ -865,7 +817,7 @@ async def test_delivery_metrics(
 
 
 async def test_open311_status_by_polling(app_client, settings, owner, sink, worker, relay):
-    from test_facilities import run_job
+    from helpers import run_job
 
     tenant = await onboard("minimal", modules=["integrations"])
     _, rid, _ = await dispatched_report(

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from helpers import auth_header, gql, onboard, unique_slug
-from test_cli import one_line_error, run
+from helpers import auth_header, gql, onboard, one_line_error, run_jogo, unique_slug
 
 from jogo.platform import db
 from jogo.platform.auth.roles import Role
@@ -208,12 +207,12 @@ async def test_platform_graphql_sets_and_refuses_a_prefix(app_client, settings, 
 async def test_cli_sets_a_prefix_and_refuses_a_taken_one(database, owner):
     args = ["tenant", "create", "--name", "Polres Raja Ampat", "--polda", "PAPUA_BARAT_DAYA"]
     args += ["--region", "96.03", "--ticket-prefix", "RJAMP"]
-    first = await asyncio.to_thread(run, [*args, "--slug", unique_slug()], database)
+    first = await asyncio.to_thread(run_jogo, [*args, "--slug", unique_slug()], database)
     assert first.returncode == 0, first.stderr
     slug = json.loads(first.stdout)["slug"]
     prefix = await owner.fetchval("SELECT ticket_prefix FROM tenants WHERE slug = $1", slug)
     assert prefix == "RJAMP"
-    second = await asyncio.to_thread(run, [*args, "--slug", unique_slug()], database)
+    second = await asyncio.to_thread(run_jogo, [*args, "--slug", unique_slug()], database)
     assert second.returncode != 0
     line = one_line_error(second)
     assert "RJAMP" in line and "ticket prefix" in line

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from test_reports_intake import png_bytes
+from helpers import png_bytes
 
 from jogo.platform import db
 from jogo.platform.settings import APP_ROLE
