@@ -953,7 +953,7 @@ async def upload_stations(client, tenant, headers, data: bytes, partial=False):
         f"/t/{tenant.slug}/graphql",
         headers=headers,
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
-        files={"0": ("tps.csv", io.BytesIO(data), "text/csv_bytes")},
+        files={"0": ("tps.csv", io.BytesIO(data), "text/csv")},
     )
     assert response.status_code == 200, response.text
     return response.json()["data"]["importPollingStations"]

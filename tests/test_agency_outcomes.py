@@ -377,7 +377,7 @@ async def test_another_agency_still_on_it_keeps_the_report(app_client, settings,
         "DISPATCHED"
     )
     returned = await owner.fetchval(
-        "SELECT count(*) FROM report_events WHERE report_id = $1::uuid AND kind = 'AGENCY_DISPATCH'"
+        "SELECT count(*) FROM report_events WHERE report_id = $1::uuid AND kind = 'DISPATCH'"
         " AND NOT public AND data->>'outcome' = 'NOT_THEIRS'",
         rid,
     )

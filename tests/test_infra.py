@@ -260,7 +260,7 @@ async def test_worker_process_serves_probes(database, settings, broker):
     """The worker, relay and scheduler answer /healthz and /readyz on JOGO_HEALTH_PORT.
 
     The relay publishes whatever outbox rows are due in the shared database: it uses
-    this run_jogo's queue (declared by ``broker``, deleted at the end of the run_jogo), so it
+    this run's queue (declared by ``broker``, deleted at the end of the run), so it
     neither takes other tests' messages away nor leaves a queue of its own behind."""
     import httpx
 

@@ -535,7 +535,7 @@ async def test_json_nested_past_the_parser_is_a_request_error_everywhere(
         caller["path"],
         headers=caller["operator"],
         data={"operations": operations, "map": deep.decode()},
-        files={"0": ("a.csv", b"x", "text/csv_bytes")},
+        files={"0": ("a.csv", b"x", "text/csv")},
     )
     assert multipart.status_code == 400, multipart.text
     [error] = multipart.json()["errors"]

@@ -188,7 +188,7 @@ async def test_dead_after_the_cap_then_retry(
             id=rid,
         )
         assert any(
-            e["kind"] == "AGENCY_DISPATCH" and "gagal" in (e["note"] or "") and not e["public"]
+            e["kind"] == "DISPATCH" and "gagal" in (e["note"] or "") and not e["public"]
             for e in timeline["data"]["report"]["timeline"]
         )
         sink.always_fail = False
