@@ -163,7 +163,7 @@ async def test_revoke_ends_http_and_socket_at_once(
     await owner.add_listener("jogo_principal_revoked", lambda *args: notices.append(args[3]))
     ws = await open_socket(live_server, a.slug, {"X-API-Key": key.key})
     async with ws:
-        assert (await run_jogo(ws, ME))["data"]["me"]["kind"] == "api_key"
+        assert (await run(ws, ME))["data"]["me"]["kind"] == "api_key"
         status, body = await gql(app_client, path(a), REVOKE, admin, id=str(key.id))
         revoked = body["data"]["revokeApiKey"]
         assert revoked["errors"] == [] and revoked["apiKey"]["status"] == "REVOKED"
@@ -204,7 +204,7 @@ async def test_rotation_overlaps_then_the_old_key_expires(
     assert (await use(app_client, a, bearer(new_key)))[0] == 200
     ws = await open_socket(live_server, a.slug, {"Authorization": f"Bearer {old.key}"})
     async with ws:
-        assert (await run_jogo(ws, ME))["data"]["me"]["kind"] == "api_key"
+        assert (await run(ws, ME))["data"]["me"]["kind"] == "api_key"
         # The window has passed (moved into the past, no sleeping).
         await owner.execute(
             "UPDATE api_keys SET expires_at = now() - interval '1 s' WHERE id = $1", old.id
@@ -395,7 +395,7 @@ async def open_socket(server: str, slug: str, payload: dict[str, str]) -> Any:
     return ws
 
 
-async def run_jogo(ws: Any, query: str) -> dict[str, Any]:
+async def run(ws: Any, query: str) -> dict[str, Any]:
     op_id = uuid.uuid4().hex
     await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
     first = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
