@@ -566,6 +566,8 @@ async def share(client, tenant, headers, body="Lampu lalu lintas di Tugu mati se
 # --- photos of shared posts ---
 
 
+SHARE_PHOTO = """mutation($input: SharePostInput!) { sharePost(input: $input) {
+  post { id latitude longitude photoUrl status } errors { code field message } } }"""
 APPROVE_PHOTO = """mutation($id: ID!) { approvePost(id: $id, acknowledgeHold: false) {
   post { id status } errors { code field message } } }"""
 
@@ -573,7 +575,7 @@ APPROVE_PHOTO = """mutation($id: ID!) { approvePost(id: $id, acknowledgeHold: fa
 async def share_photo(client, tenant, headers, photo: bytes, name="foto.jpg", ctype="image/jpeg"):
     """A post with a photo and no location, as in the issue."""
     operations = {
-        "query": SHARE,
+        "query": SHARE_PHOTO,
         "variables": {"input": {"body": "Banjir di depan rumah", "photo": None}},
     }
     response = await client.post(

@@ -39,8 +39,6 @@ COMMENT = b"rumah Budi, Jl. Ijen 12"
 GPS_BYTES = struct.pack("<6I", 7, 1, 56, 1, 30, 1)
 LEFTOVERS = (GPS_BYTES, b"Exif\x00\x00", b"ns.adobe.com", b"Photoshop 3.0", IPTC_NAME, COMMENT)
 
-SHARE = """mutation($input: SharePostInput!) { sharePost(input: $input) {
-  post { id latitude longitude photoUrl status } errors { code field message } } }"""
 FEED = "query { sharedPosts(first: 10) { edges { node { id latitude longitude photoUrl } } } }"
 ATTACHMENTS = "query($id: ID!) { report(id: $id) { attachments { contentType sizeBytes url } } }"
 
