@@ -3,7 +3,6 @@ the app engine connected as ``jogo_app`` (no BYPASSRLS, owns nothing)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -12,7 +11,7 @@ from dataclasses import dataclass, replace
 import asyncpg
 import httpx
 import pytest
-from helpers import FINISHED, onboard
+from helpers import ADMIN_URL, AMQP_URL, FINISHED, db_url, delete_queues, onboard, relay_running
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from jogo.platform import db, registry
@@ -20,14 +19,6 @@ from jogo.platform.migrate import migrate
 from jogo.platform.registry import TenantInfo
 from jogo.platform.settings import Settings, load_settings, swap_user
 from jogo.platform.telemetry import setup_telemetry
-
-ADMIN_URL = os.environ.get("JOGO_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-AMQP_URL = os.environ.get("JOGO_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-
-
-def _db_url(name: str) -> str:
-    base, _, _ = ADMIN_URL.rpartition("/")
-    return f"{base}/{name}"
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +45,7 @@ async def database(span_exporter: InMemorySpanExporter, metric_reader) -> AsyncI
     name = f"jogo_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = await asyncpg.connect(ADMIN_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
-    url = _db_url(name)
+    url = db_url(name)
     try:
         await migrate(url)
         await db.start_engine(swap_user(url, "jogo_app", None), pool_size=10)
@@ -162,20 +153,7 @@ def broker(database: str, settings: Settings):
     made.add_middleware(FINISHED)  # tests wait on finished messages, never on a sleep
     yield made
     made.close()
-    _delete_queues(os.environ["JOGO_QUEUE"])
-
-
-def _delete_queues(name: str) -> None:
-    """Drop this run's queues on a fresh connection (tests close the broker's on purpose)."""
-    import pika
-
-    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
-    try:
-        channel = connection.channel()
-        for queue in (name, f"{name}.DQ", f"{name}.XQ"):
-            channel.queue_delete(queue)
-    finally:
-        connection.close()
+    delete_queues(os.environ["JOGO_QUEUE"])
 
 
 @pytest.fixture
@@ -191,17 +169,8 @@ def worker(broker):
 @pytest.fixture
 async def relay(broker):
     """The relay running on the test's loop until the test ends."""
-    import asyncio
-
-    from jogo.workers.relay import Relay
-
-    runner = Relay(broker)
-    task = asyncio.create_task(runner.run_forever())
-    yield runner
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    runner.close()
+    async with relay_running(broker) as runner:
+        yield runner
 
 
 @pytest.fixture

@@ -1,24 +1,83 @@
-"""Test helpers: tenants, users, tokens and GraphQL calls."""
+"""Test helpers shared by the test modules (no test module imports another): tenants,
+users, tokens and GraphQL calls, waits with deadlines, the broker's queues, and the
+queries and steps several domains' tests use (one section each, below)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import copy
+import hashlib
+import hmac
+import io
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
 import threading
+import time
 import uuid
+import zlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import asyncpg
 import dramatiq
 import httpx
+import pytest
+import websockets
+import yaml
+from lxml import etree
+from own_postgres import OwnPostgres
 
+from jogo.platform import db, outbox
 from jogo.platform.auth.roles import Role
 from jogo.platform.auth.tokens import issue_token
 from jogo.platform.auth.users import create_user
+from jogo.platform.migrate import migrate
 from jogo.platform.registry import TenantInfo
-from jogo.platform.settings import Settings
+from jogo.platform.settings import DEV_SECRET, Settings
 from jogo.tenants.onboarding.actions import OnboardInput, do_onboard_tenant
 from jogo.tenants.onboarding.malang import REGION as MALANG_REGION
 from jogo.tenants.onboarding.malang import do_import_sample_directory
 
 PASSWORD = "correct horse battery"
+ADMIN_URL = os.environ.get("JOGO_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("JOGO_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+def db_url(name: str) -> str:
+    """The URL of database ``name`` on the test server, as its superuser."""
+    base, _, _ = ADMIN_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+def free_port() -> int:
+    """A port the system has just handed out (bound to 0, then released): never a fixed one."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def delete_queues(name: str) -> None:
+    """Drop a run's queues (``name`` and Dramatiq's ``.DQ``/``.XQ``) on a fresh
+    connection (tests close the broker's on purpose)."""
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    try:
+        channel = connection.channel()
+        for queue in (name, f"{name}.DQ", f"{name}.XQ"):
+            channel.queue_delete(queue)
+    finally:
+        connection.close()
 
 
 def unique_slug(prefix: str = "polres") -> str:
@@ -208,12 +267,726 @@ async def wait_for_listeners(
         await asyncio.sleep(0.02)
 
 
-async def eventually(check: Any, what: str, within: float = 10.0) -> None:
-    """Wait until ``check()`` (sync) is true; fail with ``what`` at the deadline."""
+async def eventually(check: Any, what: str, within: float = 10.0) -> Any:
+    """Wait until ``check()`` is truthy and return its value; fail with ``what`` at the
+    deadline. ``check`` may be sync or return an awaitable (a database read)."""
     import asyncio
+    import inspect
     import time
 
     deadline = time.monotonic() + within
-    while not check():
+    while True:
+        found = check()
+        if inspect.isawaitable(found):
+            found = await found
+        if found:
+            return found
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def relay_running(broker: Any) -> AsyncIterator[Any]:
+    """The outbox relay on the caller's loop while the block runs (the ``relay``
+    fixture; a test that must prepare its rows before anything is published starts
+    it itself, later)."""
+    import asyncio
+
+    from jogo.workers.relay import Relay
+
+    runner = Relay(broker)
+    task = asyncio.create_task(runner.run_forever())
+    try:
+        yield runner
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        runner.close()
+
+
+# --- the jogo command as a subprocess ---
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+JOGO = [sys.executable, "-m", "jogo.platform.app.cli"]
+
+
+def run_jogo(
+    args: list[str], database: str | None, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
+    if database:
+        environ["JOGO_DATABASE_URL"] = database
+    environ.update(env)
+    return subprocess.run(
+        JOGO + args, input=stdin, capture_output=True, text=True, env=environ, cwd=ROOT, timeout=120
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("jogo: ")
+    return lines[0]
+
+
+# --- report uploads ---
+
+
+def png_bytes() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def upload_report(client, slug, headers, files: list[tuple[str, bytes, str]], **overrides):
+    operations = {
+        "query": SUBMIT.replace("report { id", "report { id") + "",
+        "variables": {"input": report_input(photos=[None] * len(files), **overrides)},
+    }
+    operations["query"] = """mutation($input: SubmitReportInput!) { submitReport(input: $input) {
+      report { id ticket } pin errors { code field message } } }"""
+    mapping = {str(i): [f"variables.input.photos.{i}"] for i in range(len(files))}
+    multipart = {
+        str(i): (name, io.BytesIO(data), ctype) for i, (name, data, ctype) in enumerate(files)
+    }
+    response = await client.post(
+        f"/t/{slug}/graphql",
+        headers=headers or {},
+        data={"operations": json.dumps(operations), "map": json.dumps(mapping)},
+        files=multipart,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["submitReport"]
+
+
+# --- agencies and dispatches ---
+
+
+SECRET = "s3cret-for-the-dishub-webhook"
+
+
+CREATE_AGENCY = """mutation($input: CreateAgencyInput!) { createAgency(input: $input) {
+  agency { id code connector hasSecret endpointUrl } errors { code field message } } }"""
+
+
+AGENCY_DISPATCH = """mutation($r: ID!, $a: ID!) { dispatchReport(reportId: $r, agencyId: $a) {
+  report { status } errors { code field message } } }"""
+
+
+DISPATCHES = """query($r: ID!) { dispatches(reportId: $r) { id status attempts maxAttempts
+  lastError nextAttemptAt idempotencyKey externalRef agencyName } }"""
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def make_agency(client, slug, admin, url, connector="webhook", code="DISHUB-HOOK", **extra):
+    data = {
+        "code": code,
+        "name": "Dinas Perhubungan (webhook)",
+        "kind": "dinas",
+        "connector": connector,
+        "endpointUrl": url,
+        "secret": SECRET,
+    } | extra
+    _, body = await gql(client, f"/t/{slug}/graphql", CREATE_AGENCY, admin, input=data)
+    payload = body["data"]["createAgency"]
+    assert payload["errors"] == [], payload
+    return payload["agency"]["id"]
+
+
+async def dispatched_report(client, settings, tenant, agency_id=None, url=None, **agency_extra):
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    if agency_id is None:
+        agency_id = await make_agency(client, tenant.slug, admin, url, **agency_extra)
+    rid = (await submit(client, tenant.slug, admin))["report"]["id"]
+    await act(client, tenant.slug, VERIFY, admin, id=rid)
+    done = await act(client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=agency_id)
+    assert done["errors"] == [] and done["report"]["status"] == "DISPATCHED", done
+    return admin, rid, agency_id
+
+
+async def wait_status(owner, report_id, status, wait=20.0):
+    deadline = time.monotonic() + wait
+    rows = []
+    while time.monotonic() < deadline:
+        rows = await owner.fetch(
+            "SELECT status, attempts FROM dispatches WHERE report_id = $1::uuid", report_id
+        )
+        if rows and all(r["status"] == status for r in rows):
+            return rows
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"dispatches of {report_id}: {[dict(r) for r in rows]}, wanted {status}")
+
+
+CALLBACK_URL = "/t/{slug}/integrations/{agency}/callback"
+
+# --- scheduled jobs ---
+
+
+async def run_job(actor: str, owner, tenant, wait: float = 60.0) -> None:
+    """What the scheduler does each tick for this tenant (one outbox message; the
+    scheduler's own loop over every tenant is tested apart), then wait until the worker
+    has finished it (not only the relay published it); fail at the deadline. Only this
+    tenant's message, so the wait does not grow with the tenants earlier tests made."""
+    before = FINISHED.count(actor, tenant.id)
+    async with db.control_tx():
+        await outbox.enqueue(actor, {}, tenant.id)
+    deadline = time.monotonic() + wait
+    while FINISHED.count(actor, tenant.id) <= before:
+        assert time.monotonic() < deadline, f"{actor} for {tenant.slug} did not finish"
+        await asyncio.sleep(0.05)
+
+
+# --- a dispatched anonymous report ---
+
+
+async def anonymous_dispatched(client, settings, tenant, agency_id):
+    """A citizen's anonymous report, verified and sent to the agency by an operator."""
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    made = await submit(client, tenant.slug, None, anonymous=True)
+    rid = made["report"]["id"]
+    await act(client, tenant.slug, VERIFY, admin, id=rid)
+    sent = await act(client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=agency_id)
+    assert sent["errors"] == [] and sent["report"]["status"] == "DISPATCHED", sent
+    return admin, rid, made["report"]["ticket"], made["pin"]
+
+
+# --- bulletins (CAP 1.2) ---
+
+
+CAP = "urn:oasis:names:tc:emergency:cap:1.2"
+
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+CAP_SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "CAP-v1.2.xsd")))
+
+
+BULLETIN_FIELDS = """id messageType status category categoryName severity urgency certainty headline
+  headlineEn area { description polygon circle { latitude longitude radiusM } regionCodes }
+  validFrom validUntil publishedAt note"""
+
+
+PUBLISH = f"""mutation($input: BulletinContentInput, $draft: ID) {{
+  publishBulletin(input: $input, draftId: $draft) {{ bulletin {{ {BULLETIN_FIELDS} }}
+  errors {{ code field message }} }} }}"""
+
+
+DRAFT = f"""mutation($input: BulletinContentInput!) {{ draftBulletin(input: $input) {{
+  bulletin {{ {BULLETIN_FIELDS} }} errors {{ code field message }} }} }}"""
+
+
+UPDATE = f"""mutation($id: ID!, $input: BulletinContentInput!) {{ updateBulletin(id: $id,
+  input: $input) {{ bulletin {{ {BULLETIN_FIELDS} }} errors {{ code field message }} }} }}"""
+
+
+def content(**overrides):
+    now = datetime.now(UTC)
+    data = {
+        "category": "TRAFFIC",
+        "severity": "MODERATE",
+        "urgency": "EXPECTED",
+        "certainty": "LIKELY",
+        "headline": "Penutupan Jalan Ijen untuk Car Free Day",
+        "description": "Jalan Ijen ditutup untuk kendaraan pukul 06.00-10.00 WIB.",
+        "instruction": "Gunakan Jalan Semeru atau Jalan Kawi.",
+        "headlineEn": "Jalan Ijen closed for Car Free Day",
+        "descriptionEn": "Jalan Ijen is closed to vehicles from 06:00 to 10:00.",
+        "area": {
+            "description": "Jalan Ijen, Klojen, Kota Malang",
+            "polygon": [
+                {"latitude": -7.9700, "longitude": 112.6200},
+                {"latitude": -7.9700, "longitude": 112.6260},
+                {"latitude": -7.9560, "longitude": 112.6260},
+                {"latitude": -7.9560, "longitude": 112.6200},
+            ],
+            "circle": {"latitude": -7.9630, "longitude": 112.6230, "radiusM": 1500},
+            "regionCodes": ["35.73"],
+        },
+        "validFrom": (now - timedelta(minutes=1)).isoformat(),
+        "validUntil": (now + timedelta(hours=6)).isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+async def call(client, tenant, query, headers=None, **variables):
+    status, body = await gql(client, f"/t/{tenant.slug}/graphql", query, headers, **variables)
+    assert status == 200 and "errors" not in body, body
+    return next(iter(body["data"].values()))
+
+
+async def feed(client, tenant) -> etree._Element:
+    response = await client.get(f"/t/{tenant.slug}/alerts.cap.xml")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    return etree.fromstring(response.content)
+
+
+def alerts_in(root) -> list:
+    return root.findall(f"{{{ATOM}}}entry/{{{ATOM}}}content/{{{CAP}}}alert")
+
+
+def assert_valid(alert) -> None:
+    tree = etree.ElementTree(copy.deepcopy(alert))
+    assert CAP_SCHEMA.validate(tree), CAP_SCHEMA.error_log.last_error
+
+
+# --- shared posts ---
+
+
+POST_FIELDS = """id body latitude longitude photoUrl status statusLabel holdReasons
+  rejectionReason reportId mine"""
+
+
+SHARE_POST = f"""mutation($input: SharePostInput!) {{ sharePost(input: $input) {{
+  post {{ {POST_FIELDS} }} errors {{ code field message }} }} }}"""
+
+
+async def share(client, tenant, headers, body="Lampu lalu lintas di Tugu mati sejak pagi", **more):
+    return await call(client, tenant, SHARE_POST, headers, input={"body": body, **more})
+
+
+# --- photos of shared posts ---
+
+
+SHARE_PHOTO = """mutation($input: SharePostInput!) { sharePost(input: $input) {
+  post { id latitude longitude photoUrl status } errors { code field message } } }"""
+APPROVE_PHOTO = """mutation($id: ID!) { approvePost(id: $id, acknowledgeHold: false) {
+  post { id status } errors { code field message } } }"""
+
+
+async def share_photo(client, tenant, headers, photo: bytes, name="foto.jpg", ctype="image/jpeg"):
+    """A post with a photo and no location, as in the issue."""
+    operations = {
+        "query": SHARE_PHOTO,
+        "variables": {"input": {"body": "Banjir di depan rumah", "photo": None}},
+    }
+    response = await client.post(
+        f"/t/{tenant.slug}/graphql",
+        headers=headers,
+        data={
+            "operations": json.dumps(operations),
+            "map": json.dumps({"0": ["variables.input.photo"]}),
+        },
+        files={"0": (name, io.BytesIO(photo), ctype)},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["sharePost"]
+
+
+async def approved_photo(client, tenant, people, photo: bytes, **file) -> tuple[dict, bytes, str]:
+    author, moderator = people
+    shared = await share_photo(client, tenant, author, photo, **file)
+    assert shared["errors"] == [], shared
+    post = shared["post"]
+    status, body = await gql(
+        client, f"/t/{tenant.slug}/graphql", APPROVE_PHOTO, moderator, id=post["id"]
+    )
+    assert status == 200 and body["data"]["approvePost"]["errors"] == [], body
+    got = await client.get(post["photoUrl"])  # anonymous
+    assert got.status_code == 200
+    return post, got.content, got.headers["content-type"]
+
+
+# --- SOS and sharing mutations ---
+
+
+SOS = """mutation($lat: Float!, $lon: Float!, $n: String, $k: String) {
+  raiseSos(latitude: $lat, longitude: $lon, note: $n, clientKey: $k) {
+    report { id ticket } errors { code field message } } }"""
+
+
+SHARE = """mutation($input: SharePostInput!) { sharePost(input: $input) {
+  post { id body } errors { code field message } } }"""
+
+# --- agency liaisons ---
+
+
+BIND_LIAISON = """mutation($a: ID!, $u: ID!) { addAgencyLiaison(agencyId: $a, userId: $u) {
+  agency { id } errors { code field } } }"""
+
+
+async def manual_agencies(client, slug, admin) -> list[str]:
+    _, body = await gql(
+        client, f"/t/{slug}/graphql", '{ agencies(kind: "dinas") { id connector } }', admin
+    )
+    return [a["id"] for a in body["data"]["agencies"] if a["connector"] == "manual"]
+
+
+async def dispatch_to(client, tenant, admin, agency_id, rid) -> str:
+    await act(client, tenant.slug, VERIFY, admin, id=rid)
+    done = await act(client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=agency_id)
+    assert done["errors"] == [], done
+    _, body = await gql(
+        client,
+        f"/t/{tenant.slug}/graphql",
+        "query($r: ID!) { dispatches(reportId: $r) { id } }",
+        admin,
+        r=rid,
+    )
+    return body["data"]["dispatches"][-1]["id"]
+
+
+async def liaison_of(client, settings, tenant, admin, agency_id) -> dict[str, str]:
+    user_id, name = await make_user(Role.AGENCY_LIAISON, tenant)
+    _, bound = await gql(
+        client, f"/t/{tenant.slug}/graphql", BIND_LIAISON, admin, a=agency_id, u=str(user_id)
+    )
+    assert bound["data"]["addAgencyLiaison"]["errors"] == [], bound
+    return bearer_for(user_id, name, settings)
+
+
+# --- API keys ---
+
+
+API_KEYS = """query($after: String) { apiKeys(first: 50, after: $after) {
+  nodes { id name prefix scopes status createdBy lastUsedAt expiresAt revokedAt revokedBy
+          replacesId }
+  hasNextPage endCursor } }"""
+
+
+CREATE_API_KEY = """mutation($name: String!, $scopes: [String!]!, $exp: DateTime, $ck: String) {
+  createApiKey(name: $name, scopes: $scopes, expiresAt: $exp, clientKey: $ck) {
+    key apiKey { id prefix status expiresAt } errors { code field message } } }"""
+
+
+ROTATE_API_KEY = """mutation($id: ID!, $h: Int, $ck: String) {
+  rotateApiKey(id: $id, overlapHours: $h, clientKey: $ck) {
+    key apiKey { id prefix status replacesId expiresAt } errors { code field message } } }"""
+
+# --- directory imports ---
+
+
+IMPORT_DIRECTORY = """mutation($k: DirectoryKind!, $csv: String, $p: Boolean!) { importDirectory(kind: $k,
+  csv: $csv, partial: $p) { kind rows created updated rejected kept
+  rowErrors { line field message } errors { code field } } }"""
+
+
+async def run_import(client, tenant, headers, kind, text, partial=False):
+    _, body = await gql(
+        client, f"/t/{tenant.slug}/graphql", IMPORT_DIRECTORY, headers, k=kind, csv=text, p=partial
+    )
+    assert "errors" not in body, body
+    return body["data"]["importDirectory"]
+
+
+# --- transfers and tracking ---
+
+
+TRANSFER = """mutation($id: ID!, $to: String!, $r: String!) {
+  transferReport(id: $id, toTenantSlug: $to, reason: $r) {
+    transfer { reportId ticket fromStatus fromTenantSlug toTenantSlug toTenantName }
+    errors { code field message } } }"""
+
+
+TRACK = """query($t: String!, $p: String!) { trackReport(ticket: $t, pin: $p) {
+  ticket status commandSlug commandName timeline { kind messageId messageEn } } }"""
+
+# --- jogo processes ---
+
+
+class Part:
+    """A ``jogo`` process; its output goes to a file (a full pipe would stall it)."""
+
+    def __init__(self, args: list[str], database: str, settings, log_dir: Path) -> None:
+        self.args = args
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
+        env |= {
+            "JOGO_DATABASE_URL": database,
+            "JOGO_AMQP_URL": AMQP_URL,
+            "JOGO_QUEUE": os.environ["JOGO_QUEUE"],
+            "JOGO_ENV": "test",
+            "JOGO_SECRET_KEY": settings.secret_key,
+            "JOGO_DATA_DIR": str(settings.data_dir),
+            "JOGO_ALLOW_PRIVATE_EGRESS": "true",
+        }
+        self.log = log_dir / f"{'-'.join(args)}-{time.monotonic_ns()}.log"
+        self.env = env
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> Part:
+        out = self.log.open("wb")
+        self.process = await asyncio.create_subprocess_exec(
+            *JOGO, *self.args, env=self.env, cwd=ROOT, stdout=out, stderr=out
+        )
+        out.close()
+        return self
+
+    async def stop(self, deadline: float = 30.0) -> tuple[int, float]:
+        """SIGTERM; the exit code and how long the process took to finish."""
+        assert self.process is not None
+        started = time.monotonic()
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(self.process.wait(), deadline)
+        return code, time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+
+
+async def wait_until(check, within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# --- a stack of jogo processes on a PostgreSQL of its own ---
+
+
+def grace_of(name: str) -> float:
+    """The deadline a part must stop within on SIGTERM: its Kubernetes grace period."""
+    for doc in yaml.safe_load_all((ROOT / f"infra/k8s/{name}.yaml").read_text()):
+        if doc and doc.get("kind") == "Deployment":
+            return float(doc["spec"]["template"]["spec"]["terminationGracePeriodSeconds"])
+    raise AssertionError(f"no Deployment in infra/k8s/{name}.yaml")
+
+
+GRACE = {name: grace_of(name) for name in ("api", "relay", "worker", "scheduler")}
+
+
+async def jogo_cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
+    process = await asyncio.create_subprocess_exec(
+        *JOGO,
+        *args,
+        env=env,
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), 60)
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+ADMIN = ("kapolres", "kata sandi yang panjang")
+
+
+@dataclass
+class Stack:
+    """A migrated database ``jogo`` on our own server, with one tenant (integrations on)
+    and its admin, and the ``jogo`` processes started against it (killed at the end)."""
+
+    owner_url: str
+    slug: str
+    queue: str
+    env: dict[str, str]
+    log_dir: Path
+    started: list[Part] = field(default_factory=list)
+
+    async def part(self, *args: str, **env: str) -> Part:
+        config = SimpleNamespace(secret_key=DEV_SECRET, data_dir=self.log_dir / "data")
+        made = Part(list(args), self.owner_url, config, self.log_dir)
+        made.env |= {"JOGO_QUEUE": self.queue, "JOGO_DB_POOL_SIZE": "5"} | env
+        self.started.append(await made.start())
+        return made
+
+    async def stop_all(self) -> None:
+        for p in self.started:
+            p.kill()
+            if p.process is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(p.process.wait(), 10)
+
+    def logs(self) -> dict[str, str]:
+        return {" ".join(p.args): p.log.read_text()[-3000:] for p in self.started}
+
+
+async def provision(pg: OwnPostgres, log_dir: Path) -> Stack:
+    admin_conn = await asyncpg.connect(pg.url())
+    await admin_conn.execute("CREATE DATABASE jogo")
+    await admin_conn.close()
+    owner_url = pg.url("jogo")
+    await migrate(owner_url)
+    queue = f"jogo-own-pg-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    config = SimpleNamespace(secret_key=DEV_SECRET, data_dir=log_dir / "data")
+    env = Part([], owner_url, config, log_dir).env | {"JOGO_QUEUE": queue}
+    slug = f"polres-pulih-{uuid.uuid4().hex[:6]}"
+    await jogo_cli(
+        env, "tenant", "create", "--slug", slug, "--name", "Polres Uji Pulih",
+        "--polda", "JATIM", "--region", "35.73", "--template", "minimal",
+        "--modules", "integrations",
+    )  # fmt: skip
+    await jogo_cli(
+        env, "user", "create", "--username", ADMIN[0], "--password-stdin",
+        "--role", "tenant_admin", "--tenant", slug, stdin=ADMIN[1] + "\n",
+    )  # fmt: skip
+    return Stack(owner_url, slug, queue, env, log_dir)
+
+
+async def sign_in_admin(client: httpx.AsyncClient) -> dict[str, str]:
+    token = await client.post("/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]})
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+# --- members ---
+
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+MEMBER_FIELDS = (
+    "member { id username fullName roles status deactivatedAt } errors { code field message }"
+)
+
+
+CREATE_MEMBER = f"""mutation($i: CreateMemberInput!, $k: String) {{ createMember(input: $i, clientKey: $k) {{
+  activationCode activationExpiresAt {MEMBER_FIELDS} }} }}"""
+
+
+DEACTIVATE = f"mutation($u: ID!) {{ deactivateMember(userId: $u) {{ {MEMBER_FIELDS} }} }}"
+
+
+RESET = "mutation($u: ID!) { issuePasswordReset(userId: $u) { code expiresAt errors { code field message } } }"
+
+
+async def run_as(client: Any, slug: str, headers: dict, query: str, **variables: Any) -> Any:
+    status, body = await gql(client, f"/t/{slug}/graphql", query, headers, **variables)
+    assert status == 200 and "errors" not in body, body
+    return next(iter(body["data"].values()))
+
+
+async def redeem(client: Any, code: str, password: str = NEW_PASSWORD) -> Any:
+    return await client.post("/auth/reset", json={"code": code, "password": password})
+
+
+# --- sessions and live sockets ---
+
+
+ME = "{ me { kind name roles } }"
+
+
+EVENTS = "subscription { reportEvents { ticket status } }"
+
+
+SOCKET_WAIT = 5.0
+
+
+async def sign_in(client: Any, username: str) -> dict[str, Any]:
+    r = await client.post("/auth/token", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def refresh(client: Any, token: str) -> Any:
+    return await client.post("/auth/refresh", json={"refresh_token": token})
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def me_status(client: Any, slug: str, access: str) -> int:
+    status, _ = await gql(client, f"/t/{slug}/graphql", ME, bearer(access))
+    return status
+
+
+async def open_socket(server: str, slug: str, access: str) -> Any:
+    ws = await websockets.connect(
+        f"ws://{server}/t/{slug}/graphql", subprotocols=["graphql-transport-ws"]
+    )
+    await ws.send(json.dumps({"type": "connection_init", "payload": bearer(access)}))
+    ack = json.loads(await asyncio.wait_for(ws.recv(), SOCKET_WAIT))
+    assert ack["type"] == "connection_ack", ack
+    return ws
+
+
+async def subscribe(ws: Any, query: str) -> str:
+    op_id = uuid.uuid4().hex
+    before = live_listeners()
+    await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
+    await wait_for_listeners(before + 1)
+    return op_id
+
+
+async def closed_with(ws: Any) -> tuple[int, str]:
+    """Wait (at most SOCKET_WAIT seconds) for the server to close the socket; messages that
+    arrive first are skipped."""
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        async with asyncio.timeout(SOCKET_WAIT):
+            while True:
+                await ws.recv()
+    frame = closed.value.rcvd
+    assert frame is not None
+    return frame.code, frame.reason
+
+
+# --- polling stations ---
+
+
+STATIONS_HEADER = "code,village_code,address,latitude,longitude,voters,vulnerability,notes\n"
+
+
+IMPORT_STATIONS = """mutation($f: Upload!, $p: Boolean!) { importPollingStations(file: $f, partial: $p) {
+  rows created updated rejected kept rowErrors { line field message } errors { code field message } } }"""
+
+
+def csv_bytes(*rows: str) -> bytes:
+    return (STATIONS_HEADER + "\n".join(rows) + "\n").encode()
+
+
+async def upload_stations(client, tenant, headers, data: bytes, partial=False):
+    operations = {"query": IMPORT_STATIONS, "variables": {"f": None, "p": partial}}
+    response = await client.post(
+        f"/t/{tenant.slug}/graphql",
+        headers=headers,
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
+        files={"0": ("tps.csv", io.BytesIO(data), "text/csv")},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["importPollingStations"]
+
+
+# --- the live report feed ---
+
+
+REPORT_EVENTS = "subscription { reportEvents { ticket status event { kind toStatus public } } }"
+
+
+async def feed_socket(url: str, headers: dict | None = None):
+    return await websockets.connect(
+        url, subprotocols=["graphql-transport-ws"], additional_headers=headers or {}
+    )
+
+
+async def start_feed(ws, auth: str | None = None, query: str = REPORT_EVENTS) -> None:
+    await ws.send(
+        json.dumps({"type": "connection_init", "payload": {"Authorization": auth} if auth else {}})
+    )
+    ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    assert ack["type"] == "connection_ack", ack
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+
+
+async def next_message(ws, wait=5.0):
+    return json.loads(await asyncio.wait_for(ws.recv(), wait))
+
+
+# --- API key scopes ---
+
+
+READ_SCOPES = ["agencies:read", "reports:read"]

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import json
 
-from helpers import VERIFY, act, auth_header, bearer_for, gql, make_user, submit
-from test_reports_intake import png_bytes, upload
+from helpers import (
+    auth_header,
+    dispatch_to,
+    gql,
+    liaison_of,
+    manual_agencies,
+    png_bytes,
+    submit,
+    upload_report,
+)
 
 from jogo.platform.auth.apikeys import create_api_key
 from jogo.platform.auth.roles import Role
 
-DISPATCH = """mutation($r: ID!, $a: ID!) { dispatchReport(reportId: $r, agencyId: $a) {
-  report { status } errors { code field message } } }"""
-BIND = """mutation($a: ID!, $u: ID!) { addAgencyLiaison(agencyId: $a, userId: $u) {
-  agency { id } errors { code field } } }"""
 ANSWER = """mutation($d: ID!, $s: String!, $n: String) { updateDispatchStatus(dispatchId: $d,
   status: $s, note: $n) { dispatch { status outcome } errors { code field } } }"""
 NODE = """id status agencyId agencyName outcome reportId report { id ticket title description
@@ -32,36 +36,6 @@ REPORT = "query($id: ID!) { report(id: $id) { status } }"
 SECRET_BITS = ("Budi", "BUDI", "0812", "3456", "+62812", "Kawi", "budi@")
 
 
-async def _manual_agencies(client, slug, admin) -> list[str]:
-    _, body = await gql(
-        client, f"/t/{slug}/graphql", '{ agencies(kind: "dinas") { id connector } }', admin
-    )
-    return [a["id"] for a in body["data"]["agencies"] if a["connector"] == "manual"]
-
-
-async def _dispatch(client, tenant, admin, agency_id, rid) -> str:
-    await act(client, tenant.slug, VERIFY, admin, id=rid)
-    done = await act(client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
-    assert done["errors"] == [], done
-    _, body = await gql(
-        client,
-        f"/t/{tenant.slug}/graphql",
-        "query($r: ID!) { dispatches(reportId: $r) { id } }",
-        admin,
-        r=rid,
-    )
-    return body["data"]["dispatches"][-1]["id"]
-
-
-async def _liaison(client, settings, tenant, admin, agency_id) -> dict[str, str]:
-    user_id, name = await make_user(Role.AGENCY_LIAISON, tenant)
-    _, bound = await gql(
-        client, f"/t/{tenant.slug}/graphql", BIND, admin, a=agency_id, u=str(user_id)
-    )
-    assert bound["data"]["addAgencyLiaison"]["errors"] == [], bound
-    return bearer_for(user_id, name, settings)
-
-
 async def _call(client, slug, query, headers, **variables) -> dict:
     status, body = await gql(client, f"/t/{slug}/graphql", query, headers, **variables)
     assert status == 200 and "errors" not in body, body
@@ -72,8 +46,8 @@ async def test_a_liaison_works_its_inbox_and_sees_no_reporter(app_client, settin
     a, b = two_tenants.a, two_tenants.b
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
     citizen = await auth_header(settings, Role.CITIZEN, a)
-    mine, theirs = (await _manual_agencies(app_client, a.slug, admin))[:2]
-    created = await upload(
+    mine, theirs = (await manual_agencies(app_client, a.slug, admin))[:2]
+    created = await upload_report(
         app_client,
         a.slug,
         citizen,
@@ -86,17 +60,17 @@ async def test_a_liaison_works_its_inbox_and_sees_no_reporter(app_client, settin
     )
     assert created["errors"] == [], created
     first_id, ticket = created["report"]["id"], created["report"]["ticket"]
-    first = await _dispatch(app_client, a, admin, mine, first_id)
+    first = await dispatch_to(app_client, a, admin, mine, first_id)
     second_id = (await submit(app_client, a.slug, citizen, title="Lampu jalan mati"))["report"][
         "id"
     ]
-    other = await _dispatch(app_client, a, admin, theirs, second_id)
+    other = await dispatch_to(app_client, a, admin, theirs, second_id)
     third_id = (await submit(app_client, a.slug, citizen, title="Saluran air tersumbat"))["report"][
         "id"
     ]
-    third = await _dispatch(app_client, a, admin, mine, third_id)
-    liaison = await _liaison(app_client, settings, a, admin, mine)
-    other_liaison = await _liaison(app_client, settings, a, admin, theirs)
+    third = await dispatch_to(app_client, a, admin, mine, third_id)
+    liaison = await liaison_of(app_client, settings, a, admin, mine)
+    other_liaison = await liaison_of(app_client, settings, a, admin, theirs)
 
     # The report itself stays out of reach: the inbox is the liaison's way in.
     reach = await _call(app_client, a.slug, "{ reports { edges { node { id } } } }", liaison)
@@ -175,7 +149,7 @@ async def test_a_liaison_works_its_inbox_and_sees_no_reporter(app_client, settin
     assert back["report"]["status"] == "VERIFIED"
     # Answered dispatches stay in the inbox, after the open ones; filters by status.
     fourth_id = (await submit(app_client, a.slug, citizen, title="Jalan berlubang"))["report"]["id"]
-    fourth = await _dispatch(app_client, a, admin, mine, fourth_id)
+    fourth = await dispatch_to(app_client, a, admin, mine, fourth_id)
     after = (await _call(app_client, a.slug, INBOX, liaison, first=10))["agencyInbox"]
     assert [e["node"]["id"] for e in after["edges"]] == [fourth, first, third]
     done = await _call(app_client, a.slug, INBOX, liaison, first=10, f={"status": ["RESOLVED"]})
@@ -199,13 +173,13 @@ async def test_operators_find_failed_and_dead_dispatches(
     a, b = two_tenants.a, two_tenants.b
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
     operator = await auth_header(settings, Role.OPERATOR, a)
-    mine, theirs = (await _manual_agencies(app_client, a.slug, admin))[:2]
+    mine, theirs = (await manual_agencies(app_client, a.slug, admin))[:2]
     ids = []
     for i in range(12):
         rid = (await submit(app_client, a.slug, operator, title=f"Laporan nomor {i + 1}"))[
             "report"
         ]["id"]
-        ids.append(await _dispatch(app_client, a, admin, theirs if i == 11 else mine, rid))
+        ids.append(await dispatch_to(app_client, a, admin, theirs if i == 11 else mine, rid))
     # What the worker leaves behind for connected agencies: a failing and a dead delivery.
     await owner.execute(
         "UPDATE dispatches SET status = 'PENDING', attempts = 3, last_error = 'HTTP 503'"

@@ -11,12 +11,16 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from helpers import VERIFY, act, auth_header, gql, onboard, submit
-from test_integrations import (
+from helpers import (
+    AGENCY_DISPATCH,
     CALLBACK_URL,
-    DISPATCH,
     DISPATCHES,
+    act,
+    anonymous_dispatched,
+    auth_header,
+    gql,
     make_agency,
+    onboard,
     sign,
     wait_status,
 )
@@ -137,17 +141,6 @@ def test_the_lifecycle_stays_strict():
 # --- end to end ---
 
 
-async def anonymous_dispatched(client, settings, tenant, agency_id):
-    """A citizen's anonymous report, verified and sent to the agency by an operator."""
-    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
-    made = await submit(client, tenant.slug, None, anonymous=True)
-    rid = made["report"]["id"]
-    await act(client, tenant.slug, VERIFY, admin, id=rid)
-    sent = await act(client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
-    assert sent["errors"] == [] and sent["report"]["status"] == "DISPATCHED", sent
-    return admin, rid, made["report"]["ticket"], made["pin"]
-
-
 async def citizen_view(client, slug, ticket, pin):
     _, body = await gql(client, f"/t/{slug}/graphql", TRACK, None, t=ticket, p=pin)
     return body["data"]["trackReport"]
@@ -166,7 +159,7 @@ def assert_still_handled(tracked):
 async def test_the_issue_example_open311_closed_as_duplicate_not_ours(
     app_client, settings, owner, sink, worker, relay
 ):
-    from test_facilities import run_job
+    from helpers import run_job
 
     tenant = await onboard("minimal", modules=["integrations"])
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
@@ -238,7 +231,7 @@ async def test_the_issue_example_open311_closed_as_duplicate_not_ours(
         await owner.fetchval("SELECT count(*) FROM report_events WHERE report_id = $1::uuid", rid)
         == events
     )
-    again = await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
+    again = await act(app_client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=agency_id)
     assert again["errors"] == [] and again["report"]["status"] == "DISPATCHED"
 
 
@@ -369,7 +362,9 @@ async def test_another_agency_still_on_it_keeps_the_report(app_client, settings,
     first = await make_agency(app_client, tenant.slug, admin, sink.url)
     second = await make_agency(app_client, tenant.slug, admin, sink.url, code="PLN-HOOK")
     _, rid, ticket, pin = await anonymous_dispatched(app_client, settings, tenant, first)
-    assert (await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=second))["errors"] == []
+    assert (await act(app_client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=second))[
+        "errors"
+    ] == []
     ids = {
         r["agency_id"]: r["id"]
         for r in await owner.fetch(

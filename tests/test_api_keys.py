@@ -14,25 +14,23 @@ from typing import Any
 
 import pytest
 import websockets
-from helpers import auth_header, gql, unique_slug
+from helpers import (
+    API_KEYS,
+    CREATE_API_KEY,
+    ROTATE_API_KEY,
+    auth_header,
+    eventually,
+    gql,
+    unique_slug,
+)
 
 from jogo.platform.auth.apikeys import create_api_key
 from jogo.platform.auth.roles import Role
 
 WAIT = 5.0
 ME = "{ me { kind name scopes } reports(first: 1) { edges { cursor } } }"
-KEYS = """query($after: String) { apiKeys(first: 50, after: $after) {
-  nodes { id name prefix scopes status createdBy lastUsedAt expiresAt revokedAt revokedBy
-          replacesId }
-  hasNextPage endCursor } }"""
-CREATE = """mutation($name: String!, $scopes: [String!]!, $exp: DateTime, $ck: String) {
-  createApiKey(name: $name, scopes: $scopes, expiresAt: $exp, clientKey: $ck) {
-    key apiKey { id prefix status expiresAt } errors { code field message } } }"""
 REVOKE = """mutation($id: ID!) { revokeApiKey(id: $id) {
   apiKey { id status revokedAt revokedBy } errors { code field message } } }"""
-ROTATE = """mutation($id: ID!, $h: Int, $ck: String) {
-  rotateApiKey(id: $id, overlapHours: $h, clientKey: $ck) {
-    key apiKey { id prefix status replacesId expiresAt } errors { code field message } } }"""
 
 
 def path(tenant: Any) -> str:
@@ -46,7 +44,7 @@ def bearer(key: str) -> dict[str, str]:
 async def create(client: Any, tenant: Any, admin: dict, **variables: Any) -> dict[str, Any]:
     variables.setdefault("name", "Dishub Kota")
     variables.setdefault("scopes", ["reports:read"])
-    status, body = await gql(client, path(tenant), CREATE, admin, **variables)
+    status, body = await gql(client, path(tenant), CREATE_API_KEY, admin, **variables)
     assert status == 200, body
     payload: dict[str, Any] = body["data"]["createApiKey"]
     return payload
@@ -57,7 +55,7 @@ async def use(client: Any, tenant: Any, headers: dict[str, str]) -> tuple[int, d
 
 
 async def listed(client: Any, tenant: Any, admin: dict) -> dict[str, dict[str, Any]]:
-    status, body = await gql(client, path(tenant), KEYS, admin)
+    status, body = await gql(client, path(tenant), API_KEYS, admin)
     assert status == 200 and "errors" not in body, body
     return {n["id"]: n for n in body["data"]["apiKeys"]["nodes"]}
 
@@ -175,10 +173,7 @@ async def test_revoke_ends_http_and_socket_at_once(
         status, body = await use(app_client, a, bearer(key.key))
         assert status == 401 and body["errors"][0]["message"] == "the API key has been revoked"
     assert (code, reason) == (4401, "Unauthorized: the API key has been revoked")
-    for _ in range(100):
-        if notices:
-            break
-        await asyncio.sleep(0.02)
+    await eventually(lambda: notices, "the revocation notice")
     assert notices == [f"apikey:{key.id}"]
     # Revoking again changes nothing and writes no second audit row.
     _, body = await gql(app_client, path(a), REVOKE, admin, id=str(key.id))
@@ -196,7 +191,7 @@ async def test_rotation_overlaps_then_the_old_key_expires(
     a = two_tenants.a
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
     old = await create_api_key(a, "Sistem kota", ["reports:read"], "pytest")
-    _, body = await gql(app_client, path(a), ROTATE, admin, id=str(old.id), h=2)
+    _, body = await gql(app_client, path(a), ROTATE_API_KEY, admin, id=str(old.id), h=2)
     rotated = body["data"]["rotateApiKey"]
     assert rotated["errors"] == [] and rotated["key"] != old.key
     assert rotated["apiKey"]["replacesId"] == str(old.id)
@@ -221,9 +216,11 @@ async def test_rotation_overlaps_then_the_old_key_expires(
     assert (await use(app_client, a, bearer(new_key)))[0] == 200
     assert (await listed(app_client, a, admin))[str(old.id)]["status"] == "EXPIRED"
     # An expired key can't be rotated; the overlap is at most 7 days.
-    _, body = await gql(app_client, path(a), ROTATE, admin, id=str(old.id))
+    _, body = await gql(app_client, path(a), ROTATE_API_KEY, admin, id=str(old.id))
     assert body["data"]["rotateApiKey"]["errors"][0]["code"] == "ILLEGAL_TRANSITION"
-    _, body = await gql(app_client, path(a), ROTATE, admin, id=rotated["apiKey"]["id"], h=169)
+    _, body = await gql(
+        app_client, path(a), ROTATE_API_KEY, admin, id=rotated["apiKey"]["id"], h=169
+    )
     assert [(e["code"], e["field"]) for e in body["data"]["rotateApiKey"]["errors"]] == [
         ("INVALID_INPUT", "overlapHours")
     ]
@@ -248,7 +245,7 @@ async def test_a_key_is_rotated_once_and_a_retry_shows_the_same_successor(
     ck = uuid.uuid4().hex
     answers = []
     for _ in range(2):
-        _, body = await gql(app_client, path(a), ROTATE, admin, id=str(old.id), h=1, ck=ck)
+        _, body = await gql(app_client, path(a), ROTATE_API_KEY, admin, id=str(old.id), h=1, ck=ck)
         answers.append(body["data"]["rotateApiKey"])
     first, again = answers
     assert first["errors"] == [] and again["errors"] == [], answers
@@ -256,7 +253,7 @@ async def test_a_key_is_rotated_once_and_a_retry_shows_the_same_successor(
     made = datetime.fromisoformat(first["apiKey"]["expiresAt"])
     assert made - datetime.now(UTC) > timedelta(days=29), first
     assert first["apiKey"]["status"] == "ACTIVE"
-    _, body = await gql(app_client, path(a), ROTATE, admin, id=str(old.id), h=1)
+    _, body = await gql(app_client, path(a), ROTATE_API_KEY, admin, id=str(old.id), h=1)
     [error] = body["data"]["rotateApiKey"]["errors"]
     assert error["code"] == "ILLEGAL_TRANSITION" and error["field"] == "id"
     assert first["apiKey"]["prefix"] in error["message"]
@@ -264,7 +261,7 @@ async def test_a_key_is_rotated_once_and_a_retry_shows_the_same_successor(
     count = await owner.fetchval("SELECT count(*) FROM api_keys WHERE replaces = $1", old.id)
     assert count == 1
     # The successor is a key like any other: rotating it works.
-    _, body = await gql(app_client, path(a), ROTATE, admin, id=first["apiKey"]["id"], h=0)
+    _, body = await gql(app_client, path(a), ROTATE_API_KEY, admin, id=first["apiKey"]["id"], h=0)
     assert body["data"]["rotateApiKey"]["errors"] == [], body
 
 
@@ -275,7 +272,7 @@ async def test_parallel_rotations_make_one_successor(app_client, settings, two_t
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
     old = await create_api_key(a, "Sistem kota", ["reports:read"], "pytest")
     bodies = await asyncio.gather(
-        *(gql(app_client, path(a), ROTATE, admin, id=str(old.id), h=1) for _ in range(10))
+        *(gql(app_client, path(a), ROTATE_API_KEY, admin, id=str(old.id), h=1) for _ in range(10))
     )
     answers = [body["data"]["rotateApiKey"] for _, body in bodies]
     won = [r for r in answers if r["errors"] == []]
@@ -344,7 +341,7 @@ async def test_anonymous_callers_are_told_how_to_authenticate(app_client, two_te
         [error] = body["errors"]
         assert error["extensions"]["code"] == "UNAUTHENTICATED", query
         assert all(g in error["message"] for g in GUIDANCE), query
-    _, body = await gql(app_client, path(a), CREATE, name="x", scopes=["reports:read"])
+    _, body = await gql(app_client, path(a), CREATE_API_KEY, name="x", scopes=["reports:read"])
     assert body["data"]["createApiKey"]["errors"][0]["code"] == "UNAUTHENTICATED"
     status, body = await gql(app_client, "/national/graphql", "{ me { kind } }")
     assert status == 401 and all(g in body["errors"][0]["message"] for g in GUIDANCE)
@@ -356,7 +353,7 @@ async def test_only_the_tenant_admin_administers_keys(app_client, settings, two_
     writer = await create_api_key(a, "Sistem kota", ["reports:write", "agencies:write"], "pytest")
     operator = await auth_header(settings, Role.OPERATOR, a)
     for headers in (bearer(target.key), {"X-API-Key": writer.key}, operator):
-        _, body = await gql(app_client, path(a), KEYS, headers)
+        _, body = await gql(app_client, path(a), API_KEYS, headers)
         assert body["data"]["apiKeys"] is None
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         _, body = await gql(app_client, path(a), REVOKE, headers, id=str(target.id))
@@ -372,7 +369,7 @@ async def test_another_tenants_key_is_not_found(app_client, settings, two_tenant
     keys = await listed(app_client, a, admin_a)
     assert str(a_key.id) in keys and str(b_key.id) not in keys
     unknown = str(uuid.uuid4())
-    for mutation, name in ((REVOKE, "revokeApiKey"), (ROTATE, "rotateApiKey")):
+    for mutation, name in ((REVOKE, "revokeApiKey"), (ROTATE_API_KEY, "rotateApiKey")):
         answers = []
         for key_id in (str(b_key.id), unknown):
             _, body = await gql(app_client, path(a), mutation, admin_a, id=key_id)
@@ -433,10 +430,10 @@ async def closed_unprompted(ws: Any) -> tuple[int, str]:
 
 
 def test_the_console_lists_revokes_and_rotates(database):
-    from test_cli import one_line_error, run
+    from helpers import one_line_error, run_jogo
 
     slug = unique_slug()
-    created = run(
+    created = run_jogo(
         [
             "tenant",
             "create",
@@ -452,7 +449,7 @@ def test_the_console_lists_revokes_and_rotates(database):
         database,
     )
     assert created.returncode == 0, created.stderr
-    made = run(
+    made = run_jogo(
         [
             "apikey",
             "create",
@@ -470,21 +467,21 @@ def test_the_console_lists_revokes_and_rotates(database):
     assert made.returncode == 0, made.stderr
     key = json.loads(made.stdout)
     assert key["key"].startswith(f"jogo_{key['prefix']}_") and key["expires_at"]
-    listing = run(["apikey", "list", "--tenant", slug, "--json"], database)
+    listing = run_jogo(["apikey", "list", "--tenant", slug, "--json"], database)
     assert listing.returncode == 0, listing.stderr
     [row] = json.loads(listing.stdout)
     assert row["prefix"] == key["prefix"] and row["status"] == "ACTIVE"
     assert row["last_used_at"] is None and "key" not in row and "key_hash" not in row
-    rotated = run(
+    rotated = run_jogo(
         ["apikey", "rotate", "--tenant", slug, key["prefix"], "--overlap-hours", "1"], database
     )
     assert rotated.returncode == 0, rotated.stderr
     new = json.loads(rotated.stdout)
     assert new["prefix"] != key["prefix"] and new["name"] == "Dishub"
-    text = run(["apikey", "list", "--tenant", slug], database)
+    text = run_jogo(["apikey", "list", "--tenant", slug], database)
     lines = text.stdout.strip().splitlines()
     assert len(lines) == 2 and any(f"{key['prefix']}  EXPIRING" in line for line in lines)
-    revoked = run(["apikey", "revoke", "--tenant", slug, new["key"]], database)
+    revoked = run_jogo(["apikey", "revoke", "--tenant", slug, new["key"]], database)
     assert revoked.returncode == 0, revoked.stderr
     assert json.loads(revoked.stdout)["status"] == "REVOKED"
     for args, message in (
@@ -521,5 +518,5 @@ def test_the_console_lists_revokes_and_rotates(database):
         (["rotate", "--tenant", slug, new["prefix"]], "REVOKED"),
         (["rotate", "--tenant", slug, key["prefix"]], f"already rotated, to {new['prefix']}"),
     ):
-        bad = run(["apikey", *args], database)
+        bad = run_jogo(["apikey", *args], database)
         assert bad.returncode == 1 and message in one_line_error(bad), (args, bad.stderr)

@@ -6,8 +6,7 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from conftest import AMQP_URL
-from helpers import auth_header, gql, unique_slug
+from helpers import AMQP_URL, auth_header, gql, unique_slug
 
 from jogo.graphql import limits
 from jogo.graphql.schemas import tenant_schema

@@ -12,11 +12,20 @@ import uuid
 
 import httpx
 import pytest
-from helpers import SUBMIT, auth_header, gql, onboard, report_input, submit
+from helpers import (
+    CALLBACK_URL,
+    SUBMIT,
+    anonymous_dispatched,
+    auth_header,
+    gql,
+    make_agency,
+    onboard,
+    report_input,
+    sign,
+    submit,
+    upload_report,
+)
 from PIL import Image
-from test_agency_outcomes import anonymous_dispatched
-from test_integrations import CALLBACK_URL, make_agency, sign
-from test_reports_intake import upload as upload_report
 
 from jogo.platform import db
 from jogo.platform.auth.apikeys import create_api_key
@@ -330,7 +339,7 @@ def _ring(points):
     ],
 )
 async def test_bulletin_areas_that_must_be_refused(app_client, settings, owner, parts, field):
-    from test_bulletins import PUBLISH, content
+    from helpers import PUBLISH, content
 
     tenant = await onboard(polda="JATIM", region="35.79")  # Polres Batu
     operator = await auth_header(settings, Role.OPERATOR, tenant)
@@ -508,7 +517,7 @@ ZIP_TAIL = b"PK\x03\x04" + b"\x00" * 26 + b"secret.txt"
 async def test_served_photos_are_only_the_clean_image(
     app_client, two_tenants, settings, photo, name, ctype, served_type
 ):
-    from test_photos import approved_photo
+    from helpers import approved_photo
 
     tenant = two_tenants.a
     people = (
@@ -752,7 +761,7 @@ async def test_one_key_across_different_creates_makes_one_of_each(
     """The same Idempotency-Key on submitReport, raiseSos and sharePost from one citizen:
     each mutation has its own keys, so each makes its own object; none answers with
     another kind's object (or fails on one)."""
-    from test_idempotent_creates import SHARE, SOS
+    from helpers import SHARE, SOS
 
     tenant = two_tenants.a
     citizen = await auth_header(settings, Role.CITIZEN, tenant)

@@ -12,12 +12,27 @@ import subprocess
 import sys
 
 import pytest
-from helpers import NOTE, PASSWORD, act, auth_header, gql, make_user, onboard, submit
-from test_agency_inbox import _dispatch, _liaison, _manual_agencies
-from test_api_keys import CREATE, KEYS, ROTATE
-from test_directory_import import IMPORT
-from test_reports_intake import png_bytes, upload
-from test_transfers import TRACK, TRANSFER
+from helpers import (
+    API_KEYS,
+    CREATE_API_KEY,
+    IMPORT_DIRECTORY,
+    NOTE,
+    PASSWORD,
+    ROTATE_API_KEY,
+    TRACK,
+    TRANSFER,
+    act,
+    auth_header,
+    dispatch_to,
+    gql,
+    liaison_of,
+    make_user,
+    manual_agencies,
+    onboard,
+    png_bytes,
+    submit,
+    upload_report,
+)
 
 from jogo.platform.auth.apikeys import create_api_key
 from jogo.platform.auth.roles import Role
@@ -49,9 +64,9 @@ async def test_public_notes_show_no_reporter_identity_to_a_liaison(
     citizen = await auth_header(settings, Role.CITIZEN, a)
     made = await submit(app_client, a.slug, citizen, **REPORTER)
     rid = made["report"]["id"]
-    agency = (await _manual_agencies(app_client, a.slug, admin))[0]
-    did = await _dispatch(app_client, a, admin, agency, rid)
-    liaison = await _liaison(app_client, settings, a, admin, agency)
+    agency = (await manual_agencies(app_client, a.slug, admin))[0]
+    did = await dispatch_to(app_client, a, admin, agency, rid)
+    liaison = await liaison_of(app_client, settings, a, admin, agency)
     answer = "Terima kasih Pak Budi Santoso, kami hubungi di 0812 3456 7890."
     follow_up = "Saya Budi Santoso, rumah Jl. Kawi No. 17, Klojen, WA 0812 3456 7890."
     for who, note in ((admin, answer), (citizen, follow_up)):
@@ -90,13 +105,13 @@ async def test_a_later_note_with_the_reporters_phone_written_differently_is_mask
     a = two_tenants.a
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
     citizen = await auth_header(settings, Role.CITIZEN, a)
-    agency = (await _manual_agencies(app_client, a.slug, admin))[0]
+    agency = (await manual_agencies(app_client, a.slug, admin))[0]
     rids = []
     for _ in range(3):
         rid = (await submit(app_client, a.slug, citizen, **REPORTER))["report"]["id"]
-        await _dispatch(app_client, a, admin, agency, rid)
+        await dispatch_to(app_client, a, admin, agency, rid)
         rids.append(rid)
-    liaison = await _liaison(app_client, settings, a, admin, agency)
+    liaison = await liaison_of(app_client, settings, a, admin, agency)
     note = "Tim sudah menelepon pelapor di +62 812-3456-7890 tadi pagi."
     for rid in rids:
         done = await act(app_client, a.slug, NOTE, admin, id=rid, n=note, p=True)
@@ -149,14 +164,14 @@ async def test_a_liaison_reaches_only_its_agencys_dispatch_and_photo(
     404 for the dispatch and its photo."""
     a, b = two_tenants.a, two_tenants.b
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
-    made = await upload(
+    made = await upload_report(
         app_client, a.slug, None, [("p.png", png_bytes(), "image/png")], anonymous=True
     )
     rid = made["report"]["id"]
-    mine, other = (await _manual_agencies(app_client, a.slug, admin))[:2]
-    did = await _dispatch(app_client, a, admin, mine, rid)
-    ours = await _liaison(app_client, settings, a, admin, mine)
-    theirs = await _liaison(app_client, settings, a, admin, other)
+    mine, other = (await manual_agencies(app_client, a.slug, admin))[:2]
+    did = await dispatch_to(app_client, a, admin, mine, rid)
+    ours = await liaison_of(app_client, settings, a, admin, mine)
+    theirs = await liaison_of(app_client, settings, a, admin, other)
     q = "query($id: ID!) { dispatch(id: $id) { report { attachments { url } } } }"
     _, body = await gql(app_client, path(a), q, ours, id=did)
     [photo] = body["data"]["dispatch"]["report"]["attachments"]
@@ -193,7 +208,7 @@ async def test_out_of_range_coordinates_in_an_import_are_row_errors(
         "GOOD1,Dinas Baik,-7.87,112.52\n"
         f"BAD1,Dinas Buruk,{lat},{lon}\n"
     )
-    _, body = await gql(app_client, path(a), IMPORT, admin, k="AGENCIES", csv=csv, p=True)
+    _, body = await gql(app_client, path(a), IMPORT_DIRECTORY, admin, k="AGENCIES", csv=csv, p=True)
     assert "errors" not in body, body
     done = body["data"]["importDirectory"]
     assert done["created"] == 1, done
@@ -212,7 +227,9 @@ async def test_an_agency_import_cannot_turn_a_hospital_into_a_dinas(
     _, body = await gql(app_client, path(a), "{ hospitals { code } }", admin)
     code = body["data"]["hospitals"][0]["code"]
     csv = f"code,name,kind\n{code},Bukan Rumah Sakit,dinas\n"
-    _, body = await gql(app_client, path(a), IMPORT, admin, k="AGENCIES", csv=csv, p=False)
+    _, body = await gql(
+        app_client, path(a), IMPORT_DIRECTORY, admin, k="AGENCIES", csv=csv, p=False
+    )
     done = body["data"]["importDirectory"]
     _, after = await gql(app_client, path(a), "{ hospitals { code } }", admin)
     assert code in [h["code"] for h in after["data"]["hospitals"]], done
@@ -231,7 +248,7 @@ async def test_parallel_imports_of_one_file_create_each_entry_once(
     )
     results = await asyncio.gather(
         *[
-            gql(app_client, path(a), IMPORT, admin, k="AGENCIES", csv=csv, p=False)
+            gql(app_client, path(a), IMPORT_DIRECTORY, admin, k="AGENCIES", csv=csv, p=False)
             for _ in range(12)
         ]
     )
@@ -257,11 +274,13 @@ async def test_a_retried_rotation_does_not_mint_a_short_lived_key(
     EXPIRING, dying within the hour here (overlapHours 1)."""
     a = two_tenants.a
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
-    _, body = await gql(app_client, path(a), CREATE, admin, name="erp", scopes=["reports:read"])
+    _, body = await gql(
+        app_client, path(a), CREATE_API_KEY, admin, name="erp", scopes=["reports:read"]
+    )
     key_id = body["data"]["createApiKey"]["apiKey"]["id"]
     answers = []
     for _ in range(2):
-        _, body = await gql(app_client, path(a), ROTATE, admin, id=key_id, h=1)
+        _, body = await gql(app_client, path(a), ROTATE_API_KEY, admin, id=key_id, h=1)
         answers.append(body["data"]["rotateApiKey"])
     first, second = answers
     assert first["errors"] == [] and first["apiKey"]["expiresAt"] is None, first
@@ -301,7 +320,7 @@ async def test_keys_never_cross_commands_or_administer(app_client, settings, two
     )
     assert body["data"]["transferReport"]["errors"][0]["code"] == "FORBIDDEN"
     assert (await app_client.get(f"/t/{a.slug}/audit.csv", headers=headers)).status_code == 403
-    _, body = await gql(app_client, path(a), KEYS, headers)
+    _, body = await gql(app_client, path(a), API_KEYS, headers)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     both = {"X-API-Key": read.key, "Authorization": f"Bearer {write.key}"}
     status, body = await gql(app_client, path(a), "{ tenant { slug } }", both)
@@ -321,7 +340,7 @@ async def test_another_commands_admin_cannot_touch_our_people_or_agencies(
     a, b = two_tenants.a, two_tenants.b
     admin_a = await auth_header(settings, Role.TENANT_ADMIN, a)
     admin_b = await auth_header(settings, Role.TENANT_ADMIN, b)
-    agency = (await _manual_agencies(app_client, a.slug, admin_a))[0]
+    agency = (await manual_agencies(app_client, a.slug, admin_a))[0]
     create = """mutation($i: CreateMemberInput!) { createMember(input: $i) {
       member { id } activationCode errors { code field } } }"""
     _, body = await gql(
@@ -366,7 +385,7 @@ async def test_a_transfer_moves_photos_and_tracking_and_nothing_else(
     a, b = two_tenants.a, two_tenants.b
     op_a = await auth_header(settings, Role.OPERATOR, a)
     op_b = await auth_header(settings, Role.OPERATOR, b)
-    made = await upload(
+    made = await upload_report(
         app_client, a.slug, None, [("p.png", png_bytes(), "image/png")], anonymous=True
     )
     rid, ticket, pin = made["report"]["id"], made["report"]["ticket"], made["pin"]

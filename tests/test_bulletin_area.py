@@ -10,8 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import auth_header, onboard
-from test_bulletins import DRAFT, PUBLISH, UPDATE, alerts_in, assert_valid, call, content, feed
+from helpers import (
+    DRAFT,
+    PUBLISH,
+    UPDATE,
+    alerts_in,
+    assert_valid,
+    auth_header,
+    call,
+    content,
+    feed,
+    onboard,
+)
 
 from jogo.platform.auth.roles import Role
 

@@ -3,88 +3,35 @@ OASIS schema and read back by an independent CAP parser (capparselib)."""
 
 from __future__ import annotations
 
-import copy
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from capparselib.parsers import CAPParser
-from helpers import auth_header, gql, onboard
+from helpers import (
+    BULLETIN_FIELDS,
+    CAP,
+    CAP_SCHEMA,
+    DRAFT,
+    PUBLISH,
+    UPDATE,
+    alerts_in,
+    assert_valid,
+    auth_header,
+    call,
+    content,
+    feed,
+    gql,
+    onboard,
+)
 from lxml import etree
 
 from jogo.platform.auth.roles import Role
 
-CAP = "urn:oasis:names:tc:emergency:cap:1.2"
-ATOM = "http://www.w3.org/2005/Atom"
-SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "CAP-v1.2.xsd")))
-
-FIELDS = """id messageType status category categoryName severity urgency certainty headline
-  headlineEn area { description polygon circle { latitude longitude radiusM } regionCodes }
-  validFrom validUntil publishedAt note"""
-PUBLISH = f"""mutation($input: BulletinContentInput, $draft: ID) {{
-  publishBulletin(input: $input, draftId: $draft) {{ bulletin {{ {FIELDS} }}
-  errors {{ code field message }} }} }}"""
-DRAFT = f"""mutation($input: BulletinContentInput!) {{ draftBulletin(input: $input) {{
-  bulletin {{ {FIELDS} }} errors {{ code field message }} }} }}"""
-UPDATE = f"""mutation($id: ID!, $input: BulletinContentInput!) {{ updateBulletin(id: $id,
-  input: $input) {{ bulletin {{ {FIELDS} }} errors {{ code field message }} }} }}"""
 CANCEL = f"""mutation($id: ID!, $r: String!) {{ cancelBulletin(id: $id, reason: $r) {{
-  bulletin {{ {FIELDS} }} errors {{ code field message }} }} }}"""
-LIST = f"query($s: BulletinStatus) {{ bulletins(status: $s) {{ {FIELDS} }} }}"
-ONE = f"query($id: ID!) {{ bulletin(id: $id) {{ {FIELDS} }} }}"
-
-
-def content(**overrides):
-    now = datetime.now(UTC)
-    data = {
-        "category": "TRAFFIC",
-        "severity": "MODERATE",
-        "urgency": "EXPECTED",
-        "certainty": "LIKELY",
-        "headline": "Penutupan Jalan Ijen untuk Car Free Day",
-        "description": "Jalan Ijen ditutup untuk kendaraan pukul 06.00-10.00 WIB.",
-        "instruction": "Gunakan Jalan Semeru atau Jalan Kawi.",
-        "headlineEn": "Jalan Ijen closed for Car Free Day",
-        "descriptionEn": "Jalan Ijen is closed to vehicles from 06:00 to 10:00.",
-        "area": {
-            "description": "Jalan Ijen, Klojen, Kota Malang",
-            "polygon": [
-                {"latitude": -7.9700, "longitude": 112.6200},
-                {"latitude": -7.9700, "longitude": 112.6260},
-                {"latitude": -7.9560, "longitude": 112.6260},
-                {"latitude": -7.9560, "longitude": 112.6200},
-            ],
-            "circle": {"latitude": -7.9630, "longitude": 112.6230, "radiusM": 1500},
-            "regionCodes": ["35.73"],
-        },
-        "validFrom": (now - timedelta(minutes=1)).isoformat(),
-        "validUntil": (now + timedelta(hours=6)).isoformat(),
-    }
-    data.update(overrides)
-    return data
-
-
-async def call(client, tenant, query, headers=None, **variables):
-    status, body = await gql(client, f"/t/{tenant.slug}/graphql", query, headers, **variables)
-    assert status == 200 and "errors" not in body, body
-    return next(iter(body["data"].values()))
-
-
-async def feed(client, tenant) -> etree._Element:
-    response = await client.get(f"/t/{tenant.slug}/alerts.cap.xml")
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("application/atom+xml")
-    return etree.fromstring(response.content)
-
-
-def alerts_in(root) -> list:
-    return root.findall(f"{{{ATOM}}}entry/{{{ATOM}}}content/{{{CAP}}}alert")
-
-
-def assert_valid(alert) -> None:
-    tree = etree.ElementTree(copy.deepcopy(alert))
-    assert SCHEMA.validate(tree), SCHEMA.error_log.last_error
+  bulletin {{ {BULLETIN_FIELDS} }} errors {{ code field message }} }} }}"""
+LIST = f"query($s: BulletinStatus) {{ bulletins(status: $s) {{ {BULLETIN_FIELDS} }} }}"
+ONE = f"query($id: ID!) {{ bulletin(id: $id) {{ {BULLETIN_FIELDS} }} }}"
 
 
 def text(alert, path: str) -> str | None:
@@ -129,7 +76,7 @@ async def test_published_bulletin_is_public_and_a_valid_cap_alert(app_client, tw
     single = await app_client.get(f"/t/{tenant.slug}/alerts/{b['id']}.cap.xml")
     assert single.status_code == 200
     assert single.headers["content-type"].startswith("application/cap+xml")
-    assert SCHEMA.validate(etree.fromstring(single.content).getroottree())
+    assert CAP_SCHEMA.validate(etree.fromstring(single.content).getroottree())
 
     # An independent reader: capparselib validates and parses both documents.
     (parsed,) = CAPParser(single.text).as_dict()

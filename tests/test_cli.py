@@ -5,42 +5,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from helpers import unique_slug
+from helpers import JOGO, one_line_error, run_jogo, unique_slug
 
 from jogo.platform.errors import SettingsError
 from jogo.platform.migrate import migrate
 from jogo.platform.settings import load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
-JOGO = [sys.executable, "-m", "jogo.platform.app.cli"]
-
-
-def run(
-    args: list[str], database: str | None, stdin: str = "", **env: str
-) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
-    if database:
-        environ["JOGO_DATABASE_URL"] = database
-    environ.update(env)
-    return subprocess.run(
-        JOGO + args, input=stdin, capture_output=True, text=True, env=environ, cwd=ROOT, timeout=120
-    )
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("jogo: ")
-    return lines[0]
-
 
 def test_db_migrate_twice(database):
-    first = run(["db", "migrate"], database)
-    second = run(["db", "migrate"], database)
+    first = run_jogo(["db", "migrate"], database)
+    second = run_jogo(["db", "migrate"], database)
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert second.stdout.strip() == "applied 0 migration(s)"
 
@@ -65,16 +41,16 @@ def test_tenant_create_and_list(database):
         "--template",
         "jogo-malang-presisi",
     ]
-    created = run(args, database)
+    created = run_jogo(args, database)
     assert created.returncode == 0, created.stderr
     out = json.loads(created.stdout)
     # Batu gets the template's categories, never Kota Malang's sample directory.
     assert out["slug"] == slug and out["categories"] == 9 and out["agencies"] == 0
     assert out["sample_directory"] is False and "directory is empty" in created.stderr
-    again = run(args, database)
+    again = run_jogo(args, database)
     assert again.returncode == 1
     assert one_line_error(again) == f"jogo: a tenant with slug '{slug}' already exists"
-    listed = run(["tenant", "list", "--json"], database)
+    listed = run_jogo(["tenant", "list", "--json"], database)
     assert slug in {t["slug"] for t in json.loads(listed.stdout)}
 
 
@@ -90,7 +66,7 @@ def test_tenant_create_and_list(database):
 def test_tenant_create_bad_input(database, args, message):
     base = {"--slug": unique_slug(), "--name": "Polres X", "--polda": "JATIM", "--region": "35.73"}
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
-    result = run(["tenant", "create", *[x for kv in base.items() for x in kv]], database)
+    result = run_jogo(["tenant", "create", *[x for kv in base.items() for x in kv]], database)
     assert result.returncode == 1
     assert message in one_line_error(result)
 
@@ -98,7 +74,7 @@ def test_tenant_create_bad_input(database, args, message):
 def test_user_and_apikey_create(database):
     slug = unique_slug()
     assert (
-        run(
+        run_jogo(
             [
                 "tenant",
                 "create",
@@ -115,7 +91,7 @@ def test_user_and_apikey_create(database):
         ).returncode
         == 0
     )
-    user = run(
+    user = run_jogo(
         [
             "user",
             "create",
@@ -132,7 +108,7 @@ def test_user_and_apikey_create(database):
     )
     assert user.returncode == 0, user.stderr
     assert json.loads(user.stdout)["role"] == "operator"
-    dup = run(
+    dup = run_jogo(
         [
             "user",
             "create",
@@ -148,13 +124,13 @@ def test_user_and_apikey_create(database):
         stdin="a long enough password\n",
     )
     assert dup.returncode == 1 and "already exists" in one_line_error(dup)
-    bad_role = run(
+    bad_role = run_jogo(
         ["user", "create", "--username", "x-user", "--password-stdin", "--role", "sheriff"],
         database,
         stdin="a long enough password\n",
     )
     assert bad_role.returncode == 1 and "unknown role 'sheriff'" in one_line_error(bad_role)
-    national = run(
+    national = run_jogo(
         [
             "user",
             "create",
@@ -170,7 +146,7 @@ def test_user_and_apikey_create(database):
         stdin="a long enough password\n",
     )
     assert national.returncode == 1 and "takes no tenant" in one_line_error(national)
-    key = run(
+    key = run_jogo(
         [
             "apikey",
             "create",
@@ -189,7 +165,7 @@ def test_user_and_apikey_create(database):
         "agencies:read",
         "reports:read",
     ]
-    missing = run(
+    missing = run_jogo(
         [
             "apikey",
             "create",
@@ -206,10 +182,10 @@ def test_user_and_apikey_create(database):
 
 
 def test_usage_errors_are_one_line():
-    result = run(["tenant", "create", "--slug", "x"], None)
+    result = run_jogo(["tenant", "create", "--slug", "x"], None)
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
-    assert run([], None).returncode == 2
+    assert run_jogo([], None).returncode == 2
 
 
 @pytest.mark.parametrize(
@@ -226,13 +202,13 @@ def test_bad_settings_stop_with_one_line(env, message):
     with pytest.raises(SettingsError) as err:
         load_settings(env)
     assert message in err.value.message
-    result = run(["tenant", "list"], None, **env)
+    result = run_jogo(["tenant", "list"], None, **env)
     assert result.returncode == 1
     assert message in one_line_error(result)
 
 
 def test_unreachable_database_is_one_line():
-    result = run(["tenant", "list"], "postgresql://postgres@127.0.0.1:1/none")
+    result = run_jogo(["tenant", "list"], "postgresql://postgres@127.0.0.1:1/none")
     assert result.returncode == 1
     assert "database" in one_line_error(result)
 

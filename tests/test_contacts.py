@@ -8,8 +8,7 @@ import json
 import uuid
 
 import pytest
-from helpers import auth_header, gql, report_input
-from test_sharing import share
+from helpers import auth_header, gql, report_input, share
 
 from jogo.platform.auth.roles import Role
 from jogo.platform.contacts import normalise_email, parse_phone, phones_in

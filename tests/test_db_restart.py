@@ -18,40 +18,33 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
-import os
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 import asyncpg
 import httpx
 import pytest
-import yaml
 from agency_sink import AgencySink
-from conftest import _delete_queues
-from helpers import SUBMIT, VERIFY, report_input
+from helpers import (
+    AGENCY_DISPATCH,
+    GRACE,
+    SUBMIT,
+    VERIFY,
+    delete_queues,
+    free_port,
+    make_agency,
+    provision,
+    report_input,
+    sign_in_admin,
+    wait_until,
+)
 from own_postgres import OwnPostgres
-from test_integrations import DISPATCH, make_agency
-from test_replicas import JOGO, Part, free_port, wait_until
-
-from jogo.platform.migrate import migrate
-from jogo.platform.settings import DEV_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _grace(name: str) -> float:
-    """The deadline a part must stop within on SIGTERM: its Kubernetes grace period."""
-    for doc in yaml.safe_load_all((ROOT / f"infra/k8s/{name}.yaml").read_text()):
-        if doc and doc.get("kind") == "Deployment":
-            return float(doc["spec"]["template"]["spec"]["terminationGracePeriodSeconds"])
-    raise AssertionError(f"no Deployment in infra/k8s/{name}.yaml")
-
-
-GRACE = {name: _grace(name) for name in ("api", "relay", "worker", "scheduler")}
 CLIENTS = 3  # clients at once, each submitting, verifying and dispatching in turn
 MAX_FLOWS = 300  # a bound on the load, whatever happens
 RELAY_LIVENESS = 2  # seconds: short, so the outage shows on the relay's /healthz
@@ -154,7 +147,7 @@ async def _flow(client, load: Load, slug: str, admin: dict, agency: str, title: 
         await _until_done(step, mutation.split("(")[0])
 
     await move(VERIFY, {"VERIFIED", "DISPATCHED"}, id=report_id)
-    await move(DISPATCH, {"DISPATCHED"}, r=report_id, a=agency)
+    await move(AGENCY_DISPATCH, {"DISPATCHED"}, r=report_id, a=agency)
     load.dispatched.add(report_id)
 
 
@@ -188,82 +181,6 @@ async def _status(url: str) -> int | None:
     return None if r is None else r.status_code
 
 
-async def _cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
-    process = await asyncio.create_subprocess_exec(
-        *JOGO,
-        *args,
-        env=env,
-        cwd=ROOT,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), 60)
-    assert process.returncode == 0, err.decode()
-    return out.decode()
-
-
-ADMIN = ("kapolres", "kata sandi yang panjang")
-
-
-@dataclass
-class Stack:
-    """A migrated database ``jogo`` on our own server, with one tenant (integrations on)
-    and its admin, and the ``jogo`` processes started against it (killed at the end)."""
-
-    owner_url: str
-    slug: str
-    queue: str
-    env: dict[str, str]
-    log_dir: Path
-    started: list[Part] = field(default_factory=list)
-
-    async def part(self, *args: str, **env: str) -> Part:
-        config = SimpleNamespace(secret_key=DEV_SECRET, data_dir=self.log_dir / "data")
-        made = Part(list(args), self.owner_url, config, self.log_dir)
-        made.env |= {"JOGO_QUEUE": self.queue, "JOGO_DB_POOL_SIZE": "5"} | env
-        self.started.append(await made.start())
-        return made
-
-    async def stop_all(self) -> None:
-        for p in self.started:
-            p.kill()
-            if p.process is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(p.process.wait(), 10)
-
-    def logs(self) -> dict[str, str]:
-        return {" ".join(p.args): p.log.read_text()[-3000:] for p in self.started}
-
-
-async def provision(pg: OwnPostgres, log_dir: Path) -> Stack:
-    admin_conn = await asyncpg.connect(pg.url())
-    await admin_conn.execute("CREATE DATABASE jogo")
-    await admin_conn.close()
-    owner_url = pg.url("jogo")
-    await migrate(owner_url)
-    queue = f"jogo-own-pg-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    config = SimpleNamespace(secret_key=DEV_SECRET, data_dir=log_dir / "data")
-    env = Part([], owner_url, config, log_dir).env | {"JOGO_QUEUE": queue}
-    slug = f"polres-pulih-{uuid.uuid4().hex[:6]}"
-    await _cli(
-        env, "tenant", "create", "--slug", slug, "--name", "Polres Uji Pulih",
-        "--polda", "JATIM", "--region", "35.73", "--template", "minimal",
-        "--modules", "integrations",
-    )  # fmt: skip
-    await _cli(
-        env, "user", "create", "--username", ADMIN[0], "--password-stdin",
-        "--role", "tenant_admin", "--tenant", slug, stdin=ADMIN[1] + "\n",
-    )  # fmt: skip
-    return Stack(owner_url, slug, queue, env, log_dir)
-
-
-async def sign_in(client: httpx.AsyncClient) -> dict[str, str]:
-    token = await client.post("/auth/token", json={"username": ADMIN[0], "password": ADMIN[1]})
-    assert token.status_code == 200, token.text
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
-
-
 async def test_processes_survive_a_database_restart(own_postgres: OwnPostgres, tmp_path):
     pg = own_postgres
     stack = await provision(pg, tmp_path)
@@ -292,7 +209,7 @@ async def test_processes_survive_a_database_restart(own_postgres: OwnPostgres, t
         except AssertionError:
             raise AssertionError(f"not ready: {stack.logs()}") from None
         async with httpx.AsyncClient(base_url=base, timeout=15) as client:
-            admin = await sign_in(client)
+            admin = await sign_in_admin(client)
             agency = await make_agency(client, slug, admin, sink.url)
 
         load = Load()
@@ -324,7 +241,14 @@ async def test_processes_survive_a_database_restart(own_postgres: OwnPostgres, t
             r = await _get(f"{probes[name]}/readyz")
             assert r is not None and r.status_code == 503, (name, r and r.text)
             assert r.json()["database"].startswith("unavailable"), r.json()
-        await asyncio.sleep(2)
+        # Down until the clients have seen it too: every client answered 503 at least
+        # once more (a condition with a deadline, not a fixed sleep).
+        during = load.statuses[503]
+
+        async def clients_saw_the_outage() -> bool:
+            return load.statuses[503] >= during + CLIENTS
+
+        await wait_until(clients_saw_the_outage, 30, "503s while the database is stopped")
         await asyncio.to_thread(pg.start)
 
         async def relay_alive() -> bool:
@@ -412,4 +336,4 @@ async def test_processes_survive_a_database_restart(own_postgres: OwnPostgres, t
     finally:
         sink.stop()
         await stack.stop_all()
-        await asyncio.to_thread(_delete_queues, stack.queue)
+        await asyncio.to_thread(delete_queues, stack.queue)

@@ -10,9 +10,22 @@ import asyncio
 import json
 from typing import Any
 
-from helpers import PASSWORD, auth_header, bearer_for, make_user
-from test_people import CREATE, DEACTIVATE, RESET, redeem, run_as
-from test_sessions import bearer, closed_with, open_socket, refresh, sign_in
+from helpers import (
+    CREATE_MEMBER,
+    DEACTIVATE,
+    PASSWORD,
+    RESET,
+    auth_header,
+    bearer,
+    bearer_for,
+    closed_with,
+    make_user,
+    open_socket,
+    redeem,
+    refresh,
+    run_as,
+    sign_in,
+)
 
 from jogo.platform.auth.apikeys import create_api_key
 from jogo.platform.auth.login import FAILED_USERNAME
@@ -107,7 +120,7 @@ async def test_codes_issued_before_deactivation_set_no_password(
 
     async def new_member(name: str) -> tuple[str, str]:
         made = await run_as(
-            app_client, a.slug, admin, CREATE, i={"username": name, "role": "OPERATOR"}
+            app_client, a.slug, admin, CREATE_MEMBER, i={"username": name, "role": "OPERATOR"}
         )
         assert made["errors"] == [], made
         return made["member"]["id"], made["activationCode"]

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-from helpers import act, auth_header, gql, onboard
-from test_directory_import import run_import
-from test_election import csv, upload
+from helpers import act, auth_header, csv_bytes, gql, onboard, run_import, upload_stations
 
 from jogo.platform.auth.roles import Role
 from jogo.platform.csvfile import decimal
@@ -55,7 +53,7 @@ async def test_tps_rows_out_of_range_or_too_long_are_row_errors_in_partial_mode(
     app_client, election, owner
 ):
     tenant, operator = election
-    data = csv(
+    data = csv_bytes(
         "3573011001001,35.73.01.1001,SDN Balearjosari 1,-7.9300,112.6500,250,AMAN,",
         "3573011001002,35.73.01.1001,Balai RW 03,-91,112.6500,240,RAWAN,",  # 3: latitude
         "3573011001003,35.73.01.1001,Balai RW 04,-7.93,200,240,RAWAN,",  # 4: longitude
@@ -65,7 +63,7 @@ async def test_tps_rows_out_of_range_or_too_long_are_row_errors_in_partial_mode(
         "3573011001008,35.73.01.1001,Balai RW 09,-7.93,112.65,2_4,RAWAN,",  # 8: voters
         '3573011001007,35.73.01.1001,Balai RW 08,"-7,9310","112,6510",240,AMAN,',
     )
-    result = await upload(app_client, tenant, operator, data, partial=True)
+    result = await upload_stations(app_client, tenant, operator, data, partial=True)
     assert result["errors"] == [] and result["kept"], result
     assert [(e["line"], e["field"]) for e in result["rowErrors"]] == [
         (3, "latitude"),

@@ -9,14 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import auth_header, bearer_for, gql, make_user, onboard
+from helpers import auth_header, bearer_for, gql, make_user, onboard, run_import
 
 from jogo.platform.auth.roles import Role
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPORT = """mutation($k: DirectoryKind!, $csv: String, $p: Boolean!) { importDirectory(kind: $k,
-  csv: $csv, partial: $p) { kind rows created updated rejected kept
-  rowErrors { line field message } errors { code field } } }"""
 AGENCIES = "{ agencies { code name role kind phone isSample } }"
 READINESS = "{ readiness { ready issues { code severity subject message } } }"
 PLATFORM_READINESS = """query($s: String!) { tenantReadiness(slug: $s) { ready
@@ -33,14 +30,6 @@ HOSPITALS = """code,name,address,latitude,longitude,phone
 RSUD-BATU,RSUD Karsa Husada Batu,Jl. Ahmad Yani 10,-7.8746,112.5255,0341 596 901
 RS-BAPTIS-BATU,RS Baptis Batu,Jl. Raya Tlekung 1,-7.8880,112.5402,
 """
-
-
-async def run_import(client, tenant, headers, kind, text, partial=False):
-    _, body = await gql(
-        client, f"/t/{tenant.slug}/graphql", IMPORT, headers, k=kind, csv=text, p=partial
-    )
-    assert "errors" not in body, body
-    return body["data"]["importDirectory"]
 
 
 async def test_import_agencies_all_or_nothing_partial_and_upsert(app_client, settings, owner):

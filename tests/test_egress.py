@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import httpcore
 import httpx
 import pytest
-from helpers import auth_header, gql
+from helpers import auth_header, eventually, gql
 
 from jogo.platform.auth.roles import Role
 from jogo.platform.egress import DestinationRefused, UnresolvableHost, refusal, resolve_checked
@@ -377,15 +376,14 @@ async def test_worker_refuses_a_saved_private_url_when_it_calls(
         # This tenant's tick only: the wait does not grow with earlier tests' tenants.
         async with db.control_tx():
             await outbox.enqueue("check_cameras", {}, tenant.id)
-        deadline = time.monotonic() + 30
-        row = None
-        while time.monotonic() < deadline:
+
+        async def checked() -> Any:
             row = await owner.fetchrow(
                 "SELECT status, last_error FROM cameras WHERE tenant_id = $1", tenant.id
             )
-            if row["status"] != "UNKNOWN":
-                break
-            await asyncio.sleep(0.05)
+            return row if row["status"] != "UNKNOWN" else None
+
+        row = await eventually(checked, "the camera check", within=30)
     finally:
         actors.configure(previous)
     assert row is not None and row["status"] == "OFFLINE", row

@@ -4,20 +4,28 @@ incidents on the board, the national summary, two tenants, and the module switch
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 
 import pytest
 import websockets
-from helpers import auth_header, gql, make_user, onboard, report_input, wait_for_listeners
-from test_cli import one_line_error, run
+from helpers import (
+    auth_header,
+    csv_bytes,
+    gql,
+    make_user,
+    onboard,
+    one_line_error,
+    report_input,
+    run_jogo,
+    upload_stations,
+    wait_for_listeners,
+)
 
 from jogo.platform.auth.roles import Role
 from jogo.tenants.election.plan import Count, compute_plan
 from jogo.tenants.election.vocab import DeploymentRule
 from jogo.tenants.oversight.rollups import do_rebuild_tenant
 
-HEADER = "code,village_code,address,latitude,longitude,voters,vulnerability,notes\n"
 # Kota Malang: Blimbing (35.73.01) and Klojen (35.73.02) villages.
 GOOD = [
     "3573011001001,35.73.01.1001,SDN Balearjosari 1,-7.9300,112.6500,250,AMAN,",
@@ -28,27 +36,9 @@ GOOD = [
 STATIONS = "query { pollingStations(first: 100) { edges { node { code districtCode districtName villageName vulnerability voters } } } }"
 PLAN = """query { deploymentPlan { total { stations groups officers linmas assignedOfficers officersShort }
   districts { districtCode districtName total { stations officers } lines { vulnerability stations groups officers linmas } } } }"""
-IMPORT = """mutation($f: Upload!, $p: Boolean!) { importPollingStations(file: $f, partial: $p) {
-  rows created updated rejected kept rowErrors { line field message } errors { code field message } } }"""
 BOARD = "query { electionBoard { code state openIncidents urgentOpenIncidents incidents } }"
 SUBMIT = """mutation($input: SubmitReportInput!) { submitReport(input: $input) {
   report { id ticket } errors { code field message } } }"""
-
-
-def csv(*rows: str) -> bytes:
-    return (HEADER + "\n".join(rows) + "\n").encode()
-
-
-async def upload(client, tenant, headers, data: bytes, partial=False):
-    operations = {"query": IMPORT, "variables": {"f": None, "p": partial}}
-    response = await client.post(
-        f"/t/{tenant.slug}/graphql",
-        headers=headers,
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
-        files={"0": ("tps.csv", io.BytesIO(data), "text/csv")},
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["data"]["importPollingStations"]
 
 
 async def call(client, tenant, query, headers=None, **variables):
@@ -66,7 +56,7 @@ async def election(settings, database):
 
 async def test_import_reports_every_faulty_row_and_keeps_nothing(app_client, election, owner):
     tenant, operator = election
-    data = csv(
+    data = csv_bytes(
         GOOD[0],
         "357301100100,35.73.01.1001,Kode pendek,,,200,AMAN,",  # line 3: code
         "3573011001003,35.73.01.9999,Desa tak ada,,,200,AMAN,",  # line 4: unknown village
@@ -78,7 +68,7 @@ async def test_import_reports_every_faulty_row_and_keeps_nothing(app_client, ele
         GOOD[0],  # line 10: the same code as line 2
         GOOD[1],
     )
-    result = await upload(app_client, tenant, operator, data)
+    result = await upload_stations(app_client, tenant, operator, data)
     assert result["errors"] == [] and result["kept"] is False
     faults = [(e["line"], e["field"]) for e in result["rowErrors"]]
     assert faults == [
@@ -99,7 +89,7 @@ async def test_import_reports_every_faulty_row_and_keeps_nothing(app_client, ele
         == 0
     )
 
-    partial = await upload(app_client, tenant, operator, data, partial=True)
+    partial = await upload_stations(app_client, tenant, operator, data, partial=True)
     assert partial["kept"] and partial["created"] == 2 and partial["rejected"] == 8
     codes = [
         e["node"]["code"] for e in (await call(app_client, tenant, STATIONS, operator))["edges"]
@@ -109,14 +99,14 @@ async def test_import_reports_every_faulty_row_and_keeps_nothing(app_client, ele
 
 async def test_reimport_updates_by_code_and_accepts_kpu_headers(app_client, election, owner):
     tenant, operator = election
-    first = await upload(app_client, tenant, operator, csv(*GOOD))
+    first = await upload_stations(app_client, tenant, operator, csv_bytes(*GOOD))
     assert (first["created"], first["updated"], first["kept"]) == (4, 0, True)
     kpu = (
         "\ufeffkode_tps;kode_desa;alamat;lat;lon;dpt;kerawanan;catatan\n"
         "3573011001001;35.73.01.1001;SDN Balearjosari 1;-7,9300;112,6500;275;Sangat Rawan;naik\n"
         "3573021001002;35.73.02.1001;Gereja Klojen;;;210;KHUSUS;\n"
     ).encode()
-    second = await upload(app_client, tenant, operator, kpu)
+    second = await upload_stations(app_client, tenant, operator, kpu)
     assert (second["created"], second["updated"], second["rowErrors"]) == (1, 1, [])
     row = await owner.fetchrow(
         "SELECT voters, vulnerability, notes, latitude FROM polling_stations"
@@ -132,15 +122,15 @@ async def test_reimport_updates_by_code_and_accepts_kpu_headers(app_client, elec
     nodes = [e["node"] for e in (await call(app_client, tenant, STATIONS, operator))["edges"]]
     assert len(nodes) == 5
     assert nodes[0]["districtName"] == "Blimbing" and nodes[0]["villageName"] == "Balearjosari"
-    no_header = await upload(app_client, tenant, operator, b"kode,alamat\n1,2\n")
+    no_header = await upload_stations(app_client, tenant, operator, b"kode,alamat\n1,2\n")
     assert (
         no_header["errors"][0]["field"] == "file"
         and "village_code" in no_header["errors"][0]["message"]
     )
-    not_text = await upload(app_client, tenant, operator, b"\xff\xfe\x00binary")
+    not_text = await upload_stations(app_client, tenant, operator, b"\xff\xfe\x00binary")
     assert not_text["errors"][0]["field"] == "file"
     citizen = await auth_header_for(tenant, Role.CITIZEN)
-    denied = await upload(app_client, tenant, citizen, csv(*GOOD))
+    denied = await upload_stations(app_client, tenant, citizen, csv_bytes(*GOOD))
     assert denied["errors"][0]["code"] == "FORBIDDEN"
 
 
@@ -183,7 +173,7 @@ def test_plan_arithmetic_follows_the_default_pattern():
 
 async def test_plan_rules_and_named_officers_through_the_api(app_client, election, owner):
     tenant, operator = election
-    await upload(app_client, tenant, operator, csv(*GOOD))
+    await upload_stations(app_client, tenant, operator, csv_bytes(*GOOD))
     plan = await call(app_client, tenant, PLAN, operator)
     # Blimbing: AMAN 1 (1 group), RAWAN 1 (1), SANGAT_RAWAN 1 (1 post); Klojen: AMAN 1.
     assert plan["total"] == {
@@ -249,7 +239,7 @@ async def test_plan_rules_and_named_officers_through_the_api(app_client, electio
 
 async def test_incidents_on_the_board_and_live(app_client, live_server, settings, election):
     tenant, operator = election
-    await upload(app_client, tenant, operator, csv(*GOOD))
+    await upload_stations(app_client, tenant, operator, csv_bytes(*GOOD))
     citizen = await auth_header(settings, Role.CITIZEN, tenant)
     categories = await call(app_client, tenant, "{ categories { code } }")
     assert {"ELECTION_VOTE_BUYING", "ELECTION_HOAX", "ELECTION_NEUTRALITY"} <= {
@@ -333,7 +323,7 @@ async def test_two_tenants_keep_their_stations_apart(app_client, settings, elect
     tenant, operator = election
     other = await onboard(modules=["election"], polda="JATENG", region="33.74")
     other_operator = await auth_header(settings, Role.OPERATOR, other)
-    await upload(app_client, tenant, operator, csv(*GOOD))
+    await upload_stations(app_client, tenant, operator, csv_bytes(*GOOD))
     assert (await call(app_client, other, STATIONS, other_operator))["edges"] == []
     assert (
         await call(
@@ -357,7 +347,7 @@ async def test_two_tenants_keep_their_stations_apart(app_client, settings, elect
         ("INVALID_INPUT", "pollingStationCode")
     ]
     # Malang's rows are outside Semarang's region: B cannot import them either.
-    refused = await upload(app_client, other, other_operator, csv(GOOD[0]))
+    refused = await upload_stations(app_client, other, other_operator, csv_bytes(GOOD[0]))
     assert refused["rowErrors"][0]["field"] == "village_code" and refused["kept"] is False
     for table in ("reports", "polling_stations"):
         rows = await owner.fetchval(f"SELECT count(*) FROM {table} WHERE tenant_id = $1", other.id)
@@ -401,10 +391,10 @@ async def test_national_election_summary_by_polda_tenant_and_vulnerability(
 ):
     tenant, operator = election
     other = await onboard(modules=["election"], polda="JATENG", region="33.74")
-    await upload(app_client, tenant, operator, csv(*GOOD))
-    semarang = csv("3374011001001,33.74.01.1001,SD Semarang,,,300,RAWAN,")
+    await upload_stations(app_client, tenant, operator, csv_bytes(*GOOD))
+    semarang = csv_bytes("3374011001001,33.74.01.1001,SD Semarang,,,300,RAWAN,")
     other_operator = await auth_header(settings, Role.OPERATOR, other)
-    assert (await upload(app_client, other, other_operator, semarang))["created"] == 1
+    assert (await upload_stations(app_client, other, other_operator, semarang))["created"] == 1
     citizen = await auth_header(settings, Role.CITIZEN, tenant)
     for code, category in (
         ("3573011001002", "ELECTION_INTIMIDATION"),
@@ -460,9 +450,11 @@ async def test_national_election_summary_by_polda_tenant_and_vulnerability(
 async def test_cli_import(database, election, tmp_path, owner):
     tenant, _ = election
     faulty = tmp_path / "tps.csv"
-    faulty.write_bytes(csv(GOOD[0], "3573011001009,35.73.01.1001,Pemilih nol,,,0,AMAN,", GOOD[1]))
+    faulty.write_bytes(
+        csv_bytes(GOOD[0], "3573011001009,35.73.01.1001,Pemilih nol,,,0,AMAN,", GOOD[1])
+    )
     result = await asyncio.to_thread(
-        run, ["election", "import-tps", "--tenant", tenant.slug, str(faulty)], database
+        run_jogo, ["election", "import-tps", "--tenant", tenant.slug, str(faulty)], database
     )
     assert result.returncode == 1
     assert "line 3: voters must be 1-1000 per TPS" in one_line_error(result)
@@ -475,26 +467,28 @@ async def test_cli_import(database, election, tmp_path, owner):
         == 0
     )
     partial = await asyncio.to_thread(
-        run, ["election", "import-tps", "--tenant", tenant.slug, "--partial", str(faulty)], database
+        run_jogo,
+        ["election", "import-tps", "--tenant", tenant.slug, "--partial", str(faulty)],
+        database,
     )
     assert partial.returncode == 0, partial.stderr
     assert json.loads(partial.stdout)["created"] == 2
     missing = await asyncio.to_thread(
-        run,
+        run_jogo,
         ["election", "import-tps", "--tenant", tenant.slug, str(tmp_path / "nope.csv")],
         database,
     )
     assert missing.returncode == 1 and "cannot read" in one_line_error(missing)
     off = await onboard(modules=["bulletins"])
     refused = await asyncio.to_thread(
-        run, ["election", "import-tps", "--tenant", off.slug, str(faulty)], database
+        run_jogo, ["election", "import-tps", "--tenant", off.slug, str(faulty)], database
     )
     assert refused.returncode == 1 and "election module is off" in one_line_error(refused)
 
 
 async def test_who_may_read_and_plan_and_odd_digits(app_client, settings, election, owner):
     tenant, operator = election
-    await upload(app_client, tenant, operator, csv(*GOOD))
+    await upload_stations(app_client, tenant, operator, csv_bytes(*GOOD))
     liaison = await auth_header(settings, Role.AGENCY_LIAISON, tenant)
     _, denied = await gql(app_client, f"/t/{tenant.slug}/graphql", STATIONS, liaison)
     assert denied["data"] == {"pollingStations": None}  # ratings are for the police only
@@ -504,7 +498,7 @@ async def test_who_may_read_and_plan_and_odd_digits(app_client, settings, electi
 
     key = await create_api_key(tenant, "KPU sync", ["election:write"], "pytest")
     kpu = {"Authorization": f"Bearer {key.key}"}
-    synced = await upload(app_client, tenant, kpu, csv(GOOD[0]))
+    synced = await upload_stations(app_client, tenant, kpu, csv_bytes(GOOD[0]))
     assert synced["updated"] == 1  # the KPU's system keeps the list
     rule = await call(
         app_client,
@@ -514,15 +508,15 @@ async def test_who_may_read_and_plan_and_odd_digits(app_client, settings, electi
         kpu,
     )
     assert rule["errors"][0]["code"] == "FORBIDDEN"  # but not the police deployment
-    arabic = csv("3573011001\u0661\u0662\u0663,35.73.01.1001,Kode aneh,,,200,AMAN,")
-    odd = await upload(app_client, tenant, operator, arabic)
+    arabic = csv_bytes("3573011001\u0661\u0662\u0663,35.73.01.1001,Kode aneh,,,200,AMAN,")
+    odd = await upload_stations(app_client, tenant, operator, arabic)
     assert odd["rowErrors"][0]["field"] == "code" and odd["kept"] is False
 
 
 async def test_parallel_imports_of_one_tenant_both_succeed(app_client, election):
     tenant, operator = election
     results = await asyncio.gather(
-        upload(app_client, tenant, operator, csv(GOOD[0], GOOD[1])),
-        upload(app_client, tenant, operator, csv(GOOD[2], GOOD[3])),
+        upload_stations(app_client, tenant, operator, csv_bytes(GOOD[0], GOOD[1])),
+        upload_stations(app_client, tenant, operator, csv_bytes(GOOD[2], GOOD[3])),
     )
     assert all(r["errors"] == [] and r["kept"] for r in results)

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
-from test_bulletins import PUBLISH, content
+from helpers import PUBLISH, content
 
 JOGO = str(Path(sys.executable).parent / "jogo")
 DEMO = "polresta-malang-kota"
@@ -193,14 +193,12 @@ def _deliver_through_the_in_process_broker(base: str, headers: dict[str, str]) -
         sink.wait_for(1, 30.0)
         deadline = time.monotonic() + 30
         status = None
-        while time.monotonic() < deadline:
+        while status != "DELIVERED":
+            assert time.monotonic() < deadline, f"the dispatch is {status} after 30 s"
+            time.sleep(0.2)
             status = _gql(
                 base, headers, "query($r: ID!) { dispatches(reportId: $r) { status } }", r=rid
             )["dispatches"][0]["status"]
-            if status == "DELIVERED":
-                break
-            time.sleep(0.2)
-        assert status == "DELIVERED"
         payload: dict = sink.received[0].json()
         assert payload["command"] == DEMO
         return payload

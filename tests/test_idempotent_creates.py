@@ -21,17 +21,12 @@ import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
 
-from helpers import SUBMIT, auth_header, gql, onboard, report_input
+from helpers import SHARE, SOS, SUBMIT, auth_header, gql, onboard, report_input
 
 from jogo.graphql.idempotency import sealed
 from jogo.platform.auth.roles import Role
 
 TRACK = "query($t: String!, $p: String!) { trackReport(ticket: $t, pin: $p) { ticket status } }"
-SOS = """mutation($lat: Float!, $lon: Float!, $n: String, $k: String) {
-  raiseSos(latitude: $lat, longitude: $lon, note: $n, clientKey: $k) {
-    report { id ticket } errors { code field message } } }"""
-SHARE = """mutation($input: SharePostInput!) { sharePost(input: $input) {
-  post { id body } errors { code field message } } }"""
 NOTE = """mutation($id: ID!, $n: String!, $p: Boolean!, $k: String) {
   addReportNote(reportId: $id, note: $n, public: $p, clientKey: $k) {
     report { id } errors { code field message } } }"""

@@ -17,7 +17,7 @@ import kubernetes_validate
 import pika
 import pytest
 import yaml
-from test_cli import one_line_error, run
+from helpers import AMQP_URL, free_port, one_line_error, run_jogo
 
 from jogo.platform.citus import citus_sql, layout
 from jogo.workers.broker import JogoRabbitmqBroker
@@ -93,10 +93,10 @@ async def test_citus_check_catches_what_citus_rejects(owner):
 
 
 def test_citus_sql_command(database):
-    result = run(["db", "citus-sql"], database)
+    result = run_jogo(["db", "citus-sql"], database)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("-- Citus layout") and "COMMIT;" in result.stdout
-    bad = run(["db", "citus-sql"], "postgresql://postgres@127.0.0.1:1/nowhere")
+    bad = run_jogo(["db", "citus-sql"], "postgresql://postgres@127.0.0.1:1/nowhere")
     assert bad.returncode == 1 and one_line_error(bad)
 
 
@@ -152,6 +152,8 @@ def test_definitions_load_into_rabbitmq_and_dramatiq_accepts_them(vhost):
         if len(queues) == 3 and queues.get("jogo", {}).get("policy"):
             break
         time.sleep(0.1)
+    else:
+        raise AssertionError(f"the definitions did not load in 10 s: {queues}")
     assert set(queues) == {"jogo", "jogo.DQ", "jogo.XQ"}
     assert {q["type"] for q in queues.values()} == {"quorum"}
     assert queues["jogo"]["policy"] == "jogo-delivery-limit"
@@ -171,6 +173,8 @@ def test_definitions_load_into_rabbitmq_and_dramatiq_accepts_them(vhost):
             if method is not None:
                 break
             time.sleep(0.1)
+        else:
+            raise AssertionError("the published message never came back in 5 s")
         assert body == b"ping"
         connection.close()
     finally:
@@ -252,16 +256,21 @@ def test_collector_pipelines_use_only_what_it_defines():
     assert "otlp/jaeger" in config["service"]["pipelines"]["traces"]["exporters"]
 
 
-async def test_worker_process_serves_probes(database, settings):
-    """The worker, relay and scheduler answer /healthz and /readyz on JOGO_HEALTH_PORT."""
+async def test_worker_process_serves_probes(database, settings, broker):
+    """The worker, relay and scheduler answer /healthz and /readyz on JOGO_HEALTH_PORT.
+
+    The relay publishes whatever outbox rows are due in the shared database: it uses
+    this run's queue (declared by ``broker``, deleted at the end of the run), so it
+    neither takes other tests' messages away nor leaves a queue of its own behind."""
     import httpx
 
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
     env |= {
         "JOGO_DATABASE_URL": database,
-        "JOGO_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/%2F",
-        "JOGO_QUEUE": f"jogo-probe-{os.getpid()}",
-        "JOGO_HEALTH_PORT": "18081",
+        "JOGO_AMQP_URL": AMQP_URL,
+        "JOGO_QUEUE": os.environ["JOGO_QUEUE"],
+        "JOGO_HEALTH_PORT": str(port),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -274,13 +283,15 @@ async def test_worker_process_serves_probes(database, settings):
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        async with httpx.AsyncClient(base_url="http://127.0.0.1:18081") as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             for _ in range(100):
                 try:
                     ready = await client.get("/readyz")
                     break
                 except httpx.TransportError:
                     await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the relay's probes did not answer within 10 s")
             assert ready.status_code == 200 and ready.json()["database"] == "ok"
             assert (await client.get("/healthz")).json() == {"status": "ok"}
     finally:

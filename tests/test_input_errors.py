@@ -18,9 +18,18 @@ import json
 
 import pytest
 import websockets
-from helpers import auth_header, gql, onboard, report_input, submit
-from test_election import csv, upload
-from test_integrations import CALLBACK_URL, make_agency, sign
+from helpers import (
+    CALLBACK_URL,
+    auth_header,
+    csv_bytes,
+    gql,
+    make_agency,
+    onboard,
+    report_input,
+    sign,
+    submit,
+    upload_stations,
+)
 
 from jogo.platform.auth.roles import Role
 from jogo.platform.registry import MODULES
@@ -414,10 +423,12 @@ async def test_imported_coordinates_are_rounded(app_client, caller):
     """A TPS file is read by the import itself: a tiny latitude is stored as 0.0 (7 places);
     an exponent such as 5e-324 is no plain decimal, a row error (test_directory_checks)."""
     row = "3573011001001,35.73.01.1001,SDN Balearjosari 1,{},112.65000001,250,AMAN,"
-    done = await upload(app_client, caller["tenant"], caller["operator"], csv(row.format("5e-324")))
+    done = await upload_stations(
+        app_client, caller["tenant"], caller["operator"], csv_bytes(row.format("5e-324"))
+    )
     assert [(e["line"], e["field"]) for e in done["rowErrors"]] == [(2, "latitude")], done
-    done = await upload(
-        app_client, caller["tenant"], caller["operator"], csv(row.format("0.000000000000001"))
+    done = await upload_stations(
+        app_client, caller["tenant"], caller["operator"], csv_bytes(row.format("0.000000000000001"))
     )
     assert done["errors"] == [] and done["created"] == 1, done
     status, body = await gql(

@@ -5,67 +5,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
-import time
 
 import pytest
-from helpers import FINISHED, VERIFY, act, auth_header, eventually, gql, onboard, submit
+from helpers import (
+    AGENCY_DISPATCH,
+    CALLBACK_URL,
+    CREATE_AGENCY,
+    DISPATCHES,
+    FINISHED,
+    SECRET,
+    VERIFY,
+    act,
+    auth_header,
+    dispatched_report,
+    eventually,
+    gql,
+    make_agency,
+    onboard,
+    relay_running,
+    sign,
+    submit,
+    wait_status,
+)
 
 from jogo.platform.auth.roles import Role
 from jogo.tenants.agencies import delivery as dispatch_module
-
-SECRET = "s3cret-for-the-dishub-webhook"
-CREATE = """mutation($input: CreateAgencyInput!) { createAgency(input: $input) {
-  agency { id code connector hasSecret endpointUrl } errors { code field message } } }"""
-DISPATCH = """mutation($r: ID!, $a: ID!) { dispatchReport(reportId: $r, agencyId: $a) {
-  report { status } errors { code field message } } }"""
-DISPATCHES = """query($r: ID!) { dispatches(reportId: $r) { id status attempts maxAttempts
-  lastError nextAttemptAt idempotencyKey externalRef agencyName } }"""
-
-
-def sign(body: bytes, secret: str = SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-async def make_agency(client, slug, admin, url, connector="webhook", code="DISHUB-HOOK", **extra):
-    data = {
-        "code": code,
-        "name": "Dinas Perhubungan (webhook)",
-        "kind": "dinas",
-        "connector": connector,
-        "endpointUrl": url,
-        "secret": SECRET,
-    } | extra
-    _, body = await gql(client, f"/t/{slug}/graphql", CREATE, admin, input=data)
-    payload = body["data"]["createAgency"]
-    assert payload["errors"] == [], payload
-    return payload["agency"]["id"]
-
-
-async def dispatched_report(client, settings, tenant, agency_id=None, url=None, **agency_extra):
-    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
-    if agency_id is None:
-        agency_id = await make_agency(client, tenant.slug, admin, url, **agency_extra)
-    rid = (await submit(client, tenant.slug, admin))["report"]["id"]
-    await act(client, tenant.slug, VERIFY, admin, id=rid)
-    done = await act(client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
-    assert done["errors"] == [] and done["report"]["status"] == "DISPATCHED", done
-    return admin, rid, agency_id
-
-
-async def wait_status(owner, report_id, status, wait=20.0):
-    deadline = time.monotonic() + wait
-    rows = []
-    while time.monotonic() < deadline:
-        rows = await owner.fetch(
-            "SELECT status, attempts FROM dispatches WHERE report_id = $1::uuid", report_id
-        )
-        if rows and all(r["status"] == status for r in rows):
-            return rows
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"dispatches of {report_id}: {[dict(r) for r in rows]}, wanted {status}")
 
 
 async def test_secrets_are_encrypted_and_never_returned(app_client, settings, owner, sink):
@@ -84,7 +49,7 @@ async def test_secrets_are_encrypted_and_never_returned(app_client, settings, ow
     _, denied = await gql(
         app_client,
         f"/t/{tenant.slug}/graphql",
-        CREATE,
+        CREATE_AGENCY,
         operator,
         input={"code": "X1", "name": "Agency X", "kind": "dinas"},
     )
@@ -112,7 +77,7 @@ async def test_create_agency_bad_input(app_client, settings, two_tenants, data, 
     admin = await auth_header(settings, Role.TENANT_ADMIN, two_tenants.a)
     base = {"code": "OK-CODE", "name": "Agency OK", "kind": "dinas"}
     _, body = await gql(
-        app_client, f"/t/{two_tenants.a.slug}/graphql", CREATE, admin, input=base | data
+        app_client, f"/t/{two_tenants.a.slug}/graphql", CREATE_AGENCY, admin, input=base | data
     )
     errors = body["data"]["createAgency"]["errors"]
     assert {e["field"] for e in errors} == fields, errors
@@ -165,7 +130,7 @@ async def test_the_delivered_report_carries_no_reporter_identity(
     )
     rid = made["report"]["id"]
     await act(app_client, tenant.slug, VERIFY, admin, id=rid)
-    done = await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
+    done = await act(app_client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=agency_id)
     assert done["errors"] == [], done
     await wait_status(owner, rid, "DELIVERED")
     [payload] = [r.json() for r in sink.effective().values()]
@@ -182,47 +147,61 @@ async def test_the_delivered_report_carries_no_reporter_identity(
     assert [w for w in ("Budi", "BUDI", "Santoso", "SANTOSO", "budi@", *digits) if w in text] == []
 
 
+async def cap_attempts(owner, tenant, report_id: str, cap: int) -> None:
+    """Lower the cap on this test's own dispatch row, before the relay publishes its
+    first attempt (the shared column default stays as migrated)."""
+    done = await owner.execute(
+        "UPDATE dispatches SET max_attempts = $3"
+        " WHERE tenant_id = $1 AND report_id = $2::uuid AND attempts = 0",
+        tenant.id,
+        report_id,
+        cap,
+    )
+    assert done == "UPDATE 1", done
+
+
 async def test_dead_after_the_cap_then_retry(
-    app_client, settings, owner, sink, worker, relay, monkeypatch
+    app_client, settings, owner, sink, worker, broker, monkeypatch
 ):
     monkeypatch.setattr(dispatch_module, "BACKOFF_BASE_SECONDS", 0.05)
     sink.always_fail = True
     tenant = await onboard("minimal", modules=["integrations"])
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
     agency_id = await make_agency(app_client, tenant.slug, admin, sink.url)
-    await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 3")
-    try:
-        _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=agency_id)
-    finally:
-        await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 8")
-    await wait_status(owner, rid, "DEAD")
-    _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", DISPATCHES, admin, r=rid)
-    [dead] = body["data"]["dispatches"]
-    assert (
-        dead["attempts"] == 3 and "HTTP 503" in dead["lastError"] and dead["nextAttemptAt"] is None
-    )
-    _, timeline = await gql(
-        app_client,
-        f"/t/{tenant.slug}/graphql",
-        "query($id: ID!) { report(id: $id) { timeline { kind note public } } }",
-        admin,
-        id=rid,
-    )
-    assert any(
-        e["kind"] == "DISPATCH" and "gagal" in (e["note"] or "") and not e["public"]
-        for e in timeline["data"]["report"]["timeline"]
-    )
-    sink.always_fail = False
-    retry = """mutation($d: ID!) { retryDispatch(dispatchId: $d) { dispatch { status attempts }
-      errors { code field message } } }"""
-    _, again = await gql(app_client, f"/t/{tenant.slug}/graphql", retry, admin, d=dead["id"])
-    assert again["data"]["retryDispatch"]["dispatch"] == {"status": "PENDING", "attempts": 0}
-    await wait_status(owner, rid, "DELIVERED")
-    assert len({r.headers["idempotency-key"] for r in sink.received}) == 1
-    _, twice = await gql(app_client, f"/t/{tenant.slug}/graphql", retry, admin, d=dead["id"])
-    assert [(e["code"], e["field"]) for e in twice["data"]["retryDispatch"]["errors"]] == [
-        ("INVALID_INPUT", "dispatchId")
-    ]
+    # No relay yet: the first attempt waits in the outbox while the cap is set.
+    _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=agency_id)
+    await cap_attempts(owner, tenant, rid, 3)
+    async with relay_running(broker):
+        await wait_status(owner, rid, "DEAD")
+        _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", DISPATCHES, admin, r=rid)
+        [dead] = body["data"]["dispatches"]
+        assert (
+            dead["attempts"] == 3
+            and "HTTP 503" in dead["lastError"]
+            and dead["nextAttemptAt"] is None
+        )
+        _, timeline = await gql(
+            app_client,
+            f"/t/{tenant.slug}/graphql",
+            "query($id: ID!) { report(id: $id) { timeline { kind note public } } }",
+            admin,
+            id=rid,
+        )
+        assert any(
+            e["kind"] == "DISPATCH" and "gagal" in (e["note"] or "") and not e["public"]
+            for e in timeline["data"]["report"]["timeline"]
+        )
+        sink.always_fail = False
+        retry = """mutation($d: ID!) { retryDispatch(dispatchId: $d) { dispatch { status attempts }
+          errors { code field message } } }"""
+        _, again = await gql(app_client, f"/t/{tenant.slug}/graphql", retry, admin, d=dead["id"])
+        assert again["data"]["retryDispatch"]["dispatch"] == {"status": "PENDING", "attempts": 0}
+        await wait_status(owner, rid, "DELIVERED")
+        assert len({r.headers["idempotency-key"] for r in sink.received}) == 1
+        _, twice = await gql(app_client, f"/t/{tenant.slug}/graphql", retry, admin, d=dead["id"])
+        assert [(e["code"], e["field"]) for e in twice["data"]["retryDispatch"]["errors"]] == [
+            ("INVALID_INPUT", "dispatchId")
+        ]
     status = await owner.fetchval(
         "SELECT status FROM dispatches WHERE tenant_id = $1 AND id = $2::uuid",
         tenant.id,
@@ -333,9 +312,6 @@ async def test_auto_dispatch_on_verify_by_routing_rule(
         "status"
     ] == "VERIFIED"
     await wait_status(owner, rid, "DELIVERED")
-
-
-CALLBACK_URL = "/t/{slug}/integrations/{agency}/callback"
 
 
 async def test_signed_callbacks_move_the_report(app_client, settings, owner, sink):
@@ -532,7 +508,7 @@ async def test_connected_dispatches_are_not_updated_by_hand(app_client, settings
 async def test_a_report_goes_to_an_agency_once(app_client, settings, owner, sink):
     tenant = await onboard("minimal", modules=["integrations"])
     admin, rid, agency_id = await dispatched_report(app_client, settings, tenant, url=sink.url)
-    again = await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
+    again = await act(app_client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=agency_id)
     assert again["errors"] == [
         {
             "code": "CONFLICT",
@@ -546,7 +522,7 @@ async def test_a_report_goes_to_an_agency_once(app_client, settings, owner, sink
 
 
 async def test_an_unreadable_secret_counts_attempts_and_ends_dead(
-    app_client, settings, owner, sink, worker, relay, monkeypatch
+    app_client, settings, owner, sink, worker, broker, monkeypatch
 ):
     """Our own failure (here: a secret no longer readable) never leaves a dispatch stuck."""
     monkeypatch.setattr(dispatch_module, "BACKOFF_BASE_SECONDS", 0.05)
@@ -556,12 +532,11 @@ async def test_an_unreadable_secret_counts_attempts_and_ends_dead(
     await owner.execute(
         "UPDATE agencies SET secret_enc = 'not-a-fernet-token' WHERE id = $1::uuid", agency_id
     )
-    await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 2")
-    try:
-        _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=agency_id)
-    finally:
-        await owner.execute("ALTER TABLE dispatches ALTER COLUMN max_attempts SET DEFAULT 8")
-    rows = await wait_status(owner, rid, "DEAD")
+    # No relay yet: the first attempt waits in the outbox while the cap is set.
+    _, rid, _ = await dispatched_report(app_client, settings, tenant, agency_id=agency_id)
+    await cap_attempts(owner, tenant, rid, 2)
+    async with relay_running(broker):
+        rows = await wait_status(owner, rid, "DEAD")
     assert rows[0]["attempts"] == 2 and sink.received == []
     error = await owner.fetchval(
         "SELECT last_error FROM dispatches WHERE report_id = $1::uuid", rid
@@ -651,7 +626,7 @@ async def test_one_trace_from_request_to_agency(
     rid = (await submit(app_client, tenant.slug, admin))["report"]["id"]
     await act(app_client, tenant.slug, VERIFY, admin, id=rid)
     span_exporter.clear()
-    done = await act(app_client, tenant.slug, DISPATCH, admin, r=rid, a=agency_id)
+    done = await act(app_client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=agency_id)
     assert done["errors"] == []
     await wait_status(owner, rid, "DELIVERED")
     await eventually(  # the consumer span ends after the status commit
@@ -701,7 +676,7 @@ def _worker_process(database: str):
     import sys
     from pathlib import Path
 
-    from conftest import AMQP_URL
+    from helpers import AMQP_URL
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env.update(JOGO_DATABASE_URL=database, JOGO_AMQP_URL=AMQP_URL, JOGO_ENV="test")
@@ -864,7 +839,7 @@ async def test_delivery_metrics(
 
 
 async def test_open311_status_by_polling(app_client, settings, owner, sink, worker, relay):
-    from test_facilities import run_job
+    from helpers import run_job
 
     tenant = await onboard("minimal", modules=["integrations"])
     _, rid, _ = await dispatched_report(

@@ -7,8 +7,7 @@ import json
 import subprocess
 
 import pytest
-from helpers import MALANG, auth_header, gql, onboard, submit, unique_slug
-from test_cli import one_line_error, run
+from helpers import MALANG, auth_header, gql, onboard, one_line_error, run_jogo, submit, unique_slug
 
 from jogo.platform import db
 from jogo.platform.auth.roles import Role
@@ -260,11 +259,13 @@ def test_cli_tenant_create_takes_a_jurisdiction_file(database, tmp_path):
     base = ["tenant", "create", "--name", "Polresta Malang Kota", "--polda", "JATIM"]
     base += ["--region", "35.73"]
     slug = unique_slug()
-    created = run([*base, "--slug", slug, "--jurisdiction", str(good)], database)
+    created = run_jogo([*base, "--slug", slug, "--jurisdiction", str(good)], database)
     assert created.returncode == 0, created.stderr
-    refused: subprocess.CompletedProcess[str] = run(
+    refused: subprocess.CompletedProcess[str] = run_jogo(
         [*base, "--slug", unique_slug(), "--jurisdiction", str(bad)], database
     )
     assert refused.returncode == 1 and "Self-intersection" in one_line_error(refused)
-    missing = run([*base, "--slug", unique_slug(), "--jurisdiction", str(tmp_path / "x")], database)
+    missing = run_jogo(
+        [*base, "--slug", unique_slug(), "--jurisdiction", str(tmp_path / "x")], database
+    )
     assert missing.returncode == 1 and "cannot read" in one_line_error(missing)

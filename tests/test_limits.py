@@ -237,6 +237,8 @@ async def test_the_real_server_ignores_forwarded_headers_from_localhost(settings
             if server.started:
                 break
             await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the server did not start within 10 s")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             codes = []
             for _ in range(12):

@@ -116,7 +116,7 @@ async def test_occurred_at_without_offset_is_local(app_client, settings, owner):
 
 @pytest.mark.parametrize("zone", ["WIB", "WIT"])
 async def test_bulletin_times_without_offset_are_local(app_client, settings, zone):
-    from test_bulletins import DRAFT, content
+    from helpers import DRAFT, content
 
     polda, region, offset = {"WIB": ("JATIM", "35.73", WIB), "WIT": ("PAPUA", "93.01", WIT)}[zone]
     tenant = await onboard(polda=polda, region=region)

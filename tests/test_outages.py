@@ -25,12 +25,19 @@ import httpx
 import pika
 import pytest
 import websockets
-from conftest import AMQP_URL, _delete_queues
-from helpers import SUBMIT, report_input
+from helpers import (
+    AMQP_URL,
+    GRACE,
+    SUBMIT,
+    delete_queues,
+    free_port,
+    provision,
+    report_input,
+    sign_in_admin,
+    wait_until,
+)
 from own_postgres import OwnPostgres
 from pg_proxy import PgProxy
-from test_db_restart import GRACE, provision, sign_in
-from test_replicas import free_port, wait_until
 
 from jogo.platform.app.factory import create_app
 from jogo.platform.liveness import HEARTBEATS
@@ -101,7 +108,7 @@ async def _calls(client: httpx.AsyncClient, slug: str, admin: dict) -> list[tupl
 async def test_every_kind_of_database_outage_answers_503_or_unavailable(api, own_postgres):
     stack, proxy, client = api
     path = f"/t/{stack.slug}/graphql"
-    admin = await sign_in(client)
+    admin = await sign_in_admin(client)
 
     async def healthy() -> bool:
         r = await client.post(path, json={"query": REPORTS}, headers=admin)
@@ -263,14 +270,14 @@ async def test_relay_backs_off_a_lost_broker_and_drains_after(own_postgres, tmp_
         await owner.close()
         await proxy.close()
         await stack.stop_all()
-        await asyncio.to_thread(_delete_queues, stack.queue)
+        await asyncio.to_thread(delete_queues, stack.queue)
 
 
 async def test_live_feed_resumes_after_its_listening_connection_is_lost(api):
     """The API's LISTEN connection dies with the database; an open subscription must
     hear of new reports again once the database is back, without reconnecting."""
     stack, proxy, client = api
-    admin = await sign_in(client)
+    admin = await sign_in_admin(client)
     ws_url = str(client.base_url).replace("http://", "ws://") + f"/t/{stack.slug}/graphql"
     async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": admin}))
@@ -349,7 +356,7 @@ async def test_worker_stops_consuming_before_it_closes_its_pool(own_postgres, tm
     finally:
         await owner.close()
         await stack.stop_all()
-        await asyncio.to_thread(_delete_queues, stack.queue)
+        await asyncio.to_thread(delete_queues, stack.queue)
 
 
 def test_backoff_grows_with_jitter_up_to_its_cap_and_logs_state_changes(caplog):

@@ -13,38 +13,41 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from helpers import PASSWORD, auth_header, bearer_for, gql, make_user
-from test_sessions import EVENTS, bearer, closed_with, me_status, open_socket, refresh, sign_in
-from test_sessions import subscribe as subscribe_feed
+from helpers import (
+    CREATE_MEMBER,
+    DEACTIVATE,
+    EVENTS,
+    MEMBER_FIELDS,
+    NEW_PASSWORD,
+    PASSWORD,
+    RESET,
+    auth_header,
+    bearer,
+    bearer_for,
+    closed_with,
+    gql,
+    make_user,
+    me_status,
+    open_socket,
+    redeem,
+    refresh,
+    run_as,
+    sign_in,
+)
+from helpers import subscribe as subscribe_feed
 
 from jogo.platform.auth.roles import Role
 from jogo.platform.auth.users import create_user
 
 ROOT = Path(__file__).resolve().parent.parent
-NEW_PASSWORD = "a brand new passphrase"
-FIELDS = "member { id username fullName roles status deactivatedAt } errors { code field message }"
-CREATE = f"""mutation($i: CreateMemberInput!, $k: String) {{ createMember(input: $i, clientKey: $k) {{
-  activationCode activationExpiresAt {FIELDS} }} }}"""
 ROLE = f"""mutation($u: ID!, $r: MemberRole!, $a: ID) {{
-  changeMemberRole(userId: $u, role: $r, agencyId: $a) {{ {FIELDS} }} }}"""
-DEACTIVATE = f"mutation($u: ID!) {{ deactivateMember(userId: $u) {{ {FIELDS} }} }}"
-REACTIVATE = f"mutation($u: ID!) {{ reactivateMember(userId: $u) {{ {FIELDS} }} }}"
-RESET = "mutation($u: ID!) { issuePasswordReset(userId: $u) { code expiresAt errors { code field message } } }"
+  changeMemberRole(userId: $u, role: $r, agencyId: $a) {{ {MEMBER_FIELDS} }} }}"""
+REACTIVATE = f"mutation($u: ID!) {{ reactivateMember(userId: $u) {{ {MEMBER_FIELDS} }} }}"
 CHANGE = """mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) {
   sessionsEnded errors { code field message } } }"""
 MEMBERS = """query($first: Int, $after: String, $s: String, $r: MemberRole, $st: MemberStatus) {
   members(first: $first, after: $after, search: $s, role: $r, status: $st) {
     edges { cursor node { id username roles status } } pageInfo { hasNextPage endCursor } } }"""
-
-
-async def run_as(client: Any, slug: str, headers: dict, query: str, **variables: Any) -> Any:
-    status, body = await gql(client, f"/t/{slug}/graphql", query, headers, **variables)
-    assert status == 200 and "errors" not in body, body
-    return next(iter(body["data"].values()))
-
-
-async def redeem(client: Any, code: str, password: str = NEW_PASSWORD) -> Any:
-    return await client.post("/auth/reset", json={"code": code, "password": password})
 
 
 async def audit_actions(owner: Any, user_id: str) -> list[tuple[str, Any]]:
@@ -64,7 +67,7 @@ async def test_an_admin_creates_a_member_who_activates_with_a_code(
         app_client,
         a.slug,
         admin,
-        CREATE,
+        CREATE_MEMBER,
         i={"username": username, "role": "OFFICER", "fullName": "Brigadir Sutrisno"},
     )
     assert made["errors"] == []
@@ -101,7 +104,9 @@ async def test_a_retried_create_member_is_one_person_with_one_code(
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
     key = uuid.uuid4().hex
     person = {"username": f"bripka-{uuid.uuid4().hex[:6]}", "role": "OPERATOR"}
-    first, again = [await run_as(app_client, a.slug, admin, CREATE, i=person, k=key) for _ in "12"]
+    first, again = [
+        await run_as(app_client, a.slug, admin, CREATE_MEMBER, i=person, k=key) for _ in "12"
+    ]
     assert first["errors"] == again["errors"] == []
     assert again["member"]["id"] == first["member"]["id"]
     assert again["activationCode"] == first["activationCode"]
@@ -109,7 +114,9 @@ async def test_a_retried_create_member_is_one_person_with_one_code(
         "SELECT count(*) FROM users WHERE username = $1", person["username"]
     )
     assert users == 1
-    other = await run_as(app_client, a.slug, admin, CREATE, i=person | {"role": "OFFICER"}, k=key)
+    other = await run_as(
+        app_client, a.slug, admin, CREATE_MEMBER, i=person | {"role": "OFFICER"}, k=key
+    )
     assert other["errors"][0]["code"] == "CONFLICT" and other["errors"][0]["field"] == "clientKey"
     assert (await redeem(app_client, again["activationCode"])).status_code == 200
     creates = await owner.fetchval(
@@ -127,7 +134,7 @@ async def test_a_taken_username_names_no_command(app_client, settings, two_tenan
     answers = []
     for taken in (in_b, in_a):
         made = await run_as(
-            app_client, a.slug, admin_a, CREATE, i={"username": taken, "role": "OFFICER"}
+            app_client, a.slug, admin_a, CREATE_MEMBER, i={"username": taken, "role": "OFFICER"}
         )
         assert made["member"] is None and made["activationCode"] is None
         answers.append(made["errors"])

@@ -15,10 +15,8 @@ import zlib
 import anyio
 import pillow_heif
 import pytest
-from helpers import auth_header, gql
+from helpers import approved_photo, auth_header, gql, run_jogo, share_photo, upload_report
 from PIL import ExifTags, Image
-from test_cli import run
-from test_reports_intake import upload as upload_report
 
 from jogo.platform.auth.roles import Role
 
@@ -41,10 +39,6 @@ COMMENT = b"rumah Budi, Jl. Ijen 12"
 GPS_BYTES = struct.pack("<6I", 7, 1, 56, 1, 30, 1)
 LEFTOVERS = (GPS_BYTES, b"Exif\x00\x00", b"ns.adobe.com", b"Photoshop 3.0", IPTC_NAME, COMMENT)
 
-SHARE = """mutation($input: SharePostInput!) { sharePost(input: $input) {
-  post { id latitude longitude photoUrl status } errors { code field message } } }"""
-APPROVE = """mutation($id: ID!) { approvePost(id: $id, acknowledgeHold: false) {
-  post { id status } errors { code field message } } }"""
 FEED = "query { sharedPosts(first: 10) { edges { node { id latitude longitude photoUrl } } } }"
 ATTACHMENTS = "query($id: ID!) { report(id: $id) { attachments { contentType sizeBytes url } } }"
 
@@ -168,37 +162,6 @@ async def people(settings, two_tenants):
         await auth_header(settings, Role.CITIZEN, tenant),
         await auth_header(settings, Role.OPERATOR, tenant),
     )
-
-
-async def share_photo(client, tenant, headers, photo: bytes, name="foto.jpg", ctype="image/jpeg"):
-    """A post with a photo and no location, as in the issue."""
-    operations = {
-        "query": SHARE,
-        "variables": {"input": {"body": "Banjir di depan rumah", "photo": None}},
-    }
-    response = await client.post(
-        f"/t/{tenant.slug}/graphql",
-        headers=headers,
-        data={
-            "operations": json.dumps(operations),
-            "map": json.dumps({"0": ["variables.input.photo"]}),
-        },
-        files={"0": (name, io.BytesIO(photo), ctype)},
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["data"]["sharePost"]
-
-
-async def approved_photo(client, tenant, people, photo: bytes, **file) -> tuple[dict, bytes, str]:
-    author, moderator = people
-    shared = await share_photo(client, tenant, author, photo, **file)
-    assert shared["errors"] == [], shared
-    post = shared["post"]
-    status, body = await gql(client, f"/t/{tenant.slug}/graphql", APPROVE, moderator, id=post["id"])
-    assert status == 200 and body["data"]["approvePost"]["errors"] == [], body
-    got = await client.get(post["photoUrl"])  # anonymous
-    assert got.status_code == 200
-    return post, got.content, got.headers["content-type"]
 
 
 async def test_an_approved_posts_photo_has_no_location(app_client, two_tenants, people):
@@ -355,7 +318,7 @@ async def test_photos_stored_before_cleaning_are_held_back_until_cleaned(
     assert (await app_client.get(post["photoUrl"])).status_code == 404
 
     result = await anyio.to_thread.run_sync(
-        lambda: run(["photos", "clean"], database, JOGO_DATA_DIR=str(settings.data_dir))
+        lambda: run_jogo(["photos", "clean"], database, JOGO_DATA_DIR=str(settings.data_dir))
     )
     assert result.returncode == 1, result.stderr  # one file was refused
     assert json.loads(result.stdout) == {"cleaned": 2, "refused": 1, "missing": 0}
@@ -374,6 +337,6 @@ async def test_photos_stored_before_cleaning_are_held_back_until_cleaned(
     assert sizes[legacy["url"]] == len(got.content)
     # Again: nothing left to clean; the broken file is still held back.
     again = await anyio.to_thread.run_sync(
-        lambda: run(["photos", "clean"], database, JOGO_DATA_DIR=str(settings.data_dir))
+        lambda: run_jogo(["photos", "clean"], database, JOGO_DATA_DIR=str(settings.data_dir))
     )
     assert json.loads(again.stdout) == {"cleaned": 0, "refused": 1, "missing": 0}

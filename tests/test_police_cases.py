@@ -195,7 +195,7 @@ async def test_the_follow_up_clock_breaches_a_police_case_like_a_dispatch(
 async def test_a_unit_members_live_feed_carries_the_units_reports(
     app_client, live_server, settings, two_tenants
 ):
-    from test_reports_api import _next, _start, _ws
+    from helpers import feed_socket, next_message, start_feed
 
     a = two_tenants.a
     operator = await auth_header(settings, Role.OPERATOR, a)
@@ -205,20 +205,21 @@ async def test_a_unit_members_live_feed_carries_the_units_reports(
     await act(app_client, a.slug, SET_MEMBERS, operator, u=unit, m=[str(member_id)])
     other = (await submit(app_client, a.slug, operator))["report"]["id"]
     rid = (await submit(app_client, a.slug, operator, latitude=-7.93))["report"]["id"]
-    async with await _ws(f"ws://{live_server}/t/{a.slug}/graphql") as ws:
-        await _start(ws, member["Authorization"])
+    async with await feed_socket(f"ws://{live_server}/t/{a.slug}/graphql") as ws:
+        await start_feed(ws, member["Authorization"])
         await wait_for_listeners(1, a.id)
         await act(app_client, a.slug, NOTE, operator, id=other, n="bukan unit ini", p=False)
         await act(app_client, a.slug, ASSIGN, operator, id=rid, o=None, u=unit)
         await act(app_client, a.slug, VERIFY, operator, id=rid)
         kinds = [
-            (await _next(ws))["payload"]["data"]["reportEvents"]["event"]["kind"] for _ in range(2)
+            (await next_message(ws))["payload"]["data"]["reportEvents"]["event"]["kind"]
+            for _ in range(2)
         ]
         assert kinds == ["ASSIGNMENT", "STATUS"]
         # Nothing else came in between: the next event is a marker sent after all of it
         # (events arrive in commit order), not "silence for 0.7 s".
         await act(app_client, a.slug, NOTE, operator, id=rid, n="penanda", p=True)
-        marker = (await _next(ws))["payload"]["data"]["reportEvents"]["event"]["kind"]
+        marker = (await next_message(ws))["payload"]["data"]["reportEvents"]["event"]["kind"]
         assert marker == "NOTE"
 
 
@@ -226,9 +227,8 @@ async def test_the_agency_return_path_and_police_work_meet(app_client, settings,
     """A report an agency hands back can be worked by the police; a police case also
     sent to an agency that then declines goes back to the operators, its police start
     forgotten (it is restarted, with a new follow-up clock, when the police take it on)."""
-    from helpers import onboard
-    from test_agency_outcomes import DISPATCH as SEND
-    from test_integrations import make_agency
+    from helpers import AGENCY_DISPATCH as SEND
+    from helpers import make_agency, onboard
 
     tenant = await onboard("minimal", modules=["integrations"])
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)

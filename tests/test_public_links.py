@@ -9,8 +9,7 @@ import re
 from dataclasses import replace
 
 import httpx
-from helpers import auth_header, onboard
-from test_bulletins import PUBLISH, call, content
+from helpers import PUBLISH, auth_header, call, content, onboard
 
 from jogo.platform import registry
 from jogo.platform.app.links import bound_base

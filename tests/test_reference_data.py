@@ -16,8 +16,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from helpers import auth_header, gql, onboard, unique_slug
-from test_cli import one_line_error, run
+from helpers import auth_header, gql, onboard, one_line_error, run_jogo, unique_slug
 
 from jogo.platform import db
 from jogo.platform.auth.roles import Role
@@ -75,15 +74,15 @@ def test_the_one_right_polda(region, right, wrong):
 
 
 async def test_kota_sorong_under_papua_barat_is_refused_naming_the_right_polda(database, owner):
-    before = await owner.fetchval("SELECT count(*) FROM tenants")
+    refused = [unique_slug(), unique_slug()]
     with pytest.raises(InvalidInput) as err:
-        await onboard("minimal", polda="PAPUA_BARAT", region="96.71")
+        await onboard("minimal", polda="PAPUA_BARAT", region="96.71", slug=refused[0])
     assert err.value.field == "poldaCode"
     assert "Papua Barat Daya" in err.value.message and "PAPUA_BARAT_DAYA" in err.value.message
     with pytest.raises(InvalidInput) as err:
-        await onboard("minimal", polda="KALTIM", region="65.71")
+        await onboard("minimal", polda="KALTIM", region="65.71", slug=refused[1])
     assert "Kalimantan Utara" in err.value.message
-    assert await owner.fetchval("SELECT count(*) FROM tenants") == before
+    assert await owner.fetchval("SELECT count(*) FROM tenants WHERE slug = ANY($1)", refused) == 0
     tenant = await onboard("minimal", polda="PAPUA_BARAT_DAYA", region="96.71")
     assert tenant.polda_code == "PAPUA_BARAT_DAYA" and tenant.time_zone == "WIT"
 
@@ -126,11 +125,11 @@ async def test_a_chosen_prefix_is_used_and_a_taken_one_is_conflict(database, own
         actor=ACTOR,
     )
     assert first.tenant.ticket_prefix == "SKT"
-    before = await owner.fetchval("SELECT count(*) FROM tenants")
+    second = unique_slug()
     with pytest.raises(Conflict) as err:
         await do_onboard_tenant(
             OnboardInput(
-                slug=unique_slug(),
+                slug=second,
                 name="Polres Sorong",
                 polda_code="PAPUA_BARAT_DAYA",
                 region_code="96.01",
@@ -140,7 +139,7 @@ async def test_a_chosen_prefix_is_used_and_a_taken_one_is_conflict(database, own
         )
     assert err.value.code == "CONFLICT" and err.value.field == "ticketPrefix"
     assert "SKT" in err.value.message
-    assert await owner.fetchval("SELECT count(*) FROM tenants") == before
+    assert await owner.fetchval("SELECT count(*) FROM tenants WHERE slug = $1", second) == 0
     # The database refuses a duplicate even past the code (migration 0015).
     with pytest.raises(Exception, match="tenants_ticket_prefix_key"):
         await owner.execute(
@@ -208,12 +207,12 @@ async def test_platform_graphql_sets_and_refuses_a_prefix(app_client, settings, 
 async def test_cli_sets_a_prefix_and_refuses_a_taken_one(database, owner):
     args = ["tenant", "create", "--name", "Polres Raja Ampat", "--polda", "PAPUA_BARAT_DAYA"]
     args += ["--region", "96.03", "--ticket-prefix", "RJAMP"]
-    first = await asyncio.to_thread(run, [*args, "--slug", unique_slug()], database)
+    first = await asyncio.to_thread(run_jogo, [*args, "--slug", unique_slug()], database)
     assert first.returncode == 0, first.stderr
     slug = json.loads(first.stdout)["slug"]
     prefix = await owner.fetchval("SELECT ticket_prefix FROM tenants WHERE slug = $1", slug)
     assert prefix == "RJAMP"
-    second = await asyncio.to_thread(run, [*args, "--slug", unique_slug()], database)
+    second = await asyncio.to_thread(run_jogo, [*args, "--slug", unique_slug()], database)
     assert second.returncode != 0
     line = one_line_error(second)
     assert "RJAMP" in line and "ticket prefix" in line

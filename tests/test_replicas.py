@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 import os
-import signal
-import socket
-import sys
 import time
 from pathlib import Path
 
@@ -17,61 +15,22 @@ import httpx
 import pika
 import pytest
 import websockets
-from conftest import AMQP_URL
-from helpers import auth_header, gql, onboard, submit
-from test_integrations import dispatched_report, make_agency
+from helpers import (
+    AMQP_URL,
+    Part,
+    auth_header,
+    dispatched_report,
+    free_port,
+    gql,
+    make_agency,
+    onboard,
+    submit,
+    wait_until,
+)
 
 from jogo.platform.auth.roles import Role
 
 ROOT = Path(__file__).resolve().parent.parent
-JOGO = [sys.executable, "-m", "jogo.platform.app.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Part:
-    """A ``jogo`` process; its output goes to a file (a full pipe would stall it)."""
-
-    def __init__(self, args: list[str], database: str, settings, log_dir: Path) -> None:
-        self.args = args
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
-        env |= {
-            "JOGO_DATABASE_URL": database,
-            "JOGO_AMQP_URL": AMQP_URL,
-            "JOGO_QUEUE": os.environ["JOGO_QUEUE"],
-            "JOGO_ENV": "test",
-            "JOGO_SECRET_KEY": settings.secret_key,
-            "JOGO_DATA_DIR": str(settings.data_dir),
-            "JOGO_ALLOW_PRIVATE_EGRESS": "true",
-        }
-        self.log = log_dir / f"{'-'.join(args)}-{time.monotonic_ns()}.log"
-        self.env = env
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> Part:
-        out = self.log.open("wb")
-        self.process = await asyncio.create_subprocess_exec(
-            *JOGO, *self.args, env=self.env, cwd=ROOT, stdout=out, stderr=out
-        )
-        out.close()
-        return self
-
-    async def stop(self, deadline: float = 30.0) -> tuple[int, float]:
-        """SIGTERM; the exit code and how long the process took to finish."""
-        assert self.process is not None
-        started = time.monotonic()
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(self.process.wait(), deadline)
-        return code, time.monotonic() - started
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
 
 
 @pytest.fixture
@@ -88,15 +47,6 @@ async def parts(database, settings, tmp_path, broker):
         part.kill()
         if part.process is not None:
             await part.process.wait()
-
-
-async def wait_until(check, within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def drain_queue(name: str) -> list[dict]:
@@ -229,14 +179,22 @@ async def test_two_api_processes_serve_the_same_tenants(settings, parts):
                     }
                 )
             )
-            await asyncio.sleep(0.3)
-            created = await submit(one, tenant.slug, operator, categoryCode="FLOOD")
-            ticket = created["report"]["ticket"]
-            message = json.loads(await asyncio.wait_for(ws.recv(), 5))
-        assert message["payload"]["data"]["reportEvents"] == {
-            "ticket": ticket,
-            "event": {"kind": "SUBMITTED"},
-        }
+            # The subscription listens in the other process, out of our sight: submit
+            # through the first API until the second one's feed names one of ours (a
+            # deadline that fails), instead of sleeping until it "probably" listens.
+            made: dict[str, dict] = {}
+            deadline = time.monotonic() + 30
+            message = None
+            while message is None:
+                assert time.monotonic() < deadline, "the second API's feed heard nothing"
+                created = await submit(one, tenant.slug, operator, categoryCode="FLOOD")
+                made[created["report"]["ticket"]] = created
+                with contextlib.suppress(TimeoutError):
+                    message = json.loads(await asyncio.wait_for(ws.recv(), 1))
+        event = message["payload"]["data"]["reportEvents"]
+        assert event["ticket"] in made and event["event"] == {"kind": "SUBMITTED"}, event
+        ticket = event["ticket"]
+        created = made[ticket]
         _, body = await gql(
             two,
             f"/t/{tenant.slug}/graphql",

@@ -16,9 +16,12 @@ from helpers import (
     VERIFY,
     act,
     auth_header,
+    feed_socket,
     gql,
     make_user,
+    next_message,
     onboard,
+    start_feed,
     submit,
     wait_for_listeners,
 )
@@ -307,24 +310,6 @@ async def test_sla_sweep_marks_breaches_and_autocloses_once(app_client, settings
     assert [(k["kind"], k["public"]) for k in kinds] == [("SUBMITTED", True), ("SLA_BREACH", False)]
 
 
-SUBSCRIBE = "subscription { reportEvents { ticket status event { kind toStatus public } } }"
-
-
-async def _ws(url: str, headers: dict | None = None):
-    return await websockets.connect(
-        url, subprotocols=["graphql-transport-ws"], additional_headers=headers or {}
-    )
-
-
-async def _start(ws, auth: str | None = None, query: str = SUBSCRIBE) -> None:
-    await ws.send(
-        json.dumps({"type": "connection_init", "payload": {"Authorization": auth} if auth else {}})
-    )
-    ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
-    assert ack["type"] == "connection_ack", ack
-    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-
-
 async def test_live_feed_carries_only_its_tenants_events(
     app_client, live_server, settings, two_tenants
 ):
@@ -332,11 +317,11 @@ async def test_live_feed_carries_only_its_tenants_events(
     a_operator = await auth_header(settings, Role.OPERATOR, a)
     b_operator = await auth_header(settings, Role.OPERATOR, b)
     async with (
-        await _ws(f"ws://{live_server}/t/{a.slug}/graphql") as ws_a,
-        await _ws(f"ws://{live_server}/t/{b.slug}/graphql") as ws_b,
+        await feed_socket(f"ws://{live_server}/t/{a.slug}/graphql") as ws_a,
+        await feed_socket(f"ws://{live_server}/t/{b.slug}/graphql") as ws_b,
     ):
-        await _start(ws_a, a_operator["Authorization"])
-        await _start(ws_b, b_operator["Authorization"])
+        await start_feed(ws_a, a_operator["Authorization"])
+        await start_feed(ws_b, b_operator["Authorization"])
         await wait_for_listeners(1, a.id)
         await wait_for_listeners(1, b.id)
         report = (await submit(app_client, b.slug, b_operator))["report"]
@@ -358,20 +343,20 @@ async def test_live_feed_refuses_strangers(live_server, settings, two_tenants):
     a, b = two_tenants.a, two_tenants.b
     a_operator = await auth_header(settings, Role.OPERATOR, a)
     # A's token, sent on B's socket, in connection_init: refused.
-    async with await _ws(f"ws://{live_server}/t/{b.slug}/graphql") as ws:
+    async with await feed_socket(f"ws://{live_server}/t/{b.slug}/graphql") as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": a_operator}))
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
         assert closed.value.rcvd.code == 4403
     # ... and in the upgrade's header: refused exactly like an unknown tenant.
     with pytest.raises(websockets.InvalidStatus) as other:
-        await _ws(f"ws://{live_server}/t/{b.slug}/graphql", a_operator)
+        await feed_socket(f"ws://{live_server}/t/{b.slug}/graphql", a_operator)
     with pytest.raises(websockets.InvalidStatus) as unknown:
-        await _ws(f"ws://{live_server}/t/no-such-command/graphql", a_operator)
+        await feed_socket(f"ws://{live_server}/t/no-such-command/graphql", a_operator)
     assert other.value.response.status_code == unknown.value.response.status_code == 403
     # Anonymous callers may not subscribe.
-    async with await _ws(f"ws://{live_server}/t/{a.slug}/graphql") as ws:
-        await _start(ws)
+    async with await feed_socket(f"ws://{live_server}/t/{a.slug}/graphql") as ws:
+        await start_feed(ws)
         reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert reply["type"] == "error" or reply["payload"].get("errors"), reply
 
@@ -443,10 +428,6 @@ async def test_dispatch_to_another_tenants_agency_is_not_found(app_client, setti
     assert result["errors"] == [{"code": "NOT_FOUND", "field": "agencyId"}]
 
 
-async def _next(ws, wait=5.0):
-    return json.loads(await asyncio.wait_for(ws.recv(), wait))
-
-
 async def test_live_feed_follows_the_subscribers_scope(
     app_client, live_server, settings, two_tenants
 ):
@@ -459,16 +440,16 @@ async def test_live_feed_follows_the_subscribers_scope(
     officer_id, officer_name = await make_user(Role.OFFICER, a)
     officer = bearer_for(officer_id, officer_name, settings)
     url = f"ws://{live_server}/t/{a.slug}/graphql"
-    async with await _ws(url) as ws_citizen, await _ws(url) as ws_officer:
-        await _start(ws_citizen, citizen["Authorization"])
-        await _start(ws_officer, officer["Authorization"])
+    async with await feed_socket(url) as ws_citizen, await feed_socket(url) as ws_officer:
+        await start_feed(ws_citizen, citizen["Authorization"])
+        await start_feed(ws_officer, officer["Authorization"])
         await wait_for_listeners(2, a.id)
         others = (await submit(app_client, a.slug, operator))["report"]["id"]  # not theirs
         mine = (await submit(app_client, a.slug, citizen))["report"]
         await act(app_client, a.slug, ASSIGN, operator, id=mine["id"], o=str(officer_id), u=None)
         await act(app_client, a.slug, NOTE, operator, id=mine["id"], n="catatan internal", p=False)
         await act(app_client, a.slug, VERIFY, operator, id=mine["id"])
-        got = [await _next(ws_citizen), await _next(ws_citizen)]
+        got = [await next_message(ws_citizen), await next_message(ws_citizen)]
         assert [
             (
                 m["payload"]["data"]["reportEvents"]["ticket"],
@@ -479,10 +460,10 @@ async def test_live_feed_follows_the_subscribers_scope(
         # No internal note, nothing of other reports: the next event the citizen hears is
         # a public marker note sent after all of them (events arrive in commit order).
         await act(app_client, a.slug, NOTE, operator, id=mine["id"], n="penanda", p=True)
-        marker = (await _next(ws_citizen))["payload"]["data"]["reportEvents"]
+        marker = (await next_message(ws_citizen))["payload"]["data"]["reportEvents"]
         assert (marker["ticket"], marker["event"]["kind"]) == (mine["ticket"], "NOTE"), marker
         kinds = [
-            (await _next(ws_officer))["payload"]["data"]["reportEvents"]["event"]["kind"]
+            (await next_message(ws_officer))["payload"]["data"]["reportEvents"]["event"]["kind"]
             for _ in range(4)
         ]
         assert kinds == ["ASSIGNMENT", "NOTE", "STATUS", "NOTE"]  # assigned to them from here on
@@ -500,11 +481,11 @@ async def test_live_feed_ends_when_the_membership_is_revoked(
     monkeypatch.setattr(subscriptions, "RECHECK_SECONDS", 0.3)
     a = two_tenants.a
     user_id, name = await make_user(Role.OPERATOR, a)
-    async with await _ws(f"ws://{live_server}/t/{a.slug}/graphql") as ws:
-        await _start(ws, bearer_for(user_id, name, settings)["Authorization"])
+    async with await feed_socket(f"ws://{live_server}/t/{a.slug}/graphql") as ws:
+        await start_feed(ws, bearer_for(user_id, name, settings)["Authorization"])
         await wait_for_listeners(1, a.id)
         await owner.execute("DELETE FROM memberships WHERE user_id = $1", user_id)
-        message = await _next(ws, 5)
+        message = await next_message(ws, 5)
         assert message["type"] in ("error", "next"), message
         text = json.dumps(message)
         assert "membership has ended" in text

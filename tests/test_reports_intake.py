@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import struct
-import zlib
 from datetime import UTC, datetime, time, timedelta, timezone
 
 import holidays
 import pytest
-from helpers import SUBMIT, auth_header, gql, report_input, submit
+from helpers import SUBMIT, auth_header, gql, png_bytes, report_input, submit, upload_report
 from PIL import Image
 
 from jogo.platform.auth.roles import Role
@@ -256,47 +254,11 @@ async def test_sla_due_times_and_per_category_settings(app_client, settings, two
     assert {c["code"]: c["urgentVerifyMinutes"] for c in b["data"]["categories"]}["FIRE"] == 15
 
 
-def png_bytes() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
-        + chunk(b"IEND", b"")
-    )
-
-
-async def upload(client, slug, headers, files: list[tuple[str, bytes, str]], **overrides):
-    operations = {
-        "query": SUBMIT.replace("report { id", "report { id") + "",
-        "variables": {"input": report_input(photos=[None] * len(files), **overrides)},
-    }
-    operations["query"] = """mutation($input: SubmitReportInput!) { submitReport(input: $input) {
-      report { id ticket } pin errors { code field message } } }"""
-    mapping = {str(i): [f"variables.input.photos.{i}"] for i in range(len(files))}
-    multipart = {
-        str(i): (name, io.BytesIO(data), ctype) for i, (name, data, ctype) in enumerate(files)
-    }
-    response = await client.post(
-        f"/t/{slug}/graphql",
-        headers=headers or {},
-        data={"operations": json.dumps(operations), "map": json.dumps(mapping)},
-        files=multipart,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["data"]["submitReport"]
-
-
 async def test_photo_upload_by_content_and_download(app_client, settings, two_tenants, owner):
     slug = two_tenants.a.slug
     citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
     png = png_bytes()
-    created = await upload(app_client, slug, citizen, [("pohon.jpg", png, "image/jpeg")])
+    created = await upload_report(app_client, slug, citizen, [("pohon.jpg", png, "image/jpeg")])
     assert created["errors"] == [], created
     rid = created["report"]["id"]
     _, body = await gql(
@@ -336,7 +298,7 @@ async def test_bad_photos_are_refused_and_nothing_is_stored(
     before = await owner.fetchval(
         "SELECT count(*) FROM reports WHERE tenant_id = $1", two_tenants.a.id
     )
-    result = await upload(app_client, two_tenants.a.slug, citizen, files)
+    result = await upload_report(app_client, two_tenants.a.slug, citizen, files)
     assert result["report"] is None and message in result["errors"][0]["message"]
     assert [(e["code"], e["field"]) for e in result["errors"]] == [("INVALID_INPUT", "photos")]
     assert (
@@ -349,7 +311,7 @@ async def test_failed_submission_removes_stored_photos(app_client, settings, two
     citizen = await auth_header(settings, Role.CITIZEN, two_tenants.a)
     folder = settings.data_dir / "attachments" / str(two_tenants.a.id)
     before = sorted(folder.rglob("*")) if folder.exists() else []
-    result = await upload(
+    result = await upload_report(
         app_client,
         two_tenants.a.slug,
         citizen,

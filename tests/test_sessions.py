@@ -9,77 +9,28 @@ import asyncio
 import json
 import time
 import uuid
-from typing import Any
 
 import jwt
 import pytest
-import websockets
 from helpers import (
-    PASSWORD,
+    EVENTS,
+    ME,
+    SOCKET_WAIT,
     auth_header,
+    bearer,
+    closed_with,
     gql,
-    live_listeners,
     make_user,
+    me_status,
+    open_socket,
+    refresh,
+    sign_in,
     submit,
-    wait_for_listeners,
+    subscribe,
 )
 
 from jogo.platform.auth.roles import Role
 from jogo.platform.auth.tokens import issue_token
-
-ME = "{ me { kind name roles } }"
-EVENTS = "subscription { reportEvents { ticket status } }"
-WAIT = 5.0
-
-
-async def sign_in(client: Any, username: str) -> dict[str, Any]:
-    r = await client.post("/auth/token", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
-async def refresh(client: Any, token: str) -> Any:
-    return await client.post("/auth/refresh", json={"refresh_token": token})
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def me_status(client: Any, slug: str, access: str) -> int:
-    status, _ = await gql(client, f"/t/{slug}/graphql", ME, bearer(access))
-    return status
-
-
-async def open_socket(server: str, slug: str, access: str) -> Any:
-    ws = await websockets.connect(
-        f"ws://{server}/t/{slug}/graphql", subprotocols=["graphql-transport-ws"]
-    )
-    await ws.send(json.dumps({"type": "connection_init", "payload": bearer(access)}))
-    ack = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
-    assert ack["type"] == "connection_ack", ack
-    return ws
-
-
-async def subscribe(ws: Any, query: str) -> str:
-    op_id = uuid.uuid4().hex
-    before = live_listeners()
-    await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
-    await wait_for_listeners(before + 1)
-    return op_id
-
-
-async def closed_with(ws: Any) -> tuple[int, str]:
-    """Wait (at most WAIT seconds) for the server to close the socket; messages that
-    arrive first are skipped."""
-    with pytest.raises(websockets.ConnectionClosed) as closed:
-        async with asyncio.timeout(WAIT):
-            while True:
-                await ws.recv()
-    frame = closed.value.rcvd
-    assert frame is not None
-    return frame.code, frame.reason
 
 
 async def test_sign_in_opens_a_session_that_rotates(app_client, settings, two_tenants, owner):
@@ -305,7 +256,7 @@ async def test_logout_closes_that_sessions_socket_at_once(
         # The same user's other session keeps its feed: a report still reaches it.
         citizen = await auth_header(settings, Role.CITIZEN, tenant)
         created = await submit(app_client, tenant.slug, citizen)
-        async with asyncio.timeout(WAIT):
+        async with asyncio.timeout(SOCKET_WAIT):
             message = json.loads(await ws_kept.recv())
         assert message["type"] == "next", message
         assert message["payload"]["data"]["reportEvents"]["ticket"] == created["report"]["ticket"]
@@ -341,16 +292,16 @@ async def test_a_live_feed_survives_a_token_refresh(app_client, live_server, set
         op_id = await subscribe(ws, EVENTS)
         renewed = (await refresh(app_client, signed["refresh_token"])).json()
         await ws.send(json.dumps({"type": "ping", "payload": bearer(renewed["access_token"])}))
-        pong = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+        pong = json.loads(await asyncio.wait_for(ws.recv(), SOCKET_WAIT))
         assert pong["type"] == "pong", pong
         await asyncio.sleep(max(0.0, expires_at - time.time()) + 0.5)  # the old token's TTL
         created = await submit(app_client, tenant.slug, citizen)
-        message = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+        message = json.loads(await asyncio.wait_for(ws.recv(), SOCKET_WAIT))
         assert message["id"] == op_id and message["type"] == "next", message
         assert message["payload"]["data"]["reportEvents"]["ticket"] == created["report"]["ticket"]
         query_id = uuid.uuid4().hex
         await ws.send(json.dumps({"id": query_id, "type": "subscribe", "payload": {"query": ME}}))
-        answer = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+        answer = json.loads(await asyncio.wait_for(ws.recv(), SOCKET_WAIT))
         assert answer["type"] == "next" and answer["payload"]["data"]["me"]["name"] == username
 
 
@@ -364,7 +315,7 @@ async def test_without_a_refresh_the_feed_ends_at_expiry(
     ws = await open_socket(live_server, tenant.slug, short)
     async with ws:
         op_id = await subscribe(ws, EVENTS)
-        message = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+        message = json.loads(await asyncio.wait_for(ws.recv(), SOCKET_WAIT))
     assert message["id"] == op_id, message
     errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
     assert [e["message"] for e in errors] == ["the access token has expired"], message
@@ -392,7 +343,7 @@ async def test_a_ping_with_another_callers_token_closes_the_socket(
     ws = await open_socket(live_server, tenant.slug, mine["access_token"])
     async with ws:
         await ws.send(json.dumps({"type": "ping"}))
-        assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == "pong"
+        assert json.loads(await asyncio.wait_for(ws.recv(), SOCKET_WAIT))["type"] == "pong"
 
 
 async def test_an_announced_key_revocation_closes_its_socket(
@@ -416,7 +367,7 @@ async def test_an_announced_key_revocation_closes_its_socket(
             await announce("apikey", key.id)
         code, reason = await closed_with(ws)
         await ws_kept.send(json.dumps({"type": "ping"}))
-        assert json.loads(await asyncio.wait_for(ws_kept.recv(), WAIT))["type"] == "pong"
+        assert json.loads(await asyncio.wait_for(ws_kept.recv(), SOCKET_WAIT))["type"] == "pong"
     assert (code, reason) == (4401, "Unauthorized: the API key has been revoked")
     with pytest.raises(ValueError):
         await announce("tenant", key.id)

@@ -8,17 +8,23 @@ import json
 import uuid
 
 import pytest
-from helpers import auth_header, bearer_for, gql, make_user, onboard
+from helpers import (
+    POST_FIELDS,
+    SHARE_POST,
+    auth_header,
+    bearer_for,
+    call,
+    gql,
+    make_user,
+    onboard,
+    png_bytes,
+    share,
+)
 from PIL import Image
-from test_reports_intake import png_bytes
 
 from jogo.platform.auth.roles import Role
 from jogo.tenants.sharing.screening import hold_reasons
 
-POST_FIELDS = """id body latitude longitude photoUrl status statusLabel holdReasons
-  rejectionReason reportId mine"""
-SHARE = f"""mutation($input: SharePostInput!) {{ sharePost(input: $input) {{
-  post {{ {POST_FIELDS} }} errors {{ code field message }} }} }}"""
 APPROVE = f"""mutation($id: ID!, $ack: Boolean!) {{ approvePost(id: $id, acknowledgeHold: $ack) {{
   post {{ {POST_FIELDS} }} errors {{ code field message }} }} }}"""
 REJECT = f"""mutation($id: ID!, $r: String!) {{ rejectPost(id: $id, reason: $r) {{
@@ -31,16 +37,6 @@ ONE = f"query($id: ID!) {{ sharedPost(id: $id) {{ {POST_FIELDS} }} }}"
 MINE = f"query {{ myPosts {{ {POST_FIELDS} }} }}"
 QUEUE = f"query {{ moderationQueue {{ {POST_FIELDS} }} }}"
 TUGU = {"latitude": -7.9770, "longitude": 112.6340}
-
-
-async def call(client, tenant, query, headers=None, **variables):
-    status, body = await gql(client, f"/t/{tenant.slug}/graphql", query, headers, **variables)
-    assert status == 200 and "errors" not in body, body
-    return next(iter(body["data"].values()))
-
-
-async def share(client, tenant, headers, body="Lampu lalu lintas di Tugu mati sejak pagi", **more):
-    return await call(client, tenant, SHARE, headers, input={"body": body, **more})
 
 
 def feed_ids(feed) -> list[str]:
@@ -126,7 +122,7 @@ async def test_held_posts_need_an_explicit_acknowledgement(app_client, two_tenan
 
 async def upload_post(client, tenant, headers, data: bytes, body="Banjir di Jalan Soekarno Hatta"):
     operations = {
-        "query": SHARE,
+        "query": SHARE_POST,
         "variables": {"input": {"body": body, "photo": None, **TUGU}},
     }
     response = await client.post(
@@ -331,6 +327,6 @@ async def test_module_off_removes_the_sharing_types(app_client, settings):
     }
     citizen = await auth_header(settings, Role.CITIZEN, tenant)
     status, body = await gql(
-        app_client, f"/t/{tenant.slug}/graphql", SHARE, citizen, input={"body": "halo semua"}
+        app_client, f"/t/{tenant.slug}/graphql", SHARE_POST, citizen, input={"body": "halo semua"}
     )
     assert status == 200 and "errors" in body  # the field does not exist here

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import pytest
 import websockets
@@ -20,6 +19,7 @@ POST = """mutation($n: String!, $k: String!, $lat: Float!, $lon: Float!) { creat
 NEARBY = """query($lat: Float!, $lon: Float!, $r: Float!, $k: [FacilityKind!]) { nearby(latitude: $lat,
   longitude: $lon, radiusM: $r, kinds: $k) { kind name distanceM } }"""
 TUGU = (-7.9770, 112.6340)
+WAIT = 10.0  # seconds: a deadline for an event that must come, not a latency bound
 
 
 async def add_posts(client, settings, tenant):
@@ -95,7 +95,7 @@ async def test_sos_is_limited_per_user_and_needs_a_sign_in(
     assert presses == 4
 
 
-async def test_a_subscribed_operator_gets_the_sos_within_a_second(
+async def test_a_subscribed_operator_gets_the_sos_live(
     app_client, live_server, settings, two_tenants
 ):
     tenant = two_tenants.a
@@ -118,16 +118,15 @@ async def test_a_subscribed_operator_gets_the_sos_within_a_second(
             )
         )
         await wait_for_listeners(1, tenant.id)
-        start = time.monotonic()
         _, body = await gql(
             app_client, f"/t/{tenant.slug}/graphql", SOS, citizen, lat=TUGU[0], lon=TUGU[1], n=None
         )
         ticket = body["data"]["raiseSos"]["report"]["ticket"]
-        message = json.loads(await asyncio.wait_for(ws.recv(), 1.0))
-        elapsed = time.monotonic() - start
+        # The event must come (a deadline that fails); how fast is a figure for bench/,
+        # not a wall-clock assertion here.
+        message = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
     event = message["payload"]["data"]["reportEvents"]
     assert event == {"ticket": ticket, "urgent": True, "event": {"kind": "SUBMITTED"}}
-    assert elapsed < 1.0
 
 
 async def test_nearby_orders_by_distance_and_respects_kinds_and_tenants(

@@ -14,9 +14,18 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from helpers import VERIFY, act, auth_header, gql, onboard
-from test_reports_intake import png_bytes, upload
-from test_write_capabilities import READ_SCOPES
+from helpers import (
+    READ_SCOPES,
+    TRACK,
+    TRANSFER,
+    VERIFY,
+    act,
+    auth_header,
+    gql,
+    onboard,
+    png_bytes,
+    upload_report,
+)
 
 from jogo.platform import db, registry
 from jogo.platform.auth.apikeys import create_api_key
@@ -28,15 +37,9 @@ from jogo.tenants.oversight.rollups import do_apply_report
 from jogo.tenants.reports.transfer import do_transfer_report
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSFER = """mutation($id: ID!, $to: String!, $r: String!) {
-  transferReport(id: $id, toTenantSlug: $to, reason: $r) {
-    transfer { reportId ticket fromStatus fromTenantSlug toTenantSlug toTenantName }
-    errors { code field message } } }"""
 REPORT = """query($id: ID!) { report(id: $id) { ticket status verifyDueAt outsideJurisdiction
   category { code } timeline { kind note public messageId messageEn }
   attachments { id url sha256 } } }"""
-TRACK = """query($t: String!, $p: String!) { trackReport(ticket: $t, pin: $p) {
-  ticket status commandSlug commandName timeline { kind messageId messageEn } } }"""
 REASON = "Lokasi kejadian di wilayah Kota Batu"
 
 
@@ -53,7 +56,7 @@ async def commands(settings):
 
 
 async def anonymous_report_with_photo(app_client, tenant) -> dict:
-    made = await upload(
+    made = await upload_report(
         app_client, tenant.slug, None, [("pohon.png", png_bytes(), "image/png")], anonymous=True
     )
     assert made["errors"] == [], made

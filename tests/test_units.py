@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 
 import asyncpg
-from conftest import ADMIN_URL, _db_url
 from helpers import (
+    ADMIN_URL,
     ASSIGN,
     STATUS,
     VERIFY,
@@ -15,6 +15,7 @@ from helpers import (
     auth_header,
     bearer_for,
     create_unit,
+    db_url,
     gql,
     make_user,
     submit,
@@ -320,7 +321,7 @@ async def test_free_text_units_become_records():
     admin = await asyncpg.connect(ADMIN_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        conn = await asyncpg.connect(_db_url(name))
+        conn = await asyncpg.connect(db_url(name))
         try:
             await _bootstrap(conn)
 

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from helpers import MALANG, NOTE, auth_header, gql, onboard, submit
+from helpers import MALANG, NOTE, READ_SCOPES, auth_header, gql, onboard, submit
 
 from graphql import (
     GraphQLEnumType,
@@ -41,7 +41,6 @@ from jogo.platform.registry import MODULES, TenantInfo
 SDL_DIR = Path(__file__).resolve().parents[1] / "graphql" / "schema"
 
 # Every scope that only reads; one key holds them all.
-READ_SCOPES = ["agencies:read", "reports:read"]
 STAFF = {"officer", "operator", "tenant_admin"}
 OPERATORS = {"operator", "tenant_admin"}
 
