@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 import dramatiq
@@ -217,3 +221,48 @@ async def eventually(check: Any, what: str, within: float = 10.0) -> None:
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(0.02)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_jogo(
+    args: list[str], database: str | None, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """The ``jogo`` command as a real process (measured by coverage), with no ``JOGO_*`` or
+    ``OTEL_*`` variable of ours leaking in but ``JOGO_DATABASE_URL=database`` and ``env``."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
+    if database:
+        environ["JOGO_DATABASE_URL"] = database
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "jogo.platform.app.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+async def run_job(
+    actor: str, owner: Any, tenant: TenantInfo, wait: float = 60.0, **payload: Any
+) -> None:
+    """What the scheduler does each tick for this tenant (one outbox message with
+    ``payload`` as the actor's keyword arguments), then wait until the worker has finished
+    it (not only the relay published it); fail at the deadline. Only this tenant's message
+    counts, so the wait does not grow with the tenants earlier tests made. Needs the
+    ``worker`` and ``relay`` fixtures."""
+    import asyncio
+    import time
+
+    from jogo.platform import db, outbox
+
+    before = FINISHED.count(actor, tenant.id)
+    async with db.control_tx():
+        await outbox.enqueue(actor, payload, tenant.id)
+    deadline = time.monotonic() + wait
+    while FINISHED.count(actor, tenant.id) <= before:
+        assert time.monotonic() < deadline, f"{actor} for {tenant.slug} did not finish"
+        await asyncio.sleep(0.05)

@@ -166,7 +166,7 @@ def assert_still_handled(tracked):
 async def test_the_issue_example_open311_closed_as_duplicate_not_ours(
     app_client, settings, owner, sink, worker, relay
 ):
-    from test_facilities import run_job
+    from helpers import run_job
 
     tenant = await onboard("minimal", modules=["integrations"])
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)

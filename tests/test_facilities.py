@@ -3,15 +3,12 @@ jobs through the outbox, RabbitMQ and the worker; cameras near a report."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import FINISHED, auth_header, gql, onboard, submit
+from helpers import auth_header, gql, onboard, run_job, submit
 
-from jogo.platform import db, outbox
 from jogo.platform.app.scheduler import enqueue_for_all_tenants
 from jogo.platform.auth.roles import Role
 from jogo.tenants.facilities.capacity import CapacityUnreadable, parse_fhir, parse_json
@@ -85,20 +82,6 @@ CREATE_AGENCY = """mutation($i: CreateAgencyInput!) { createAgency(input: $i) { 
   errors { field message } } }"""
 CREATE_CAMERA = """mutation($i: CreateCameraInput!) { createCamera(input: $i) { camera { id status }
   errors { field message } } }"""
-
-
-async def run_job(actor: str, owner, tenant, wait: float = 60.0) -> None:
-    """What the scheduler does each tick for this tenant (one outbox message; the
-    scheduler's own loop over every tenant is tested apart), then wait until the worker
-    has finished it (not only the relay published it); fail at the deadline. Only this
-    tenant's message, so the wait does not grow with the tenants earlier tests made."""
-    before = FINISHED.count(actor, tenant.id)
-    async with db.control_tx():
-        await outbox.enqueue(actor, {}, tenant.id)
-    deadline = time.monotonic() + wait
-    while FINISHED.count(actor, tenant.id) <= before:
-        assert time.monotonic() < deadline, f"{actor} for {tenant.slug} did not finish"
-        await asyncio.sleep(0.05)
 
 
 async def test_hospital_capacity_job(app_client, settings, owner, sink, worker, relay):

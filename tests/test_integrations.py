@@ -842,7 +842,7 @@ async def test_delivery_metrics(
 
 
 async def test_open311_status_by_polling(app_client, settings, owner, sink, worker, relay):
-    from test_facilities import run_job
+    from helpers import run_job
 
     tenant = await onboard("minimal", modules=["integrations"])
     _, rid, _ = await dispatched_report(
