@@ -12,42 +12,66 @@ import pytest
 from helpers import onboard, run_job
 
 from jogo.platform import db, outbox, registry
+from jogo.workers.middleware import message_tenant
 
 JOBS = ["sweep_report_slas", "poll_hospital_capacity", "check_cameras", "poll_open311"]
 JOBS += ["rebuild_rollups"]
 
 
-def outcomes(caplog, actor: str) -> list[str]:
-    prefix = f"{actor}: "
-    return [
-        r.getMessage()[len(prefix) :]
-        for r in caplog.records
-        if r.name == "jogo.workers" and r.getMessage().startswith(prefix)
-    ]
+class Outcomes(logging.Handler):
+    """The outcome each actor logs (``<actor>: <outcome>``), with the tenant of the message
+    it was logged for: the worker may run other tests' leftover messages meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seen: list[tuple[str, str | None]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        tenant = message_tenant.get()
+        self.seen.append((record.getMessage(), str(tenant) if tenant else None))
+
+    def of(self, actor: str, tenant_id: uuid.UUID) -> list[str]:
+        prefix = f"{actor}: "
+        return [
+            message[len(prefix) :]
+            for message, tenant in list(self.seen)
+            if tenant == str(tenant_id) and message.startswith(prefix)
+        ]
+
+
+@pytest.fixture
+def outcomes():
+    logger = logging.getLogger("jogo.workers")
+    handler, level = Outcomes(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
 @pytest.mark.parametrize("actor", JOBS)
-async def test_a_suspended_commands_job_is_skipped(actor, owner, worker, relay, caplog):
-    caplog.set_level(logging.DEBUG, logger="jogo.workers")
+async def test_a_suspended_commands_job_is_skipped(actor, owner, worker, relay, outcomes):
     tenant = await onboard("minimal", modules=["facilities", "integrations"], region="35.79")
     # Active: the job runs and reports what it did.
     await run_job(actor, owner, tenant)
-    [ran] = outcomes(caplog, actor)
+    [ran] = outcomes.of(actor, tenant.id)
     assert ran != "skipped"
     await registry.set_status(tenant.slug, "SUSPENDED")
     await run_job(actor, owner, tenant)
-    assert outcomes(caplog, actor) == [ran, "skipped"]
+    assert outcomes.of(actor, tenant.id) == [ran, "skipped"]
 
 
-async def test_a_suspended_commands_delivery_is_no_tenant(owner, worker, relay, caplog):
-    caplog.set_level(logging.DEBUG, logger="jogo.workers")
+async def test_a_suspended_commands_delivery_is_no_tenant(owner, worker, relay, outcomes):
     tenant = await onboard("minimal", modules=["integrations"], region="35.79")
     job = {"dispatch_id": str(uuid.uuid4()), "attempt": 1}
     await run_job("deliver_dispatch", owner, tenant, **job)
-    assert outcomes(caplog, "deliver_dispatch") == ["skipped"]  # no such dispatch: nothing leased
+    assert outcomes.of("deliver_dispatch", tenant.id) == [
+        "skipped"
+    ]  # no such dispatch: nothing leased
     await registry.set_status(tenant.slug, "SUSPENDED")
     await run_job("deliver_dispatch", owner, tenant, **job)
-    assert outcomes(caplog, "deliver_dispatch") == ["skipped", "no-tenant"]
+    assert outcomes.of("deliver_dispatch", tenant.id) == ["skipped", "no-tenant"]
 
 
 async def test_an_unknown_actor_is_set_aside_and_the_rest_go_on(owner, worker, relay, caplog):
