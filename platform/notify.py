@@ -144,11 +144,11 @@ class EventHub:
         try:
             yield queue
         finally:
-            subscribers = self._subscribers.get((topic, tenant_id))
-            if subscribers is not None:
-                subscribers.discard(queue)
-                if not subscribers:
-                    del self._subscribers[(topic, tenant_id)]
+            # The key holds this queue until here: it is removed only once empty.
+            subscribers = self._subscribers[(topic, tenant_id)]
+            subscribers.discard(queue)
+            if not subscribers:
+                del self._subscribers[(topic, tenant_id)]
 
     async def close(self) -> None:
         """Stop listening for good: cancel any pending re-listen and terminate the LISTEN

@@ -317,6 +317,8 @@ JOGO = [sys.executable, "-m", "jogo.platform.app.cli"]
 def run_jogo(
     args: list[str], database: str | None, stdin: str = "", **env: str
 ) -> subprocess.CompletedProcess[str]:
+    """The ``jogo`` command as a real process (measured by coverage), with no ``JOGO_*`` or
+    ``OTEL_*`` variable of ours leaking in but ``JOGO_DATABASE_URL=database`` and ``env``."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
     if database:
         environ["JOGO_DATABASE_URL"] = database
@@ -438,14 +440,16 @@ CALLBACK_URL = "/t/{slug}/integrations/{agency}/callback"
 # --- scheduled jobs ---
 
 
-async def run_job(actor: str, owner, tenant, wait: float = 60.0) -> None:
-    """What the scheduler does each tick for this tenant (one outbox message; the
-    scheduler's own loop over every tenant is tested apart), then wait until the worker
-    has finished it (not only the relay published it); fail at the deadline. Only this
-    tenant's message, so the wait does not grow with the tenants earlier tests made."""
+async def run_job(actor: str, owner: Any, tenant: Any, wait: float = 60.0, **payload: Any) -> None:
+    """What the scheduler does each tick for this tenant (one outbox message with
+    ``payload`` as the actor's keyword arguments; the scheduler's own loop over every
+    tenant is tested apart), then wait until the worker has finished it (not only the
+    relay published it); fail at the deadline. Only this tenant's message counts, so the
+    wait does not grow with the tenants earlier tests made. Needs the ``worker`` and
+    ``relay`` fixtures."""
     before = FINISHED.count(actor, tenant.id)
     async with db.control_tx():
-        await outbox.enqueue(actor, {}, tenant.id)
+        await outbox.enqueue(actor, payload, tenant.id)
     deadline = time.monotonic() + wait
     while FINISHED.count(actor, tenant.id) <= before:
         assert time.monotonic() < deadline, f"{actor} for {tenant.slug} did not finish"

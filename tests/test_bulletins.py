@@ -367,3 +367,13 @@ async def test_withdrawing_scheduled_and_refusing_expired_and_control_characters
         "SELECT status FROM bulletins WHERE tenant_id = $1 ORDER BY created_at", tenant.id
     )
     assert [r["status"] for r in statuses] == ["CANCELLED", "PUBLISHED"]
+
+
+async def test_an_alert_name_that_is_not_an_id_is_a_404(app_client, two_tenants):
+    tenant = two_tenants.a
+    assert "bulletins" in tenant.modules
+    feed = await app_client.get(f"/t/{tenant.slug}/alerts.cap.xml")
+    assert feed.status_code == 200  # the command's feed is served
+    for name in ("latest.cap.xml", f"{uuid.uuid4()}.xml", f"{uuid.uuid4()}.cap.xml.bak"):
+        response = await app_client.get(f"/t/{tenant.slug}/alerts/{name}")
+        assert response.status_code == 404, name

@@ -389,3 +389,30 @@ async def test_worker_refuses_a_saved_private_url_when_it_calls(
     assert row is not None and row["status"] == "OFFLINE", row
     assert "destination refused" in row["last_error"]
     assert "/cam/ok.jpg" not in sink.fetched
+
+
+async def test_a_resolver_answering_no_address_or_nothing_is_refused():
+    # A resolver of the outside world that answers a name (a broken or hostile DNS) ...
+    with pytest.raises(DestinationRefused) as refused:
+        await resolve_checked(
+            "agency.example", 80, allow_private=False, resolver=answering(["cname.example"])
+        )
+    assert "agency.example resolves to something that is not an address" in refused.value.message
+    # ... or an empty answer.
+    with pytest.raises(UnresolvableHost) as empty:
+        await resolve_checked("agency.example", 80, allow_private=False, resolver=answering([]))
+    assert "cannot resolve agency.example" in empty.value.message
+    # The same resolver with a public address passes it on: the refusals were the answers'.
+    found = await resolve_checked(
+        "agency.example", 80, allow_private=False, resolver=answering([PUBLIC])
+    )
+    assert [str(a) for a in found] == [PUBLIC]
+
+
+async def test_a_url_without_a_host_is_refused_on_its_field():
+    from jogo.platform.egress import check_url
+
+    for allow_private in (True, False):
+        with pytest.raises(InvalidInput) as caught:
+            await check_url("http:///beds", allow_private=allow_private, field="capacityUrl")
+        assert (caught.value.field, caught.value.message) == ("capacityUrl", "the URL has no host")

@@ -340,3 +340,75 @@ async def test_photos_stored_before_cleaning_are_held_back_until_cleaned(
         lambda: run_jogo(["photos", "clean"], database, JOGO_DATA_DIR=str(settings.data_dir))
     )
     assert json.loads(again.stdout) == {"cleaned": 0, "refused": 1, "missing": 0}
+
+
+def encoded(image: Image.Image, fmt: str, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def palette_png_with_a_transparent_entry() -> bytes:
+    image = Image.new("P", (20, 10), 0)
+    image.putpalette([255, 0, 0, 0, 0, 255] + [0] * (254 * 3))
+    image.paste(1, (10, 0, 20, 10))  # right half: entry 1 (blue)
+    return encoded(image, "PNG", transparency=0)  # entry 0 (the red left half) is see-through
+
+
+def gray_jpeg_with_an_srgb_profile() -> bytes:
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return encoded(Image.new("L", (24, 12), 90), "JPEG", icc_profile=icc)
+
+
+async def test_a_palette_png_keeps_its_palette_and_its_transparent_entry(
+    app_client, two_tenants, people
+):
+    _, served, ctype = await approved_photo(
+        app_client,
+        two_tenants.a,
+        people,
+        palette_png_with_a_transparent_entry(),
+        name="peta.png",
+        ctype="image/png",
+    )
+    image = assert_clean(served)
+    assert (ctype, image.format, image.mode) == ("image/png", "PNG", "P")
+    rgba = image.convert("RGBA")
+    assert rgba.getpixel((0, 0))[3] == 0  # the transparent entry stayed transparent
+    assert rgba.getpixel((15, 5)) == (0, 0, 255, 255)
+
+
+async def test_a_cmyk_jpeg_is_served_as_rgb(app_client, two_tenants, people):
+    original = encoded(Image.new("CMYK", (30, 20), (0, 255, 255, 0)), "JPEG")  # red in ink
+    _, served, ctype = await approved_photo(app_client, two_tenants.a, people, original)
+    image = assert_clean(served)
+    assert (ctype, image.format, image.mode, image.size) == ("image/jpeg", "JPEG", "RGB", (30, 20))
+    red, green, blue = image.getpixel((15, 10))
+    assert red > 200 and green < 80 and blue < 80
+
+
+async def test_a_gray_photo_with_a_profile_stays_gray_without_it(app_client, two_tenants, people):
+    _, served, ctype = await approved_photo(
+        app_client, two_tenants.a, people, gray_jpeg_with_an_srgb_profile()
+    )
+    image = assert_clean(served)
+    assert (ctype, image.mode, image.size) == ("image/jpeg", "L", (24, 12))
+    assert "icc_profile" not in image.info
+    assert abs(image.getpixel((5, 5)) - 90) <= 3
+
+
+async def test_a_photo_is_gone_once_the_command_turns_sharing_off(app_client, two_tenants, people):
+    from jogo.platform import registry
+
+    tenant = two_tenants.a
+    post, _, _ = await approved_photo(app_client, tenant, people, gps_jpeg())  # served: 200
+    modules = set(tenant.modules)
+    await registry.set_modules(tenant.slug, modules - {"sharing"})
+    try:
+        response = await app_client.get(post["photoUrl"])
+        assert response.status_code == 404, response.text
+    finally:
+        await registry.set_modules(tenant.slug, modules)
+    assert (await app_client.get(post["photoUrl"])).status_code == 200

@@ -371,3 +371,22 @@ async def test_an_announced_key_revocation_closes_its_socket(
     assert (code, reason) == (4401, "Unauthorized: the API key has been revoked")
     with pytest.raises(ValueError):
         await announce("tenant", key.id)
+
+
+async def test_logout_with_a_token_that_is_no_refresh_token_is_a_401(
+    app_client, settings, two_tenants, owner
+):
+    tenant = two_tenants.a
+    _, username = await make_user(Role.CITIZEN, tenant)
+    signed = await sign_in(app_client, username)
+    forged = "jrt_" + "A" * 43  # our prefix, but no session has it
+    for token in ("not-a-refresh-token", "jrt_" + "x" * 200, forged):
+        response = await app_client.post("/auth/logout", json={"refresh_token": token})
+        assert response.status_code == 401, (token, response.text)
+        assert "the refresh token is invalid" in response.text
+    # None of them ended the real session.
+    assert await me_status(app_client, tenant.slug, signed["access_token"]) == 200
+    logouts = await owner.fetchval(
+        "SELECT count(*) FROM audit_log WHERE action = 'auth.logout' AND actor = $1", username
+    )
+    assert logouts == 0

@@ -1,0 +1,32 @@
+"""The tenant registry's refusals (``jogo.platform.registry``): a status other than
+ACTIVE or SUSPENDED changes nothing, and an id no tenant has is no tenant."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from helpers import onboard
+
+from jogo.platform import registry
+from jogo.platform.errors import InvalidInput
+
+
+async def test_an_unknown_status_is_refused_and_changes_nothing(database, owner):
+    tenant = await onboard("minimal", region="35.79")
+    for status in ("PAUSED", "active", ""):
+        with pytest.raises(InvalidInput) as caught:
+            await registry.set_status(tenant.slug, status)
+        assert caught.value.field == "status"
+        assert caught.value.message == "status must be one of ACTIVE, SUSPENDED"
+    assert await owner.fetchval("SELECT status FROM tenants WHERE id = $1", tenant.id) == "ACTIVE"
+    assert (await registry.set_status(tenant.slug, "SUSPENDED")).status == "SUSPENDED"
+    assert (
+        await owner.fetchval("SELECT status FROM tenants WHERE id = $1", tenant.id) == "SUSPENDED"
+    )
+
+
+async def test_an_id_no_tenant_has_is_none_and_a_real_one_is_found(database):
+    tenant = await onboard("minimal", region="35.79")
+    assert (await registry.find_by_id(tenant.id)).slug == tenant.slug
+    assert await registry.find_by_id(uuid.uuid4()) is None
