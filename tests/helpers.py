@@ -994,3 +994,53 @@ async def next_message(ws, wait=5.0):
 
 
 READ_SCOPES = ["agencies:read", "reports:read"]
+
+
+# --- moved from test modules for tests/test_refusals_*.py ---
+
+
+ANSWER_DISPATCH = """mutation($d: ID!, $s: String!, $n: String) { updateDispatchStatus(dispatchId: $d,
+  status: $s, note: $n) { dispatch { status outcome } errors { code field } } }"""
+
+
+UPDATE_CAMERA = """mutation($id: ID!, $input: UpdateCameraInput!) { updateCamera(cameraId: $id,
+  input: $input) { camera { id name code isActive } errors { code field } } }"""
+
+
+CREATE_POLICE_POST = """mutation($n: String!, $lat: Float!, $lon: Float!) { createPolicePost(name: $n,
+  kind: "POLSEK", latitude: $lat, longitude: $lon) { id errors { code } } }"""
+
+
+UPDATE_POST = """mutation($id: ID!, $input: UpdatePolicePostInput!) { updatePolicePost(
+  policePostId: $id, input: $input) { policePost { name phone isActive } errors { code field } } }"""
+
+
+REJECT_POST = f"""mutation($id: ID!, $r: String!) {{ rejectPost(id: $id, reason: $r) {{
+  post {{ {POST_FIELDS} }} errors {{ code field message }} }} }}"""
+
+
+CONVERT_POST = """mutation($id: ID!, $input: ConvertPostInput!) { convertPostToReport(postId: $id,
+  input: $input) { report { id ticket status title latitude attachments { contentType } }
+  errors { code field message } } }"""
+
+
+async def upload_post(client, tenant, headers, data: bytes, body="Banjir di Jalan Soekarno Hatta"):
+    operations = {
+        "query": SHARE_POST,
+        "variables": {"input": {"body": body, "photo": None, **TUGU_POINT}},
+    }
+    response = await client.post(
+        f"/t/{tenant.slug}/graphql",
+        headers=headers,
+        data={
+            "operations": json.dumps(operations),
+            "map": json.dumps({"0": ["variables.input.photo"]}),
+        },
+        files={"0": ("foto.jpg", io.BytesIO(data), "image/jpeg")},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["sharePost"]
+
+
+# Tugu, Kota Malang, as GraphQL latitude/longitude arguments.
+TUGU_POINT = {"latitude": -7.9770, "longitude": 112.6340}

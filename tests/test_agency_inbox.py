@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from helpers import (
+    ANSWER_DISPATCH,
     auth_header,
     dispatch_to,
     gql,
@@ -20,8 +21,6 @@ from helpers import (
 from jogo.platform.auth.apikeys import create_api_key
 from jogo.platform.auth.roles import Role
 
-ANSWER = """mutation($d: ID!, $s: String!, $n: String) { updateDispatchStatus(dispatchId: $d,
-  status: $s, note: $n) { dispatch { status outcome } errors { code field } } }"""
 NODE = """id status agencyId agencyName outcome reportId report { id ticket title description
   latitude longitude status urgent category { code } timeline { kind messageId note actorName }
   attachments { url contentType } }"""
@@ -115,7 +114,7 @@ async def test_a_liaison_works_its_inbox_and_sees_no_reporter(app_client, settin
         assert hidden["data"]["dispatch"] is None
         assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
         _, answer = await gql(
-            app_client, f"/t/{slug}/graphql", ANSWER, caller, d=first, s="accepted", n=None
+            app_client, f"/t/{slug}/graphql", ANSWER_DISPATCH, caller, d=first, s="accepted", n=None
         )
         assert answer["data"]["updateDispatchStatus"]["errors"][0]["code"] == "NOT_FOUND"
     assert (await _call(app_client, b.slug, INBOX, b_liaison, first=10))["agencyInbox"] == {
@@ -136,13 +135,13 @@ async def test_a_liaison_works_its_inbox_and_sees_no_reporter(app_client, settin
 
     # The liaison acts through the outcome mutations: done resolves, declined hands back.
     for status, note in (("accepted", None), ("done", "Pohon sudah dipotong dan diangkut.")):
-        moved = await _call(app_client, a.slug, ANSWER, liaison, d=first, s=status, n=note)
+        moved = await _call(app_client, a.slug, ANSWER_DISPATCH, liaison, d=first, s=status, n=note)
         assert moved["updateDispatchStatus"]["errors"] == [], moved
     assert moved["updateDispatchStatus"]["dispatch"] == {"status": "RESOLVED", "outcome": "DONE"}
     report = await _call(app_client, a.slug, REPORT, admin, id=first_id)
     assert report["report"]["status"] == "RESOLVED"
     declined = await _call(
-        app_client, a.slug, ANSWER, liaison, d=third, s="declined", n="Bukan saluran kota."
+        app_client, a.slug, ANSWER_DISPATCH, liaison, d=third, s="declined", n="Bukan saluran kota."
     )
     assert declined["updateDispatchStatus"]["dispatch"]["status"] == "RETURNED"
     back = await _call(app_client, a.slug, REPORT, admin, id=third_id)

@@ -12,7 +12,18 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import DISPATCH, VERIFY, act, auth_header, gql, onboard, submit
+from helpers import (
+    CREATE_POLICE_POST,
+    DISPATCH,
+    UPDATE_CAMERA,
+    UPDATE_POST,
+    VERIFY,
+    act,
+    auth_header,
+    gql,
+    onboard,
+    submit,
+)
 
 from jogo.platform import db
 from jogo.platform.auth.roles import Role
@@ -250,15 +261,9 @@ async def test_a_deactivated_agency_keeps_its_history(app_client, settings, two_
 
 CAMERA = """mutation($input: CreateCameraInput!) { createCamera(input: $input) {
   camera { id code } errors { code field } } }"""
-UPDATE_CAMERA = """mutation($id: ID!, $input: UpdateCameraInput!) { updateCamera(cameraId: $id,
-  input: $input) { camera { id name code isActive } errors { code field } } }"""
 CAMERA_ACTIVE = """mutation($id: ID!) { deactivateCamera(cameraId: $id) { camera { isActive }
   errors { code field } } }"""
 CAMERAS = "query($all: Boolean!) { cameras(includeInactive: $all) { id name isActive } }"
-POST = """mutation($n: String!, $lat: Float!, $lon: Float!) { createPolicePost(name: $n,
-  kind: "POLSEK", latitude: $lat, longitude: $lon) { id errors { code } } }"""
-UPDATE_POST = """mutation($id: ID!, $input: UpdatePolicePostInput!) { updatePolicePost(
-  policePostId: $id, input: $input) { policePost { name phone isActive } errors { code field } } }"""
 POST_ACTIVE = """mutation($id: ID!) { deactivatePolicePost(policePostId: $id) {
   policePost { isActive } errors { code field } } }"""
 POSTS = "query($all: Boolean!) { policePosts(includeInactive: $all) { name isActive } }"
@@ -313,7 +318,9 @@ async def test_cameras_and_police_posts_change_and_deactivate(
     _, body = await gql(app_client, path, CAMERAS, admin, all=True)
     assert camera_id in {c["id"] for c in body["data"]["cameras"]}
 
-    post = await act(app_client, a.slug, POST, admin, n="Polsek Klojen", lat=TUGU[0], lon=TUGU[1])
+    post = await act(
+        app_client, a.slug, CREATE_POLICE_POST, admin, n="Polsek Klojen", lat=TUGU[0], lon=TUGU[1]
+    )
     post_id = post["id"]
     edit = await act(
         app_client,

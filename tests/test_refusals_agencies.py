@@ -6,9 +6,21 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from helpers import auth_header, gql, make_user, onboard, submit
-from test_agency_inbox import ANSWER, BIND, _dispatch, _liaison, _manual_agencies
-from test_integrations import CALLBACK_URL, dispatched_report, sign
+from helpers import (
+    ANSWER_DISPATCH,
+    BIND_LIAISON,
+    CALLBACK_URL,
+    auth_header,
+    dispatch_to,
+    dispatched_report,
+    gql,
+    liaison_of,
+    make_user,
+    manual_agencies,
+    onboard,
+    sign,
+    submit,
+)
 
 from jogo.platform.auth.roles import Role
 
@@ -23,12 +35,12 @@ async def test_adding_a_liaison_to_an_unknown_agency_writes_nothing(
     a = two_tenants.a
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
     user_id, _ = await make_user(Role.AGENCY_LIAISON, a)
-    [agency, *_] = await _manual_agencies(app_client, a.slug, admin)
+    [agency, *_] = await manual_agencies(app_client, a.slug, admin)
     rows = "SELECT count(*) FROM agency_liaisons WHERE tenant_id = $1"
     before = await _count(owner, rows, a.id)
     # An agency of the other tenant is unknown here, like a made-up one.
     b_agency = (
-        await _manual_agencies(
+        await manual_agencies(
             app_client,
             two_tenants.b.slug,
             await auth_header(settings, Role.TENANT_ADMIN, two_tenants.b),
@@ -36,14 +48,16 @@ async def test_adding_a_liaison_to_an_unknown_agency_writes_nothing(
     )[0]
     for missing in (str(uuid.uuid4()), b_agency):
         _, body = await gql(
-            app_client, f"/t/{a.slug}/graphql", BIND, admin, a=missing, u=str(user_id)
+            app_client, f"/t/{a.slug}/graphql", BIND_LIAISON, admin, a=missing, u=str(user_id)
         )
         assert body["data"]["addAgencyLiaison"]["errors"] == [
             {"code": "NOT_FOUND", "field": "agencyId"}
         ], body
     assert await _count(owner, rows, a.id) == before
     # The channel works: the same user binds to a real agency of this tenant.
-    _, body = await gql(app_client, f"/t/{a.slug}/graphql", BIND, admin, a=agency, u=str(user_id))
+    _, body = await gql(
+        app_client, f"/t/{a.slug}/graphql", BIND_LIAISON, admin, a=agency, u=str(user_id)
+    )
     assert body["data"]["addAgencyLiaison"]["errors"] == [], body
     assert await _count(owner, rows, a.id) == before + 1
 
@@ -54,16 +68,20 @@ async def test_a_repeated_answer_is_refused_and_changes_nothing(
     a = two_tenants.a
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
     citizen = await auth_header(settings, Role.CITIZEN, a)
-    [agency, *_] = await _manual_agencies(app_client, a.slug, admin)
+    [agency, *_] = await manual_agencies(app_client, a.slug, admin)
     rid = (await submit(app_client, a.slug, citizen, title="Lampu jalan mati"))["report"]["id"]
-    dispatch = await _dispatch(app_client, a, admin, agency, rid)
-    liaison = await _liaison(app_client, settings, a, admin, agency)
+    dispatch = await dispatch_to(app_client, a, admin, agency, rid)
+    liaison = await liaison_of(app_client, settings, a, admin, agency)
     url = f"/t/{a.slug}/graphql"
-    _, first = await gql(app_client, url, ANSWER, liaison, d=dispatch, s="accepted", n=None)
+    _, first = await gql(
+        app_client, url, ANSWER_DISPATCH, liaison, d=dispatch, s="accepted", n=None
+    )
     assert first["data"]["updateDispatchStatus"]["dispatch"]["status"] == "ACCEPTED", first
     events = "SELECT count(*) FROM report_events WHERE tenant_id = $1 AND report_id = $2::uuid"
     before = await _count(owner, events, a.id, rid)
-    _, again = await gql(app_client, url, ANSWER, liaison, d=dispatch, s="accepted", n=None)
+    _, again = await gql(
+        app_client, url, ANSWER_DISPATCH, liaison, d=dispatch, s="accepted", n=None
+    )
     assert again["data"]["updateDispatchStatus"] == {
         "dispatch": None,
         "errors": [{"code": "INVALID_INPUT", "field": "status"}],
@@ -82,15 +100,17 @@ async def test_late_answers_after_another_agency_resolved_stay_internal(
     a = two_tenants.a
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
     citizen = await auth_header(settings, Role.CITIZEN, a)
-    first_agency, second_agency = (await _manual_agencies(app_client, a.slug, admin))[:2]
+    first_agency, second_agency = (await manual_agencies(app_client, a.slug, admin))[:2]
     rid = (await submit(app_client, a.slug, citizen, title="Pohon tumbang"))["report"]["id"]
-    one = await _dispatch(app_client, a, admin, first_agency, rid)
-    two = await _dispatch(app_client, a, admin, second_agency, rid)
+    one = await dispatch_to(app_client, a, admin, first_agency, rid)
+    two = await dispatch_to(app_client, a, admin, second_agency, rid)
     assert one != two
-    first = await _liaison(app_client, settings, a, admin, first_agency)
-    second = await _liaison(app_client, settings, a, admin, second_agency)
+    first = await liaison_of(app_client, settings, a, admin, first_agency)
+    second = await liaison_of(app_client, settings, a, admin, second_agency)
     url = f"/t/{a.slug}/graphql"
-    _, done = await gql(app_client, url, ANSWER, first, d=one, s="done", n="Sudah dipotong.")
+    _, done = await gql(
+        app_client, url, ANSWER_DISPATCH, first, d=one, s="done", n="Sudah dipotong."
+    )
     assert done["data"]["updateDispatchStatus"]["errors"] == [], done
     report = "SELECT status FROM reports WHERE tenant_id = $1 AND id = $2::uuid"
     assert await owner.fetchval(report, a.id, rid) == "RESOLVED"
@@ -100,9 +120,11 @@ async def test_late_answers_after_another_agency_resolved_stay_internal(
     )
     shown = await _count(owner, public, a.id, rid)
 
-    _, late = await gql(app_client, url, ANSWER, second, d=two, s="in_progress", n=None)
+    _, late = await gql(app_client, url, ANSWER_DISPATCH, second, d=two, s="in_progress", n=None)
     assert late["data"]["updateDispatchStatus"]["dispatch"]["status"] == "IN_PROGRESS", late
-    _, also = await gql(app_client, url, ANSWER, second, d=two, s="done", n="Kami juga selesai.")
+    _, also = await gql(
+        app_client, url, ANSWER_DISPATCH, second, d=two, s="done", n="Kami juga selesai."
+    )
     assert also["data"]["updateDispatchStatus"]["dispatch"]["status"] == "RESOLVED", also
     note = await owner.fetchrow(
         "SELECT kind, public FROM report_events WHERE tenant_id = $1 AND report_id = $2::uuid"
@@ -121,16 +143,20 @@ async def test_a_hand_back_after_the_report_was_resolved_keeps_it_resolved(
     a = two_tenants.a
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
     citizen = await auth_header(settings, Role.CITIZEN, a)
-    first_agency, second_agency = (await _manual_agencies(app_client, a.slug, admin))[:2]
+    first_agency, second_agency = (await manual_agencies(app_client, a.slug, admin))[:2]
     rid = (await submit(app_client, a.slug, citizen, title="Saluran tersumbat"))["report"]["id"]
-    one = await _dispatch(app_client, a, admin, first_agency, rid)
-    two = await _dispatch(app_client, a, admin, second_agency, rid)
-    first = await _liaison(app_client, settings, a, admin, first_agency)
-    second = await _liaison(app_client, settings, a, admin, second_agency)
+    one = await dispatch_to(app_client, a, admin, first_agency, rid)
+    two = await dispatch_to(app_client, a, admin, second_agency, rid)
+    first = await liaison_of(app_client, settings, a, admin, first_agency)
+    second = await liaison_of(app_client, settings, a, admin, second_agency)
     url = f"/t/{a.slug}/graphql"
-    _, done = await gql(app_client, url, ANSWER, first, d=one, s="done", n="Sudah dibersihkan.")
+    _, done = await gql(
+        app_client, url, ANSWER_DISPATCH, first, d=one, s="done", n="Sudah dibersihkan."
+    )
     assert done["data"]["updateDispatchStatus"]["errors"] == [], done
-    _, back = await gql(app_client, url, ANSWER, second, d=two, s="declined", n="Bukan kami.")
+    _, back = await gql(
+        app_client, url, ANSWER_DISPATCH, second, d=two, s="declined", n="Bukan kami."
+    )
     assert back["data"]["updateDispatchStatus"]["dispatch"]["status"] == "RETURNED", back
     report = "SELECT status FROM reports WHERE tenant_id = $1 AND id = $2::uuid"
     assert await owner.fetchval(report, a.id, rid) == "RESOLVED"
@@ -214,7 +240,7 @@ async def test_update_agency_sets_and_refuses_each_member(app_client, settings, 
     a = two_tenants.a
     admin = await auth_header(settings, Role.TENANT_ADMIN, a)
     url = f"/t/{a.slug}/graphql"
-    [agency, *_] = await _manual_agencies(app_client, a.slug, admin)
+    [agency, *_] = await manual_agencies(app_client, a.slug, admin)
     before = await owner.fetchrow("SELECT * FROM agencies WHERE id = $1::uuid", agency)
     for data, field in (
         ({"serviceCodes": ["FLOOD", "X1"]}, "serviceCodes"),

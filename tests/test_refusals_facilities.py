@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import auth_header, gql
-from test_directory import POST, UPDATE_CAMERA, UPDATE_POST
+from helpers import CREATE_POLICE_POST, UPDATE_CAMERA, UPDATE_POST, auth_header, gql
 
 from jogo.platform.auth.roles import Role
 
@@ -86,7 +85,9 @@ async def test_a_location_cannot_be_cleared(app_client, settings, owner, two_ten
     url = f"/t/{a.slug}/graphql"
     _, cam = await gql(app_client, url, CREATE_CAMERA, admin, i=CAMERA)
     camera = cam["data"]["createCamera"]["camera"]["id"]
-    _, post = await gql(app_client, url, POST, admin, n="Polsek Klojen", lat=-7.98, lon=112.63)
+    _, post = await gql(
+        app_client, url, CREATE_POLICE_POST, admin, n="Polsek Klojen", lat=-7.98, lon=112.63
+    )
     post_id = post["data"]["createPolicePost"]["id"]
     cam_row = "SELECT latitude, longitude FROM cameras WHERE tenant_id = $1 AND id = $2::uuid"
     post_row = "SELECT latitude, longitude FROM police_posts WHERE tenant_id = $1 AND id = $2::uuid"

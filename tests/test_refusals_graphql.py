@@ -7,8 +7,7 @@ import io
 import json
 
 import pytest
-from helpers import auth_header, report_input
-from test_reports_intake import png_bytes
+from helpers import auth_header, png_bytes, report_input
 
 from jogo.platform.auth.roles import Role
 

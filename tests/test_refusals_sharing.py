@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from helpers import auth_header, bearer_for, gql, make_user
-from test_reports_intake import png_bytes
-from test_sharing import CONVERT, REJECT, call, share, upload_post
+from helpers import (
+    CONVERT_POST,
+    REJECT_POST,
+    auth_header,
+    bearer_for,
+    call,
+    gql,
+    make_user,
+    png_bytes,
+    share,
+    upload_post,
+)
 
 from jogo.platform.auth.roles import Role
 
@@ -18,12 +27,14 @@ async def test_rejecting_a_rejected_post_again_is_a_conflict(
     author = await auth_header(settings, Role.CITIZEN, a)
     moderator = await auth_header(settings, Role.OPERATOR, a)
     post = (await share(app_client, a, author))["post"]
-    first = await call(app_client, a, REJECT, moderator, id=post["id"], r="Bukan laporan.")
+    first = await call(app_client, a, REJECT_POST, moderator, id=post["id"], r="Bukan laporan.")
     assert first["errors"] == [] and first["post"]["status"] == "REJECTED", first
     audits = "SELECT count(*) FROM audit_log WHERE tenant = $1 AND action = 'post.reject'"
     before = await owner.fetchval(audits, a.id)
     assert before == 1  # the first rejection is on record
-    again = await call(app_client, a, REJECT, moderator, id=post["id"], r="Alasan lain sekali.")
+    again = await call(
+        app_client, a, REJECT_POST, moderator, id=post["id"], r="Alasan lain sekali."
+    )
     assert again["errors"] == [
         {"code": "CONFLICT", "field": "id", "message": again["errors"][0]["message"]}
     ]
@@ -53,13 +64,13 @@ async def test_a_post_of_a_former_member_does_not_become_a_report(
     reports = "SELECT count(*) FROM reports WHERE tenant_id = $1"
     before = await owner.fetchval(reports, a.id)
     data = {"categoryCode": "FLOOD", "title": "Banjir di Soekarno Hatta"}
-    refused = await call(app_client, a, CONVERT, moderator, id=post["id"], input=data)
+    refused = await call(app_client, a, CONVERT_POST, moderator, id=post["id"], input=data)
     assert [(e["code"], e["field"]) for e in refused["errors"]] == [("CONFLICT", "postId")]
     assert await owner.fetchval(reports, a.id) == before
     linked = "SELECT report_id FROM shared_posts WHERE tenant_id = $1 AND id = $2::uuid"
     assert await owner.fetchval(linked, a.id, post["id"]) is None
     # The channel works: a current member's post becomes one report.
-    made = await call(app_client, a, CONVERT, moderator, id=kept["id"], input=data)
+    made = await call(app_client, a, CONVERT_POST, moderator, id=kept["id"], input=data)
     assert made["errors"] == [], made
     assert await owner.fetchval(reports, a.id) == before + 1
     assert await owner.fetchval(linked, a.id, kept["id"]) is not None

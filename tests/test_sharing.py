@@ -4,12 +4,13 @@ two tenants, typed errors, and the module switch."""
 from __future__ import annotations
 
 import io
-import json
 import uuid
 
 import pytest
 from helpers import (
+    CONVERT_POST,
     POST_FIELDS,
+    REJECT_POST,
     SHARE_POST,
     auth_header,
     bearer_for,
@@ -19,6 +20,7 @@ from helpers import (
     onboard,
     png_bytes,
     share,
+    upload_post,
 )
 from PIL import Image
 
@@ -27,11 +29,6 @@ from jogo.tenants.sharing.screening import hold_reasons
 
 APPROVE = f"""mutation($id: ID!, $ack: Boolean!) {{ approvePost(id: $id, acknowledgeHold: $ack) {{
   post {{ {POST_FIELDS} }} errors {{ code field message }} }} }}"""
-REJECT = f"""mutation($id: ID!, $r: String!) {{ rejectPost(id: $id, reason: $r) {{
-  post {{ {POST_FIELDS} }} errors {{ code field message }} }} }}"""
-CONVERT = """mutation($id: ID!, $input: ConvertPostInput!) { convertPostToReport(postId: $id,
-  input: $input) { report { id ticket status title latitude attachments { contentType } }
-  errors { code field message } } }"""
 FEED = f"query {{ sharedPosts(first: 10) {{ edges {{ cursor node {{ {POST_FIELDS} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"
 ONE = f"query($id: ID!) {{ sharedPost(id: $id) {{ {POST_FIELDS} }} }}"
 MINE = f"query {{ myPosts {{ {POST_FIELDS} }} }}"
@@ -77,7 +74,9 @@ async def test_a_post_is_public_only_while_approved(app_client, two_tenants, peo
     again = await call(app_client, tenant, APPROVE, moderator, id=post["id"], ack=False)
     assert [e["code"] for e in again["errors"]] == ["CONFLICT"]
 
-    down = await call(app_client, tenant, REJECT, moderator, id=post["id"], r="Informasi keliru")
+    down = await call(
+        app_client, tenant, REJECT_POST, moderator, id=post["id"], r="Informasi keliru"
+    )
     assert down["post"]["status"] == "REJECTED"
     assert feed_ids(await call(app_client, tenant, FEED)) == []
     assert await call(app_client, tenant, ONE, other, id=post["id"]) is None
@@ -118,24 +117,6 @@ async def test_held_posts_need_an_explicit_acknowledgement(app_client, two_tenan
     assert feed_ids(await call(app_client, tenant, FEED)) == []
     done = await call(app_client, tenant, APPROVE, moderator, id=held["id"], ack=True)
     assert done["post"]["status"] == "APPROVED"
-
-
-async def upload_post(client, tenant, headers, data: bytes, body="Banjir di Jalan Soekarno Hatta"):
-    operations = {
-        "query": SHARE_POST,
-        "variables": {"input": {"body": body, "photo": None, **TUGU}},
-    }
-    response = await client.post(
-        f"/t/{tenant.slug}/graphql",
-        headers=headers,
-        data={
-            "operations": json.dumps(operations),
-            "map": json.dumps({"0": ["variables.input.photo"]}),
-        },
-        files={"0": ("foto.jpg", io.BytesIO(data), "image/jpeg")},
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["data"]["sharePost"]
 
 
 async def test_photo_follows_the_posts_visibility(app_client, two_tenants, people, settings):
@@ -179,7 +160,7 @@ async def test_an_operator_turns_a_post_into_a_report(
     where = await call(
         app_client,
         tenant,
-        CONVERT,
+        CONVERT_POST,
         moderator,
         id=bare["id"],
         input={"categoryCode": "PUBLIC_ORDER", "title": "Keributan di pasar"},
@@ -188,7 +169,7 @@ async def test_an_operator_turns_a_post_into_a_report(
     unknown = await call(
         app_client,
         tenant,
-        CONVERT,
+        CONVERT_POST,
         moderator,
         id=post["id"],
         input={"categoryCode": "NO_SUCH", "title": "Banjir di Soekarno Hatta"},
@@ -208,7 +189,7 @@ async def test_an_operator_turns_a_post_into_a_report(
     made = await call(
         app_client,
         tenant,
-        CONVERT,
+        CONVERT_POST,
         moderator,
         id=post["id"],
         input={"categoryCode": "FLOOD", "title": "Banjir di Soekarno Hatta"},
@@ -234,7 +215,7 @@ async def test_an_operator_turns_a_post_into_a_report(
     again = await call(
         app_client,
         tenant,
-        CONVERT,
+        CONVERT_POST,
         moderator,
         id=post["id"],
         input={"categoryCode": "FLOOD", "title": "Banjir di Soekarno Hatta"},
@@ -243,7 +224,7 @@ async def test_an_operator_turns_a_post_into_a_report(
     by_citizen = await call(
         app_client,
         tenant,
-        CONVERT,
+        CONVERT_POST,
         author,
         id=bare["id"],
         input={"categoryCode": "FLOOD", "title": "Banjir di Soekarno Hatta", **TUGU},
@@ -260,13 +241,13 @@ async def test_two_tenants_never_see_each_others_posts(app_client, settings, two
     assert feed_ids(await call(app_client, b, FEED)) == []
     assert await call(app_client, b, ONE, mod_b, id=post["id"]) is None
     assert await call(app_client, b, QUEUE, mod_b) == []
-    theirs = await call(app_client, b, REJECT, mod_b, id=post["id"], r="bukan wilayah kami")
-    unknown = await call(app_client, b, REJECT, mod_b, id=str(uuid.uuid4()), r="tidak ada")
+    theirs = await call(app_client, b, REJECT_POST, mod_b, id=post["id"], r="bukan wilayah kami")
+    unknown = await call(app_client, b, REJECT_POST, mod_b, id=str(uuid.uuid4()), r="tidak ada")
     assert theirs["errors"] == unknown["errors"] and theirs["errors"][0]["code"] == "NOT_FOUND"
     convert = await call(
         app_client,
         b,
-        CONVERT,
+        CONVERT_POST,
         mod_b,
         id=post["id"],
         input={"categoryCode": "FLOOD", "title": "Bukan milik kami"},
@@ -302,7 +283,7 @@ async def test_bad_input_on_every_sharing_mutation(
     assert by_citizen["errors"][0]["code"] == "FORBIDDEN"
     bad_id = await call(app_client, tenant, APPROVE, moderator, id="nope", ack=False)
     assert bad_id["errors"][0]["code"] == "NOT_FOUND"
-    no_reason = await call(app_client, tenant, REJECT, moderator, id=post["id"], r=" ")
+    no_reason = await call(app_client, tenant, REJECT_POST, moderator, id=post["id"], r=" ")
     assert [(e["code"], e["field"]) for e in no_reason["errors"]] == [("INVALID_INPUT", "reason")]
     _, denied = await gql(app_client, f"/t/{tenant.slug}/graphql", QUEUE, author)
     assert denied["data"] == {"moderationQueue": None}
