@@ -177,9 +177,7 @@ async def test_a_changed_report_moves_its_count_and_a_gone_one_leaves(malang, ow
     assert await rollups.do_apply_report(malang, rid) is True
     # Resolved 3 hours after it came in, with the verification deadline breached, and no
     # longer urgent: ln(10800 / 60) / ln(1.3) = 19.79 -> bucket 19.
-    await owner.execute(
-        "UPDATE reports SET status = 'RESOLVED', urgent = false WHERE id = $1", rid
-    )
+    await owner.execute("UPDATE reports SET status = 'RESOLVED', urgent = false WHERE id = $1", rid)
     await set_times(
         owner,
         malang,
@@ -219,7 +217,9 @@ async def test_a_changed_report_moves_its_count_and_a_gone_one_leaves(malang, ow
     assert await figures(owner, tenant_scope(malang), day) == NOTHING
     assert await figures(owner, "polda:JATIM", day) == NOTHING
     assert (
-        await owner.fetchval("SELECT count(*) FROM oversight_contributions WHERE report_id = $1", rid)
+        await owner.fetchval(
+            "SELECT count(*) FROM oversight_contributions WHERE report_id = $1", rid
+        )
         == 0
     )
 
@@ -398,9 +398,7 @@ async def _waiting_advisory_locks(owner: asyncpg.Connection) -> int:
     )
 
 
-async def test_an_update_shares_the_tenant_lock_and_a_rebuild_waits_for_it(
-    database, owner, malang
-):
+async def test_an_update_shares_the_tenant_lock_and_a_rebuild_waits_for_it(database, owner, malang):
     """Incremental updates hold the tenant's lock shared (they run side by side); a
     rebuild holds it exclusively (it waits until no update is running)."""
     day = date(2011, 8, 8)
