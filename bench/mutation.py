@@ -76,10 +76,36 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "tenant-tx",
         "platform/db.py",
-        ("tests/test_rls.py",),
-        parts=("_transaction", "tenant_tx", "control_tx"),
+        ("tests/test_rules_tenancy.py",),
+        # What sets app.tenant_id and ends it; not the pool plumbing (acquire, release).
+        parts=("_as_uuid", "_transaction", "tenant_tx", "control_tx"),
     ),
-    Target("rollups", "tenants/oversight/rollups.py", ("tests/test_oversight.py",)),
+    Target(
+        "rollups",
+        "tenants/oversight/rollups.py",
+        ("tests/test_rules_rollups.py",),
+        # Keeping the rollups exact; not bucket_seconds (reading), announce (the outbox)
+        # nor refresh_station_counts (station counts, not report rollups).
+        parts=(
+            "CELL",
+            "BUCKET_BASE",
+            "BUCKET_MAX",
+            "METRICS",
+            "ALL_CATEGORIES",
+            "_BUCKET_SQL",
+            "_CONTRIBUTION_SQL",
+            "_KEYS",
+            "_TABLES",
+            "_tenant_lock",
+            "_shift",
+            "do_apply_report",
+            "_fill",
+            "_clear",
+            "rebuild_polda",
+            "do_rebuild_tenant",
+            "do_rebuild_all",
+        ),
+    ),
 )
 
 
