@@ -128,3 +128,49 @@ async def test_a_callback_needs_the_agencys_own_signature(database, owner, setti
     assert await call(agency, good) == "duplicate"
     with pytest.raises(Unauthenticated):
         await call(agency, wrong)  # a duplicate still needs its signature
+
+
+async def test_a_signed_answer_is_applied_once_and_a_step_back_is_ignored(
+    app_client, database, owner, settings, two_tenants
+):
+    from helpers import submit
+
+    from jogo.platform.crypto import encrypt
+    from jogo.tenants.agencies.answers import do_apply_callback
+
+    tenant = two_tenants.a
+    made = await submit(app_client, tenant.slug, anonymous=True)
+    assert made["errors"] == [], made
+    report_id = await owner.fetchval(
+        "SELECT id FROM reports WHERE tenant_id = $1 AND ticket = $2",
+        tenant.id,
+        made["report"]["ticket"],
+    )
+    agency = await _agency(owner, tenant, encrypt(JEFE, settings.secret_key))
+    dispatch = await owner.fetchval(
+        "INSERT INTO dispatches (tenant_id, report_id, agency_id, status, created_by)"
+        " VALUES ($1, $2, $3, 'DELIVERED', 'test') RETURNING id",
+        tenant.id,
+        report_id,
+        agency,
+    )
+
+    def signed(payload: bytes) -> str:
+        return "sha256=" + hmac.new(JEFE.encode(), payload, hashlib.sha256).hexdigest()
+
+    accepted = b'{"dispatch_id": "%s", "status": "accepted"}' % str(dispatch).encode()
+    result = await do_apply_callback(
+        tenant, agency, accepted, signed(accepted), settings.secret_key
+    )
+    assert result == "applied"
+    status = "SELECT status FROM dispatches WHERE tenant_id = $1 AND id = $2"
+    assert await owner.fetchval(status, tenant.id, dispatch) == "ACCEPTED"
+    # The same body again: a duplicate; another body with the same step: ignored.
+    again = await do_apply_callback(tenant, agency, accepted, signed(accepted), settings.secret_key)
+    assert again == "duplicate"
+    repeated = accepted.replace(b"}", b', "note": "lagi"}')
+    result = await do_apply_callback(
+        tenant, agency, repeated, signed(repeated), settings.secret_key
+    )
+    assert result == "ignored"
+    assert await owner.fetchval(status, tenant.id, dispatch) == "ACCEPTED"

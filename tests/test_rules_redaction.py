@@ -206,3 +206,8 @@ def test_an_address_is_matched_in_its_own_order_only():
     own = {**NONE, "address": "Perum Griya Asri Blok C"}
     assert redact("blok c asri griya perum ya", **own) == "blok c asri griya perum ya"
     assert redact("P. G. A. Blok C ya", **own) == "P. G. A. Blok C ya"
+
+
+def test_a_name_after_a_next_line_control_is_masked():
+    # U+0085 NEXT LINE is a line break: the name after it starts a word.
+    assert redact("Pelapor\x85Budi Santoso", **OWN) == "Pelapor\x85[nama]"
