@@ -58,6 +58,11 @@ class Target:
     extra: tuple[str, ...] = field(default=())
 
 
+# For tests of pure functions: no conftest (no database, no app) and none of the heavy
+# pytest plugins, so a mutant's run costs about a second instead of several.
+LIGHT = ("-p", "no:hypothesispytest", "-p", "no:faker", "-p", "no:anyio")
+PURE = ("--noconftest", *LIGHT)
+
 TARGETS: tuple[Target, ...] = (
     Target("lifecycle", "tenants/reports/lifecycle.py", ("tests/test_rules_lifecycle.py",)),
     Target("sla-calendar", "tenants/reports/calendar.py", ("tests/test_rules_sla.py",)),
@@ -70,9 +75,62 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target("roles", "platform/auth/roles.py", ("tests/test_rules_roles.py",)),
     Target("permissions", "graphql/permissions.py", ("tests/test_rules_roles.py",)),
-    Target("redaction", "tenants/oversight/redaction.py", ("tests/test_redaction.py",)),
-    Target("ssrf", "platform/egress.py", ("tests/test_egress.py",)),
-    Target("rate-limits", "platform/ratelimit.py", ("tests/test_limits.py",)),
+    Target(
+        "redaction",
+        "tenants/oversight/redaction.py",
+        ("tests/test_rules_redaction.py", "tests/test_redaction.py"),
+        extra=PURE,
+    ),
+    Target("ssrf", "platform/egress.py", ("tests/test_rules_ssrf.py",), extra=PURE),
+    Target("rate-limits", "platform/ratelimit.py", ("tests/test_rules_ratelimit.py",), extra=LIGHT),
+    Target(
+        "rate-limits-reports",
+        "tenants/reports/limits.py",
+        ("tests/test_rules_ratelimit.py",),
+        extra=LIGHT,
+    ),
+    Target(
+        "hmac-callback",
+        "tenants/agencies/answers.py",
+        ("tests/test_rules_hmac.py", "tests/test_rules_hmac_db.py"),
+        parts=("signature", "do_apply_callback"),
+        extra=LIGHT,
+    ),
+    Target(
+        "hmac-apikeys",
+        "platform/auth/apikeys.py",
+        ("tests/test_rules_hmac.py", "tests/test_rules_hmac_db.py"),
+        parts=("_digest", "looks_like_api_key", "_secret", "_recalled"),
+        extra=LIGHT,
+    ),
+    Target(
+        "hmac-refresh",
+        "platform/auth/sessions.py",
+        ("tests/test_rules_hmac.py",),
+        parts=("_successor",),
+        extra=PURE,
+    ),
+    Target(
+        "hmac-codes",
+        "platform/auth/codes.py",
+        ("tests/test_rules_hmac.py",),
+        parts=("_digest", "derived_code"),
+        extra=PURE,
+    ),
+    Target(
+        "hmac-pin",
+        "tenants/reports/retries.py",
+        ("tests/test_rules_hmac.py",),
+        parts=("PIN_DIGITS", "derived_pin"),
+        extra=PURE,
+    ),
+    Target(
+        "hmac-sealed",
+        "graphql/idempotency.py",
+        ("tests/test_rules_hmac.py",),
+        parts=("sealed",),
+        extra=PURE,
+    ),
     Target(
         "tenant-tx",
         "platform/db.py",

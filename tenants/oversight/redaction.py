@@ -135,9 +135,11 @@ def _own_phone_pattern(phone: str | None) -> re.Pattern[str] | None:
     if len(national) < 6:
         return None
     code = str(number.country_code)
-    prefix = rf"(?:\+?{code}|\(?0)?"
+    # Separators only after a prefix: without one, the number starts at its first digit
+    # (the letters before it are not part of it).
+    prefix = rf"(?:(?:\+?{code}|\(?0)\D{{0,3}})?"
     body = r"\D{0,3}".join(national)
-    return re.compile(rf"(?<!\d){prefix}\D{{0,3}}{body}(?!\d)")
+    return re.compile(rf"(?<!\d){prefix}{body}(?!\d)")
 
 
 def _mask_phones(text: str) -> str:
