@@ -60,7 +60,7 @@ class Target:
 
 TARGETS: tuple[Target, ...] = (
     Target("lifecycle", "tenants/reports/lifecycle.py", ("tests/test_rules_lifecycle.py",)),
-    Target("sla-calendar", "tenants/reports/calendar.py", ("tests/test_rules_sla.py",)),
+    Target("sla-calendar", "tenants/reports/calendar.py", ("tests/test_rules_sla_calendar.py",)),
     Target("sla", "tenants/reports/sla.py", ("tests/test_rules_sla.py",)),
     Target(
         "duplicates",
@@ -69,7 +69,11 @@ TARGETS: tuple[Target, ...] = (
         parts=("DUPLICATE_RADIUS_M", "DUPLICATE_WINDOW", "find_duplicate"),
     ),
     Target("roles", "platform/auth/roles.py", ("tests/test_rules_roles.py",)),
-    Target("permissions", "graphql/permissions.py", ("tests/test_rules_roles.py",)),
+    Target(
+        "permissions",
+        "graphql/permissions.py",
+        ("tests/test_rules_permissions.py", "tests/test_rules_roles.py"),
+    ),
     Target("redaction", "tenants/oversight/redaction.py", ("tests/test_redaction.py",)),
     Target("ssrf", "platform/egress.py", ("tests/test_egress.py",)),
     Target("rate-limits", "platform/ratelimit.py", ("tests/test_limits.py",)),
