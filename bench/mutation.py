@@ -58,21 +58,36 @@ class Target:
     extra: tuple[str, ...] = field(default=())
 
 
+FAST = ("--noconftest", "-p", "no:hypothesispytest", "-p", "no:faker", "-p", "no:anyio")
+
 TARGETS: tuple[Target, ...] = (
-    Target("lifecycle", "tenants/reports/lifecycle.py", ("tests/test_rules_lifecycle.py",)),
+    # Rules whose tests need no database run them without conftest.py and the unused
+    # pytest plugins (FAST), and cut a mutant that loops for ever after 4x the baseline
+    # rather than 120 s: a third of the time per mutant.
+    Target(
+        "lifecycle",
+        "tenants/reports/lifecycle.py",
+        ("tests/test_rules_lifecycle.py",),
+        timeout=20,
+        extra=FAST,
+    ),
     Target("sla-calendar", "tenants/reports/calendar.py", ("tests/test_rules_sla_calendar.py",)),
-    Target("sla", "tenants/reports/sla.py", ("tests/test_rules_sla.py",)),
+    Target("sla", "tenants/reports/sla.py", ("tests/test_rules_sla.py",), timeout=20, extra=FAST),
     Target(
         "duplicates",
         "tenants/reports/intake.py",
         ("tests/test_rules_duplicates.py",),
         parts=("DUPLICATE_RADIUS_M", "DUPLICATE_WINDOW", "find_duplicate"),
     ),
-    Target("roles", "platform/auth/roles.py", ("tests/test_rules_roles.py",)),
+    Target(
+        "roles", "platform/auth/roles.py", ("tests/test_rules_roles.py",), timeout=20, extra=FAST
+    ),
     Target(
         "permissions",
         "graphql/permissions.py",
         ("tests/test_rules_permissions.py", "tests/test_rules_roles.py"),
+        timeout=20,
+        extra=FAST,
     ),
     Target("redaction", "tenants/oversight/redaction.py", ("tests/test_redaction.py",)),
     Target("ssrf", "platform/egress.py", ("tests/test_egress.py",)),

@@ -184,3 +184,13 @@ def test_one_working_day_from_friday_is_monday():
     assert add_working_days(thursday, 1, WorkingCalendar("WIB")) == datetime(
         2026, 11, 6, 16, 5, tzinfo=WIB
     )
+
+
+def test_a_calendar_cannot_be_changed_in_place():
+    import dataclasses
+
+    calendar = WorkingCalendar("WIB")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        calendar.collective_leave_off = False  # type: ignore[misc]
+    assert calendar.collective_leave_off is True
+    assert calendar.extra_days == frozenset()

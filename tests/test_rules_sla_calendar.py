@@ -214,3 +214,14 @@ async def test_a_change_re_times_each_open_clock_from_its_start(app_client, owne
     )
     assert await _column(owner, resolved, "autoclose_at") == datetime(2026, 11, 16, 10, tzinfo=WIB)
     assert await _column(owner, urgent, "verify_due_at") == SENTINEL
+
+
+def test_what_the_calendar_answers_cannot_be_changed_in_place():
+    import dataclasses
+
+    day = calendar.NonWorkingDay(date(2030, 6, 1), "Hari Jadi")
+    view = calendar.CalendarView("WIB", True, [day])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        day.name = "Lain"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        view.collective_leave_off = False  # type: ignore[misc]
