@@ -279,3 +279,8 @@ def test_every_write_capability_together_is_a_valid_requirement():
     assert guard.caps == every
     assert guard.anonymous is False
     assert writes(Cap.REPORTS_SUBMIT, anonymous=True)[0].anonymous is True
+
+
+def test_a_guard_is_closed_to_anonymous_callers_unless_it_says_so():
+    assert WriteGuard((Cap.REPORTS_TRIAGE,)).anonymous is False
+    assert WriteGuard((Cap.REPORTS_SUBMIT,), anonymous=True).anonymous is True
