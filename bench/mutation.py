@@ -11,6 +11,9 @@ against every mutant. A mutant is *killed* when the tests fail or time out.
     python -m bench.mutation --jobs 2        # two rules at a time (one core each)
     python -m bench.mutation --check         # exit 1 below 90 % or on an unlisted survivor
 
+``--check`` fails when a rule kills under 90 % of its mutants not listed as equivalent,
+when all rules together kill under 90 % of all mutants, or on an unlisted survivor.
+
 It prints a markdown table, one row per rule: mutants, killed, survived, killed %, the
 baseline (one run of the rule's tests on the unmutated code, measured in the same run)
 and the whole run as a multiple of that baseline. Survivors follow, as
@@ -62,19 +65,37 @@ class Target:
 # pytest plugins, so a mutant's run costs about a second instead of several.
 LIGHT = ("-p", "no:hypothesispytest", "-p", "no:faker", "-p", "no:anyio")
 PURE = ("--noconftest", *LIGHT)
+FAST = PURE
 
 TARGETS: tuple[Target, ...] = (
-    Target("lifecycle", "tenants/reports/lifecycle.py", ("tests/test_rules_lifecycle.py",)),
-    Target("sla-calendar", "tenants/reports/calendar.py", ("tests/test_rules_sla.py",)),
-    Target("sla", "tenants/reports/sla.py", ("tests/test_rules_sla.py",)),
+    # Rules whose tests need no database run them without conftest.py and the unused
+    # pytest plugins (FAST), and cut a mutant that loops for ever after 4x the baseline
+    # rather than 120 s: a third of the time per mutant.
+    Target(
+        "lifecycle",
+        "tenants/reports/lifecycle.py",
+        ("tests/test_rules_lifecycle.py",),
+        timeout=20,
+        extra=FAST,
+    ),
+    Target("sla-calendar", "tenants/reports/calendar.py", ("tests/test_rules_sla_calendar.py",)),
+    Target("sla", "tenants/reports/sla.py", ("tests/test_rules_sla.py",), timeout=20, extra=FAST),
     Target(
         "duplicates",
         "tenants/reports/intake.py",
         ("tests/test_rules_duplicates.py",),
         parts=("DUPLICATE_RADIUS_M", "DUPLICATE_WINDOW", "find_duplicate"),
     ),
-    Target("roles", "platform/auth/roles.py", ("tests/test_rules_roles.py",)),
-    Target("permissions", "graphql/permissions.py", ("tests/test_rules_roles.py",)),
+    Target(
+        "roles", "platform/auth/roles.py", ("tests/test_rules_roles.py",), timeout=20, extra=FAST
+    ),
+    Target(
+        "permissions",
+        "graphql/permissions.py",
+        ("tests/test_rules_permissions.py", "tests/test_rules_roles.py"),
+        timeout=20,
+        extra=FAST,
+    ),
     Target(
         "redaction",
         "tenants/oversight/redaction.py",
@@ -410,31 +431,43 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = list(pool.map(lambda t: run_target(t, args.keep), chosen))
     total_s = time.perf_counter() - started
 
+    listed = _listed_equivalents()
+
+    def equivalent(o: Outcome) -> int:
+        return sum(1 for s in o.survivors if _survivor_key(s) in listed)
+
+    def adjusted(o: Outcome) -> float:
+        """Killed over the mutants that are not listed as equivalent."""
+        real = o.mutants - equivalent(o)
+        return o.killed / real if real else 1.0
+
     print(
-        "| rule | module | mutants | killed | survived | killed % "
-        "| baseline s | run s | run ÷ baseline |"
+        "| rule | module | mutants | killed | survived (equivalent) | killed % "
+        "| killed % of non-equivalent | baseline s | run s | run ÷ baseline |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    mutants = killed = 0
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    mutants = killed = equivalents = 0
     for o in outcomes:
         if o.error:
-            print(f"| {o.target.name} | `{o.target.module}` | error: {o.error} ||||||")
+            print(f"| {o.target.name} | `{o.target.module}` | error: {o.error} |||||||")
             continue
         mutants += o.mutants
         killed += o.killed
+        equivalents += equivalent(o)
         ratio = o.run_s / o.baseline_s if o.baseline_s else 0.0
         print(
             f"| {o.target.name} | `{o.target.module}` | {o.mutants} | {o.killed} "
-            f"| {len(o.survivors)} | {100 * o.score:.1f} | {o.baseline_s:.1f} "
-            f"| {o.run_s:.0f} | {ratio:.0f}x |"
+            f"| {len(o.survivors)} ({equivalent(o)}) | {100 * o.score:.1f} "
+            f"| {100 * adjusted(o):.1f} | {o.baseline_s:.1f} | {o.run_s:.0f} | {ratio:.0f}x |"
         )
     score = killed / mutants if mutants else 0.0
+    real = mutants - equivalents
     print(
-        f"| **all** | | {mutants} | {killed} | {mutants - killed} "
-        f"| **{100 * score:.1f}** | | {total_s:.0f} | |"
+        f"| **all** | | {mutants} | {killed} | {mutants - killed} ({equivalents}) "
+        f"| **{100 * score:.1f}** | **{100 * killed / real if real else 100:.1f}** "
+        f"| | {total_s:.0f} | |"
     )
 
-    listed = _listed_equivalents()
     unlisted: list[str] = []
     survivors = [s for o in outcomes for s in o.survivors]
     if survivors:
@@ -446,7 +479,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"- {s}{'' if known_one else '  (not in tests/MUTATION.md)'}")
     if not args.check:
         return 0
-    failed = [o for o in outcomes if o.error or o.score < THRESHOLD]
+    # A rule fails below 90 % of its non-equivalent mutants killed (a rule of five
+    # mutants with one equivalent survivor is at 80 % raw and 100 % of the real ones);
+    # all rules together must reach 90 % raw as well.
+    failed = [o for o in outcomes if o.error or adjusted(o) < THRESHOLD]
+    if score < THRESHOLD:
+        print(f"mutation: {100 * score:.1f} % killed over all rules", file=sys.stderr)
+        return 1
     if failed or unlisted:
         names = ", ".join(o.target.name for o in failed)
         print(

@@ -7,7 +7,9 @@ or IN_PROGRESS (``tenants/reports/lifecycle.py``).
 Offsets are worked out by hand on the 6,371 km sphere, not with our distance function:
 one degree of latitude is 6,371,000 m x pi / 180 = 111,194.9 m, so 195 m is 0.001754 deg
 and 205 m is 0.001844 deg. At latitude 7.953 deg S, cos = 0.990381, so one degree of
-longitude is 110,125.3 m: 195 m is 0.001771 deg and 205 m is 0.001862 deg.
+longitude is 110,125.3 m: 195 m is 0.001771 deg and 205 m is 0.001862 deg. Due north,
+the great-circle distance is the latitude difference itself: 0.001794 deg is 199.48 m
+and 0.001803 deg is 200.49 m, half a metre either side of the radius.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ NORTH_195 = 0.001754
 NORTH_205 = 0.001844
 EAST_195 = 0.001771
 EAST_205 = 0.001862
+NORTH_199_5 = 0.001794
+NORTH_200_5 = 0.001803
 
 
 async def _pair(
@@ -62,6 +66,8 @@ async def _pair(
 @pytest.mark.parametrize(
     ("where", "linked"),
     [
+        ((LAT + NORTH_199_5, LON), True),
+        ((LAT + NORTH_200_5, LON), False),
         ((LAT + NORTH_195, LON), True),
         ((LAT + NORTH_205, LON), False),
         ((LAT - NORTH_195, LON), True),

@@ -137,3 +137,26 @@ def test_unknown_or_empty_scopes_are_refused():
         with pytest.raises(InvalidInput) as raised:
             parse_scopes(bad)
         assert raised.value.field == "scopes"
+
+
+def test_roles_are_read_whatever_the_case_and_spacing():
+    from jogo.platform.auth.roles import parse_role
+
+    assert parse_role(" Tenant_Admin ") is Role.TENANT_ADMIN
+    with pytest.raises(InvalidInput) as raised:
+        parse_role("root")
+    assert raised.value.message.startswith("unknown role 'root'; expected one of citizen, officer")
+
+
+def test_the_first_unknown_scope_is_named():
+    from jogo.platform.auth.roles import parse_scopes
+
+    with pytest.raises(InvalidInput) as raised:
+        parse_scopes(["zz:write", "reports:read", "aa:read"])
+    assert raised.value.message == (
+        "unknown scope 'aa:read'; expected some of reports:read, reports:write,"
+        " agencies:read, agencies:write, bulletins:write, election:write"
+    )
+    with pytest.raises(InvalidInput) as raised:
+        parse_scopes(["", "  "])
+    assert raised.value.message == "an API key needs at least one scope"

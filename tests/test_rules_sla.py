@@ -155,3 +155,42 @@ def test_urgent_reports_count_minutes_even_on_a_day_off():
     assert followup_due(saturday, CATEGORY, True, calendar) == datetime(
         2026, 11, 7, 23, 30, tzinfo=WIB
     )
+
+
+def test_the_tenants_day_is_read_in_its_own_time_zone():
+    # Fri 6 Nov 2026 15:30 UTC: Friday 22:30 WIB, 23:30 WITA, Saturday 00:30 WIT.
+    moment = datetime(2026, 11, 6, 15, 30, tzinfo=UTC)
+    assert WorkingCalendar("WIB").today(moment) == date(2026, 11, 6)
+    assert WorkingCalendar("WITA").today(moment) == date(2026, 11, 6)
+    assert WorkingCalendar("WIT").today(moment) == date(2026, 11, 7)
+
+
+def test_zero_working_days_is_due_at_the_start():
+    monday = datetime(2026, 11, 9, 9, 15, tzinfo=WIB)
+    assert add_working_days(monday, 0, WorkingCalendar("WIB")) == monday
+    # From a Saturday, zero working days is Monday's opening.
+    saturday = datetime(2026, 11, 7, 9, 15, tzinfo=WIB)
+    assert add_working_days(saturday, 0, WorkingCalendar("WIB")) == datetime(
+        2026, 11, 9, 8, 0, tzinfo=WIB
+    )
+
+
+def test_one_working_day_from_friday_is_monday():
+    friday = datetime(2026, 11, 6, 16, 5, tzinfo=WIB)
+    assert add_working_days(friday, 1, WorkingCalendar("WIB")) == datetime(
+        2026, 11, 9, 16, 5, tzinfo=WIB
+    )
+    thursday = datetime(2026, 11, 5, 16, 5, tzinfo=WIB)
+    assert add_working_days(thursday, 1, WorkingCalendar("WIB")) == datetime(
+        2026, 11, 6, 16, 5, tzinfo=WIB
+    )
+
+
+def test_a_calendar_cannot_be_changed_in_place():
+    import dataclasses
+
+    calendar = WorkingCalendar("WIB")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        calendar.collective_leave_off = False  # type: ignore[misc]
+    assert calendar.collective_leave_off is True
+    assert calendar.extra_days == frozenset()
