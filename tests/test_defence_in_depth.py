@@ -30,9 +30,12 @@ from jogo.tenants.agencies.actions import (
     do_set_routing_rule,
 )
 from jogo.tenants.agencies.answers import do_add_agency_liaison, do_update_dispatch_status
+from jogo.tenants.agencies.directory import do_set_entry_active
+from jogo.tenants.agencies.edits import do_update_agency
 from jogo.tenants.election.actions import do_set_deployment_rule
 from jogo.tenants.election.vocab import DeploymentRule
 from jogo.tenants.facilities.actions import CameraInput, do_create_camera, do_create_police_post
+from jogo.tenants.facilities.edits import do_update_camera, do_update_police_post
 from jogo.tenants.reports.access import Viewer
 from jogo.tenants.reports.actions import do_reject_report, do_set_category_sla
 from jogo.tenants.sharing.actions import PostInput, do_approve_post, do_reject_post, do_share_post
@@ -350,3 +353,41 @@ async def test_deployment_rule_edges_are_accepted(owner, election_tenant) -> Non
             rule.officers_per_group,
             rule.linmas_per_tps,
         )
+
+
+# --- directory edits: directory:write, and only the editable fields ---------------------
+
+
+async def test_directory_edits_need_directory_write(owner, tenant) -> None:
+    agency_id = await one(owner, AGENCY, tenant)
+    operator = user_in(tenant, Role.OPERATOR)
+    row = "SELECT * FROM agencies WHERE id = $1"
+    before = dict(await owner.fetchrow(row, agency_id))
+    calls = [
+        lambda: do_set_entry_active(tenant.id, operator, "agency", agency_id, False),
+        lambda: do_update_agency(
+            tenant.id,
+            operator,
+            agency_id,
+            {"name": "Dinas Baru"},
+            "k" * 32,
+            allow_private_egress=False,
+        ),
+        lambda: do_update_camera(
+            tenant.id, operator, uuid.uuid4(), {"name": "Kamera"}, allow_private_egress=False
+        ),
+        lambda: do_update_police_post(tenant.id, operator, uuid.uuid4(), {"name": "Pos"}),
+    ]
+    for call in calls:
+        await refused(owner, tenant, ["agencies", "cameras", "police_posts"], call)
+    assert dict(await owner.fetchrow(row, agency_id)) == before
+
+
+async def test_fields_that_are_not_editable_are_a_programming_error(owner, tenant) -> None:
+    admin = user_in(tenant, Role.TENANT_ADMIN)
+    with pytest.raises(ValueError, match="tenant_id"):
+        await do_update_camera(
+            tenant.id, admin, uuid.uuid4(), {"tenant_id": uuid.uuid4()}, allow_private_egress=False
+        )
+    with pytest.raises(ValueError, match="tenant_id"):
+        await do_update_police_post(tenant.id, admin, uuid.uuid4(), {"tenant_id": uuid.uuid4()})
