@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from jogo.tenants.agencies.actions import (
     do_set_routing_rule,
 )
 from jogo.tenants.agencies.answers import do_add_agency_liaison, do_update_dispatch_status
-from jogo.tenants.agencies.directory import do_set_entry_active
+from jogo.tenants.agencies.directory import apply_update, do_set_entry_active
 from jogo.tenants.agencies.edits import do_update_agency
 from jogo.tenants.election.actions import do_set_deployment_rule
 from jogo.tenants.election.vocab import DeploymentRule
@@ -391,3 +392,47 @@ async def test_fields_that_are_not_editable_are_a_programming_error(owner, tenan
         )
     with pytest.raises(ValueError, match="tenant_id"):
         await do_update_police_post(tenant.id, admin, uuid.uuid4(), {"tenant_id": uuid.uuid4()})
+
+
+async def test_a_stale_or_empty_directory_update_writes_nothing(owner, tenant) -> None:
+    agency_id = await one(owner, AGENCY, tenant)
+    admin = user_in(tenant, Role.TENANT_ADMIN)
+    row = "SELECT * FROM agencies WHERE id = $1"
+    before = dict(await owner.fetchrow(row, agency_id))
+    # Someone changed the entry since the caller read it: CONFLICT, nothing written.
+    stale = datetime(2020, 1, 1, tzinfo=UTC)  # never this entry's updated_at
+    await refused(
+        owner,
+        tenant,
+        ["agencies"],
+        lambda: apply_update(
+            tenant.id, admin, "agency", agency_id, {"name": "Dinas Lain"}, seen_at=stale
+        ),
+        code="CONFLICT",
+    )
+    assert dict(await owner.fetchrow(row, agency_id)) == before
+    # The same values again: no change, no audit row, updated_at kept.
+    audits = await count(owner, "audit_log", tenant)
+    await apply_update(
+        tenant.id,
+        admin,
+        "agency",
+        agency_id,
+        {"name": before["name"]},
+        seen_at=before["updated_at"],
+    )
+    assert dict(await owner.fetchrow(row, agency_id)) == before
+    assert await count(owner, "audit_log", tenant) == audits
+    # A real change is written with its audit row (the counts above can move).
+    await apply_update(
+        tenant.id,
+        admin,
+        "agency",
+        agency_id,
+        {"name": before["name"] + " Kota"},
+        seen_at=before["updated_at"],
+    )
+    assert await owner.fetchval("SELECT name FROM agencies WHERE id = $1", agency_id) == (
+        before["name"] + " Kota"
+    )
+    assert await count(owner, "audit_log", tenant) == audits + 1
