@@ -62,3 +62,10 @@ async def test_inactive_categories_are_listed_on_request(database, owner) -> Non
         every = {c["code"] for c in await list_categories(active_only=False)}
     assert code in every and code not in active
     assert every - active == {code}
+
+
+def test_blank_search_text_filters_nothing() -> None:
+    assert build_where(OPERATOR, ReportFilter(text="   ")) == build_where(OPERATOR, ReportFilter())
+    assert build_where(OPERATOR, ReportFilter(text="pohon")) != build_where(
+        OPERATOR, ReportFilter()
+    )
