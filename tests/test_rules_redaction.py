@@ -204,8 +204,14 @@ def test_a_three_part_name_with_initials_and_reversed():
 def test_an_address_is_matched_in_its_own_order_only():
     # Names are also matched reversed and with initials; addresses are not.
     own = {**NONE, "address": "Perum Griya Asri Blok C"}
-    assert redact("blok c asri griya perum ya", **own) == "blok c asri griya perum ya"
-    assert redact("P. G. A. Blok C ya", **own) == "P. G. A. Blok C ya"
+    # The exact reverse of its words, and the name-style initials of all but the last
+    # word: the forms a name would also be matched in.
+    assert redact("c blok asri griya perum ya", **own) == "c blok asri griya perum ya"
+    assert redact("P. G. A. B. C ya", **own) == "P. G. A. B. C ya"
+    # The same forms of a name are masked (the channel works).
+    name = {**NONE, "name": "Perum Griya Asri Blok C"}
+    assert redact("c blok asri griya perum ya", **name) == "[nama] ya"
+    assert redact("P. G. A. B. C ya", **name) == "[nama] ya"
 
 
 def test_a_name_after_a_next_line_control_is_masked():
