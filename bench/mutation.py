@@ -156,7 +156,7 @@ TARGETS: tuple[Target, ...] = (
         "tenant-tx",
         "platform/db.py",
         ("tests/test_rules_tenancy.py",),
-        # What sets app.tenant_id and ends it; not the pool plumbing (acquire, release).
+        # What sets the tenant setting and ends it; not the pool plumbing (acquire, release).
         parts=("_as_uuid", "_transaction", "tenant_tx", "control_tx"),
     ),
     Target(
