@@ -85,4 +85,6 @@ async def test_a_malformed_revocation_is_logged_and_skipped(owner, database, cap
         await hub.close()
     assert heard == [("user", user_id)]
     warnings = [r.getMessage() for r in caplog.records if r.name == "jogo.notify"]
-    assert warnings == ["ignored a malformed revocation: sheriff:nobody"]
+    # The app's own hub may be listening in this process too (an earlier test started
+    # it) and log the same line: every warning is this one, and there is one at least.
+    assert warnings and set(warnings) == {"ignored a malformed revocation: sheriff:nobody"}

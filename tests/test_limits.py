@@ -532,7 +532,7 @@ async def _age_hits(owner, key: str, age: str) -> None:
     the hits took to make: shifting them by ``age`` would leave the first ones older
     than ``age`` by the time the test spent (seconds, on a loaded machine)."""
     done = await owner.execute(
-        "UPDATE rate_limits SET hits = array_fill(now() - $2::interval, ARRAY[cardinality(hits)])"
+        "UPDATE rate_limits SET hits = array_fill(now() - $2::text::interval, ARRAY[cardinality(hits)])"
         " WHERE key = $1",
         key,
         age,

@@ -370,7 +370,7 @@ async def test_an_announced_key_revocation_closes_its_socket(
         assert json.loads(await asyncio.wait_for(ws_kept.recv(), SOCKET_WAIT))["type"] == "pong"
     assert (code, reason) == (4401, "Unauthorized: the API key has been revoked")
     with pytest.raises(ValueError):
-        await announce("tenant", key.id)
+        await announce("sheriff", key.id)
 
 
 async def test_logout_with_a_token_that_is_no_refresh_token_is_a_401(

@@ -64,8 +64,14 @@ async def _run(ws: Any, query: str, **variables: Any) -> dict[str, Any]:
 
 
 async def _closed(ws: Any, query: str, **variables: Any) -> tuple[int, str]:
-    """Send an operation that must be refused: the socket closes and nothing answers."""
-    await _send(ws, query, **variables)
+    """Send an operation that must be refused: the socket closes and nothing answers.
+    A socket the server already closed (a suspension is announced at once) refuses the
+    send itself, with the server's close frame."""
+    try:
+        await _send(ws, query, **variables)
+    except websockets.ConnectionClosed as exc:
+        assert exc.rcvd is not None, "the client, not the server, ended the socket"
+        return exc.rcvd.code, exc.rcvd.reason
     with pytest.raises(websockets.ConnectionClosed) as closed:
         answer = await asyncio.wait_for(ws.recv(), WAIT)
         pytest.fail(f"the operation ran on the socket: {answer}")
