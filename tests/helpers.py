@@ -422,7 +422,7 @@ async def dispatched_report(client, settings, tenant, agency_id=None, url=None, 
     return admin, rid, agency_id
 
 
-async def wait_status(owner, report_id, status, wait=20.0):
+async def wait_status(owner, report_id, status, wait=60.0):
     deadline = time.monotonic() + wait
     rows = []
     while time.monotonic() < deadline:

@@ -629,22 +629,33 @@ async def test_one_trace_from_request_to_agency(
     done = await act(app_client, tenant.slug, AGENCY_DISPATCH, admin, r=rid, a=agency_id)
     assert done["errors"] == []
     await wait_status(owner, rid, "DELIVERED")
+
+    # Other tests' dispatches may be relayed meanwhile (random order): only this
+    # tenant's spans count.
+    def ours(s) -> bool:
+        return s.attributes is not None and s.attributes.get("jogo.tenant") == tenant.slug
+
     await eventually(  # the consumer span ends after the status commit
-        lambda: any(s.name == "deliver_dispatch" for s in span_exporter.get_finished_spans()),
+        lambda: any(
+            s.name == "deliver_dispatch" and ours(s) for s in span_exporter.get_finished_spans()
+        ),
         "the consumer span to end",
     )
     spans = span_exporter.get_finished_spans()
     by_id = {s.context.span_id: s for s in spans}
+    publish = next(
+        s for s in spans if s.name.startswith("outbox publish deliver_dispatch") and ours(s)
+    )
+    consumer = next(s for s in spans if s.name == "deliver_dispatch" and ours(s))
+    trace_id = publish.context.trace_id
     server = next(
         s
         for s in spans
         if s.kind.name == "SERVER"
+        and s.context.trace_id == trace_id
         and s.attributes.get("http.route", s.attributes.get("url.path", ""))
         and "graphql" in s.name
     )
-    trace_id = server.context.trace_id
-    publish = next(s for s in spans if s.name.startswith("outbox publish deliver_dispatch"))
-    consumer = next(s for s in spans if s.name == "deliver_dispatch")
     client = next(
         s
         for s in spans
