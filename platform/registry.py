@@ -75,6 +75,14 @@ def clear_cache() -> None:
     _id_cache.clear()
 
 
+def forget(tenant_id: uuid.UUID) -> None:
+    """Drop this process's cached entries of one tenant (by id and by slug), after a change
+    made elsewhere was announced (:mod:`jogo.platform.auth.revocation`, kind ``tenant``)."""
+    _id_cache.pop(tenant_id, None)
+    for slug in [s for s, (_, info) in _cache.items() if info.id == tenant_id]:
+        _cache.pop(slug, None)
+
+
 def check_slug(slug: str, field: str = "slug") -> str:
     """``slug`` if it has 3-63 lowercase letters, digits or hyphens and starts and ends with a
     letter or digit. Raises :class:`InvalidInput` on ``field``."""

@@ -30,3 +30,24 @@ async def test_an_id_no_tenant_has_is_none_and_a_real_one_is_found(database):
     tenant = await onboard("minimal", region="35.79")
     assert (await registry.find_by_id(tenant.id)).slug == tenant.slug
     assert await registry.find_by_id(uuid.uuid4()) is None
+
+
+async def test_forget_drops_one_tenants_cached_entries_only(database, owner):
+    """A status changed by another process reaches this one's cache through ``forget``
+    (called on the announced ``tenant`` notification); other tenants stay cached."""
+    a = await onboard("minimal", region="35.79")
+    b = await onboard("minimal", region="35.79")
+    for tenant in (a, b):  # both cached, by id and by slug
+        assert (await registry.find_by_id(tenant.id)).status == "ACTIVE"
+        assert (await registry.find_by_slug(tenant.slug)).status == "ACTIVE"
+    # As another process would: the row changes, this process's cache does not know.
+    await owner.execute("UPDATE tenants SET status = 'SUSPENDED' WHERE id = ANY($1)", [a.id, b.id])
+    assert (await registry.find_by_id(a.id)).status == "ACTIVE"  # still the cached one
+    registry.forget(a.id)
+    assert (await registry.find_by_id(a.id)).status == "SUSPENDED"
+    assert (await registry.find_by_slug(a.slug)).status == "SUSPENDED"
+    assert (await registry.find_by_id(b.id)).status == "ACTIVE"  # B's entries kept
+    assert (await registry.find_by_slug(b.slug)).status == "ACTIVE"
+    await owner.execute("UPDATE tenants SET status = 'ACTIVE' WHERE id = ANY($1)", [a.id, b.id])
+    registry.forget(a.id)
+    registry.forget(b.id)

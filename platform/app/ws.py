@@ -319,9 +319,9 @@ _CHECKS: set[asyncio.Task[bool]] = set()
 def _on_revocation(kind: str, principal_id: uuid.UUID) -> None:
     """Re-check, now, every socket of this caller (or of this tenant) on this process."""
     if kind == "tenant":
-        # The re-check reads the tenant through the registry's cache: drop it, or this
-        # process would serve the old status for up to CACHE_SECONDS.
-        registry.clear_cache()
+        # The re-check reads the tenant through the registry's cache: drop its entry, or
+        # this process would serve the old status for up to CACHE_SECONDS.
+        registry.forget(principal_id)
     for socket in list(_SOCKETS):
         if socket.concerns(kind, principal_id):
             task = asyncio.ensure_future(socket._recheck())
