@@ -58,6 +58,9 @@ class Settings:
     # A rotated refresh token sent again this soon, before its successor was used, is a
     # retry (a lost response, two tabs): it answers the same successor instead of reuse.
     refresh_retry_seconds: int = 30
+    # Map tiles for the web clients' maps: an XYZ template with {z}, {x}, {y} (and an
+    # optional {s}), http(s); None shows the data without a base layer (offline networks).
+    map_tiles_url: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -151,7 +154,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "JOGO_ALLOW_PRIVATE_EGRESS", default=environment != "production"
         ),
         trusted_proxies=_networks(env, "JOGO_TRUSTED_PROXIES"),
+        map_tiles_url=_tiles_url(env.get("JOGO_MAP_TILES_URL")),
     )
+
+
+def _tiles_url(value: str | None) -> str | None:
+    """``JOGO_MAP_TILES_URL``: an http(s) XYZ tile template naming ``{z}``, ``{x}`` and ``{y}``
+    (e.g. ``https://tiles.example/{z}/{x}/{y}.png``); empty or unset is None."""
+    checked = _check_url("JOGO_MAP_TILES_URL", value, ("http", "https"))
+    if checked and not all(part in checked for part in ("{z}", "{x}", "{y}")):
+        raise SettingsError("JOGO_MAP_TILES_URL must name {z}, {x} and {y}")
+    return checked
 
 
 def _public_url(value: str | None) -> str | None:

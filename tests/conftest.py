@@ -196,3 +196,45 @@ async def own_postgres():
         yield server
     finally:
         await asyncio.to_thread(server.destroy)
+
+
+# --- the browser: Debian's chromium through Playwright (nothing is downloaded) ---
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    """One headless chromium for the run (``JOGO_CHROMIUM``, default ``/usr/bin/chromium``;
+    ``.ci/run`` installs Debian's package when it is missing)."""
+    from helpers import CHROMIUM
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def page(browser, request):
+    """A fresh browser context (1366x768, Bahasa Indonesia) whose network reaches only
+    127.0.0.1: any other host is refused, as on an offline police network. The test fails
+    on an uncaught page error or a Content-Security-Policy violation; a screenshot of the
+    last state is saved to ``tests/screenshots/<test>-end.png`` (git ignores the folder)."""
+    from helpers import BrowserLog, offline_route, screenshot
+
+    context = await browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale="id-ID", timezone_id="Asia/Jakarta"
+    )
+    await context.route("**/*", offline_route)
+    opened = await context.new_page()
+    log = BrowserLog.attach(opened)
+    try:
+        yield opened
+        log.check()
+    finally:
+        await screenshot(opened, f"{request.node.name}-end")
+        await context.close()

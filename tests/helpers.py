@@ -12,6 +12,7 @@ import hmac
 import io
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -1044,3 +1045,64 @@ async def upload_post(client, tenant, headers, data: bytes, body="Banjir di Jala
 
 # Tugu, Kota Malang, as GraphQL latitude/longitude arguments.
 TUGU_POINT = {"latitude": -7.9770, "longitude": 112.6340}
+
+
+# --- browser tests (fixtures `browser` and `page` in conftest.py) ---
+
+CHROMIUM = os.environ.get("JOGO_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+OUTSIDE_REQUESTS: list[str] = []
+
+
+async def offline_route(route: Any) -> None:
+    """Let requests to this machine through; refuse (and record) every other host."""
+    from urllib.parse import urlsplit
+
+    url = route.request.url
+    host = urlsplit(url).hostname or ""
+    if url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+        await route.continue_()
+    else:
+        OUTSIDE_REQUESTS.append(url)
+        await route.abort("internetdisconnected")
+
+
+class BrowserLog:
+    """Page errors, console errors and CSP violations seen by one page."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.console: list[str] = []
+
+    @classmethod
+    def attach(cls, page: Any) -> BrowserLog:
+        log = cls()
+        page.on("pageerror", lambda exc: log.errors.append(str(exc)))
+        page.on(
+            "console",
+            lambda msg: log.console.append(msg.text) if msg.type == "error" else None,
+        )
+        return log
+
+    def check(self) -> None:
+        assert not self.errors, f"uncaught errors in the page: {self.errors}"
+        csp = [m for m in self.console if "Content Security Policy" in m]
+        assert not csp, f"Content-Security-Policy violations: {csp}"
+
+
+async def screenshot(page: Any, name: str) -> Path:
+    """Save a PNG of the page to tests/screenshots/<name>.png (git ignores the folder)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)[:120]}.png"
+    with contextlib.suppress(Exception):  # a page already closed or crashed: nothing to save
+        await page.screenshot(path=str(path))
+    return path
+
+
+async def browser_sign_in(page: Any, url: str, username: str, password: str = PASSWORD) -> None:
+    """Open ``url`` and sign in through the page's own form."""
+    await page.goto(url)
+    await page.get_by_label("Nama pengguna").fill(username)
+    await page.get_by_label("Kata sandi").fill(password)
+    await page.get_by_role("button", name="Masuk").click()
+    await page.locator(".topbar").wait_for(timeout=10_000)

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDERS = ("platform", "tenants", "graphql", "workers")
+FOLDERS = ("platform", "tenants", "graphql", "workers", "web")
 
 
 def test_repo_root_does_not_shadow_platform_or_graphql_core():

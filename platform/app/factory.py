@@ -15,6 +15,8 @@ from jogo.platform.app.feeds import FEED_ROUTES
 from jogo.platform.app.http_errors import HANDLERS
 from jogo.platform.app.routes import ROUTES, healthz, readyz
 from jogo.platform.app.session_routes import SESSION_ROUTES
+from jogo.platform.app.web import WEB_ROUTES
+from jogo.platform.app.web_session import WEB_SESSION_ROUTES
 from jogo.platform.settings import Settings, load_settings
 from jogo.platform.telemetry import setup_telemetry
 
@@ -44,7 +46,14 @@ def create_app(
             await db.stop_engine()
 
     app = Litestar(
-        route_handlers=[*ROUTES, *SESSION_ROUTES, *FEED_ROUTES, *AUDIT_ROUTES],
+        route_handlers=[
+            *ROUTES,
+            *SESSION_ROUTES,
+            *FEED_ROUTES,
+            *AUDIT_ROUTES,
+            *WEB_ROUTES,
+            *WEB_SESSION_ROUTES,
+        ],
         on_startup=[start],
         on_shutdown=[stop],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

@@ -1,0 +1,179 @@
+"""The browser clients' frame: pages, assets, headers, cookie sign-in with CSRF, and the
+sign-in and no-access flows in a real chromium."""
+
+from __future__ import annotations
+
+import gzip
+
+from helpers import (
+    PASSWORD,
+    browser_sign_in,
+    make_user,
+    onboard,
+    screenshot,
+)
+
+from jogo.platform.auth.roles import Role
+
+
+async def csrf_of(client) -> str:
+    response = await client.get("/national/")
+    return response.cookies["jogo_csrf"]
+
+
+async def test_pages_carry_a_strict_policy_and_a_csrf_cookie(app_client, two_tenants):
+    for path in (f"/t/{two_tenants.a.slug}/console/", "/national/", "/platform/"):
+        response = await app_client.get(path)
+        assert response.status_code == 200, path
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "jogo_csrf" in app_client.cookies  # set by the first page
+        assert 'name="jogo-config"' in response.text and "{{config}}" not in response.text
+    assert (await app_client.get("/t/no-such-command/console/")).status_code == 404
+
+
+async def test_assets_are_compressed_cached_and_confined(app_client):
+    response = await app_client.get(
+        "/web/vendor/leaflet/leaflet.js", headers={"Accept-Encoding": "gzip"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["content-type"].startswith("text/javascript")
+    etag = response.headers["etag"]
+    again = await app_client.get("/web/vendor/leaflet/leaflet.js", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    for bad in (
+        "/web/__init__.py",
+        "/web/vendor.py",
+        "/web/../pyproject.toml",
+        "/web/%2e%2e/README.md",
+        "/web/common/nothing.js",
+        "/web/.hidden.js",
+    ):
+        assert (await app_client.get(bad)).status_code == 404, bad
+    raw = await app_client.get("/web/common/api.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in raw.headers
+    assert gzip.compress(raw.content)  # served plain when gzip is not accepted
+
+
+async def test_cookie_sign_in_needs_the_csrf_token_and_rotates(app_client, settings):
+    tenant = await onboard()
+    _, username = await make_user(Role.OPERATOR, tenant)
+    csrf = await csrf_of(app_client)
+    body = {"username": username, "password": PASSWORD}
+    # No header, a wrong header, another origin: refused before the password is checked.
+    assert (await app_client.post("/auth/web/login", json=body)).status_code == 403
+    assert (
+        await app_client.post("/auth/web/login", json=body, headers={"X-Jogo-CSRF": "x" + csrf})
+    ).status_code == 403
+    assert (
+        await app_client.post(
+            "/auth/web/login",
+            json=body,
+            headers={"X-Jogo-CSRF": csrf, "Origin": "https://evil.example"},
+        )
+    ).status_code == 403
+    ok = await app_client.post(
+        "/auth/web/login",
+        json=body,
+        headers={"X-Jogo-CSRF": csrf, "Origin": "http://testserver"},
+    )
+    assert ok.status_code == 200, ok.text
+    assert "refresh_token" not in ok.json() and ok.json()["access_token"]
+    cookie = ok.headers["set-cookie"]
+    assert (
+        "HttpOnly" in cookie and "samesite=strict" in cookie.lower() and "Path=/auth/web" in cookie
+    )
+    first = ok.cookies["jogo_refresh"]
+    refreshed = await app_client.post("/auth/web/refresh", headers={"X-Jogo-CSRF": csrf})
+    assert refreshed.status_code == 200
+    assert refreshed.cookies["jogo_refresh"] != first
+    token = refreshed.json()["access_token"]
+    me = await app_client.post(
+        f"/t/{tenant.slug}/graphql",
+        json={"query": "{ me { name roles } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert me.json()["data"]["me"] == {"name": username, "roles": ["operator"]}
+    out = await app_client.post("/auth/web/logout", headers={"X-Jogo-CSRF": csrf})
+    assert out.json() == {"ended": True}
+    # The session ended: the access token and the cookie are both dead.
+    dead = await app_client.post(
+        f"/t/{tenant.slug}/graphql",
+        json={"query": "{ me { name } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert dead.status_code == 401
+    app_client.cookies.set("jogo_refresh", first, path="/auth/web")
+    gone = await app_client.post("/auth/web/refresh", headers={"X-Jogo-CSRF": csrf})
+    assert gone.status_code == 401
+    assert (
+        await app_client.post("/auth/web/refresh", headers={"X-Jogo-CSRF": csrf})
+    ).status_code == 401
+
+
+async def test_a_wrong_password_and_a_bad_body_are_typed(app_client):
+    csrf = await csrf_of(app_client)
+    wrong = await app_client.post(
+        "/auth/web/login",
+        json={"username": "nobody-here", "password": "x" * 12},
+        headers={"X-Jogo-CSRF": csrf},
+    )
+    assert wrong.status_code == 401
+    bad = await app_client.post("/auth/web/login", content=b"[1]", headers={"X-Jogo-CSRF": csrf})
+    assert (
+        bad.status_code == 400 and bad.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    )
+
+
+async def test_an_operator_signs_in_and_stays_signed_in_after_a_reload(page, live_server):
+    tenant = await onboard()
+    _, username = await make_user(Role.OPERATOR, tenant)
+    url = f"http://{live_server}/t/{tenant.slug}/console/"
+    await browser_sign_in(page, url, username)
+    assert username in await page.locator(".topbar").inner_text()
+    await page.reload()
+    await page.locator(".topbar").wait_for()
+    await screenshot(page, "console-signed-in")
+    cookies = await page.context.cookies()
+    refresh = next(c for c in cookies if c["name"] == "jogo_refresh")
+    assert refresh["httpOnly"] and refresh["sameSite"] == "Strict"
+    # Page scripts see the CSRF token, never the refresh token.
+    visible = await page.evaluate("document.cookie")
+    assert "jogo_refresh" not in visible and "jogo_csrf" in visible
+    stored = await page.evaluate("JSON.stringify(Object.assign({}, localStorage, sessionStorage))")
+    assert "ey" not in stored and "jrt_" not in stored
+    await page.get_by_role("button", name="Keluar").click()
+    await page.get_by_label("Nama pengguna").wait_for()
+
+
+async def test_a_citizen_gets_no_console(page, live_server):
+    tenant = await onboard()
+    _, citizen = await make_user(Role.CITIZEN, tenant)
+    url = f"http://{live_server}/t/{tenant.slug}/console/"
+    await page.goto(url)
+    await page.get_by_label("Nama pengguna").fill(citizen)
+    await page.get_by_label("Kata sandi").fill(PASSWORD)
+    await page.get_by_role("button", name="Masuk").click()
+    await page.get_by_text("tidak memiliki akses").wait_for()
+    assert await page.locator("nav.tabs").count() == 0
+    await screenshot(page, "console-citizen-refused")
+
+
+async def test_another_commands_operator_gets_no_console(page, live_server, two_tenants):
+    _, stranger = await make_user(Role.OPERATOR, two_tenants.b)
+    await page.goto(f"http://{live_server}/t/{two_tenants.a.slug}/console/")
+    await page.get_by_label("Nama pengguna").fill(stranger)
+    await page.get_by_label("Kata sandi").fill(PASSWORD)
+    await page.get_by_role("button", name="Masuk").click()
+    await page.get_by_text("tidak memiliki akses").wait_for()
+
+
+async def test_the_language_switch(page, live_server):
+    await page.goto(f"http://{live_server}/platform/")
+    await page.get_by_role("button", name="English").click()
+    await page.get_by_label("Username").wait_for()
+    await page.get_by_role("button", name="Bahasa Indonesia").click()
+    await page.get_by_label("Nama pengguna").wait_for()

@@ -1,0 +1,144 @@
+// Bahasa Indonesia first, English beside it. Every client adds its strings with extend().
+// The API's own messages are English; every typed error is shown by its code (errorText).
+
+const STORE = "jogo.lang";
+const dictionaries = { id: {}, en: {} };
+const listeners = new Set();
+let current = (() => {
+  try { return localStorage.getItem(STORE) === "en" ? "en" : "id"; } catch { return "id"; }
+})();
+
+/** Add strings: extend({id: {key: "…"}, en: {key: "…"}}). Later calls win. */
+export function extend(strings) {
+  for (const lang of ["id", "en"]) Object.assign(dictionaries[lang], strings[lang] || {});
+}
+
+/** The string for key in the current language ({name} placeholders filled from vars);
+ * a key missing in English falls back to Indonesian, then to the key itself. */
+export function t(key, vars = {}) {
+  const text = dictionaries[current][key] ?? dictionaries.id[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+export const lang = () => current;
+
+export function setLang(value) {
+  current = value === "en" ? "en" : "id";
+  try { localStorage.setItem(STORE, current); } catch { /* private mode */ }
+  document.documentElement.lang = current;
+  for (const fn of [...listeners]) fn(current);
+}
+
+export function onLangChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+
+extend({
+  id: {
+    "app.signin": "Masuk",
+    "app.signout": "Keluar",
+    "app.username": "Nama pengguna",
+    "app.password": "Kata sandi",
+    "app.loading": "Memuat…",
+    "app.noaccess": "Akun ini tidak memiliki akses ke halaman ini.",
+    "app.noaccess.hint": "Masuk dengan akun lain, atau hubungi admin komando Anda.",
+    "app.session.ended": "Sesi berakhir. Silakan masuk kembali.",
+    "app.offline": "Koneksi terputus, mencoba lagi…",
+    "app.live.on": "Langsung",
+    "app.live.off": "Terputus",
+    "app.lang": "English",
+    "app.save": "Simpan",
+    "app.cancel": "Batal",
+    "app.close": "Tutup",
+    "app.refresh": "Muat ulang",
+    "app.search": "Cari",
+    "app.none": "Tidak ada data.",
+    "app.more": "Muat lebih banyak",
+    "app.saved": "Tersimpan.",
+    "app.confirm": "Yakin?",
+    "err.INVALID_INPUT": "Isian tidak valid.",
+    "err.NOT_FOUND": "Tidak ditemukan.",
+    "err.CONFLICT": "Bentrok dengan data yang ada.",
+    "err.UNAUTHENTICATED": "Silakan masuk terlebih dahulu.",
+    "err.FORBIDDEN": "Anda tidak berwenang melakukan ini.",
+    "err.ILLEGAL_TRANSITION": "Perubahan status ini tidak diperbolehkan pada tahap sekarang.",
+    "err.RATE_LIMITED": "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
+    "err.UNAVAILABLE": "Layanan sedang tidak tersedia. Coba lagi sebentar lagi.",
+    "err.MODULE_DISABLED": "Modul ini tidak aktif untuk komando ini.",
+    "err.NETWORK": "Tidak dapat menghubungi server. Periksa jaringan.",
+    "err.HTTP_404": "Tidak ditemukan.",
+    "err.HTTP_405": "Permintaan tidak didukung.",
+    "err.INTERNAL": "Terjadi kesalahan pada server.",
+    "err.unknown": "Terjadi kesalahan ({code}).",
+    "err.signin": "Nama pengguna atau kata sandi salah.",
+  },
+  en: {
+    "app.signin": "Sign in",
+    "app.signout": "Sign out",
+    "app.username": "Username",
+    "app.password": "Password",
+    "app.loading": "Loading…",
+    "app.noaccess": "This account has no access to this page.",
+    "app.noaccess.hint": "Sign in with another account, or ask your command's admin.",
+    "app.session.ended": "Your session has ended. Please sign in again.",
+    "app.offline": "Connection lost, retrying…",
+    "app.live.on": "Live",
+    "app.live.off": "Disconnected",
+    "app.lang": "Bahasa Indonesia",
+    "app.save": "Save",
+    "app.cancel": "Cancel",
+    "app.close": "Close",
+    "app.refresh": "Refresh",
+    "app.search": "Search",
+    "app.none": "Nothing here.",
+    "app.more": "Load more",
+    "app.saved": "Saved.",
+    "app.confirm": "Are you sure?",
+    "err.INVALID_INPUT": "The input is not valid.",
+    "err.NOT_FOUND": "Not found.",
+    "err.CONFLICT": "This conflicts with existing data.",
+    "err.UNAUTHENTICATED": "Please sign in first.",
+    "err.FORBIDDEN": "You are not allowed to do this.",
+    "err.ILLEGAL_TRANSITION": "This status change is not allowed at this stage.",
+    "err.RATE_LIMITED": "Too many requests. Try again shortly.",
+    "err.UNAVAILABLE": "The service is unavailable. Try again shortly.",
+    "err.MODULE_DISABLED": "This module is not enabled for this command.",
+    "err.NETWORK": "Cannot reach the server. Check the network.",
+    "err.HTTP_404": "Not found.",
+    "err.HTTP_405": "Request not supported.",
+    "err.INTERNAL": "The server had an error.",
+    "err.unknown": "Something went wrong ({code}).",
+    "err.signin": "Wrong username or password.",
+  },
+});
+
+/** A typed API error ({code, message, field}) in the user's language, by its code; an
+ * unknown code still reads sensibly and names the code. The API's English message is
+ * added in English mode, where it is the user's language. */
+export function errorText(error) {
+  const code = (error && error.code) || "INTERNAL";
+  const key = `err.${code}`;
+  const known = dictionaries.id[key] !== undefined;
+  const base = known ? t(key) : t("err.unknown", { code });
+  if (current === "en" && error && error.message && error.message !== base) return `${base} ${error.message}`;
+  return base;
+}
+
+/** A date-time in the user's language, in the browser's time zone (the command's wall
+ * clock on its own screens). */
+export function fmtDateTime(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return d.toLocaleString(current === "en" ? "en-GB" : "id-ID", { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** "3 j 05 m" / "3 h 05 m" for a number of seconds (negative: overdue, prefixed with −). */
+export function fmtDuration(seconds) {
+  const sign = seconds < 0 ? "−" : "";
+  let s = Math.abs(Math.round(seconds));
+  const d = Math.floor(s / 86400); s -= d * 86400;
+  const hh = Math.floor(s / 3600); s -= hh * 3600;
+  const mm = Math.floor(s / 60);
+  const [dd, hu] = current === "en" ? ["d", "h"] : ["h", "j"];
+  if (d > 0) return `${sign}${d} ${dd} ${hh} ${hu}`;
+  if (hh > 0) return `${sign}${hh} ${hu} ${String(mm).padStart(2, "0")} m`;
+  return `${sign}${mm} m ${String(s % 60).padStart(2, "0")} d`.replace(/ d$/, current === "en" ? " s" : " d");
+}
