@@ -32,7 +32,13 @@ def dictionary(lang: str) -> set[str]:
 
 def test_every_api_error_code_has_both_languages():
     codes = api_error_codes()
-    assert {"INVALID_INPUT", "ILLEGAL_TRANSITION", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"} <= codes
+    assert {
+        "INVALID_INPUT",
+        "ILLEGAL_TRANSITION",
+        "RATE_LIMITED",
+        "UNAVAILABLE",
+        "INTERNAL",
+    } <= codes
     for lang in ("id", "en"):
         missing = codes - dictionary(lang)
         assert not missing, f"{lang}: no text for {sorted(missing)}"
