@@ -9,8 +9,8 @@ import uuid
 from helpers import (
     PASSWORD,
     auth_header,
-    gql,
     browser_sign_in,
+    gql,
     make_user,
     onboard,
     screenshot,
@@ -200,6 +200,7 @@ async def test_a_new_person_activates_their_account_in_the_browser(page, live_se
             admin,
             input={"username": username, "role": "OPERATOR"},
         )
+    assert status == 200, body
     code = body["data"]["createMember"]["activationCode"]
     await page.goto(f"http://{live_server}/t/{tenant.slug}/console/")
     await page.get_by_role("button", name="Punya kode aktivasi atau kode reset?").click()
@@ -223,3 +224,21 @@ async def test_a_new_person_activates_their_account_in_the_browser(page, live_se
     await page.get_by_label("Kata sandi").fill("kata sandi yang panjang")
     await page.get_by_role("button", name="Masuk").click()
     await page.locator(".topbar").get_by_text(username).wait_for()
+
+
+async def test_the_consoles_first_load_is_under_300_kb_compressed(page, live_server):
+    """Everything the browser fetches to open the console and show the queue: the page,
+    scripts, styles, Leaflet and images, as sent (gzip), measured by chromium."""
+    tenant = await onboard()
+    _, username = await make_user(Role.OPERATOR, tenant)
+    responses = []
+    page.on("response", lambda r: responses.append(r))
+    await browser_sign_in(page, f"http://{live_server}/t/{tenant.slug}/console/", username)
+    await page.wait_for_load_state("networkidle")
+    sent = 0
+    for response in responses:
+        if "/web/" in response.url or response.url.endswith("/console/"):
+            sizes = await response.request.sizes()
+            sent += sizes["responseBodySize"]
+    assert any(r.url.endswith("/leaflet.js") for r in responses)
+    assert sent < 300 * 1024, f"the console's first load sent {sent} bytes"
