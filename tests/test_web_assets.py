@@ -49,6 +49,15 @@ def test_our_modules_write_text_never_markup():
     assert OWN
     for module in OWN:
         text = module.read_text()
-        for banned in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        for banned in (
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "new Function",
+        ):
             assert banned not in text, f"{module.relative_to(WEB)} uses {banned}"
-        assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)", text), f"{module} names an outside URL"
+        assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)", text), (
+            f"{module} names an outside URL"
+        )

@@ -242,3 +242,39 @@ async def test_the_consoles_first_load_is_under_300_kb_compressed(page, live_ser
             sent += sizes["responseBodySize"]
     assert any(r.url.endswith("/leaflet.js") for r in responses)
     assert sent < 300 * 1024, f"the console's first load sent {sent} bytes"
+
+
+def test_map_tiles_setting_is_checked_and_admitted_by_the_policy():
+    import pytest
+
+    from jogo.platform.app.web import security_headers
+    from jogo.platform.settings import SettingsError, load_settings
+
+    for bad in ("ftp://tiles.example/{z}/{x}/{y}.png", "https://tiles.example/tiles.png", "tiles"):
+        with pytest.raises(SettingsError, match="JOGO_MAP_TILES_URL"):
+            load_settings({"JOGO_MAP_TILES_URL": bad})
+    assert load_settings({"JOGO_MAP_TILES_URL": ""}).map_tiles_url is None
+    plain = security_headers(load_settings({}))["Content-Security-Policy"]
+    assert "img-src 'self' data: blob:;" in plain
+    one = load_settings({"JOGO_MAP_TILES_URL": "https://peta.polri.go.id/{z}/{x}/{y}.png"})
+    assert "https://peta.polri.go.id" in security_headers(one)["Content-Security-Policy"]
+    many = load_settings({"JOGO_MAP_TILES_URL": "https://{s}.tile.example.org/{z}/{x}/{y}.png"})
+    assert "https://*.tile.example.org" in security_headers(many)["Content-Security-Policy"]
+
+
+async def test_the_page_config_escapes_what_a_command_is_called(app_client):
+    from jogo.platform import db
+
+    tenant = await onboard()
+    async with db.control_tx():
+        await db.fetch(
+            "UPDATE tenants SET name = $1 WHERE id = $2",
+            'Polres "><script>alert(1)</script>',
+            tenant.id,
+        )
+    from jogo.platform import registry
+
+    registry.clear_cache()
+    page = await app_client.get(f"/t/{tenant.slug}/console/")
+    assert "<script>alert(1)" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
