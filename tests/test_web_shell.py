@@ -3,6 +3,7 @@ sign-in and no-access flows in a real chromium."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import uuid
 
@@ -278,3 +279,31 @@ async def test_the_page_config_escapes_what_a_command_is_called(app_client):
     page = await app_client.get(f"/t/{tenant.slug}/console/")
     assert "<script>alert(1)" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+async def test_two_tabs_refreshing_at_once_keep_the_shift(page, live_server):
+    """Two tabs share the refresh cookie; both refresh at the same moment (a lost race
+    answers the same successor), and the session goes on in both."""
+    tenant = await onboard()
+    _, username = await make_user(Role.OPERATOR, tenant)
+    url = f"http://{live_server}/t/{tenant.slug}/console/"
+    await browser_sign_in(page, url, username)
+    second = await page.context.new_page()
+    await second.goto(url)
+    await second.locator(".topbar").wait_for()
+    refresh = """async () => {
+        const api = await import('/web/common/api.js');
+        const before = api.session.token;
+        await api.session.refresh();
+        return [before, api.session.token];
+    }"""
+    one, two = await asyncio.gather(page.evaluate(refresh), second.evaluate(refresh))
+    assert one[0] != one[1] and two[0] != two[1]
+    me = "async () => (await import('/web/common/api.js')).gql('{ me { name } }')"
+    for tab in (page, second):
+        assert (await tab.evaluate(me))["me"]["name"] == username
+    # And again, one after the other: the cookie both tabs hold moved on.
+    await page.evaluate(refresh)
+    await second.evaluate(refresh)
+    assert (await second.evaluate(me))["me"]["name"] == username
+    await second.close()
