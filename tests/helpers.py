@@ -1117,7 +1117,9 @@ NATIONAL_BY_TENANT = """query($f: NationalFilter) { byTenant(filter: $f) { tenan
   poldaCode } summary { reports urgent slaBreaches slaBreachRate } } }"""
 
 
-async def national_reports(client: Any, settings: Settings, tenant: TenantInfo, n: int) -> list[str]:
+async def national_reports(
+    client: Any, settings: Settings, tenant: TenantInfo, n: int
+) -> list[str]:
     """Submit ``n`` reports to ``tenant`` through its API (every third urgent, the first one
     verified), then rebuild its rollups from the rows (no worker needed); returns their ids."""
     from jogo.tenants.oversight.rollups import do_rebuild_tenant

@@ -10,18 +10,24 @@ from helpers import (
     NATIONAL_GQL,
     NATIONAL_SUMMARY,
     PASSWORD,
+    auth_header,
     bearer_for,
     browser_sign_in,
     compliance_rows,
+    csv_bytes,
     gql,
     kpi_number,
     make_user,
     national_reports,
+    onboard,
     page_int,
     screenshot,
+    submit,
+    upload_stations,
 )
 
 from jogo.platform.auth.roles import Role
+from jogo.tenants.oversight.rollups import do_rebuild_tenant
 
 
 async def test_national_totals_equal_the_api(page, live_server, app_client, settings, two_tenants):
@@ -112,7 +118,9 @@ async def test_national_totals_equal_the_api(page, live_server, app_client, sett
     assert await page.locator(".topbar .scope").inner_text() == "National"
 
 
-async def test_a_polda_supervisor_sees_only_its_polda(page, live_server, app_client, settings, two_tenants):
+async def test_a_polda_supervisor_sees_only_its_polda(
+    page, live_server, app_client, settings, two_tenants
+):
     jatim, jateng = two_tenants.a, two_tenants.b
     await national_reports(app_client, settings, jatim, 2)
     await national_reports(app_client, settings, jateng, 3)
@@ -140,7 +148,9 @@ async def test_a_polda_supervisor_sees_only_its_polda(page, live_server, app_cli
     assert "Log audit" not in await page.locator("nav.tabs").inner_text()
 
 
-async def test_the_auditor_reads_a_commands_audit_log(page, live_server, app_client, settings, two_tenants):
+async def test_the_auditor_reads_a_commands_audit_log(
+    page, live_server, app_client, settings, two_tenants
+):
     tenant = two_tenants.a
     user_id, username = await make_user(Role.OVERSIGHT_AUDITOR)
     headers = bearer_for(user_id, username, settings)
@@ -150,7 +160,9 @@ async def test_the_auditor_reads_a_commands_audit_log(page, live_server, app_cli
     await page.locator('select[name="tenantSlug"]').select_option(tenant.slug)
     # The auditor's own read is in the command's log.
     await page.locator('table.audit tr[data-action="national.auditLog"]').first.wait_for()
-    shown = await page.locator("table.audit tbody tr").evaluate_all("rows => rows.map(r => r.dataset.id)")
+    shown = await page.locator("table.audit tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.id)"
+    )
     _, body = await gql(
         app_client,
         NATIONAL_GQL,
@@ -180,3 +192,43 @@ async def test_a_tenant_operator_gets_no_dashboard(page, live_server, two_tenant
     assert await page.locator("nav.tabs").count() == 0
     assert await page.locator("[data-kpi]").count() == 0
     await screenshot(page, "national-operator-refused")
+
+
+async def test_the_election_summary_equals_the_api(page, live_server, app_client, settings):
+    tenant = await onboard(modules=["election", "integrations"])
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    stations = csv_bytes(
+        "3573011001001,35.73.01.1001,SDN Balearjosari 1,-7.9300,112.6500,250,AMAN,",
+        "3573011001002,35.73.01.1001,Balai RW 03 Balearjosari,-7.9310,112.6510,240,RAWAN,",
+        "3573011002001,35.73.01.1002,Lapangan Arjosari,,,260,SANGAT_RAWAN,",
+    )
+    assert (await upload_stations(app_client, tenant, operator, stations))["created"] == 3
+    await submit(
+        app_client,
+        tenant.slug,
+        operator,
+        categoryCode="ELECTION_INTIMIDATION",
+        title="Intimidasi di TPS",
+        pollingStationCode="3573011001002",
+    )
+    await do_rebuild_tenant(tenant)
+    user_id, username = await make_user(Role.NATIONAL_SUPERVISOR)
+    headers = bearer_for(user_id, username, settings)
+    await browser_sign_in(page, f"http://{live_server}/national/#/election", username)
+    await page.locator('[data-kpi="election-stations"] .value').wait_for()
+    _, body = await gql(
+        app_client,
+        NATIONAL_GQL,
+        """{ electionSummary { total { stations voters incidents openIncidents urgentIncidents }
+          byTenant { key stations incidents } } }""",
+        headers,
+    )
+    total = body["data"]["electionSummary"]["total"]
+    for key in ("stations", "voters", "incidents", "openIncidents", "urgentIncidents"):
+        assert await kpi_number(page, f"election-{key}") == total[key], key
+    row = page.locator(f'tr[data-key="{tenant.slug}"]')
+    assert "Polresta Uji Coba" in await row.inner_text()
+    cells = await row.locator("td.num").all_inner_texts()
+    assert page_int(cells[0]) == 3 and page_int(cells[2]) == 1
+    assert await page.locator('tr[data-key="RAWAN"] .badge').inner_text() == "Rawan"
+    await screenshot(page, "national-election")

@@ -16,6 +16,7 @@ extend({
     "au.action": "Aksi (awalan)", "au.actor": "Pelaku (awalan)", "au.target": "Sasaran (awalan)",
     "au.from": "Dari", "au.to": "Sampai", "au.show": "Tampilkan",
     "au.at": "Waktu", "au.role": "Peran", "au.detail": "Rincian",
+    "au.col.actor": "Pelaku", "au.col.action": "Aksi", "au.col.target": "Sasaran",
     "au.none": "Tidak ada entri.", "au.older": "Entri lebih lama", "au.shown": "{n} entri",
     "au.note": "Membaca log ini juga dicatat dalam log komando tersebut.",
   },
@@ -25,6 +26,7 @@ extend({
     "au.action": "Action (prefix)", "au.actor": "Actor (prefix)", "au.target": "Target (prefix)",
     "au.from": "From", "au.to": "To", "au.show": "Show",
     "au.at": "Time", "au.role": "Role", "au.detail": "Detail",
+    "au.col.actor": "Actor", "au.col.action": "Action", "au.col.target": "Target",
     "au.none": "No entries.", "au.older": "Older entries", "au.shown": "{n} entries",
     "au.note": "Reading this log is itself written to that command's log.",
   },
@@ -108,7 +110,7 @@ export function renderAudit(main, ctx, param) {
         });
         replace(results,
           h("div", { class: "table-wrap" }, h("table", { class: "audit" },
-            h("thead", {}, h("tr", {}, ["au.at", "au.actor", "au.role", "au.action", "au.target", "au.detail"].map((k) => h("th", { text: t(k) })))),
+            h("thead", {}, h("tr", {}, ["au.at", "au.col.actor", "au.role", "au.col.action", "au.col.target", "au.detail"].map((k) => h("th", { text: t(k) })))),
             body)),
           h("div", { class: "row pager" }, count, older), error);
       }

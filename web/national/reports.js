@@ -34,7 +34,7 @@ function row(node, scope) {
     h("td", {}, h("strong", { text: node.ticket }),
       node.urgent ? h("span", { class: "badge urgent", text: t("rp.urgent") }) : null,
       node.slaBreached ? h("span", { class: "badge breach", text: t("rp.breach") }) : null),
-    h("td", { text: tenantName(scope, node.tenantSlug) }),
+    h("td", {}, h("div", { text: tenantName(scope, node.tenantSlug) }), h("div", { class: "muted small", text: node.tenantSlug })),
     h("td", { text: label("cat", node.categoryCode) }),
     h("td", { class: "report-text" }, h("div", { class: "title", text: node.title }), h("div", { class: "muted small", text: node.description })),
     h("td", {}, h("span", { class: `badge st-${node.status.toLowerCase()}`, text: label("st", node.status) })),
