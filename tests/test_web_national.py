@@ -140,6 +140,20 @@ async def test_a_polda_supervisor_sees_only_its_polda(
     assert page_int(shown[jatim.slug]["reports"]) == 2
     polda_cells = await page.locator("table.compliance tbody tr td:nth-child(2)").all_inner_texts()
     assert set(polda_cells) == {"Polda Jawa Timur"}
+    # On a tablet the table scrolls inside its frame.
+    await page.set_viewport_size({"width": 820, "height": 1180})
+    await screenshot(page, "national-polda-compliance-tablet")
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    # A period that ends before it starts: the API's typed error, in Bahasa Indonesia, at the field.
+    await page.locator('select[name="period"]').select_option("custom")
+    await page.locator('input[name="dateTo"]').fill("2026-01-01")
+    await page.locator('input[name="dateFrom"]').fill("2026-02-01")
+    await page.locator('input[name="dateFrom"]').dispatch_event("change")
+    error = page.locator('.field-error[data-field="dateFrom"]')
+    await error.wait_for()
+    assert await error.inner_text() == "Isian tidak valid."
+    await page.get_by_role("button", name="Atur ulang").click()
+    await page.locator("table.compliance tbody tr").first.wait_for()
     await page.get_by_role("link", name="Laporan").click()
     await page.locator("table.drilldown tbody tr").first.wait_for()
     content = await page.content()

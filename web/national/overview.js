@@ -23,9 +23,9 @@ extend({
     "kpi.reports": "Reports", "kpi.urgent": "Urgent", "kpi.slaBreaches": "SLA breaches",
     "kpi.slaBreachRate": "SLA breach rate", "kpi.tenants": "Commands",
     "kpi.verify": "Median time to verify", "kpi.dispatch": "Median time to dispatch", "kpi.resolve": "Median time to resolve",
-    "kpi.p90": "p90: {v} · {n} reports",
+    "kpi.p90": "p90: {v} · reports: {n}",
     "ov.trend": "Daily trend", "ov.byStatus": "By status", "ov.byCategory": "By category",
-    "ov.day": "{day}: {n} reports", "ov.none": "No reports in this period.",
+    "ov.day": "{day}: reports: {n}", "ov.none": "No reports in this period.",
     "ov.total": "{n} reports in total, {days} days",
   },
 });
