@@ -1106,3 +1106,60 @@ async def browser_sign_in(page: Any, url: str, username: str, password: str = PA
     await page.get_by_label("Kata sandi").fill(password)
     await page.get_by_role("button", name="Masuk").click()
     await page.locator(".topbar").wait_for(timeout=10_000)
+
+
+# --- web: national ---
+
+NATIONAL_GQL = "/national/graphql"
+NATIONAL_SUMMARY = """query($f: NationalFilter) { summary(filter: $f) { tenants reports urgent
+  slaBreaches slaBreachRate } }"""
+NATIONAL_BY_TENANT = """query($f: NationalFilter) { byTenant(filter: $f) { tenant { slug name
+  poldaCode } summary { reports urgent slaBreaches slaBreachRate } } }"""
+
+
+async def national_reports(
+    client: Any, settings: Settings, tenant: TenantInfo, n: int
+) -> list[str]:
+    """Submit ``n`` reports to ``tenant`` through its API (every third urgent, the first one
+    verified), then rebuild its rollups from the rows (no worker needed); returns their ids."""
+    from jogo.tenants.oversight.rollups import do_rebuild_tenant
+
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    ids = []
+    for i in range(n):
+        payload = await submit(
+            client,
+            tenant.slug,
+            operator,
+            categoryCode=["FLOOD", "FIRE", "CRIME"][i % 3],
+            urgent=i % 3 == 0,
+            title=f"Laporan uji nasional {i}",
+            latitude=-7.95 - i * 0.02,
+            longitude=112.61 + i * 0.02,
+        )
+        ids.append(payload["report"]["id"])
+    if ids:
+        await act(client, tenant.slug, VERIFY, operator, id=ids[0])
+    assert await do_rebuild_tenant(tenant) == n
+    return ids
+
+
+def page_int(text: str) -> int:
+    """A count as the page shows it (1.234 in Bahasa Indonesia, 1,234 in English)."""
+    digits = re.sub(r"[^0-9]", "", text)
+    assert digits, f"no number in {text!r}"
+    return int(digits)
+
+
+async def kpi_number(page: Any, key: str) -> int:
+    """The number in the national dashboard's KPI tile ``data-kpi=key``."""
+    return page_int(await page.locator(f'[data-kpi="{key}"] .value').inner_text())
+
+
+async def compliance_rows(page: Any) -> dict[str, dict[str, str]]:
+    """The SLA compliance table as {slug: {column: text}}, in the page's order (dicts keep it)."""
+    return await page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll("table.compliance tbody tr")]
+          .map((tr) => [tr.dataset.tenant, Object.fromEntries([...tr.querySelectorAll("td[data-col]")]
+            .map((td) => [td.dataset.col, td.textContent])) ]))"""
+    )
