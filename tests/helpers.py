@@ -1106,3 +1106,30 @@ async def browser_sign_in(page: Any, url: str, username: str, password: str = PA
     await page.get_by_label("Kata sandi").fill(password)
     await page.get_by_role("button", name="Masuk").click()
     await page.locator(".topbar").wait_for(timeout=10_000)
+
+
+# --- web: platform ---
+
+
+async def graphiql_run(page: Any, url: str, query: str, headers: dict[str, str]) -> str:
+    """Open GraphiQL at ``url``, put ``headers`` (JSON) in its Headers editor and ``query``
+    in its query editor, run it with the Execute button and return the result pane's text."""
+    import json
+
+    await page.goto(url)
+    query_editor = page.locator(".graphiql-query-editor .CodeMirror").first
+    await query_editor.wait_for(timeout=15_000)
+    # The page opens with the Headers editor showing (defaultEditorToolsVisibility).
+    await page.locator(".graphiql-editor-tool .CodeMirror").locator("visible=true").click()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.insert_text(json.dumps(headers))
+    await query_editor.click()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.insert_text(query)
+    await page.locator(".graphiql-execute-button").click()
+    result = page.locator(".result-window .CodeMirror-code")
+    await page.wait_for_function(
+        """() => /"(data|errors)"/.test(document.querySelector('.result-window')?.innerText || '')""",
+        timeout=15_000,
+    )
+    return str(await result.inner_text())
