@@ -1133,3 +1133,23 @@ async def graphiql_run(page: Any, url: str, query: str, headers: dict[str, str])
         timeout=15_000,
     )
     return str(await result.inner_text())
+
+
+PLATFORM_TENANTS = """{ tenants { slug name kind poldaCode regionCode ticketPrefix status modules
+  timeZone } }"""
+
+
+async def platform_tenant(client: httpx.AsyncClient, headers: dict, slug: str) -> dict | None:
+    """Tenant ``slug`` as the platform API's ``tenants`` lists it, or None."""
+    status, body = await gql(client, "/platform/graphql", PLATFORM_TENANTS, headers)
+    assert status == 200, body
+    return next((t for t in body["data"]["tenants"] if t["slug"] == slug), None)
+
+
+async def pick_region(page: Any, typed: str, name: str) -> None:
+    """Type ``typed`` into the onboarding wizard's region field and pick ``name`` from the
+    type-ahead list."""
+    field = page.get_by_role("combobox", name="Kabupaten/kota")
+    await field.fill("")
+    await field.press_sequentially(typed, delay=30)
+    await page.get_by_role("option", name=name).first.click()
