@@ -168,6 +168,12 @@ async def test_the_checklist_the_first_admin_and_suspend_resume(
     await row.locator('.status[data-status="SUSPENDED"]').wait_for()
     assert (await platform_tenant(app_client, admin_header, tenant.slug))["status"] == "SUSPENDED"
     await screenshot(page, "platform-tenants")
+    await page.get_by_role("button", name="English").click()
+    await row.get_by_role("button", name="Resume").wait_for()
+    assert await row.locator(".status").inner_text() == "Suspended"
+    await row.get_by_role("link", name="Check").click()
+    await page.get_by_role("heading", name="Go-live checklist").wait_for()
+    await screenshot(page, "platform-checklist-en")
 
 
 async def test_a_tenant_operator_gets_no_platform_admin(page, live_server):
