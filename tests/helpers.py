@@ -1163,3 +1163,48 @@ async def compliance_rows(page: Any) -> dict[str, dict[str, str]]:
           .map((tr) => [tr.dataset.tenant, Object.fromEntries([...tr.querySelectorAll("td[data-col]")]
             .map((td) => [td.dataset.col, td.textContent])) ]))"""
     )
+# --- web: platform ---
+
+
+async def graphiql_run(page: Any, url: str, query: str, headers: dict[str, str]) -> str:
+    """Open GraphiQL at ``url``, put ``headers`` (JSON) in its Headers editor and ``query``
+    in its query editor, run it with the Execute button and return the result pane's text."""
+    import json
+
+    await page.goto(url)
+    query_editor = page.locator(".graphiql-query-editor .CodeMirror").first
+    await query_editor.wait_for(timeout=15_000)
+    # The page opens with the Headers editor showing (defaultEditorToolsVisibility).
+    await page.locator(".graphiql-editor-tool .CodeMirror").locator("visible=true").click()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.insert_text(json.dumps(headers))
+    await query_editor.click()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.insert_text(query)
+    await page.locator(".graphiql-execute-button").click()
+    result = page.locator(".result-window .CodeMirror-code")
+    await page.wait_for_function(
+        """() => /"(data|errors)"/.test(document.querySelector('.result-window')?.innerText || '')""",
+        timeout=15_000,
+    )
+    return str(await result.inner_text())
+
+
+PLATFORM_TENANTS = """{ tenants { slug name kind poldaCode regionCode ticketPrefix status modules
+  timeZone } }"""
+
+
+async def platform_tenant(client: httpx.AsyncClient, headers: dict, slug: str) -> dict | None:
+    """Tenant ``slug`` as the platform API's ``tenants`` lists it, or None."""
+    status, body = await gql(client, "/platform/graphql", PLATFORM_TENANTS, headers)
+    assert status == 200, body
+    return next((t for t in body["data"]["tenants"] if t["slug"] == slug), None)
+
+
+async def pick_region(page: Any, typed: str, name: str) -> None:
+    """Type ``typed`` into the onboarding wizard's region field and pick ``name`` from the
+    type-ahead list."""
+    field = page.get_by_role("combobox", name="Kabupaten/kota")
+    await field.fill("")
+    await field.press_sequentially(typed, delay=30)
+    await page.get_by_role("option", name=name).first.click()
