@@ -72,10 +72,28 @@ async def test_a_bulletin_drawn_on_the_map_is_published_to_the_cap_feed(page, li
         == "Jalan Ijen, Klojen, Kota Malang"
     )
 
-    # The list shows it published; a cancel with no reason is refused next to the field.
+    # Reloaded, the editor holds the bulletin's content; an update replaces it (CAP Update).
+    await page.reload()
+    description = page.get_by_label("Uraian", exact=True)
+    assert await description.input_value() == "Jalan Ijen ditutup pukul 06.00-10.00 WIB."
+    await page.get_by_label("Judul", exact=True).fill("Jalan Ijen ditutup sampai pukul 11.00")
+    await page.get_by_role("button", name="Terbitkan pembaruan").click()
+    await page.locator(".bul-editor .badge", has_text="Pembaruan").wait_for()
+    await page.locator(".cap-preview").filter(has_text="<msgType>Update</msgType>").wait_for()
+    await screenshot(page, "console-bulletin-updated")
+
+    # The list shows the update published and the first one superseded; a cancel with no
+    # reason is refused next to the field.
     await go_to_view(page, "bulletins")
-    row = page.locator("table.bulletins tr", has_text="Car Free Day")
+    await page.get_by_label("Digantikan").check()
+    await (
+        page.locator("table.bulletins tr", has_text="Car Free Day")
+        .get_by_text("Digantikan")
+        .wait_for()
+    )
+    row = page.locator("table.bulletins tr", has_text="sampai pukul 11.00")
     await row.get_by_text("Terbit").wait_for()
+    await screenshot(page, "console-bulletin-list")
     await row.get_by_role("link").click()
     await page.get_by_role("button", name="Batalkan buletin").click()
     await page.locator(".bul-cancel .field-error[data-field=reason]").wait_for()
@@ -248,8 +266,20 @@ async def test_a_tenant_admin_manages_people_and_keys_and_reads_the_audit_log(pa
     )
     await screenshot(page, "console-admin-audit")
 
-    await go_to_view(page, "admin/directory")
-    await page.locator("table.dir-agencies tbody tr").first.wait_for()
+    await go_to_view(page, "admin/directory/posts")
+    post = page.locator("form.dir-form")
+    await post.get_by_label("Nama").fill("Pos Polisi Alun-alun")
+    await post.get_by_label("Lintang").fill("-7.9826")
+    await post.get_by_label("Bujur").fill("112.6308")
+    await post.get_by_label("Telepon").fill("12")  # neither a number nor a short one
+    await post.get_by_role("button", name="Tambah").click()
+    await post.locator(".field-error[data-field=phone]", has_text="Isian tidak valid").wait_for()
+    await post.get_by_label("Telepon").fill("0341 551234")
+    await post.get_by_role("button", name="Tambah").click()
+    listed = page.locator("table.dir-posts tr", has_text="Pos Polisi Alun-alun")
+    await listed.get_by_text("+62341551234").wait_for()
+    await listed.get_by_role("button", name="Nonaktifkan").click()
+    await listed.get_by_text("Nonaktif", exact=True).wait_for()
     await screenshot(page, "console-admin-directory")
 
 
@@ -261,6 +291,10 @@ async def test_an_operator_sees_no_admin_tab(page, live_server):
     await tabs.first.wait_for()
     views = await tabs.evaluate_all("links => links.map((a) => a.dataset.view)")
     assert "admin" not in views and {"bulletins", "moderation", "election"} <= set(views)
+    await page.get_by_role("button", name="English").click()
+    await page.locator("nav.tabs a[data-view=bulletins]", has_text="Bulletins").wait_for()
+    await go_to_view(page, "moderation")
+    await page.get_by_text("Moderation queue of citizens' posts").wait_for()
     # Typing the route leads to the first view, not to the admin pages.
     await go_to_view(page, "admin/people")
     await page.wait_for_timeout(300)

@@ -14,7 +14,7 @@ extend({
     "dir.lat": "Lintang", "dir.lon": "Bujur", "dir.stream": "URL siaran", "dir.snapshot": "URL cuplikan (opsional)",
     "dir.connector": "Konektor", "dir.active": "Aktif", "dir.inactive": "Nonaktif", "dir.health": "Kondisi",
     "dir.new": "Tambah", "dir.edit": "Ubah", "dir.editing": "Mengubah: {name}", "dir.save": "Simpan perubahan",
-    "dir.deactivate": "Nonaktifkan", "dir.reactivate": "Aktifkan", "dir.newForm": "Entri baru",
+    "dir.deactivate": "Nonaktifkan", "dir.reactivate": "Aktifkan", "dir.newForm": "Entri baru", "dir.unchanged": "(tidak diubah)",
   },
   en: {
     "dir.agencies": "Agencies & hospitals", "dir.cameras": "Cameras", "dir.posts": "Police posts",
@@ -22,7 +22,7 @@ extend({
     "dir.lat": "Latitude", "dir.lon": "Longitude", "dir.stream": "Stream URL", "dir.snapshot": "Snapshot URL (optional)",
     "dir.connector": "Connector", "dir.active": "Active", "dir.inactive": "Deactivated", "dir.health": "Health",
     "dir.new": "Add", "dir.edit": "Edit", "dir.editing": "Editing: {name}", "dir.save": "Save changes",
-    "dir.deactivate": "Deactivate", "dir.reactivate": "Reactivate", "dir.newForm": "New entry",
+    "dir.deactivate": "Deactivate", "dir.reactivate": "Reactivate", "dir.newForm": "New entry", "dir.unchanged": "(unchanged)",
   },
 });
 
@@ -78,17 +78,18 @@ const KINDS = {
   posts: {
     list: "query { policePosts(includeInactive: true) { id kind name latitude longitude phone address isActive } }",
     rows: (d) => d.policePosts,
-    heads: ["ops.name", "dir.kind", "dir.phone", "dir.address", "ops.status"],
-    cells: (p) => [p.name, p.kind, p.phone || "", p.address || ""],
+    // The API lists a post as a facility: its own kind (Polsek, pos) is not given back.
+    heads: ["ops.name", "dir.phone", "dir.address", "ops.status"],
+    cells: (p) => [p.name, p.phone || "", p.address || ""],
     fields: (p) => [
       labelled("ops.name", h("input", { name: "name", value: p ? p.name : "" })),
-      labelled("dir.kind", selectOf("kind", ["POLSEK", "POS_POLISI"], (k) => k, p ? String(p.kind).toUpperCase() : "POS_POLISI")),
+      labelled("dir.kind", selectOf("kind", p ? ["", "POLSEK", "POS_POLISI"] : ["POLSEK", "POS_POLISI"], (k) => k || t("dir.unchanged"), p ? "" : "POS_POLISI")),
       h("div", { class: "grid2" }, labelled("dir.lat", h("input", { name: "latitude", type: "number", step: "any", value: p ? p.latitude : "" })),
         labelled("dir.lon", h("input", { name: "longitude", type: "number", step: "any", value: p ? p.longitude : "" }))),
       labelled("dir.phone", h("input", { name: "phone", value: (p && p.phone) || "" })),
       labelled("dir.address", h("input", { name: "address", value: (p && p.address) || "" })),
     ],
-    input: (fd) => ({ name: str(fd.get("name")) || "", kind: fd.get("kind"), latitude: num(fd.get("latitude")), longitude: num(fd.get("longitude")), phone: str(fd.get("phone")), address: str(fd.get("address")) }),
+    input: (fd) => ({ name: str(fd.get("name")) || "", kind: str(fd.get("kind")), latitude: num(fd.get("latitude")), longitude: num(fd.get("longitude")), phone: str(fd.get("phone")), address: str(fd.get("address")) }),
     // createPolicePost takes its fields as arguments, not an input object.
     create: `mutation($name: String!, $kind: String!, $latitude: Float!, $longitude: Float!, $phone: String, $address: String, $ck: String) {
       createPolicePost(name: $name, kind: $kind, latitude: $latitude, longitude: $longitude, phone: $phone, address: $address, clientKey: $ck) { id ${ERR} } }`,

@@ -180,6 +180,13 @@ class Keys {
   forget(action) { delete this.keys[action]; }
 }
 
+/** A textarea holding value as its value (not as child text, which would join its label's name). */
+function textarea(name, rows, value) {
+  const el = h("textarea", { name, rows });
+  el.value = value;
+  return el;
+}
+
 function contentFields(b, tenant) {
   const v = (name) => (b ? b[name] || "" : "");
   const until = b ? new Date(b.validUntil) : new Date(Date.now() + 6 * 3600 * 1000);
@@ -190,13 +197,13 @@ function contentFields(b, tenant) {
       labelled("bul.urgency", selectOf("urgency", URGENCY, enumLabel("bul.urg"), b ? b.urgency : "EXPECTED")),
       labelled("bul.certainty", selectOf("certainty", CERTAINTY, enumLabel("bul.cer"), b ? b.certainty : "LIKELY"))),
     labelled("bul.headline", h("input", { name: "headline", value: v("headline"), maxLength: 200 })),
-    labelled("bul.description", h("textarea", { name: "description", rows: 3, value: v("description") })),
-    labelled("bul.instruction", h("textarea", { name: "instruction", rows: 2, value: v("instruction") })),
+    labelled("bul.description", textarea("description", 3, v("description"))),
+    labelled("bul.instruction", textarea("instruction", 2, v("instruction"))),
     h("details", { open: Boolean(b && b.headlineEn) },
       h("summary", { text: t("bul.english") }),
       labelled("bul.headlineEn", h("input", { name: "headlineEn", value: v("headlineEn") })),
-      labelled("bul.descriptionEn", h("textarea", { name: "descriptionEn", rows: 2, value: v("descriptionEn") })),
-      labelled("bul.instructionEn", h("textarea", { name: "instructionEn", rows: 2, value: v("instructionEn") }))),
+      labelled("bul.descriptionEn", textarea("descriptionEn", 2, v("descriptionEn"))),
+      labelled("bul.instructionEn", textarea("instructionEn", 2, v("instructionEn")))),
     labelled("bul.areaDesc", h("input", { name: "area", value: b ? b.area.description : "" })),
     h("label", {}, t("bul.regionCodes", { code: tenant.regionCode }),
       h("input", { name: "regionCodes", value: b ? b.area.regionCodes.join(", ") : "" })),
@@ -227,6 +234,18 @@ function readInput(form, drawer) {
     validFrom: isoFromLocal(fd.get("validFrom")),
     validUntil: isoFromLocal(fd.get("validUntil")),
   };
+}
+
+/** The served CAP XML, one element a line, indented by depth (shown as text). */
+export function prettyXml(xml) {
+  let depth = 0;
+  const out = [];
+  for (const part of xml.replace(/>\s*</g, ">\n<").split("\n")) {
+    if (part.startsWith("</")) depth = Math.max(depth - 1, 0);
+    out.push("  ".repeat(depth) + part);
+    if (/^<[^/?!][^>]*>$/.test(part) && !part.endsWith("/>")) depth += 1;
+  }
+  return out.join("\n");
 }
 
 function previewLines(input) {
@@ -416,7 +435,7 @@ export async function bulletinEditor(main, ctx, id) {
       const response = await fetch(url, { credentials: "omit" });
       if (response.ok) {
         previewNote.textContent = t("bul.preview.served", { url });
-        preview.textContent = await response.text();
+        preview.textContent = prettyXml(await response.text());
         preview.dataset.served = "1";
       } else {
         previewNote.textContent = t("bul.preview.notServed");

@@ -58,7 +58,7 @@ async function renderList(main, ctx) {
     replace(body, table(["bul.headline", "bul.category", "bul.severity", "ops.status", "bul.published", "bul.validUntil"], rows.map((b) => [
       h("a", { href: `#/bulletins/${b.id}`, text: lang() === "en" && b.headlineEn ? b.headlineEn : b.headline }),
       lang() === "en" ? b.categoryNameEn : b.categoryName,
-      b.severity,
+      b.severity === "UNKNOWN" ? t("bul.UNKNOWN") : t(`bul.sev.${b.severity}`),
       h("span", {}, h("span", { class: ["badge", badgeClass[b.status]], text: t(`bul.status.${b.status}`) }),
         b.messageType !== "ALERT" ? h("span", { class: "badge warn", text: t(`bul.msg.${b.messageType}`) }) : null),
       fmtDateTime(b.publishedAt),
