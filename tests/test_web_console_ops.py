@@ -202,6 +202,27 @@ async def test_the_election_board_shows_the_tps_and_their_incidents(
     await plan.locator("table.el-plan-table").wait_for()
     assert "Jumlah" in await plan.inner_text()
     await screenshot(page, "console-election-board")
+    # The operator plans: a rule out of range is refused next to its field, then saved.
+    rule = plan.locator("form.el-rule[data-level=AMAN]")
+    await rule.get_by_label("TPS per pos (maks.)").fill("0")
+    await rule.get_by_role("button", name="Simpan").click()
+    await rule.locator(
+        ".field-error[data-field=maxTpsPerGroup]", has_text="Isian tidak valid"
+    ).wait_for()
+    await rule.get_by_label("TPS per pos (maks.)").fill("1")
+    await rule.get_by_label("Personel per pos").fill("3")
+    await rule.get_by_role("button", name="Simpan").click()
+    await page.wait_for_function(
+        "() => document.querySelector('form.el-rule[data-level=AMAN] [name=officersPerGroup]')"
+        "?.value === '3' && !document.querySelector('.el-plan .field-error')"
+    )
+    rules = await call(
+        app_client,
+        tenant,
+        "{ deploymentPlan { rules { vulnerability maxTpsPerGroup officersPerGroup } } }",
+        operator_headers,
+    )
+    assert {"vulnerability": "AMAN", "maxTpsPerGroup": 1, "officersPerGroup": 3} in rules["rules"]
 
     # An officer sees the plan, not the board (the API keeps it for operators).
     _, officer = await make_user(Role.OFFICER, tenant)

@@ -4,17 +4,19 @@
 import { h } from "../common/dom.js";
 import { extend, t } from "../common/i18n.js";
 import { has } from "../common/shell.js";
-import { renderAudit } from "./admin_audit.js";
-import { renderDirectory } from "./admin_directory.js";
-import { renderKeys } from "./admin_keys.js";
-import { renderPeople } from "./admin_people.js";
 
 extend({
   id: { admin: "Admin", "adm.directory": "Direktori", "adm.people": "Personel & unit", "adm.keys": "Kunci API", "adm.audit": "Log audit" },
   en: { admin: "Admin", "adm.directory": "Directory", "adm.people": "People & units", "adm.keys": "API keys", "adm.audit": "Audit log" },
 });
 
-const PAGES = { people: renderPeople, directory: renderDirectory, keys: renderKeys, audit: renderAudit };
+// Loaded when first opened: only tenant admins ever fetch these modules.
+const PAGES = {
+  people: async (...args) => (await import("./admin_people.js")).renderPeople(...args),
+  directory: async (...args) => (await import("./admin_directory.js")).renderDirectory(...args),
+  keys: async (...args) => (await import("./admin_keys.js")).renderKeys(...args),
+  audit: async (...args) => (await import("./admin_audit.js")).renderAudit(...args),
+};
 
 export const adminView = {
   id: "admin",

@@ -4,12 +4,12 @@
 // board for operators).
 
 import { config, gql } from "../common/api.js";
-import { h, replace } from "../common/dom.js";
+import { h, replace, toast } from "../common/dom.js";
 import { extend, fmtDateTime, t } from "../common/i18n.js";
 import { LiveClient } from "../common/live.js";
 import { dot, makeMap } from "../common/map.js";
 import { has } from "../common/shell.js";
-import { failed, lacksModule, table } from "./ops.js";
+import { failed, lacksModule, submitForm, table } from "./ops.js";
 
 extend({
   id: {
@@ -42,6 +42,9 @@ extend({
     "el.plan.rules": "Aturan per tingkat kerawanan",
     "el.plan.rule": "{level}: ≤ {tps} TPS per pos, {off} personel per pos, {linmas} Linmas per TPS",
     "el.none": "Belum ada TPS. Impor daftar TPS terlebih dahulu.",
+    "el.rule.tps": "TPS per pos (maks.)",
+    "el.rule.officers": "Personel per pos",
+    "el.rule.linmas": "Linmas per TPS",
   },
   en: {
     election: "Election",
@@ -73,6 +76,9 @@ extend({
     "el.plan.rules": "Rules by vulnerability",
     "el.plan.rule": "{level}: ≤ {tps} TPS per post, {off} officers per post, {linmas} Linmas per TPS",
     "el.none": "No polling stations yet. Import the TPS list first.",
+    "el.rule.tps": "TPS per post (max.)",
+    "el.rule.officers": "Officers per post",
+    "el.rule.linmas": "Linmas per TPS",
   },
 });
 
@@ -82,8 +88,11 @@ const LIVE = `subscription Board { electionBoard { ${STATION} } }`;
 const LINE = "vulnerability stations voters groups officers linmas assignedOfficers officersShort";
 const PLAN = `query Plan { deploymentPlan { total { ${LINE} } byVulnerability { ${LINE} }
   districts { districtCode districtName total { ${LINE} } } rules { vulnerability maxTpsPerGroup officersPerGroup linmasPerTps } } }`;
+const SET_RULE = `mutation Rule($v: Vulnerability!, $tps: Int!, $off: Int!, $linmas: Int!) {
+  setDeploymentRule(vulnerability: $v, maxTpsPerGroup: $tps, officersPerGroup: $off, linmasPerTps: $linmas) { rules { vulnerability } errors { code field message } } }`;
 const COLOURS = { NORMAL: "#1e7b34", INCIDENT: "#e08a00", ESCALATED: "#d50000" };
 const RANK = { ESCALATED: 0, INCIDENT: 1, NORMAL: 2 };
+const level = (v) => v.replace(/_/g, " ");
 
 function boardPanel(main, ctx) {
   const stations = new Map();
@@ -124,7 +133,7 @@ function boardPanel(main, ctx) {
     const withIncidents = shown.filter((s) => s.incidents > 0)
       .sort((a, b) => RANK[a.state] - RANK[b.state] || b.urgentOpenIncidents - a.urgentOpenIncidents || String(b.lastIncidentAt).localeCompare(String(a.lastIncidentAt)));
     const state = (s) => h("span", { class: `badge state-${s.state.toLowerCase()}`, text: t(`el.state.${s.state}`) });
-    const row = (s) => [s.code, state(s), s.districtCode, s.vulnerability, String(s.openIncidents), String(s.urgentOpenIncidents), String(s.incidents), fmtDateTime(s.lastIncidentAt)];
+    const row = (s) => [s.code, state(s), s.districtCode, level(s.vulnerability), String(s.openIncidents), String(s.urgentOpenIncidents), String(s.incidents), fmtDateTime(s.lastIncidentAt)];
     const heads = ["el.code", "ops.status", "el.district", "el.vulnerability", "el.open", "el.urgent", "el.total", "el.last"];
     replace(incidents, table(["el.code", "ops.status", "el.open", "el.urgent", "el.last"],
       withIncidents.map((s) => [s.code, state(s), String(s.openIncidents), String(s.urgentOpenIncidents), fmtDateTime(s.lastIncidentAt)]), { class: "el-incidents-table" }));
@@ -150,9 +159,34 @@ function boardPanel(main, ctx) {
   return { load, cleanup: () => { stop(); live.close(); map.remove(); } };
 }
 
-async function planPanel(main) {
-  const box = h("section", { class: "card el-plan" }, h("h2", { text: t("el.plan") }));
+/** The rules as forms (operators and tenant admins: election:plan), one a level, each
+ * with its typed errors next to its own fields. */
+function rulesForm(rules, reload) {
+  const input = (name, value, min) => h("input", { name, type: "number", min, value, class: "narrow" });
+  return h("div", { class: "el-rules" }, rules.map((r) => {
+    const form = h("form", { class: "row el-rule", novalidate: true, dataset: { level: r.vulnerability } },
+      h("strong", { class: "level", text: level(r.vulnerability) }),
+      h("label", { class: "inline" }, t("el.rule.tps"), input("maxTpsPerGroup", r.maxTpsPerGroup, 1)),
+      h("label", { class: "inline" }, t("el.rule.officers"), input("officersPerGroup", r.officersPerGroup, 0)),
+      h("label", { class: "inline" }, t("el.rule.linmas"), input("linmasPerTps", r.linmasPerTps, 0)),
+      h("button", { type: "submit", text: t("app.save") }),
+      h("p", { class: "form-error", role: "alert" }));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const fd = new FormData(form);
+      const value = (name) => Number(fd.get(name));
+      const done = await submitForm(form, SET_RULE, { v: r.vulnerability, tps: value("maxTpsPerGroup"), off: value("officersPerGroup"), linmas: value("linmasPerTps") });
+      if (done) { toast(t("app.saved")); reload(); }
+    });
+    return form;
+  }));
+}
+
+async function planPanel(main, canPlan) {
+  const box = h("section", { class: "card el-plan" });
   main.append(box);
+  const reload = () => { box.remove(); planPanel(main, canPlan); };
+  box.append(h("h2", { text: t("el.plan") }));
   try {
     const plan = (await gql(PLAN)).deploymentPlan;
     const nums = (l) => [l.stations, l.voters, l.groups, l.officers, l.linmas, l.assignedOfficers, l.officersShort].map(String);
@@ -161,7 +195,8 @@ async function planPanel(main) {
     rows.push([h("strong", { text: t("el.plan.total") }), ...nums(plan.total)]);
     box.append(table(heads, rows, { class: "el-plan-table" }),
       h("h3", { text: t("el.plan.rules") }),
-      h("ul", {}, plan.rules.map((r) => h("li", { text: t("el.plan.rule", { level: r.vulnerability, tps: r.maxTpsPerGroup, off: r.officersPerGroup, linmas: r.linmasPerTps }) }))));
+      canPlan ? rulesForm(plan.rules, reload)
+        : h("ul", {}, plan.rules.map((r) => h("li", { text: t("el.plan.rule", { level: level(r.vulnerability), tps: r.maxTpsPerGroup, off: r.officersPerGroup, linmas: r.linmasPerTps }) }))));
   } catch (e) {
     box.append(failed(e));
   }
@@ -179,7 +214,7 @@ export const electionView = {
       cleanup = board.cleanup;
       try { await board.load(); } catch (e) { main.append(failed(e)); }
     }
-    await planPanel(main);
+    await planPanel(main, has(ctx.me, "operator", "tenant_admin"));
     return cleanup;
   },
 };
