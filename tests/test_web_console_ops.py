@@ -255,6 +255,16 @@ async def test_a_tenant_admin_manages_people_and_keys_and_reads_the_audit_log(pa
     await page.locator(
         ".members-table tr[data-user='budi.santoso']", has_text="Belum aktivasi"
     ).wait_for()
+    # A unit, with the admin as its member.
+    units = page.locator(".units")
+    await units.get_by_label("Nama").fill("Samapta Siaga 1")
+    await units.get_by_label("Jenis").select_option("SAMAPTA")
+    await units.get_by_role("button", name="Unit baru").click()
+    unit = units.locator("table.units-table tr", has_text="Samapta Siaga 1")
+    await unit.get_by_role("button", name="Atur anggota").click()
+    await units.locator("form.unit-members").get_by_label(admin).check()
+    await units.locator("form.unit-members").get_by_role("button", name="Simpan").click()
+    await unit.get_by_text(admin).wait_for()
     await screenshot(page, "console-admin-people")
 
     await go_to_view(page, "admin/keys")

@@ -39,6 +39,7 @@ extend({
     "ppl.unitKind": "Jenis",
     "ppl.unitMembers": "Anggota unit",
     "ppl.unitRetire": "Bubarkan",
+    "ppl.unitEdit": "Atur anggota",
     "ppl.unitInactive": "Tampilkan unit yang dibubarkan",
     "ppl.unit.AVAILABLE": "Siaga", "ppl.unit.BUSY": "Bertugas", "ppl.unit.OFF_DUTY": "Lepas dinas",
     "ppl.done": "Tersimpan.",
@@ -70,6 +71,7 @@ extend({
     "ppl.unitKind": "Kind",
     "ppl.unitMembers": "Unit members",
     "ppl.unitRetire": "Retire",
+    "ppl.unitEdit": "Set members",
     "ppl.unitInactive": "Show retired units",
     "ppl.unit.AVAILABLE": "Available", "ppl.unit.BUSY": "Busy", "ppl.unit.OFF_DUTY": "Off duty",
     "ppl.done": "Saved.",
@@ -91,6 +93,8 @@ const UNIT = "id name kind status isActive members { id username fullName }";
 const UNITS = `query Units($inactive: Boolean!) { units(first: 100, includeInactive: $inactive) { edges { node { ${UNIT} } } } }`;
 const UNIT_CREATE = `mutation CreateUnit($n: String!, $k: UnitKind!, $ck: String) { createUnit(name: $n, kind: $k, clientKey: $ck) { unit { id } ${ERR} } }`;
 const UNIT_STATUS_M = `mutation UnitStatus($id: ID!, $s: UnitStatus!) { setUnitStatus(unitId: $id, status: $s) { unit { id } ${ERR} } }`;
+const STAFF = "query Staff { officers(first: 100) { edges { node { id username fullName roles } } } }";
+const UNIT_MEMBERS = `mutation UnitMembers($id: ID!, $users: [ID!]!) { setUnitMembers(unitId: $id, userIds: $users) { unit { id } ${ERR} } }`;
 const UNIT_RETIRE = `mutation RetireUnit($id: ID!) { deactivateUnit(unitId: $id) { unit { id } ${ERR} } }`;
 
 const roleLabel = (r) => t(`role.${r}`);
@@ -205,14 +209,37 @@ function unitsPanel() {
         const act = h("form", { class: "row", novalidate: true });
         const status = selectOf("status", UNIT_STATUS, (s) => t(`ppl.unit.${s}`), u.status, { "aria-label": t("ops.status") });
         status.addEventListener("change", async () => { if (await submitForm(act, UNIT_STATUS_M, { id: u.id, s: status.value })) toast(t("ppl.done")); });
-        replace(act, u.isActive ? [status, h("button", { type: "button", class: "danger", text: t("ppl.unitRetire"), onclick: async () => {
-          if (await submitForm(act, UNIT_RETIRE, { id: u.id })) load();
-        } })] : null, h("p", { class: "form-error", role: "alert" }));
+        replace(act, u.isActive ? [status,
+          h("button", { type: "button", text: t("ppl.unitEdit"), onclick: () => editMembers(u) }),
+          h("button", { type: "button", class: "danger", text: t("ppl.unitRetire"), onclick: async () => {
+            if (await submitForm(act, UNIT_RETIRE, { id: u.id })) load();
+          } })] : null, h("p", { class: "form-error", role: "alert" }));
         return [u.name, u.kind, u.isActive ? t(`ppl.unit.${u.status}`) : t("ppl.status.DEACTIVATED"), u.members.map((m) => m.fullName || m.username).join(", "), act];
       }), { class: "units-table" }));
     } catch (e) {
       replace(list, failed(e));
     }
+  };
+  const editor = h("div", {});
+  /** Pick a unit's members among the command's officers, operators and admins. */
+  const editMembers = async (unit) => {
+    let staff = [];
+    try { staff = (await gql(STAFF)).officers.edges.map((e) => e.node); } catch (err) { replace(editor, failed(err)); return; }
+    const current = new Set(unit.members.map((m) => m.id));
+    const pick = h("form", { class: "card unit-members", novalidate: true },
+      h("h3", { text: `${t("ppl.unitMembers")}: ${unit.name}` }),
+      h("fieldset", { class: "plain staff-pick", dataset: { field: "userIds" } }, staff.map((p) => h("label", { class: "inline" },
+        h("input", { type: "checkbox", name: "user", value: p.id, checked: current.has(p.id) }),
+        `${p.fullName || p.username} (${p.username})`))),
+      h("p", { class: "form-error", role: "alert" }),
+      h("div", { class: "row" }, h("button", { type: "submit", class: "primary", text: t("app.save") }),
+        h("button", { type: "button", text: t("app.cancel"), onclick: () => editor.replaceChildren() })));
+    pick.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const users = new FormData(pick).getAll("user").map(String);
+      if (await submitForm(pick, UNIT_MEMBERS, { id: unit.id, users })) { editor.replaceChildren(); toast(t("ppl.done")); load(); }
+    });
+    replace(editor, pick);
   };
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -223,7 +250,7 @@ function unitsPanel() {
   });
   inactive.addEventListener("change", load);
   const box = h("div", { class: "card units" }, h("div", { class: "row ops-head" }, h("h3", { text: t("ppl.units") }), h("span", { class: "spacer" }),
-    h("label", { class: "inline" }, inactive, t("ppl.unitInactive"))), form, list);
+    h("label", { class: "inline" }, inactive, t("ppl.unitInactive"))), form, list, editor);
   return { box, load };
 }
 
