@@ -5,6 +5,7 @@
 import { gql, newClientKey } from "../common/api.js";
 import { h, replace, toast } from "../common/dom.js";
 import { extend, t } from "../common/i18n.js";
+import { showErrors } from "../common/shell.js";
 import { failed, labelled, selectOf, submitForm, table } from "./ops.js";
 
 extend({
@@ -117,6 +118,9 @@ export async function renderDirectory(body, ctx, param) {
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const input = spec.input(new FormData(form), item);
+      // Coordinates a camera or post cannot go without: said here, before the request.
+      const missing = item || kind === "agencies" ? [] : ["latitude", "longitude"].filter((f) => input[f] === null);
+      if (showErrors(form, missing.map((field) => ({ code: "INVALID_INPUT", field, message: "required" })))) return;
       let done;
       // An update sends only the fields given: an empty one is left as it is.
       if (item) done = await submitForm(form, spec.update, { id: item.id, input: Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null)) });
