@@ -1208,3 +1208,40 @@ async def pick_region(page: Any, typed: str, name: str) -> None:
     await field.fill("")
     await field.press_sequentially(typed, delay=30)
     await page.get_by_role("option", name=name).first.click()
+# --- web: console ops ---
+
+
+# Kota Malang TPS (Blimbing 35.73.01, Klojen 35.73.02); one without coordinates.
+CONSOLE_TPS = [
+    "3573011001001,35.73.01.1001,SDN Balearjosari 1,-7.9300,112.6500,250,AMAN,",
+    "3573011001002,35.73.01.1001,Balai RW 03 Balearjosari,-7.9310,112.6510,240,RAWAN,dekat pasar",
+    "3573011002001,35.73.01.1002,Lapangan Arjosari,,,260,SANGAT_RAWAN,riwayat kericuhan",
+    "3573021001001,35.73.02.1001,Aula Kelurahan Klojen,-7.9800,112.6300,230,AMAN,",
+]
+
+
+def console_url(live_server: str, tenant: TenantInfo, route: str = "") -> str:
+    """The operator console of ``tenant`` on the live server, at hash ``route`` (e.g.
+    ``bulletins/new``)."""
+    return f"http://{live_server}/t/{tenant.slug}/console/" + (f"#/{route}" if route else "")
+
+
+async def click_map(
+    page: Any, selector: str, offsets: list[tuple[int, int]], *, last_double: bool = True
+) -> None:
+    """Click the map ``selector`` at pixel offsets from its top-left corner; the last one a
+    double-click (closing a polygon) unless ``last_double`` is False."""
+    box = await page.locator(selector).bounding_box()
+    assert box is not None, selector
+    for i, (dx, dy) in enumerate(offsets):
+        x, y = box["x"] + dx, box["y"] + dy
+        if last_double and i == len(offsets) - 1:
+            await page.mouse.dblclick(x, y)
+        else:
+            await page.mouse.click(x, y)
+            await page.wait_for_timeout(350)  # apart: not read as a double-click
+
+
+async def go_to_view(page: Any, route: str) -> None:
+    """Follow the console's router to ``#/route`` (a view already signed in)."""
+    await page.evaluate("(r) => { location.hash = '#/' + r; }", route)
