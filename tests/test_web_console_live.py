@@ -196,7 +196,19 @@ async def test_an_officer_sees_only_their_reports_and_a_liaison_its_inbox(
         text = await second.locator("table.inbox tbody").inner_text()
         assert other["report"]["ticket"] in text and mine["report"]["ticket"] not in text
         assert await second.locator("nav.tabs a[data-view=map]").count() == 0
+        # It opens the dispatch in place and answers it; a final answer needs a note.
+        await second.locator("table.inbox tr.qrow").first.click()
+        answer = second.locator("form.answer")
+        await answer.locator("select[name=status]").select_option("declined")
+        await answer.get_by_role("button", name="Jawab").click()
+        error = answer.locator(".field-error[data-field=note]")
+        await error.wait_for()
+        assert await error.inner_text() == "Isian tidak valid."
         await screenshot(second, "console-liaison-inbox")
+        await answer.locator("select[name=status]").select_option("accepted")
+        await answer.get_by_role("button", name="Jawab").click()
+        await second.locator("table.inbox .badge[data-status=ACCEPTED]").wait_for()
+        assert "Diterima instansi" in await second.locator("table.inbox tbody").inner_text()
     finally:
         await context.close()
 

@@ -309,7 +309,8 @@ async def event_with_report(tenant_id: uuid.UUID, event_id: uuid.UUID) -> dict |
     ``unit_member_ids``: the members of the report's unit, if it is active."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
-            "SELECT e.*, r.ticket, r.status, r.urgent, r.sos, r.assigned_officer_id, r.reporter_user_id,"
+            "SELECT e.*, r.ticket, r.status, r.urgent, r.sos, r.assigned_officer_id,"
+            " r.reporter_user_id,"
             " ARRAY(SELECT um.user_id FROM unit_members um JOIN units un"
             " ON un.tenant_id = um.tenant_id AND un.id = um.unit_id"
             " WHERE um.unit_id = r.assigned_unit_id AND un.is_active) AS unit_member_ids"

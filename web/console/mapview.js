@@ -61,8 +61,11 @@ function mapPage(main, ctx) {
   const shown = h("span", { class: "muted", "aria-live": "polite" });
   const error = h("p", { class: "error", role: "alert" });
   const element = h("div", { class: "map map-tall", id: "console-map" });
+  const item = (swatch, text) => h("span", { class: "legend-item" }, h("span", { class: `swatch ${swatch}` }), text);
   const legend = h("div", { class: "legend row" },
-    STATUSES.map((s) => h("span", { class: "legend-item" }, h("span", { class: `swatch st-${s}` }), statusText(s))));
+    STATUSES.map((s) => item(`st-${s}`, statusText(s))), h("span", { class: "sep" }),
+    item("cam-ONLINE", `${t("mv.cameras")} ${t("mv.cam.ONLINE")}`), item("cam-OFFLINE", `${t("mv.cameras")} ${t("mv.cam.OFFLINE")}`),
+    item("hospital", t("mv.hospitals")), item("hospital-stale", `${t("mv.hospitals")}: ${t("mv.stale")}`), item("post", t("mv.posts")));
   replace(main,
     h("form", { class: "row queue-tools map-tools" }, status, category, time,
       h("label", { class: "inline" }, area, t("mv.area")),
@@ -114,8 +117,9 @@ function mapPage(main, ctx) {
       return;
     }
     layers.reports.clearLayers();
+    const size = found.length > 300 ? 4 : 6; // many reports: smaller dots
     for (const r of found) {
-      const marker = dot(r.latitude, r.longitude, STATUS_COLORS[r.status], r.sos || r.urgent ? 9 : 7);
+      const marker = dot(r.latitude, r.longitude, STATUS_COLORS[r.status], r.sos || r.urgent ? size + 2 : size);
       marker.bindPopup(() => h("div", { class: "popup" },
         h("strong", { text: `${r.ticket} · ${r.title}` }), h("br"),
         h("span", { text: `${categoryText(r.category)} · ${statusText(r.status)} · ${fmtDateTime(r.createdAt)}` }), h("br"),

@@ -6,7 +6,8 @@
 
 import { gql } from "../common/api.js";
 import { h, replace } from "../common/dom.js";
-import { errorText, extend, fmtDateTime, t } from "../common/i18n.js";
+import { errorText, extend, t } from "../common/i18n.js";
+import { inbox } from "./inbox.js";
 import {
   OPEN, ROW_FIELDS, STATUSES, categoryText, countdown, deadlineOf, isLiaisonOnly, isOfficerOnly,
   liveClient, loadCategories, raiseSos, statusText, watchSos,
@@ -312,53 +313,4 @@ function reportQueue(main, ctx) {
     clearTimeout(flushTimer);
     unsubscribe();
   };
-}
-
-// --- agency liaisons: the dispatches to their agencies ---
-
-const INBOX = `query($first: Int!, $after: String) { agencyInbox(first: $first, after: $after) {
-  edges { node { id status agencyName createdAt report { id ticket title status urgent category { code nameId nameEn } } } }
-  pageInfo { hasNextPage endCursor } } }`;
-
-function inbox(main, ctx) {
-  const tbody = h("tbody");
-  const error = h("p", { class: "error", role: "alert" });
-  const empty = h("p", { class: "muted hidden", text: t("q.empty") });
-  replace(main,
-    h("div", { class: "row queue-tools" }, h("strong", { text: t("q.inbox") }),
-      h("button", { type: "button", text: t("app.refresh"), onclick: () => load() })),
-    error,
-    h("table", { class: "queue inbox" },
-      h("thead", {}, h("tr", {}, ["q.ticket", "q.category", "q.title", "q.agency", "q.dispatch", "q.created"].map((k) => h("th", { text: t(k) })))),
-      tbody),
-    empty);
-
-  async function load() {
-    error.textContent = "";
-    const items = [];
-    let after = null;
-    try {
-      do {
-        const page = (await gql(INBOX, { first: PAGE, after })).agencyInbox;
-        items.push(...page.edges.map((e) => e.node));
-        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
-      } while (after && items.length < MAX_ROWS);
-    } catch (e) {
-      error.textContent = errorText(e);
-      return;
-    }
-    replace(tbody, items.map((d) => h("tr", { class: "qrow", dataset: { id: d.id } },
-      h("td", { class: "ticket", text: d.report.ticket }),
-      h("td", { text: categoryText(d.report.category) }),
-      h("td", { class: "title", text: d.report.title }),
-      h("td", { text: d.agencyName }),
-      h("td", {}, h("span", { class: "badge", text: d.status })),
-      h("td", { text: fmtDateTime(d.createdAt) }))));
-    empty.classList.toggle("hidden", items.length > 0);
-    main.dataset.loaded = "true";
-  }
-  load();
-  // Liaisons have no live feed of reports: the inbox is read again every 30 s.
-  const timer = setInterval(load, 30000);
-  return () => clearInterval(timer);
 }

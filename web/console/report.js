@@ -4,11 +4,13 @@
 // show the API's typed errors next to their fields. Creates carry a clientKey kept for
 // retries of the same submission. The page reloads after each action and on live events.
 
-import { gql, newClientKey, payloadErrors, session } from "../common/api.js";
+import { gql, newClientKey, payloadErrors } from "../common/api.js";
 import { h, replace, toast } from "../common/dom.js";
 import { errorText, extend, fmtDateTime, lang, t } from "../common/i18n.js";
 import { has, showErrors } from "../common/shell.js";
-import { ROW_FIELDS, categoryText, countdown, deadlineOf, isOperator, liveClient, statusText, watchSos } from "./reportkit.js";
+import {
+  ROW_FIELDS, categoryText, countdown, deadlineOf, dispatchText, isOperator, liveClient, showPhotos, statusText, watchSos,
+} from "./reportkit.js";
 
 extend({
   id: {
@@ -123,26 +125,11 @@ function reportPage(main, ctx, id) {
           h("section", { class: "card" }, h("h2", { text: t("rp.dispatches") }), dispatches),
           h("section", { class: "card" }, h("h2", { text: t("rp.cameras") }), cameras))));
     main.dataset.loaded = r.status;
-    showPhotos(r, photos);
+    showPhotos(r.attachments, photos, urls, () => alive);
     gql(CAMERAS, { id }).then((d) => drawCameras(cameras, (d.report && d.report.nearbyCameras) || []))
       .catch((e) => replace(cameras, h("p", { class: "muted", text: errorText(e) })));
     gql(DISPATCHES, { id }).then((d) => drawDispatches(dispatches, d.dispatches || []))
       .catch((e) => replace(dispatches, h("p", { class: "muted", text: errorText(e) })));
-  }
-
-  async function showPhotos(r, box) {
-    for (const a of r.attachments) {
-      try {
-        const response = await fetch(a.url, { headers: { Authorization: session.authorization() }, credentials: "omit" });
-        if (!response.ok) throw new Error(String(response.status));
-        const url = URL.createObjectURL(await response.blob());
-        if (!alive) { URL.revokeObjectURL(url); return; }
-        urls.push(url);
-        box.append(h("a", { href: url, target: "_blank", rel: "noopener" }, h("img", { src: url, alt: t("rp.photos"), class: "photo" })));
-      } catch {
-        box.append(h("span", { class: "muted", text: `${t("rp.photos")}: ${t("err.NOT_FOUND")}` }));
-      }
-    }
   }
 
   // --- the action forms ---
@@ -269,7 +256,7 @@ function reportPage(main, ctx, id) {
   function drawDispatches(box, list) {
     if (!list.length) { replace(box, h("p", { class: "muted", text: t("rp.none") })); return; }
     replace(box, h("ul", { class: "plain" }, list.map((d) => h("li", { dataset: { status: d.status } },
-      h("strong", { text: d.agencyName }), " ", h("span", { class: "badge", text: d.status }),
+      h("strong", { text: d.agencyName }), " ", h("span", { class: "badge", text: dispatchText(d.status) }),
       d.outcome ? h("span", { class: "muted", text: ` ${d.outcome}${d.outcomeNote ? `: ${d.outcomeNote}` : ""}` }) : null,
       d.lastError ? h("span", { class: "error", text: ` ${t("rp.attempts", { n: d.attempts })}: ${d.lastError}` }) : null))));
   }

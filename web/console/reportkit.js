@@ -2,7 +2,7 @@
 // service-level deadline, one live connection per page, and the SOS alarm (a banner
 // above every view and a tone, raised by the reportEvents feed).
 
-import { config, gql } from "../common/api.js";
+import { config, gql, session } from "../common/api.js";
 import { LiveClient } from "../common/live.js";
 import { h } from "../common/dom.js";
 import { extend, lang, t } from "../common/i18n.js";
@@ -15,6 +15,10 @@ extend({
     "r.urgent": "Mendesak", "r.sos": "SOS", "r.outside": "Di luar wilayah", "r.duplicate": "Kemungkinan ganda",
     "r.overdue": "Lewat tenggat", "r.due": "Tenggat",
     "sos.banner": "SOS dari warga: {ticket}. Segera tangani!", "sos.open": "Buka", "sos.ack": "Tandai dilihat",
+    "ds.PENDING": "Menunggu kirim", "ds.FAILED": "Gagal, dicoba lagi", "ds.DELIVERING": "Sedang dikirim",
+    "ds.DELIVERED": "Terkirim", "ds.AWAITING_LIAISON": "Menunggu jawaban instansi", "ds.ACCEPTED": "Diterima instansi",
+    "ds.IN_PROGRESS": "Ditangani instansi", "ds.RESOLVED": "Selesai oleh instansi", "ds.RETURNED": "Dikembalikan",
+    "ds.DEAD": "Gagal terkirim", "r.photo": "Foto laporan", "r.photo.missing": "Foto tidak dapat dimuat",
   },
   en: {
     "st.SUBMITTED": "Submitted", "st.VERIFIED": "Verified", "st.DISPATCHED": "Dispatched",
@@ -22,6 +26,10 @@ extend({
     "r.urgent": "Urgent", "r.sos": "SOS", "r.outside": "Outside jurisdiction", "r.duplicate": "Possible duplicate",
     "r.overdue": "Overdue", "r.due": "Deadline",
     "sos.banner": "SOS from a citizen: {ticket}. Act now!", "sos.open": "Open", "sos.ack": "Acknowledge",
+    "ds.PENDING": "Waiting to send", "ds.FAILED": "Failed, retrying", "ds.DELIVERING": "Sending",
+    "ds.DELIVERED": "Delivered", "ds.AWAITING_LIAISON": "Awaiting the agency", "ds.ACCEPTED": "Accepted by the agency",
+    "ds.IN_PROGRESS": "Agency working on it", "ds.RESOLVED": "Resolved by the agency", "ds.RETURNED": "Returned",
+    "ds.DEAD": "Undeliverable", "r.photo": "Report photo", "r.photo.missing": "The photo could not be loaded",
   },
 });
 
@@ -39,6 +47,8 @@ export const ROW_FIELDS = `id ticket title status urgent sos createdAt latitude 
   category { code nameId nameEn } assignedOfficer { username fullName } assignedUnit { name }`;
 
 export const statusText = (status) => t(`st.${status}`);
+/** A dispatch's state in words (an unknown one as it is). */
+export const dispatchText = (status) => (t(`ds.${status}`) === `ds.${status}` ? status : t(`ds.${status}`));
 export const categoryText = (category) => (category ? (lang() === "en" ? category.nameEn : category.nameId) : "—");
 
 /** The deadline running now: verification while SUBMITTED, follow-up while being worked,
@@ -161,4 +171,21 @@ function fmtShort(seconds) {
   if (d > 0) return `${d}${dl} ${hh}${hl}`;
   if (hh > 0) return `${hh}${hl} ${String(mm).padStart(2, "0")}m`;
   return `${mm}m ${String(s).padStart(2, "0")}${lang() === "en" ? "s" : "d"}`;
+}
+
+/** Show a report's photos in `box`: each fetched with the bearer header (the attachment
+ * URLs need it) and shown as a blob: URL, pushed to `urls` for the caller to revoke. */
+export async function showPhotos(attachments, box, urls, alive = () => true) {
+  for (const a of attachments) {
+    try {
+      const response = await fetch(a.url, { headers: { Authorization: session.authorization() }, credentials: "omit" });
+      if (!response.ok) throw new Error(String(response.status));
+      const url = URL.createObjectURL(await response.blob());
+      if (!alive()) { URL.revokeObjectURL(url); return; }
+      urls.push(url);
+      box.append(h("a", { href: url, target: "_blank", rel: "noopener" }, h("img", { src: url, alt: t("r.photo"), class: "photo" })));
+    } catch {
+      box.append(h("span", { class: "muted", text: t("r.photo.missing") }));
+    }
+  }
 }
