@@ -4,6 +4,7 @@ officer and a liaison see, the map, and a thousand open reports."""
 
 from __future__ import annotations
 
+import json
 import time
 
 from helpers import (
@@ -125,6 +126,17 @@ async def test_a_submitted_report_reaches_the_queue_and_is_worked_on_its_page(
 
 async def test_an_sos_raises_the_banner(page, live_server, app_client, settings):
     tenant = await onboard()
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    # A jurisdiction around Batu: the SOS at Tugu, Kota Malang, lies outside it.
+    batu = [[112.50, -7.90], [112.56, -7.90], [112.56, -7.84], [112.50, -7.84], [112.50, -7.90]]
+    _, body = await gql(
+        app_client,
+        f"/t/{tenant.slug}/graphql",
+        "mutation($g: String) { setJurisdiction(geojson: $g) { errors { code } } }",
+        admin,
+        g=json.dumps({"type": "Polygon", "coordinates": [batu]}),
+    )
+    assert body["data"]["setJurisdiction"]["errors"] == [], body
     _, operator = await make_user(Role.OPERATOR, tenant)
     await open_console(page, live_server, tenant, operator)
     await wait_for_listeners(2, tenant.id)
@@ -148,9 +160,16 @@ async def test_an_sos_raises_the_banner(page, live_server, app_client, settings)
     first = page.locator("tr.qrow").first
     await first.filter(has_text=sos["report"]["ticket"]).wait_for(timeout=2000)
     assert "SOS" in await first.inner_text()
+    assert "Di luar wilayah" in await first.inner_text()
     await screenshot(page, "console-sos")
+    await page.locator("nav.tabs a[data-view=map]").click()
+    await page.locator("#main[data-jurisdiction=shown][data-reports='1']").wait_for()
+    await screenshot(page, "console-map-jurisdiction")
+    # The banner stays above every view until acknowledged; it opens the report.
     await banner.get_by_role("button", name="Buka").click()
     await page.locator("#main[data-loaded=SUBMITTED]").wait_for()
+    await banner.get_by_role("button", name="Tandai dilihat").click()
+    assert await page.locator(".banner.sos").count() == 0
 
 
 async def test_an_officer_sees_only_their_reports_and_a_liaison_its_inbox(
@@ -241,10 +260,16 @@ async def test_a_thousand_open_reports_render_and_stay_live(
     # The same element was updated, not a re-rendered table.
     assert await page.locator(f"tr.qrow[data-id='{target}']").get_attribute("data-marker") == "kept"
     assert await rows.count() == 1001
+    # The status filter asks the API again: one verified report.
+    await page.locator(".queue-tools select[name=status]").select_option("VERIFIED")
+    await page.locator(f"tr.qrow[data-id='{target}']").wait_for()
+    await page.wait_for_function("document.querySelectorAll('tr.qrow').length === 1")
 
     # The map shows them all, coloured by status.
     await page.locator("nav.tabs a[data-view=map]").click()
     await page.locator("#main[data-reports='1001']").wait_for(timeout=20_000)
     await page.locator(".leaflet-control-layers").wait_for()
     await screenshot(page, "console-map")
+    await page.locator(".map-tools select[name=status]").select_option("VERIFIED")
+    await page.locator("#main[data-reports='1']").wait_for()
     print(f"seeded 1000 reports in {seeded:.1f} s")

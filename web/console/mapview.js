@@ -128,7 +128,6 @@ function mapPage(main, ctx) {
     }
     shown.textContent = t("mv.shown", { n: found.length });
     main.dataset.reports = String(found.length);
-    if (!fitted && found.length) { fitted = true; fitTo(map, layers.reports); }
   }
 
   async function loadFacilities() {
@@ -159,20 +158,19 @@ function mapPage(main, ctx) {
         const geojson = d.jurisdiction && d.jurisdiction.geojson;
         if (!geojson) { element.title = t("mv.nojurisdiction"); return; }
         L.geoJSON(JSON.parse(geojson), { style: { color: "#0b3d91", weight: 2, fill: false, dashArray: "6 4" }, interactive: false }).addTo(layers.jurisdiction);
-        if (!fitted) { fitted = true; fitTo(map, layers.jurisdiction, 13); }
+        main.dataset.jurisdiction = "shown";
       }),
     ];
     const results = await Promise.allSettled(tasks);
     const failed = results.find((x) => x.status === "rejected");
     if (failed && failed.reason && failed.reason.code !== "FORBIDDEN") error.textContent = errorText(failed.reason);
-    if (!fitted) {
-      const all = L.featureGroup([layers.cameras, layers.hospitals, layers.posts]);
-      if (all.getBounds().isValid()) { fitted = true; fitTo(map, all, 13); }
-    }
   }
 
   main.querySelector("form").addEventListener("submit", (e) => { e.preventDefault(); loadReports(); });
   for (const control of [status, category, time, area]) control.addEventListener("change", loadReports);
-  loadFacilities().then(loadReports);
+  // The first view holds everything: the outline, the facilities and the reports.
+  loadFacilities().then(loadReports).then(() => {
+    if (!fitted) { fitted = true; fitTo(map, L.featureGroup(Object.values(layers)), 14); }
+  });
   return () => { generation++; map.remove(); };
 }

@@ -180,6 +180,9 @@ function reportQueue(main, ctx) {
       const made = makeRow(report);
       rows.set(report.id, made);
       place(made);
+      // A report that arrives live flashes for a few seconds wherever it sorts to.
+      made.tr.classList.add("fresh");
+      setTimeout(() => made.tr.classList.remove("fresh"), 6000);
     } else {
       unplace(entry);
       entry.report = report;
