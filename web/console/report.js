@@ -26,6 +26,8 @@ extend({
     "rp.done": "Tersimpan.", "rp.description": "Uraian", "rp.address": "Alamat", "rp.occurred": "Waktu kejadian",
     "rp.assigned": "Ditugaskan", "rp.sample": "contoh", "rp.distance": "{m} m", "rp.attempts": "percobaan {n}",
     "rp.duplicateof": "Kemungkinan ganda dari laporan lain", "rp.rejected": "Alasan penolakan",
+    "rp.reporter": "Pelapor", "rp.reporter.show": "Tampilkan identitas pelapor", "rp.reporter.anon": "Laporan anonim.",
+    "rp.reporter.audited": "Setiap pembukaan identitas dicatat di log audit.", "rp.reporter.name": "Nama", "rp.reporter.phone": "Telepon",
   },
   en: {
     report: "Report", "rp.back": "Back to the queue", "rp.timeline": "Timeline", "rp.photos": "Photos",
@@ -40,6 +42,8 @@ extend({
     "rp.done": "Saved.", "rp.description": "Description", "rp.address": "Address", "rp.occurred": "Occurred",
     "rp.assigned": "Assigned", "rp.sample": "sample", "rp.distance": "{m} m", "rp.attempts": "attempt {n}",
     "rp.duplicateof": "Possible duplicate of another report", "rp.rejected": "Rejection reason",
+    "rp.reporter": "Reporter", "rp.reporter.show": "Show who reported", "rp.reporter.anon": "An anonymous report.",
+    "rp.reporter.audited": "Every look at the identity is written to the audit log.", "rp.reporter.name": "Name", "rp.reporter.phone": "Phone",
   },
 });
 
@@ -96,6 +100,7 @@ function reportPage(main, ctx, id) {
     const photos = h("div", { class: "photos" });
     const cameras = h("div", { class: "cameras" }, h("p", { class: "muted", text: t("app.loading") }));
     const dispatches = h("div", { class: "dispatches" });
+    const operator = isOperator(ctx.me);
     // Same status: the same forms stay, with what the user is typing in them.
     if (shown !== r.status) { forms = actions(r); shown = r.status; }
     replace(main,
@@ -122,14 +127,17 @@ function reportPage(main, ctx, id) {
           h("section", { class: "card" }, h("h2", { text: t("rp.timeline") }), timeline(r.timeline))),
         h("div", {},
           forms,
-          h("section", { class: "card" }, h("h2", { text: t("rp.dispatches") }), dispatches),
+          operator ? h("section", { class: "card" }, h("h2", { text: t("rp.dispatches") }), dispatches) : null,
+          operator ? reporterCard() : null,
           h("section", { class: "card" }, h("h2", { text: t("rp.cameras") }), cameras))));
     main.dataset.loaded = r.status;
     showPhotos(r.attachments, photos, urls, () => alive);
     gql(CAMERAS, { id }).then((d) => drawCameras(cameras, (d.report && d.report.nearbyCameras) || []))
       .catch((e) => replace(cameras, h("p", { class: "muted", text: errorText(e) })));
-    gql(DISPATCHES, { id }).then((d) => drawDispatches(dispatches, d.dispatches || []))
-      .catch((e) => replace(dispatches, h("p", { class: "muted", text: errorText(e) })));
+    if (operator) {
+      gql(DISPATCHES, { id }).then((d) => drawDispatches(dispatches, d.dispatches || []))
+        .catch((e) => replace(dispatches, h("p", { class: "muted", text: errorText(e) })));
+    }
   }
 
   // --- the action forms ---
@@ -242,6 +250,20 @@ function reportPage(main, ctx, id) {
     const errors = payloadErrors(payload);
     if (!errors.length && field === "transferReport") ctx.navigate("#/queue");
     return errors;
+  }
+
+  /** Who reported, on request only: every read is audited by the API. */
+  function reporterCard() {
+    const box = h("div", {}, h("button", { type: "button", text: t("rp.reporter.show"), onclick: async () => {
+      try {
+        const who = (await gql("query($id: ID!) { report(id: $id) { reporter { anonymous username name phone } } }", { id })).report.reporter;
+        replace(box, who.anonymous ? h("p", { text: t("rp.reporter.anon") }) : h("dl", { class: "facts" },
+          fact("app.username", who.username || "—"), fact("rp.reporter.name", who.name || "—"), fact("rp.reporter.phone", who.phone || "—")));
+      } catch (e) {
+        replace(box, h("p", { class: "error", role: "alert", text: errorText(e) }));
+      }
+    } }), h("p", { class: "muted", text: t("rp.reporter.audited") }));
+    return h("section", { class: "card reporter" }, h("h2", { text: t("rp.reporter") }), box);
   }
 
   function drawCameras(box, list) {

@@ -120,6 +120,8 @@ function bannerBox() {
   let box = document.getElementById("sos-banners");
   const main = document.getElementById("main");
   if (!box && main) {
+    // A new frame (signed in again): its banners start afresh.
+    raised.clear();
     box = h("div", { id: "sos-banners" });
     main.before(box);
   }
@@ -128,10 +130,9 @@ function bannerBox() {
 
 /** Raise the SOS banner for one report (once per report and page). */
 export function raiseSos(ctx, report, sound = true) {
-  if (raised.has(report.id)) return;
-  raised.add(report.id);
   const box = bannerBox();
-  if (!box) return;
+  if (!box || raised.has(report.id)) return;
+  raised.add(report.id);
   const banner = h("div", { class: "banner sos", role: "alert", dataset: { id: report.id } },
     h("span", { text: t("sos.banner", { ticket: report.ticket }) }),
     h("button", { type: "button", text: t("sos.open"), onclick: () => ctx.navigate(`#/report/${report.id}`) }),
