@@ -234,17 +234,16 @@ function reportQueue(main, ctx) {
       if (mine === generation) error.textContent = errorText(e);
     }
     if (mine !== generation) return;
-    // One sort and one DOM insertion for the whole first list.
-    const fresh = gathered.filter((r) => matches(r) && !rows.has(r.id));
-    fresh.sort(compare(filters.sort));
-    const fragment = document.createDocumentFragment();
-    for (const report of fresh) {
-      const entry = makeRow(report);
-      rows.set(report.id, entry);
-      fragment.append(entry.tr);
+    // One sort and one DOM insertion for the whole first list. Rows an event brought
+    // in meanwhile are newer than the list's copy: they stay.
+    for (const report of gathered) {
+      if (!matches(report) || rows.has(report.id)) continue;
+      rows.set(report.id, makeRow(report));
       if (report.sos && report.status === "SUBMITTED") raiseSos(ctx, report, false);
     }
-    order = fresh;
+    order = [...rows.values()].map((entry) => entry.report).sort(compare(filters.sort));
+    const fragment = document.createDocumentFragment();
+    for (const report of order) fragment.append(rows.get(report.id).tr);
     tbody.append(fragment);
     counted();
     main.dataset.loaded = "true";
