@@ -1149,3 +1149,142 @@ async def open_console(page: Any, live_server: str, tenant: TenantInfo, username
     """Sign in to the operator console and wait until its first view has loaded its list."""
     await browser_sign_in(page, f"http://{live_server}/t/{tenant.slug}/console/", username)
     await page.locator("#main[data-loaded]").wait_for(timeout=20_000)
+
+
+# --- web: national ---
+
+NATIONAL_GQL = "/national/graphql"
+NATIONAL_SUMMARY = """query($f: NationalFilter) { summary(filter: $f) { tenants reports urgent
+  slaBreaches slaBreachRate } }"""
+NATIONAL_BY_TENANT = """query($f: NationalFilter) { byTenant(filter: $f) { tenant { slug name
+  poldaCode } summary { reports urgent slaBreaches slaBreachRate } } }"""
+
+
+async def national_reports(
+    client: Any, settings: Settings, tenant: TenantInfo, n: int
+) -> list[str]:
+    """Submit ``n`` reports to ``tenant`` through its API (every third urgent, the first one
+    verified), then rebuild its rollups from the rows (no worker needed); returns their ids."""
+    from jogo.tenants.oversight.rollups import do_rebuild_tenant
+
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    ids = []
+    for i in range(n):
+        payload = await submit(
+            client,
+            tenant.slug,
+            operator,
+            categoryCode=["FLOOD", "FIRE", "CRIME"][i % 3],
+            urgent=i % 3 == 0,
+            title=f"Laporan uji nasional {i}",
+            latitude=-7.95 - i * 0.02,
+            longitude=112.61 + i * 0.02,
+        )
+        ids.append(payload["report"]["id"])
+    if ids:
+        await act(client, tenant.slug, VERIFY, operator, id=ids[0])
+    assert await do_rebuild_tenant(tenant) == n
+    return ids
+
+
+def page_int(text: str) -> int:
+    """A count as the page shows it (1.234 in Bahasa Indonesia, 1,234 in English)."""
+    digits = re.sub(r"[^0-9]", "", text)
+    assert digits, f"no number in {text!r}"
+    return int(digits)
+
+
+async def kpi_number(page: Any, key: str) -> int:
+    """The number in the national dashboard's KPI tile ``data-kpi=key``."""
+    return page_int(await page.locator(f'[data-kpi="{key}"] .value').inner_text())
+
+
+async def compliance_rows(page: Any) -> dict[str, dict[str, str]]:
+    """The SLA compliance table as {slug: {column: text}}, in the page's order (dicts keep it)."""
+    return await page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll("table.compliance tbody tr")]
+          .map((tr) => [tr.dataset.tenant, Object.fromEntries([...tr.querySelectorAll("td[data-col]")]
+            .map((td) => [td.dataset.col, td.textContent])) ]))"""
+    )
+# --- web: platform ---
+
+
+async def graphiql_run(page: Any, url: str, query: str, headers: dict[str, str]) -> str:
+    """Open GraphiQL at ``url``, put ``headers`` (JSON) in its Headers editor and ``query``
+    in its query editor, run it with the Execute button and return the result pane's text."""
+    import json
+
+    await page.goto(url)
+    query_editor = page.locator(".graphiql-query-editor .CodeMirror").first
+    await query_editor.wait_for(timeout=15_000)
+    # The page opens with the Headers editor showing (defaultEditorToolsVisibility).
+    await page.locator(".graphiql-editor-tool .CodeMirror").locator("visible=true").click()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.insert_text(json.dumps(headers))
+    await query_editor.click()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.insert_text(query)
+    await page.locator(".graphiql-execute-button").click()
+    result = page.locator(".result-window .CodeMirror-code")
+    await page.wait_for_function(
+        """() => /"(data|errors)"/.test(document.querySelector('.result-window')?.innerText || '')""",
+        timeout=15_000,
+    )
+    return str(await result.inner_text())
+
+
+PLATFORM_TENANTS = """{ tenants { slug name kind poldaCode regionCode ticketPrefix status modules
+  timeZone } }"""
+
+
+async def platform_tenant(client: httpx.AsyncClient, headers: dict, slug: str) -> dict | None:
+    """Tenant ``slug`` as the platform API's ``tenants`` lists it, or None."""
+    status, body = await gql(client, "/platform/graphql", PLATFORM_TENANTS, headers)
+    assert status == 200, body
+    return next((t for t in body["data"]["tenants"] if t["slug"] == slug), None)
+
+
+async def pick_region(page: Any, typed: str, name: str) -> None:
+    """Type ``typed`` into the onboarding wizard's region field and pick ``name`` from the
+    type-ahead list."""
+    field = page.get_by_role("combobox", name="Kabupaten/kota")
+    await field.fill("")
+    await field.press_sequentially(typed, delay=30)
+    await page.get_by_role("option", name=name).first.click()
+# --- web: console ops ---
+
+
+# Kota Malang TPS (Blimbing 35.73.01, Klojen 35.73.02); one without coordinates.
+CONSOLE_TPS = [
+    "3573011001001,35.73.01.1001,SDN Balearjosari 1,-7.9300,112.6500,250,AMAN,",
+    "3573011001002,35.73.01.1001,Balai RW 03 Balearjosari,-7.9310,112.6510,240,RAWAN,dekat pasar",
+    "3573011002001,35.73.01.1002,Lapangan Arjosari,,,260,SANGAT_RAWAN,riwayat kericuhan",
+    "3573021001001,35.73.02.1001,Aula Kelurahan Klojen,-7.9800,112.6300,230,AMAN,",
+]
+
+
+def console_url(live_server: str, tenant: TenantInfo, route: str = "") -> str:
+    """The operator console of ``tenant`` on the live server, at hash ``route`` (e.g.
+    ``bulletins/new``)."""
+    return f"http://{live_server}/t/{tenant.slug}/console/" + (f"#/{route}" if route else "")
+
+
+async def click_map(
+    page: Any, selector: str, offsets: list[tuple[int, int]], *, last_double: bool = True
+) -> None:
+    """Click the map ``selector`` at pixel offsets from its top-left corner; the last one a
+    double-click (closing a polygon) unless ``last_double`` is False."""
+    box = await page.locator(selector).bounding_box()
+    assert box is not None, selector
+    for i, (dx, dy) in enumerate(offsets):
+        x, y = box["x"] + dx, box["y"] + dy
+        if last_double and i == len(offsets) - 1:
+            await page.mouse.dblclick(x, y)
+        else:
+            await page.mouse.click(x, y)
+            await page.wait_for_timeout(350)  # apart: not read as a double-click
+
+
+async def go_to_view(page: Any, route: str) -> None:
+    """Follow the console's router to ``#/route`` (a view already signed in)."""
+    await page.evaluate("(r) => { location.hash = '#/' + r; }", route)

@@ -37,6 +37,11 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
             "dist/images/marker-shadow.png",
         ],
     ),
+    # GraphiQL (the /graphql pages): its UMD bundle expects window.React and
+    # window.ReactDOM, so React 18's UMD production builds come with it.
+    "graphiql": ("3.8.3", ["graphiql.min.js", "graphiql.min.css"]),
+    "react": ("18.3.1", ["umd/react.production.min.js"]),
+    "react-dom": ("18.3.1", ["umd/react-dom.production.min.js"]),
 }
 LICENCES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE")
 

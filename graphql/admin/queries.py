@@ -3,6 +3,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from jogo.graphql.admin.regions import OnboardingOptions, Region, find_regions, onboarding_options
 from jogo.graphql.admin.types import TemplateType
 from jogo.graphql.context import Context
 from jogo.graphql.core.directory import Readiness
@@ -52,3 +53,27 @@ class AdminQuery:
         default modules and agency roles. Needs ``PLATFORM_ADMIN``.
         """
         return [TemplateType.of(t) for t in TEMPLATES.values()]
+
+    @strawberry.field(
+        description="Kemendagri kabupaten/kota whose name holds every word of search (any"
+        " case; or whose code starts with it), each with its Polda and default time zone;"
+        " names starting with search first. limit 1-50. INVALID_INPUT on search or limit.",
+        permission_classes=ADMIN,
+    )
+    def regions(self, search: str, limit: int = 20) -> list[Region] | None:
+        """The kabupaten/kota the onboarding form offers as one types a name (``malang`` →
+        Kabupaten Malang, Kota Malang), each with the Polda that holds it and its default time
+        zone. Needs ``PLATFORM_ADMIN``; ``INVALID_INPUT`` on ``search`` (over 100 characters)
+        or ``limit`` (not 1-50).
+        """
+        return find_regions(search, limit)
+
+    @strawberry.field(
+        description="The fixed choices of onboardTenant: kinds, Poldas, modules, time zones.",
+        permission_classes=ADMIN,
+    )
+    def onboarding_options(self) -> OnboardingOptions | None:
+        """The kinds (POLRES, POLRESTA, POLRESTABES), every Polda by name, the optional modules
+        and the time zones that ``onboardTenant`` accepts. Needs ``PLATFORM_ADMIN``.
+        """
+        return onboarding_options()

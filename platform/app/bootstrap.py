@@ -72,7 +72,8 @@ class DemoLogin:
 
 async def seed_demo() -> DemoLogin | None:
     """On a fresh database: the demo tenant with the Kota Malang sample directory, and an
-    admin of it and of the platform. Only this tenant gets the sample directory.
+    admin of it, of the platform and a national supervisor (so one login opens the three
+    web clients). Only this tenant gets the sample directory.
 
     Each step checks what exists, so a start that failed half-way is completed by the
     next one instead of being skipped; a database with other tenants is left alone.
@@ -99,6 +100,10 @@ async def seed_demo() -> DemoLogin | None:
         return None
     password = secrets.token_urlsafe(12)
     await create_user(
-        DEMO_ADMIN, password, Role.TENANT_ADMIN, tenant=tenant, also=[Role.PLATFORM_ADMIN]
+        DEMO_ADMIN,
+        password,
+        Role.TENANT_ADMIN,
+        tenant=tenant,
+        also=[Role.PLATFORM_ADMIN, Role.NATIONAL_SUPERVISOR],
     )
     return DemoLogin(DEMO_ADMIN, password)

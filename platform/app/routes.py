@@ -20,6 +20,7 @@ from jogo.graphql.schemas import national_schema, platform_schema, tenant_schema
 from jogo.platform import db, registry
 from jogo.platform.app.auth_http import client_of, principal_of
 from jogo.platform.app.http_errors import RETRY_AFTER
+from jogo.platform.app.web import GRAPHIQL_CSP, render_page
 from jogo.platform.app.ws import tenant_graphql_ws
 from jogo.platform.auth.login import sign_in
 from jogo.platform.auth.roles import Cap
@@ -295,24 +296,25 @@ async def platform_graphql(request: Request) -> Response[dict[str, Any]]:
     return _answer(await execute(platform_schema(), parse_body(await request.body()), context))
 
 
-def _graphiql() -> str:
-    from strawberry.http.ides import get_graphql_ide_html
-
-    return get_graphql_ide_html("graphiql")
+def _graphiql(request: Request, endpoint: str) -> Response[str]:
+    """The vendored GraphiQL page (``web/graphiql/``) for ``endpoint``, with the clients'
+    security headers and the few CSP additions GraphiQL needs (:data:`GRAPHIQL_CSP`)."""
+    return render_page(request, "graphiql", {"endpoint": endpoint}, csp=GRAPHIQL_CSP)
 
 
 @get("/t/{slug:str}/graphql", media_type=MediaType.HTML)
-async def tenant_graphiql(slug: FromPath[str]) -> str:
+async def tenant_graphiql(request: Request, slug: FromPath[str]) -> Response[str]:
     """``GET /t/{slug}/graphql``: the offline GraphiQL page; 404 for an unknown slug."""
-    if await registry.find_by_slug(slug) is None:
+    tenant = await registry.find_by_slug(slug)
+    if tenant is None:
         raise NotFound("not found")
-    return _graphiql()
+    return _graphiql(request, f"/t/{tenant.slug}/graphql")
 
 
 @get(["/national/graphql", "/platform/graphql"], media_type=MediaType.HTML, sync_to_thread=False)
-def global_graphiql() -> str:
+def global_graphiql(request: Request) -> Response[str]:
     """``GET /national/graphql`` and ``/platform/graphql``: the offline GraphiQL page."""
-    return _graphiql()
+    return _graphiql(request, request.url.path)
 
 
 ROUTES = [

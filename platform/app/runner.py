@@ -99,7 +99,13 @@ async def _serve(settings: Settings, host: str, sock: socket.socket) -> None:
 
 
 def _announce(settings: Settings, login: DemoLogin | None, base: str, embedded: bool) -> None:
-    lines = [f"Jogo Indonesia Presisi on {base}", f"  GraphiQL: {base}/t/{DEMO_SLUG}/graphql"]
+    lines = [
+        f"Jogo Indonesia Presisi on {base}",
+        f"  operator console: {base}/t/{DEMO_SLUG}/console/",
+        f"  national dashboard: {base}/national/",
+        f"  platform admin: {base}/platform/",
+        f"  GraphiQL: {base}/t/{DEMO_SLUG}/graphql",
+    ]
     if login is not None and login.password:
         lines.append(f"  admin login: {login.username} / {login.password}")
         if embedded:

@@ -67,12 +67,20 @@ def web_root() -> Path:
     return Path(str(resources.files("jogo.web")))
 
 
-def security_headers(settings: Settings) -> dict[str, str]:
+# What the GraphiQL pages (``web/graphiql/``) need beyond :func:`security_headers`, and
+# nothing else: the vendored graphiql.min.css embeds its fonts (Roboto, Fira Code) as
+# ``data:`` URLs, which ``font-src 'self'`` refuses. Only the GraphiQL pages get it; the
+# clients' pages keep ``font-src 'self'``.
+GRAPHIQL_CSP: dict[str, str] = {"font-src": "data:"}
+
+
+def security_headers(settings: Settings, csp: dict[str, str] | None = None) -> dict[str, str]:
     """The headers of every page and asset: a strict Content-Security-Policy (scripts and
     styles from this origin only, no inline script, no ``eval``, ``frame-ancestors
     'none'``; images also from the map tiles' origin when ``JOGO_MAP_TILES_URL`` is set),
     ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``, ``Referrer-Policy:
-    same-origin``."""
+    same-origin``. ``csp`` adds sources to some directives (``{"font-src": "data:"}``), for
+    a page that needs them (see :data:`GRAPHIQL_CSP`)."""
     images = "'self' data: blob:"
     if settings.map_tiles_url:
         parts = urlsplit(settings.map_tiles_url.replace("{s}", "a"))
@@ -80,21 +88,22 @@ def security_headers(settings: Settings) -> dict[str, str]:
         if "{s}" in settings.map_tiles_url:  # subdomains a, b, c of one host
             host = "*." + parts.netloc.split(".", 1)[1] if "." in parts.netloc else host
         images += f" {parts.scheme}://{host}"
-    policy = "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            f"img-src {images}",
-            "connect-src 'self'",
-            "font-src 'self'",
-            "media-src 'self' data:",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
+    directives = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": images,
+        "connect-src": "'self'",
+        "font-src": "'self'",
+        "media-src": "'self' data:",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    for name, sources in (csp or {}).items():
+        directives[name] = " ".join((directives.get(name, "'self'"), sources))
+    policy = "; ".join(f"{name} {sources}" for name, sources in directives.items())
     return {
         "Content-Security-Policy": policy,
         "X-Frame-Options": "DENY",
@@ -131,9 +140,15 @@ def _template(client: str) -> str:
     return (web_root() / client / "index.html").read_text(encoding="utf-8")
 
 
-def render_page(request: Request, client: str, config: dict[str, object]) -> Response[str]:
+def render_page(
+    request: Request,
+    client: str,
+    config: dict[str, object],
+    csp: dict[str, str] | None = None,
+) -> Response[str]:
     """``web/<client>/index.html`` with the client's configuration in its meta tag, the
-    security headers, and a CSRF cookie for a browser that has none."""
+    security headers (``csp``: sources added to some directives, see
+    :func:`security_headers`), and a CSRF cookie for a browser that has none."""
     settings: Settings = request.app.state.settings
     full = {"tiles": settings.map_tiles_url, **config}
     body = _template(client).replace(
@@ -142,7 +157,7 @@ def render_page(request: Request, client: str, config: dict[str, object]) -> Res
     return Response(
         body,
         media_type=MediaType.HTML,
-        headers={**security_headers(settings), "Cache-Control": "no-store"},
+        headers={**security_headers(settings, csp), "Cache-Control": "no-store"},
         cookies=_csrf_cookie(request, settings),
     )
 

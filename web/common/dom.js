@@ -2,7 +2,7 @@
 
 /**
  * h(tag, attrs, ...children) -> HTMLElement.
- * attrs: class, text, html is NOT supported (no innerHTML anywhere: text only),
+ * attrs: class, text (markup from strings is refused: every attribute ending in "html" throws),
  * on<Event>: listener, dataset: {...}, style is NOT supported (CSP: classes only),
  * anything else: set as property when it exists on the element, else as attribute.
  * children: nodes, strings, numbers, arrays, null/undefined/false (skipped).
@@ -11,6 +11,7 @@ export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
+    if (/html$/i.test(key)) throw new Error(`h(): ${key} is not allowed; build elements`);
     if (key === "class") el.className = Array.isArray(value) ? value.filter(Boolean).join(" ") : value;
     else if (key === "text") el.textContent = String(value);
     else if (key === "dataset") Object.assign(el.dataset, value);

@@ -53,6 +53,7 @@ function signIn(root, app) {
     h("label", {}, t("app.password"), h("input", { name: "password", type: "password", autocomplete: "current-password", required: true })),
     error,
     h("div", { class: "row" }, h("button", { type: "submit", class: "primary", text: t("app.signin") }), langButton()),
+    h("p", {}, h("button", { type: "button", class: "link", text: t("app.activate.open"), onclick: () => activate(root, app) })),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -68,6 +69,53 @@ function signIn(root, app) {
   replace(root, h("main", { class: "signin-page" }, form));
   const offLang = onLangChange(() => { offLang(); if (!session.token) signIn(root, app); });
   form.querySelector("input").focus();
+}
+
+/** Set a password with a one-time code (a new person's activation code, or a reset code
+ * an admin issued): POST /auth/reset, then sign in. */
+function activate(root, app) {
+  const error = h("p", { class: "form-error", role: "alert" });
+  const form = h(
+    "form",
+    { class: "signin card" },
+    h("h1", { text: t("app.activate.title") }),
+    h("label", {}, t("app.activate.code"), h("input", { name: "code", autocomplete: "one-time-code", required: true })),
+    h("label", {}, t("app.activate.password"), h("input", { name: "password", type: "password", autocomplete: "new-password", required: true, minLength: 10 })),
+    h("label", {}, t("app.activate.repeat"), h("input", { name: "repeat", type: "password", autocomplete: "new-password", required: true })),
+    error,
+    h("div", { class: "row" },
+      h("button", { type: "submit", class: "primary", text: t("app.activate.submit") }),
+      h("button", { type: "button", class: "link", text: t("app.cancel"), onclick: () => signIn(root, app) })),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    if (data.get("password") !== data.get("repeat")) {
+      showErrors(form, [{ code: "INVALID_INPUT", field: "repeat", message: t("app.activate.mismatch") }]);
+      form.querySelector('[data-field="repeat"]').textContent = t("app.activate.mismatch");
+      return;
+    }
+    try {
+      const response = await fetch("/auth/reset", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ code: String(data.get("code")).trim(), password: String(data.get("password")) }),
+      });
+      if (!response.ok) {
+        const body = await response.json().catch(() => ({}));
+        const first = (body.errors || [])[0] || {};
+        const code = first.extensions?.code || `HTTP_${response.status}`;
+        const field = response.status === 401 ? "code" : first.extensions?.field || (code === "INVALID_INPUT" ? "password" : null);
+        showErrors(form, [{ code, field, message: first.message }]);
+        return;
+      }
+      toast(t("app.activate.done"));
+      signIn(root, app);
+    } catch {
+      error.textContent = t("err.NETWORK");
+    }
+  });
+  replace(root, h("main", { class: "signin-page" }, form));
 }
 
 async function enter(root, app) {

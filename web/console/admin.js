@@ -1,10 +1,34 @@
-// Console view "admin" (to be built).
+// Console view "admin" (tenant admins: tenant:admin): the command's directory, people and
+// units, API keys and audit log, each a small sub-page (#/admin/people, …).
+
 import { h } from "../common/dom.js";
+import { extend, t } from "../common/i18n.js";
+import { has } from "../common/shell.js";
+
+extend({
+  id: { admin: "Admin", "adm.directory": "Direktori", "adm.people": "Personel & unit", "adm.keys": "Kunci API", "adm.audit": "Log audit" },
+  en: { admin: "Admin", "adm.directory": "Directory", "adm.people": "People & units", "adm.keys": "API keys", "adm.audit": "Audit log" },
+});
+
+// Loaded when first opened: only tenant admins ever fetch these modules.
+const PAGES = {
+  people: async (...args) => (await import("./admin_people.js")).renderPeople(...args),
+  directory: async (...args) => (await import("./admin_directory.js")).renderDirectory(...args),
+  keys: async (...args) => (await import("./admin_keys.js")).renderKeys(...args),
+  audit: async (...args) => (await import("./admin_audit.js")).renderAudit(...args),
+};
 
 export const adminView = {
   id: "admin",
   label: "admin",
-  render(main) {
-    main.append(h("p", { text: "admin" }));
+  show: (me) => has(me, "tenant_admin"),
+  render(main, ctx, param) {
+    const [page, ...rest] = (param || "people").split("/");
+    const current = PAGES[page] ? page : "people";
+    main.append(h("nav", { class: "subtabs", "aria-label": t("admin") },
+      Object.keys(PAGES).map((p) => h("a", { href: `#/admin/${p}`, class: p === current ? "active" : null, text: t(`adm.${p}`) }))));
+    const body = h("section", { class: "ops-page admin-page" });
+    main.append(body);
+    return PAGES[current](body, ctx, rest.join("/") || null);
   },
 };

@@ -1,17 +1,14 @@
-// Platform administration (/platform/): onboarding, go-live checklists, tenants and
-// their status, over /platform/graphql.
+// Platform administration (/platform/): the commands and their status, the onboarding
+// wizard, and each command's go-live page, over /platform/graphql only. For platform
+// admins; anyone else sees the no-access page.
 
 import { boot, has } from "../common/shell.js";
-import { extend } from "../common/i18n.js";
-import { h } from "../common/dom.js";
-
-extend({
-  id: { "platform.title": "Administrasi Platform" },
-  en: { "platform.title": "Platform administration" },
-});
+import "./strings.js";
+import { onboardView } from "./onboard.js";
+import { tenantView, tenantsView } from "./tenants.js";
 
 boot({
   title: "platform.title",
   allowed: (me) => has(me, "platform_admin"),
-  views: [{ id: "tenants", label: "platform.title", render: (main) => main.append(h("p", { text: "…" })) }],
+  views: [tenantsView, onboardView, tenantView],
 });
