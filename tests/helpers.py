@@ -1206,6 +1206,8 @@ async def compliance_rows(page: Any) -> dict[str, dict[str, str]]:
           .map((tr) => [tr.dataset.tenant, Object.fromEntries([...tr.querySelectorAll("td[data-col]")]
             .map((td) => [td.dataset.col, td.textContent])) ]))"""
     )
+
+
 # --- web: platform ---
 
 
@@ -1251,6 +1253,8 @@ async def pick_region(page: Any, typed: str, name: str) -> None:
     await field.fill("")
     await field.press_sequentially(typed, delay=30)
     await page.get_by_role("option", name=name).first.click()
+
+
 # --- web: console ops ---
 
 
