@@ -1108,6 +1108,49 @@ async def browser_sign_in(page: Any, url: str, username: str, password: str = PA
     await page.locator(".topbar").wait_for(timeout=10_000)
 
 
+# --- web: console live ---
+
+
+async def seed_open_reports(tenant: TenantInfo, count: int, data_dir: Path) -> None:
+    """``count`` open reports from one citizen through the intake action the API runs
+    (``do_submit_report``), spread over Kota Malang and five categories: the load of a
+    busy command's live queue, without a thousand HTTP round trips."""
+    import random
+
+    from jogo.platform.auth.principal import Membership, Principal
+    from jogo.platform.storage import FileStore
+    from jogo.tenants.reports.intake import do_submit_report
+    from jogo.tenants.reports.validation import ReportInput
+
+    user_id, username = await make_user(Role.CITIZEN, tenant)
+    citizen = Principal(
+        kind="user", id=user_id, name=username, memberships=(Membership(Role.CITIZEN, tenant.id),)
+    )
+    store = FileStore(data_dir / "attachments")
+    rnd = random.Random(count)
+    codes = ["FALLEN_TREE", "FLOOD", "TRAFFIC_ACCIDENT", "PUBLIC_ORDER", "FIRE"]
+    for i in range(count):
+        await do_submit_report(
+            tenant,
+            citizen,
+            ReportInput(
+                codes[i % len(codes)],
+                f"Laporan uji antrean {i}",
+                "Uraian kejadian untuk uji antrean langsung di konsol.",
+                MALANG[0] + rnd.uniform(-0.05, 0.05),
+                MALANG[1] + rnd.uniform(-0.05, 0.05),
+                urgent=i % 50 == 0,
+            ),
+            store,
+        )
+
+
+async def open_console(page: Any, live_server: str, tenant: TenantInfo, username: str) -> None:
+    """Sign in to the operator console and wait until its first view has loaded its list."""
+    await browser_sign_in(page, f"http://{live_server}/t/{tenant.slug}/console/", username)
+    await page.locator("#main[data-loaded]").wait_for(timeout=20_000)
+
+
 # --- web: national ---
 
 NATIONAL_GQL = "/national/graphql"
@@ -1163,6 +1206,8 @@ async def compliance_rows(page: Any) -> dict[str, dict[str, str]]:
           .map((tr) => [tr.dataset.tenant, Object.fromEntries([...tr.querySelectorAll("td[data-col]")]
             .map((td) => [td.dataset.col, td.textContent])) ]))"""
     )
+
+
 # --- web: platform ---
 
 
@@ -1208,6 +1253,8 @@ async def pick_region(page: Any, typed: str, name: str) -> None:
     await field.fill("")
     await field.press_sequentially(typed, delay=30)
     await page.get_by_role("option", name=name).first.click()
+
+
 # --- web: console ops ---
 
 

@@ -88,6 +88,7 @@ class ReportLiveEvent:
     ticket: str
     status: Status
     urgent: bool
+    sos: bool = strawberry.field(description="The report was raised with the panic button.")
     event: ReportEvent
 
 
@@ -174,5 +175,6 @@ class ReportsSubscription:
                 ticket=row["ticket"],
                 status=Status(row["status"]),
                 urgent=row["urgent"],
+                sos=bool(row.get("sos", False)),
                 event=ReportEvent.of(row, viewer.internal, viewer.user_id),
             )

@@ -167,6 +167,7 @@ class Report:
     address: str | None
     occurred_at: datetime
     urgent: bool
+    sos: bool = strawberry.field(description="Raised with the panic button (raiseSos).")
     status: Status
     reject_reason: str | None
     verify_due_at: datetime
@@ -192,6 +193,7 @@ class Report:
             address=row["address"],
             occurred_at=row["occurred_at"],
             urgent=row["urgent"],
+            sos=bool(row.get("sos", False)),
             status=Status(row["status"]),
             reject_reason=row["reject_reason"],
             verify_due_at=row["verify_due_at"],

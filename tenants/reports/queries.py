@@ -27,7 +27,7 @@ REPORT_COLUMNS = (
     " r.duplicate_of, r.reject_reason, r.verify_due_at, r.followup_due_at, r.autoclose_at,"
     " r.verify_breached_at, r.followup_breached_at, r.created_at, r.updated_at,"
     " r.verified_at, r.dispatched_at, r.police_started_at, r.resolved_at, r.closed_at,"
-    " r.outside_jurisdiction"
+    " r.outside_jurisdiction, r.sos"
 )
 SORT_COLUMNS = {
     "CREATED_AT": "created_at",
@@ -309,7 +309,8 @@ async def event_with_report(tenant_id: uuid.UUID, event_id: uuid.UUID) -> dict |
     ``unit_member_ids``: the members of the report's unit, if it is active."""
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
-            "SELECT e.*, r.ticket, r.status, r.urgent, r.assigned_officer_id, r.reporter_user_id,"
+            "SELECT e.*, r.ticket, r.status, r.urgent, r.sos, r.assigned_officer_id,"
+            " r.reporter_user_id,"
             " ARRAY(SELECT um.user_id FROM unit_members um JOIN units un"
             " ON un.tenant_id = um.tenant_id AND un.id = um.unit_id"
             " WHERE um.unit_id = r.assigned_unit_id AND un.is_active) AS unit_member_ids"
