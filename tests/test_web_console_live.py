@@ -291,3 +291,32 @@ async def test_a_thousand_open_reports_render_and_stay_live(
     await page.locator(".map-tools select[name=status]").select_option("VERIFIED")
     await page.locator("#main[data-reports='1']").wait_for()
     print(f"seeded 1000 reports in {seeded:.1f} s")
+
+
+async def test_an_sos_raises_the_banner_on_any_view(page, live_server, app_client, settings):
+    """The alarm listens from sign-in: an operator who reloaded onto the bulletins still
+    sees the banner."""
+    tenant = await onboard()
+    _, operator = await make_user(Role.OPERATOR, tenant)
+    await open_console(page, live_server, tenant, operator)
+    await page.goto(f"http://{live_server}/t/{tenant.slug}/console/#/bulletins")
+    await page.reload()
+    await page.locator(".topbar").wait_for()
+    await wait_for_listeners(1, tenant.id)
+    citizen = await auth_header(settings, Role.CITIZEN, tenant)
+    _, body = await gql(
+        app_client,
+        f"/t/{tenant.slug}/graphql",
+        SOS,
+        citizen,
+        lat=-7.9770,
+        lon=112.6340,
+        n="kebakaran rumah",
+        k=None,
+    )
+    assert body["data"]["raiseSos"]["errors"] == [], body
+    ticket = body["data"]["raiseSos"]["report"]["ticket"]
+    banner = page.locator(".banner.sos[role=alert]")
+    await banner.wait_for(timeout=2000)
+    assert ticket in await banner.inner_text()
+    assert "#/bulletins" in page.url

@@ -11,6 +11,7 @@ import { bulletinsView } from "./bulletins.js";
 import { moderationView } from "./moderation.js";
 import { electionView } from "./election.js";
 import { adminView } from "./admin.js";
+import { isLiaisonOnly, watchSos } from "./reportkit.js";
 
 extend({
   id: { "console.title": "Konsol Operator" },
@@ -23,4 +24,7 @@ boot({
   title: "console.title",
   allowed: (me) => has(me, ...STAFF),
   views: [queueView, mapView, reportView, bulletinsView, moderationView, electionView, adminView],
+  // The SOS alarm listens from sign-in, whichever view opens first (a reload onto
+  // #/bulletins too). Liaisons have no live feed.
+  start: (ctx) => { if (!isLiaisonOnly(ctx.me)) watchSos(ctx); },
 });
