@@ -74,7 +74,7 @@ def shrink(path: Path) -> int:
     """Resize to 1024 px wide and quantize to 256 colours; the file's size in bytes."""
     with Image.open(path) as image:
         width, height = image.size
-        small = image.convert("RGB").resize((1024, round(height * 1024 / width)), Image.LANCZOS)
+        small = image.convert("RGB").resize((1024, round(height * 1024 / width)), Image.Resampling.LANCZOS)
         small.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
     return path.stat().st_size
 
