@@ -307,3 +307,15 @@ async def test_two_tabs_refreshing_at_once_keep_the_shift(page, live_server):
     await second.evaluate(refresh)
     assert (await second.evaluate(me))["me"]["name"] == username
     await second.close()
+
+
+async def test_the_console_shows_times_on_the_commands_own_clock(page, live_server):
+    """A Merauke command (WIT, UTC+9) reads 30 Nov 2026 00:30 WIT as 00.30, whatever the
+    browser's own zone (the page fixture's is Asia/Jakarta, UTC+7)."""
+    tenant = await onboard(polda="PAPUA", region="93.01")  # Kabupaten Merauke, WIT
+    _, username = await make_user(Role.OPERATOR, tenant)
+    await browser_sign_in(page, f"http://{live_server}/t/{tenant.slug}/console/", username)
+    shown = await page.evaluate(
+        "async () => (await import('/web/common/i18n.js')).fmtDateTime('2026-11-29T15:30:00Z')"
+    )
+    assert "00.30" in shown and "30" in shown, shown

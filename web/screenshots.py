@@ -35,13 +35,13 @@ DEMO_REPORTS = [
     ("POWER_FAULT", "Lampu jalan padam di Sawojajar", -7.9727, 112.6617),
     ("FIRE", "Asap tebal dari gudang di Blimbing", -7.9390, 112.6445),
 ]
-SUBMIT = """mutation($input: SubmitReportInput!, $key: String) {
-  submitReport(input: $input, clientKey: $key) { report { ticket } errors { code message } } }"""
+SUBMIT = """mutation($input: SubmitReportInput!) {
+  submitReport(input: $input) { report { ticket } errors { code message } } }"""
 
 
-async def seed(base: str, token: str) -> None:
+async def seed(base: str, token: str) -> str:
     """Submit the demo reports (anonymously, each with its own idempotency key) when the
-    demo command has fewer than five reports."""
+    demo command has fewer than five reports; the id of the newest report."""
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         count = await client.post(
@@ -49,44 +49,61 @@ async def seed(base: str, token: str) -> None:
             json={"query": "{ reports(first: 5) { edges { node { id } } } }"},
             headers=headers,
         )
-        if len(count.json()["data"]["reports"]["edges"]) >= 5:
-            return
-        for code, title, lat, lon in DEMO_REPORTS:
-            await client.post(
-                f"/t/{SLUG}/graphql",
-                json={
-                    "query": SUBMIT,
-                    "variables": {
-                        "key": f"readme-{code.lower().replace('_', '-')}-{uuid.uuid4().hex[:8]}",
-                        "input": {
-                            "categoryCode": code,
-                            "title": title,
-                            "description": f"{title}. Mohon segera ditangani petugas.",
-                            "latitude": lat,
-                            "longitude": lon,
-                        },
+        if len(count.json()["data"]["reports"]["edges"]) < 5:
+            await _submit_demo(client)
+        newest = await client.post(
+            f"/t/{SLUG}/graphql",
+            json={"query": "{ reports(first: 1) { edges { node { id } } } }"},
+            headers=headers,
+        )
+        return str(newest.json()["data"]["reports"]["edges"][0]["node"]["id"])
+
+
+async def _submit_demo(client: httpx.AsyncClient) -> None:
+    """The demo reports, anonymously, each with its own idempotency key."""
+    for code, title, lat, lon in DEMO_REPORTS:
+        answer = await client.post(
+            f"/t/{SLUG}/graphql",
+            json={
+                "query": SUBMIT,
+                "variables": {
+                    "input": {
+                        "categoryCode": code,
+                        "title": title,
+                        "description": f"{title}. Mohon segera ditangani petugas.",
+                        "latitude": lat,
+                        "longitude": lon,
+                        "anonymous": True,
+                        "clientKey": f"readme-{code.lower()}-{uuid.uuid4().hex[:8]}",
                     },
                 },
-            )
+            },
+        )
+        body = answer.json()
+        errors = body.get("errors") or (body["data"]["submitReport"]["errors"])
+        if errors:
+            raise SystemExit(f"screenshots: a demo report was refused: {errors}")
 
 
 def shrink(path: Path) -> int:
     """Resize to 1024 px wide and quantize to 256 colours; the file's size in bytes."""
     with Image.open(path) as image:
         width, height = image.size
-        small = image.convert("RGB").resize((1024, round(height * 1024 / width)), Image.Resampling.LANCZOS)
+        size = (1024, round(height * 1024 / width))
+        small = image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
         small.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
     return path.stat().st_size
 
 
-async def shoot(base: str, username: str, password: str) -> list[Path]:
+async def shoot(base: str, username: str, password: str, report_id: str) -> list[Path]:
     """Sign in on each client and save its screenshot; the paths written."""
     from playwright.async_api import async_playwright
 
     DOCS.mkdir(exist_ok=True)
     shots = [
         ("console.png", f"/t/{SLUG}/console/", "#/queue"),
-        ("console-report.png", f"/t/{SLUG}/console/", "#/map"),
+        ("console-map.png", f"/t/{SLUG}/console/", "#/map"),
+        ("console-report.png", f"/t/{SLUG}/console/", f"#/report/{report_id}"),
         ("national.png", "/national/", "#/compliance"),
         ("platform.png", "/platform/", ""),
     ]
@@ -132,8 +149,8 @@ def main() -> int:
     except (httpx.HTTPError, KeyError) as exc:
         print(f"screenshots: cannot sign in at {args.base}: {exc}", file=sys.stderr)
         return 1
-    asyncio.run(seed(args.base, token))
-    for path in asyncio.run(shoot(args.base, username, password)):
+    report_id = asyncio.run(seed(args.base, token))
+    for path in asyncio.run(shoot(args.base, username, password, report_id)):
         print(f"{path.relative_to(DOCS.parent.parent)}: {shrink(path)} bytes")
     return 0
 

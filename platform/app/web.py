@@ -10,9 +10,9 @@ Pages (HTML, ``text/html``):
 
 Each page is ``web/<client>/index.html`` with ``{{config}}`` replaced by the client's
 configuration as HTML-escaped JSON in a ``<meta name="jogo-config">`` (``endpoint``,
-``slug``, ``tiles``), since the Content-Security-Policy allows no inline script. A page
-response sets the ``jogo_csrf`` cookie (see :mod:`jogo.platform.app.web_session`) when the
-browser has none.
+``slug``, ``name``, ``timeZone`` (IANA, the command's), ``tiles``), since the
+Content-Security-Policy allows no inline script. A page response sets the ``jogo_csrf``
+cookie (see :mod:`jogo.platform.app.web_session`) when the browser has none.
 
 Assets: ``GET /web/{path}`` serves files under ``web/`` (scripts, styles, images, the
 vendored libraries), gzip-compressed once per process when the browser accepts it, with
@@ -42,6 +42,7 @@ from litestar.params import FromPath
 
 from jogo.platform import registry
 from jogo.platform.errors import NotFound
+from jogo.platform.regions import TIME_ZONES
 from jogo.platform.settings import Settings
 
 CSRF_COOKIE = "jogo_csrf"
@@ -171,7 +172,12 @@ async def console_page(request: Request, slug: FromPath[str]) -> Response[str]:
     return render_page(
         request,
         "console",
-        {"slug": tenant.slug, "name": tenant.name, "endpoint": f"/t/{tenant.slug}/graphql"},
+        {
+            "slug": tenant.slug,
+            "name": tenant.name,
+            "endpoint": f"/t/{tenant.slug}/graphql",
+            "timeZone": TIME_ZONES.get(tenant.time_zone, "Asia/Jakarta"),
+        },
     )
 
 

@@ -152,12 +152,18 @@ export function errorText(error) {
   return base;
 }
 
-/** A date-time in the user's language, in the browser's time zone (the command's wall
- * clock on its own screens). */
+// The command's own time zone (WIB, WITA or WIT) on its console, from the page config;
+// the browser's elsewhere (national pages span zones and say so).
+const ZONE = (() => {
+  try { return JSON.parse(document.querySelector('meta[name="jogo-config"]')?.content || "{}").timeZone || undefined; } catch { return undefined; }
+})();
+
+/** A date-time in the user's language, on the command's wall clock (its time zone) on
+ * the console, else the browser's. */
 export function fmtDateTime(iso) {
   if (!iso) return "—";
   const d = new Date(iso);
-  return d.toLocaleString(current === "en" ? "en-GB" : "id-ID", { dateStyle: "medium", timeStyle: "short" });
+  return d.toLocaleString(current === "en" ? "en-GB" : "id-ID", { dateStyle: "medium", timeStyle: "short", timeZone: ZONE });
 }
 
 /** "3 j 05 m" / "3 h 05 m" for a number of seconds (negative: overdue, prefixed with −). */
