@@ -3,13 +3,13 @@
 // and the deployment plan for police staff (officers see the plan only: the API keeps the
 // board for operators).
 
-import { config, gql } from "../common/api.js";
+import { gql } from "../common/api.js";
 import { h, replace, toast } from "../common/dom.js";
 import { extend, fmtDateTime, t } from "../common/i18n.js";
-import { LiveClient } from "../common/live.js";
 import { dot, makeMap } from "../common/map.js";
 import { has } from "../common/shell.js";
 import { failed, lacksModule, submitForm, table } from "./ops.js";
+import { liveClient } from "./reportkit.js";
 
 extend({
   id: {
@@ -149,14 +149,15 @@ function boardPanel(main, ctx) {
     replace(district, h("option", { value: "", text: t("el.allDistricts") }), districts.map((d) => h("option", { value: d, text: d })));
     draw();
   };
-  const live = new LiveClient(config.endpoint, (on) => ctx.setLive(on));
-  const stop = live.subscribe(LIVE, {}, {
+  // The page's one socket (shared with the queue and the SOS alarm): leaving the board
+  // ends its subscription, not the socket.
+  const stop = liveClient(ctx).subscribe(LIVE, {}, {
     next: (payload) => {
       const s = payload.data && payload.data.electionBoard;
       if (s) { stations.set(s.code, s); draw(); }
     },
   });
-  return { load, cleanup: () => { stop(); live.close(); map.remove(); } };
+  return { load, cleanup: () => { stop(); map.remove(); } };
 }
 
 /** The rules as forms (operators and tenant admins: election:plan), one a level, each
