@@ -250,23 +250,31 @@ function reportQueue(main, ctx) {
   }
 
   // Events of a burst are read back together: one request with an alias per report.
+  // Events name a report; its row is read back with the queue's fields. One read is in
+  // flight at a time: an event alone is read at once, and a burst arriving meanwhile is
+  // read together next (up to 50 a request).
   const pending = new Set();
   let flushTimer = null;
+  let flushing = false;
   function refetch(id) {
     pending.add(id);
-    if (!flushTimer) flushTimer = setTimeout(flush, 150);
+    if (!flushing && !flushTimer) flushTimer = setTimeout(flush, 0);
   }
   async function flush() {
     flushTimer = null;
+    if (flushing || !pending.size) return;
+    flushing = true;
+    const mine = generation;
     const ids = [...pending].slice(0, 50);
     for (const id of ids) pending.delete(id);
-    if (pending.size) flushTimer = setTimeout(flush, 150);
     const query = `query(${ids.map((_, i) => `$i${i}: ID!`).join(", ")}) { ${ids.map((_, i) => `r${i}: report(id: $i${i}) { ${ROW_FIELDS} }`).join(" ")} }`;
     const variables = Object.fromEntries(ids.map((id, i) => [`i${i}`, id]));
     try {
       const data = await gql(query, variables);
-      ids.forEach((id, i) => { if (data[`r${i}`]) upsert(data[`r${i}`]); else remove(id); });
+      if (mine === generation) ids.forEach((id, i) => { if (data[`r${i}`]) upsert(data[`r${i}`]); else remove(id); });
     } catch { /* the next event or a reload reads them again */ }
+    flushing = false;
+    if (pending.size && !flushTimer) flushTimer = setTimeout(flush, 0);
   }
 
   function onEvent(payload) {
