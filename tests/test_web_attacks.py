@@ -504,3 +504,44 @@ async def test_the_live_queue_catches_up_after_the_network_drops(
     # And the feed itself is live again.
     after = await submit(app_client, tenant.slug, citizen, title="Setelah pulih")
     await row(page, after["report"]["ticket"]).wait_for(timeout=3000)
+
+
+async def test_an_api_key_whose_answer_was_lost_is_made_once(
+    page, live_server, app_client, settings
+):
+    """Broke: the console's admin forms (API keys, people, units, directory entries)
+    made a new clientKey after every try, failed ones too, so retrying a create whose
+    answer was lost made it twice: here a second live API key whose secret nobody saw.
+    Now a key is kept until the create succeeds or its input changes."""
+    tenant = await onboard()
+    _, admin = await make_user(Role.TENANT_ADMIN, tenant)
+    admin_headers = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    keys_sent: list[list[str]] = []
+    lost = {"n": 0}
+
+    async def lose_answer(route):
+        data = route.request.post_data or ""
+        if "createApiKey" in data:
+            keys_sent.append(re.findall(r'"ck":"([^"]+)"', data))
+            if lost["n"] == 0:
+                lost["n"] += 1
+                await route.fetch()
+                await route.abort("internetdisconnected")
+                return
+        await route.continue_()
+
+    await page.route("**/graphql", lose_answer)
+    await browser_sign_in(page, console_url(live_server, tenant, "admin/keys"), admin)
+    form = page.locator("form.key-form")
+    await form.get_by_label("Nama (mis. sistem Dishub)").fill("Sistem Dishub")
+    await form.get_by_label("reports:read").check()
+    await form.get_by_role("button", name="Buat kunci").click()
+    await form.locator(".form-error", has_text="jaringan").wait_for()
+    await form.get_by_role("button", name="Buat kunci").click()
+    await page.locator("table.keys tr", has_text="Sistem Dishub").first.wait_for()
+    assert len(keys_sent) == 2 and keys_sent[0] == keys_sent[1], keys_sent
+    from helpers import API_KEYS
+
+    _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", API_KEYS, admin_headers)
+    names = [k["name"] for k in body["data"]["apiKeys"]["nodes"]]
+    assert names.count("Sistem Dishub") == 1, names
