@@ -545,3 +545,77 @@ async def test_an_api_key_whose_answer_was_lost_is_made_once(
     _, body = await gql(app_client, f"/t/{tenant.slug}/graphql", API_KEYS, admin_headers)
     names = [k["name"] for k in body["data"]["apiKeys"]["nodes"]]
     assert names.count("Sistem Dishub") == 1, names
+
+
+async def test_a_command_named_with_markup_is_text_on_every_page(page, live_server):
+    from helpers import unique_slug
+
+    from jogo.tenants.onboarding.actions import OnboardInput, do_onboard_tenant
+
+    name = 'Polres <img src=x onerror="document.body.dataset.pwned=1"> "Uji" & </title>'
+    tenant = (
+        await do_onboard_tenant(
+            OnboardInput(slug=unique_slug(), name=name, polda_code="JATIM", region_code="35.73"),
+            actor=("pytest", "system"),
+        )
+    ).tenant
+    _, platform = await make_user(Role.PLATFORM_ADMIN)
+    await browser_sign_in(page, f"http://{live_server}/platform/", platform)
+    row_ = page.locator(f'tr[data-slug="{tenant.slug}"]')
+    await row_.wait_for()
+    assert name in await row_.inner_text()
+    await row_.get_by_role("link", name="Periksa").click()
+    await page.get_by_text(name).first.wait_for()
+    await page.get_by_role("button", name="Keluar").click()
+    _, national = await make_user(Role.NATIONAL_SUPERVISOR)
+    await browser_sign_in(page, f"http://{live_server}/national/", national)
+    await page.get_by_role("link", name="Kepatuhan SLA").click()
+    await page.locator("table.compliance tbody tr", has_text=name).wait_for()
+    await page.get_by_role("button", name="Keluar").click()
+    _, operator = await make_user(Role.OPERATOR, tenant)
+    await open_console(page, live_server, tenant, operator)
+    assert await page.locator(".topbar .tenant").inner_text() == name
+    assert await page.locator("#app img[src=x]").count() == 0
+    assert await page.evaluate("document.body.dataset.pwned || null") is None
+
+
+async def test_a_citizen_token_opens_no_client(page, live_server, settings):
+    tenant = await onboard()
+    _, citizen = await make_user(Role.CITIZEN, tenant)
+    for url in (
+        console_url(live_server, tenant),
+        f"http://{live_server}/national/",
+        f"http://{live_server}/platform/",
+    ):
+        await page.goto(url)
+        await page.get_by_label("Nama pengguna").fill(citizen)
+        await page.get_by_label("Kata sandi").fill(PASSWORD)
+        await page.get_by_role("button", name="Masuk").click()
+        await page.locator(".noaccess").wait_for()
+        assert await page.locator(".topbar, nav.tabs").count() == 0, url
+        await page.locator(".noaccess").get_by_role("button").click()
+        await page.get_by_label("Nama pengguna").wait_for()
+
+
+async def test_a_lapsed_access_token_is_renewed_without_leaving_the_view(
+    page, live_server, settings
+):
+    """A laptop that slept past the token's life: the next request meets a 401, the
+    page refreshes once from the cookie and carries on (no sign-in form, no loop)."""
+    tenant = await onboard()
+    _, operator = await make_user(Role.OPERATOR, tenant)
+    refreshes: list[str] = []
+    page.on("request", lambda r: refreshes.append(r.url) if "/auth/web/refresh" in r.url else None)
+    await open_console(page, live_server, tenant, operator)
+    before = len(refreshes)
+    await page.evaluate(
+        """async () => {
+        const api = await import('/web/common/api.js');
+        api.session.token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad';
+        location.hash = '#/map';
+    }"""
+    )
+    await page.locator("#main[data-reports]").wait_for(timeout=10_000)
+    assert await page.locator(".topbar").count() == 1
+    await page.wait_for_timeout(1000)
+    assert len(refreshes) - before == 1
