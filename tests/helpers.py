@@ -1292,3 +1292,62 @@ async def click_map(
 async def go_to_view(page: Any, route: str) -> None:
     """Follow the console's router to ``#/route`` (a view already signed in)."""
     await page.evaluate("(r) => { location.hash = '#/' + r; }", route)
+
+
+# --- web: attacks ---
+
+XSS = '<img src=x onerror="document.body.dataset.pwned=1"><script>document.body.dataset.pwned=2</script>'
+"""Markup a citizen or an admin may type: a page must show it as text, never run it."""
+
+
+async def web_csrf(client: httpx.AsyncClient) -> str:
+    """The ``jogo_csrf`` cookie a page sets (reading ``/national/`` once)."""
+    await client.get("/national/")
+    return str(client.cookies["jogo_csrf"])
+
+
+class FlakyLive:
+    """The page's live sockets, routed through Playwright so a test can drop them as a
+    network loss does (``context.set_offline`` leaves open WebSockets alone). While
+    ``down``, a new socket is refused (closed with 1013, "try again later")."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.links: list[tuple[Any, Any]] = []
+
+    async def install(self, context: Any) -> None:
+        await context.route_web_socket(re.compile(r".*/graphql$"), self._route)
+
+    async def _route(self, ws: Any) -> None:
+        if self.down:
+            await ws.close(code=1013, reason="offline")
+            return
+        self.links.append((ws, ws.connect_to_server()))
+
+    async def drop(self, context: Any) -> None:
+        """Cut the network: HTTP offline, every open socket closed, new ones refused."""
+        self.down = True
+        await context.set_offline(True)
+        links, self.links = self.links, []
+        for page_side, server_side in links:
+            with contextlib.suppress(Exception):
+                await page_side.close(code=1001, reason="network lost")
+            with contextlib.suppress(Exception):
+                await server_side.close()
+
+    async def restore(self, context: Any) -> None:
+        self.down = False
+        await context.set_offline(False)
+
+
+async def timeline_notes(client: httpx.AsyncClient, slug: str, headers: dict, rid: str) -> list:
+    """The NOTE events of a report's timeline (through the API)."""
+    status, body = await gql(
+        client,
+        f"/t/{slug}/graphql",
+        "query($id: ID!) { report(id: $id) { timeline { kind note } } }",
+        headers,
+        id=rid,
+    )
+    assert status == 200 and "errors" not in body, body
+    return [e for e in body["data"]["report"]["timeline"] if e["note"]]

@@ -165,6 +165,9 @@ async def _read_request(request: Request) -> GraphQLRequest:
     return parse_multipart(operations, file_map, files)
 
 
+NO_STORE = {"Cache-Control": "no-store"}
+
+
 # Five photos of 10 MB each, plus the form around them.
 def _answer(payload: dict[str, Any]) -> Response[dict[str, Any]]:
     """200 for a GraphQL result; 503 with ``Retry-After`` when a field failed because the
@@ -174,9 +177,10 @@ def _answer(payload: dict[str, Any]) -> Response[dict[str, Any]]:
     unavailable = any(
         (e.get("extensions") or {}).get("code") == "UNAVAILABLE" for e in payload.get("errors", ())
     )
+    # An answer is the caller's own data: no browser or proxy keeps a copy of it.
     if unavailable:
-        return Response(payload, status_code=503, headers={"Retry-After": RETRY_AFTER})
-    return Response(payload, status_code=200)
+        return Response(payload, status_code=503, headers={"Retry-After": RETRY_AFTER, **NO_STORE})
+    return Response(payload, status_code=200, headers=NO_STORE)
 
 
 @post("/t/{slug:str}/graphql", status_code=200, request_max_body_size=52 * 1024 * 1024)
@@ -240,7 +244,9 @@ async def attachment(
     return Response(
         data,
         media_type=row["content_type"],
-        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
+        # Not kept by the browser: on a shared command-centre screen the next person
+        # signed in (who may not see this report) must not get it from the cache.
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
     )
 
 

@@ -16,10 +16,13 @@ export class LiveClient {
     this.nextId = 1;
     this.socket = null;
     this.acked = false;
+    this.connectedBefore = false;
     this.closed = false;
     this.backoff = 1000;
     this.off = session.on((event) => {
       if (event === "refreshed") this.renew();
+      // Made while signed out (no token, no socket): connect once signed in.
+      if (event === "signed-in" && !this.socket) this.connect();
       if (event === "signed-out") this.close();
     });
     this.connect();
@@ -40,7 +43,14 @@ export class LiveClient {
       this.acked = true;
       this.backoff = 1000;
       this.onStatus(true);
-      for (const [id, sub] of this.subs) this.start(id, sub);
+      // A reconnect: events of the gap are not replayed, so each feed's `resumed()`
+      // reads its data again (after the feed restarted: nothing falls in between).
+      const again = this.connectedBefore;
+      this.connectedBefore = true;
+      for (const [id, sub] of this.subs) {
+        this.start(id, sub);
+        if (again && sub.resumed) sub.resumed();
+      }
     } else if (message.type === "next") {
       this.subs.get(message.id)?.next(message.payload);
     } else if (message.type === "error") {
@@ -78,7 +88,8 @@ export class LiveClient {
     }
   }
 
-  /** subscribe(query, variables, {next(payload), error(errors)}) -> unsubscribe(). */
+  /** subscribe(query, variables, {next(payload), error(errors), resumed()?}) -> unsubscribe().
+   * resumed(): called after a reconnect (events missed while offline are not replayed). */
   subscribe(query, variables, handlers) {
     const id = String(this.nextId++);
     const sub = { query, variables, ...handlers };

@@ -189,7 +189,17 @@ function frame(root, app, me) {
   replace(root, header, nav, main);
   if (app.start) app.start(ctx);
   window.addEventListener("hashchange", route);
-  onLangChange(() => { drawChrome(); route(); });
+  const offLang = onLangChange(() => { drawChrome(); route(); });
+  // Signed out (here, in another tab, or the session ended): this frame is gone. Its view
+  // is cleaned up and it stops following the address and the language, so a later
+  // sign-in starts one fresh frame and no view keeps working for a page nobody sees.
+  const offSession = session.on((event) => {
+    if (event !== "signed-out") return;
+    offSession();
+    offLang();
+    window.removeEventListener("hashchange", route);
+    if (cleanup) { try { cleanup(); } catch { /* a view's own cleanup */ } cleanup = null; }
+  });
   route();
 }
 

@@ -126,9 +126,12 @@ export async function renderDirectory(body, ctx, param) {
       if (item) done = await submitForm(form, spec.update, { id: item.id, input: Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null)) });
       else if (kind === "posts") done = await submitForm(form, spec.create, { ...input, ck: clientKey });
       else done = await submitForm(form, spec.create, { input, ck: clientKey });
-      if (!item) clientKey = newClientKey();
+      // A new key after a create went through; a failed one (a lost answer too) is sent
+      // again with its key, so the server makes it once.
+      if (!item && done) clientKey = newClientKey();
       if (done) { toast(t("app.saved")); showForm(null); load(); }
     });
+    if (!item) form.addEventListener("input", () => { clientKey = newClientKey(); });
     replace(formBox, form);
   };
 

@@ -73,12 +73,13 @@ export async function renderKeys(body) {
     labelled("key.expires", h("input", { name: "expiresAt", type: "datetime-local" })),
     h("p", { class: "form-error", role: "alert" }),
     h("button", { type: "submit", class: "primary", text: t("key.create") }));
+  form.addEventListener("input", () => { createKey = newClientKey(); }); // other input, another key
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const fd = new FormData(form);
     const made = await submitForm(form, CREATE, { name: String(fd.get("name") || ""), scopes: fd.getAll("scope").map(String), exp: isoFromLocal(fd.get("expiresAt")), ck: createKey });
+    if (!made) return; // retried with the same key: a lost answer makes one key, not two
     createKey = newClientKey();
-    if (!made) return;
     form.reset();
     replace(once, onceBox(t("key.made"), made.key, h("p", { class: "muted", text: `${made.apiKey.name} · ${made.apiKey.scopes.join(", ")}` })));
     load();

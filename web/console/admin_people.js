@@ -178,13 +178,14 @@ function createPanel(once, agencies, reload) {
     labelled("ppl.agency", h("select", { name: "agencyId" }, h("option", { value: "", text: t("ppl.noAgency") }), agencies.map((a) => h("option", { value: a.id, text: a.name })))),
     h("p", { class: "form-error", role: "alert" }),
     h("button", { type: "submit", class: "primary", text: t("ppl.create") }));
+  form.addEventListener("input", () => { clientKey = newClientKey(); }); // other input, another create
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const fd = new FormData(form);
     const input = { username: String(fd.get("username") || ""), role: fd.get("role"), fullName: String(fd.get("fullName") || "") || null, agencyId: fd.get("agencyId") || null };
     const done = await submitForm(form, CREATE, { input, ck: clientKey });
+    if (!done) return; // retried with the same key (a lost answer makes one member)
     clientKey = newClientKey();
-    if (!done) return;
     form.reset();
     replace(once, onceBox(t("ppl.code", { user: done.member.username }), done.activationCode,
       h("p", { class: "muted", text: t("ppl.codeUntil", { at: fmtDateTime(done.activationExpiresAt) }) })));
@@ -241,12 +242,12 @@ function unitsPanel() {
     });
     replace(editor, pick);
   };
+  form.addEventListener("input", () => { clientKey = newClientKey(); }); // other input, another create
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const fd = new FormData(form);
     const done = await submitForm(form, UNIT_CREATE, { n: String(fd.get("name") || ""), k: fd.get("kind"), ck: clientKey });
-    clientKey = newClientKey();
-    if (done) { form.reset(); load(); }
+    if (done) { clientKey = newClientKey(); form.reset(); load(); }
   });
   inactive.addEventListener("change", load);
   const box = h("div", { class: "card units" }, h("div", { class: "row ops-head" }, h("h3", { text: t("ppl.units") }), h("span", { class: "spacer" }),

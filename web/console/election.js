@@ -156,6 +156,7 @@ function boardPanel(main, ctx) {
       const s = payload.data && payload.data.electionBoard;
       if (s) { stations.set(s.code, s); draw(); }
     },
+    resumed: () => { load().catch(() => {}); },
   });
   return { load, cleanup: () => { stop(); map.remove(); } };
 }

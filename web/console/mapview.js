@@ -90,8 +90,10 @@ function mapPage(main, ctx) {
   }, { collapsed: false }).addTo(map);
   let fitted = false;
   let generation = 0;
+  let removed = false; // left the view: the map is gone, answers still arriving are dropped
 
   async function loadReports() {
+    if (removed) return;
     const mine = ++generation;
     error.textContent = "";
     const filter = {
@@ -135,7 +137,7 @@ function mapPage(main, ctx) {
       gql("query { cameras { id name latitude longitude status lastSeenAt } }").then((d) => {
         for (const c of d.cameras || []) {
           layers.cameras.addLayer(dot(c.latitude, c.longitude, CAMERA_COLORS[c.status] || "#9e9e9e", 5)
-            .bindTooltip(`${c.name} · ${t(`mv.cam.${c.status}`)}${c.lastSeenAt ? ` · ${fmtDateTime(c.lastSeenAt)}` : ""}`));
+            .bindTooltip(h("span", { text: `${c.name} · ${t(`mv.cam.${c.status}`)}${c.lastSeenAt ? ` · ${fmtDateTime(c.lastSeenAt)}` : ""}` })));
         }
       }),
       gql("query { hospitals { id name latitude longitude erBedsAvailable erBedsTotal stale observedAt } }").then((d) => {
@@ -143,7 +145,7 @@ function mapPage(main, ctx) {
           if (x.latitude === null || x.longitude === null) continue;
           const beds = x.erBedsTotal === null ? t("mv.beds.none") : t("mv.beds", { a: x.erBedsAvailable ?? "?", b: x.erBedsTotal });
           const marker = dot(x.latitude, x.longitude, x.stale ? "#90a4ae" : "#0277bd", 8);
-          marker.bindTooltip(`${x.name} · ${beds}${x.stale ? ` · ${t("mv.stale")}` : ""}`);
+          marker.bindTooltip(h("span", { text: `${x.name} · ${beds}${x.stale ? ` · ${t("mv.stale")}` : ""}` }));
           marker.bindPopup(() => h("div", { class: "popup" }, h("strong", { text: x.name }), h("br"), h("span", { text: beds }), h("br"),
             h("span", { class: x.stale ? "error" : "muted", text: x.stale ? t("mv.stale") : t("mv.observed", { at: fmtDateTime(x.observedAt) }) })));
           layers.hospitals.addLayer(marker);
@@ -151,7 +153,7 @@ function mapPage(main, ctx) {
       }),
       gql("query { policePosts { id name latitude longitude phone } }").then((d) => {
         for (const p of d.policePosts || []) {
-          layers.posts.addLayer(dot(p.latitude, p.longitude, "#1a237e", 6).bindTooltip(`${p.name}${p.phone ? ` · ${p.phone}` : ""}`));
+          layers.posts.addLayer(dot(p.latitude, p.longitude, "#1a237e", 6).bindTooltip(h("span", { text: `${p.name}${p.phone ? ` · ${p.phone}` : ""}` })));
         }
       }),
       gql("query { jurisdiction { geojson } }").then((d) => {
@@ -170,7 +172,7 @@ function mapPage(main, ctx) {
   for (const control of [status, category, time, area]) control.addEventListener("change", loadReports);
   // The first view holds everything: the outline, the facilities and the reports.
   loadFacilities().then(loadReports).then(() => {
-    if (!fitted) { fitted = true; fitTo(map, L.featureGroup(Object.values(layers)), 14); }
+    if (!fitted && !removed) { fitted = true; fitTo(map, L.featureGroup(Object.values(layers)), 14); }
   });
-  return () => { generation++; map.remove(); };
+  return () => { removed = true; generation++; map.remove(); };
 }

@@ -310,7 +310,11 @@ function reportQueue(main, ctx) {
 
   const live = liveClient(ctx);
   // Subscribe first, so nothing committed while the first list loads is missed.
-  const unsubscribe = live.subscribe(EVENTS, {}, { next: onEvent, error: (errs) => { error.textContent = errorText(errs[0]?.extensions || {}); } });
+  const unsubscribe = live.subscribe(EVENTS, {}, {
+    next: onEvent,
+    error: (errs) => { error.textContent = errorText(errs[0]?.extensions || {}); },
+    resumed: () => load(), // back online: what changed meanwhile
+  });
   load();
   const timer = setInterval(() => {
     const now = Date.now();

@@ -292,6 +292,7 @@ function reportPage(main, ctx, id) {
         reloadTimer = setTimeout(load, 200);
       }
     },
+    resumed: () => { clearTimeout(reloadTimer); reloadTimer = setTimeout(load, 200); },
   });
   load();
   return () => {

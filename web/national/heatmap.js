@@ -55,7 +55,7 @@ export function renderHeatmap(main, ctx) {
         for (const c of cells) {
           window.L.rectangle([[c.latitude - HALF, c.longitude - HALF], [c.latitude + HALF, c.longitude + HALF]], {
             color: shade(c.count, max), weight: 1, fillColor: shade(c.count, max), fillOpacity: 0.75,
-          }).bindTooltip(t("hm.cell", { n: fmtInt(c.count) })).addTo(layer);
+          }).bindTooltip(h("span", { text: t("hm.cell", { n: fmtInt(c.count) }) })).addTo(layer);
         }
         layer.addTo(map);
         fitTo(map, layer, 13);
