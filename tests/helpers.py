@@ -1077,7 +1077,9 @@ class BrowserLog:
     @classmethod
     def attach(cls, page: Any) -> BrowserLog:
         log = cls()
-        page.on("pageerror", lambda exc: log.errors.append(str(exc)))
+        page.on(
+            "pageerror", lambda exc: log.errors.append(f"{exc} {getattr(exc, 'stack', '') or ''}")
+        )
         page.on(
             "console",
             lambda msg: log.console.append(msg.text) if msg.type == "error" else None,

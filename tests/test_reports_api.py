@@ -226,9 +226,18 @@ async def test_dataloaders_keep_sql_statements_fixed(app_client, settings, span_
                 o=str(officer_id),
                 u=None,
             )
-    one = await _sql_statements(app_client, span_exporter, tenant.slug, operator, 1)
-    ten = await _sql_statements(app_client, span_exporter, tenant.slug, operator, 10)
-    hundred = await _sql_statements(app_client, span_exporter, tenant.slug, operator, 100)
+    # The fewest of two tries per size: a pooled connection opened during a request adds
+    # asyncpg's own setup statements to that request once (seen in CI: 19, 21, 19), while
+    # a per-row query would add statements on every try.
+    one, ten, hundred = [
+        min(
+            [
+                await _sql_statements(app_client, span_exporter, tenant.slug, operator, n)
+                for _ in "ab"
+            ]
+        )
+        for n in (1, 10, 100)
+    ]
     assert one == ten == hundred, (one, ten, hundred)
     assert hundred <= 25
 
@@ -462,11 +471,16 @@ async def test_live_feed_follows_the_subscribers_scope(
         await act(app_client, a.slug, NOTE, operator, id=mine["id"], n="penanda", p=True)
         marker = (await next_message(ws_citizen))["payload"]["data"]["reportEvents"]
         assert (marker["ticket"], marker["event"]["kind"]) == (mine["ticket"], "NOTE"), marker
-        kinds = [
-            (await next_message(ws_officer))["payload"]["data"]["reportEvents"]["event"]["kind"]
-            for _ in range(4)
-        ]
-        assert kinds == ["ASSIGNMENT", "NOTE", "STATUS", "NOTE"]  # assigned to them from here on
+        # Assigned to them from the ASSIGNMENT on. A feed judges each event by the
+        # report's scope when it reads the event, so an event of the submission read after
+        # the assignment committed (a busy machine) may come first: it is theirs by then.
+        kinds: list[str] = []
+        while kinds.count("NOTE") < 2:
+            message = await next_message(ws_officer)
+            kinds.append(message["payload"]["data"]["reportEvents"]["event"]["kind"])
+        while kinds and kinds[0] in ("SUBMITTED", "DUPLICATE_HINT"):
+            kinds.pop(0)
+        assert kinds == ["ASSIGNMENT", "NOTE", "STATUS", "NOTE"]
         # ... then the marker, and nothing of the other report came before it.
         assert others
 

@@ -61,3 +61,12 @@ def test_our_modules_write_text_never_markup():
         assert not re.search(r"https?://(?!127\.0\.0\.1|localhost|www\.w3\.org/2000/svg)", text), (
             f"{module} names an outside URL"
         )
+
+
+def test_maps_are_removed_through_remove_map():
+    """Leaflet's map.remove() on a canvas map can leave a redraw that throws a frame later;
+    every view removes its map with common/map.js removeMap()."""
+    for module in OWN:
+        if module.relative_to(WEB).as_posix() == "common/map.js":
+            continue
+        assert not re.search(r"\bmap\.remove\(\)", module.read_text()), module.relative_to(WEB)

@@ -6,7 +6,7 @@
 import { config, gql, newClientKey } from "../common/api.js";
 import { h, replace, toast } from "../common/dom.js";
 import { extend, fmtDateTime, t } from "../common/i18n.js";
-import { makeMap } from "../common/map.js";
+import { makeMap, removeMap } from "../common/map.js";
 import { showErrors } from "../common/shell.js";
 import { AreaDrawer } from "./draw.js";
 import { failed, fitToCommand, isoFromLocal, labelled, localInput, selectOf, submitForm, tenantInfo } from "./ops.js";
@@ -447,5 +447,5 @@ export async function bulletinEditor(main, ctx, id) {
     previewNote.textContent = t("bul.preview.notServed");
     preview.textContent = previewLines(readInputSafe());
   }
-  return () => { drawer.destroy(); map.remove(); };
+  return () => { drawer.destroy(); removeMap(map); };
 }

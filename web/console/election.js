@@ -6,7 +6,7 @@
 import { gql } from "../common/api.js";
 import { h, replace, toast } from "../common/dom.js";
 import { extend, fmtDateTime, t } from "../common/i18n.js";
-import { dot, makeMap } from "../common/map.js";
+import { dot, makeMap, removeMap } from "../common/map.js";
 import { has } from "../common/shell.js";
 import { failed, lacksModule, submitForm, table } from "./ops.js";
 import { liveClient } from "./reportkit.js";
@@ -158,7 +158,7 @@ function boardPanel(main, ctx) {
     },
     resumed: () => { load().catch(() => {}); },
   });
-  return { load, cleanup: () => { stop(); map.remove(); } };
+  return { load, cleanup: () => { stop(); removeMap(map); } };
 }
 
 /** The rules as forms (operators and tenant admins: election:plan), one a level, each

@@ -6,7 +6,7 @@
 import { gql } from "../common/api.js";
 import { h, replace } from "../common/dom.js";
 import { errorText, extend, fmtDateTime, t } from "../common/i18n.js";
-import { dot, fitTo, makeMap } from "../common/map.js";
+import { dot, fitTo, makeMap, removeMap } from "../common/map.js";
 import { OPEN, STATUSES, STATUS_COLORS, categoryText, isLiaisonOnly, loadCategories, statusText, watchSos } from "./reportkit.js";
 
 extend({
@@ -174,5 +174,5 @@ function mapPage(main, ctx) {
   loadFacilities().then(loadReports).then(() => {
     if (!fitted && !removed) { fitted = true; fitTo(map, L.featureGroup(Object.values(layers)), 14); }
   });
-  return () => { removed = true; generation++; map.remove(); };
+  return () => { removed = true; generation++; removeMap(map); };
 }

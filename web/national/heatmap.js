@@ -4,7 +4,7 @@
 import { gql } from "../common/api.js";
 import { h } from "../common/dom.js";
 import { extend, t } from "../common/i18n.js";
-import { fitTo, makeMap } from "../common/map.js";
+import { fitTo, makeMap, removeMap } from "../common/map.js";
 import { Q_HEATMAP, apiFilter, fmtInt } from "./data.js";
 import { mountView } from "./view.js";
 
@@ -40,7 +40,7 @@ export function renderHeatmap(main, ctx) {
     status: false,
     load: async () => {
       const { heatmap: cells } = await gql(Q_HEATMAP, { f: apiFilter({ status: "" }) });
-      if (map) { map.remove(); map = null; }
+      if (map) { removeMap(map); map = null; }
       const total = cells.reduce((s, c) => s + c.count, 0);
       const max = Math.max(1, ...cells.map((c) => c.count));
       const element = h("div", { class: "map heatmap", id: "heatmap" });
@@ -68,5 +68,5 @@ export function renderHeatmap(main, ctx) {
       ];
     },
   });
-  return cleanup.then((off) => () => { off(); if (map) map.remove(); });
+  return cleanup.then((off) => () => { off(); removeMap(map); });
 }
