@@ -89,9 +89,10 @@ class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
     password: str
 
 
-def _token_request(body: bytes) -> TokenRequest:
-    """Decoded straight into the struct: a generic decode first would recurse through
-    whatever nesting a caller sends (a RecursionError, once an HTTP 500)."""
+def token_request(body: bytes) -> TokenRequest:
+    """``{"username", "password"}`` for ``/auth/token`` and ``/auth/web/login``, decoded
+    straight into the struct: a generic decode first would recurse through whatever
+    nesting a caller sends (a RecursionError, once an HTTP 500). Else ``InvalidInput``."""
     try:
         return msgspec.json.decode(body, type=TokenRequest)
     except (msgspec.DecodeError, RecursionError):
@@ -105,7 +106,7 @@ async def token(request: Request) -> dict[str, Any]:
     """Throttled by username and by client: 429 with ``Retry-After`` (see
     :mod:`jogo.platform.auth.login`). Opens a session: the answer carries a refresh
     token too (see :mod:`jogo.platform.auth.sessions`)."""
-    data = _token_request(await request.body())
+    data = token_request(await request.body())
     settings = _settings(request.app.state)
     client = client_of(request, settings)
     user_id, username = await sign_in(data.username, data.password, client)

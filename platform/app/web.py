@@ -81,12 +81,18 @@ def security_headers(settings: Settings, csp: dict[str, str] | None = None) -> d
     'none'``; images also from the map tiles' origin when ``JOGO_MAP_TILES_URL`` is set),
     ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``, ``Referrer-Policy:
     same-origin``. ``csp`` adds sources to some directives (``{"font-src": "data:"}``), for
-    a page that needs them (see :data:`GRAPHIQL_CSP`)."""
+    a page that needs them (see :data:`GRAPHIQL_CSP`). Built once per setting and page
+    kind: every asset response carries them."""
+    return _headers(settings.map_tiles_url, tuple(sorted((csp or {}).items())))
+
+
+@lru_cache(maxsize=8)
+def _headers(tiles: str | None, csp: tuple[tuple[str, str], ...]) -> dict[str, str]:
     images = "'self' data: blob:"
-    if settings.map_tiles_url:
-        parts = urlsplit(settings.map_tiles_url.replace("{s}", "a"))
+    if tiles:
+        parts = urlsplit(tiles.replace("{s}", "a"))
         host = parts.netloc
-        if "{s}" in settings.map_tiles_url:  # subdomains a, b, c of one host
+        if "{s}" in tiles:  # subdomains a, b, c of one host
             host = "*." + parts.netloc.split(".", 1)[1] if "." in parts.netloc else host
         images += f" {parts.scheme}://{host}"
     directives = {
@@ -102,7 +108,7 @@ def security_headers(settings: Settings, csp: dict[str, str] | None = None) -> d
         "form-action": "'self'",
         "frame-ancestors": "'none'",
     }
-    for name, sources in (csp or {}).items():
+    for name, sources in csp:
         directives[name] = " ".join((directives.get(name, "'self'"), sources))
     policy = "; ".join(f"{name} {sources}" for name, sources in directives.items())
     return {
@@ -216,7 +222,7 @@ def load_asset(path: str) -> Asset | None:
     # No part is empty, "..", or a dot name (checked above), so the path stays in web/.
     # Not resolved: the strict editable install serves web/ as a tree of symlinks.
     file = web_root().joinpath(*rel.parts)
-    if ".." in rel.parts or not file.is_file():
+    if not file.is_file():
         return None
     body = file.read_bytes()
     gzipped = None

@@ -25,11 +25,12 @@ import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
-import msgspec
 from litestar import Request, Response, post
 from litestar.datastructures import Cookie
 
 from jogo.platform.app.auth_http import client_of
+from jogo.platform.app.http_errors import error_body
+from jogo.platform.app.routes import token_request
 from jogo.platform.app.web import CSRF_COOKIE, cookie_secure
 from jogo.platform.auth.login import sign_in
 from jogo.platform.auth.sessions import (
@@ -38,17 +39,12 @@ from jogo.platform.auth.sessions import (
     refresh_session,
     start_session,
 )
-from jogo.platform.errors import Forbidden, InvalidInput, Unauthenticated
+from jogo.platform.errors import Forbidden, Unauthenticated
 from jogo.platform.settings import Settings
 
 REFRESH_COOKIE = "jogo_refresh"
 COOKIE_PATH = "/auth/web"
 CSRF_HEADER = "x-jogo-csrf"
-
-
-class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
-    username: str
-    password: str
 
 
 def _own_origins(request: Request, settings: Settings) -> set[str]:
@@ -98,8 +94,6 @@ def _answer(request: Request, settings: Settings, issued: Issued) -> Response[di
 
 
 def _cleared(request: Request, settings: Settings, exc: Unauthenticated) -> Response[Any]:
-    from jogo.platform.app.http_errors import error_body
-
     return Response(
         error_body(exc.code, exc.message),
         status_code=401,
@@ -114,12 +108,7 @@ async def web_login(request: Request) -> Response[dict[str, Any]]:
     wrong password, 429 when throttled, 403 without the CSRF token."""
     settings: Settings = request.app.state.settings
     check_csrf(request, settings)
-    try:
-        data = msgspec.json.decode(await request.body(), type=LoginRequest)
-    except (msgspec.DecodeError, RecursionError):
-        raise InvalidInput(
-            'send a JSON object {"username": ..., "password": ...}', field="body"
-        ) from None
+    data = token_request(await request.body())
     client = client_of(request, settings)
     user_id, username = await sign_in(data.username, data.password, client)
     return _answer(request, settings, await start_session(user_id, username, settings, client))
