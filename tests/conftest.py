@@ -3,9 +3,11 @@ the app engine connected as ``jogo_app`` (no BYPASSRLS, owns nothing)."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 
 import asyncpg
@@ -19,6 +21,34 @@ from jogo.platform.migrate import migrate
 from jogo.platform.registry import TenantInfo
 from jogo.platform.settings import Settings, load_settings, swap_user
 from jogo.platform.telemetry import setup_telemetry
+
+# The event loop the session's async tests and fixtures run on (set by ``database``).
+SESSION_LOOP: list[asyncio.AbstractEventLoop] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A test that pytest-timeout stopped shows where each asyncio task was waiting: its
+    own dump has only the threads, and an async test waits in the loop's selector."""
+    report = yield
+    if report.failed and "from pytest-timeout" in str(report.longrepr) and SESSION_LOOP:
+        stacks = io.StringIO()
+        for task in asyncio.all_tasks(SESSION_LOOP[0]):
+            print(task.get_name(), file=stacks)
+            for line in _awaiting(task.get_coro()):
+                print("   ", line, file=stacks)
+        report.sections.append(("asyncio tasks at the timeout", stacks.getvalue()))
+    return report
+
+
+def _awaiting(coro: object) -> Iterator[str]:
+    """Each frame of a suspended coroutine down the ``await`` chain (``Task.print_stack``
+    shows only the outermost)."""
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+        if frame is not None:
+            yield f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +72,7 @@ def metric_reader():
 @pytest.fixture(scope="session")
 async def database(span_exporter: InMemorySpanExporter, metric_reader) -> AsyncIterator[str]:
     """A fresh database for this run; returns the owner's URL."""
+    SESSION_LOOP[:] = [asyncio.get_running_loop()]
     name = f"jogo_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = await asyncpg.connect(ADMIN_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
