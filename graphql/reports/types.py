@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -156,6 +157,15 @@ class Reporter:
     phone: str | None
 
 
+@strawberry.enum(description="How a report reached the command.")
+class ReportChannel(Enum):
+    API = "API"
+    WEB = "WEB"
+    WHATSAPP = "WHATSAPP"
+    SMS = "SMS"
+    OPEN311 = "OPEN311"
+
+
 @strawberry.type(description="A public-order report (laporan / pengaduan).")
 class Report:
     id: strawberry.ID
@@ -169,6 +179,10 @@ class Report:
     urgent: bool
     sos: bool = strawberry.field(description="Raised with the panic button (raiseSos).")
     status: Status
+    channel: ReportChannel = strawberry.field(
+        description="How the report reached the command: API, WEB (the citizen app),"
+        " WHATSAPP, SMS or OPEN311."
+    )
     reject_reason: str | None
     verify_due_at: datetime
     followup_due_at: datetime | None
@@ -195,6 +209,7 @@ class Report:
             urgent=row["urgent"],
             sos=bool(row.get("sos", False)),
             status=Status(row["status"]),
+            channel=ReportChannel(row.get("channel") or "API"),
             reject_reason=row["reject_reason"],
             verify_due_at=row["verify_due_at"],
             followup_due_at=row["followup_due_at"],

@@ -13,6 +13,7 @@ from jogo.platform import db
 from jogo.platform.app.audit_http import AUDIT_ROUTES
 from jogo.platform.app.feeds import FEED_ROUTES
 from jogo.platform.app.http_errors import HANDLERS
+from jogo.platform.app.intake_http import INTAKE_ROUTES
 from jogo.platform.app.routes import ROUTES, healthz, readyz
 from jogo.platform.app.session_routes import SESSION_ROUTES
 from jogo.platform.app.web import WEB_ROUTES
@@ -53,6 +54,7 @@ def create_app(
             *AUDIT_ROUTES,
             *WEB_ROUTES,
             *WEB_SESSION_ROUTES,
+            *INTAKE_ROUTES,
         ],
         on_startup=[start],
         on_shutdown=[stop],

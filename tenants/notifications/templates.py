@@ -44,6 +44,59 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Laporan {ticket}: pesan baru dari petugas: {note}",
         "Report {ticket}: new message from the officers: {note}",
     ),
+    # Reports by WhatsApp and SMS (tenants/intake/): the questions of the conversation.
+    "intake_ask_description": (
+        "Halo, ini layanan laporan {command}. Ceritakan apa yang terjadi (minimal 10 huruf)."
+        " Ketik BATAL untuk membatalkan.",
+        "Hello, this is the {command} report service. Tell us what happened (at least 10"
+        " letters). Type CANCEL to stop.",
+    ),
+    "intake_description_short": (
+        "Mohon ceritakan lebih lengkap apa yang terjadi (minimal 10 huruf).",
+        "Please tell us more about what happened (at least 10 letters).",
+    ),
+    "intake_ask_category": (
+        "Terima kasih. Pilih kategori, balas dengan nomornya:\n{categories}",
+        "Thank you. Choose a category, reply with its number:\n{categories}",
+    ),
+    "intake_category_unknown": (
+        "Kategori tidak dikenali. Balas dengan nomor dari daftar:\n{categories}",
+        "Category not recognised. Reply with a number from the list:\n{categories}",
+    ),
+    "intake_ask_place_whatsapp": (
+        "Di mana kejadiannya? Bagikan lokasi (ikon lampiran > Lokasi), atau tulis alamat"
+        " atau nama tempatnya.",
+        "Where did it happen? Share a location (attach icon > Location), or write the"
+        " address or the name of the place.",
+    ),
+    "intake_place_unknown_whatsapp": (
+        "Lokasi belum dapat dikenali. Mohon bagikan lokasi (ikon lampiran > Lokasi).",
+        "We could not place that. Please share a location (attach icon > Location).",
+    ),
+    "intake_ask_place_sms": (
+        "Di mana kejadiannya? Balas dengan alamat atau nama tempat (jalan, kelurahan),"
+        " atau koordinat seperti -7.98, 112.63.",
+        "Where did it happen? Reply with the address or the name of the place (street,"
+        " village), or coordinates such as -7.98, 112.63.",
+    ),
+    "intake_place_unknown_sms": (
+        "Lokasi belum dapat dikenali. Balas dengan koordinat seperti -7.98, 112.63.",
+        "We could not place that. Reply with coordinates such as -7.98, 112.63.",
+    ),
+    "intake_cancelled": (
+        "Laporan dibatalkan. Kirim pesan baru kapan saja untuk melapor.",
+        "Report cancelled. Send a new message at any time to report.",
+    ),
+    "intake_limited": (
+        "Terlalu banyak laporan dari nomor ini. Coba lagi nanti, atau hubungi 110 bila darurat.",
+        "Too many reports from this number. Try again later, or call 110 in an emergency.",
+    ),
+    "intake_failed": (
+        "Maaf, laporan belum dapat dibuat. Kirim pesan baru untuk mencoba lagi, atau"
+        " hubungi 110 bila darurat.",
+        "Sorry, the report could not be made. Send a new message to try again, or call 110"
+        " in an emergency.",
+    ),
 }
 
 

@@ -41,6 +41,8 @@ from jogo.tenants.reports.retries import PIN_DIGITS
 from jogo.tenants.reports.validation import ReportInput, clean
 
 DUPLICATE_RADIUS_M = 200
+# How a report reached us (reports.channel, migration 0025).
+CHANNELS = ("API", "WEB", "WHATSAPP", "SMS", "OPEN311")
 DUPLICATE_WINDOW = "2 hours"
 
 
@@ -138,14 +140,20 @@ async def do_submit_report(
     client: str | None = None,
     client_key: str | None = None,
     secret_key: str = "",
+    channel: str = "API",
 ) -> Submitted:
-    """``client``: the caller's address; a caller who is not signed in is limited per
+    """``channel``: how the report reached us (``reports.channel``: ``API``, ``WEB``,
+    ``WHATSAPP``, ``SMS`` or ``OPEN311``; else ``ValueError``).
+
+    ``client``: the caller's address; a caller who is not signed in is limited per
     address (:data:`~jogo.tenants.reports.limits.ANONYMOUS_BY_CLIENT`, ``RateLimited``).
 
     ``client_key``: 16-100 characters of ``[A-Za-z0-9_-]`` (else ``InvalidInput`` on
     ``clientKey``); a retry with the same key and input returns the first try's report
     (``replayed``), other input is ``IdempotencyConflict``. ``secret_key``
     (``JOGO_SECRET_KEY``) derives the PIN of an anonymous report sent with a key."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown report channel {channel!r}")
     now = datetime.now(UTC)
     given_occurred_at = data.occurred_at
     idempotency.check_key(client_key)
@@ -196,6 +204,7 @@ async def do_submit_report(
                 on_insert=on_insert,
                 key=key,
                 secret_key=secret_key,
+                channel=channel,
             )
         )
     except BaseException:
@@ -258,6 +267,7 @@ class _Pending:
     on_insert: OnInsert | None
     key: ClientKey | None  # the client's idempotency key, if any
     secret_key: str  # JOGO_SECRET_KEY, derives a retried anonymous report's PIN
+    channel: str = "API"  # reports.channel: how the report reached us
 
 
 async def _insert(p: _Pending) -> Submitted:
@@ -291,9 +301,9 @@ async def _insert(p: _Pending) -> Submitted:
                  description, latitude, longitude, address, occurred_at, urgent, anonymous,
                  pin_hash, reporter_user_id, reporter_name, reporter_phone, submitted_by,
                  duplicate_of, verify_due_at, created_at, updated_at, sos, polling_station_id,
-                 outside_jurisdiction)
+                 outside_jurisdiction, channel)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                       $16, $17, $18, $19, $20, $20, $21, $22, $23)
+                       $16, $17, $18, $19, $20, $20, $21, $22, $23, $24)
                RETURNING {REPORT_COLUMNS}""",
             tenant.id,
             report_id,
@@ -318,6 +328,7 @@ async def _insert(p: _Pending) -> Submitted:
             data.sos,
             station,
             outside,
+            p.channel,
         )
         await events.record(
             tenant.id,
