@@ -1353,3 +1353,129 @@ async def timeline_notes(client: httpx.AsyncClient, slug: str, headers: dict, ri
     )
     assert status == 200 and "errors" not in body, body
     return [e for e in body["data"]["report"]["timeline"] if e["note"]]
+
+
+# --- WhatsApp and SMS intake (tenants/intake/) ---
+
+WA_APP_SECRET = "meta-app-secret-for-tests"
+WA_VERIFY_TOKEN = "verify-token-for-tests"
+SMS_SECRET = "sms-gateway-secret-for-tests"
+
+
+async def set_intake_gateways(
+    tenant: TenantInfo,
+    settings: Settings,
+    *,
+    app_secret: str = WA_APP_SECRET,
+    sms_secret: str = SMS_SECRET,
+    kinds: tuple[str, ...] = ("WHATSAPP", "SMS"),
+) -> None:
+    """The command's WHATSAPP and SMS gateways as the intake reads them: WhatsApp's
+    verify token in ``config``, its app secret encrypted in ``config.app_secret_enc``;
+    the SMS gateway's secret encrypted in ``secret_enc``."""
+    from jogo.platform.crypto import encrypt
+
+    async with db.tenant_tx(tenant.id):
+        for kind in kinds:
+            config: dict[str, Any] = {}
+            secret = None
+            if kind == "WHATSAPP":
+                config = {
+                    "verify_token": WA_VERIFY_TOKEN,
+                    "app_secret_enc": encrypt(app_secret, settings.secret_key),
+                }
+                secret = encrypt("access-token", settings.secret_key)
+            else:
+                secret = encrypt(sms_secret, settings.secret_key)
+            await db.fetch(
+                "INSERT INTO notification_gateways (tenant_id, kind, config, secret_enc)"
+                " VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (tenant_id, kind) DO UPDATE"
+                " SET config = EXCLUDED.config, secret_enc = EXCLUDED.secret_enc",
+                tenant.id,
+                kind,
+                json.dumps(config),
+                secret,
+            )
+
+
+def a_sender() -> str:
+    """A fresh Indonesian mobile number as WhatsApp writes it (no "+")."""
+    return f"62812{uuid.uuid4().int % 10**8:08d}"
+
+
+def wa_message(sender: str, kind: str = "text", message_id: str | None = None, **content: Any):
+    """One WhatsApp Cloud API message object: ``text`` (body=...), ``location``
+    (latitude, longitude, name, address) or ``image`` (id, caption)."""
+    message: dict[str, Any] = {
+        "from": sender,
+        "id": message_id or f"wamid.{uuid.uuid4().hex}",
+        "timestamp": str(int(time.time())),
+        "type": kind,
+    }
+    message[kind] = content
+    return message
+
+
+def wa_body(*messages: dict, statuses: list | None = None, phone_number_id: str = "1055") -> bytes:
+    """A WhatsApp Cloud API webhook body carrying ``messages`` (and ``statuses``)."""
+    value: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "6281100000000", "phone_number_id": phone_number_id},
+    }
+    if messages:
+        value["contacts"] = [{"profile": {"name": "Warga"}, "wa_id": messages[0]["from"]}]
+        value["messages"] = list(messages)
+    if statuses is not None:
+        value["statuses"] = statuses
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"value": value, "field": "messages"}]}],
+    }
+    return json.dumps(body).encode()
+
+
+def hub_signature(body: bytes, secret: str = WA_APP_SECRET) -> str:
+    """``X-Hub-Signature-256`` of ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def post_whatsapp(client, slug: str, body: bytes, signature: str | None = "sign"):
+    """POST a WhatsApp webhook; ``signature="sign"`` signs it with the test app secret,
+    None sends no signature, anything else is sent as it is."""
+    headers = {"Content-Type": "application/json"}
+    if signature == "sign":
+        signature = hub_signature(body)
+    if signature is not None:
+        headers["X-Hub-Signature-256"] = signature
+    return await client.post(f"/t/{slug}/intake/whatsapp", content=body, headers=headers)
+
+
+async def wa_say(client, slug: str, sender: str, kind: str = "text", **content: Any) -> dict:
+    """One signed WhatsApp message; asserts 200 and returns the answer."""
+    response = await post_whatsapp(client, slug, wa_body(wa_message(sender, kind, **content)))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def post_sms(client, slug: str, sender: str, text: str, message_id: str | None = None,
+                   secret: str | None = SMS_SECRET):
+    """POST an SMS gateway webhook ``{from, text, id}`` signed with ``secret`` (None:
+    unsigned)."""
+    body = json.dumps(
+        {"from": sender, "text": text, "id": message_id or f"sms-{uuid.uuid4().hex}"}
+    ).encode()
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Jogo-Signature"] = sign(body, secret)
+    return await client.post(f"/t/{slug}/intake/sms", content=body, headers=headers)
+
+
+async def intake_replies(owner, tenant_id: uuid.UUID, address: str) -> list[dict]:
+    """The notifications queued to ``address`` (E.164), oldest first, params decoded."""
+    rows = await owner.fetch(
+        "SELECT channel, address, template, params, report_id FROM notifications"
+        " WHERE tenant_id = $1 AND address = $2 ORDER BY created_at, id",
+        tenant_id,
+        address,
+    )
+    return [dict(r) | {"params": json.loads(r["params"])} for r in rows]
