@@ -1457,8 +1457,14 @@ async def wa_say(client, slug: str, sender: str, kind: str = "text", **content: 
     return response.json()
 
 
-async def post_sms(client, slug: str, sender: str, text: str, message_id: str | None = None,
-                   secret: str | None = SMS_SECRET):
+async def post_sms(
+    client,
+    slug: str,
+    sender: str,
+    text: str,
+    message_id: str | None = None,
+    secret: str | None = SMS_SECRET,
+):
     """POST an SMS gateway webhook ``{from, text, id}`` signed with ``secret`` (None:
     unsigned)."""
     body = json.dumps(

@@ -129,7 +129,9 @@ async def test_a_whatsapp_conversation_becomes_one_report_and_hears_back(
     )
     assert tuple(channel) == ("WHATSAPP", phone)
     # The PIN tracks the report.
-    status, body = await gql(app_client, f"/t/{tenant.slug}/graphql", TRACK, t=report["ticket"], p=pin)
+    status, body = await gql(
+        app_client, f"/t/{tenant.slug}/graphql", TRACK, t=report["ticket"], p=pin
+    )
     assert status == 200 and body["data"]["trackReport"]["ticket"] == report["ticket"], body
     # Operators see the channel.
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
@@ -173,7 +175,7 @@ async def test_an_sms_conversation_places_words_at_the_command(
     assert -8.5 < reports[0]["latitude"] < -7.5 and 112 < reports[0]["longitude"] < 113
     received = (await intake_replies(owner, tenant.id, phone))[-1]
     assert (received["channel"], received["template"]) == ("SMS", "report_received")
-    status, body = await gql(
+    _, body = await gql(
         app_client,
         f"/t/{tenant.slug}/graphql",
         TRACK,
@@ -217,16 +219,26 @@ async def test_forged_and_missing_signatures_change_nothing(
 async def test_the_verification_challenge(app_client, settings, two_tenants):
     tenant = two_tenants.a
     path = f"/t/{tenant.slug}/intake/whatsapp"
-    good = {"hub.mode": "subscribe", "hub.verify_token": WA_VERIFY_TOKEN, "hub.challenge": "1158201444"}
+    good = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": WA_VERIFY_TOKEN,
+        "hub.challenge": "1158201444",
+    }
     assert (await app_client.get(path, params=good)).status_code == 404  # no gateway yet
     await set_intake_gateways(tenant, settings)
     response = await app_client.get(path, params=good)
     assert response.status_code == 200 and response.text == "1158201444"
     assert response.headers["content-type"].startswith("text/plain")
-    for wrong in ({"hub.verify_token": "guess"}, {"hub.mode": "unsubscribe"}, {"hub.challenge": ""}):
+    for wrong in (
+        {"hub.verify_token": "guess"},
+        {"hub.mode": "unsubscribe"},
+        {"hub.challenge": ""},
+    ):
         assert (await app_client.get(path, params=good | wrong)).status_code == 403
     assert (await app_client.get(path)).status_code == 403
-    assert (await app_client.get("/t/no-such-command/intake/whatsapp", params=good)).status_code == 404
+    assert (
+        await app_client.get("/t/no-such-command/intake/whatsapp", params=good)
+    ).status_code == 404
     # The other command has no gateway: the same 404 as an unknown one.
     other = f"/t/{two_tenants.b.slug}/intake/whatsapp"
     assert (await app_client.get(other, params=good)).status_code == 404
@@ -267,8 +279,12 @@ async def test_cancel_ends_the_conversation(app_client, settings, owner, two_ten
     await set_intake_gateways(tenant, settings)
     sender = a_sender()
     await _to_place_step(app_client, tenant.slug, sender)
-    assert (await wa_say(app_client, tenant.slug, sender, body="BATAL"))["messages"] == ["cancelled"]
-    await wa_say(app_client, tenant.slug, sender, "location", latitude=MALANG[0], longitude=MALANG[1])
+    assert (await wa_say(app_client, tenant.slug, sender, body="BATAL"))["messages"] == [
+        "cancelled"
+    ]
+    await wa_say(
+        app_client, tenant.slug, sender, "location", latitude=MALANG[0], longitude=MALANG[1]
+    )
     assert await _reports_of(owner, tenant.id, "+" + sender) == []
     steps = await owner.fetch(
         "SELECT step FROM intake_conversations WHERE tenant_id = $1 AND sender = $2"
@@ -296,11 +312,11 @@ async def test_parallel_duplicate_deliveries_make_one_report(
         assert sorted(r.json()["messages"][0] for r in answers) == ["asked"] + ["duplicate"] * 5
         await wa_say(client, tenant.slug, sender, body="2")
         last = wa_body(
-            wa_message(
-                sender, "location", "wamid.last", latitude=MALANG[0], longitude=MALANG[1]
-            )
+            wa_message(sender, "location", "wamid.last", latitude=MALANG[0], longitude=MALANG[1])
         )
-        answers = await asyncio.gather(*(post_whatsapp(client, tenant.slug, last) for _ in range(8)))
+        answers = await asyncio.gather(
+            *(post_whatsapp(client, tenant.slug, last) for _ in range(8))
+        )
     assert all(r.status_code == 200 for r in answers), [r.text for r in answers]
     outcomes = [r.json()["messages"][0] for r in answers]
     assert outcomes.count("reported") >= 1 and set(outcomes) <= {"reported", "duplicate"}
@@ -308,11 +324,14 @@ async def test_parallel_duplicate_deliveries_make_one_report(
     assert len(reports) == 1
     templates = [r["template"] for r in await intake_replies(owner, tenant.id, phone)]
     assert templates == ["intake_ask_category", "intake_ask_place_whatsapp", "report_received"]
-    assert await owner.fetchval(
-        "SELECT count(*) FROM intake_conversations WHERE tenant_id = $1 AND sender = $2",
-        tenant.id,
-        phone,
-    ) == 1
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM intake_conversations WHERE tenant_id = $1 AND sender = $2",
+            tenant.id,
+            phone,
+        )
+        == 1
+    )
 
 
 async def test_two_commands_keep_their_messages_apart(app_client, settings, owner, two_tenants):
@@ -432,3 +451,27 @@ def test_whatsapp_webhooks_are_read_and_checked():
     assert signed("s", b"x", hub_signature(b"x", "s")[7:].upper())
     assert not signed("", b"x", hub_signature(b"x", ""))
     assert not signed("s", b"x", None)
+
+
+async def test_one_senders_messages_at_once_share_one_conversation(
+    live_server, settings, owner, two_tenants
+):
+    tenant = two_tenants.a
+    await set_intake_gateways(tenant, settings)
+    sender = a_sender()
+    bodies = [
+        wa_body(wa_message(sender, body=DESCRIPTION)),
+        *(wa_body(wa_message(sender, "image", id=f"P{n}")) for n in range(4)),
+    ]
+    async with httpx.AsyncClient(base_url=f"http://{live_server}", timeout=30) as client:
+        answers = await asyncio.gather(*(post_whatsapp(client, tenant.slug, b) for b in bodies))
+    assert [r.status_code for r in answers] == [200] * len(bodies), [r.text for r in answers]
+    rows = await owner.fetch(
+        "SELECT step, description, media_ids FROM intake_conversations"
+        " WHERE tenant_id = $1 AND sender = $2",
+        tenant.id,
+        "+" + sender,
+    )
+    assert len(rows) == 1 and rows[0]["description"] == DESCRIPTION
+    assert sorted(rows[0]["media_ids"]) == ["P0", "P1", "P2", "P3"]
+    assert rows[0]["step"] == "CATEGORY"

@@ -159,6 +159,28 @@ async def fill_every_tenant_table(tenant) -> None:
         )
     await _fill_units(tenant)
     await _fill_bulletins_and_sharing(tenant)
+    await _fill_intake(tenant)
+
+
+async def _fill_intake(tenant) -> None:
+    """An SMS conversation made into a report: intake conversations and messages, the
+    questions and the ticket queued as notifications, the sender as the report's
+    channel; and a gateway."""
+    from jogo.platform.storage import FileStore
+    from jogo.tenants.intake.actions import do_receive_message
+    from jogo.tenants.intake.inbound import Inbound
+
+    sender = f"+62812{uuid.uuid4().int % 10**8:08d}"
+    store = FileStore(Path(tempfile.mkdtemp()))
+    for text in ("Kebakaran uji RLS di gudang", "1", "-7.9, 112.6"):
+        inbound = Inbound("SMS", f"rls-{uuid.uuid4()}", sender, "TEXT", text)
+        await do_receive_message(tenant, inbound, store, "rls-test-secret")
+    async with db.tenant_tx(tenant.id):
+        await db.fetch(
+            "INSERT INTO notification_gateways (tenant_id, kind, config) VALUES ($1, 'SMS', '{}')"
+            " ON CONFLICT DO NOTHING",
+            tenant.id,
+        )
 
 
 async def _fill_units(tenant) -> None:

@@ -56,14 +56,10 @@ async def _gateway(slug: str, kind: str, request: Request) -> tuple[TenantInfo, 
     return tenant, gateway
 
 
-async def _receive(
-    tenant: TenantInfo, messages: list[Inbound], request: Request
-) -> dict[str, Any]:
+async def _receive(tenant: TenantInfo, messages: list[Inbound], request: Request) -> dict[str, Any]:
     settings = _settings(request)
     store = FileStore(settings.data_dir / "attachments")
-    outcomes = [
-        await do_receive_message(tenant, m, store, settings.secret_key) for m in messages
-    ]
+    outcomes = [await do_receive_message(tenant, m, store, settings.secret_key) for m in messages]
     return {"status": "ok", "messages": outcomes}
 
 

@@ -99,8 +99,9 @@ async def _answer(
     if reply is None:
         return
     try:
-        await ANSWERS_BY_SENDER.hit(per_tenant(tenant_id, f"{conversation['channel']}:"
-                                               f"{conversation['sender']}"))
+        await ANSWERS_BY_SENDER.hit(
+            per_tenant(tenant_id, f"{conversation['channel']}:{conversation['sender']}")
+        )
     except RateLimited:
         return
     await notifications.do_send(

@@ -160,7 +160,9 @@ def _place(state: State, message: Message, centre: tuple[float, float] | None) -
         if not in_indonesia(message.latitude, message.longitude):
             return None
         address = message.text[:MAX_ADDRESS] or None
-        return replace(state, latitude=message.latitude, longitude=message.longitude, address=address)
+        return replace(
+            state, latitude=message.latitude, longitude=message.longitude, address=address
+        )
     text = " ".join(message.text.split())
     point = coordinates_in(text)
     if point is not None:
@@ -207,9 +209,9 @@ def apply(
     if is_cancel(message):
         return replace(state, step="CANCELLED"), Reply("intake_cancelled")
     new, again = state, False
-    if message.kind == "IMAGE" and message.media_id and len(new.media_ids) < MAX_PHOTOS:
-        if message.media_id not in new.media_ids:
-            new = replace(new, media_ids=(*new.media_ids, message.media_id))
+    photo = message.media_id if message.kind == "IMAGE" else None
+    if photo and photo not in new.media_ids and len(new.media_ids) < MAX_PHOTOS:
+        new = replace(new, media_ids=(*new.media_ids, photo))
     if message.kind == "LOCATION":
         placed = _place(new, message, centre)
         new, again = (placed, False) if placed is not None else (new, state.step == "PLACE")

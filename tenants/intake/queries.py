@@ -49,7 +49,9 @@ def _decrypted(token: Any, secret_key: str) -> str:
         return ""
 
 
-async def inbound_gateway(tenant_id: uuid.UUID, kind: str, secret_key: str) -> InboundGateway | None:
+async def inbound_gateway(
+    tenant_id: uuid.UUID, kind: str, secret_key: str
+) -> InboundGateway | None:
     """The command's enabled ``WHATSAPP`` or ``SMS`` gateway for inbound webhooks, or
     None when it has none (or it is disabled). Opens its own tenant transaction;
     ``secret_key`` is ``JOGO_SECRET_KEY``."""
