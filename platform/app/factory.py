@@ -13,6 +13,8 @@ from jogo.platform import db
 from jogo.platform.app.audit_http import AUDIT_ROUTES
 from jogo.platform.app.feeds import FEED_ROUTES
 from jogo.platform.app.http_errors import HANDLERS
+from jogo.platform.app.lacak import LACAK_ROUTES
+from jogo.platform.app.phone_routes import PHONE_ROUTES
 from jogo.platform.app.routes import ROUTES, healthz, readyz
 from jogo.platform.app.session_routes import SESSION_ROUTES
 from jogo.platform.app.web import WEB_ROUTES
@@ -53,6 +55,8 @@ def create_app(
             *AUDIT_ROUTES,
             *WEB_ROUTES,
             *WEB_SESSION_ROUTES,
+            *PHONE_ROUTES,
+            *LACAK_ROUTES,
         ],
         on_startup=[start],
         on_shutdown=[stop],
