@@ -115,7 +115,8 @@ async def web_login(request: Request) -> Response[dict[str, Any]]:
     data = token_request(await request.body())
     client = client_of(request, settings)
     user_id, username = await sign_in(data.username, data.password, client)
-    return session_response(request, settings, await start_session(user_id, username, settings, client))
+    issued = await start_session(user_id, username, settings, client)
+    return session_response(request, settings, issued)
 
 
 @post("/auth/web/refresh", status_code=200)

@@ -312,7 +312,8 @@ async def verify_phone_code(
     phone, client_hit, phone_hit = await _count(
         VERIFY_BY_CLIENT, VERIFY_BY_PHONE, raw_phone, client
     )
-    code_id = await _attempt(tenant_id, phone, _digest(secret_key, tenant_id, phone, _clean_code(code)))
+    digest = _digest(secret_key, tenant_id, phone, _clean_code(code))
+    code_id = await _attempt(tenant_id, phone, digest)
     async with db.control_tx():
         spent = await db.fetch(
             "UPDATE phone_codes SET used_at = now()"
