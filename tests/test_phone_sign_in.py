@@ -398,3 +398,24 @@ async def test_a_command_that_ended_a_citizen_is_not_rejoined_by_phone(client, o
     assert not await owner.fetch(
         "SELECT 1 FROM memberships WHERE user_id = $1 AND tenant = $2", user_id, command.id
     )
+
+
+async def test_parallel_verifications_of_one_code_sign_in_once(client, owner, command):
+    typed, e164 = new_phone()
+    code = await phone_code(client, owner, command, typed, fresh_client())
+    answers = await asyncio.gather(
+        *(
+            verify_phone(client, command.slug, typed, code, fresh_client(), consent=NOTICE_VERSION)
+            for _ in range(4)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [200, 401, 401, 401]
+    assert await owner.fetchval("SELECT count(*) FROM users WHERE phone = $1", e164) == 1
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM auth_sessions s JOIN users u ON u.id = s.user_id"
+            " WHERE u.phone = $1",
+            e164,
+        )
+        == 1
+    )
