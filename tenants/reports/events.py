@@ -8,6 +8,7 @@ from typing import Any
 
 from jogo.platform import db, notify
 from jogo.platform.auth.principal import Principal
+from jogo.tenants.notifications import actions as notifications
 from jogo.tenants.oversight import rollups
 
 TOPIC = "report_events"
@@ -43,7 +44,9 @@ async def record(
     event_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """Insert one event inside the caller's tenant transaction and publish it; its id is
-    ``event_id`` when the caller chose it (to claim a client key first)."""
+    ``event_id`` when the caller chose it (to claim a client key first). A public status
+    change or note tells the reporter on the channels they chose (exactly once per event;
+    not their own notes)."""
     event_id = event_id or uuid.uuid4()
     await db.fetch(
         "INSERT INTO report_events (tenant_id, id, report_id, kind, from_status, to_status,"
@@ -62,6 +65,17 @@ async def record(
         json.dumps(data or {}),
     )
     await notify.publish(TOPIC, tenant_id, event_id)
+    if public and kind in notifications.EVENT_TEMPLATES:
+        await notifications.announce_report_event(
+            tenant_id,
+            report_id,
+            event_id,
+            kind,
+            actor_id=actor[1],
+            by_reporter=actor == ANONYMOUS,
+            to_status=to_status,
+            note=note,
+        )
     if kind in COUNTED:
         await rollups.announce(tenant_id, report_id)
     return event_id

@@ -66,6 +66,7 @@ class Report(Table, tablename="reports", db=ENGINE):
     outside_jurisdiction = Boolean(default=False)
     # An SOS raised from the citizen app (migration 0008).
     sos = Boolean(default=False)
+    channel = Text(default="API")
     # The polling station an election report is about (migration 0010).
     polling_station_id = UUID(null=True, default=None)
 
