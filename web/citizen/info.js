@@ -24,7 +24,7 @@ function shape(b) {
 export const infoView = {
   id: "info",
   label: "nav.info",
-  icon: "ⓘ",
+  icon: "⚠",
   module: "bulletins",
   async render(main) {
     const mapBox = h("div", { class: "map map-info", id: "info-map" });
