@@ -5,12 +5,16 @@ queues the panic button, and is installable (manifest, worker scope)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
 import pytest
 from helpers import (
+    NOTE,
     BrowserLog,
+    act,
+    auth_header,
     big_photo,
     citizen_password_sign_in,
     citizen_url,
@@ -58,7 +62,9 @@ async def fill_report(page, title: str) -> None:
     )
     await page.locator("select[name=categoryCode]").select_option("FALLEN_TREE")
     await page.get_by_label("Judul").fill(title)
-    await page.get_by_label("Uraian kejadian").fill("Pohon besar tumbang menutup jalan, mohon bantuan.")
+    await page.get_by_label("Uraian kejadian").fill(
+        "Pohon besar tumbang menutup jalan, mohon bantuan."
+    )
     await page.get_by_text("Lokasi: -7.96").wait_for(timeout=15_000)
 
 
@@ -78,9 +84,11 @@ async def test_every_view_fits_a_phone(phone, live_server, app_client):
             assert await overflow(phone) <= 0, f"#{view} is wider than a phone"
     # Bahasa Indonesia first, English beside it.
     assert await phone.get_by_role("link", name="Lapor").count() == 1
-    await phone.get_by_role("button", name="Bahasa Inggris / English").or_(
-        phone.locator(".citizen-top .lang")
-    ).first.click()
+    await (
+        phone.get_by_role("button", name="Bahasa Inggris / English")
+        .or_(phone.locator(".citizen-top .lang"))
+        .first.click()
+    )
     await phone.get_by_role("link", name="Report").wait_for()
     assert await overflow(phone) <= 0
 
@@ -115,6 +123,13 @@ async def test_a_report_written_offline_arrives_once(phone, live_server, owner):
     )
     await phone.locator(".kept[data-state=sent]").wait_for()
     assert len(await reports_titled(owner, tenant, title)) == 1
+    # Tracked with the ticket and PIN this phone kept (one tap).
+    await phone.goto(citizen_url(live_server, tenant, "lacak"))
+    await phone.get_by_role("button", name=re.compile(re.escape(row["ticket"]))).click()
+    tracked = phone.locator(f".tracked[data-ticket='{row['ticket']}']")
+    await (
+        tracked.locator(".badge.status-SUBMITTED").get_by_text("Diterima").wait_for(timeout=10_000)
+    )
 
 
 async def test_a_photo_is_shrunk_before_upload(phone, live_server, owner, settings, tmp_path):
@@ -125,9 +140,11 @@ async def test_a_photo_is_shrunk_before_upload(phone, live_server, owner, settin
     uploads: list[bytes] = []
     phone.on(
         "request",
-        lambda r: uploads.append(r.post_data_buffer or b"")
-        if r.method == "POST" and r.url.endswith("/graphql")
-        else None,
+        lambda r: (
+            uploads.append(r.post_data_buffer or b"")
+            if r.method == "POST" and r.url.endswith("/graphql")
+            else None
+        ),
     )
     await phone.locator("input[name=photos]").set_input_files(
         str(big_photo(tmp_path / "kamera.jpg"))
@@ -155,9 +172,9 @@ async def test_the_shell_opens_offline_after_the_first_visit(phone, live_server)
         "() => navigator.serviceWorker.controller !== null", timeout=20_000
     )
     await phone.context.set_offline(True)
-    assert await phone.evaluate(
-        "() => fetch('/healthz').then(() => false, () => true)"
-    ), "the context is not offline"
+    assert await phone.evaluate("() => fetch('/healthz').then(() => false, () => true)"), (
+        "the context is not offline"
+    )
     response = await phone.reload()
     assert response is not None and response.from_service_worker
     await phone.locator("#main[data-loaded]").wait_for(timeout=15_000)
@@ -236,7 +253,7 @@ async def test_manifest_worker_and_unknown_commands(app_client, owner):
         icon = await app_client.get(src)
         assert icon.status_code == 200 and icon.headers["content-type"] == "image/png"
         side = int(size.split("x")[0])
-        with Image.open(__import__("io").BytesIO(icon.content)) as image:
+        with Image.open(io.BytesIO(icon.content)) as image:
             assert image.size == (side, side)
 
     worker = await app_client.get(f"{base}sw.js")
@@ -246,7 +263,12 @@ async def test_manifest_worker_and_unknown_commands(app_client, owner):
     config = json.loads(re.search(r"const CONFIG = (\{.*?\});", worker.text).group(1))
     assert config["scope"] == base and re.fullmatch(r"[0-9a-f]{16}", config["version"])
     shell = set(config["shell"])
-    assert {base, f"{base}manifest.webmanifest", "/web/citizen/app.js", "/web/common/api.js"} <= shell
+    assert {
+        base,
+        f"{base}manifest.webmanifest",
+        "/web/citizen/app.js",
+        "/web/common/api.js",
+    } <= shell
     assert "/web/vendor/leaflet/leaflet.js" in shell and "/web/citizen/sw.js" not in shell
     for url in shell:  # every file of the shell is served
         assert (await app_client.get(url)).status_code == 200, url
@@ -259,3 +281,82 @@ async def test_manifest_worker_and_unknown_commands(app_client, owner):
     registry.clear_cache()
     for path in ("", "manifest.webmanifest", "sw.js"):
         assert (await app_client.get(f"{base}{path}")).status_code == 404, path
+
+
+async def test_my_reports_show_police_notes_and_take_replies(
+    phone, live_server, app_client, settings, owner
+):
+    tenant = await onboard()
+    _, citizen = await make_user(Role.CITIZEN, tenant)
+    await open_citizen(phone, citizen_url(live_server, tenant, "lapor"))
+    await citizen_password_sign_in(phone, live_server, citizen)
+    title = "Lampu jalan mati di Ijen"
+    await fill_report(phone, title)
+    anonymous = phone.get_by_label("Lapor secara anonim")
+    assert await anonymous.is_enabled() and not await anonymous.is_checked()
+    await phone.get_by_role("button", name="Kirim laporan").click()
+    await phone.locator(".kept[data-state=sent]").wait_for(timeout=20_000)
+    assert await phone.locator(".kept[data-state=sent] .pin").count() == 0  # named: no PIN
+    [row] = await reports_titled(owner, tenant, title)
+    assert row["anonymous"] is False
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    note = "Petugas PLN sudah dihubungi."
+    done = await act(app_client, tenant.slug, NOTE, operator, id=str(row["id"]), n=note, p=True)
+    assert done["errors"] == []
+    await phone.goto(citizen_url(live_server, tenant, "lacak"))
+    mine = phone.locator(f".mine .tracked[data-ticket='{row['ticket']}']")
+    await mine.get_by_text(note).first.wait_for(timeout=10_000)
+    await mine.get_by_label("Balas petugas").fill("Terima kasih, lampunya di depan nomor 12.")
+    await mine.get_by_role("button", name="Kirim balasan").click()
+    await phone.get_by_text("Balasan terkirim.").wait_for()
+    notes = await owner.fetch(
+        "SELECT note, public FROM report_events WHERE report_id = $1 AND kind = 'NOTE'"
+        " ORDER BY created_at",
+        row["id"],
+    )
+    assert [(n["note"], n["public"]) for n in notes] == [
+        (note, True),
+        ("Terima kasih, lampunya di depan nomor 12.", True),
+    ]
+
+
+async def test_sign_up_by_phone_then_choose_notification_channels(phone, live_server, owner):
+    """Needs the phone sign-in routes (branch i17-auth) and the citizen notification
+    settings (branch i17-notify)."""
+    tenant = await onboard()
+    await owner.execute(
+        "INSERT INTO notification_gateways (tenant_id, kind) VALUES ($1, 'SMS')", tenant.id
+    )
+    await open_citizen(phone, citizen_url(live_server, tenant, "akun"))
+    await phone.get_by_label("Nomor ponsel").fill("0812 3456 7890")
+    await phone.get_by_role("button", name="Kirim kode").click()
+    await phone.get_by_text("Kode dikirim ke").wait_for(timeout=10_000)
+    code = await owner.fetchval(
+        "SELECT params->>'code' FROM notifications WHERE tenant_id = $1 AND template = 'otp_code'"
+        " ORDER BY created_at DESC LIMIT 1",
+        tenant.id,
+    )
+    assert code
+    await phone.get_by_label("Kode", exact=True).fill(code)
+    await phone.get_by_label("Nama (opsional)").fill("Siti Warga")
+    await phone.get_by_role("button", name="Masuk", exact=True).click()
+    # A new citizen accepts the privacy notice first.
+    await phone.get_by_text("setujui pemberitahuan privasi").first.wait_for(timeout=10_000)
+    await phone.get_by_label("Saya menyetujui pemberitahuan privasi.").check()
+    await phone.get_by_role("button", name="Masuk", exact=True).click()
+    await phone.get_by_text("Masuk sebagai").wait_for(timeout=10_000)
+    await phone.get_by_role("link", name="Akun").wait_for()
+    # A WhatsApp channel for news of their reports, then removed.
+    await phone.get_by_label("Nomor atau e-mail").fill("0812 3456 7891")
+    await phone.get_by_role("button", name="Tambah", exact=True).click()
+    row = phone.locator(".channel-row")
+    await row.get_by_text("+6281234567891").wait_for(timeout=10_000)
+    channels = await owner.fetch(
+        "SELECT channel, address, user_id FROM notification_channels"
+        " WHERE tenant_id = $1 AND removed_at IS NULL",
+        tenant.id,
+    )
+    assert [(c["channel"], c["address"]) for c in channels] == [("WHATSAPP", "+6281234567891")]
+    assert channels[0]["user_id"] is not None
+    await row.get_by_role("button", name="Hapus").click()
+    await phone.get_by_text("Belum ada jalur notifikasi.").wait_for(timeout=10_000)

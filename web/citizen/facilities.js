@@ -36,7 +36,7 @@ export const facilitiesView = {
         const data = await gql(ALL);
         rows = [...data.policePosts, ...data.hospitals.filter((x) => x.latitude !== null).map((x) => ({ ...x, kind: "HOSPITAL" }))];
       }
-      for (const f of rows) if (group) group.addLayer(dot(f.latitude, f.longitude, COLORS[f.kind] || "#555").bindTooltip(f.name));
+      for (const f of rows) if (group) group.addLayer(dot(f.latitude, f.longitude, COLORS[String(f.kind).toUpperCase()] || "#555").bindTooltip(f.name));
       replace(list,
         pos ? null : h("p", { class: "muted small", text: t("fas.nopos") }),
         rows.length ? rows.map((f) => facilityCard(f, f.erBedsTotal ? h("div", { class: "muted small", text: t("fas.beds", { n: f.erBedsAvailable ?? "?", total: f.erBedsTotal }) }) : null))

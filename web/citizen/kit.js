@@ -50,8 +50,9 @@ export function telLink(number, label = number) {
 
 /** One facility (Facility or Hospital) as a card: name, kind, distance, address, phone. */
 export function facilityCard(f, extra = null) {
-  const kind = f.kind ? t(`kind.${f.kind}`) : null;
-  return h("div", { class: "card facility", dataset: { kind: f.kind || "HOSPITAL" } },
+  const code = String(f.kind || "HOSPITAL").toUpperCase();
+  const kind = t(`kind.${code}`);
+  return h("div", { class: "card facility", dataset: { kind: code } },
     h("strong", { text: f.name }),
     h("div", { class: "muted" }, [kind, f.distanceM !== undefined && f.distanceM !== null ? distance(f.distanceM) : null].filter(Boolean).join(" · ")),
     f.address ? h("div", { text: f.address }) : null,

@@ -231,6 +231,7 @@ export const reportView = {
         };
         if (!online()) {
           reset();
+          window.scrollTo({ top: 0 });
           replace(result, h("div", { class: "card waiting", role: "status", text: t("outbox.kept.offline") }));
           return;
         }
