@@ -12,12 +12,15 @@ import re
 import pytest
 from helpers import (
     NOTE,
+    PUBLISH,
     BrowserLog,
     act,
     auth_header,
     big_photo,
+    call,
     citizen_password_sign_in,
     citizen_url,
+    content,
     hold,
     make_user,
     onboard,
@@ -360,3 +363,18 @@ async def test_sign_up_by_phone_then_choose_notification_channels(phone, live_se
     assert channels[0]["user_id"] is not None
     await row.get_by_role("button", name="Hapus").click()
     await phone.get_by_text("Belum ada jalur notifikasi.").wait_for(timeout=10_000)
+
+
+async def test_bulletins_in_force_show_with_their_areas(phone, live_server, app_client, settings):
+    tenant = await onboard()
+    operator = await auth_header(settings, Role.OPERATOR, tenant)
+    published = await call(app_client, tenant, PUBLISH, operator, input=content())
+    assert published["errors"] == []
+    await open_citizen(phone, citizen_url(live_server, tenant, "info"))
+    card = phone.locator(f".bulletin[data-id='{published['bulletin']['id']}']")
+    await card.get_by_text("Penutupan Jalan Ijen untuk Car Free Day").wait_for()
+    await card.get_by_text("Gunakan Jalan Semeru atau Jalan Kawi.").wait_for()
+    # Its area on the map: the polygon and the circle, drawn on the map's canvas.
+    assert await phone.evaluate("() => document.querySelectorAll('#info-map canvas').length") >= 1
+    await card.get_by_role("button", name="Lihat di peta").click()
+    assert await overflow(phone) <= 0

@@ -31,12 +31,12 @@ export const facilitiesView = {
       let rows;
       if (pos) {
         rows = (await gql(NEARBY, { lat: pos.lat, lon: pos.lon, r: RADIUS_M })).nearby;
-        if (group) group.addLayer(window.L.circleMarker([pos.lat, pos.lon], { radius: 6, color: "#fff", weight: 2, fillColor: "#1565c0", fillOpacity: 1 }).bindTooltip(t("fas.you")));
+        if (group) group.addLayer(window.L.circleMarker([pos.lat, pos.lon], { radius: 6, color: "#fff", weight: 2, fillColor: "#1565c0", fillOpacity: 1 }).bindTooltip(h("span", { text: t("fas.you") })));
       } else {
         const data = await gql(ALL);
         rows = [...data.policePosts, ...data.hospitals.filter((x) => x.latitude !== null).map((x) => ({ ...x, kind: "HOSPITAL" }))];
       }
-      for (const f of rows) if (group) group.addLayer(dot(f.latitude, f.longitude, COLORS[String(f.kind).toUpperCase()] || "#555").bindTooltip(f.name));
+      for (const f of rows) if (group) group.addLayer(dot(f.latitude, f.longitude, COLORS[String(f.kind).toUpperCase()] || "#555").bindTooltip(h("span", { text: f.name })));
       replace(list,
         pos ? null : h("p", { class: "muted small", text: t("fas.nopos") }),
         rows.length ? rows.map((f) => facilityCard(f, f.erBedsTotal ? h("div", { class: "muted small", text: t("fas.beds", { n: f.erBedsAvailable ?? "?", total: f.erBedsTotal }) }) : null))

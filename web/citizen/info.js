@@ -45,7 +45,7 @@ export const infoView = {
           b.instruction ? h("p", { class: "instruction", text: (en && b.instructionEn) || b.instruction }) : null,
           h("p", { class: "muted small", text: `${b.area.description} · ${t("info.until", { time: fmtDateTime(b.validUntil) })}` }),
           layer ? h("button", { type: "button", class: "link", text: t("info.onmap"), onclick: () => { fitTo(map, layer); mapBox.scrollIntoView({ block: "nearest" }); } }) : null);
-        if (layer) { layer.bindTooltip((en && b.headlineEn) || b.headline); group.addLayer(layer); }
+        if (layer) { layer.bindTooltip(h("span", { text: (en && b.headlineEn) || b.headline })); group.addLayer(layer); }
         return card;
       }) : h("p", { class: "muted", text: t("info.none") }));
       if (map && group) { group.addTo(map); fitTo(map, group, 13); }
