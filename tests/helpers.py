@@ -1474,3 +1474,93 @@ async def phone_sign_up(
     done = await verify_phone(client, tenant.slug, phone, code, headers, consent=NOTICE_VERSION)
     assert done.status_code == 200, done.text
     return dict(done.json())
+
+
+# --- web: citizen app ---
+
+PHONE = {"width": 360, "height": 640}
+"""A cheap Android phone's screen, in CSS pixels."""
+
+
+async def phone_context(browser: Any, **more: Any) -> Any:
+    """A fresh browser context like the ``page`` fixture's, but a 360x640 touch phone in
+    Bahasa Indonesia with GPS at Alun-alun Malang (geolocation granted); only 127.0.0.1
+    is reachable."""
+    context = await browser.new_context(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        locale="id-ID",
+        timezone_id="Asia/Jakarta",
+        geolocation={"latitude": MALANG[0], "longitude": MALANG[1], "accuracy": 20},
+        permissions=["geolocation"],
+        **more,
+    )
+    await context.route("**/*", offline_route)
+    return context
+
+
+def citizen_url(live_server: str, tenant: TenantInfo, route: str = "") -> str:
+    """The citizen app of ``tenant`` on the live server, at hash ``route`` (e.g. ``lapor``)."""
+    return f"http://{live_server}/t/{tenant.slug}/" + (f"#/{route}" if route else "")
+
+
+async def open_citizen(page: Any, url: str) -> None:
+    """Open the citizen app and wait until its view has loaded."""
+    await page.goto(url)
+    await page.locator("#main[data-loaded]").wait_for(timeout=20_000)
+
+
+async def citizen_password_sign_in(page: Any, live_server: str, username: str) -> None:
+    """Sign a citizen in on the page's origin through ``/auth/web/login`` (the refresh
+    cookie the app restores on its next load), then reload the app."""
+    status = await page.evaluate(
+        """async ([username, password]) => {
+          const csrf = document.cookie.split('; ').find((c) => c.startsWith('jogo_csrf='));
+          const response = await fetch('/auth/web/login', {
+            method: 'POST', credentials: 'same-origin',
+            headers: {'Content-Type': 'application/json',
+                      'X-Jogo-CSRF': decodeURIComponent(csrf.slice('jogo_csrf='.length))},
+            body: JSON.stringify({username, password}),
+          });
+          return response.status;
+        }""",
+        [username, PASSWORD],
+    )
+    assert status == 200, status
+    await page.reload()
+    await page.locator("#main[data-loaded]").wait_for(timeout=20_000)
+
+
+async def hold(page: Any, selector: str, ms: int) -> None:
+    """Press the pointer on ``selector``'s centre for ``ms`` milliseconds, then let go."""
+    box = await page.locator(selector).bounding_box()
+    assert box is not None, selector
+    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await page.mouse.down()
+    await page.wait_for_timeout(ms)
+    await page.mouse.up()
+
+
+def big_photo(path: Path, size: tuple[int, int] = (4000, 3000)) -> Path:
+    """A JPEG of ``size`` pixels (a phone camera's) with some detail, written to ``path``."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, (40, 90, 160))
+    draw = ImageDraw.Draw(image)
+    for i in range(0, size[0], 200):
+        draw.rectangle([i, 0, i + 100, size[1]], fill=(200, 160 + i % 90, 40))
+    image.save(path, "JPEG", quality=85)
+    return path
+
+
+async def reports_titled(owner: Any, tenant: TenantInfo, title: str) -> list[Any]:
+    """The reports of ``tenant`` with ``title`` (as the database's owner sees them)."""
+    return list(
+        await owner.fetch(
+            "SELECT id, ticket, anonymous, channel FROM reports WHERE tenant_id = $1 AND title = $2",
+            tenant.id,
+            title,
+        )
+    )

@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from jogo.platform import db
 from jogo.platform.app.audit_http import AUDIT_ROUTES
+from jogo.platform.app.citizen_web import CITIZEN_ROUTES
 from jogo.platform.app.feeds import FEED_ROUTES
 from jogo.platform.app.http_errors import HANDLERS
 from jogo.platform.app.lacak import LACAK_ROUTES
@@ -54,6 +55,7 @@ def create_app(
             *FEED_ROUTES,
             *AUDIT_ROUTES,
             *WEB_ROUTES,
+            *CITIZEN_ROUTES,
             *WEB_SESSION_ROUTES,
             *PHONE_ROUTES,
             *LACAK_ROUTES,
