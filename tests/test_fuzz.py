@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from helpers import bearer_for, make_user, onboard, submit
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
@@ -316,6 +317,9 @@ ADMIN_MUTATIONS = [
 ]
 
 
+# Hundreds of generated operations over HTTP: minutes under coverage on a loaded machine,
+# so a longer bound than the suite's 300 s per test.
+@pytest.mark.timeout(900)
 async def test_schema_fuzz_finds_no_unexpected_error(app_client, settings):
     loop = asyncio.get_running_loop()
     tenant, operator, admin, ids = await _seed(app_client, settings)
