@@ -108,7 +108,7 @@ def _whatsapp_message(message: dict[str, Any], phone_number_id: str | None) -> I
     if message_id is None or sender is None:
         return None
     kind = message.get("type")
-    common = {
+    common: dict[str, Any] = {
         "channel": "WHATSAPP",
         "message_id": message_id,
         "sender": sender,
