@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -156,6 +157,15 @@ class Reporter:
     phone: str | None
 
 
+@strawberry.enum(description="How a report came in.")
+class ReportChannel(Enum):
+    API = "API"
+    WEB = "WEB"
+    WHATSAPP = "WHATSAPP"
+    SMS = "SMS"
+    OPEN311 = "OPEN311"
+
+
 @strawberry.type(description="A public-order report (laporan / pengaduan).")
 class Report:
     id: strawberry.ID
@@ -233,6 +243,16 @@ class Report:
         if not loaders(info).internal:
             return None
         return bool(self.row.get("outside_jurisdiction", False))
+
+    @strawberry.field(
+        description="Staff only (null for others): how the report came in: API, WEB (the"
+        " citizen app), WHATSAPP, SMS or OPEN311."
+    )
+    def channel(self, info: Info[Context, None]) -> ReportChannel | None:
+        """The intake channel of the report (``reports.channel``); null for non-staff viewers."""
+        if not loaders(info).internal:
+            return None
+        return ReportChannel(self.row.get("channel") or "API")
 
     @strawberry.field(description="Staff only: the officer the report is assigned to.")
     async def assigned_officer(self, info: Info[Context, None]) -> Officer | None:
