@@ -65,11 +65,11 @@ class HttpFake:
             return [r for r in self.received if r.status < 300]
 
     async def wait_for(
-        self, count: int, timeout: float = 30.0, *, taken: bool = True
+        self, count: int, within: float = 30.0, *, taken: bool = True
     ) -> list[Request]:
         """Wait (on the test's loop, where the relay runs) until ``count`` requests arrived
         (``taken``: answered 2xx); return them."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             with self.lock:
                 seen = [r for r in self.received if r.status < 300 or not taken]
@@ -228,8 +228,8 @@ class SmtpFake:
         assert self.server is not None
         return int(self.server.server_address[1])
 
-    async def wait_for(self, count: int, timeout: float = 30.0) -> list[Mail]:
-        deadline = time.monotonic() + timeout
+    async def wait_for(self, count: int, within: float = 30.0) -> list[Mail]:
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             with self.lock:
                 if len(self.mails) >= count:

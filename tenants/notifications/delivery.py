@@ -31,6 +31,8 @@ from jogo.tenants.notifications.actions import DELIVER_ACTOR
 from jogo.tenants.notifications.templates import render
 
 MAX_ATTEMPTS = 8
+# A sign-in code is worth nothing once it expires (5 minutes): few, quick attempts.
+MAX_ATTEMPTS_BY_TEMPLATE = {"otp_code": 3}
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 300.0
 SEND_TIMEOUT_SECONDS = 20.0  # one gateway call, connect to last byte
@@ -170,8 +172,8 @@ async def record_failure(
     job: Job, error: str, tenant_id: uuid.UUID, *, permanent: bool = False
 ) -> str:
     """Count the failed attempt; schedule the next (FAILED) or give up (DEAD: the cap
-    reached, or ``permanent``). Returns ``failed``, ``dead`` or ``stale`` (the row moved
-    on meanwhile)."""
+    reached, :data:`MAX_ATTEMPTS` or less for some templates, or ``permanent``).
+    Returns ``failed``, ``dead`` or ``stale`` (the row moved on meanwhile)."""
     rows = await db.fetch(
         "SELECT status, attempts FROM notifications WHERE id = $1 FOR UPDATE", job.id
     )
@@ -182,7 +184,10 @@ async def record_failure(
     ):
         return "stale"
     attempts = rows[0]["attempts"] + 1
-    dead = permanent or attempts >= MAX_ATTEMPTS
+    cap = min(
+        MAX_ATTEMPTS, MAX_ATTEMPTS_BY_TEMPLATE.get(job.notification["template"], MAX_ATTEMPTS)
+    )
+    dead = permanent or attempts >= cap
     next_at = None if dead else datetime.now(UTC) + backoff(attempts)
     await db.fetch(
         "UPDATE notifications SET attempts = $2, last_error = $3, next_attempt_at = $4,"
