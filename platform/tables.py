@@ -48,6 +48,8 @@ class UserRow(Table, tablename="users", db=ENGINE):
     is_active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     activated_at = Timestamptz(null=True, default=TimestamptzNow())
+    # A citizen's phone (E.164, unique), for sign-in by code (migration 0026).
+    phone = Text(null=True, default=None)
 
 
 class MembershipRow(Table, tablename="memberships", db=ENGINE):
@@ -114,6 +116,31 @@ class PasswordCodeRow(Table, tablename="password_codes", db=ENGINE):
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+
+
+class PhoneCodeRow(Table, tablename="phone_codes", db=ENGINE):
+    """One-time sign-in codes by SMS or WhatsApp (migration 0026); only an HMAC is kept."""
+
+    id = UUID(primary_key=True)
+    tenant = UUID()
+    phone = Text()
+    channel = Text()
+    code_hash = Text()
+    attempts = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    client = Text(null=True, default=None)
+
+
+class PrivacyConsentRow(Table, tablename="privacy_consents", db=ENGINE):
+    """Consent to a version of the privacy notice (migration 0026)."""
+
+    user_id = UUID(primary_key=True)
+    notice_version = Text()
+    tenant = UUID(null=True, default=None)
+    accepted_at = Timestamptz(default=TimestamptzNow())
+    client = Text(null=True, default=None)
 
 
 class EndedMembershipRow(Table, tablename="ended_memberships", db=ENGINE):

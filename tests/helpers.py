@@ -1353,3 +1353,214 @@ async def timeline_notes(client: httpx.AsyncClient, slug: str, headers: dict, ri
     )
     assert status == 200 and "errors" not in body, body
     return [e for e in body["data"]["report"]["timeline"] if e["note"]]
+
+
+# --- citizen accounts (phone sign-in, issue 17) and the tracking page ---
+
+
+def fresh_client() -> dict[str, str]:
+    """Headers that speak for a client address of this test's own (IPv6 documentation
+    prefix), for an app behind :func:`proxied_app`: each test gets its own limits."""
+    groups = uuid.uuid4().hex[:16]
+    address = "2001:db8::" + ":".join(groups[i : i + 4] for i in range(0, 16, 4))
+    return {"X-Forwarded-For": address}
+
+
+@contextlib.asynccontextmanager
+async def proxied_app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app behind a trusted proxy at 127.0.0.1 (the test client's peer), so a test
+    speaks for its own client address through X-Forwarded-For (:func:`fresh_client`)."""
+    import ipaddress
+    from dataclasses import replace
+
+    from jogo.platform.app.factory import create_app
+    from jogo.platform.registry import clear_cache
+
+    clear_cache()
+    local = (ipaddress.ip_network("127.0.0.1/32"),)
+    app = create_app(replace(settings, trusted_proxies=local), manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+def new_phone() -> tuple[str, str]:
+    """A valid Indonesian mobile number no other test uses: ``(as typed, E.164)``."""
+    from jogo.platform.contacts import parse_phone
+
+    while True:
+        digits = f"{uuid.uuid4().int % 10**8:08d}"
+        e164 = parse_phone(f"0812{digits}")
+        if e164:
+            return f"0812-{digits[:4]}-{digits[4:]}", e164
+
+
+async def enable_gateway(tenant_id: uuid.UUID, kind: str = "SMS") -> None:
+    """Give a command an enabled notification gateway (pointing nowhere: nothing is sent
+    by these tests; they read the notification and outbox rows)."""
+    async with db.tenant_tx(tenant_id):
+        await db.fetch(
+            "INSERT INTO notification_gateways (tenant_id, kind, config) VALUES ($1, $2,"
+            ' \'{"url": "http://127.0.0.1:9/"}\') ON CONFLICT DO NOTHING',
+            tenant_id,
+            kind,
+        )
+
+
+async def sent_codes(owner: Any, tenant_id: uuid.UUID, e164: str) -> list[Any]:
+    """The ``otp_code`` notifications (with their outbox rows) queued for a number at a
+    command, oldest first: ``channel``, ``address``, ``status``, ``params`` (dict) and
+    the outbox ``actor`` and ``payload`` (dict)."""
+    rows = await owner.fetch(
+        "SELECT n.id, n.channel, n.address, n.status, n.params, o.actor, o.payload"
+        " FROM notifications n LEFT JOIN outbox o"
+        " ON o.payload->>'notification_id' = n.id::text"
+        " WHERE n.tenant_id = $1 AND n.address = $2 AND n.template = 'otp_code'"
+        " ORDER BY n.created_at, n.id",
+        tenant_id,
+        e164,
+    )
+    out = []
+    for row in rows:
+        item = dict(row)
+        for key in ("params", "payload"):
+            if isinstance(item[key], str):
+                item[key] = json.loads(item[key])
+        out.append(item)
+    return out
+
+
+async def start_phone(
+    client: httpx.AsyncClient, slug: str, phone: str, headers: dict | None = None, **more: Any
+) -> httpx.Response:
+    """``POST /auth/phone/start`` (channel SMS unless given)."""
+    body = {"tenant": slug, "phone": phone, "channel": "SMS", **more}
+    return await client.post("/auth/phone/start", json=body, headers=headers or {})
+
+
+async def verify_phone(
+    client: httpx.AsyncClient,
+    slug: str,
+    phone: str,
+    code: str,
+    headers: dict | None = None,
+    path: str = "/auth/phone/verify",
+    **more: Any,
+) -> httpx.Response:
+    """``POST /auth/phone/verify`` (or ``path``) with ``consent`` and ``name`` in ``more``."""
+    body = {"tenant": slug, "phone": phone, "code": code, **more}
+    return await client.post(path, json=body, headers=headers or {})
+
+
+async def phone_code(
+    client: httpx.AsyncClient, owner: Any, tenant: TenantInfo, phone: str, headers: dict
+) -> str:
+    """Ask for a code for ``phone`` at ``tenant`` and read it from the notification."""
+    from jogo.platform.contacts import normalise_phone
+
+    started = await start_phone(client, tenant.slug, phone, headers)
+    assert started.status_code == 200, started.text
+    sent = await sent_codes(owner, tenant.id, normalise_phone(phone, "phone"))
+    return str(sent[-1]["params"]["code"])
+
+
+async def phone_sign_up(
+    client: httpx.AsyncClient, owner: Any, tenant: TenantInfo, phone: str, headers: dict
+) -> dict[str, Any]:
+    """A citizen signed up by phone at ``tenant`` (consenting): the token answer."""
+    from jogo.platform.auth.privacy import NOTICE_VERSION
+
+    code = await phone_code(client, owner, tenant, phone, headers)
+    done = await verify_phone(client, tenant.slug, phone, code, headers, consent=NOTICE_VERSION)
+    assert done.status_code == 200, done.text
+    return dict(done.json())
+
+
+# --- web: citizen app ---
+
+PHONE = {"width": 360, "height": 640}
+"""A cheap Android phone's screen, in CSS pixels."""
+
+
+async def phone_context(browser: Any, **more: Any) -> Any:
+    """A fresh browser context like the ``page`` fixture's, but a 360x640 touch phone in
+    Bahasa Indonesia with GPS at Alun-alun Malang (geolocation granted); only 127.0.0.1
+    is reachable."""
+    context = await browser.new_context(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        locale="id-ID",
+        timezone_id="Asia/Jakarta",
+        geolocation={"latitude": MALANG[0], "longitude": MALANG[1], "accuracy": 20},
+        permissions=["geolocation"],
+        **more,
+    )
+    await context.route("**/*", offline_route)
+    return context
+
+
+def citizen_url(live_server: str, tenant: TenantInfo, route: str = "") -> str:
+    """The citizen app of ``tenant`` on the live server, at hash ``route`` (e.g. ``lapor``)."""
+    return f"http://{live_server}/t/{tenant.slug}/" + (f"#/{route}" if route else "")
+
+
+async def open_citizen(page: Any, url: str) -> None:
+    """Open the citizen app and wait until its view has loaded."""
+    await page.goto(url)
+    await page.locator("#main[data-loaded]").wait_for(timeout=20_000)
+
+
+async def citizen_password_sign_in(page: Any, live_server: str, username: str) -> None:
+    """Sign a citizen in on the page's origin through ``/auth/web/login`` (the refresh
+    cookie the app restores on its next load), then reload the app."""
+    status = await page.evaluate(
+        """async ([username, password]) => {
+          const csrf = document.cookie.split('; ').find((c) => c.startsWith('jogo_csrf='));
+          const response = await fetch('/auth/web/login', {
+            method: 'POST', credentials: 'same-origin',
+            headers: {'Content-Type': 'application/json',
+                      'X-Jogo-CSRF': decodeURIComponent(csrf.slice('jogo_csrf='.length))},
+            body: JSON.stringify({username, password}),
+          });
+          return response.status;
+        }""",
+        [username, PASSWORD],
+    )
+    assert status == 200, status
+    await page.reload()
+    await page.locator("#main[data-loaded]").wait_for(timeout=20_000)
+
+
+async def hold(page: Any, selector: str, ms: int) -> None:
+    """Press the pointer on ``selector``'s centre for ``ms`` milliseconds, then let go."""
+    box = await page.locator(selector).bounding_box()
+    assert box is not None, selector
+    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await page.mouse.down()
+    await page.wait_for_timeout(ms)
+    await page.mouse.up()
+
+
+def big_photo(path: Path, size: tuple[int, int] = (4000, 3000)) -> Path:
+    """A JPEG of ``size`` pixels (a phone camera's) with some detail, written to ``path``."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, (40, 90, 160))
+    draw = ImageDraw.Draw(image)
+    for i in range(0, size[0], 200):
+        draw.rectangle([i, 0, i + 100, size[1]], fill=(200, 160 + i % 90, 40))
+    image.save(path, "JPEG", quality=85)
+    return path
+
+
+async def reports_titled(owner: Any, tenant: TenantInfo, title: str) -> list[Any]:
+    """The reports of ``tenant`` with ``title`` (as the database's owner sees them)."""
+    return list(
+        await owner.fetch(
+            "SELECT id, ticket, anonymous, channel FROM reports WHERE tenant_id = $1 AND title = $2",
+            tenant.id,
+            title,
+        )
+    )

@@ -8,7 +8,7 @@ import json
 import uuid
 
 import pytest
-from helpers import NOTE, REJECT, VERIFY, act, auth_header, submit
+from helpers import NOTE, REJECT, TRANSFER, VERIFY, act, auth_header, onboard, submit
 
 from jogo.platform import db
 from jogo.platform.auth.roles import Role
@@ -130,3 +130,33 @@ async def test_a_signed_in_reporter_is_told_but_not_of_their_own_note(
     # The same person's channel in another command is that command's only.
     async with db.tenant_tx(two_tenants.b.id):
         assert not await notifications.gateway_ready(two_tenants.b.id, "EMAIL")
+
+
+async def test_a_transferred_report_keeps_its_channel_and_the_new_command_tells_the_reporter(
+    app_client, settings, owner
+):
+    a = await onboard(region="35.73")
+    b = await onboard(region="35.79")
+    operator = await auth_header(settings, Role.OPERATOR, a)
+    made = await submit(app_client, a.slug, None, anonymous=True)
+    rid = uuid.UUID(made["report"]["id"])
+    await owner.execute(
+        "UPDATE reports SET channel = 'WHATSAPP' WHERE tenant_id = $1 AND id = $2", a.id, rid
+    )
+    async with db.tenant_tx(a.id):
+        await notifications.do_add_channel(
+            a.id, channel="WHATSAPP", address="081234567890", report_id=rid
+        )
+    moved = await act(
+        app_client, a.slug, TRANSFER, operator, id=str(rid), to=b.slug, r="Lokasi di Kota Batu"
+    )
+    assert moved["errors"] == [], moved
+    row = await owner.fetchrow("SELECT tenant_id, channel FROM reports WHERE id = $1", rid)
+    assert (row["tenant_id"], row["channel"]) == (b.id, "WHATSAPP")
+    kept = await owner.fetch(
+        "SELECT tenant_id, address FROM notification_channels WHERE report_id = $1", rid
+    )
+    assert [(r["tenant_id"], r["address"]) for r in kept] == [(b.id, "+6281234567890")]
+    sent = await _notes(owner, b.id, rid)
+    assert [(n["template"], n["channel"]) for n in sent] == [("report_transferred", "WHATSAPP")]
+    assert await _notes(owner, a.id, rid) == []

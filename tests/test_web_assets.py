@@ -38,7 +38,11 @@ def test_pages_load_only_from_this_server_and_inline_nothing():
     for page in pages:
         text = page.read_text()
         for ref in re.findall(r'(?:src|href)="([^"]+)"', text):
-            assert ref.startswith("/web/"), f"{page}: {ref}"
+            # /web/ assets, or a plain name beside the page (the citizen app's manifest,
+            # /t/{slug}/manifest.webmanifest): both from this server.
+            assert ref.startswith("/web/") or re.fullmatch(r"[a-z][a-z0-9.]*", ref), (
+                f"{page}: {ref}"
+            )
         for script in re.findall(r"<script\b[^>]*>", text):
             assert "src=" in script, f"{page}: inline script {script}"
         assert " style=" not in text and "<style" not in text, page

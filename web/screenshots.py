@@ -9,7 +9,8 @@ It signs in as the demo admin (``.jogo/admin-login.txt``: tenant admin of the de
 platform admin and national supervisor), submits a few anonymous demo reports through the
 public API when the command has fewer than five, and saves one screenshot per client at
 1366x768, shrunk to 1024 px wide and reduced to 256 colours (Pillow) so the PNGs stay
-small. Drives Debian's chromium through Playwright (``JOGO_CHROMIUM``, default
+small; and the citizen app (``/t/{slug}/``) on a 360x640 phone, saved 360 px wide.
+Drives Debian's chromium through Playwright (``JOGO_CHROMIUM``, default
 ``/usr/bin/chromium``); nothing is downloaded. Exit 1 with one line when the server or the
 login is missing.
 """
@@ -22,6 +23,7 @@ import os
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 from PIL import Image
@@ -86,10 +88,12 @@ async def _submit_demo(client: httpx.AsyncClient) -> None:
 
 
 def shrink(path: Path) -> int:
-    """Resize to 1024 px wide and quantize to 256 colours; the file's size in bytes."""
+    """Resize to 1024 px wide (a phone's screenshot to 360 px) and quantize to 256
+    colours; the file's size in bytes."""
     with Image.open(path) as image:
         width, height = image.size
-        size = (1024, round(height * 1024 / width))
+        target = 360 if path.name.startswith("citizen") else 1024
+        size = (target, round(height * target / width))
         small = image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
         small.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
     return path.stat().st_size
@@ -127,7 +131,33 @@ async def shoot(base: str, username: str, password: str, report_id: str) -> list
             await page.wait_for_timeout(1500)
             await page.screenshot(path=str(DOCS / name))
             written.append(DOCS / name)
+        written += await shoot_phone(browser, base)
         await browser.close()
+    return written
+
+
+async def shoot_phone(browser: Any, base: str) -> list[Path]:
+    """The citizen app on a 360x640 phone (twice the pixels, as a phone's screen), GPS at
+    Alun-alun Malang: the report form and the panic button's page."""
+    context = await browser.new_context(
+        viewport={"width": 360, "height": 640},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"latitude": -7.9826, "longitude": 112.6308},
+        permissions=["geolocation"],
+        locale="id-ID",
+    )
+    page = await context.new_page()
+    written = []
+    for name, view in (("citizen.png", "#/lapor"), ("citizen-facilities.png", "#/fasilitas")):
+        await page.goto(f"{base}/t/{SLUG}/{view}")
+        await page.locator("#main[data-loaded]").wait_for(timeout=15_000)
+        await page.wait_for_load_state("networkidle")
+        await page.wait_for_timeout(1500)
+        await page.screenshot(path=str(DOCS / name))
+        written.append(DOCS / name)
+    await context.close()
     return written
 
 

@@ -6,7 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from jogo.graphql.context import Context
-from jogo.graphql.core.types import Me, TenantType
+from jogo.graphql.core.types import Me, PrivacyNotice, TenantType
+from jogo.platform.auth.phone import phone_of
+from jogo.platform.auth.privacy import current_notice
 
 
 def me_in_tenant(context: Context) -> Me:
@@ -39,9 +41,21 @@ def me_global(context: Context) -> Me:
 @strawberry.type
 class CoreQuery:
     @strawberry.field(description="The caller.")
-    def me(self, info: Info[Context, None]) -> Me:
-        """The caller as this tenant knows them (see :func:`me_in_tenant`); anyone may ask."""
-        return me_in_tenant(info.context)
+    async def me(self, info: Info[Context, None]) -> Me:
+        """The caller as this tenant knows them (see :func:`me_in_tenant`), with a user's
+        phone (citizens who sign in by phone); anyone may ask."""
+        me = me_in_tenant(info.context)
+        p = info.context.principal
+        if p.kind == "user" and p.id is not None:
+            me.phone = await phone_of(p.id)
+        return me
+
+    @strawberry.field(description="The privacy notice in force (anyone may read it).")
+    def privacy_notice(self) -> PrivacyNotice:
+        """The version and text (Bahasa Indonesia, English) of the privacy notice a citizen
+        accepts at sign-up (``consent`` of ``POST /auth/web/phone/verify``)."""
+        notice = current_notice()
+        return PrivacyNotice(version=notice.version, text_id=notice.text_id, text_en=notice.text_en)
 
     @strawberry.field(description="This command's public profile.")
     def tenant(self, info: Info[Context, None]) -> TenantType:

@@ -53,3 +53,17 @@ class Me:
     name: str
     roles: list[str] = strawberry.field(description="Roles that count on this endpoint.")
     scopes: list[str]
+    phone: str | None = strawberry.field(
+        default=None,
+        description="A citizen's phone (E.164) they sign in with; null for everyone else.",
+    )
+
+
+@strawberry.type(
+    description="The privacy notice a citizen accepts at sign-up: its version, and its text in"
+    " Bahasa Indonesia (textId, the text of record) and English (textEn)."
+)
+class PrivacyNotice:
+    version: str
+    text_id: str
+    text_en: str

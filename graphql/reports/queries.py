@@ -27,9 +27,8 @@ from jogo.platform.db import tenant_tx
 from jogo.platform.errors import InvalidInput, NotFound
 from jogo.tenants.reports import queries, queue
 from jogo.tenants.reports.lifecycle import Status
-from jogo.tenants.reports.limits import TRACK_BY_CLIENT, TRACK_BY_TICKET, per_tenant
 from jogo.tenants.reports.queries import MAX_PAGE, ReportFilter, list_categories
-from jogo.tenants.reports.transfer import current_home
+from jogo.tenants.reports.tracking import track
 
 SIGNED_IN = [requires(Cap.TENANT_READ)]
 
@@ -242,36 +241,18 @@ class ReportsQuery:
         the command that holds it now (null if that command is suspended). Rate-limited
         (``RATE_LIMITED``): 30 tries a minute per caller address and 10 a minute per ticket.
         """
-        tenant = info.context.require_tenant()
-        # A PIN has 10^8 values: a few guesses a minute per caller and per ticket.
-        await TRACK_BY_CLIENT.hit(per_tenant(tenant.id, info.context.client))
-        await TRACK_BY_TICKET.hit(per_tenant(tenant.id, ticket.strip().upper()))
-        home = tenant
-        try:
-            row = await queries.track_report(tenant.id, ticket, pin)
-        except NotFound:
-            # Transferred away? Then it is tracked where it lives now, with the same PIN.
-            moved = await current_home(tenant.id, ticket)
-            # A suspended command's reports are served nowhere, not even through here.
-            if moved is None or not moved.active:
-                return None
-            home = moved
-            # One guessing budget per ticket, whichever endpoint the guesses come through.
-            await TRACK_BY_TICKET.hit(per_tenant(home.id, ticket.strip().upper()))
-            try:
-                row = await queries.track_report(home.id, ticket, pin)
-            except NotFound:
-                return None
-        timeline = await queries.events_by_report(home.id, [row["id"]], internal=False)
-        categories = await queries.categories_by_id(home.id, [row["category_id"]])
+        found = await track(info.context.require_tenant(), info.context.client, ticket, pin)
+        if found is None:
+            return None
+        row = found.report
         return TrackedReport(
-            command_slug=home.slug,
-            command_name=home.name,
+            command_slug=found.home.slug,
+            command_name=found.home.name,
             ticket=row["ticket"],
             title=row["title"],
             status=Status(row["status"]),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
-            category_code=categories[row["category_id"]]["code"],
-            timeline=[ReportEvent.of(e, False, None) for e in timeline.get(row["id"], [])],
+            category_code=found.category["code"],
+            timeline=[ReportEvent.of(e, False, None) for e in found.timeline],
         )

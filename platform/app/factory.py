@@ -11,8 +11,11 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from jogo.platform import db
 from jogo.platform.app.audit_http import AUDIT_ROUTES
+from jogo.platform.app.citizen_web import CITIZEN_ROUTES
 from jogo.platform.app.feeds import FEED_ROUTES
 from jogo.platform.app.http_errors import HANDLERS
+from jogo.platform.app.lacak import LACAK_ROUTES
+from jogo.platform.app.phone_routes import PHONE_ROUTES
 from jogo.platform.app.routes import ROUTES, healthz, readyz
 from jogo.platform.app.session_routes import SESSION_ROUTES
 from jogo.platform.app.web import WEB_ROUTES
@@ -52,7 +55,10 @@ def create_app(
             *FEED_ROUTES,
             *AUDIT_ROUTES,
             *WEB_ROUTES,
+            *CITIZEN_ROUTES,
             *WEB_SESSION_ROUTES,
+            *PHONE_ROUTES,
+            *LACAK_ROUTES,
         ],
         on_startup=[start],
         on_shutdown=[stop],

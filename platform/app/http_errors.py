@@ -7,6 +7,7 @@ import logging
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
+from jogo.platform.auth.phone import GatewayUnavailable
 from jogo.platform.db import DatabaseNotConfigured, DatabaseUnavailable
 from jogo.platform.errors import (
     Conflict,
@@ -30,6 +31,7 @@ STATUS: dict[type[JogoError], int] = {
     RateLimited: 429,
     DatabaseNotConfigured: 503,
     DatabaseUnavailable: 503,
+    GatewayUnavailable: 503,  # the command has no gateway for the channel
 }
 
 # Seconds a client should wait before retrying a 503.
@@ -43,16 +45,22 @@ def error_body(code: str, message: str) -> dict[str, list[dict[str, object]]]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
-def jogo_error(_: Request, exc: JogoError) -> Response:
-    """Litestar handler for :class:`JogoError`: the status from ``STATUS`` (400 by default),
-    ``WWW-Authenticate: Bearer`` on 401, ``Retry-After`` (seconds) on 503 and on 429 (the limit's
-    own wait)."""
+def status_of(exc: JogoError) -> tuple[int, dict[str, str] | None]:
+    """The HTTP status of ``exc`` (``STATUS``, 400 by default) and its headers:
+    ``WWW-Authenticate: Bearer`` on 401, ``Retry-After`` (seconds) on 503 and on 429 (the
+    limit's own wait)."""
     status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": RETRY_AFTER}
     if isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.retry_after)}
+    return status, headers
+
+
+def jogo_error(_: Request, exc: JogoError) -> Response:
+    """Litestar handler for :class:`JogoError`: the status and headers of :func:`status_of`."""
+    status, headers = status_of(exc)
     return Response(error_body(exc.code, exc.message), status_code=status, headers=headers)
 
 

@@ -82,7 +82,11 @@ def _refresh_cookie(request: Request, settings: Settings, value: str, max_age: i
     )
 
 
-def _answer(request: Request, settings: Settings, issued: Issued) -> Response[dict[str, Any]]:
+def session_response(
+    request: Request, settings: Settings, issued: Issued
+) -> Response[dict[str, Any]]:
+    """A sign-in's answer to a browser: the ``/auth/token`` body without the refresh token,
+    which goes in the ``jogo_refresh`` cookie (``HttpOnly``, ``Path=/auth/web``)."""
     body = issued.body()
     refresh = str(body.pop("refresh_token"))
     return Response(
@@ -111,7 +115,8 @@ async def web_login(request: Request) -> Response[dict[str, Any]]:
     data = token_request(await request.body())
     client = client_of(request, settings)
     user_id, username = await sign_in(data.username, data.password, client)
-    return _answer(request, settings, await start_session(user_id, username, settings, client))
+    issued = await start_session(user_id, username, settings, client)
+    return session_response(request, settings, issued)
 
 
 @post("/auth/web/refresh", status_code=200)
@@ -127,7 +132,7 @@ async def web_refresh(request: Request) -> Response[Any]:
         issued = await refresh_session(token, settings)
     except Unauthenticated as exc:
         return _cleared(request, settings, exc)
-    return _answer(request, settings, issued)
+    return session_response(request, settings, issued)
 
 
 @post("/auth/web/logout", status_code=200)

@@ -157,7 +157,11 @@ async def do_send(
 
 
 # What a public timeline event tells the reporter: event kind -> template.
-EVENT_TEMPLATES = {"STATUS": "report_status", "NOTE": "report_note"}
+EVENT_TEMPLATES = {
+    "STATUS": "report_status",
+    "NOTE": "report_note",
+    "TRANSFER": "report_transferred",
+}
 
 
 async def announce_report_event(

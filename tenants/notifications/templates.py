@@ -40,6 +40,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Laporan {ticket}: status kini {status}. Lacak: {url}",
         "Report {ticket}: status is now {status}. Track: {url}",
     ),
+    "report_transferred": (
+        "Laporan {ticket} dialihkan ke {command}, yang kini menanganinya. Lacak: {url}",
+        "Report {ticket} was transferred to {command}, which now handles it. Track: {url}",
+    ),
     "report_note": (
         "Laporan {ticket}: pesan baru dari petugas: {note}",
         "Report {ticket}: new message from the officers: {note}",

@@ -40,6 +40,7 @@ from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import Conflict, Forbidden, InvalidInput, JogoError, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
+from jogo.tenants.notifications import actions as notifications
 from jogo.tenants.oversight import rollups
 from jogo.tenants.reports import events, jurisdiction, sla
 from jogo.tenants.reports.calendar import load_calendar
@@ -217,6 +218,19 @@ async def _move(
         await rollups.announce(tenant.id, report_id)
         await rollups.announce(target.id, report_id)
         await notify.publish(events.TOPIC, target.id, moved["event_id"])
+    # The reporter hears of it from the command that now has the report (its gateways,
+    # its name). After the move commits: a lost message must not undo a transfer.
+    async with db.tenant_tx(target.id):
+        await notifications.announce_report_event(
+            target.id,
+            report_id,
+            moved["event_id"],
+            "TRANSFER",
+            actor_id=actor[1],
+            by_reporter=False,
+            to_status="SUBMITTED",
+            note=None,
+        )
     return moved
 
 
