@@ -30,6 +30,8 @@ from jogo.graphql.facilities.edits import FacilityDirectoryMutation
 from jogo.graphql.facilities.mutations import FacilitiesMutation
 from jogo.graphql.facilities.queries import FacilitiesQuery
 from jogo.graphql.limits import extensions
+from jogo.graphql.notifications.mutations import NotificationsMutation
+from jogo.graphql.notifications.queries import NotificationsQuery
 from jogo.graphql.oversight.queries import OversightQuery
 from jogo.graphql.people.mutations import PeopleMutation
 from jogo.graphql.people.queries import PeopleQuery
@@ -55,6 +57,7 @@ CORE_QUERIES: tuple[type, ...] = (
     PeopleQuery,
     JurisdictionQuery,
     DirectoryQuery,
+    NotificationsQuery,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
@@ -66,6 +69,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     PeopleMutation,
     TransferMutation,
     DirectoryMutation,
+    NotificationsMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery, InboxQuery),

@@ -327,8 +327,11 @@ async def test_sign_up_by_phone_then_choose_notification_channels(phone, live_se
     """Needs the phone sign-in routes (branch i17-auth) and the citizen notification
     settings (branch i17-notify)."""
     tenant = await onboard()
+    # The command sends codes by SMS and news by WhatsApp (a channel is only added where
+    # the command has a gateway for it: GATEWAY_UNAVAILABLE otherwise).
     await owner.execute(
-        "INSERT INTO notification_gateways (tenant_id, kind) VALUES ($1, 'SMS')", tenant.id
+        "INSERT INTO notification_gateways (tenant_id, kind) VALUES ($1, 'SMS'), ($1, 'WHATSAPP')",
+        tenant.id,
     )
     await open_citizen(phone, citizen_url(live_server, tenant, "akun"))
     await phone.get_by_label("Nomor ponsel").fill("0812 3456 7890")

@@ -122,6 +122,12 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     # signed-in operators only (the one cross-tenant write; reports:write keys refused).
     "setJurisdiction": {"tenant_admin"},
     "transferReport": OPERATORS,
+    # Issue 17: the command's gateways are its admins'; a person's own channels are theirs
+    # (never a key's); operators retry what gave up, as they retry dispatches.
+    "setNotificationGateway": {"tenant_admin"},
+    "addNotificationChannel": {"citizen", "agency_liaison"} | STAFF,
+    "removeNotificationChannel": {"citizen", "agency_liaison"} | STAFF,
+    "retryNotification": OPERATORS | {"key:reports:write"},
 }
 PLATFORM_ALLOWED: dict[str, set[str]] = {
     name: {"platform_admin"}

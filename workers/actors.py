@@ -23,21 +23,25 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
 from jogo.platform import db
-from jogo.platform.crypto import decrypt
+from jogo.platform.crypto import SecretUnreadable, decrypt
 from jogo.platform.outage import describe, is_unavailable
 from jogo.platform.registry import TenantInfo, find_by_id
 from jogo.platform.settings import Settings, load_settings
 from jogo.platform.telemetry import TENANT_ATTRIBUTE, current_tenant_slug, meter
 from jogo.tenants.agencies import answers, delivery
+from jogo.tenants.notifications import delivery as notices
 from jogo.workers.broker import Outage
-from jogo.workers.connectors import open311, webhook
-from jogo.workers.connectors.base import DeliveryFailed, egress_client
+from jogo.workers.connectors import mail, open311, sms, webhook, webpush, whatsapp
+from jogo.workers.connectors.base import AddressGone, DeliveryFailed, egress_client
 from jogo.workers.middleware import MissingTenant, message_tenant
 
 log = logging.getLogger("jogo.workers")
 tracer = trace.get_tracer("jogo.workers")
 deliveries = meter().create_counter(
     "jogo.dispatch.deliveries", description="Delivery attempts by outcome"
+)
+notifications_sent = meter().create_counter(
+    "jogo.notification.deliveries", description="Notification attempts by channel and outcome"
 )
 # Read at import for the queue name (actors are declared then); configure() may replace
 # the rest (secret key, public URL, egress rule) with the process's validated settings.
@@ -166,10 +170,112 @@ async def _deliver(tenant: TenantInfo, dispatch_id: uuid.UUID, attempt: int) -> 
         return await delivery.record_failure(job, error, tenant.id)
 
 
+@jogo_actor(max_retries=3, time_limit=120_000)
+async def deliver_notification(notification_id: str, attempt: int) -> str:
+    """Send attempt ``attempt`` (1-based) of a notification (id as text) through the
+    command's gateway of its channel (WhatsApp Cloud API, HTTP SMS gateway, SMTP, Web
+    Push), in the message's tenant: lease, call the gateway outside any transaction,
+    record. Returns the outcome (``sent``, ``failed``, ``dead``, ``busy``, ``skipped``,
+    ``stale``, or ``no-tenant`` for an unknown or suspended tenant) and counts it in
+    ``jogo.notification.deliveries``. Gateway failures are retried through the outbox
+    with backoff, not by Dramatiq; a missing tenant in the message raises
+    ``MissingTenant``."""
+    tenant = await _tenant()
+    if tenant is None:
+        return "no-tenant"
+    with tracer.start_as_current_span(
+        "deliver_notification",
+        kind=SpanKind.CONSUMER,
+        attributes={
+            TENANT_ATTRIBUTE: current_tenant_slug.get() or tenant.slug,
+            "jogo.notification_id": notification_id,
+            "jogo.attempt": attempt,
+        },
+    ) as span:
+        outcome, channel = await _notify(tenant, uuid.UUID(notification_id), attempt)
+        span.set_attribute("jogo.outcome", outcome)
+    notifications_sent.add(1, {"outcome": outcome, "channel": channel})
+    return outcome
+
+
+async def _notify(tenant: TenantInfo, notification_id: uuid.UUID, attempt: int) -> tuple[str, str]:
+    # 1. Lease the notification in a short transaction.
+    async with db.tenant_tx(tenant.id):
+        job = await notices.lease(notification_id, attempt)
+        if isinstance(job, notices.Busy):
+            await notices.enqueue_attempt(tenant.id, notification_id, attempt, job.until)
+            return "busy", "-"
+    if job is None:
+        return "skipped", "-"
+    channel = job.notification["channel"]
+    # 2. Call the gateway holding no lock and no connection.
+    error: str | None = None
+    gone = False
+    try:
+        await _send_notification(job, tenant)
+    except AddressGone as exc:
+        error, gone = str(exc), True
+    except DeliveryFailed as exc:
+        error = str(exc)
+    except Exception as exc:  # our own failure still counts the attempt: never stuck
+        log.exception("notification %s crashed", notification_id)
+        error = f"internal error ({type(exc).__name__})"
+    # 3. Record what happened.
+    async with db.tenant_tx(tenant.id):
+        if error is None:
+            await notices.record_success(job)
+            return "sent", channel
+        if gone:
+            await notices.forget_address(job)
+        return await notices.record_failure(job, error, tenant.id, permanent=gone), channel
+
+
+async def _send_notification(job: notices.Job, tenant: TenantInfo) -> None:
+    """One gateway call for a leased notification; :class:`DeliveryFailed` on failure."""
+    channel, gateway = job.notification["channel"], job.gateway
+    if gateway is None:
+        raise DeliveryFailed(f"no enabled {channel} gateway")
+    try:
+        secret = (
+            decrypt(gateway["secret_enc"], SETTINGS.secret_key) if gateway["secret_enc"] else ""
+        )
+    except SecretUnreadable:
+        raise DeliveryFailed("the gateway's secret cannot be read; set it again") from None
+    config, address = gateway["config"], job.notification["address"]
+    message = notices.compose(job, tenant, SETTINGS.public_url)
+    seconds = notices.SEND_TIMEOUT_SECONDS
+    if channel == "WHATSAPP":
+        await whatsapp.send(_http(), config, secret, address, message.text, seconds)
+    elif channel == "SMS":
+        await sms.send(
+            _http(), config, secret, address, message.text, key=str(job.id), seconds=seconds
+        )
+    elif channel == "EMAIL":
+        sender_domain = str(config.get("sender") or "").rpartition("@")[2] or "localhost"
+        await mail.send(
+            config,
+            secret,
+            address,
+            f"{message.title}: {job.ticket}" if job.ticket else message.title,
+            message.text,
+            message_id=f"<{job.id}@{sender_domain}>",
+            allow_private=SETTINGS.allow_private_egress,
+            seconds=seconds,
+        )
+    else:
+        payload = {
+            "title": message.title,
+            "body": message.text,
+            "url": message.url,
+            "ticket": job.ticket,
+        }
+        await webpush.send(_http(), config, secret, address, payload, seconds=seconds)
+
+
 @jogo_actor(max_retries=1, time_limit=300_000)
 async def sweep_report_slas() -> str:
-    """The scheduler's SLA job for one tenant; also re-sends dispatches whose message
-    was lost."""
+    """The scheduler's SLA job for one tenant; also re-sends dispatches and
+    notifications whose message was lost."""
     from jogo.tenants.reports.sla_sweep import do_sweep_report_slas
 
     tenant = await _tenant()
@@ -177,6 +283,7 @@ async def sweep_report_slas() -> str:
         return "skipped"
     result = await do_sweep_report_slas(tenant)
     stalled = await delivery.do_requeue_stalled(tenant)
+    stalled += await notices.do_requeue_stalled(tenant)
     return f"{result.verify_breaches}/{result.followup_breaches}/{result.auto_closed}/{stalled}"
 
 

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from jogo.graphql.idempotency import CLIENT_KEY
+from jogo.graphql.notifications.types import NotifyInput
 from jogo.tenants.reports.lifecycle import Status
 
 
@@ -44,6 +45,12 @@ class SubmitReportInput:
         description="The 13-digit TPS code an election incident is about (election module).",
     )
     client_key: str | None = strawberry.field(default=None, description=CLIENT_KEY)
+    notify: NotifyInput | None = strawberry.field(
+        default=None,
+        description="Optional: where to tell the reporter (an anonymous one above all) when"
+        " the report's status changes or the officers write to them. Checked before the"
+        " report is made (errors on notify.channel, notify.address, notify.locale).",
+    )
 
 
 @strawberry.input

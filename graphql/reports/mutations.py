@@ -16,6 +16,7 @@ from jogo.graphql.facilities.types import Facility
 from jogo.graphql.http import UploadedFile
 from jogo.graphql.idempotency import ClientKeyArgument, request_key, retry_key
 from jogo.graphql.ids import parse_uuid
+from jogo.graphql.notifications.intake import report_channel
 from jogo.graphql.permissions import writes
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.inputs import SubmitReportInput
@@ -120,11 +121,19 @@ class ReportsMutation:
                 photos=_photo_bytes(input.photos),
                 polling_station_code=input.polling_station_code,
             )
+            # The reporter's channel (notify), checked before anything is written.
+            on_insert = await report_channel(
+                tenant.id,
+                input.notify,
+                data,
+                allow_private_egress=ctx.settings.allow_private_egress,
+            )
             return await do_submit_report(
                 tenant,
                 ctx.principal,
                 data,
                 store,
+                on_insert,
                 client=ctx.client,
                 client_key=request_key(info, input.client_key),
                 secret_key=ctx.settings.secret_key,

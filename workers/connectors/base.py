@@ -25,6 +25,11 @@ class DeliveryFailed(Exception):
     """The agency did not take the report this time; the attempt is retried later."""
 
 
+class AddressGone(DeliveryFailed):
+    """The address is gone for good (a push subscription the push service no longer
+    knows): not retried, and nothing more is sent to it."""
+
+
 def check_response(response: httpx.Response) -> None:
     """Raise :class:`DeliveryFailed` (``HTTP <status>``, never the body) for any status of 300 or
     above; 2xx passes."""
