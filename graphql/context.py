@@ -25,6 +25,9 @@ class Context:
     client: str | None = None
     # The request's Idempotency-Key header, if any (graphql/idempotency.py).
     idempotency_key: str | None = None
+    # Our own web app names itself (``X-Jogo-Client: citizen``) so a report it sends is
+    # recorded as channel WEB; anything else is an API client. Informational only.
+    app_client: str | None = None
     # WebSockets: the socket's caller as of its latest check, shared by its operations.
     caller: LiveCaller | None = None
 

@@ -115,6 +115,7 @@ async def test_a_report_written_offline_arrives_once(phone, live_server, owner):
     await sent.get_by_text("Terkirim").wait_for(timeout=20_000)
     [row] = await reports_titled(owner, tenant, title)
     assert row["anonymous"] is True
+    assert row["channel"] == "WEB"  # the app names itself; operators see how it came in
     assert await sent.locator(".ticket").inner_text() == row["ticket"]
     assert re.fullmatch(r"\d{8}", await sent.locator(".pin").inner_text())
     # Opening the app again (its retry on open) and a flush from the page send nothing more.

@@ -34,6 +34,8 @@ from jogo.tenants.reports.sos import do_raise_sos
 from jogo.tenants.reports.validation import ReportInput
 
 log = logging.getLogger("jogo.graphql")
+# The X-Jogo-Client header of the citizen web app (web/citizen/outbox.js).
+CITIZEN_APP = "citizen"
 
 
 @strawberry.type
@@ -137,6 +139,7 @@ class ReportsMutation:
                 client=ctx.client,
                 client_key=request_key(info, input.client_key),
                 secret_key=ctx.settings.secret_key,
+                channel="WEB" if ctx.app_client == CITIZEN_APP else "API",
             )
 
         done, errors = await attempt(submit)

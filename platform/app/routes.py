@@ -132,6 +132,7 @@ async def _tenant_context(slug: str, request: Request) -> Context:
         tenant=tenant,
         client=client,
         idempotency_key=request.headers.get("idempotency-key"),
+        app_client=request.headers.get("x-jogo-client"),
     )
 
 

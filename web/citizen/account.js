@@ -14,23 +14,7 @@ import { heading } from "./kit.js";
 const NOTICE = "query Notice { privacyNotice { version textId textEn } }";
 const CHANNELS = "query Channels { myNotificationChannels { id channel address locale createdAt } }";
 const ADD_FIELDS = "channel { id channel address locale createdAt } errors { code field message }";
-const ARG_TYPE = `query ArgType { __type(name: "Mutation") { fields { name args { name type { name kind ofType { name kind } } } } } }`;
-let addMutation = null;
-
-/** addNotificationChannel's mutation text, with the input type's name as this server's
- * schema gives it (asked once by introspection; the contract names the fields only). */
-async function addChannelMutation() {
-  if (!addMutation) {
-    let name = "AddNotificationChannelInput";
-    try {
-      const fields = (await gql(ARG_TYPE)).__type?.fields || [];
-      const arg = fields.find((f) => f.name === "addNotificationChannel")?.args.find((a) => a.name === "input");
-      name = arg?.type?.name || arg?.type?.ofType?.name || name;
-    } catch { /* introspection refused: the usual name */ }
-    addMutation = `mutation Add($input: ${name}!) { addNotificationChannel(input: $input) { ${ADD_FIELDS} } }`;
-  }
-  return addMutation;
-}
+const ADD = `mutation Add($input: AddNotificationChannelInput!) { addNotificationChannel(input: $input) { ${ADD_FIELDS} } }`;
 const REMOVE = "mutation Remove($id: ID!) { removeNotificationChannel(id: $id) { removed errors { code field message } } }";
 const PUSH_KEY = "query PushKey { webPushPublicKey }";
 
@@ -160,7 +144,7 @@ async function enablePush(reload) {
     const registration = await navigator.serviceWorker.ready;
     const subscription = (await registration.pushManager.getSubscription())
       || (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: urlBase64ToBytes(key) }));
-    const payload = (await gql(await addChannelMutation(), { input: { channel: "WEBPUSH", address: JSON.stringify(subscription), locale: lang(), clientKey: newClientKey() } })).addNotificationChannel;
+    const payload = (await gql(ADD, { input: { channel: "WEBPUSH", address: JSON.stringify(subscription), locale: lang(), clientKey: newClientKey() } })).addNotificationChannel;
     const errors = payloadErrors(payload);
     if (errors.length) { toast(errors.map((e) => errorText(e)).join(" "), "error"); return; }
     toast(t("push.on"));
@@ -203,7 +187,7 @@ async function channelsView(main, ctx) {
     event.preventDefault();
     try {
       const input = { channel: channel.value, address: address.value.trim(), locale: lang(), clientKey: newClientKey() };
-      const payload = (await gql(await addChannelMutation(), { input })).addNotificationChannel;
+      const payload = (await gql(ADD, { input })).addNotificationChannel;
       if (showErrors(form, payloadErrors(payload))) return;
       form.reset();
       toast(t("app.saved"));

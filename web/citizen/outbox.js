@@ -7,6 +7,8 @@ import { ApiError, gql, payloadErrors, session } from "../common/api.js";
 
 const DB = "jogo-citizen";
 const STORE = "outbox";
+// Names this app to the server, so its reports are recorded as channel WEB.
+const CLIENT = { "X-Jogo-Client": "citizen" };
 const listeners = new Set();
 let flushing = null;
 
@@ -91,7 +93,7 @@ export async function send(item, endpoint) {
   });
   let payload;
   try {
-    payload = (await gql(SUBMIT, { input }, { endpoint, files })).submitReport;
+    payload = (await gql(SUBMIT, { input }, { endpoint, files, headers: CLIENT })).submitReport;
   } catch (error) {
     if (transient(error)) return item;
     const failed = { ...item, state: "failed", errors: [{ code: error.code, field: error.field, message: error.message }] };

@@ -126,8 +126,8 @@ class Session {
 
 export const session = new Session();
 
-async function send(endpoint, query, variables, files) {
-  const headers = {};
+async function send(endpoint, query, variables, files, extra) {
+  const headers = { ...extra };
   const auth = session.authorization();
   if (auth) headers.Authorization = auth;
   let body;
@@ -157,11 +157,11 @@ async function send(endpoint, query, variables, files) {
  * their own typed errors: read them with payloadErrors().
  * files: {"variables.photos.0": File, …} sends a multipart request.
  */
-export async function gql(query, variables = {}, { endpoint = config.endpoint, files } = {}) {
-  let response = await send(endpoint, query, variables, files);
+export async function gql(query, variables = {}, { endpoint = config.endpoint, files, headers = {} } = {}) {
+  let response = await send(endpoint, query, variables, files, headers);
   if (response.status === 401 && session.token) {
     await session.refresh();
-    response = await send(endpoint, query, variables, files);
+    response = await send(endpoint, query, variables, files, headers);
   }
   let body = null;
   try { body = await response.json(); } catch { /* not JSON */ }
