@@ -475,3 +475,81 @@ async def test_one_senders_messages_at_once_share_one_conversation(
     assert len(rows) == 1 and rows[0]["description"] == DESCRIPTION
     assert sorted(rows[0]["media_ids"]) == ["P0", "P1", "P2", "P3"]
     assert rows[0]["step"] == "CATEGORY"
+
+
+SET_WHATSAPP = """mutation($input: SetNotificationGatewayInput!) {
+  setNotificationGateway(input: $input) {
+    gateway { kind verifyToken hasAppSecret hasSecret }
+    errors { code field message } } }"""
+
+
+async def test_a_tenant_admin_sets_up_whatsapp_intake_through_graphql(
+    app_client, settings, owner, two_tenants
+):
+    """The verify token and the app secret are set with setNotificationGateway; the app
+    secret is stored encrypted, kept when left out, never shown or audited; another
+    command's webhook signed with it is refused."""
+    a, b = two_tenants.a, two_tenants.b
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    app_secret = "another-meta-app-secret-0123"
+    base = {
+        "kind": "WHATSAPP",
+        "phoneNumberId": "105512345678",
+        "secret": "access-token-0123456789",
+    }
+    short = await gql(
+        app_client,
+        f"/t/{a.slug}/graphql",
+        SET_WHATSAPP,
+        admin,
+        input=base | {"verifyToken": "short", "appSecret": "short"},
+    )
+    errors = short[1]["data"]["setNotificationGateway"]["errors"]
+    assert {e["field"] for e in errors} == {"verifyToken", "appSecret"}
+    status, body = await gql(
+        app_client,
+        f"/t/{a.slug}/graphql",
+        SET_WHATSAPP,
+        admin,
+        input=base | {"verifyToken": WA_VERIFY_TOKEN + "-gql", "appSecret": app_secret},
+    )
+    assert status == 200 and body["data"]["setNotificationGateway"]["errors"] == [], body
+    assert body["data"]["setNotificationGateway"]["gateway"]["hasAppSecret"] is True
+    # Set again without the app secret: it is kept.
+    await gql(
+        app_client,
+        f"/t/{a.slug}/graphql",
+        SET_WHATSAPP,
+        admin,
+        input=base | {"verifyToken": WA_VERIFY_TOKEN + "-gql"},
+    )
+    challenge = await app_client.get(
+        f"/t/{a.slug}/intake/whatsapp",
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": WA_VERIFY_TOKEN + "-gql",
+            "hub.challenge": "42",
+        },
+    )
+    assert (challenge.status_code, challenge.text) == (200, "42")
+    sender = a_sender()
+    body_bytes = wa_body(
+        wa_message(sender, body="Ada pohon tumbang menutup jalan raya"),
+        phone_number_id="105512345678",
+    )
+    signed = await post_whatsapp(
+        app_client, a.slug, body_bytes, signature=hub_signature(body_bytes, app_secret)
+    )
+    assert signed.status_code == 200, signed.text
+    stored = await owner.fetchval(
+        "SELECT config::text FROM notification_gateways WHERE tenant_id = $1 AND kind = 'WHATSAPP'",
+        a.id,
+    )
+    assert app_secret not in stored and "app_secret_enc" in stored
+    audit = await owner.fetch("SELECT detail::text AS d FROM audit_log WHERE tenant = $1", a.id)
+    assert not any(app_secret in r["d"] or "app_secret_enc" in r["d"] for r in audit)
+    # B has no such gateway: the same signed body posted to B changes nothing there.
+    refused = await post_whatsapp(
+        app_client, b.slug, body_bytes, signature=hub_signature(body_bytes, app_secret)
+    )
+    assert refused.status_code == 404

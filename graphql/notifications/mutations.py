@@ -54,6 +54,8 @@ class NotificationsMutation:
             username=input.username,
             subject=input.subject,
             secret=input.secret,
+            verify_token=input.verify_token,
+            app_secret=input.app_secret,
         )
         kind, errors = await attempt(
             lambda: gateways.do_set_gateway(

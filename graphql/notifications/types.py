@@ -136,6 +136,12 @@ class NotificationGateway:
     public_key: str | None = strawberry.field(
         description="WEBPUSH: the VAPID public key (applicationServerKey, base64url)."
     )
+    verify_token: str | None = strawberry.field(
+        description="WHATSAPP intake: the token Meta echoes in its webhook verification."
+    )
+    has_app_secret: bool = strawberry.field(
+        description="WHATSAPP intake: whether the app secret that signs webhooks is set."
+    )
     updated_at: datetime
 
     @classmethod
@@ -155,6 +161,8 @@ class NotificationGateway:
             username=config.get("username"),
             subject=config.get("subject"),
             public_key=config.get("public_key"),
+            verify_token=config.get("verify_token"),
+            has_app_secret=bool(config.get("app_secret_enc")),
             updated_at=row["updated_at"],
         )
 
@@ -185,6 +193,16 @@ class SetNotificationGatewayInput:
         default=None, description="WEBPUSH: a mailto: or https: contact for push services."
     )
     secret: str | None = None
+    verify_token: str | None = strawberry.field(
+        default=None,
+        description="WHATSAPP intake: the verify token you give Meta for the webhook"
+        " (GET /t/{slug}/intake/whatsapp); 16+ characters.",
+    )
+    app_secret: str | None = strawberry.field(
+        default=None,
+        description="WHATSAPP intake: the Meta app secret that signs webhooks"
+        " (X-Hub-Signature-256); stored encrypted, never shown; leave out to keep it.",
+    )
 
 
 @strawberry.input(description="A channel of the signed-in person.")

@@ -79,6 +79,11 @@ class GatewayInput:
     username: str | None = None
     subject: str | None = None
     secret: str | None = None
+    # WHATSAPP intake (tenants/intake): the token Meta echoes in its verification
+    # challenge (kept as given), and the app secret that signs its webhooks (stored
+    # encrypted as config.app_secret_enc; None keeps the stored one).
+    verify_token: str | None = None
+    app_secret: str | None = None
 
 
 def _b64url(data: bytes) -> str:
@@ -152,7 +157,10 @@ def _config(data: GatewayInput, errors: list[InvalidInput]) -> dict[str, Any]:
                 InvalidInput("the business phone number ID (digits)", field="phoneNumberId")
             )
         endpoint = _url(data.endpoint or WHATSAPP_ENDPOINT, "endpoint", errors)
-        return {"endpoint": endpoint, "phone_number_id": number}
+        token = _text(data.verify_token, "verifyToken", errors)
+        if token is not None and len(token) < MIN_TOKEN:
+            errors.append(InvalidInput(f"at least {MIN_TOKEN} characters", field="verifyToken"))
+        return {"endpoint": endpoint, "phone_number_id": number, "verify_token": token}
     if data.kind == "SMS":
         endpoint = _url(data.endpoint, "endpoint", errors)
         if endpoint is None and not any(e.field == "endpoint" for e in errors):
@@ -216,6 +224,25 @@ def _secret(
     return secret, False
 
 
+def _app_secret(
+    data: GatewayInput,
+    stored: dict[str, Any],
+    config: dict[str, Any],
+    secret_key: str,
+    errors: list[InvalidInput],
+) -> None:
+    """WHATSAPP: put the webhook app secret in ``config`` (encrypted), the given one or
+    the stored one."""
+    if data.app_secret is None:
+        if stored.get("app_secret_enc"):
+            config["app_secret_enc"] = stored["app_secret_enc"]
+        return
+    if not MIN_TOKEN <= len(data.app_secret) <= MAX_SECRET:
+        errors.append(InvalidInput(f"at least {MIN_TOKEN} characters", field="appSecret"))
+        return
+    config["app_secret_enc"] = encrypt(data.app_secret, secret_key)
+
+
 async def _check_destination(
     kind: str, config: dict[str, Any], allow_private: bool, errors: list[InvalidInput]
 ) -> None:
@@ -265,6 +292,8 @@ async def do_set_gateway(
                 errors.append(exc)
         elif rows:
             config["public_key"] = json.loads(rows[0]["config"]).get("public_key")
+    if data.kind == "WHATSAPP":
+        _app_secret(data, json.loads(rows[0]["config"]) if rows else {}, config, secret_key, errors)
     if data.kind == "EMAIL" and secret and not config.get("username"):
         errors.append(InvalidInput("a password needs a username", field="username"))
     if not errors:
@@ -290,7 +319,7 @@ async def do_set_gateway(
             tenant_id=tenant_id,
             target=f"notification_gateway:{data.kind}",
             detail={"enabled": data.enabled, "secret_changed": secret is not None or clear}
-            | {k: v for k, v in config.items() if k != "public_key"},
+            | {k: v for k, v in config.items() if k not in ("public_key", "app_secret_enc")},
         )
     return data.kind
 

@@ -44,7 +44,8 @@ class _PinnedSMTPS(smtplib.SMTP_SSL):
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         raw = socket.create_connection((self._address, port), timeout)
-        return self.context.wrap_socket(raw, server_hostname=self._host)
+        # SMTP.connect() sets _host before it asks for the socket (typeshed omits it).
+        return self.context.wrap_socket(raw, server_hostname=self._host)  # type: ignore[attr-defined]
 
 
 def build_message(sender: str, to: str, subject: str, text: str, message_id: str) -> EmailMessage:
