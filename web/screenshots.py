@@ -108,6 +108,7 @@ async def shoot(base: str, username: str, password: str, report_id: str) -> list
         ("console.png", f"/t/{SLUG}/console/", "#/queue"),
         ("console-map.png", f"/t/{SLUG}/console/", "#/map"),
         ("console-report.png", f"/t/{SLUG}/console/", f"#/report/{report_id}"),
+        ("console-gateways.png", f"/t/{SLUG}/console/", "#/admin/gateways"),
         ("national.png", "/national/", "#/compliance"),
         ("platform.png", "/platform/", ""),
     ]

@@ -1,13 +1,13 @@
 // Console view "admin" (tenant admins: tenant:admin): the command's directory, people and
-// units, API keys and audit log, each a small sub-page (#/admin/people, …).
+// units, API keys, audit log and notification gateways, each a small sub-page (#/admin/people, …).
 
 import { h } from "../common/dom.js";
 import { extend, t } from "../common/i18n.js";
 import { has } from "../common/shell.js";
 
 extend({
-  id: { admin: "Admin", "adm.directory": "Direktori", "adm.people": "Personel & unit", "adm.keys": "Kunci API", "adm.audit": "Log audit" },
-  en: { admin: "Admin", "adm.directory": "Directory", "adm.people": "People & units", "adm.keys": "API keys", "adm.audit": "Audit log" },
+  id: { admin: "Admin", "adm.directory": "Direktori", "adm.people": "Personel & unit", "adm.keys": "Kunci API", "adm.audit": "Log audit", "adm.gateways": "Gateway notifikasi" },
+  en: { admin: "Admin", "adm.directory": "Directory", "adm.people": "People & units", "adm.keys": "API keys", "adm.audit": "Audit log", "adm.gateways": "Notification gateways" },
 });
 
 // Loaded when first opened: only tenant admins ever fetch these modules.
@@ -16,6 +16,7 @@ const PAGES = {
   directory: async (...args) => (await import("./admin_directory.js")).renderDirectory(...args),
   keys: async (...args) => (await import("./admin_keys.js")).renderKeys(...args),
   audit: async (...args) => (await import("./admin_audit.js")).renderAudit(...args),
+  gateways: async (...args) => (await import("./admin_gateways.js")).renderGateways(...args),
 };
 
 export const adminView = {

@@ -11,6 +11,7 @@ import { bulletinsView } from "./bulletins.js";
 import { moderationView } from "./moderation.js";
 import { electionView } from "./election.js";
 import { adminView } from "./admin.js";
+import { failedNotificationsView } from "./notifications.js";
 import { isLiaisonOnly, watchSos } from "./reportkit.js";
 
 extend({
@@ -23,7 +24,7 @@ const STAFF = ["operator", "officer", "tenant_admin", "agency_liaison"];
 boot({
   title: "console.title",
   allowed: (me) => has(me, ...STAFF),
-  views: [queueView, mapView, reportView, bulletinsView, moderationView, electionView, adminView],
+  views: [queueView, mapView, reportView, bulletinsView, moderationView, electionView, failedNotificationsView, adminView],
   // The SOS alarm listens from sign-in, whichever view opens first (a reload onto
   // #/bulletins too). Liaisons have no live feed.
   start: (ctx) => { if (!isLiaisonOnly(ctx.me)) watchSos(ctx); },

@@ -9,7 +9,7 @@ import { h, replace } from "../common/dom.js";
 import { errorText, extend, t } from "../common/i18n.js";
 import { inbox } from "./inbox.js";
 import {
-  OPEN, ROW_FIELDS, STATUSES, categoryText, countdown, deadlineOf, isLiaisonOnly, isOfficerOnly,
+  OPEN, ROW_FIELDS, STATUSES, categoryText, channelMarker, countdown, deadlineOf, isLiaisonOnly, isOfficerOnly,
   liveClient, loadCategories, raiseSos, statusText, watchSos,
 } from "./reportkit.js";
 
@@ -130,7 +130,8 @@ function reportQueue(main, ctx) {
       r.sos ? h("span", { class: "badge sos", text: t("r.sos") }) : null,
       r.urgent && !r.sos ? h("span", { class: "badge urgent", text: t("r.urgent") }) : null,
       r.duplicateOfId ? h("a", { class: "badge warn", href: `#/report/${r.duplicateOfId}`, text: t("r.duplicate"), title: r.duplicateOfId, onclick: (e) => e.stopPropagation() }) : null,
-      r.outsideJurisdiction ? h("span", { class: "badge warn", text: t("r.outside") }) : null);
+      r.outsideJurisdiction ? h("span", { class: "badge warn", text: t("r.outside") }) : null,
+      channelMarker(r.channel));
     entry.cells.assigned.textContent = [r.assignedOfficer && (r.assignedOfficer.fullName || r.assignedOfficer.username), r.assignedUnit && r.assignedUnit.name].filter(Boolean).join(" · ");
     entry.tr.classList.toggle("sos", Boolean(r.sos));
     entry.tr.classList.toggle("urgent", Boolean(r.urgent));

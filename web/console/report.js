@@ -1,6 +1,7 @@
-// Console view "report" (#/report/<id>, not in the navigation): one report with its
-// timeline, photos (fetched with the bearer header, shown as blob: URLs), the nearest
-// online cameras and dispatches; and the actions the caller's role offers, as forms that
+// Console view "report" (#/report/<id>, not in the navigation): one report with how it
+// came in (its channel badge), its timeline, photos (fetched with the bearer header, shown
+// as blob: URLs), the nearest online cameras, dispatches and the notifications to the
+// reporter (operators, with "Kirim ulang" on a DEAD one); and the actions the caller's role offers, as forms that
 // show the API's typed errors next to their fields. Creates carry a clientKey kept for
 // retries of the same submission. The page reloads after each action and on live events.
 
@@ -9,8 +10,9 @@ import { h, replace, toast } from "../common/dom.js";
 import { errorText, extend, fmtDateTime, lang, t } from "../common/i18n.js";
 import { has, showErrors } from "../common/shell.js";
 import {
-  ROW_FIELDS, categoryText, countdown, deadlineOf, dispatchText, isOperator, liveClient, showPhotos, statusText, watchSos,
+  ROW_FIELDS, categoryText, channelBadge, countdown, deadlineOf, dispatchText, isOperator, liveClient, showPhotos, statusText, watchSos,
 } from "./reportkit.js";
+import { notificationsCard } from "./notifykit.js";
 
 extend({
   id: {
@@ -108,6 +110,7 @@ function reportPage(main, ctx, id) {
       h("div", { class: "report-head row" },
         h("h1", { text: `${r.ticket} · ${r.title}` }),
         h("span", { class: `badge st-${r.status}`, dataset: { status: r.status }, text: statusText(r.status) }),
+        channelBadge(r.channel),
         r.sos ? h("span", { class: "badge sos", text: t("r.sos") }) : null,
         r.urgent && !r.sos ? h("span", { class: "badge urgent", text: t("r.urgent") }) : null,
         r.outsideJurisdiction ? h("span", { class: "badge warn", text: t("r.outside") }) : null,
@@ -128,6 +131,7 @@ function reportPage(main, ctx, id) {
         h("div", {},
           forms,
           operator ? h("section", { class: "card" }, h("h2", { text: t("rp.dispatches") }), dispatches) : null,
+          operator ? notificationsCard(id) : null,
           operator ? reporterCard() : null,
           h("section", { class: "card" }, h("h2", { text: t("rp.cameras") }), cameras))));
     main.dataset.loaded = r.status;

@@ -19,6 +19,8 @@ extend({
     "ds.DELIVERED": "Terkirim", "ds.AWAITING_LIAISON": "Menunggu jawaban instansi", "ds.ACCEPTED": "Diterima instansi",
     "ds.IN_PROGRESS": "Ditangani instansi", "ds.RESOLVED": "Selesai oleh instansi", "ds.RETURNED": "Dikembalikan",
     "ds.DEAD": "Gagal terkirim", "r.photo": "Foto laporan", "r.photo.missing": "Foto tidak dapat dimuat",
+    "rc.via": "Masuk lewat", "rc.WHATSAPP": "WhatsApp", "rc.SMS": "SMS", "rc.WEB": "Aplikasi warga (Web)",
+    "rc.API": "API", "rc.OPEN311": "Open311", "rc.short.WHATSAPP": "WA", "rc.short.SMS": "SMS", "rc.short.WEB": "Web",
   },
   en: {
     "st.SUBMITTED": "Submitted", "st.VERIFIED": "Verified", "st.DISPATCHED": "Dispatched",
@@ -30,6 +32,8 @@ extend({
     "ds.DELIVERED": "Delivered", "ds.AWAITING_LIAISON": "Awaiting the agency", "ds.ACCEPTED": "Accepted by the agency",
     "ds.IN_PROGRESS": "Agency working on it", "ds.RESOLVED": "Resolved by the agency", "ds.RETURNED": "Returned",
     "ds.DEAD": "Undeliverable", "r.photo": "Report photo", "r.photo.missing": "The photo could not be loaded",
+    "rc.via": "Came in by", "rc.WHATSAPP": "WhatsApp", "rc.SMS": "SMS", "rc.WEB": "Citizen app (Web)",
+    "rc.API": "API", "rc.OPEN311": "Open311", "rc.short.WHATSAPP": "WA", "rc.short.SMS": "SMS", "rc.short.WEB": "Web",
   },
 });
 
@@ -44,9 +48,26 @@ export const STATUS_COLORS = {
 /** The report fields a list row needs. */
 export const ROW_FIELDS = `id ticket title status urgent sos createdAt latitude longitude verifyDueAt
   followupDueAt autocloseAt slaBreached duplicateOfId outsideJurisdiction
-  category { code nameId nameEn } assignedOfficer { username fullName } assignedUnit { name }`;
+  category { code nameId nameEn } assignedOfficer { username fullName } assignedUnit { name } channel`;
 
 export const statusText = (status) => t(`st.${status}`);
+
+/** How a report came in (Report.channel: API, WEB, WHATSAPP, SMS, OPEN311) in words. */
+export const reportChannelText = (channel) => (t(`rc.${channel}`) === `rc.${channel}` ? channel : t(`rc.${channel}`));
+
+/** The report page's badge of how a report came in ("Masuk lewat: WhatsApp" to a reader). */
+export function channelBadge(channel) {
+  if (!channel) return null;
+  const text = reportChannelText(channel);
+  return h("span", { class: `badge ch ch-${channel}`, dataset: { channel }, title: `${t("rc.via")}: ${text}`, "aria-label": `${t("rc.via")}: ${text}`, text });
+}
+
+/** The queue row's small marker for the channels people write in on (WhatsApp, SMS, the
+ * citizen app); null for API and Open311 (integrations: the usual case needs no mark). */
+export function channelMarker(channel) {
+  if (!["WHATSAPP", "SMS", "WEB"].includes(channel)) return null;
+  return h("span", { class: `badge ch ch-${channel}`, dataset: { channel }, title: `${t("rc.via")}: ${reportChannelText(channel)}`, text: t(`rc.short.${channel}`) });
+}
 /** A dispatch's state in words (an unknown one as it is). */
 export const dispatchText = (status) => (t(`ds.${status}`) === `ds.${status}` ? status : t(`ds.${status}`));
 export const categoryText = (category) => (category ? (lang() === "en" ? category.nameEn : category.nameId) : "—");
