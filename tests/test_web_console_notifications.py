@@ -334,3 +334,56 @@ async def test_an_officer_has_no_failed_notifications_tab(page, live_server):
     await tabs.first.wait_for()
     views = await tabs.evaluate_all("links => links.map((a) => a.dataset.view)")
     assert "notifications" not in views
+
+
+async def test_the_admin_sets_web_push_and_e_mail(page, live_server, settings, owner):
+    tenant = await onboard()
+    _, admin = await make_user(Role.TENANT_ADMIN, tenant)
+    password = "smtp-password-" + uuid.uuid4().hex
+    await browser_sign_in(page, console_url(live_server, tenant, "admin/gateways"), admin)
+    # Web Push with no key given: one is made, its public half shown, the private one not.
+    push = page.locator("form.gw-form[data-kind=WEBPUSH]")
+    await push.get_by_label("Kontak VAPID").fill("ops@polres")
+    await push.get_by_role("button", name="Simpan gateway").click()
+    await push.locator(".field-error[data-field=subject]", has_text="mailto:").wait_for()
+    await push.get_by_label("Kontak VAPID").fill("mailto:ops@polres.example.id")
+    await push.get_by_role("button", name="Simpan gateway").click()
+    key = push.locator(".gw-key")
+    await key.wait_for()
+    await push.locator("[data-secret=secret][data-set='1']").wait_for()
+    row = await owner.fetchrow(
+        "SELECT config, secret_enc FROM notification_gateways WHERE tenant_id = $1"
+        " AND kind = 'WEBPUSH'",
+        tenant.id,
+    )
+    assert json.loads(row["config"])["public_key"] == await key.inner_text()
+    assert decrypt(row["secret_enc"], settings.secret_key) not in await page.content()
+
+    # E-mail: a password needs a username; then saved, then cleared.
+    mail = page.locator("form.gw-form[data-kind=EMAIL]")
+    await mail.get_by_label("Server SMTP").fill("127.0.0.1")
+    await mail.get_by_label("Port").fill("2525")
+    await mail.get_by_label("Keamanan").select_option("NONE")
+    await mail.get_by_label("Alamat pengirim").fill("lapor@polres.example.id")
+    await mail.get_by_label("Kata sandi SMTP").fill(password)
+    await mail.get_by_role("button", name="Simpan gateway").click()
+    await mail.locator(".field-error[data-field=username]").wait_for()
+    await mail.get_by_label("Nama pengguna SMTP").fill("lapor")
+    await mail.get_by_role("button", name="Simpan gateway").click()
+    await mail.locator("[data-secret=secret][data-set='1']").wait_for()
+    assert await mail.get_by_label("Port").input_value() == "2525"
+    assert password not in await page.content()
+    await mail.get_by_label("Hapus kata sandi tersimpan").check()
+    await mail.get_by_role("button", name="Simpan gateway").click()
+    await mail.locator("[data-secret=secret][data-set='0']", has_text="belum ada").wait_for()
+    assert (
+        await owner.fetchval(
+            "SELECT secret_enc FROM notification_gateways WHERE tenant_id = $1 AND kind = 'EMAIL'",
+            tenant.id,
+        )
+        is None
+    )
+    # In English too.
+    await page.get_by_role("button", name="English").click()
+    await page.get_by_role("heading", name="Notification gateways").wait_for()
+    await mail.locator("[data-secret=secret]", has_text="not set").wait_for()
