@@ -75,15 +75,18 @@ function reportPage(main, ctx, id) {
   let shown = null; // the status the action forms were made for
   let forms = null;
 
+  let generation = 0; // only the latest read draws: an older answer arriving late is stale
+
   async function load() {
+    const mine = ++generation;
     let report;
     try {
       report = (await gql(REPORT, { id })).report;
     } catch (e) {
-      if (alive) replace(main, h("p", { class: "error", role: "alert", text: errorText(e) }));
+      if (alive && mine === generation) replace(main, h("p", { class: "error", role: "alert", text: errorText(e) }));
       return;
     }
-    if (!alive) return;
+    if (!alive || mine !== generation) return;
     if (!report) { replace(main, h("p", { class: "error", role: "alert", text: t("err.NOT_FOUND") })); return; }
     draw(report);
   }
