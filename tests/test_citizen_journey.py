@@ -6,6 +6,7 @@ change goes back on WhatsApp."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -16,6 +17,7 @@ from helpers import (
     a_sender,
     act,
     auth_header,
+    eventually,
     gql,
     hub_signature,
     onboard,
@@ -65,7 +67,7 @@ async def _next_text(fake: HttpFake, count: int, key: str) -> str:
 
 
 async def test_sign_up_by_the_delivered_code_then_hear_of_a_status_change_by_sms(
-    app_client, settings, worker, relay, gateways
+    app_client, settings, owner, worker, relay, gateways
 ):
     tenant = await onboard("minimal")
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
@@ -83,6 +85,9 @@ async def test_sign_up_by_the_delivered_code_then_hear_of_a_status_change_by_sms
     assert gateways["sms"].delivered()[0].json()["to"] == "+6281270001234"
     code = re.search(r"\b(\d{6})\b", otp)
     assert code and "Kode masuk" in otp, otp
+    # Sent: the code is no longer kept in clear on the notification.
+    kept = await eventually_sent(owner, tenant.id, "otp_code")
+    assert "code" not in kept, kept
     done = await verify_phone(
         app_client, tenant.slug, "0812 7000 1234", code.group(1), consent=NOTICE_VERSION
     )
@@ -104,7 +109,7 @@ async def test_sign_up_by_the_delivered_code_then_hear_of_a_status_change_by_sms
 
 
 async def test_a_whatsapp_conversation_reports_and_hears_back_on_whatsapp(
-    app_client, settings, worker, relay, gateways
+    app_client, settings, owner, worker, relay, gateways
 ):
     tenant = await onboard("minimal")
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
@@ -138,6 +143,7 @@ async def test_a_whatsapp_conversation_reports_and_hears_back_on_whatsapp(
     ticket = re.search(r"Tiket: (\S+)\.", received)
     pin = re.search(r"PIN: (\d+)", received)
     assert ticket and pin, received
+    assert "pin" not in await eventually_sent(owner, tenant.id, "report_received")
     assert gateways["wa"].delivered()[2].json()["to"] == "+" + sender
     _, body = await gql(
         app_client, f"/t/{tenant.slug}/graphql", TRACK, None, t=ticket.group(1), p=pin.group(1)
@@ -148,6 +154,22 @@ async def test_a_whatsapp_conversation_reports_and_hears_back_on_whatsapp(
     assert (await act(app_client, tenant.slug, VERIFY, admin, id=rid))["errors"] == []
     news = await _next_text(gateways["wa"], 4, "body")
     assert ticket.group(1) in news and "Terverifikasi" in news, news
+
+
+async def eventually_sent(owner: Any, tenant_id: Any, template: str) -> dict:
+    """The params of the tenant's ``template`` notification once it is SENT."""
+
+    async def params() -> dict | None:
+        row = await owner.fetchrow(
+            "SELECT params FROM notifications WHERE tenant_id = $1 AND template = $2"
+            " AND status = 'SENT'",
+            tenant_id,
+            template,
+        )
+        return json.loads(row["params"]) if row else None
+
+    found = await eventually(params, f"{template} sent")
+    return dict(found)
 
 
 async def _report_id(client: Any, slug: str, admin: dict, ticket: str) -> str:

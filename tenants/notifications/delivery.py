@@ -33,6 +33,8 @@ from jogo.tenants.notifications.templates import render
 MAX_ATTEMPTS = 8
 # A sign-in code is worth nothing once it expires (5 minutes): few, quick attempts.
 MAX_ATTEMPTS_BY_TEMPLATE = {"otp_code": 3}
+# Parameters that are secrets: dropped from a notification once it is SENT.
+SECRET_PARAMS = ("code", "pin")
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 300.0
 SEND_TIMEOUT_SECONDS = 20.0  # one gateway call, connect to last byte
@@ -158,13 +160,16 @@ def compose(job: Job, tenant: TenantInfo, public_url: str | None) -> Message:
 
 
 async def record_success(job: Job) -> None:
-    """The gateway took it: SENT, the attempt counted."""
+    """The gateway took it: SENT, the attempt counted, and the secrets it carried (a
+    sign-in ``code``, an anonymous report's ``pin``) no longer kept in clear."""
     await db.fetch(
         "UPDATE notifications SET status = 'SENT', attempts = attempts + 1, sent_at = now(),"
-        " lease_until = NULL, next_attempt_at = NULL, last_error = NULL"
+        " lease_until = NULL, next_attempt_at = NULL, last_error = NULL,"
+        " params = params - $3::text[]"
         " WHERE id = $1 AND attempts = $2 AND status = 'SENDING'",
         job.id,
         job.notification["attempts"],
+        list(SECRET_PARAMS),
     )
 
 
@@ -189,9 +194,12 @@ async def record_failure(
     )
     dead = permanent or attempts >= cap
     next_at = None if dead else datetime.now(UTC) + backoff(attempts)
+    # A dead sign-in code is useless (it expires in minutes): not kept. A dead report's
+    # PIN stays until the message goes out on an operator's retry.
     await db.fetch(
         "UPDATE notifications SET attempts = $2, last_error = $3, next_attempt_at = $4,"
-        " status = $5, lease_until = NULL WHERE id = $1",
+        " status = $5, lease_until = NULL,"
+        " params = CASE WHEN $5 = 'DEAD' THEN params - 'code' ELSE params END WHERE id = $1",
         job.id,
         attempts,
         error[:1000],
