@@ -78,9 +78,7 @@ async def _intake_counts(owner: Any, tenant_id: uuid.UUID) -> tuple[int, ...]:
 # --- hostile input ---
 
 
-async def test_nul_characters_in_intake_webhooks_are_taken_not_a_500(
-    app_client, settings, owner
-):
+async def test_nul_characters_in_intake_webhooks_are_taken_not_a_500(app_client, settings, owner):
     """Found: a NUL in a WhatsApp text, caption or message id, or in an SMS, reached
     PostgreSQL and answered 500, so the gateway re-sent the whole webhook for days (and
     every other citizen's message in that batch with it). Now the text is kept without
@@ -105,10 +103,13 @@ async def test_nul_characters_in_intake_webhooks_are_taken_not_a_500(
     )
     assert stored["description"] == "Ada pencurian motor di depan rumah saya tadi"
     assert stored["media_ids"] == []  # an id with a NUL is no id
-    assert await owner.fetchval(
-        "SELECT count(*) FROM intake_messages WHERE tenant_id = $1 AND message_id LIKE '%evil'",
-        tenant.id,
-    ) == 0
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM intake_messages WHERE tenant_id = $1 AND message_id LIKE '%evil'",
+            tenant.id,
+        )
+        == 0
+    )
     text = await post_sms(app_client, tenant.slug, "+6281234567801", "\x00" * 20 + "halo polisi")
     _no_500(text)
     assert text.status_code == 200
@@ -190,12 +191,24 @@ async def test_hostile_push_subscriptions_and_gateway_urls_are_typed(app_client,
         assert [(e["code"], e["field"]) for e in done["errors"]] == [("INVALID_INPUT", "address")]
     for data, field in [
         ({"kind": "SMS", "endpoint": "http://[::1/send", "secret": SMS_SECRET}, "endpoint"),
-        ({"kind": "SMS", "endpoint": "http://sms.example:99999/", "secret": SMS_SECRET}, "endpoint"),
-        ({"kind": "WHATSAPP", "phoneNumberId": "12345", "secret": SMS_SECRET,
-          "endpoint": "https://[fe80::1/v21.0"}, "endpoint"),
+        (
+            {"kind": "SMS", "endpoint": "http://sms.example:99999/", "secret": SMS_SECRET},
+            "endpoint",
+        ),
+        (
+            {
+                "kind": "WHATSAPP",
+                "phoneNumberId": "12345",
+                "secret": SMS_SECRET,
+                "endpoint": "https://[fe80::1/v21.0",
+            },
+            "endpoint",
+        ),
         ({"kind": "EMAIL", "host": "[::1", "sender": "lapor@polres.example.id"}, "host"),
     ]:
-        status, body = await gql(app_client, f"/t/{tenant.slug}/graphql", SET_GATEWAY, admin, i=data)
+        status, body = await gql(
+            app_client, f"/t/{tenant.slug}/graphql", SET_GATEWAY, admin, i=data
+        )
         assert status == 200 and "errors" not in body, (data, body)
         done = body["data"]["setNotificationGateway"]
         assert done["gateway"] is None
@@ -223,7 +236,9 @@ def test_an_email_subject_cannot_add_a_header():
     )
     raw = message.as_string()
     assert message["Bcc"] is None and message["X-Evil"] is None
-    assert "\nBcc:" not in raw and "Subject: Polres Bcc: mata-mata@example.id X-Evil: 1: MLG-1" in raw
+    assert (
+        "\nBcc:" not in raw and "Subject: Polres Bcc: mata-mata@example.id X-Evil: 1: MLG-1" in raw
+    )
 
 
 # --- a flaky network ---
@@ -239,7 +254,9 @@ def rude(broker, monkeypatch):
     server_tls, client_tls = local_tls()
     monkeypatch.setattr(notices, "SEND_TIMEOUT_SECONDS", 1.5)
     monkeypatch.setattr(
-        actors, "_client", egress_client(lambda: actors.SETTINGS.allow_private_egress, verify=client_tls)
+        actors,
+        "_client",
+        egress_client(lambda: actors.SETTINGS.allow_private_egress, verify=client_tls),
     )
     previous = actors.SETTINGS
     actors.configure(replace(previous, allow_private_egress=True))
@@ -258,8 +275,7 @@ def rude(broker, monkeypatch):
 
 async def _row(owner: Any, notification_id: uuid.UUID) -> Any:
     return await owner.fetchrow(
-        "SELECT status, attempts, last_error, params, lease_until FROM notifications"
-        " WHERE id = $1",
+        "SELECT status, attempts, last_error, params, lease_until FROM notifications WHERE id = $1",
         notification_id,
     )
 
@@ -306,10 +322,15 @@ async def test_a_push_service_redirect_is_not_followed(rude, settings, owner):
     try:
         push = server("redirect", tls=True, location=inside.url + "/admin")
         await put_gateway(
-            tenant.id, "WEBPUSH", {"subject": "mailto:humas@polres.example.id"},
-            notices_vapid(), settings.secret_key,
+            tenant.id,
+            "WEBPUSH",
+            {"subject": "mailto:humas@polres.example.id"},
+            notices_vapid(),
+            settings.secret_key,
         )
-        address = json.dumps(PushBrowser().subscription(push.url + "/push/1"), separators=(",", ":"))
+        address = json.dumps(
+            PushBrowser().subscription(push.url + "/push/1"), separators=(",", ":")
+        )
         note = await queue_notice(tenant.id, "WEBPUSH", address)
         outcome, _ = await actors._notify(tenant, note, 1)
         row = await _row(owner, note)
@@ -362,7 +383,11 @@ async def test_codes_and_pins_leave_the_notification_once_sent(rude, settings, o
             tenant.id, "SMS", "+6281234567805", "otp_code", {"code": "246810", "minutes": 5}
         )
         pin = await queue_notice(
-            tenant.id, "SMS", "+6281234567805", "report_received", {"ticket": "T-9", "pin": "13572468"}
+            tenant.id,
+            "SMS",
+            "+6281234567805",
+            "report_received",
+            {"ticket": "T-9", "pin": "13572468"},
         )
         for note in (code, pin):
             assert (await actors._notify(tenant, note, 1))[0] == "sent"
@@ -378,7 +403,11 @@ async def test_codes_and_pins_leave_the_notification_once_sent(rude, settings, o
             tenant.id, "SMS", "+6281234567806", "otp_code", {"code": "112233", "minutes": 5}
         )
         dead_pin = await queue_notice(
-            tenant.id, "SMS", "+6281234567806", "report_received", {"ticket": "T-8", "pin": "99887766"}
+            tenant.id,
+            "SMS",
+            "+6281234567806",
+            "report_received",
+            {"ticket": "T-8", "pin": "99887766"},
         )
         for note in (dead_code, dead_pin):
             for attempt in range(1, 10):
@@ -419,16 +448,26 @@ async def test_parallel_duplicates_make_one_channel(app_client, settings, owner)
     key = uuid.uuid4().hex
     same = await asyncio.gather(
         *[
-            gql(app_client, path, ADD_CHANNEL, citizen,
-                i={"channel": "SMS", "address": "081234567890", "clientKey": key})
+            gql(
+                app_client,
+                path,
+                ADD_CHANNEL,
+                citizen,
+                i={"channel": "SMS", "address": "081234567890", "clientKey": key},
+            )
             for _ in range(8)
         ]
     )
     assert len({s[1]["data"]["addNotificationChannel"]["channel"]["id"] for s in same}) == 1
     many = await asyncio.gather(
         *[
-            gql(app_client, path, ADD_CHANNEL, citizen,
-                i={"channel": "EMAIL", "address": f"warga{n}@example.id"})
+            gql(
+                app_client,
+                path,
+                ADD_CHANNEL,
+                citizen,
+                i={"channel": "EMAIL", "address": f"warga{n}@example.id"},
+            )
             for n in range(12)
         ]
     )
@@ -439,17 +478,28 @@ async def test_parallel_duplicates_make_one_channel(app_client, settings, owner)
     report_key = uuid.uuid4().hex
     made = await asyncio.gather(
         *[
-            gql(app_client, path, SUBMIT_NOTIFY, None, input=report_input(
-                anonymous=True, clientKey=report_key,
-                notify={"channel": "SMS", "address": "081234567891"}))
+            gql(
+                app_client,
+                path,
+                SUBMIT_NOTIFY,
+                None,
+                input=report_input(
+                    anonymous=True,
+                    clientKey=report_key,
+                    notify={"channel": "SMS", "address": "081234567891"},
+                ),
+            )
             for _ in range(6)
         ]
     )
     ids = {m[1]["data"]["submitReport"]["report"]["id"] for m in made}
     assert len(ids) == 1
-    assert await owner.fetchval(
-        "SELECT count(*) FROM notification_channels WHERE report_id = $1::uuid", ids.pop()
-    ) == 1
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM notification_channels WHERE report_id = $1::uuid", ids.pop()
+        )
+        == 1
+    )
 
 
 async def test_another_citizen_never_sees_an_address(app_client, settings, owner):
@@ -461,7 +511,9 @@ async def test_another_citizen_never_sees_an_address(app_client, settings, owner
     other = await auth_header(settings, Role.CITIZEN, tenant)
     operator = await auth_header(settings, Role.OPERATOR, tenant)
     path = f"/t/{tenant.slug}/graphql"
-    await gql(app_client, path, ADD_CHANNEL, reporter, i={"channel": "SMS", "address": "081234567892"})
+    await gql(
+        app_client, path, ADD_CHANNEL, reporter, i={"channel": "SMS", "address": "081234567892"}
+    )
     made = await submit(app_client, tenant.slug, reporter)
     rid = made["report"]["id"]
     await act(app_client, tenant.slug, VERIFY, operator, id=rid)
@@ -488,4 +540,3 @@ def test_national_and_platform_schemas_expose_no_citizen_contact():
             assert word not in sdl, (name, word)
         fields = [line.strip() for line in sdl.splitlines() if FIELD.match(line.strip())]
         assert fields == ["phone: String"], (name, fields)  # Me.phone
-
