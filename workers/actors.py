@@ -32,7 +32,7 @@ from jogo.tenants.agencies import answers, delivery
 from jogo.tenants.notifications import delivery as notices
 from jogo.workers.broker import Outage
 from jogo.workers.connectors import mail, open311, sms, webhook, webpush, whatsapp
-from jogo.workers.connectors.base import AddressGone, DeliveryFailed, egress_client
+from jogo.workers.connectors.base import AddressGone, DeliveryFailed, egress_client, within
 from jogo.workers.middleware import MissingTenant, message_tenant
 
 log = logging.getLogger("jogo.workers")
@@ -244,11 +244,18 @@ async def _send_notification(job: notices.Job, tenant: TenantInfo) -> None:
     config, address = gateway["config"], job.notification["address"]
     message = notices.compose(job, tenant, SETTINGS.public_url)
     seconds = notices.SEND_TIMEOUT_SECONDS
+    # HTTP gateways get a deadline for the whole call (``within``); SMTP bounds each
+    # socket operation in its thread.
     if channel == "WHATSAPP":
-        await whatsapp.send(_http(), config, secret, address, message.text, seconds)
+        await within(
+            seconds, whatsapp.send(_http(), config, secret, address, message.text, seconds)
+        )
     elif channel == "SMS":
-        await sms.send(
-            _http(), config, secret, address, message.text, key=str(job.id), seconds=seconds
+        await within(
+            seconds,
+            sms.send(
+                _http(), config, secret, address, message.text, key=str(job.id), seconds=seconds
+            ),
         )
     elif channel == "EMAIL":
         sender_domain = str(config.get("sender") or "").rpartition("@")[2] or "localhost"
@@ -269,7 +276,9 @@ async def _send_notification(job: notices.Job, tenant: TenantInfo) -> None:
             "url": message.url,
             "ticket": job.ticket,
         }
-        await webpush.send(_http(), config, secret, address, payload, seconds=seconds)
+        await within(
+            seconds, webpush.send(_http(), config, secret, address, payload, seconds=seconds)
+        )
 
 
 @jogo_actor(max_retries=1, time_limit=300_000)

@@ -33,14 +33,17 @@ from jogo.tenants.notifications.templates import render
 MAX_ATTEMPTS = 8
 # A sign-in code is worth nothing once it expires (5 minutes): few, quick attempts.
 MAX_ATTEMPTS_BY_TEMPLATE = {"otp_code": 3}
-# Parameters that are secrets: dropped from a notification once it is SENT.
-SECRET_PARAMS = ("code", "pin")
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 300.0
 SEND_TIMEOUT_SECONDS = 20.0  # one gateway call, connect to last byte
 LEASE_MARGIN = timedelta(seconds=15)
 BUSY_RETRY = timedelta(seconds=2)
 STALLED_AFTER = timedelta(minutes=10)
+# Parameters that are secrets (a sign-in code, an anonymous report's PIN): kept only
+# until they are sent. A code is void within minutes, so a DEAD one drops it too; a
+# PIN stays on a DEAD notification so that an operator's retry still carries it.
+SECRET_PARAMS = ["code", "pin"]
+DEAD_SECRET_PARAMS = ["code"]
 
 
 def backoff(attempt: int) -> timedelta:
@@ -160,8 +163,8 @@ def compose(job: Job, tenant: TenantInfo, public_url: str | None) -> Message:
 
 
 async def record_success(job: Job) -> None:
-    """The gateway took it: SENT, the attempt counted, and the secrets it carried (a
-    sign-in ``code``, an anonymous report's ``pin``) no longer kept in clear."""
+    """The gateway took it: SENT, the attempt counted, its secret parameters
+    (:data:`SECRET_PARAMS`) dropped."""
     await db.fetch(
         "UPDATE notifications SET status = 'SENT', attempts = attempts + 1, sent_at = now(),"
         " lease_until = NULL, next_attempt_at = NULL, last_error = NULL,"
@@ -169,7 +172,7 @@ async def record_success(job: Job) -> None:
         " WHERE id = $1 AND attempts = $2 AND status = 'SENDING'",
         job.id,
         job.notification["attempts"],
-        list(SECRET_PARAMS),
+        SECRET_PARAMS,
     )
 
 
@@ -178,7 +181,8 @@ async def record_failure(
 ) -> str:
     """Count the failed attempt; schedule the next (FAILED) or give up (DEAD: the cap
     reached, :data:`MAX_ATTEMPTS` or less for some templates, or ``permanent``).
-    Returns ``failed``, ``dead`` or ``stale`` (the row moved on meanwhile)."""
+    A DEAD one drops a sign-in code (:data:`DEAD_SECRET_PARAMS`). Returns ``failed``,
+    ``dead`` or ``stale`` (the row moved on meanwhile)."""
     rows = await db.fetch(
         "SELECT status, attempts FROM notifications WHERE id = $1 FOR UPDATE", job.id
     )
@@ -194,17 +198,15 @@ async def record_failure(
     )
     dead = permanent or attempts >= cap
     next_at = None if dead else datetime.now(UTC) + backoff(attempts)
-    # A dead sign-in code is useless (it expires in minutes): not kept. A dead report's
-    # PIN stays until the message goes out on an operator's retry.
     await db.fetch(
         "UPDATE notifications SET attempts = $2, last_error = $3, next_attempt_at = $4,"
-        " status = $5, lease_until = NULL,"
-        " params = CASE WHEN $5 = 'DEAD' THEN params - 'code' ELSE params END WHERE id = $1",
+        " status = $5, lease_until = NULL, params = params - $6::text[] WHERE id = $1",
         job.id,
         attempts,
         error[:1000],
         next_at,
         "DEAD" if dead else "FAILED",
+        DEAD_SECRET_PARAMS if dead else [],
     )
     if not dead:
         await enqueue_attempt(tenant_id, job.id, attempts + 1, next_at)
