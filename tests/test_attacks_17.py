@@ -22,6 +22,7 @@ from helpers import (
     a_sender,
     act,
     auth_header,
+    dispatched_report,
     enable_gateway,
     fresh_client,
     gql,
@@ -540,3 +541,37 @@ def test_national_and_platform_schemas_expose_no_citizen_contact():
             assert word not in sdl, (name, word)
         fields = [line.strip() for line in sdl.splitlines() if FIELD.match(line.strip())]
         assert fields == ["phone: String"], (name, fields)  # Me.phone
+
+
+@pytest.mark.parametrize("connector", ["webhook", "open311"])
+async def test_a_trickling_agency_fails_within_its_timeout(
+    rude, app_client, settings, owner, connector
+):
+    """The same kind for agency dispatches: a webhook or Open311 server that trickles
+    header bytes fails the attempt within the agency's timeout (its lease is that plus a
+    margin), so the sweep never sends the dispatch twice."""
+    actors, server, _ = rude
+    tenant = await onboard("minimal", modules=["integrations"])
+    trickle = server("trickle")
+    extra = {"timeoutSeconds": 1}
+    if connector == "open311":
+        extra |= {"serviceCodes": {"FALLEN_TREE": "tree-down"}}
+    _, rid, _ = await dispatched_report(
+        app_client,
+        settings,
+        tenant,
+        url=trickle.url,
+        connector=connector,
+        code=f"TRICKLE-{connector.upper()}",
+        **extra,
+    )
+    dispatch_id = await owner.fetchval("SELECT id FROM dispatches WHERE report_id = $1::uuid", rid)
+    started = time.monotonic()
+    outcome = await actors._deliver(tenant, dispatch_id, 0)  # the first attempt
+    took = time.monotonic() - started
+    row = await owner.fetchrow(
+        "SELECT status, attempts, last_error FROM dispatches WHERE id = $1", dispatch_id
+    )
+    # The attempt is counted and the next one scheduled (a dispatch waits as PENDING).
+    assert (outcome, row["status"], row["attempts"]) == ("failed", "PENDING", 1), dict(row)
+    assert took < 5 and "Timeout" in row["last_error"], (took, dict(row))

@@ -153,10 +153,13 @@ async def _deliver(tenant: TenantInfo, dispatch_id: uuid.UUID, attempt: int) -> 
             else ""
         )
         payload = delivery.delivery_payload(job, tenant.slug, SETTINGS.public_url)
+        # One deadline for the whole call (the agency's timeout; its lease adds a margin):
+        # a server that trickles bytes must not hold it past the lease and be sent twice.
+        deadline = float(job.agency["timeout_seconds"])
         if job.agency["connector"] == "open311":
-            ref = await open311.deliver(_http(), job, payload, secret)
+            ref = await within(deadline, open311.deliver(_http(), job, payload, secret))
         else:
-            await webhook.deliver(_http(), job, payload, secret)
+            await within(deadline, webhook.deliver(_http(), job, payload, secret))
     except DeliveryFailed as exc:
         error = str(exc)
     except Exception as exc:  # our own failure still counts the attempt: never stuck
