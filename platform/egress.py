@@ -150,8 +150,11 @@ async def check_url(
     its host is, or resolves to, a refused address, or does not resolve. Where private
     destinations are allowed, a host name is not looked up (local fakes, demos); only
     a literal address is judged."""
-    parts = urlsplit(url)
-    host = parts.hostname
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # "http://[::1/": a broken IPv6 host
+        raise InvalidInput("the URL's host is not valid", field=field) from None
     if not host:
         raise InvalidInput("the URL has no host", field=field)
     if allow_private and _literal(host) is None:

@@ -1696,3 +1696,136 @@ async def intake_replies(owner, tenant_id: uuid.UUID, address: str) -> list[dict
         address,
     )
     return [dict(r) | {"params": json.loads(r["params"])} for r in rows]
+
+
+# --- attacks 17 ---
+
+
+@dataclass
+class RudeServer:
+    """A gateway that misbehaves at the socket level, in its own thread: ``silent`` (takes
+    the request, never answers), ``close`` (closes the connection at once), ``trickle``
+    (a status line, then a header byte every ``pace`` seconds, forever) or ``redirect``
+    (307 to ``location``). ``tls``: serve HTTPS with this server context. ``hits`` counts
+    the connections it took."""
+
+    mode: str
+    location: str = ""
+    tls: Any = None
+    pace: float = 0.3
+    hits: int = 0
+    port: int = 0
+    _sock: socket.socket | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    @staticmethod
+    def _read_request(conn: socket.socket) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        found = re.search(rb"(?i)content-length:\s*(\d+)", head)
+        left = int(found.group(1)) - len(body) if found else 0
+        while left > 0:
+            chunk = conn.recv(min(left, 65536))
+            if not chunk:
+                return
+            left -= len(chunk)
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            if self.tls is not None:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            conn.settimeout(30)
+            self._read_request(conn)
+            if self.mode == "close":
+                return
+            if self.mode == "redirect":
+                conn.sendall(
+                    b"HTTP/1.1 307 Temporary Redirect\r\nLocation: "
+                    + self.location.encode()
+                    + b"\r\nContent-Length: 0\r\n\r\n"
+                )
+                return
+            if self.mode == "trickle":
+                conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                while not self._stop.is_set():
+                    conn.sendall(b"X-Slow: 1\r\n")
+                    time.sleep(self.pace)
+            self._stop.wait(30)  # silent
+        except (OSError, ValueError):
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def start(self) -> RudeServer:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        sock.settimeout(0.2)
+        self._sock, self.port = sock, sock.getsockname()[1]
+
+        def accept() -> None:
+            while not self._stop.is_set():
+                try:
+                    conn, _ = sock.accept()
+                except (TimeoutError, OSError):
+                    continue
+                self.hits += 1
+                threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._sock is not None:
+            self._sock.close()
+
+
+async def put_gateway(
+    tenant_id: uuid.UUID, kind: str, config: dict[str, Any], secret: str | None, key: str
+) -> None:
+    """Set a command's gateway of ``kind`` directly (``secret`` encrypted under ``key``)."""
+    from jogo.platform.crypto import encrypt
+
+    async with db.tenant_tx(tenant_id):
+        await db.fetch(
+            "INSERT INTO notification_gateways (tenant_id, kind, config, secret_enc)"
+            " VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (tenant_id, kind) DO UPDATE"
+            " SET config = EXCLUDED.config, secret_enc = EXCLUDED.secret_enc, enabled = true",
+            tenant_id,
+            kind,
+            json.dumps(config),
+            encrypt(secret, key) if secret else None,
+        )
+
+
+async def queue_notice(
+    tenant_id: uuid.UUID,
+    channel: str,
+    address: str,
+    template: str = "report_status",
+    params: dict[str, Any] | None = None,
+) -> uuid.UUID:
+    """One notification queued through ``notifications.do_send``; its id."""
+    from jogo.tenants.notifications import actions as notifications
+
+    async with db.tenant_tx(tenant_id):
+        made = await notifications.do_send(
+            tenant_id,
+            channel=channel,
+            address=address,
+            template=template,
+            params=params if params is not None else {"status": "VERIFIED", "ticket": "T-1"},
+        )
+    assert made is not None
+    return made

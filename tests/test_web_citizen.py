@@ -113,6 +113,8 @@ async def test_a_report_written_offline_arrives_once(phone, live_server, owner):
     await phone.context.set_offline(False)
     sent = phone.locator(".kept[data-state=sent]")
     await sent.get_by_text("Terkirim").wait_for(timeout=20_000)
+    # ... and the "no signal, kept on this phone" notice goes with it.
+    await phone.get_by_text("Laporan disimpan di ponsel ini").wait_for(state="hidden")
     [row] = await reports_titled(owner, tenant, title)
     assert row["anonymous"] is True
     assert row["channel"] == "WEB"  # the app names itself; operators see how it came in

@@ -32,7 +32,7 @@ from jogo.tenants.agencies import answers, delivery
 from jogo.tenants.notifications import delivery as notices
 from jogo.workers.broker import Outage
 from jogo.workers.connectors import mail, open311, sms, webhook, webpush, whatsapp
-from jogo.workers.connectors.base import AddressGone, DeliveryFailed, egress_client
+from jogo.workers.connectors.base import AddressGone, DeliveryFailed, egress_client, within
 from jogo.workers.middleware import MissingTenant, message_tenant
 
 log = logging.getLogger("jogo.workers")
@@ -153,10 +153,13 @@ async def _deliver(tenant: TenantInfo, dispatch_id: uuid.UUID, attempt: int) -> 
             else ""
         )
         payload = delivery.delivery_payload(job, tenant.slug, SETTINGS.public_url)
+        # One deadline for the whole call (the agency's timeout; its lease adds a margin):
+        # a server that trickles bytes must not hold it past the lease and be sent twice.
+        deadline = float(job.agency["timeout_seconds"])
         if job.agency["connector"] == "open311":
-            ref = await open311.deliver(_http(), job, payload, secret)
+            ref = await within(deadline, open311.deliver(_http(), job, payload, secret))
         else:
-            await webhook.deliver(_http(), job, payload, secret)
+            await within(deadline, webhook.deliver(_http(), job, payload, secret))
     except DeliveryFailed as exc:
         error = str(exc)
     except Exception as exc:  # our own failure still counts the attempt: never stuck
@@ -244,11 +247,18 @@ async def _send_notification(job: notices.Job, tenant: TenantInfo) -> None:
     config, address = gateway["config"], job.notification["address"]
     message = notices.compose(job, tenant, SETTINGS.public_url)
     seconds = notices.SEND_TIMEOUT_SECONDS
+    # HTTP gateways get a deadline for the whole call (``within``); SMTP bounds each
+    # socket operation in its thread.
     if channel == "WHATSAPP":
-        await whatsapp.send(_http(), config, secret, address, message.text, seconds)
+        await within(
+            seconds, whatsapp.send(_http(), config, secret, address, message.text, seconds)
+        )
     elif channel == "SMS":
-        await sms.send(
-            _http(), config, secret, address, message.text, key=str(job.id), seconds=seconds
+        await within(
+            seconds,
+            sms.send(
+                _http(), config, secret, address, message.text, key=str(job.id), seconds=seconds
+            ),
         )
     elif channel == "EMAIL":
         sender_domain = str(config.get("sender") or "").rpartition("@")[2] or "localhost"
@@ -269,7 +279,9 @@ async def _send_notification(job: notices.Job, tenant: TenantInfo) -> None:
             "url": message.url,
             "ticket": job.ticket,
         }
-        await webpush.send(_http(), config, secret, address, payload, seconds=seconds)
+        await within(
+            seconds, webpush.send(_http(), config, secret, address, payload, seconds=seconds)
+        )
 
 
 @jogo_actor(max_retries=1, time_limit=300_000)

@@ -168,7 +168,7 @@ async def _command(request: Request, slug: str) -> TenantInfo | Response[str]:
 
 def _field(form: dict[str, list[str]], name: str, limit: int) -> str:
     values = form.get(name) or [""]
-    return values[0].strip()[:limit]
+    return values[0].replace("\x00", "").strip()[:limit]  # no NUL reaches PostgreSQL
 
 
 @get("/t/{slug:str}/lacak", include_in_schema=False)

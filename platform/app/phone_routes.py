@@ -116,7 +116,8 @@ async def phone_start(request: Request) -> Response[Any]:
         tenant = await _tenant(data.tenant)
         channel = check_channel(data.channel)
         client = client_of(request, settings)
-        phone = await count_start(data.phone, client)  # the limits, before anything else
+        # The limits, before anything else.
+        phone = await count_start(data.phone, client, tenant.id)
         async with db.tenant_tx(tenant.id):
             if not await notifications.gateway_ready(tenant.id, channel):
                 raise GatewayUnavailable(channel)

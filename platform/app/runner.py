@@ -101,6 +101,7 @@ async def _serve(settings: Settings, host: str, sock: socket.socket) -> None:
 def _announce(settings: Settings, login: DemoLogin | None, base: str, embedded: bool) -> None:
     lines = [
         f"Jogo Indonesia Presisi on {base}",
+        f"  citizen app: {base}/t/{DEMO_SLUG}/",
         f"  operator console: {base}/t/{DEMO_SLUG}/console/",
         f"  national dashboard: {base}/national/",
         f"  platform admin: {base}/platform/",

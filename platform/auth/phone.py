@@ -146,27 +146,29 @@ def _clean_code(code: str) -> str:
 
 
 async def _count(
-    by_client: Limit, by_phone: Limit, raw_phone: str, client: str | None
+    by_client: Limit, by_phone: Limit, raw_phone: str, client: str | None, tenant_id: uuid.UUID
 ) -> tuple[str, Hit, Hit]:
-    """Count one hit per client, then (the number read as E.164) one per number; a number
-    that is not valid is :class:`InvalidInput` on ``phone``. A refusal by number takes
-    the client's hit back."""
+    """Count one hit per client, then (the number read as E.164) one per number at this
+    command (so whoever exhausts a number's codes at one command blocks it there only);
+    a number that is not valid is :class:`InvalidInput` on ``phone``. A refusal by number
+    takes the client's hit back."""
     client_hit = await by_client.hit(client or "unknown")
     try:
         phone = normalise_phone(raw_phone, "phone")
-        phone_hit = await by_phone.hit(phone)
+        phone_hit = await by_phone.hit(f"{tenant_id}:{phone}")
     except (InvalidInput, RateLimited):
         await by_client.refund(client_hit)
         raise
     return phone, client_hit, phone_hit
 
 
-async def count_start(raw_phone: str, client: str | None) -> str:
-    """Count a code request (per client, then per number) and answer the number as E.164.
+async def count_start(raw_phone: str, client: str | None, tenant_id: uuid.UUID) -> str:
+    """Count a code request (per client, then per number at command ``tenant_id``) and
+    answer the number as E.164.
 
     Errors: :class:`RateLimited` (``retry_after`` seconds); :class:`InvalidInput` on
     ``phone`` for a number that is not valid (national numbers read as Indonesian)."""
-    phone, _, _ = await _count(START_BY_CLIENT, START_BY_PHONE, raw_phone, client)
+    phone, _, _ = await _count(START_BY_CLIENT, START_BY_PHONE, raw_phone, client, tenant_id)
     return phone
 
 
@@ -310,7 +312,7 @@ async def verify_phone_code(
     for a disabled account or one whose membership this command ended.
     """
     phone, client_hit, phone_hit = await _count(
-        VERIFY_BY_CLIENT, VERIFY_BY_PHONE, raw_phone, client
+        VERIFY_BY_CLIENT, VERIFY_BY_PHONE, raw_phone, client, tenant_id
     )
     digest = _digest(secret_key, tenant_id, phone, _clean_code(code))
     code_id = await _attempt(tenant_id, phone, digest)

@@ -77,11 +77,12 @@ def _json(body: bytes) -> Any:
 
 
 def _text(value: Any) -> str:
-    return value.strip()[:MAX_TEXT] if isinstance(value, str) else ""
+    # PostgreSQL text cannot hold NUL: a message with one is kept without it.
+    return value.replace("\x00", "").strip()[:MAX_TEXT] if isinstance(value, str) else ""
 
 
 def _id(value: Any) -> str | None:
-    if isinstance(value, str) and 0 < len(value) <= MAX_ID:
+    if isinstance(value, str) and 0 < len(value) <= MAX_ID and "\x00" not in value:
         return value
     return None
 

@@ -61,16 +61,20 @@ def _push_subscription(raw: str) -> str:
     if not isinstance(raw, str) or len(raw) > MAX_PUSH_CHARS:
         raise InvalidInput(WEBPUSH_MESSAGE, field="address")
     try:
+        # RecursionError: "[[[[…" nested past the parser's depth (a JSON bomb).
         value = json.loads(raw)
         endpoint, keys = value["endpoint"], value["keys"]
         p256dh, auth = keys["p256dh"], keys["auth"]
-    except (ValueError, TypeError, KeyError):
+        # ValueError: "https://[::1/" (a broken IPv6 host) or a port past 65535.
+        parts = urlsplit(endpoint) if isinstance(endpoint, str) else None
+        port_ok = parts is not None and (parts.port is None or parts.port > 0)
+    except (ValueError, TypeError, KeyError, RecursionError):
         raise InvalidInput(WEBPUSH_MESSAGE, field="address") from None
-    parts = urlsplit(endpoint) if isinstance(endpoint, str) else None
     if (
         parts is None
         or parts.scheme != "https"
         or not parts.hostname
+        or not port_ok
         or not all(isinstance(k, str) and 8 <= len(k) <= 200 for k in (p256dh, auth))
     ):
         raise InvalidInput(WEBPUSH_MESSAGE, field="address")

@@ -39,6 +39,11 @@ SEND_TIMEOUT_SECONDS = 20.0  # one gateway call, connect to last byte
 LEASE_MARGIN = timedelta(seconds=15)
 BUSY_RETRY = timedelta(seconds=2)
 STALLED_AFTER = timedelta(minutes=10)
+# Parameters that are secrets (a sign-in code, an anonymous report's PIN): kept only
+# until they are sent. A code is void within minutes, so a DEAD one drops it too; a
+# PIN stays on a DEAD notification so that an operator's retry still carries it.
+SECRET_PARAMS = ["code", "pin"]
+DEAD_SECRET_PARAMS = ["code"]
 
 
 def backoff(attempt: int) -> timedelta:
@@ -158,13 +163,16 @@ def compose(job: Job, tenant: TenantInfo, public_url: str | None) -> Message:
 
 
 async def record_success(job: Job) -> None:
-    """The gateway took it: SENT, the attempt counted."""
+    """The gateway took it: SENT, the attempt counted, its secret parameters
+    (:data:`SECRET_PARAMS`) dropped."""
     await db.fetch(
         "UPDATE notifications SET status = 'SENT', attempts = attempts + 1, sent_at = now(),"
-        " lease_until = NULL, next_attempt_at = NULL, last_error = NULL"
+        " lease_until = NULL, next_attempt_at = NULL, last_error = NULL,"
+        " params = params - $3::text[]"
         " WHERE id = $1 AND attempts = $2 AND status = 'SENDING'",
         job.id,
         job.notification["attempts"],
+        SECRET_PARAMS,
     )
 
 
@@ -173,7 +181,8 @@ async def record_failure(
 ) -> str:
     """Count the failed attempt; schedule the next (FAILED) or give up (DEAD: the cap
     reached, :data:`MAX_ATTEMPTS` or less for some templates, or ``permanent``).
-    Returns ``failed``, ``dead`` or ``stale`` (the row moved on meanwhile)."""
+    A DEAD one drops a sign-in code (:data:`DEAD_SECRET_PARAMS`). Returns ``failed``,
+    ``dead`` or ``stale`` (the row moved on meanwhile)."""
     rows = await db.fetch(
         "SELECT status, attempts FROM notifications WHERE id = $1 FOR UPDATE", job.id
     )
@@ -191,12 +200,13 @@ async def record_failure(
     next_at = None if dead else datetime.now(UTC) + backoff(attempts)
     await db.fetch(
         "UPDATE notifications SET attempts = $2, last_error = $3, next_attempt_at = $4,"
-        " status = $5, lease_until = NULL WHERE id = $1",
+        " status = $5, lease_until = NULL, params = params - $6::text[] WHERE id = $1",
         job.id,
         attempts,
         error[:1000],
         next_at,
         "DEAD" if dead else "FAILED",
+        DEAD_SECRET_PARAMS if dead else [],
     )
     if not dead:
         await enqueue_attempt(tenant_id, job.id, attempts + 1, next_at)

@@ -141,8 +141,12 @@ def _url(value: str | None, field: str, errors: list[InvalidInput]) -> str | Non
     url = _text(value, field, errors)
     if url is None:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:  # ValueError: a broken IPv6 host ("http://[::1/") or a port past 65535
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
         errors.append(InvalidInput("an http or https URL is needed", field=field))
         return None
     return url.rstrip("/")

@@ -178,6 +178,10 @@ export const reportView = {
       submitButton);
     replace(main, ...heading("lapor.heading", "lapor.lead"), result, kept, form);
     const offOutbox = outboxList(kept, ctx.config.scope);
+    // The "no signal, kept" notice goes once the kept report has gone out.
+    const offSent = onChange((item) => {
+      if (item && item.state === "sent" && result.querySelector(".waiting")) replace(result);
+    });
     place.init();
     try {
       for (const c of await categories(ctx.config.slug)) category.append(h("option", { value: c.code, text: categoryName(c) }));
@@ -248,6 +252,6 @@ export const reportView = {
         submitButton.disabled = false;
       }
     });
-    return () => { offOutbox(); place.destroy(); for (const p of state.photos) URL.revokeObjectURL(p.url); };
+    return () => { offOutbox(); offSent(); place.destroy(); for (const p of state.photos) URL.revokeObjectURL(p.url); };
   },
 };

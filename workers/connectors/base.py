@@ -11,14 +11,17 @@ tenant can read.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import typing
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import httpcore
 import httpx
 
 from jogo.platform.egress import DestinationRefused, Resolver, UnresolvableHost, resolve_checked
+
+T = typing.TypeVar("T")
 
 
 class DeliveryFailed(Exception):
@@ -28,6 +31,18 @@ class DeliveryFailed(Exception):
 class AddressGone(DeliveryFailed):
     """The address is gone for good (a push subscription the push service no longer
     knows): not retried, and nothing more is sent to it."""
+
+
+async def within(seconds: float, call: Awaitable[T]) -> T:
+    """``call`` awaited with a deadline for the whole of it. httpx's ``timeout`` bounds
+    each network operation, not the call: a server that trickles a header byte every
+    few seconds would hold a delivery past its lease (and be sent to twice). Raises
+    :class:`DeliveryFailed` when ``seconds`` pass first."""
+    try:
+        async with asyncio.timeout(seconds):
+            return await call
+    except TimeoutError:
+        raise DeliveryFailed(f"TimeoutError: no complete answer within {seconds:g} s") from None
 
 
 def check_response(response: httpx.Response) -> None:

@@ -49,11 +49,13 @@ class _PinnedSMTPS(smtplib.SMTP_SSL):
 
 
 def build_message(sender: str, to: str, subject: str, text: str, message_id: str) -> EmailMessage:
-    """A plain-text UTF-8 e-mail from ``sender`` to ``to``."""
+    """A plain-text UTF-8 e-mail from ``sender`` to ``to``. The subject is one line
+    (line breaks in it, from a command's name, become spaces: never a header of its
+    own, and never a failed delivery)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = " ".join(subject.split())
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id
     message.set_content(text)
