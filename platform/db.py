@@ -139,7 +139,8 @@ async def stop_engine(deadline: float | None = None) -> None:
         return
     ENGINE.pool = None
     try:
-        await asyncio.wait_for(pool.close(), CLOSE_TIMEOUT if deadline is None else deadline)
+        async with asyncio.timeout(CLOSE_TIMEOUT if deadline is None else deadline):
+            await pool.close()
     except TimeoutError:
         log.warning("closing the database pool timed out; terminating its connections")
         pool.terminate()

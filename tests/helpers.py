@@ -301,8 +301,10 @@ async def relay_running(broker: Any) -> AsyncIterator[Any]:
         yield runner
     finally:
         task.cancel()
+        # Bounded: a relay that ignored its stop fails here, not at the test's timeout.
         with contextlib.suppress(asyncio.CancelledError):
-            await task
+            async with asyncio.timeout(30):
+                await task
         runner.close()
 
 

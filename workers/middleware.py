@@ -123,7 +123,8 @@ async def _watch_pool() -> None:
     try:
         while True:
             try:
-                await asyncio.wait_for(db.ping(), POOL_PING_TIMEOUT)
+                async with asyncio.timeout(POOL_PING_TIMEOUT):  # see workers/relay.py
+                    await db.ping()
                 beat()
             except Exception as exc:  # an outage; the actors' own retries report it
                 log.debug("worker pool check failed: %s", exc)

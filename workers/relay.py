@@ -91,6 +91,14 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
+def _raise_if_cancelled() -> None:
+    """Raise ``CancelledError`` when someone asked this task to stop and the request was
+    lost on the way (a library swallowing it): the loop must not outlive its stop."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class PublisherThread:
     """One long-lived daemon thread that runs blocking calls for the event loop.
 
@@ -265,8 +273,14 @@ class Relay:
                     continue
                 self.backoff.succeeded()
                 beat()
+                # Not asyncio.wait_for: on Python 3.11 it returns the inner result when a
+                # cancellation comes as the wake-up does, so a NOTIFY at the moment of a
+                # stop swallowed the cancel and the relay ran on for ever (a hung test
+                # teardown, a CI run past its deadline). asyncio.timeout counts cancels.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                    async with asyncio.timeout(POLL_SECONDS):
+                        await self._wake.wait()
+                _raise_if_cancelled()
         finally:
             beat.close()
             if listener is not None:

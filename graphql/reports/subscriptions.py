@@ -128,7 +128,11 @@ async def tenant_event_ids(
             if principal.expires_at is not None:
                 wait = min(wait, principal.expires_at - time.time())
             try:
-                event_id = uuid.UUID(await asyncio.wait_for(queue.get(), max(wait, 0.0)))
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for may return an
+                # event that came at the moment the feed was cancelled, and the feed
+                # would outlive its client.
+                async with asyncio.timeout(max(wait, 0.0)):
+                    event_id = uuid.UUID(await queue.get())
             except TimeoutError:
                 event_id = None
             if caller is not None and caller.version != seen:

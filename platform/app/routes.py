@@ -75,7 +75,8 @@ async def readyz(state: State) -> Response[dict[str, str]]:
     report: dict[str, str] = {}
     for name in needs:
         try:
-            outcome = await asyncio.wait_for(probes[name](), READY_TIMEOUT)
+            async with asyncio.timeout(READY_TIMEOUT):  # not wait_for: see workers/relay.py
+                outcome = await probes[name]()
             report[name] = outcome if isinstance(outcome, str) else "ok"
         except Exception as exc:  # a readiness probe reports every failure, whatever it is
             report[name] = f"unavailable: {type(exc).__name__}"
