@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from jogo.graphql.context import Context
+from jogo.platform import db
 from jogo.platform.errors import InvalidInput, JogoError
 from jogo.platform.values import check_values
 
@@ -148,14 +150,17 @@ SUBSCRIPTION_OVER_HTTP = (
 async def execute(schema: strawberry.Schema, request: GraphQLRequest, context: Context) -> dict:
     """Run a query or mutation. A subscription, or an operationName that the document
     does not hold, is :class:`InvalidInput` (HTTP 400), not a server error."""
+    # A tenant query's reads share one transaction (graphql/reads.py).
+    reads = db.request_reads(context.tenant.id) if context.tenant else contextlib.nullcontext()
     try:
-        result = await schema.execute(
-            request.query,
-            variable_values=request.variables,
-            context_value=context,
-            operation_name=request.operation_name,
-            allowed_operation_types=HTTP_OPERATIONS,
-        )
+        async with reads:
+            result = await schema.execute(
+                request.query,
+                variable_values=request.variables,
+                context_value=context,
+                operation_name=request.operation_name,
+                allowed_operation_types=HTTP_OPERATIONS,
+            )
     except InvalidOperationTypeError:
         raise InvalidInput(SUBSCRIPTION_OVER_HTTP, field="query") from None
     except CannotGetOperationTypeError as exc:

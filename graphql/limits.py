@@ -27,6 +27,7 @@ from strawberry.extensions import (
 )
 
 from jogo.graphql.guard import InputRule, VariablesGuard
+from jogo.graphql.reads import SharedReads
 from jogo.platform.errors import InvalidInput, JogoError
 from jogo.platform.outage import as_unavailable, describe, is_unavailable
 
@@ -122,5 +123,6 @@ def extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
         QueryLimits,
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         VariablesGuard,
+        SharedReads,
         lambda: _MaskErrors(should_mask_error=_mask),
     ]

@@ -3,8 +3,19 @@
 All Piccolo tables bind to :data:`ENGINE`, which connects as the app role (no
 BYPASSRLS, owns nothing). Tenant data is reached only inside :func:`tenant_tx`, which
 sets ``app.tenant_id`` for that one transaction; with no tenant set, row-level security
-returns no rows and refuses writes. One transaction pins one connection, so concurrent
-resolvers each open their own short transaction.
+returns no rows and refuses writes. One transaction pins one connection.
+
+A GraphQL query's reads share one transaction: :func:`request_reads` opens a
+:class:`ReadSession` for the request and :func:`read_tx` joins it (one connection, one
+statement at a time, taken lazily on the first read). Outside such a request
+:func:`read_tx` is a :func:`tenant_tx` of its own.
+
+Round trips: ``BEGIN`` and the tenant setting go in one simple-protocol message, and a
+connection goes back to the pool without asyncpg's reset statement. That is safe because
+nothing here sets session state: the tenant lives in the transaction, and every
+transaction (``control_tx`` included) sets ``app.tenant_id`` for itself, so even a
+session-level value left on a connection by mistake is overridden inside it
+(``tests/test_session_state.py``).
 """
 
 from __future__ import annotations
@@ -127,7 +138,16 @@ async def start_engine(
         min_size=0,
         max_size=pool_size,
         command_timeout=60,
+        # asyncpg still rolls back an open transaction and drops listeners on release;
+        # this skips only its reset statement (see the module docstring).
+        reset=_keep_session,
     )
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset: nothing to send. Our connections carry no session state (no
+    LISTEN, cursors, session advisory locks or SET on pooled connections), and every
+    transaction sets the tenant for itself."""
 
 
 async def stop_engine(deadline: float | None = None) -> None:
@@ -228,6 +248,17 @@ def _as_uuid(tenant_id: uuid.UUID | str) -> uuid.UUID:
     return tenant_id if isinstance(tenant_id, uuid.UUID) else uuid.UUID(str(tenant_id))
 
 
+def _begin(tenant: uuid.UUID | None) -> str:
+    """``BEGIN`` and the transaction-local (``is_local = true``) tenant, in one message.
+
+    The value is a ``uuid.UUID`` rendered by Python (hex and dashes only), never caller
+    text, so it is safe inline; an empty value is "no tenant" for RLS and overrides a
+    session-level value that must not exist but would otherwise leak into a
+    ``control_tx``."""
+    value = "" if tenant is None else str(uuid.UUID(str(tenant)))
+    return f"BEGIN; SELECT set_config('app.tenant_id', '{value}', true)"
+
+
 @asynccontextmanager
 async def _transaction(kind: str, tenant: uuid.UUID | None) -> AsyncIterator[PostgresTransaction]:
     """One transaction on one pooled connection, visible to Piccolo through its
@@ -246,10 +277,7 @@ async def _transaction(kind: str, tenant: uuid.UUID | None) -> AsyncIterator[Pos
     tenant_token = current_tenant_id.set(tenant) if tenant is not None else None
     try:
         try:
-            await conn.execute("BEGIN")
-            if tenant is not None:
-                # Transaction-local (is_local = true): gone at COMMIT or ROLLBACK.
-                await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
+            await conn.execute(_begin(tenant))
         except Exception as exc:
             # Nothing ran yet: any client-side failure here is the connection's.
             typed = _as_outage(exc, interface_errors=True)
@@ -283,6 +311,123 @@ async def control_tx() -> AsyncIterator[PostgresTransaction]:
     """A transaction on control-plane tables only: no tenant is set, so RLS hides all."""
     async with _transaction("control_tx", None) as tx:
         yield tx
+
+
+class ReadSession:
+    """One request's reads of one tenant: one transaction on one connection, taken on
+    the first :func:`read_tx` and ended by :func:`request_reads`. Concurrent resolvers
+    take turns on it (a connection runs one statement at a time). A block that fails or
+    is cancelled gives the connection back rolled back (or terminated); the next read
+    starts a fresh transaction on another one."""
+
+    def __init__(self, tenant: uuid.UUID) -> None:
+        self.tenant = tenant
+        self.active = False  # set for query operations only (graphql.reads)
+        self._conn: asyncpg.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    async def _connection(self) -> asyncpg.Connection:
+        if self._conn is None:
+            pool = _require_pool()
+            conn = await acquire(pool)
+            try:
+                await conn.execute(_begin(self.tenant))
+            except BaseException as exc:
+                await release(pool, conn, rollback=True)
+                typed = (
+                    _as_outage(exc, interface_errors=True) if isinstance(exc, Exception) else None
+                )
+                if typed is None:
+                    raise
+                raise typed from exc
+            self._conn = conn
+        return self._conn
+
+    async def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await release(_require_pool(), conn, rollback=True)
+
+    async def close(self) -> None:
+        """COMMIT and give the connection back; rolled back (or terminated) when a read
+        still runs or the COMMIT fails. Idempotent; safe under cancellation."""
+        self._closed = True
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        pool = _require_pool()
+        if self._lock.locked():  # a straggling resolver still holds it
+            await release(pool, conn, rollback=True)
+            return
+        committed = False
+        try:
+            await conn.execute("COMMIT")
+            committed = True
+        finally:
+            await release(pool, conn, rollback=not committed)
+
+
+_read_session: contextvars.ContextVar[ReadSession | None] = contextvars.ContextVar(
+    "jogo_read_session", default=None
+)
+
+
+@asynccontextmanager
+async def request_reads(tenant_id: uuid.UUID | str) -> AsyncIterator[ReadSession]:
+    """Scope one request: :func:`read_tx` of this tenant joins one shared transaction once
+    the session is made active (``session.active = True``, for a GraphQL query; a
+    mutation's reads keep their own transactions, so they see its writes). Whatever
+    happens, the connection is back in the pool when the block ends."""
+    session = ReadSession(_as_uuid(tenant_id))
+    token = _read_session.set(session)
+    try:
+        yield session
+    finally:
+        _read_session.reset(token)
+        await asyncio.shield(session.close())
+
+
+def current_read_session() -> ReadSession | None:
+    """The request's :class:`ReadSession`, if one is open on this context."""
+    return _read_session.get()
+
+
+@asynccontextmanager
+async def read_tx(tenant_id: uuid.UUID | str) -> AsyncIterator[PostgresTransaction]:
+    """A transaction for reads of ``tenant_id``: the request's shared one when an active
+    :class:`ReadSession` of this tenant is open (and no transaction runs on this context),
+    else a :func:`tenant_tx` of its own. Only reads belong here: the shared transaction
+    commits when the request ends. Errors as :func:`tenant_tx`."""
+    tenant = _as_uuid(tenant_id)
+    session = _read_session.get()
+    if (
+        session is None
+        or not session.active
+        or session._closed
+        or session.tenant != tenant
+        or ENGINE.current_transaction.get() is not None
+    ):
+        async with tenant_tx(tenant) as own:
+            yield own
+        return
+    async with session._lock:
+        conn = await session._connection()
+        tx = PostgresTransaction(ENGINE)
+        tx.connection = conn
+        marker = ENGINE.current_transaction.set(tx)
+        tenant_token = current_tenant_id.set(tenant)
+        done = False
+        try:
+            yield tx
+            done = True
+        finally:
+            current_tenant_id.reset(tenant_token)
+            ENGINE.current_transaction.reset(marker)
+            if not done:
+                # A failed statement aborts the transaction; a cancelled one leaves the
+                # connection mid-protocol. Either way: a fresh one for the next read.
+                await session._discard()
 
 
 async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
