@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
@@ -22,6 +23,7 @@ from jogo.graphql.apikeys.queries import ApiKeysQuery
 from jogo.graphql.audit.queries import AuditQuery
 from jogo.graphql.bulletins.mutations import BulletinsMutation
 from jogo.graphql.bulletins.queries import BulletinsQuery
+from jogo.graphql.compiled import PlannedExecutionContext
 from jogo.graphql.core.directory import DirectoryMutation, DirectoryQuery
 from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.election.mutations import ElectionMutation
@@ -94,7 +96,14 @@ log = logging.getLogger("jogo.graphql")
 class Schema(strawberry.Schema):
     """strawberry's schema, without an ERROR line and traceback for every refused field
     or bad argument: those are answers to the caller, not faults. Unexpected errors are
-    logged, with their traceback, where they are masked (``graphql.limits``)."""
+    logged, with their traceback, where they are masked (``graphql.limits``).
+
+    Planned results (``graphql.compiled``) are completed without graphql-core's per-field
+    work."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("execution_context_class", PlannedExecutionContext)
+        super().__init__(*args, **kwargs)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

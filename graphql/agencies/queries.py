@@ -8,7 +8,7 @@ from jogo.graphql.context import Context
 from jogo.graphql.permissions import requires
 from jogo.graphql.reports.queries import parse_id
 from jogo.platform.auth.roles import Cap
-from jogo.platform.db import tenant_tx
+from jogo.platform.db import read_tx
 from jogo.tenants.agencies.dispatches import dispatches_for_report
 from jogo.tenants.agencies.queries import list_agencies
 
@@ -29,7 +29,7 @@ class AgenciesQuery:
         """
         tenant = info.context.require_tenant()
         admin = Cap.DIRECTORY_WRITE in info.context.principal.tenant_caps(tenant.id)
-        async with tenant_tx(tenant.id):
+        async with read_tx(tenant.id):
             rows = await list_agencies(kind, include_inactive and admin)
         return [Agency.of(r) for r in rows]
 

@@ -1,5 +1,7 @@
-"""Per-request DataLoaders: every relation of a page of reports costs one batch, each
-batch its own short tenant transaction, so a page of 100 costs what a page of 1 does."""
+"""Per-request DataLoaders for the relations a planned read did not fetch
+(``graphql.reports.plan``): every relation of a page of reports costs one batch, so a page
+of 100 costs what a page of 1 does. In a query, batches share the request's read
+transaction (``db.read_tx``)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from jogo.graphql.context import Context
 from jogo.platform.audit import write_audit_many
 from jogo.platform.auth.users import display_names
 from jogo.tenants.facilities import queries as places
-from jogo.tenants.reports import queries
+from jogo.tenants.reports import planned, queries
 from jogo.tenants.reports.access import Viewer
 
 
@@ -36,6 +38,7 @@ class ReportLoaders:
     attachments: DataLoader[uuid.UUID, list[dict[str, Any]]]
     identity_audit: DataLoader[str, None]
     cameras: DataLoader[uuid.UUID, list[dict[str, Any]]]
+    dispatches: DataLoader[uuid.UUID, list[dict[str, Any]]]
 
     @property
     def internal(self) -> bool:
@@ -84,6 +87,7 @@ def report_loaders(context: Context) -> ReportLoaders:
         attachments=_loader(lambda ids: queries.attachments_by_report(tid, ids), list),
         identity_audit=_loader(audit),
         cameras=_loader(lambda ids: places.online_cameras_near_reports(tid, ids), list),
+        dispatches=_loader(lambda ids: planned.dispatches_by_report(tid, ids), list),
     )
     context.loaders["reports"] = made
     return made

@@ -8,11 +8,13 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from jogo.graphql.compiled import planned_type
 from jogo.graphql.context import Context
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import requires
 from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.inputs import ReportFilterInput, ReportOrderInput
+from jogo.graphql.reports.plan import plan_connection, plan_report
 from jogo.graphql.reports.types import (
     Category,
     PageInfo,
@@ -23,9 +25,9 @@ from jogo.graphql.reports.types import (
 )
 from jogo.graphql.scalars import in_zone_or_none
 from jogo.platform.auth.roles import Cap
-from jogo.platform.db import tenant_tx
+from jogo.platform.db import read_tx
 from jogo.platform.errors import InvalidInput, NotFound
-from jogo.tenants.reports import queries, queue
+from jogo.tenants.reports import planned, queries, queue
 from jogo.tenants.reports.lifecycle import Status
 from jogo.tenants.reports.queries import MAX_PAGE, ReportFilter, list_categories
 from jogo.tenants.reports.tracking import track
@@ -56,19 +58,26 @@ def to_filter(f: ReportFilterInput | None, time_zone: str) -> ReportFilter:
     )
 
 
+@planned_type
 @strawberry.type
 class ReportConnection:
     edges: list[ReportEdge]
     page_info: PageInfo
     tenant_id: strawberry.Private[uuid.UUID]
     where: strawberry.Private[tuple[str, list[Any]]]
+    total: strawberry.Private[int | None] = None
 
-    @strawberry.field(description="Reports matching the filter (one extra count query).")
-    async def total_count(self) -> int:
+    @strawberry.field(
+        description="Reports matching the filter (counted in the same statement as the page).",
+        graphql_type=int,
+    )
+    def total_count(self) -> Any:
         """How many reports match the connection's filter and the caller's read scope, ignoring
-        paging (one ``count(*)`` in the tenant).
+        paging: planned with the page, else one ``count(*)`` in the tenant.
         """
-        return await queries.count_reports(self.tenant_id, self.where)
+        if self.total is not None:
+            return self.total
+        return queries.count_reports(self.tenant_id, self.where)
 
 
 @strawberry.type
@@ -109,7 +118,7 @@ class ReportsQuery:
         """The tenant's active categories with their service levels (see :class:`Category`). Public:
         anyone, signed in or not, may read them.
         """
-        async with tenant_tx(info.context.require_tenant().id):
+        async with read_tx(info.context.require_tenant().id):
             rows = await list_categories()
         return [Category.of(r) for r in rows]
 
@@ -134,10 +143,11 @@ class ReportsQuery:
         """
         tenant = info.context.require_tenant()
         order = order_by or ReportOrderInput()
-        page = await queries.list_reports(
+        page = await planned.list_planned(
             tenant.id,
             viewer_of(info.context),
             to_filter(filter, tenant.time_zone),
+            plan_connection(info),
             sort=order.field.value,
             descending=order.direction.value == "DESC",
             first=first,
@@ -156,6 +166,7 @@ class ReportsQuery:
             ),
             tenant_id=tenant.id,
             where=page.where,
+            total=page.total,
         )
 
     @strawberry.field(
@@ -221,7 +232,9 @@ class ReportsQuery:
         """
         tenant = info.context.require_tenant()
         try:
-            row = await queries.get_report(tenant.id, viewer_of(info.context), parse_id(id))
+            row = await planned.get_planned(
+                tenant.id, viewer_of(info.context), parse_id(id), plan_report(info)
+            )
         except NotFound:
             return None
         return Report.of(row)

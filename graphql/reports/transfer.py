@@ -107,7 +107,7 @@ class JurisdictionQuery:
         vertex count, from the ``tenants`` row; null when none is set. Needs ``TENANT_READ``.
         """
         tenant = info.context.require_tenant()
-        async with db.tenant_tx(tenant.id):
+        async with db.read_tx(tenant.id):
             geojson, version = await read_jurisdiction(tenant.id)
         if geojson is None:
             return None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from jogo.graphql.compiled import planned_type
 from jogo.graphql.context import Context
 from jogo.graphql.facilities.types import Camera
 from jogo.graphql.permissions import requires
@@ -27,6 +28,7 @@ def loaders(info: Info[Context, None]) -> ReportLoaders:
     return report_loaders(info.context)
 
 
+@planned_type
 @strawberry.type(description="A report category. nameId is Bahasa Indonesia, nameEn English.")
 class Category:
     id: strawberry.ID
@@ -87,6 +89,7 @@ def public_actor(row: dict[str, Any], internal: bool, viewer_id: uuid.UUID | Non
     return "petugas"
 
 
+@planned_type
 @strawberry.type(description="One entry of a report's timeline.")
 class ReportEvent:
     id: strawberry.ID
@@ -132,6 +135,7 @@ class ReportEvent:
         )
 
 
+@planned_type
 @strawberry.type(description="A photo attached to a report.")
 class Attachment:
     id: strawberry.ID
@@ -141,12 +145,68 @@ class Attachment:
     url: str = strawberry.field(description="GET with the same Authorization header.")
     created_at: datetime
 
+    @classmethod
+    def of(cls, row: dict[str, Any], slug: str) -> Attachment:
+        """An attachment from its ``report_attachments`` row; ``url`` is
+        ``/t/{slug}/attachments/{id}``."""
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            content_type=row["content_type"],
+            size_bytes=row["size_bytes"],
+            sha256=row["sha256"],
+            url=f"/t/{slug}/attachments/{row['id']}",
+            created_at=row["created_at"],
+        )
 
+
+@planned_type
+@strawberry.type(description="A delivery of a report to an agency, as staff see it on the report.")
+class ReportDispatch:
+    id: strawberry.ID
+    agency_id: strawberry.ID
+    agency_name: str
+    agency_code: str
+    status: str = strawberry.field(
+        description="PENDING, DELIVERING, DELIVERED, AWAITING_LIAISON, ACCEPTED, IN_PROGRESS,"
+        " RESOLVED, RETURNED or DEAD (see Dispatch.status)."
+    )
+    outcome: str | None = strawberry.field(
+        description="The agency's final answer (DONE, NOT_THEIRS, NEEDS_INFO...); null until"
+        " it gives one."
+    )
+    created_at: datetime
+    delivered_at: datetime | None
+    answered_at: datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ReportDispatch:
+        """From a ``dispatches`` row joined with its agency (``agency_name``, ``agency_code``)."""
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            agency_id=strawberry.ID(str(row["agency_id"])),
+            agency_name=row["agency_name"],
+            agency_code=row["agency_code"],
+            status=row["status"],
+            outcome=row.get("outcome"),
+            created_at=row["created_at"],
+            delivered_at=row.get("delivered_at"),
+            answered_at=row.get("answered_at"),
+        )
+
+
+@planned_type
 @strawberry.type(description="An officer a report is assigned to.")
 class Officer:
     id: strawberry.ID
     username: str
     full_name: str | None
+
+    @classmethod
+    def of(cls, officer_id: uuid.UUID, found: tuple[str, str | None] | None) -> Officer | None:
+        """The officer from its (username, full name); None when the user is gone."""
+        if found is None:
+            return None
+        return cls(id=strawberry.ID(str(officer_id)), username=found[0], full_name=found[1])
 
 
 @strawberry.type(description="Who reported. Operators only; every read is audited.")
@@ -166,6 +226,7 @@ class ReportChannel(Enum):
     OPEN311 = "OPEN311"
 
 
+@planned_type
 @strawberry.type(description="A public-order report (laporan / pengaduan).")
 class Report:
     id: strawberry.ID
@@ -220,9 +281,15 @@ class Report:
             row=row,
         )
 
-    @strawberry.field
-    async def category(self, info: Info[Context, None]) -> Category:
-        """The report's category, batched through the per-request category loader."""
+    @strawberry.field(graphql_type=Category)
+    def category(self, info: Info[Context, None]) -> Any:
+        """The report's category: from the planned row when the query planned it
+        (``graphql.reports.plan``), else through the per-request category loader."""
+        if "_category" in self.row:
+            return Category.of(self.row["_category"])
+        return self._load_category(info)
+
+    async def _load_category(self, info: Info[Context, None]) -> Category:
         return Category.of(await loaders(info).category.load(self.row["category_id"]))
 
     @strawberry.field(
@@ -249,18 +316,28 @@ class Report:
             return None
         return bool(self.row.get("outside_jurisdiction", False))
 
-    @strawberry.field(description="Staff only: the officer the report is assigned to.")
-    async def assigned_officer(self, info: Info[Context, None]) -> Officer | None:
+    @strawberry.field(
+        description="Staff only: the officer the report is assigned to.",
+        graphql_type=Officer | None,
+    )
+    def assigned_officer(self, info: Info[Context, None]) -> Any:
         """The assigned officer's ID, username and full name (from ``users``); null when unassigned,
-        the user is gone, or the viewer is not staff.
+        the user is gone, or the viewer is not staff. Planned or through the officer loader.
         """
         officer_id: uuid.UUID | None = self.row["assigned_officer_id"]
         if officer_id is None or not loaders(info).internal:
             return None
-        found = await loaders(info).officer.load(officer_id)
-        if found is None:
-            return None
-        return Officer(id=strawberry.ID(str(officer_id)), username=found[0], full_name=found[1])
+        if "_officer" in self.row:
+            found = self.row["_officer"]
+            return Officer.of(
+                officer_id, (found["username"], found["full_name"]) if found else None
+            )
+        return self._load_officer(info, officer_id)
+
+    async def _load_officer(
+        self, info: Info[Context, None], officer_id: uuid.UUID
+    ) -> Officer | None:
+        return Officer.of(officer_id, await loaders(info).officer.load(officer_id))
 
     @strawberry.field(description="Staff only: the unit the report is assigned to.")
     async def assigned_unit(
@@ -275,41 +352,93 @@ class Report:
         found = await unit_loaders(info.context).unit.load(unit_id)
         return Unit.of(found) if found else None
 
-    @strawberry.field(description="The newest timeline entry this caller may see.")
-    async def last_event(self, info: Info[Context, None]) -> ReportEvent | None:
+    @strawberry.field(
+        description="The newest timeline entry this caller may see.",
+        graphql_type=ReportEvent | None,
+    )
+    def last_event(self, info: Info[Context, None]) -> Any:
         """The newest timeline entry the viewer may see (public ones only for non-staff),
-        or null."""
+        or null. Planned or through the last-event loader."""
+        view = loaders(info)
+        if "_last_event" in self.row:
+            row = self.row["_last_event"]
+            return ReportEvent.of(row, view.internal, view.user_id) if row else None
+        return self._load_last_event(info)
+
+    async def _load_last_event(self, info: Info[Context, None]) -> ReportEvent | None:
         view = loaders(info)
         row = await view.last_event.load(self.row["id"])
         return ReportEvent.of(row, view.internal, view.user_id) if row else None
 
-    @strawberry.field(description="Public entries for reporters; all entries for staff.")
-    async def timeline(self, info: Info[Context, None]) -> list[ReportEvent]:
+    @strawberry.field(
+        description="Public entries for reporters; all entries for staff.",
+        graphql_type=list[ReportEvent],
+    )
+    def timeline(self, info: Info[Context, None]) -> Any:
         """The timeline, oldest first (``created_at``, then id): every entry for staff, only
-        public entries for the others.
+        public entries for the others. Planned or through the timeline loader.
         """
+        view = loaders(info)
+        if "_timeline" in self.row:
+            return [ReportEvent.of(r, view.internal, view.user_id) for r in self.row["_timeline"]]
+        return self._load_timeline(info)
+
+    async def _load_timeline(self, info: Info[Context, None]) -> list[ReportEvent]:
         view = loaders(info)
         rows = await view.timeline.load(self.row["id"])
         return [ReportEvent.of(r, view.internal, view.user_id) for r in rows]
 
-    @strawberry.field
-    async def attachments(self, info: Info[Context, None]) -> list[Attachment]:
+    @strawberry.field(graphql_type=list[Attachment])
+    def attachments(self, info: Info[Context, None]) -> Any:
         """The report's photos, oldest first, each with its download path
-        ``/t/{slug}/attachments/{id}``, size in bytes and SHA-256.
+        ``/t/{slug}/attachments/{id}``, size in bytes and SHA-256. Planned or through the
+        attachments loader.
         """
         slug = info.context.require_tenant().slug
+        if "_attachments" in self.row:
+            return [Attachment.of(a, slug) for a in self.row["_attachments"]]
+        return self._load_attachments(info, slug)
+
+    async def _load_attachments(self, info: Info[Context, None], slug: str) -> list[Attachment]:
         rows = await loaders(info).attachments.load(self.row["id"])
-        return [
-            Attachment(
-                id=strawberry.ID(str(a["id"])),
-                content_type=a["content_type"],
-                size_bytes=a["size_bytes"],
-                sha256=a["sha256"],
-                url=f"/t/{slug}/attachments/{a['id']}",
-                created_at=a["created_at"],
-            )
-            for a in rows
-        ]
+        return [Attachment.of(a, slug) for a in rows]
+
+    @strawberry.field(
+        description="Staff only (null for others): the newest delivery of this report to an"
+        " agency, with the agency's name.",
+        graphql_type=ReportDispatch | None,
+    )
+    def latest_dispatch(self, info: Info[Context, None]) -> Any:
+        """The newest dispatch (by ``created_at``, then id) with its agency; null when there is
+        none or the viewer is not staff. Planned or through the dispatches loader."""
+        if not loaders(info).internal:
+            return None
+        if "_latest_dispatch" in self.row:
+            found = self.row["_latest_dispatch"]
+            return ReportDispatch.of(found) if found else None
+        return self._load_latest_dispatch(info)
+
+    async def _load_latest_dispatch(self, info: Info[Context, None]) -> ReportDispatch | None:
+        rows = await loaders(info).dispatches.load(self.row["id"])
+        return ReportDispatch.of(rows[-1]) if rows else None
+
+    @strawberry.field(
+        description="Staff only (empty for others): the deliveries of this report to"
+        " agencies, oldest first.",
+        graphql_type=list[ReportDispatch],
+    )
+    def dispatches(self, info: Info[Context, None]) -> Any:
+        """Every dispatch of the report, oldest first (``created_at``, then id), with the
+        agency's name and code, delivery status and the agency's outcome; empty for
+        viewers who are not staff. Planned or through the dispatches loader."""
+        if not loaders(info).internal:
+            return []
+        if "_dispatches" in self.row:
+            return [ReportDispatch.of(d) for d in self.row["_dispatches"]]
+        return self._load_dispatches(info)
+
+    async def _load_dispatches(self, info: Info[Context, None]) -> list[ReportDispatch]:
+        return [ReportDispatch.of(d) for d in await loaders(info).dispatches.load(self.row["id"])]
 
     @strawberry.field(
         description="Police staff: ONLINE cameras within 500 m, nearest first (facilities module).",
@@ -347,6 +476,7 @@ class Report:
         )
 
 
+@planned_type
 @strawberry.type
 class PageInfo:
     has_next_page: bool
@@ -354,6 +484,7 @@ class PageInfo:
     start_cursor: str | None
 
 
+@planned_type
 @strawberry.type
 class ReportEdge:
     cursor: str

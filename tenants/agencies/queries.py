@@ -27,7 +27,7 @@ async def list_agencies(
 async def agency_by_id(tenant_id: uuid.UUID, agency_id: uuid.UUID) -> dict[str, Any]:
     """The agency (or hospital) row with all columns, active or not. Raises :class:`NotFound` on
     ``agencyId``, also for another tenant's agency."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch("SELECT * FROM agencies WHERE id = $1", agency_id)
     if not rows:
         raise NotFound("agency not found", field="agencyId")
@@ -37,7 +37,7 @@ async def agency_by_id(tenant_id: uuid.UUID, agency_id: uuid.UUID) -> dict[str, 
 async def dispatch_by_id(tenant_id: uuid.UUID, dispatch_id: uuid.UUID) -> dict[str, Any]:
     """The dispatch row with its agency's ``agency_name`` and ``connector``. Raises
     :class:`NotFound` on ``dispatchId``, also for another tenant's."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT d.*, a.name AS agency_name, a.connector FROM dispatches d JOIN agencies a"
             " ON a.tenant_id = d.tenant_id AND a.id = d.agency_id WHERE d.id = $1",

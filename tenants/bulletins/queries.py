@@ -41,7 +41,7 @@ async def public_bulletins(
     """The bulletins public now (see the module), optionally of one ``category``, most severe first
     (CAP severity order), then newest: at most ``limit`` rows, ``polygon`` and ``circle`` parsed
     from JSON."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT * FROM bulletins WHERE {PUBLIC} AND ($1::text IS NULL OR category = $1)"
             f" ORDER BY {_ORDER} LIMIT $2",
@@ -57,7 +57,7 @@ async def staff_bulletins(
     """Every bulletin of the tenant, optionally filtered by ``status`` (:data:`STATUSES`) and
     ``category``, newest (published, else created) first, at most ``limit`` rows. For staff only:
     drafts, replaced and expired ones included."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM bulletins WHERE ($1::text IS NULL OR status = $1)"
             " AND ($2::text IS NULL OR category = $2)"
@@ -75,7 +75,7 @@ async def bulletin(
     """One bulletin, or None when absent; with ``staff`` False only when it is public now, so a
     draft looks like an unknown id to the public."""
     where = "id = $1" if staff else f"id = $1 AND {PUBLIC}"
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(f"SELECT * FROM bulletins WHERE {where}", bulletin_id)
     return _row(rows[0]) if rows else None
 
@@ -85,7 +85,7 @@ async def cap_messages(
 ) -> list[dict[str, Any]]:
     """The messages of the CAP feed (or the one asked for, if it is in the feed), each
     with ``refs``: (id, sent) of the earlier published messages of its chain, oldest first."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT b.*, r.ids AS ref_ids, r.sent AS ref_sent FROM bulletins b"
             " LEFT JOIN LATERAL ("

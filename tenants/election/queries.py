@@ -44,7 +44,7 @@ async def stations(
     """A page of the tenant's polling stations by TPS code (13 digits), optionally of one kecamatan
     (``PP.KK.CC``) and vulnerability level, after the code ``after_code``: at most ``first + 1``
     rows (one more tells a next page)."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM polling_stations WHERE ($1::text IS NULL OR district_code = $1)"
             " AND ($2::text IS NULL OR vulnerability = $2) AND ($3::text IS NULL OR code > $3)"
@@ -59,14 +59,14 @@ async def stations(
 
 async def station_by_code(tenant_id: uuid.UUID, code: str) -> dict[str, Any] | None:
     """The polling station with this TPS code, or None (also for another tenant's)."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch("SELECT * FROM polling_stations WHERE code = $1", code)
     return dict(rows[0]) if rows else None
 
 
 async def station_by_id(tenant_id: uuid.UUID, station_id: uuid.UUID) -> dict[str, Any] | None:
     """The polling station with this id, or None (also for another tenant's)."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch("SELECT * FROM polling_stations WHERE id = $1", station_id)
     return dict(rows[0]) if rows else None
 
@@ -75,7 +75,7 @@ async def station_officers(
     tenant_id: uuid.UUID, station_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
     """Named officers per station, for one DataLoader batch."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT station_id, user_id FROM polling_station_officers"
             " WHERE station_id = ANY($1::uuid[]) ORDER BY assigned_at, user_id",
@@ -93,7 +93,7 @@ async def plan_inputs(
     """What :func:`plan.compute_plan` needs: station counts, voters and named officers per kecamatan
     and vulnerability, and the tenant's rule overrides by level. One tenant transaction, two
     statements."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         counts = await db.fetch(
             "SELECT s.district_code, s.vulnerability, count(*) AS stations,"
             " sum(s.voters) AS voters, coalesce(sum(a.n), 0) AS assigned"
@@ -135,7 +135,7 @@ async def board(
     """The election-day board: each TPS (by code) with its incident counts (open, urgent open,
     overdue open, all) and last incident time, plus ``state`` (see :func:`board_state`); optionally
     one station or one kecamatan, and with ``incidents_only`` only TPS with an open incident."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             _BOARD + " WHERE ($1::uuid IS NULL OR s.id = $1)"
             " AND ($2::text IS NULL OR s.district_code = $2)"
@@ -152,7 +152,7 @@ async def board(
 async def station_of_event(tenant_id: uuid.UUID, event_id: uuid.UUID) -> uuid.UUID | None:
     """The polling station of the report a timeline event belongs to, or None (no such event, or its
     report is not at a TPS)."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT r.polling_station_id FROM report_events e JOIN reports r"
             " ON r.tenant_id = e.tenant_id AND r.id = e.report_id WHERE e.id = $1",

@@ -1,4 +1,4 @@
-"""Reads of the facilities domain, each in its own tenant transaction."""
+"""Reads of the facilities domain, each in ``db.read_tx`` (the request's read transaction in a query)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ _BOX = 0.0050
 
 async def hospitals(tenant_id: uuid.UUID, include_inactive: bool = False) -> list[dict[str, Any]]:
     """Active hospitals (all with ``include_inactive``), by name."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT a.*, h.er_beds_available, h.er_beds_total, h.observed_at, h.checked_at,"
             # Stale is decided when read, so data stays honest even if the job stops.
@@ -45,7 +45,7 @@ async def cameras(
     tenant_id: uuid.UUID, status: str | None = None, include_inactive: bool = False
 ) -> list[dict[str, Any]]:
     """Active cameras (all with ``include_inactive``), by name."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT * FROM (SELECT {CAMERA_COLUMNS} FROM cameras c) c"
             " WHERE ($1::text IS NULL OR status = $1) AND (is_active OR $3) ORDER BY name",
@@ -60,7 +60,7 @@ async def camera_by_id(tenant_id: uuid.UUID, camera_id: uuid.UUID) -> dict[str, 
     """One camera with the :data:`CAMERA_COLUMNS` (``status`` ``UNKNOWN`` when ONLINE but not seen
     for 10 minutes), active or not. For a camera the caller just wrote: an unknown id raises
     ``IndexError``."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT {CAMERA_COLUMNS} FROM cameras c WHERE id = $1", camera_id, CAMERA_FRESH
         )
@@ -71,7 +71,7 @@ async def online_cameras_near_reports(
     tenant_id: uuid.UUID, report_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """For a batch of reports: the ONLINE cameras within 500 m, nearest first."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             """SELECT * FROM (
                  SELECT r.id AS report_id, c.*, 2 * 6371000 * asin(sqrt(
@@ -98,7 +98,7 @@ async def online_cameras_near_reports(
 async def capacity_sources(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
     """The active hospitals that publish capacity: id, name, ``capacity_url`` and
     ``capacity_format`` (for the capacity job)."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT id, name, capacity_url, capacity_format FROM agencies"
             " WHERE kind = 'hospital' AND capacity_url IS NOT NULL AND is_active"
@@ -108,7 +108,7 @@ async def capacity_sources(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
 
 async def snapshot_sources(tenant_id: uuid.UUID) -> list[dict[str, Any]]:
     """The active cameras with a ``snapshot_url`` (id and URL), for the camera check job."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT id, snapshot_url FROM cameras WHERE snapshot_url IS NOT NULL AND is_active"
         )
@@ -158,7 +158,7 @@ async def nearby(
     if not parts:
         return []
     union = " UNION ALL ".join(parts)
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT * FROM (SELECT f.*, {_DISTANCE} AS metres FROM ({union}) f"
             " WHERE latitude BETWEEN $1 - $3 AND $1 + $3 AND longitude BETWEEN $2 - $3"
@@ -187,7 +187,7 @@ async def police_posts(
     tenant_id: uuid.UUID, include_inactive: bool = False
 ) -> list[dict[str, Any]]:
     """Active police posts (all with ``include_inactive``), by name."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT 'police_post' AS kind, id, name, latitude, longitude, phone, address,"
             " 0.0::float8 AS metres, is_active FROM police_posts WHERE is_active OR $1"

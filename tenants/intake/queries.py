@@ -53,9 +53,9 @@ async def inbound_gateway(
     tenant_id: uuid.UUID, kind: str, secret_key: str
 ) -> InboundGateway | None:
     """The command's enabled ``WHATSAPP`` or ``SMS`` gateway for inbound webhooks, or
-    None when it has none (or it is disabled). Opens its own tenant transaction;
+    None when it has none (or it is disabled). Reads in ``db.read_tx``;
     ``secret_key`` is ``JOGO_SECRET_KEY``."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT config, secret_enc FROM notification_gateways"
             " WHERE tenant_id = $1 AND kind = $2 AND enabled",

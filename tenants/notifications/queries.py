@@ -44,7 +44,7 @@ async def notifications_for_report(
 ) -> list[dict[str, Any]]:
     """A report's notifications, oldest first (:data:`COLUMNS`); empty for an unknown
     report or another command's."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT {COLUMNS} FROM notifications n WHERE n.report_id = $1"
             " ORDER BY n.created_at, n.id",
@@ -57,7 +57,7 @@ async def notifications_by_id(
     tenant_id: uuid.UUID, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """Notifications by id (:data:`COLUMNS`); ids not found (or another command's) absent."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT {COLUMNS} FROM notifications n WHERE n.id = ANY($1::uuid[])", ids
         )
@@ -94,7 +94,7 @@ async def failed_notifications(
         at, ident = _decode(after)
         args += [at, ident]
         where += " AND (n.created_at, n.id) < ($1, $2)"
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT {COLUMNS}, r.ticket FROM notifications n"
             " LEFT JOIN reports r ON r.tenant_id = n.tenant_id AND r.id = n.report_id"

@@ -1,5 +1,6 @@
-"""Reads of the reports domain. Each function opens its own short tenant transaction,
-so concurrent GraphQL resolvers and DataLoader batches never share a connection."""
+"""Reads of the reports domain. Each function reads in ``db.read_tx``: the request's
+shared read transaction in a GraphQL query (one statement at a time on its connection),
+else a short tenant transaction of its own."""
 
 from __future__ import annotations
 
@@ -184,7 +185,7 @@ async def list_reports(
         f"SELECT {REPORT_COLUMNS} FROM reports r WHERE {page_where}"
         f" ORDER BY r.{column} {direction}, r.id {direction} LIMIT {first + 1}"
     )
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = [dict(r) for r in await db.fetch(sql, *page_args)]
     has_next = len(rows) > first
     rows = rows[:first]
@@ -199,7 +200,7 @@ async def list_reports(
 
 async def count_reports(tenant_id: uuid.UUID, where: tuple[str, list[Any]]) -> int:
     """How many reports match ``where`` (kept by a :class:`Page`), for ``totalCount``."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(f"SELECT count(*) FROM reports r WHERE {where[0]}", *where[1])
     return int(rows[0][0])
 
@@ -208,7 +209,7 @@ async def get_report(tenant_id: uuid.UUID, viewer: Viewer, report_id: uuid.UUID)
     """One report (:data:`REPORT_COLUMNS`) if the viewer may see it. Raises :class:`NotFound` on
     ``id`` otherwise, the same as for another tenant's report."""
     scope, args = viewer.sql_scope(2)
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT {REPORT_COLUMNS} FROM reports r WHERE r.id = $1 AND {scope}", report_id, *args
         )
@@ -248,7 +249,7 @@ async def track_report(tenant_id: uuid.UUID, ticket: str, pin: str) -> dict[str,
 
 async def categories_by_id(tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
     """Categories by id, for one DataLoader batch (one statement); ids not found are absent."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch("SELECT * FROM report_categories WHERE id = ANY($1::uuid[])", ids)
     return {r["id"]: dict(r) for r in rows}
 
@@ -258,7 +259,7 @@ async def events_by_report(
 ) -> dict[uuid.UUID, list[dict]]:
     """Timeline events per report, oldest first, for one DataLoader batch; without ``internal`` only
     public events. Reports with none are absent."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM report_events WHERE report_id = ANY($1::uuid[])"
             " AND (public OR $2) ORDER BY created_at, id",
@@ -276,7 +277,7 @@ async def last_event_by_report(
 ) -> dict[uuid.UUID, dict]:
     """Each report's newest timeline event (public only unless ``internal``), for one DataLoader
     batch."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT DISTINCT ON (report_id) * FROM report_events"
             " WHERE report_id = ANY($1::uuid[]) AND (public OR $2)"
@@ -292,7 +293,7 @@ async def attachments_by_report(
 ) -> dict[uuid.UUID, list[dict]]:
     """Attachments per report, oldest first, for one DataLoader batch. The caller has checked the
     viewer may see these reports."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM report_attachments WHERE report_id = ANY($1::uuid[])"
             " ORDER BY created_at, id",
@@ -307,7 +308,7 @@ async def attachments_by_report(
 async def event_with_report(tenant_id: uuid.UUID, event_id: uuid.UUID) -> dict | None:
     """One timeline event and its report's ticket and status (for the live feed), with
     ``unit_member_ids``: the members of the report's unit, if it is active."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT e.*, r.ticket, r.status, r.urgent, r.sos, r.assigned_officer_id,"
             " r.reporter_user_id,"
@@ -326,7 +327,7 @@ async def attachment_for(
 ) -> dict[str, Any]:
     """One attachment row if the viewer may see its report. Raises :class:`NotFound` otherwise."""
     scope, args = viewer.sql_scope(2)
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT a.* FROM report_attachments a JOIN reports r"
             " ON r.tenant_id = a.tenant_id AND r.id = a.report_id"

@@ -28,7 +28,7 @@ async def public_feed(tenant_id: uuid.UUID, first: int, after: str | None) -> Po
         moment, ident = decode_cursor(after)
         args += [moment, ident]
         where += " AND (moderated_at, id) < ($2, $3)"
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = [
             dict(r)
             for r in await db.fetch(
@@ -47,7 +47,7 @@ async def moderation_queue(
     tenant_id: uuid.UUID, statuses: tuple[str, ...], limit: int
 ) -> list[dict[str, Any]]:
     """Oldest first; held posts are marked by their reasons."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM shared_posts WHERE status = ANY($1::text[])"
             " ORDER BY created_at, id LIMIT $2",
@@ -59,7 +59,7 @@ async def moderation_queue(
 
 async def posts_by(tenant_id: uuid.UUID, user_id: uuid.UUID, limit: int) -> list[dict[str, Any]]:
     """The user's own shared posts, any status, newest first, at most ``limit``."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM shared_posts WHERE author_user_id = $1"
             " ORDER BY created_at DESC, id DESC LIMIT $2",
@@ -73,7 +73,7 @@ async def visible_post(
     tenant_id: uuid.UUID, post_id: uuid.UUID, viewer_id: uuid.UUID | None, moderator: bool
 ) -> dict[str, Any] | None:
     """The post if this viewer may see it: approved, their own, or they moderate."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM shared_posts WHERE id = $1"
             " AND (status = 'APPROVED' OR $2 OR author_user_id = $3)",

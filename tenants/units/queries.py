@@ -1,4 +1,4 @@
-"""Reads of units. Each function opens its own short tenant transaction; the batch
+"""Reads of units. Each function reads in ``db.read_tx`` (the request's read transaction in a query); the batch
 functions (``*_by_*``) serve DataLoaders: one statement per batch, whatever its size."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ async def list_units(
         name, ident = _decode(after)
         args += [name, ident]
         where += " AND (lower(name), id) > ($2, $3)"
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT * FROM units WHERE {where} ORDER BY lower(name), id LIMIT {first + 1}",
             *args,
@@ -62,7 +62,7 @@ async def list_units(
 
 async def units_by_id(tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
     """Units by id, active or not, for one DataLoader batch; ids not found are absent."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch("SELECT * FROM units WHERE id = ANY($1::uuid[])", ids)
     return {r["id"]: dict(r) for r in rows}
 
@@ -72,7 +72,7 @@ async def members_by_unit(
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
     """The active members' user ids per unit, in the order they were added, for one DataLoader
     batch."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         # A deactivated user stays on record but is no longer listed.
         rows = await db.fetch(
             "SELECT m.unit_id, m.user_id FROM unit_members m JOIN users u ON u.id = m.user_id"
@@ -89,7 +89,7 @@ async def active_units_by_member(
     tenant_id: uuid.UUID, user_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[dict]]:
     """The active units each user is a member of, by name."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT m.user_id, u.* FROM unit_members m"
             " JOIN units u ON u.tenant_id = m.tenant_id AND u.id = m.unit_id"
