@@ -8,7 +8,6 @@ import asyncio
 import secrets
 
 import pytest
-
 from helpers import (
     ASSIGN,
     act,
@@ -23,6 +22,7 @@ from helpers import (
     submit,
     upload_report,
 )
+
 from jogo.graphql import compiled
 from jogo.platform.auth.roles import Role
 
@@ -252,7 +252,7 @@ async def test_a_mutation_payload_reads_what_it_wrote(app_client, settings):
     plan) see the new report and its first event."""
     tenant = await onboard()
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
-    status, body = await gql(
+    _, body = await gql(
         app_client,
         f"/t/{tenant.slug}/graphql",
         """mutation($input: SubmitReportInput!) { submitReport(input: $input) {

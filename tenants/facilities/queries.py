@@ -1,4 +1,5 @@
-"""Reads of the facilities domain, each in ``db.read_tx`` (the request's read transaction in a query)."""
+"""Reads of the facilities domain, each in ``db.read_tx`` (the request's read
+transaction in a query)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reads of units. Each function reads in ``db.read_tx`` (the request's read transaction in a query); the batch
+"""Reads of units. Each function reads in ``db.read_tx`` (the request's read transaction
+in a query); the batch
 functions (``*_by_*``) serve DataLoaders: one statement per batch, whatever its size."""
 
 from __future__ import annotations
