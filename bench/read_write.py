@@ -48,6 +48,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -513,6 +514,14 @@ def free_port() -> int:
         return port
 
 
+_DATA_DIRS: list[str] = []
+
+
+def _data_dir() -> str:
+    _DATA_DIRS.append(tempfile.mkdtemp(prefix="jogo-rw-"))
+    return _DATA_DIRS[-1]
+
+
 def product_env(world: World, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_", "PLAIN_"))}
     return (
@@ -525,7 +534,7 @@ def product_env(world: World, extra: dict[str, str]) -> dict[str, str]:
             "JOGO_ALLOW_PRIVATE_EGRESS": "true",
             "JOGO_TRUSTED_PROXIES": "127.0.0.1/32",
             "JOGO_DB_POOL_SIZE": str(POOL_SIZE),
-            "JOGO_DATA_DIR": tempfile.mkdtemp(prefix="jogo-rw-"),
+            "JOGO_DATA_DIR": _data_dir(),
         }
         | extra
     )
@@ -926,6 +935,8 @@ async def run(args: argparse.Namespace) -> None:
         for s in servers:
             stop(s)
         sink.shutdown()
+        for path in _DATA_DIRS:
+            shutil.rmtree(path, ignore_errors=True)
     report(args, world, results, counts, hwm, loop, time.monotonic() - started)
 
 
