@@ -78,6 +78,8 @@ def _getter(field: GraphQLField) -> Getter:
     if resolver.is_async or resolver.arguments:
         raise Fallback
     function = resolver.wrapped_func
+    if not callable(function):  # a staticmethod or classmethod resolver
+        raise Fallback
     params = list(inspect.signature(function).parameters)
     if params == ["self"]:
         return lambda obj, _info: function(obj)

@@ -180,7 +180,7 @@ def _columns(rel: Relations, internal: bool) -> list[tuple[str, str]]:
 
 
 _KEYS = {key: columns for key, columns in PLANNED.values()}
-_STAFF_ONLY = {"_officer": None, "_latest_dispatch": None, "_dispatches": []}
+_STAFF_ONLY: dict[str, Any] = {"_officer": None, "_latest_dispatch": None, "_dispatches": []}
 
 
 def _unpack(record: Any, rel: Relations, internal: bool) -> dict[str, Any]:
