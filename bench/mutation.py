@@ -83,7 +83,7 @@ TARGETS: tuple[Target, ...] = (
         "duplicates",
         "tenants/reports/intake.py",
         ("tests/test_rules_duplicates.py",),
-        parts=("DUPLICATE_RADIUS_M", "DUPLICATE_WINDOW", "find_duplicate"),
+        parts=("DUPLICATE_RADIUS_M", "DUPLICATE_WINDOW", "DUPLICATE_OF"),
     ),
     Target(
         "roles", "platform/auth/roles.py", ("tests/test_rules_roles.py",), timeout=20, extra=PURE

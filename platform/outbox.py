@@ -34,17 +34,19 @@ async def enqueue(
     *,
     available_at: datetime | None = None,
 ) -> int:
-    """Add a message inside the caller's transaction; the relay is woken on commit."""
+    """Add a message inside the caller's transaction; the relay is woken on commit (one
+    statement: the insert and the NOTIFY)."""
     rows = await db.fetch(
-        "INSERT INTO outbox (tenant, actor, payload, traceparent, available_at)"
-        " VALUES ($1, $2, $3::jsonb, $4, coalesce($5, now())) RETURNING id",
+        "WITH added AS (INSERT INTO outbox (tenant, actor, payload, traceparent, available_at)"
+        " VALUES ($1, $2, $3::jsonb, $4, coalesce($5, now())) RETURNING id)"
+        " SELECT id, pg_notify($6, '') FROM added",
         tenant_id,
         actor,
         json.dumps(payload, default=str),
         current_traceparent(),
         available_at,
+        CHANNEL,
     )
-    await db.fetch("SELECT pg_notify($1, '')", CHANNEL)
     outbox_id: int = rows[0]["id"]
     return outbox_id
 

@@ -254,7 +254,13 @@ class ReportsQuery:
         the command that holds it now (null if that command is suspended). Rate-limited
         (``RATE_LIMITED``): 30 tries a minute per caller address and 10 a minute per ticket.
         """
-        found = await track(info.context.require_tenant(), info.context.client, ticket, pin)
+        found = await track(
+            info.context.require_tenant(),
+            info.context.client,
+            ticket,
+            pin,
+            info.context.settings.secret_key,
+        )
         if found is None:
             return None
         row = found.report

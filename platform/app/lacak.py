@@ -195,7 +195,8 @@ async def lacak_answer(request: Request, slug: FromPath[str]) -> Response[str]:
     ticket, pin = _field(form, "ticket", MAX_TICKET), _field(form, "pin", MAX_PIN)
     settings: Settings = request.app.state.settings
     try:
-        found = await track(tenant, client_of(request, settings), ticket, pin) if ticket else None
+        client = client_of(request, settings)
+        found = await track(tenant, client, ticket, pin, settings.secret_key) if ticket else None
     except RateLimited as exc:
         text = tuple(part.strip() for part in exc.message.split(" / ", 1))
         notice = _notice("error", (text[0], text[-1]))

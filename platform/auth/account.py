@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import anyio
-
 from jogo.platform import db
 from jogo.platform.audit import write_audit
-from jogo.platform.auth.passwords import hash_password, verify_password
+from jogo.platform.auth.passwords import hash_password_async, verify_password_async
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.sessions import end_user_sessions
 from jogo.platform.errors import InvalidInput, Unauthenticated
@@ -41,13 +39,11 @@ async def change_password(principal: Principal, current: str, new: str) -> int:
     hit = await BY_USER.hit(str(principal.id))
     rows = await db.fetch("SELECT password_hash FROM users WHERE id = $1", principal.id)
     stored = rows[0]["password_hash"] if rows else None
-    ok = await anyio.to_thread.run_sync(verify_password, stored, current or "")
+    ok = await verify_password_async(stored, current or "")
     if not ok:
         raise InvalidInput("the current password is wrong", field="currentPassword")
     await BY_USER.refund(hit)
-    password_hash = await anyio.to_thread.run_sync(
-        lambda: hash_password(new, principal.name, field="newPassword")
-    )
+    password_hash = await hash_password_async(new, principal.name, field="newPassword")
     async with db.control_tx():
         await db.fetch(
             "UPDATE users SET password_hash = $2 WHERE id = $1", principal.id, password_hash

@@ -20,11 +20,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import anyio
-
 from jogo.platform import db
 from jogo.platform.audit import write_audit
-from jogo.platform.auth.passwords import hash_password
+from jogo.platform.auth.passwords import hash_password_async
 from jogo.platform.auth.sessions import end_user_sessions
 from jogo.platform.errors import Unauthenticated
 from jogo.platform.ratelimit import Limit
@@ -138,7 +136,7 @@ async def redeem_code(code: str, password: str, client: str | None) -> uuid.UUID
         raise Unauthenticated(INVALID)
     await BY_CLIENT.refund(hit)  # a real code: not a guess
     row = rows[0]
-    password_hash = await anyio.to_thread.run_sync(lambda: hash_password(password, row["username"]))
+    password_hash = await hash_password_async(password, row["username"])
     async with db.control_tx():
         spent = await db.fetch(
             "UPDATE password_codes c SET used_at = now() FROM users u"

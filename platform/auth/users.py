@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 import uuid
 
-import anyio
 import asyncpg
 
 from jogo.platform import db
 from jogo.platform.audit import write_audit
-from jogo.platform.auth.passwords import hash_password, verify_password
+from jogo.platform.auth.passwords import hash_password_async, verify_password_async
 from jogo.platform.auth.principal import Membership, Principal
 from jogo.platform.auth.roles import TENANT_ROLES, Role
 from jogo.platform.errors import Conflict, InvalidInput, Unauthenticated
@@ -55,7 +54,7 @@ async def create_user(
         polda_code = check_polda(polda_code or "", field="polda").code
     elif polda_code:
         raise InvalidInput("only polda_supervisor takes a Polda", field="polda")
-    password_hash = await anyio.to_thread.run_sync(hash_password, password, username)
+    password_hash = await hash_password_async(password, username)
     user_id = uuid.uuid4()
     try:
         async with db.control_tx():
@@ -118,10 +117,9 @@ async def authenticate(username: str, password: str) -> tuple[uuid.UUID, str]:
         else []
     )
     row = rows[0] if rows else None
-    # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
-    ok = await anyio.to_thread.run_sync(
-        verify_password, row["password_hash"] if row else None, password or ""
-    )
+    # argon2 takes tens of milliseconds of CPU and 64 MiB: off the event loop, and at most
+    # passwords.ARGON2_CONCURRENCY at once (a burst of sign-ins waits its turn).
+    ok = await verify_password_async(row["password_hash"] if row else None, password or "")
     if row is None or not ok or not row["may_sign_in"]:
         raise Unauthenticated("wrong username or password")
     return row["id"], row["username"]

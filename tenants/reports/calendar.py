@@ -51,15 +51,27 @@ class CalendarView:
 
 async def load_calendar(tenant: TenantInfo) -> WorkingCalendar:
     """The tenant's :class:`WorkingCalendar`; inside the caller's ``tenant_tx``."""
-    rows = await db.fetch(
-        "SELECT (SELECT collective_leave_off FROM sla_calendar_settings) AS off,"
-        " coalesce((SELECT array_agg(day) FROM sla_non_working_days), '{}') AS days"
-    )
-    off = rows[0]["off"]
+    rows = await db.fetch(f"SELECT {CALENDAR_COLUMNS}")
+    return calendar_of(tenant, rows[0]["leave_off"], rows[0]["extra_days"])
+
+
+# The tenant's calendar settings as two columns (``leave_off``, ``extra_days``), for a
+# statement that reads them beside other things (report intake); :func:`calendar_of`.
+CALENDAR_COLUMNS = (
+    "(SELECT collective_leave_off FROM sla_calendar_settings) AS leave_off,"
+    " coalesce((SELECT array_agg(day) FROM sla_non_working_days), '{}') AS extra_days"
+)
+
+
+def calendar_of(
+    tenant: TenantInfo, leave_off: bool | None, extra_days: list[date]
+) -> WorkingCalendar:
+    """The :class:`WorkingCalendar` from the two :data:`CALENDAR_COLUMNS` (no setting row:
+    collective leave is off work)."""
     return WorkingCalendar(
         time_zone=tenant.time_zone,
-        collective_leave_off=True if off is None else bool(off),
-        extra_days=frozenset(rows[0]["days"]),
+        collective_leave_off=True if leave_off is None else bool(leave_off),
+        extra_days=frozenset(extra_days),
     )
 
 

@@ -64,6 +64,37 @@ async def record(
         actor[0],
         json.dumps(data or {}),
     )
+    await announce(
+        tenant_id,
+        report_id,
+        event_id,
+        kind,
+        public=public,
+        actor=actor,
+        note=note,
+        to_status=to_status,
+    )
+    return event_id
+
+
+async def announce(
+    tenant_id: uuid.UUID,
+    report_id: uuid.UUID,
+    event_id: uuid.UUID,
+    kind: str,
+    *,
+    public: bool,
+    actor: Actor,
+    note: str | None = None,
+    to_status: str | None = None,
+) -> None:
+    """What :func:`record` does after its insert, for a caller that inserts the event row
+    itself (report intake: in the report's own statement). Inside the caller's tenant
+    transaction, before or after the insert: everything here takes effect on commit.
+    Publishes the event (live feeds); a public event of a kind with a template tells the
+    reporter (:func:`~jogo.tenants.notifications.actions.announce_report_event`, which
+    reads the report: call it after the insert then); a :data:`COUNTED` kind has the
+    national rollups look at the report again."""
     await notify.publish(TOPIC, tenant_id, event_id)
     if public and kind in notifications.EVENT_TEMPLATES:
         await notifications.announce_report_event(
@@ -78,4 +109,3 @@ async def record(
         )
     if kind in COUNTED:
         await rollups.announce(tenant_id, report_id)
-    return event_id

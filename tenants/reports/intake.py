@@ -1,17 +1,26 @@
 """``do_submit_report``: a citizen's (or an integrator's) report, in one transaction.
 
-The reporter is a signed-in user, or anonymous with a PIN shown once and stored as an
-argon2 hash. Photos are cleaned (:mod:`jogo.platform.images`: decoded, upright, no
+The reporter is a signed-in user, or anonymous with a PIN shown once and stored as its
+keyed HMAC (:func:`~jogo.platform.auth.passwords.pin_hash`: microseconds, no memory; not
+argon2, issue 18). Photos are cleaned (:mod:`jogo.platform.images`: decoded, upright, no
 metadata, re-encoded) and stored before the transaction; if it fails they are removed
 again, so nothing is left half-written.
 
 With a client key (:mod:`jogo.platform.idempotency`) a retry gets the report of the first
 try (same ticket, same PIN: :func:`~jogo.tenants.reports.retries.derived_pin`) and writes
 nothing: no second report, outbox message or rate-limit hit.
+
+The transaction takes the tenant's ticket counter last (issue 18): its reads (category,
+polling station, jurisdiction, working calendar) are one statement, the SUBMITTED
+announcements come before the counter, and after it one statement inserts the report with
+its duplicate link, its events and its photos. Submissions of one command wait on each
+other only for that statement and the commit (and ``on_insert``), not the whole
+transaction.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
@@ -20,10 +29,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio
-
 from jogo.platform import db, idempotency
-from jogo.platform.auth.passwords import hash_secret
+from jogo.platform.auth.passwords import pin_hash as hash_pin
 from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
@@ -33,7 +40,7 @@ from jogo.platform.regions import TIME_ZONES
 from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
 from jogo.tenants.reports import events, jurisdiction, retries, sla
-from jogo.tenants.reports.calendar import load_calendar
+from jogo.tenants.reports.calendar import CALENDAR_COLUMNS, calendar_of
 from jogo.tenants.reports.limits import ANONYMOUS_BY_CLIENT, per_tenant
 from jogo.tenants.reports.photos import MAX_PER_REPORT, Photo, check_photo
 from jogo.tenants.reports.queries import REPORT_COLUMNS
@@ -71,7 +78,9 @@ class Submitted:
 async def next_ticket(tenant: TenantInfo, now: datetime) -> str:
     """The next ticket number of the tenant: ``<prefix>-<year>-<NNNNNN>``, the year of ``now`` in
     the tenant's zone (WIB, WITA or WIT), numbered per year from 000001. Inside the submitting
-    transaction: the counter row is locked until it ends, so tickets never repeat."""
+    transaction: the counter row is locked until it ends, so tickets never repeat and never
+    skip (a transaction that rolls back takes its number back). Submissions of the tenant
+    queue on that lock, so take it as late as possible: just before the report's insert."""
     year = now.astimezone(ZoneInfo(TIME_ZONES[tenant.time_zone])).year
     rows = await db.fetch(
         "INSERT INTO ticket_counters (tenant_id, year, last_value) VALUES ($1, $2, 1)"
@@ -83,31 +92,23 @@ async def next_ticket(tenant: TenantInfo, now: datetime) -> str:
     return f"{tenant.ticket_prefix}-{year}-{rows[0]['last_value']:06d}"
 
 
-async def find_duplicate(
-    category_id: uuid.UUID, latitude: float, longitude: float
-) -> uuid.UUID | None:
-    """The nearest open report of the same category within 200 m, submitted in 2 h; when
-    that one is itself a duplicate, the report it duplicates (chains stay one deep)."""
-    rows = await db.fetch(
-        f"""SELECT coalesce(duplicate_of, id) AS id FROM (
-              SELECT id, duplicate_of, created_at, 2 * 6371000 * asin(sqrt(
-                       power(sin(radians(latitude - $2) / 2), 2) +
-                       cos(radians($2)) * cos(radians(latitude)) *
-                       power(sin(radians(longitude - $3) / 2), 2))) AS metres
-                FROM reports
-               WHERE category_id = $1
-                 AND status IN ('SUBMITTED', 'VERIFIED', 'DISPATCHED', 'IN_PROGRESS')
-                 AND created_at >= now() - interval '{DUPLICATE_WINDOW}'
-                 AND latitude BETWEEN $2 - 0.002 AND $2 + 0.002
-                 AND longitude BETWEEN $3 - 0.002 AND $3 + 0.002) near
-            WHERE metres <= $4
-            ORDER BY metres, duplicate_of IS NOT NULL, created_at LIMIT 1""",
-        category_id,
-        latitude,
-        longitude,
-        DUPLICATE_RADIUS_M,
-    )
-    return rows[0]["id"] if rows else None
+# The report a new one at (``latitude``, ``longitude``) of category ``category_id`` (the
+# columns of a CTE ``given``) duplicates: the nearest open report of the same category
+# within 200 m, submitted in 2 h; when that one is itself a duplicate, the report it
+# duplicates (chains stay one deep). One column ``id``, at most one row.
+DUPLICATE_OF = f"""SELECT coalesce(near.duplicate_of, near.id) AS id FROM (
+      SELECT r.id, r.duplicate_of, r.created_at, 2 * 6371000 * asin(sqrt(
+               power(sin(radians(r.latitude - g.latitude) / 2), 2) +
+               cos(radians(g.latitude)) * cos(radians(r.latitude)) *
+               power(sin(radians(r.longitude - g.longitude) / 2), 2))) AS metres
+        FROM reports r, given g
+       WHERE r.category_id = g.category_id
+         AND r.status IN ('SUBMITTED', 'VERIFIED', 'DISPATCHED', 'IN_PROGRESS')
+         AND r.created_at >= now() - interval '{DUPLICATE_WINDOW}'
+         AND r.latitude BETWEEN g.latitude - 0.002 AND g.latitude + 0.002
+         AND r.longitude BETWEEN g.longitude - 0.002 AND g.longitude + 0.002) near
+    WHERE near.metres <= {DUPLICATE_RADIUS_M}
+    ORDER BY near.metres, near.duplicate_of IS NOT NULL, near.created_at LIMIT 1"""
 
 
 def _reporter(principal: Principal, data: ReportInput, tenant: TenantInfo) -> None:
@@ -142,7 +143,9 @@ async def do_submit_report(
     secret_key: str = "",
     channel: str = "API",
 ) -> Submitted:
-    """``channel``: how the report reached us (``reports.channel``: ``API``, ``WEB``,
+    """A new report in ``tenant`` (see the module); the caller is ``principal``.
+
+    ``channel``: how the report reached us (``reports.channel``: ``API``, ``WEB``,
     ``WHATSAPP``, ``SMS`` or ``OPEN311``; else ``ValueError``).
 
     ``client``: the caller's address; a caller who is not signed in is limited per
@@ -151,7 +154,8 @@ async def do_submit_report(
     ``client_key``: 16-100 characters of ``[A-Za-z0-9_-]`` (else ``InvalidInput`` on
     ``clientKey``); a retry with the same key and input returns the first try's report
     (``replayed``), other input is ``IdempotencyConflict``. ``secret_key``
-    (``JOGO_SECRET_KEY``) derives the PIN of an anonymous report sent with a key."""
+    (``JOGO_SECRET_KEY``) keys the stored PIN of an anonymous report and derives the PIN of
+    one sent with a client key; an anonymous report without it is ``ValueError``."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown report channel {channel!r}")
     now = datetime.now(UTC)
@@ -173,17 +177,18 @@ async def do_submit_report(
     )
     pin = _pin(tenant, key, secret_key) if anonymous else None
     if key is not None:
-        # A retry is answered before the limit counts it or a PIN is hashed.
+        # A retry is answered before the limit counts it or anything is stored.
         async with db.tenant_tx(tenant.id):
             earlier = await idempotency.recall(key)
             if earlier is not None:
                 return await _replay(earlier, key, tenant, secret_key)
     hit: Hit | None = None
     if principal.is_anonymous:
-        # Counted before the PIN's argon2 hash: a refused caller costs one statement.
+        # Counted first: a refused caller costs one statement.
         hit = await ANONYMOUS_BY_CLIENT.hit(per_tenant(tenant.id, client))
-    pin_hash = await anyio.to_thread.run_sync(hash_secret, pin) if pin else None
     report_id = uuid.uuid4()
+    # The PIN's HMAC names the report (microseconds: no thread, no memory to speak of).
+    pin_hash = hash_pin(secret_key, report_id, pin) if pin else None
     stored = [(uuid.uuid4(), p) for p in photos]
     keys = [f"{tenant.id}/{report_id}/{aid}.{p.extension}" for aid, p in stored]
     try:
@@ -239,15 +244,100 @@ async def _replay(
     return Submitted.of(row, pin, replayed=True)
 
 
-async def _polling_station(code: str | None) -> uuid.UUID | None:
-    """Inside the report's transaction: the TPS a report is about, if it names one."""
-    if code is None:
-        return None
-    rows = await db.fetch("SELECT id FROM polling_stations WHERE code = $1", code)
-    if not rows:
+# Everything the report's row needs from the tenant's data, in one statement (see
+# :func:`_context`): $1 category code, $2 polling station code (or NULL), $3 tenant id,
+# $4 the jurisdiction version this process has prepared.
+_CONTEXT = f"""SELECT c.id AS category_id, c.verify_working_days, c.urgent_verify_minutes,
+      (SELECT s.id FROM polling_stations s WHERE s.code = $2) AS station_id,
+      t.jurisdiction_version,
+      CASE WHEN t.jurisdiction_version IS DISTINCT FROM $4 THEN t.jurisdiction END
+        AS jurisdiction,
+      {CALENDAR_COLUMNS}
+  FROM (SELECT 1) AS one
+  LEFT JOIN report_categories c ON c.code = $1 AND c.is_active
+  LEFT JOIN tenants t ON t.id = $3"""
+
+
+@dataclass(frozen=True)
+class _Context:
+    category: dict[str, Any]  # id, verify_working_days, urgent_verify_minutes
+    station: uuid.UUID | None
+    outside: bool  # outside the tenant's jurisdiction
+    verify_due: datetime
+
+
+async def _context(tenant: TenantInfo, data: ReportInput, now: datetime) -> _Context:
+    """Inside the report's transaction: its category (active, else ``InvalidInput`` on
+    ``categoryCode``), its TPS (unknown: ``InvalidInput`` on ``pollingStationCode``),
+    whether it lies outside the jurisdiction and when it must be verified."""
+    rows = await db.fetch(
+        _CONTEXT,
+        data.category_code,
+        data.polling_station_code,
+        tenant.id,
+        jurisdiction.known_version(tenant.id),
+    )
+    row = rows[0]
+    if row["category_id"] is None:
+        raise InvalidInput(f"unknown category {data.category_code!r}", field="categoryCode")
+    code = data.polling_station_code
+    if code is not None and row["station_id"] is None:
         raise InvalidInput(f"there is no TPS {code} in this command", field="pollingStationCode")
-    station_id: uuid.UUID = rows[0]["id"]
-    return station_id
+    category = {
+        "id": row["category_id"],
+        "verify_working_days": row["verify_working_days"],
+        "urgent_verify_minutes": row["urgent_verify_minutes"],
+    }
+    geometry = jurisdiction.geometry_at(tenant.id, row["jurisdiction_version"], row["jurisdiction"])
+    calendar = calendar_of(tenant, row["leave_off"], row["extra_days"])
+    return _Context(
+        category=category,
+        station=row["station_id"],
+        outside=jurisdiction.is_outside(geometry, data.latitude, data.longitude),
+        verify_due=sla.verify_due(now, category, data.urgent, calendar),
+    )
+
+
+# The report, its SUBMITTED event, its DUPLICATE_HINT event when it has a duplicate
+# (DUPLICATE_OF) and its photos, in one statement that returns the report's columns and
+# the hint's id (NULL: none). Run right after the ticket counter is taken: under READ
+# COMMITTED this statement's snapshot then holds every report committed before, so two
+# submissions near each other see each other whatever their timing.
+_INSERT = f"""WITH given AS (
+      SELECT $4::uuid AS category_id, $7::double precision AS latitude,
+             $8::double precision AS longitude),
+    duplicate AS ({DUPLICATE_OF}),
+    report AS (
+      INSERT INTO reports AS r (tenant_id, id, ticket, category_id, title, description,
+             latitude, longitude, address, occurred_at, urgent, anonymous, pin_hash,
+             reporter_user_id, reporter_name, reporter_phone, submitted_by, duplicate_of,
+             verify_due_at, created_at, updated_at, sos, polling_station_id,
+             outside_jurisdiction, channel)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+              (SELECT id FROM duplicate), $18, $19, $19, $20, $21, $22, $23)
+      RETURNING {REPORT_COLUMNS}),
+    submitted AS (
+      INSERT INTO report_events (tenant_id, id, report_id, kind, to_status, public,
+             actor_id, actor_name, data)
+      SELECT $1, $24, report.id, 'SUBMITTED', 'SUBMITTED', true, $25, $17, $26::jsonb
+        FROM report
+      RETURNING created_at),
+    hint AS (
+      -- just after SUBMITTED on the timeline, even within one clock tick
+      INSERT INTO report_events (tenant_id, id, report_id, kind, public, actor_id,
+             actor_name, data, created_at)
+      SELECT $1, $27, $2, 'DUPLICATE_HINT', false, NULL, $28,
+             jsonb_build_object('duplicate_of', duplicate.id::text),
+             submitted.created_at + interval '1 microsecond'
+        FROM duplicate, submitted
+      RETURNING id),
+    photos AS (
+      INSERT INTO report_attachments (tenant_id, id, report_id, content_type, size_bytes,
+             sha256, storage_key, uploaded_by)
+      SELECT $1, a.id, $2, a.content_type, a.size_bytes, a.sha256, a.storage_key, $17
+        FROM unnest($29::uuid[], $30::text[], $31::integer[], $32::text[], $33::text[])
+             AS a (id, content_type, size_bytes, sha256, storage_key))
+SELECT report.*, (SELECT id FROM hint) AS hint_id FROM report"""
 
 
 @dataclass(frozen=True)
@@ -260,7 +350,7 @@ class _Pending:
     now: datetime  # the submission time, UTC; the SLA clock starts here
     report_id: uuid.UUID
     pin: str | None  # shown once to an anonymous reporter
-    pin_hash: str | None  # argon2 hash of ``pin``
+    pin_hash: str | None  # ``pin`` as stored (passwords.pin_hash: its keyed HMAC)
     anonymous: bool
     stored: list[tuple[uuid.UUID, Photo]]  # (attachment id, cleaned photo)
     keys: list[str]  # storage key of each stored photo, in the same order
@@ -271,44 +361,41 @@ class _Pending:
 
 
 async def _insert(p: _Pending) -> Submitted:
-    """One transaction: the report, its events and attachments, then ``on_insert``."""
+    """One transaction: the report, its events and attachments, then ``on_insert``. The
+    tenant's ticket counter is taken last, just before the statement that inserts them."""
     tenant, principal, data, now, report_id = p.tenant, p.principal, p.data, p.now, p.report_id
-    pin, pin_hash, anonymous = p.pin, p.pin_hash, p.anonymous
-    stored, keys, on_insert, key, secret_key = p.stored, p.keys, p.on_insert, p.key, p.secret_key
+    anonymous, stored, keys, key = p.anonymous, p.stored, p.keys, p.key
     # An anonymous report names nobody, even when a signed-in user sent it.
     actor = events.ANONYMOUS if anonymous else events.actor_of(principal)
+    submitted_id = uuid.uuid4()
     async with db.tenant_tx(tenant.id):
         if key is not None:
             # First, so a parallel duplicate waits here until this try commits (then it
             # answers with this report) or rolls back (then it makes the report).
             earlier = await idempotency.claim(tenant.id, key, report_id)
             if earlier is not None:
-                return await _replay(earlier, key, tenant, secret_key)
-        # The counter row lock serialises submissions per tenant, so the duplicate
-        # check below sees every report committed before this one.
-        ticket = await next_ticket(tenant, now)
-        categories = await db.fetch(
-            "SELECT * FROM report_categories WHERE code = $1 AND is_active", data.category_code
+                return await _replay(earlier, key, tenant, p.secret_key)
+        context = await _context(tenant, data, now)
+        # What events.record does beside its insert (live feeds, national rollups), before
+        # the counter: it all takes effect on commit, and a SUBMITTED event has no
+        # reporter template that would read the report (tests/test_submit_speed.py).
+        await events.announce(
+            tenant.id,
+            report_id,
+            submitted_id,
+            "SUBMITTED",
+            public=True,
+            actor=actor,
+            to_status="SUBMITTED",
         )
-        if not categories:
-            raise InvalidInput(f"unknown category {data.category_code!r}", field="categoryCode")
-        category = dict(categories[0])
-        station = await _polling_station(data.polling_station_code)
-        duplicate = await find_duplicate(category["id"], data.latitude, data.longitude)
-        outside = await jurisdiction.outside(tenant.id, data.latitude, data.longitude)
-        inserted = await db.fetch(
-            f"""INSERT INTO reports AS r (tenant_id, id, ticket, category_id, title,
-                 description, latitude, longitude, address, occurred_at, urgent, anonymous,
-                 pin_hash, reporter_user_id, reporter_name, reporter_phone, submitted_by,
-                 duplicate_of, verify_due_at, created_at, updated_at, sos, polling_station_id,
-                 outside_jurisdiction, channel)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                       $16, $17, $18, $19, $20, $20, $21, $22, $23, $24)
-               RETURNING {REPORT_COLUMNS}""",
+        # Taken last: other submissions of this command wait from here to the commit.
+        ticket = await next_ticket(tenant, now)
+        rows = await db.fetch(
+            _INSERT,
             tenant.id,
             report_id,
             ticket,
-            category["id"],
+            context.category["id"],
             data.title,
             data.description,
             data.latitude,
@@ -317,50 +404,34 @@ async def _insert(p: _Pending) -> Submitted:
             data.occurred_at,
             data.urgent,
             anonymous,
-            pin_hash,
+            p.pin_hash,
             None if anonymous else actor[1],
             data.reporter_name,
             data.reporter_phone,
             actor[0],
-            duplicate,
-            sla.verify_due(now, category, data.urgent, await load_calendar(tenant)),
+            context.verify_due,
             now,
             data.sos,
-            station,
-            outside,
+            context.station,
+            context.outside,
             p.channel,
+            submitted_id,
+            actor[1],
+            json.dumps({"by_reporter": True}),
+            uuid.uuid4(),
+            events.SYSTEM[0],
+            [attachment_id for attachment_id, _ in stored],
+            [photo.content_type for _, photo in stored],
+            [len(photo.data) for _, photo in stored],
+            [photo.sha256 for _, photo in stored],
+            keys,
         )
-        await events.record(
-            tenant.id,
-            report_id,
-            "SUBMITTED",
-            public=True,
-            actor=actor,
-            to_status="SUBMITTED",
-            data={"by_reporter": True},
-        )
-        if duplicate is not None:
-            await events.record(
-                tenant.id,
-                report_id,
-                "DUPLICATE_HINT",
-                public=False,
-                actor=events.SYSTEM,
-                data={"duplicate_of": str(duplicate)},
+        inserted = dict(rows[0])
+        hint_id = inserted.pop("hint_id")
+        if hint_id is not None:
+            await events.announce(
+                tenant.id, report_id, hint_id, "DUPLICATE_HINT", public=False, actor=events.SYSTEM
             )
-        for (attachment_id, photo), path in zip(stored, keys, strict=True):
-            await db.fetch(
-                "INSERT INTO report_attachments (tenant_id, id, report_id, content_type,"
-                " size_bytes, sha256, storage_key, uploaded_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
-                tenant.id,
-                attachment_id,
-                report_id,
-                photo.content_type,
-                len(photo.data),
-                photo.sha256,
-                path,
-                actor[0],
-            )
-        if on_insert is not None:
-            await on_insert(report_id)
-    return Submitted.of(dict(inserted[0]), pin, replayed=False)
+        if p.on_insert is not None:
+            await p.on_insert(report_id)
+    return Submitted.of(inserted, p.pin, replayed=False)

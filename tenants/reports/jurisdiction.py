@@ -151,20 +151,33 @@ def _prepare(geojson: Any) -> Any:
 async def current_geometry(tenant_id: uuid.UUID) -> Any:
     """Inside the caller's transaction: the tenant's prepared jurisdiction (None when
     unset). Reads the version by primary key; the GeoJSON only when it changed."""
-    known = _cache.get(tenant_id)
     rows = await db.fetch(
         "SELECT jurisdiction_version AS v,"
         " CASE WHEN jurisdiction_version IS DISTINCT FROM $2 THEN jurisdiction END AS g"
         " FROM tenants WHERE id = $1",
         tenant_id,
-        known[0] if known else None,
+        known_version(tenant_id),
     )
     if not rows:
         return None
-    version = rows[0]["v"]
+    return geometry_at(tenant_id, rows[0]["v"], rows[0]["g"])
+
+
+def known_version(tenant_id: uuid.UUID) -> int | None:
+    """The jurisdiction version this process holds prepared for the tenant (None: none), so
+    a read can skip the GeoJSON when it is still current (:func:`geometry_at`)."""
+    known = _cache.get(tenant_id)
+    return known[0] if known else None
+
+
+def geometry_at(tenant_id: uuid.UUID, version: int, geojson: Any) -> Any:
+    """The tenant's prepared jurisdiction at ``version``, as read beside
+    :func:`known_version` (``geojson`` is None when that version was current): from the
+    process's cache, else prepared from ``geojson`` and cached."""
+    known = _cache.get(tenant_id)
     if known is not None and known[0] == version:
         return known[1]
-    geometry = _prepare(rows[0]["g"])
+    geometry = _prepare(geojson)
     _cache[tenant_id] = (version, geometry)
     return geometry
 
