@@ -96,7 +96,9 @@ async def test_an_anonymous_retry_answers_with_the_same_ticket_and_pin(
     stored = await owner.fetchrow(
         "SELECT pin_hash FROM reports WHERE tenant_id = $1 AND ticket = $2", tenant.id, ticket
     )
-    assert stored["pin_hash"].startswith("$argon2") and first["pin"] not in stored["pin_hash"]
+    assert (
+        stored["pin_hash"].startswith("hmac-sha256$v1$") and first["pin"] not in stored["pin_hash"]
+    )
     # The retries used none of the limit: nine more reports pass, the tenth is refused.
     answers = [
         await send(app_client, tenant.slug, anonymous=True, title=f"Pohon tumbang nomor {i}")
@@ -420,7 +422,7 @@ async def test_the_idempotency_key_header_makes_a_retry_the_first_report(
     )
     assert errors_of(other) == [("CONFLICT", "clientKey")] and other["report"] is None
     assert await count_reports(owner, tenant) == 1
-    # The PIN is kept only as its argon2 hash, and the key (from which the PIN is
+    # The PIN is kept only as its keyed HMAC, and the key (from which the PIN is
     # derived) only as its SHA-256: nothing stored gives the PIN back.
     kept = await owner.fetch(
         "SELECT client_key FROM idempotency_keys WHERE tenant_id = $1", tenant.id
@@ -429,7 +431,7 @@ async def test_the_idempotency_key_header_makes_a_retry_the_first_report(
     pin_hash = await owner.fetchval(
         "SELECT pin_hash FROM reports WHERE id = $1::uuid", first["report"]["id"]
     )
-    assert pin_hash.startswith("$argon2") and first["pin"] not in pin_hash
+    assert pin_hash.startswith("hmac-sha256$v1$") and first["pin"] not in pin_hash
 
 
 async def test_a_header_and_a_client_key_that_differ_are_a_conflict(
@@ -512,7 +514,7 @@ async def test_a_key_lives_24_hours(app_client, two_tenants, owner):
     stored = await owner.fetchval(
         "SELECT pin_hash FROM reports WHERE id = $1::uuid", fresh["report"]["id"]
     )
-    assert stored.startswith("$argon2") and fresh["pin"] not in stored
+    assert stored.startswith("hmac-sha256$v1$") and fresh["pin"] not in stored
 
 
 async def test_expired_keys_are_purged_by_later_creates(app_client, settings, two_tenants, owner):

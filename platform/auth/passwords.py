@@ -174,5 +174,5 @@ async def check_pin(
             return PinCheck(False)
         return PinCheck(True, pin_hash(secret_key, report_id or _NO_REPORT, pin))
     expected = pin_hash(secret_key, report_id or _NO_REPORT, pin)
-    ok = hmac.compare_digest(expected, stored or "")
+    ok = hmac.compare_digest(expected.encode(), (stored or "").encode())
     return PinCheck(ok and stored is not None and report_id is not None)

@@ -52,26 +52,32 @@ def derived_pin(secret_key: str, tenant_id: uuid.UUID, scope: str, client_key: s
     """The tracking PIN of an anonymous report sent with a client key: 8 digits of
     HMAC-SHA256(``JOGO_SECRET_KEY``, tenant | scope | client key).
 
-    Why derived: the PIN is shown once and stored only as an argon2 hash, so a retry whose
-    first answer was lost could not show it again if it were random; derived, the retry
-    shows the same PIN, and ``trackReport`` accepts it.
+    Why derived: the PIN is shown once and stored only as its keyed HMAC
+    (:func:`~jogo.platform.auth.passwords.pin_hash`: HMAC-SHA256 under a key derived from
+    ``JOGO_SECRET_KEY``, over the report id and the PIN), so a retry whose first answer was
+    lost could not show it again if it were random; derived, the retry shows the same PIN,
+    and ``trackReport`` accepts it.
 
     The trade-off: whoever holds the client key (and sends the same input) gets the ticket
     and this PIN back, so the key is exactly as secret as the PIN. The app must make it
     at random (a UUID4 has 122 bits; 8 digits have 27) and keep it on the phone like the
-    PIN. The ticket is left out of the HMAC on purpose: it is only known inside the
-    tenant's transaction, under the ticket counter's lock, and the PIN's argon2 hash
-    would then hold every submission of the command behind it. Rotating
-    ``JOGO_SECRET_KEY`` changes the PIN a later retry would show; a retry after a
-    rotation shows a PIN that no longer opens the report. Without a client key the PIN
-    stays random.
+    PIN. The ticket is left out of this HMAC: it is only known inside the tenant's
+    transaction, after the ticket counter is taken, and the PIN must be known before (its
+    stored HMAC goes into the report's insert). Rotating ``JOGO_SECRET_KEY`` changes the
+    PIN a later retry would show, and every stored PIN stops opening its report (its HMAC
+    key changes too). Without a client key the PIN stays random.
 
-    Why this does not weaken how the PIN is stored: the PIN itself is kept nowhere but
-    as its argon2 hash, and ``idempotency_keys`` keeps only a SHA-256 of the key
-    (:attr:`~jogo.platform.idempotency.ClientKey.stored`), so neither a copy of the
-    database nor one with ``JOGO_SECRET_KEY`` beside it derives a PIN: that needs the key,
-    which only the client holds. A key reused after its 24 hours derives the same PIN for
-    its new report (which has a new ticket; both belong to whoever holds the key).
+    What a copy of the database gives: the PIN is kept nowhere but as its HMAC, and
+    ``idempotency_keys`` keeps only a SHA-256 of the client key
+    (:attr:`~jogo.platform.idempotency.ClientKey.stored`). Without ``JOGO_SECRET_KEY`` a
+    stored HMAC can't even be searched (10^8 PINs, but an unknown 256-bit key; argon2
+    hashes could be, at about 200 ms each). With the key beside the copy, the 10^8 PINs
+    of one report are searched in seconds (argon2 made that months of CPU per report): at
+    rest, the PIN is as safe as ``JOGO_SECRET_KEY`` is kept apart from the database and its
+    backups; online, the tracking rate limits stop guessing. Deriving a PIN from this
+    function also needs the client key, which only the client holds. A key reused after
+    its 24 hours derives the same PIN for its new report (which has a new ticket; both
+    belong to whoever holds the key).
     """
     message = f"jogo-report-pin-v1|{tenant_id}|{scope}|{client_key}".encode()
     mac = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
