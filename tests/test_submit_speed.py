@@ -88,7 +88,7 @@ async def test_argon2_runs_at_most_the_bound_at_once_from_async_callers(counting
         asyncio.ensure_future(passwords.hash_password_async(f"kata sandi baru {i}"))
         for i in range(4)
     ]
-    await eventually(lambda: counting.running == bound, "argon2 slots taken")
+    await eventually(lambda: counting.running >= bound, "argon2 slots taken")
     # Twelve callers, all started: only the bound got in, the rest wait for a slot.
     await asyncio.sleep(0.3)
     assert counting.running == counting.calls == bound
@@ -116,7 +116,7 @@ async def test_argon2_bound_holds_for_threads_and_for_unknown_users(counting, da
         asyncio.ensure_future(authenticate(f"tidak-ada-{uuid.uuid4().hex[:8]}", "apa saja"))
         for _ in range(4)
     ]
-    await eventually(lambda: counting.running == bound, "argon2 slots taken")
+    await eventually(lambda: counting.running >= bound, "argon2 slots taken")
     await asyncio.sleep(0.3)
     assert counting.running == counting.calls == bound
     counting.release.set()
