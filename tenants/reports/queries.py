@@ -227,7 +227,7 @@ async def report_by_id(tenant_id: uuid.UUID, report_id: uuid.UUID) -> dict[str, 
 async def report_by_ticket(tenant_id: uuid.UUID, ticket: str) -> dict[str, Any] | None:
     """The report with this ticket (:data:`REPORT_COLUMNS` plus ``pin_hash``, its PIN as
     stored), or None; for :func:`jogo.tenants.reports.tracking.track`, which checks the PIN."""
-    async with db.tenant_tx(tenant_id):
+    async with db.read_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT {REPORT_COLUMNS}, r.pin_hash FROM reports r WHERE r.ticket = $1",
             (ticket or "").strip().upper(),
