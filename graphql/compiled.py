@@ -27,6 +27,7 @@ from collections.abc import Callable
 from types import CoroutineType
 from typing import Any
 
+from graphql.language import VariableNode
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
@@ -88,14 +89,16 @@ def _getter(field: GraphQLField) -> Getter:
     raise Fallback
 
 
-Completer = Callable[[Any], Any]
+# A completer takes the value and the strawberry ``Info`` of the object being completed
+# (per request: plans are shared between requests, request state never is).
+Completer = Callable[[Any, Info[Any, Any]], Any]
 
 
 def _leaf(type_: GraphQLLeafType) -> Completer:
     coerce = type_.coerce_output_value
     plain = {"String": str, "ID": str, "Boolean": bool, "Int": int}.get(type_.name)
 
-    def leaf(value: Any) -> Any:
+    def leaf(value: Any, _info: Info[Any, Any]) -> Any:
         if value is None:
             return None
         if plain is not None and type(value) is plain:
@@ -106,6 +109,17 @@ def _leaf(type_: GraphQLLeafType) -> Completer:
         return coerced
 
     return leaf
+
+
+# Plans by (object type, the collected field nodes): the nodes come from the parsed
+# document, which the parser cache keeps, so the same operation finds its plan again.
+# The nodes are kept with the plan and compared by identity, never by id() alone.
+_Key = tuple[GraphQLObjectType, tuple[tuple[str, int], ...], tuple[tuple[str, str], ...]]
+# Per operation: the variables its @skip/@include directives read. Their values are part
+# of a plan's key, since they decide which fields nested selections collect.
+_DIRECTIVE_VARS: dict[int, tuple[Any, frozenset[str]]] = {}
+_CACHE: dict[_Key, tuple[tuple[Any, ...], Completer | None]] = {}
+_CACHE_SIZE = 2048
 
 
 class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -125,33 +139,58 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """The completed object: planned types in one pass when their selection allows,
         graphql-core's completion otherwise."""
         if type(result) in _PLANNED:
-            plans = self.__dict__.setdefault("_fast_plans", {})
-            key = (return_type, id(field_details_list))
-            plan = plans.get(key, _UNPLANNED)
-            if plan is _UNPLANNED:
-                try:
-                    plan = self._plan(return_type, field_details_list, info)
-                except Exception:  # Fallback, or anything else: the normal path answers
-                    plan = None
-                # The list is kept with its plan, so its id is not reused meanwhile.
-                plans[key] = plan
-                plans[(key, "keep")] = field_details_list
+            plan = self._cached_plan(return_type, field_details_list)
             if plan is not None:
-                completed = _attempt(plan, result)
+                sinfo: Info[Any, Any] = Info(_raw_info=info, _field=None)  # type: ignore[arg-type]
+                completed = _attempt(plan, result, sinfo)
                 if completed is not _UNPLANNED:
                     return completed
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
 
-    def _plan(
-        self, return_type: GraphQLObjectType, field_details_list: Any, info: GraphQLResolveInfo
-    ) -> Completer:
+    def _cached_plan(self, return_type: GraphQLObjectType, details: Any) -> Completer | None:
+        grouped, defers, *_ = self.collect_subfields(return_type, details)
+        if defers:
+            return None
+        nodes = tuple(d.node for group in grouped.values() for d in group)
+        key = (
+            return_type,
+            tuple((k, id(g[0].node)) for k, g in grouped.items()),
+            self._directive_values(),
+        )
+        hit = _CACHE.get(key)
+        if (
+            hit is not None
+            and len(hit[0]) == len(nodes)
+            and all(a is b for a, b in zip(hit[0], nodes, strict=True))
+        ):
+            return hit[1]
+        try:
+            plan: Completer | None = self._plan(return_type, grouped)
+        except Exception:  # Fallback, or anything else: the normal path answers
+            plan = None
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = (nodes, plan)
+        return plan
+
+    def _directive_values(self) -> tuple[tuple[str, str], ...]:
+        operation = self.operation
+        known = _DIRECTIVE_VARS.get(id(operation))
+        if known is None or known[0] is not operation:
+            names: set[str] = set()
+            for root in (operation, *self.fragments.values()):
+                _collect_directive_vars(root, names)
+            if len(_DIRECTIVE_VARS) >= _CACHE_SIZE:
+                _DIRECTIVE_VARS.clear()
+            known = _DIRECTIVE_VARS[id(operation)] = (operation, frozenset(names))
+        values = self.variable_values.coerced
+        return tuple(sorted((name, repr(values.get(name))) for name in known[1]))
+
+    def _plan(self, return_type: GraphQLObjectType, grouped: Any) -> Completer:
         """A function completing one object of ``return_type`` for this selection, or
         :class:`Fallback` when the selection holds what it does not cover."""
-        grouped, defers, *_ = self.collect_subfields(return_type, field_details_list)
-        if defers:
-            raise Fallback
         steps: list[tuple[str, Getter | None, Any]] = []
         for response_key, details in grouped.items():
             name = details[0].node.name.value
@@ -160,14 +199,13 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 continue
             field = return_type.fields[name]
             getter = self._getter(return_type, name, field)
-            steps.append((response_key, getter, self._completer(field.type, details, info)))
-        sinfo: Info[Any, Any] = Info(_raw_info=info, _field=None)  # type: ignore[arg-type]
+            steps.append((response_key, getter, self._completer(field.type, details)))
         is_type_of = return_type.is_type_of
 
-        def complete(obj: Any) -> dict[str, Any]:
+        def complete(obj: Any, sinfo: Info[Any, Any]) -> dict[str, Any]:
             if type(obj) not in _PLANNED:
                 raise Fallback
-            if is_type_of is not None and not is_type_of(obj, info):
+            if is_type_of is not None and not is_type_of(obj, sinfo._raw_info):
                 raise Fallback
             out: dict[str, Any] = {}
             for response_key, getter, finish in steps:
@@ -178,52 +216,51 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 if type(value) is CoroutineType:
                     value.close()  # never started: nothing ran
                     raise Fallback
-                out[response_key] = finish(value)
+                out[response_key] = finish(value, sinfo)
             return out
 
         return complete
 
-    def _completer(
-        self, type_: GraphQLOutputType, details: Any, info: GraphQLResolveInfo
-    ) -> Completer:
+    def _completer(self, type_: GraphQLOutputType, details: Any) -> Completer:
         if isinstance(type_, GraphQLNonNull):
-            inner = self._completer(type_.of_type, details, info)
+            inner = self._completer(type_.of_type, details)
 
-            def non_null(value: Any) -> Any:
-                completed = inner(value)
+            def non_null(value: Any, sinfo: Info[Any, Any]) -> Any:
+                completed = inner(value, sinfo)
                 if completed is None:
                     raise Fallback  # graphql-core reports it, with its path
                 return completed
 
             return non_null
         if isinstance(type_, GraphQLList):
-            item = self._completer(type_.of_type, details, info)
+            item = self._completer(type_.of_type, details)
 
-            def items(value: Any) -> Any:
+            def items(value: Any, sinfo: Info[Any, Any]) -> Any:
                 if value is None:
                     return None
                 if type(value) is CoroutineType:
                     value.close()
                     raise Fallback
-                return [item(v) for v in value]
+                return [item(v, sinfo) for v in value]
 
             return items
         if isinstance(type_, GraphQLLeafType):
             return _leaf(type_)
         if isinstance(type_, GraphQLObjectType):
-            object_type = type_
-            plan: list[Completer] = []
+            # Compiled now (a selection is finite), so no closure keeps this request.
+            grouped, defers, *_ = self.collect_subfields(type_, details)
+            if defers:
+                raise Fallback
+            plan = self._plan(type_, grouped)
 
-            def obj(value: Any) -> Any:
+            def obj(value: Any, sinfo: Info[Any, Any]) -> Any:
                 if value is None:
                     return None
-                if not plan:  # compiled on first use: recursive types stay finite
-                    plan.append(self._plan(object_type, details, info))
-                return plan[0](value)
+                return plan(value, sinfo)
 
             return obj
 
-        def abstract(value: Any) -> Any:
+        def abstract(value: Any, _sinfo: Info[Any, Any]) -> Any:
             if value is None:
                 return None
             raise Fallback
@@ -246,10 +283,21 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
 _UNPLANNED = object()
 
 
-def _attempt(plan: Completer, obj: Any) -> Any:
-    """``plan(obj)``, or ``_UNPLANNED`` when it falls back (any error: graphql-core then
-    answers, and reports a real error at its own path)."""
+def _collect_directive_vars(node: Any, names: set[str]) -> None:
+    """Add the variables read by ``@skip``/``@include`` anywhere under ``node``."""
+    for directive in getattr(node, "directives", None) or ():
+        for argument in directive.arguments or ():
+            if isinstance(argument.value, VariableNode):
+                names.add(argument.value.name.value)
+    selection_set = getattr(node, "selection_set", None)
+    for selection in selection_set.selections if selection_set else ():
+        _collect_directive_vars(selection, names)
+
+
+def _attempt(plan: Completer, obj: Any, sinfo: Info[Any, Any]) -> Any:
+    """``plan(obj, sinfo)``, or ``_UNPLANNED`` when it falls back (any error: graphql-core
+    then answers, and reports a real error at its own path)."""
     try:
-        return plan(obj)
+        return plan(obj, sinfo)
     except Exception:
         return _UNPLANNED

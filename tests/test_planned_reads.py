@@ -302,3 +302,77 @@ async def test_failing_fields_under_concurrency_leave_no_open_transaction(
         " AND datname = current_database() AND state LIKE 'idle in transaction%'"
     )
     assert rows[0]["n"] == 0
+
+
+async def test_plans_shared_between_requests_keep_each_request_apart(
+    app_client, settings, two_tenants, monkeypatch
+):
+    """Plans are cached per operation; what they read (the caller, the tenant, the
+    directive variables) is each request's own."""
+    first, second = two_tenants.a, two_tenants.b
+    query = """query($first: Int!, $with: Boolean!) { reports(first: $first) { edges {
+      node { ticket assignedOfficer @include(if: $with) { username }
+      attachments { url } lastEvent { actorName } } } } }"""
+    seen = {}
+    for tenant in (first, second):
+        admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+        officer_id, _ = await make_user(Role.OFFICER, tenant)
+        done = await upload_report(
+            app_client, tenant.slug, admin, [("a.png", png_bytes(), "image/png")]
+        )
+        await act(
+            app_client,
+            tenant.slug,
+            ASSIGN,
+            admin,
+            id=done["report"]["id"],
+            o=str(officer_id),
+            u=None,
+        )
+        citizen_id, name = await make_user(Role.CITIZEN, tenant)
+        seen[tenant.slug] = (admin, bearer_for(citizen_id, name, settings))
+    answers = []
+    for slug, (admin, citizen) in seen.items():
+        for headers in (admin, citizen):
+            for flag in (True, False):
+                _, body = await gql(
+                    app_client, f"/t/{slug}/graphql", query, headers, first=5, **{"with": flag}
+                )
+                answers.append((slug, headers is admin, flag, body))
+    for slug, is_admin, flag, body in answers:
+        edges = body["data"]["reports"]["edges"]
+        if not is_admin:
+            assert edges == []  # the citizen reported nothing
+            continue
+        node = edges[0]["node"]
+        assert node["attachments"][0]["url"].startswith(f"/t/{slug}/attachments/")
+        assert ("assignedOfficer" in node) is flag
+        if flag:
+            assert node["assignedOfficer"]["username"]
+    # And the same answers from graphql-core alone.
+    monkeypatch.setattr(compiled, "_PLANNED", set())
+    for slug, is_admin, flag, body in answers:
+        headers = seen[slug][0] if is_admin else seen[slug][1]
+        _, slow = await gql(
+            app_client, f"/t/{slug}/graphql", query, headers, first=5, **{"with": flag}
+        )
+        assert slow == body
+
+
+def test_cursor_is_the_json_it_always_was():
+    import base64
+    import json
+    import uuid
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from jogo.tenants.reports.queries import cursor_of, decode_cursor
+
+    for moment in (
+        datetime(2026, 12, 1, 5, 0, tzinfo=UTC),
+        datetime(2026, 12, 1, 5, 0, 0, 123456, tzinfo=UTC),
+        datetime(2024, 2, 14, 7, 30, tzinfo=timezone(timedelta(hours=7))),
+    ):
+        ident = uuid.uuid4()
+        old = base64.urlsafe_b64encode(json.dumps([moment.isoformat(), str(ident)]).encode())
+        assert cursor_of(moment, ident) == old.decode()
+        assert decode_cursor(cursor_of(moment, ident)) == (moment, ident)

