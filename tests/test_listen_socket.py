@@ -32,7 +32,7 @@ def test_accepted_connections_have_nagle_off():
 def test_a_busy_port_is_one_clear_error():
     server = _listen("127.0.0.1", 0)
     try:
-        with pytest.raises(SettingsError, match="cannot listen on 127.0.0.1"):
+        with pytest.raises(SettingsError, match=r"cannot listen on 127\.0\.0\.1"):
             _listen("127.0.0.1", server.getsockname()[1])
     finally:
         server.close()
