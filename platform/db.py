@@ -411,7 +411,15 @@ async def read_tx(tenant_id: uuid.UUID | str) -> AsyncIterator[PostgresTransacti
         async with tenant_tx(tenant) as own:
             yield own
         return
-    async with session._lock:
+    await session._lock.acquire()
+    if session._closed:
+        # Queued behind a sibling while the request ended (a task the request did not
+        # wait for): nobody would end a transaction opened on the session now.
+        session._lock.release()
+        async with tenant_tx(tenant) as own:
+            yield own
+        return
+    try:
         conn = await session._connection()
         tx = PostgresTransaction(ENGINE)
         tx.connection = conn
@@ -424,10 +432,14 @@ async def read_tx(tenant_id: uuid.UUID | str) -> AsyncIterator[PostgresTransacti
         finally:
             current_tenant_id.reset(tenant_token)
             ENGINE.current_transaction.reset(marker)
-            if not done:
+            if not done or session._closed:
                 # A failed statement aborts the transaction; a cancelled one leaves the
                 # connection mid-protocol. Either way: a fresh one for the next read.
+                # And a session the request closed meanwhile (while this read waited
+                # for its first connection) ends nothing it opens after: end it here.
                 await session._discard()
+    finally:
+        session._lock.release()
 
 
 async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:

@@ -1831,3 +1831,30 @@ async def queue_notice(
         )
     assert made is not None
     return made
+
+
+# --- issue 18 attacks: the app role's connections as PostgreSQL sees them ---
+
+
+async def idle_in_transaction(owner: Any) -> int:
+    """How many of the app role's connections to this database sit inside a transaction
+    between statements (``idle in transaction``, aborted or not)."""
+    value: int = await owner.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE usename = 'jogo_app'"
+        " AND datname = current_database() AND state LIKE 'idle in transaction%'"
+    )
+    return value
+
+
+async def waiting_on_lock(owner: Any, within: float = 10.0) -> int:
+    """The pid of an app-role backend waiting on a lock (``wait_event_type = 'Lock'``)."""
+
+    async def found() -> int | None:
+        pid: int | None = await owner.fetchval(
+            "SELECT pid FROM pg_stat_activity WHERE usename = 'jogo_app'"
+            " AND datname = current_database() AND wait_event_type = 'Lock' LIMIT 1"
+        )
+        return pid
+
+    pid: int = await eventually(found, "an app backend waiting on a lock", within)
+    return pid
