@@ -73,6 +73,7 @@ class LoopLocalEngine(PostgresEngine):
     async def _run_in_pool(self, query: str, args: Any = None) -> Any:
         """Piccolo's query outside a transaction, with the bounded acquire."""
         pool = _require_pool()
+        await _before_borrowing()
         conn = await acquire(pool)
         try:
             return await conn.fetch(query, *(args or []))
@@ -248,15 +249,17 @@ def _as_uuid(tenant_id: uuid.UUID | str) -> uuid.UUID:
     return tenant_id if isinstance(tenant_id, uuid.UUID) else uuid.UUID(str(tenant_id))
 
 
-def _begin(tenant: uuid.UUID | None) -> str:
+def _begin(tenant: uuid.UUID | None, *, shared_read: bool = False) -> str:
     """``BEGIN`` and the transaction-local (``is_local = true``) tenant, in one message.
 
     The value is a ``uuid.UUID`` rendered by Python (hex and dashes only), never caller
     text, so it is safe inline; an empty value is "no tenant" for RLS and overrides a
     session-level value that must not exist but would otherwise leak into a
-    ``control_tx``."""
+    ``control_tx``. A request's shared read transaction is ``REPEATABLE READ READ ONLY``:
+    one snapshot for all its reads, and a write that strayed into it is refused."""
     value = "" if tenant is None else str(uuid.UUID(str(tenant)))
-    return f"BEGIN; SELECT set_config('app.tenant_id', '{value}', true)"
+    begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if shared_read else "BEGIN"
+    return f"{begin}; SELECT set_config('app.tenant_id', '{value}', true)"
 
 
 @asynccontextmanager
@@ -269,6 +272,7 @@ async def _transaction(kind: str, tenant: uuid.UUID | None) -> AsyncIterator[Pos
     if ENGINE.current_transaction.get() is not None:
         # A nested transaction would silently share (or switch) the outer tenant.
         raise RuntimeError(f"{kind} cannot be nested inside another transaction")
+    await _before_borrowing()
     conn = await acquire(pool)
     committed = False
     tx = PostgresTransaction(ENGINE)
@@ -332,7 +336,7 @@ class ReadSession:
             pool = _require_pool()
             conn = await acquire(pool)
             try:
-                await conn.execute(_begin(self.tenant))
+                await conn.execute(_begin(self.tenant, shared_read=True))
             except BaseException as exc:
                 await release(pool, conn, rollback=True)
                 typed = (
@@ -356,16 +360,37 @@ class ReadSession:
         conn, self._conn = self._conn, None
         if conn is None:
             return
-        pool = _require_pool()
         if self._lock.locked():  # a straggling resolver still holds it
-            await release(pool, conn, rollback=True)
+            await release(_require_pool(), conn, rollback=True)
             return
-        committed = False
-        try:
-            await conn.execute("COMMIT")
-            committed = True
-        finally:
-            await release(pool, conn, rollback=not committed)
+        await _commit_and_release(conn)
+
+    async def step_aside(self) -> None:
+        """End the shared transaction and give its connection back, before this request
+        borrows another one: a request never holds one connection while it waits for a
+        second (with every request doing so, the pool would lock itself up). The next
+        read starts a new shared transaction."""
+        async with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                await _commit_and_release(conn)
+
+
+async def _commit_and_release(conn: asyncpg.Connection) -> None:
+    committed = False
+    try:
+        await conn.execute("COMMIT")
+        committed = True
+    finally:
+        await release(_require_pool(), conn, rollback=not committed)
+
+
+async def _before_borrowing() -> None:
+    """Called before this context borrows a pooled connection for something other than
+    the request's shared reads: the shared transaction steps aside first."""
+    session = _read_session.get()
+    if session is not None and session._conn is not None:
+        await session.step_aside()
 
 
 _read_session: contextvars.ContextVar[ReadSession | None] = contextvars.ContextVar(
@@ -449,6 +474,7 @@ async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await tx.connection.fetch(sql, *args)
         return rows
     pool = _require_pool()
+    await _before_borrowing()
     conn = await acquire(pool)
     try:
         rows = await conn.fetch(sql, *args)

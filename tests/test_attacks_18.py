@@ -211,15 +211,11 @@ async def test_a_client_that_hangs_up_mid_query_leaves_no_open_transaction(
 REPORTER = "query($id: ID!) { report(id: $id) { ticket reporter { anonymous } } }"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hold-and-wait: a query's read session keeps its connection while the"
-    " reporter audit (db.fetch) waits for a second one; see the issue 18 attack report",
-)
 async def test_a_query_needs_one_pooled_connection_at_a_time(app_client, settings, monkeypatch):
     """With one pooled connection free, a query that reads a report and audits the
-    reporter's identity is answered (before issue 18 each read was a short transaction of
-    its own; now the read session holds its connection to the end of the request)."""
+    reporter's identity is answered: the read session steps aside (commits and gives its
+    connection back) before the audit borrows one, so a request never holds one
+    connection while it waits for a second."""
     tenant = await onboard()
     admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
     rid = (await submit(app_client, tenant.slug, admin))["report"]["id"]
