@@ -35,7 +35,7 @@ def create_app(
 ) -> Litestar:
     """``manage_database=False`` when the caller already started the engine (tests)."""
     settings = settings or load_settings()
-    provider = setup_telemetry(exporter=span_exporter)
+    provider = setup_telemetry(exporter=span_exporter, sql_spans=settings.sql_spans)
 
     async def start() -> None:
         if manage_database:
