@@ -80,7 +80,8 @@ def setup_telemetry(
     """Idempotent: the first call wins, later calls return the same provider.
 
     ``sql_spans``: how SQL statements show (:class:`~jogo.platform.settings.SqlSpans`, or
-    its ``JOGO_SQL_SPANS`` text); None reads ``JOGO_SQL_SPANS`` (default ``statement``).
+    its ``JOGO_SQL_SPANS`` text); None reads ``JOGO_SQL_SPANS`` (default ``statement``);
+    ``off`` whatever it says when ``OTEL_SDK_DISABLED=true`` turns tracing off.
     A bad value raises :class:`~jogo.platform.errors.SettingsError`."""
     global _provider
     if _provider is not None:
@@ -88,6 +89,8 @@ def setup_telemetry(
     if sql_spans is None:
         sql_spans = os.environ.get("JOGO_SQL_SPANS") or "statement"
     mode = parse_sql_spans(sql_spans) if isinstance(sql_spans, str) else sql_spans
+    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        mode = SqlSpans("off", 0.0)  # no spans at all: nothing to count statements on
     name = os.environ.get("OTEL_SERVICE_NAME", service_name)
     provider = TracerProvider(resource=Resource.create({"service.name": name}))
     provider.add_span_processor(TenantSpanProcessor())
