@@ -6,7 +6,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -14,6 +14,56 @@ from jogo.platform.errors import SettingsError
 
 APP_ROLE = "jogo_app"
 DEV_SECRET = "jogo-dev-secret-change-me-0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class SqlSpans:
+    """How SQL statements show in traces (``JOGO_SQL_SPANS``).
+
+    ``mode`` is one of:
+
+    - ``"off"``: no SQL spans and no statement count;
+    - ``"count"``: no SQL spans; the request's or job's span (the local root) carries
+      ``db.statements`` (statements run) and ``db.duration_ms`` (their summed time, ms);
+    - ``"sampled"``: as ``count``, plus one span per statement in a fraction ``ratio``
+      (0 < ratio < 1) of the traces, chosen by trace id: a sampled request has all its
+      statements, the others none;
+    - ``"statement"``: as ``count``, plus one span per statement everywhere (ratio 1.0).
+    """
+
+    mode: str
+    ratio: float
+
+    def __str__(self) -> str:
+        return str(self.ratio) if self.mode == "sampled" else self.mode
+
+
+SQL_SPAN_MODES = ("off", "count", "statement")
+# The default in production: a tenth of the traces carry their SQL spans, every request
+# its statement count (measured in issue 18: about the cost of "count").
+PRODUCTION_SQL_SPANS = "0.1"
+
+
+def parse_sql_spans(raw: str, name: str = "JOGO_SQL_SPANS") -> SqlSpans:
+    """``off``, ``count``, ``statement`` or a fraction strictly between 0 and 1 (``0.1``:
+    the SQL spans of one trace in ten); ``0`` is ``count`` and ``1`` is ``statement``.
+    Raises :class:`SettingsError` (one line) for anything else."""
+    value = raw.strip().lower()
+    if value in SQL_SPAN_MODES:
+        return SqlSpans(value, {"off": 0.0, "count": 0.0, "statement": 1.0}[value])
+    try:
+        ratio = float(value)
+    except ValueError:
+        ratio = -1.0
+    if not 0.0 <= ratio <= 1.0:  # nan fails both comparisons
+        raise SettingsError(
+            f"{name} must be off, count, statement or a fraction between 0 and 1, got {raw!r}"
+        )
+    if ratio == 0.0:
+        return SqlSpans("count", 0.0)
+    if ratio == 1.0:
+        return SqlSpans("statement", 1.0)
+    return SqlSpans("sampled", ratio)
 
 
 @dataclass(frozen=True)
@@ -61,6 +111,8 @@ class Settings:
     # Map tiles for the web clients' maps: an XYZ template with {z}, {x}, {y} (and an
     # optional {s}), http(s); None shows the data without a base layer (offline networks).
     map_tiles_url: str | None = None
+    # SQL statements in traces (JOGO_SQL_SPANS): see :class:`SqlSpans`.
+    sql_spans: SqlSpans = field(default_factory=lambda: SqlSpans("statement", 1.0))
 
     @property
     def embedded(self) -> bool:
@@ -118,7 +170,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     seconds (``JOGO_TOKEN_TTL_SECONDS`` 60-86400, default 900; refresh TTL 12 h, idle 2 h). Raises
     :class:`SettingsError` with one line for a bad value: ``JOGO_ENV`` not
     development/test/production, no ``JOGO_SECRET_KEY`` in production or one shorter than 32
-    characters, a URL of the wrong scheme, a number out of range."""
+    characters, a URL of the wrong scheme, a number out of range, a ``JOGO_SQL_SPANS`` that is not
+    off/count/statement/a fraction (default ``statement``, in production ``0.1``)."""
     env = os.environ if env is None else env
     environment = env.get("JOGO_ENV", "development")
     if environment not in ("development", "test", "production"):
@@ -155,6 +208,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         trusted_proxies=_networks(env, "JOGO_TRUSTED_PROXIES"),
         map_tiles_url=_tiles_url(env.get("JOGO_MAP_TILES_URL")),
+        sql_spans=parse_sql_spans(
+            env.get("JOGO_SQL_SPANS")
+            or (PRODUCTION_SQL_SPANS if environment == "production" else "statement")
+        ),
     )
 
 

@@ -55,7 +55,8 @@ def _awaiting(coro: object) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def span_exporter() -> InMemorySpanExporter:
     exporter = InMemorySpanExporter()
-    setup_telemetry(exporter=exporter)
+    # A span per statement: tests count and read SQL spans (JOGO_SQL_SPANS=statement).
+    setup_telemetry(exporter=exporter, sql_spans="statement")
     return exporter
 
 

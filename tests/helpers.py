@@ -1858,3 +1858,21 @@ async def waiting_on_lock(owner: Any, within: float = 10.0) -> int:
 
     pid: int = await eventually(found, "an app backend waiting on a lock", within)
     return pid
+
+
+# --- SQL statements counted without spans (issue 18) ---------------------------------
+
+
+async def counted_request(
+    client: httpx.AsyncClient, method: str, url: str, **kwargs: Any
+) -> tuple[httpx.Response, list[str]]:
+    """One request through an in-process client (``app_client``: the app runs in this
+    task's context) and the SQL statements it ran, in order, whatever ``JOGO_SQL_SPANS``
+    says (:func:`jogo.platform.telemetry.count_statements`; a ``BEGIN; SELECT
+    set_config(...)`` message is one statement). Statements of other tasks (a worker, the
+    relay, a live server's requests) are not counted."""
+    from jogo.platform.telemetry import count_statements
+
+    with count_statements() as counted:
+        response = await client.request(method, url, **kwargs)
+    return response, counted.queries

@@ -256,3 +256,23 @@ def test_a_command_finding_no_database_says_so(tmp_path):
         assert f"no database in the data folder {folder.resolve()}" in line, line
         assert "--data-dir" in line and "JOGO_DATA_DIR" in line
         assert not folder.exists(), f"{args} made {folder}"
+
+
+def test_commands_run_on_uvloop_and_the_actor_thread_keeps_asyncio():
+    """Issue 18: a command's loop is uvloop's; a loop made with asyncio.new_event_loop()
+    (Dramatiq's actor thread) stays asyncio's."""
+    import asyncio
+
+    import uvloop
+
+    from jogo.platform.app.cli import run_loop
+
+    async def kinds() -> int:
+        fresh = asyncio.new_event_loop()
+        try:
+            plain = not isinstance(fresh, uvloop.Loop)
+        finally:
+            fresh.close()
+        return int(isinstance(asyncio.get_running_loop(), uvloop.Loop)) + 2 * int(plain)
+
+    assert run_loop(kinds()) == 3

@@ -92,6 +92,49 @@ def test_only_the_kernel_sets_the_tenant():
         assert "app.tenant_id" not in path.read_text(encoding="utf-8"), rel
 
 
+# Session state on a pooled connection outlives its borrower: the pool sends no reset
+# statement (issue 18, jogo.platform.db). Each pattern is matched case-insensitively in
+# the product's Python and SQL; the modules that may use one hold a connection of their
+# own (asyncpg.connect), never a pooled one.
+SESSION_STATE = {
+    "set_config(..., false): a setting for the whole session": (
+        r"set_config\s*\([^)]*,\s*false\s*\)",
+        set(),
+    ),
+    "SET app.*: a setting for the whole session (SET LOCAL is the transaction's)": (
+        r"\bSET\s+(?:SESSION\s+)?app\.",
+        set(),
+    ),
+    "SET SESSION": (r"\bSET\s+SESSION\b", set()),
+    "a session-level advisory lock (pg_advisory_xact_lock ends with the transaction)": (
+        r"pg_(?:try_)?advisory_lock(?:_shared)?\s*\(",
+        {"platform/migrate.py"},
+    ),
+    "LISTEN": (r"add_listener\s*\(|[\"']\s*LISTEN\s", {"platform/notify.py", "workers/relay.py"}),
+}
+
+
+def test_pooled_connections_keep_no_session_state():
+    """No session-level setting, lock or listener on a pooled connection; and the tenant
+    is named only by the kernel (Python) or set transaction-locally (SQL functions)."""
+    import re
+
+    for path in sorted(
+        p for f in FOLDERS for e in ("py", "sql") for p in (ROOT / f).rglob(f"*.{e}")
+    ):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel == "platform/db.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for what, (pattern, allowed) in SESSION_STATE.items():
+            if re.search(pattern, text, re.IGNORECASE) is None:
+                continue
+            assert rel in allowed, f"{rel}: {what}"
+            assert "asyncpg.connect(" in text, f"{rel}: {what} on a connection of its own"
+        for call in re.findall(r"set_config\s*\(\s*'app\.tenant_id'[^;]*?\)", text):
+            assert rel.endswith(".sql") and re.search(r",\s*true\s*\)$", call), f"{rel}: {call}"
+
+
 def test_only_oversight_reads_across_tenants():
     """Rollup tables and the cross-tenant function are touched by tenants/oversight only."""
     names = (

@@ -21,6 +21,10 @@ from jogo.platform.settings import APP_ROLE, load_settings
         ({"JOGO_QUEUE_TYPE": "stream"}, "JOGO_QUEUE_TYPE must be quorum or classic, got 'stream'"),
         ({"JOGO_QUEUE": "Jogo"}, "JOGO_QUEUE must be 1-61 lowercase letters"),
         ({"JOGO_QUEUE": "q" * 62}, "JOGO_QUEUE must be 1-61 lowercase letters"),
+        ({"JOGO_SQL_SPANS": "sometimes"}, "JOGO_SQL_SPANS must be off, count, statement or a"),
+        ({"JOGO_SQL_SPANS": "1.5"}, "JOGO_SQL_SPANS must be off, count, statement or a"),
+        ({"JOGO_SQL_SPANS": "-0.1"}, "JOGO_SQL_SPANS must be off, count, statement or a"),
+        ({"JOGO_SQL_SPANS": "nan"}, "JOGO_SQL_SPANS must be off, count, statement or a"),
     ],
 )
 def test_a_bad_value_is_one_typed_line_naming_the_variable(env, message):
@@ -58,6 +62,32 @@ def test_private_egress_reads_the_usual_spellings(raw, expected):
     if expected:
         env |= {"JOGO_ENV": "production", "JOGO_SECRET_KEY": "k" * 40}  # default off there
     assert load_settings(env).allow_private_egress is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "mode", "ratio"),
+    [
+        ("off", "off", 0.0),
+        (" Count ", "count", 0.0),
+        ("statement", "statement", 1.0),
+        ("0.1", "sampled", 0.1),
+        ("0.25", "sampled", 0.25),
+        ("0", "count", 0.0),
+        ("1", "statement", 1.0),
+    ],
+)
+def test_sql_spans_read_a_mode_or_a_fraction(raw, mode, ratio):
+    spans = load_settings({"JOGO_SQL_SPANS": raw}).sql_spans
+    assert (spans.mode, spans.ratio) == (mode, ratio)
+
+
+def test_sql_spans_default_to_a_tenth_of_the_traces_in_production():
+    production = {"JOGO_ENV": "production", "JOGO_SECRET_KEY": "k" * 40}
+    assert str(load_settings(production).sql_spans) == "0.1"
+    assert str(load_settings({}).sql_spans) == "statement"
+    assert str(load_settings(production | {"JOGO_SQL_SPANS": "statement"}).sql_spans) == (
+        "statement"
+    )
 
 
 def test_classic_queue_type_is_kept_in_lower_case():

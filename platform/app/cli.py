@@ -383,6 +383,29 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
             current.add_argument("--data-dir", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
 
 
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    """uvloop's event loop when it is installed (``litestar[standard]`` brings it), else
+    asyncio's. uvloop measured 25-40 % less client CPU per pooled SQL statement and about
+    10 % less per small HTTP request (issue 18). Only the command's own loop: Dramatiq's
+    actor thread makes its loop with ``asyncio.new_event_loop()`` and keeps asyncio's."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux and macOS
+        return asyncio.new_event_loop
+    return uvloop.new_event_loop
+
+
+def run_loop(coro: Awaitable[int]) -> int:
+    """Run a command's coroutine to its end on :func:`event_loop_factory`'s loop, as
+    ``asyncio.run`` would (its ``loop_factory`` needs Python 3.12)."""
+
+    async def main() -> int:
+        return await coro
+
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        return runner.run(main())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jogo`` console script: parse ``argv`` (default ``sys.argv``), load
     ``JOGO_*`` settings and run the command. Returns the exit code: the command's own, 1 with one
@@ -394,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if getattr(args, "data_dir", None):
             settings = replace(settings, data_dir=Path(args.data_dir))
-        code: int = asyncio.run(args.run(args, settings))
+        code: int = run_loop(args.run(args, settings))
         return code
     except JogoError as exc:
         print(f"jogo: {exc.message}", file=sys.stderr)
