@@ -81,7 +81,8 @@ def public_actor(row: dict[str, Any], internal: bool, viewer_id: uuid.UUID | Non
         return name
     data = row["data"]
     if isinstance(data, str):
-        data = json.loads(data)
+        # jsonb as text (planned rows): parsed only when it can hold the flag
+        data = json.loads(data) if '"by_reporter"' in data else None
     if (data or {}).get("by_reporter"):
         return "pelapor anonim" if name == "pelapor anonim" else "pelapor"
     if internal or name == "sistem":
