@@ -327,11 +327,12 @@ async def worker_capacity(url: str, tenant: TenantInfo, sink: AgencySink) -> flo
         async with db.tenant_tx(tenant.id):
             for r in rows:
                 await dispatches.create_dispatch(tenant, r["id"], dict(agency), "bench")
-        await owner.execute(
-            "UPDATE outbox SET available_at = now() + interval '1 hour'"
-            " WHERE tenant = $1 AND actor = 'deliver_dispatch' AND published_at IS NULL",
-            tenant.id,
-        )
+            # Held back before the commit wakes the relay: none may go out early.
+            await db.fetch(
+                "UPDATE outbox SET available_at = now() + interval '1 hour'"
+                " WHERE tenant = $1 AND actor = 'deliver_dispatch' AND published_at IS NULL",
+                tenant.id,
+            )
         before = len(sink.received)
         started = time.perf_counter()
         await owner.execute(
