@@ -9,8 +9,8 @@ event and latest dispatch is then one statement, whatever the page size, and run
 request's read transaction (:func:`jogo.platform.db.read_tx`): ``BEGIN`` with the tenant,
 this statement, ``COMMIT``.
 
-The rows are the :data:`~jogo.tenants.reports.queries.REPORT_COLUMNS` dicts that
-``queries.list_reports`` returns, plus a key per planned relation (see :data:`PLANNED`):
+The rows are :data:`~jogo.tenants.reports.queries.REPORT_COLUMNS` dicts, plus a key per
+planned relation (see :data:`PLANNED`):
 a dict (or None) for the 1:1 relations, a list of dicts for the others.
 """
 
@@ -227,10 +227,11 @@ async def list_planned(
     first: int = 20,
     after: str | None = None,
 ) -> PlannedPage:
-    """One page of the reports the viewer may see that match ``f`` (as
-    ``queries.list_reports``: sort column then id, ``first`` 1 to 100, keyset cursor
-    ``after``), each with the relations in ``rel``, in one statement of the request's
-    read transaction (two when ``rel.total`` is asked on an empty page past the end).
+    """One page of the reports the viewer may see that match ``f``, sorted by ``sort``
+    (:data:`~jogo.tenants.reports.queries.SORT_COLUMNS`) then id, newest first unless
+    ``descending`` is False, ``first`` 1 to 100 after the keyset cursor ``after``, each
+    with the relations in ``rel``, in one statement of the request's read transaction
+    (two when ``rel.total`` is asked on an empty page past the end).
 
     Errors: :class:`InvalidInput` on ``first``, ``after`` or the filter."""
     if not 1 <= first <= MAX_PAGE:

@@ -155,49 +155,6 @@ def build_where(viewer: Viewer, f: ReportFilter) -> tuple[str, list[Any]]:
     return " AND ".join(parts), args
 
 
-async def list_reports(
-    tenant_id: uuid.UUID,
-    viewer: Viewer,
-    f: ReportFilter,
-    sort: str = "CREATED_AT",
-    descending: bool = True,
-    first: int = 20,
-    after: str | None = None,
-) -> Page:
-    """A page of the reports the viewer may see that match ``f``, sorted by ``sort``
-    (:data:`SORT_COLUMNS`) then id, newest first unless ``descending`` is False, after the cursor
-    ``after``. ``first``: 1 to 100. Returns the rows (:data:`REPORT_COLUMNS`), whether there is a
-    next page, both cursors and the condition for :func:`count_reports`. Raises
-    :class:`InvalidInput` on ``first``, ``after`` or the filter."""
-    if not 1 <= first <= MAX_PAGE:
-        raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field="first")
-    column = SORT_COLUMNS[sort]
-    where, args = build_where(viewer, f)
-    page_where, page_args = where, list(args)
-    if after:
-        value, ident = decode_cursor(after)
-        op = "<" if descending else ">"
-        page_args += [value, ident]
-        n = len(page_args)
-        page_where += f" AND (r.{column}, r.id) {op} (${n - 1}, ${n})"
-    direction = "DESC" if descending else "ASC"
-    sql = (
-        f"SELECT {REPORT_COLUMNS} FROM reports r WHERE {page_where}"
-        f" ORDER BY r.{column} {direction}, r.id {direction} LIMIT {first + 1}"
-    )
-    async with db.read_tx(tenant_id):
-        rows = [dict(r) for r in await db.fetch(sql, *page_args)]
-    has_next = len(rows) > first
-    rows = rows[:first]
-    return Page(
-        rows=rows,
-        has_next=has_next,
-        end_cursor=encode_cursor(sort, rows[-1]) if rows else None,
-        start_cursor=encode_cursor(sort, rows[0]) if rows else None,
-        where=(where, args),
-    )
-
-
 async def count_reports(tenant_id: uuid.UUID, where: tuple[str, list[Any]]) -> int:
     """How many reports match ``where`` (kept by a :class:`Page`), for ``totalCount``."""
     async with db.read_tx(tenant_id):
