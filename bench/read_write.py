@@ -35,6 +35,10 @@ rest (pool resets, control-plane reads).
     python -m bench.read_write [--seconds 5] [--rounds 3] [--reports 5000]
         [--without-dispatch] [--product-env KEY=VALUE ...] [--tracing-env KEY=VALUE ...]
 
+Every product process runs with ``JOGO_SQL_SPANS=0.1``, production's default (its
+``JOGO_ENV=test`` would otherwise make a span for every statement), unless
+``--product-env`` says otherwise.
+
 ``--without-dispatch`` leaves ``latestDispatch`` / ``dispatches`` out of the GraphQL
 queries (they are left out by themselves when the schema has no such fields), so the
 product does less than the plain app. ``--product-env`` passes settings to every product
@@ -849,7 +853,9 @@ def _pairs(values: list[str]) -> dict[str, str]:
 async def run(args: argparse.Namespace) -> None:
     install_query_logger()
     started = time.monotonic()
-    product_extra = _pairs(args.product_env)
+    # The product as deployed: SQL spans as production samples them (the test default
+    # is a span for every statement); --product-env overrides.
+    product_extra = {"JOGO_SQL_SPANS": "0.1"} | _pairs(args.product_env)
     tracing_extra = _pairs(args.tracing_env)
     clients = {
         "list": args.read_clients,
