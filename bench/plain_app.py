@@ -67,7 +67,10 @@ AUTH_SQL = """SELECT u.username, u.is_active, m.tenant, m.role, m.polda_code,
   FROM auth_sessions s WHERE s.id = $2 AND s.user_id = u.id) AS session_live
  FROM users u LEFT JOIN memberships m ON m.user_id = u.id WHERE u.id = $1"""
 
-BEGIN_SQL = "SELECT set_config('app.tenant_id', $1, true)"
+BEGIN_SQL = (
+    "SELECT set_config('app.tenant_id', $1, true),"
+    " set_config('app.tenant_at', transaction_timestamp()::text, true)"
+)
 
 LIST_SQL = f"""
 SELECT r.id, r.ticket, r.title, r.status, r.created_at,

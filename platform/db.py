@@ -14,8 +14,9 @@ Round trips: ``BEGIN`` and the tenant setting go in one simple-protocol message,
 connection goes back to the pool without asyncpg's reset statement. That is safe because
 nothing here sets session state: the tenant lives in the transaction, and every
 transaction (``control_tx`` included) sets ``app.tenant_id`` for itself, so even a
-session-level value left on a connection by mistake is overridden inside it
-(``tests/test_session_state.py``).
+session-level value left on a connection by mistake is overridden inside it; and the
+tenant counts only in the transaction that stamped it (``app.tenant_at``, migration 0030),
+so outside one such a value is no tenant either (``tests/test_session_state.py``).
 """
 
 from __future__ import annotations
@@ -259,7 +260,12 @@ def _begin(tenant: uuid.UUID | None, *, shared_read: bool = False) -> str:
     one snapshot for all its reads, and a write that strayed into it is refused."""
     value = "" if tenant is None else str(uuid.UUID(str(tenant)))
     begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if shared_read else "BEGIN"
-    return f"{begin}; SELECT set_config('app.tenant_id', '{value}', true)"
+    # app.tenant_at: the tenant is read only in the transaction that set it (migration
+    # 0030), so a value left on the session, by mistake, is no tenant anywhere else.
+    return (
+        f"{begin}; SELECT set_config('app.tenant_id', '{value}', true),"
+        " set_config('app.tenant_at', transaction_timestamp()::text, true)"
+    )
 
 
 @asynccontextmanager

@@ -9,7 +9,8 @@ any reset like the engine's, tenant A's value is set at session level (each way
 PostgreSQL allows), and then every way the product reaches the database, on that same
 server session, sees nothing of A: a ``control_tx`` sees no tenant row and writes none,
 tenant B's transaction (its own, or a request's shared reads) sees B only, and a
-statement outside any transaction sees no tenant row either. Two tenants from the
+statement outside any transaction sees no tenant row either (the tenant counts only in
+the transaction that stamped it, migration 0030). Two tenants from the
 same template (25 sample agencies each, ``tests/helpers.py`` ``onboard``)."""
 
 from __future__ import annotations
@@ -99,15 +100,16 @@ WAYS: dict[str, Callable[[asyncpg.Connection, uuid.UUID], Awaitable[None]]] = {
 @contextlib.asynccontextmanager
 async def poisoned(way: str, tenant: TenantInfo) -> AsyncIterator[int]:
     """One pooled connection carrying ``tenant`` at session level, released back; yields
-    its server pid. Checks first that the value really is on the session, and really
-    admits the tenant's rows there."""
+    its server pid. Checks first that the value really is on the session, and that it
+    admits no row even there: the tenant counts only in the transaction that stamped it
+    (``app.tenant_at``, migration 0030)."""
     async with one_connection() as pool:
         conn = await pool.acquire()
         try:
             await WAYS[way](conn, tenant.id)
             assert not conn.is_in_transaction()
             assert await conn.fetchval(SETTING) == str(tenant.id)
-            assert await conn.fetchval(COUNT_A, tenant.id) == SAMPLE_AGENCIES
+            assert await conn.fetchval(COUNT_A, tenant.id) == 0
             pid = int(await conn.fetchval(PID))
         finally:
             await pool.release(conn)
@@ -189,13 +191,9 @@ async def test_a_requests_shared_reads_see_only_their_tenant(tenants, way):
             assert await tx.connection.fetchval(COUNT_A, b.id) == SAMPLE_AGENCIES
 
 
-# The one hole left: outside a transaction nothing overrides the session's value. Only
-# control-plane tables are read there (authentication, the registry), so a leak needs two
-# bugs at once: a session-level tenant (test_layout forbids writing one) and a tenant
-# table read outside tenant_tx. Closing it costs either two more round trips per such
-# statement (run it in a control_tx) or a migration that makes jogo_current_tenant()
-# accept only a value set in the running transaction (issue 18 report, helper H2).
-@pytest.mark.xfail(strict=True, reason="outside a transaction a session-level tenant is still seen")
+# Outside a transaction nothing overrides the session's value, so the tenant must not
+# count there at all: jogo_current_tenant() reads app.tenant_id only when app.tenant_at
+# is the running transaction's own start time (migration 0030).
 @pytest.mark.parametrize("way", sorted(WAYS))
 async def test_statements_outside_a_transaction_see_no_tenant_row(tenants, way):
     """(c) After those transactions, a statement outside any transaction on that session
@@ -210,3 +208,25 @@ async def test_statements_outside_a_transaction_see_no_tenant_row(tenants, way):
         assert (await db.fetch(PID))[0][0] == pid
         assert (await db.fetch(COUNT_A, a.id))[0][0] == 0
         assert await Agency.count().where(Agency.tenant_id == a.id) == 0
+
+
+async def test_a_tenant_counts_only_in_the_transaction_that_set_it(tenants, owner, database):
+    """The rule itself, as the app role: the stamp of an earlier transaction, or none, is
+    no tenant; the product's own BEGIN is."""
+    a, _b = tenants
+    async with one_connection() as pool, pool.acquire() as conn:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(a.id))
+            assert await conn.fetchval(COUNT_A, a.id) == 0  # no stamp
+        async with conn.transaction():
+            await conn.execute(
+                "SELECT set_config('app.tenant_id', $1, true),"
+                " set_config('app.tenant_at', '2026-01-01 00:00:00+00', true)",
+                str(a.id),
+            )
+            assert await conn.fetchval(COUNT_A, a.id) == 0  # another transaction's stamp
+        await conn.execute(db._begin(a.id))
+        try:
+            assert await conn.fetchval(COUNT_A, a.id) == SAMPLE_AGENCIES
+        finally:
+            await conn.execute("ROLLBACK")
