@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 
 import httpx
 import pytest
@@ -105,6 +107,18 @@ async def _token(client: httpx.AsyncClient, username: str) -> dict[str, str]:
     return bearer(r.json()["access_token"])
 
 
+async def _one_row_published(owner: Any, tenant_id: uuid.UUID, relay: str) -> None:
+    """Add one outbox row (through the test's engine) and wait until ``relay`` published it."""
+    async with db.control_tx():
+        row = await outbox.enqueue("sweep_report_slas", {}, tenant_id)
+
+    async def published() -> bool:
+        sql = "SELECT published_at IS NOT NULL FROM outbox WHERE id = $1"
+        return bool(await owner.fetchval(sql, row))
+
+    await wait_until(published, 15, f"{relay} to publish a row")
+
+
 async def _lists(
     client: httpx.AsyncClient, calls: list[tuple[str, dict[str, str]]]
 ) -> list[tuple[int, list[str]]]:
@@ -180,7 +194,7 @@ async def test_live_feeds_receive_every_event_with_listen_direct(pooled, live_se
         }
         for ws in sockets:
             heard: set[str] = set()
-            async with asyncio.timeout(15):
+            async with asyncio.timeout(30):
                 while heard < tickets:  # every submission's event, whatever else comes
                     message = await next_message(ws, 10)
                     assert message["type"] == "next", message
@@ -234,14 +248,7 @@ async def test_readiness_fails_when_listen_goes_through_the_pooler(
             assert body["notifications"] == (
                 f"unavailable: {name}: a NOTIFY sent through the app pool did not arrive within 2 s"
             ), body
-        async with db.control_tx():
-            row = await outbox.enqueue("sweep_report_slas", {}, tenant.id)
-
-        async def published() -> bool:
-            sql = "SELECT published_at IS NOT NULL FROM outbox WHERE id = $1"
-            return bool(await owner.fetchval(sql, row))
-
-        await wait_until(published, 15, "the relay's poll to publish the row")
+        await _one_row_published(owner, tenant.id, "the relay's poll")
 
 
 async def test_jogo_processes_read_the_pooler_settings(
@@ -249,7 +256,6 @@ async def test_jogo_processes_read_the_pooler_settings(
 ):
     """``jogo serve`` with LISTEN through the pooler answers its requests and is not
     ready (notifications); ``jogo relay`` with LISTEN direct is ready and publishes."""
-
     tenant = await onboard("minimal")
     _, username = await make_user(Role.OPERATOR, tenant)
     api_port, health = free_port(), free_port()
@@ -285,14 +291,7 @@ async def test_jogo_processes_read_the_pooler_settings(
                     api_client, f"/t/{tenant.slug}/graphql", SUBMIT, headers, input=report_input()
                 )
                 assert status == 200 and not body["data"]["submitReport"]["errors"], body
-        async with db.control_tx():
-            row = await outbox.enqueue("sweep_report_slas", {}, tenant.id)
-
-        async def published() -> bool:
-            sql = "SELECT published_at IS NOT NULL FROM outbox WHERE id = $1"
-            return bool(await owner.fetchval(sql, row))
-
-        await wait_until(published, 15, "jogo relay to publish a row")
+        await _one_row_published(owner, tenant.id, "jogo relay")
     finally:
         for part in (serve, relay):
             part.kill()
@@ -370,10 +369,11 @@ def test_the_cli_refuses_a_bad_cache_size_in_one_line(database):
 async def test_statements_outside_a_transaction_keep_their_own_parse(pooled):
     """With the statement cache off every statement is asyncpg's unnamed one: Parse,
     Describe and Flush, then Bind, Execute and Sync. PgBouncer keeps the server connection
-    until the Sync; a pooler (or an asyncpg) that ended the first half with a Sync would
-    let another client's statement in between. Outside a transaction such statements run
-    in one of their own then (jogo.platform.db), so statements of different shapes at once,
-    through db.fetch and Piccolo, each come back with their own answer."""
+    until the server's ReadyForQuery, which only the Sync brings, so even outside a
+    transaction the two halves meet one server connection. Were that not so (a pooler, or
+    an asyncpg, that ended the first half with a Sync), another client's statement would
+    slip in between: statements of different shapes at once, through db.fetch and Piccolo
+    outside any transaction, each come back with their own answer."""
     from jogo.platform.tables import TenantRow
 
     async def shaped(i: int) -> bool:
