@@ -17,6 +17,18 @@ transaction (``control_tx`` included) sets ``app.tenant_id`` for itself, so even
 session-level value left on a connection by mistake is overridden inside it; and the
 tenant counts only in the transaction that stamped it (``app.tenant_at``, migration 0030),
 so outside one such a value is no tenant either (``tests/test_session_state.py``).
+
+Behind a transaction pooler (README, *Behind a connection pooler*) asyncpg keeps no named
+statements (``JOGO_DB_STATEMENT_CACHE_SIZE=0``): each statement is the unnamed one, sent as
+Parse, Describe and Flush, then Bind, Execute and Sync. A pooler hands the server
+connection back only at the server's ReadyForQuery, which answers the Sync alone, so the
+two halves meet the same server connection even outside a transaction (:func:`fetch` and
+Piccolo queries outside one; :func:`ping` sends one simple query): measured through
+PgBouncer 1.18 with 5,000 statements of four shapes from 10 clients over 2 server
+connections, and pinned by ``tests/test_pooler.py``. LISTEN never goes through such a
+pooler: the process's listening connections come from :func:`connect_listener`
+(``JOGO_LISTEN_DATABASE_URL``), and :func:`prove_listening` shows that a notification sent
+through the pool reaches them.
 """
 
 from __future__ import annotations
@@ -25,17 +37,37 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import time
 import uuid
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from jogo.platform.errors import JogoError
 
+if TYPE_CHECKING:
+    from jogo.platform.settings import Settings
+
 log = logging.getLogger("jogo.db")
+
+# asyncpg's own default: prepared statements cached per connection.
+DEFAULT_STATEMENT_CACHE = 100
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How one event loop's pool connects: the app role's URL, asyncpg's
+    ``statement_cache_size`` (0: unnamed statements only, for a transaction pooler that
+    keeps no prepared statements) and the URL that LISTEN connections use."""
+
+    dsn: str
+    statement_cache_size: int
+    listen_dsn: str
 
 
 class LoopLocalEngine(PostgresEngine):
@@ -48,7 +80,17 @@ class LoopLocalEngine(PostgresEngine):
 
     def __init__(self) -> None:
         self._pools: dict[asyncio.AbstractEventLoop, asyncpg.Pool] = {}
+        self._options: dict[asyncio.AbstractEventLoop, EngineOptions] = {}
         super().__init__(config={}, extensions=())
+
+    @property
+    def options(self) -> EngineOptions | None:
+        """How the running loop's pool connects; None outside a loop or before
+        :func:`start_engine` ran on this loop."""
+        try:
+            return self._options.get(asyncio.get_running_loop())
+        except RuntimeError:
+            return None
 
     @property
     def pool(self) -> asyncpg.Pool | None:
@@ -68,6 +110,7 @@ class LoopLocalEngine(PostgresEngine):
             return  # Piccolo's __init__ sets None outside any loop
         if value is None:
             self._pools.pop(loop, None)
+            self._options.pop(loop, None)
         else:
             self._pools[loop] = value
 
@@ -118,21 +161,30 @@ _CLEANUPS: set[asyncio.Task[None]] = set()
 
 
 async def start_engine(
-    app_url: str, pool_size: int = 10, *, acquire_timeout: float | None = None
+    app_url: str,
+    pool_size: int = 10,
+    *,
+    acquire_timeout: float | None = None,
+    statement_cache_size: int = DEFAULT_STATEMENT_CACHE,
+    listen_url: str | None = None,
 ) -> None:
     """Point :data:`ENGINE` at the app role and open this loop's pool (idempotent).
 
     ``acquire_timeout`` (seconds) bounds every wait for a connection; see
-    :class:`DatabaseBusy`.
+    :class:`DatabaseBusy`. ``statement_cache_size``: asyncpg's, per connection (0 behind
+    a transaction pooler that keeps no prepared statements). ``listen_url``: where
+    :func:`connect_listener` connects (default ``app_url``).
     """
     global ACQUIRE_TIMEOUT
     if acquire_timeout is not None:
         ACQUIRE_TIMEOUT = acquire_timeout
+    options = EngineOptions(app_url, statement_cache_size, listen_url or app_url)
     if ENGINE.pool is not None:
-        if ENGINE.config.get("dsn") == app_url:
+        if ENGINE.options == options:
             return
         await stop_engine()
-    ENGINE.config = {"dsn": app_url}
+    # Piccolo's own connections (none in our code paths) would connect alike.
+    ENGINE.config = {"dsn": app_url, "statement_cache_size": statement_cache_size}
     ENGINE.pool = await asyncpg.create_pool(
         # min_size=0: no connection "floor" for asyncpg to restore (and log a traceback
         # for, again and again) while the database is away.
@@ -140,9 +192,24 @@ async def start_engine(
         min_size=0,
         max_size=pool_size,
         command_timeout=60,
+        statement_cache_size=statement_cache_size,
         # asyncpg still rolls back an open transaction and drops listeners on release;
         # this skips only its reset statement (see the module docstring).
         reset=_keep_session,
+    )
+    ENGINE._options[asyncio.get_running_loop()] = options
+
+
+async def start_engine_for(settings: Settings) -> None:
+    """:func:`start_engine` as the settings say (``JOGO_APP_DATABASE_URL``,
+    ``JOGO_DB_POOL_SIZE``, ``JOGO_DB_ACQUIRE_TIMEOUT``, ``JOGO_DB_STATEMENT_CACHE_SIZE``,
+    ``JOGO_LISTEN_DATABASE_URL``). Raises ``SettingsError`` when no app URL resolves."""
+    await start_engine(
+        settings.resolved_app_url(),
+        settings.db_pool_size,
+        acquire_timeout=settings.db_acquire_timeout,
+        statement_cache_size=settings.db_statement_cache_size,
+        listen_url=settings.resolved_listen_url(),
     )
 
 
@@ -504,7 +571,124 @@ async def ping() -> str:
     except DatabaseBusy:
         return "busy"
     try:
-        await conn.fetchval("SELECT 1")
+        # The simple protocol: one message, nothing prepared, whatever pooler is between.
+        await conn.execute("SELECT 1")
     finally:
         await release(pool, conn, rollback=False)
     return "ok"
+
+
+# --- LISTEN connections, and the proof that notifications reach them ---------------
+
+# Seconds: opening a LISTEN connection; how long a probe's NOTIFY may take to arrive; how
+# long a heard probe stands for the connection (a storm of /readyz sends no more).
+LISTEN_CONNECT_TIMEOUT = 5.0
+PROBE_WAIT = 2.0
+PROBE_FRESH = 5.0
+
+# What /readyz proves, by name ("live events", "relay"): each answers as
+# :func:`prove_listening` does.
+ListenerCheck = Callable[[], Awaitable[str]]
+
+
+class NotListening(DatabaseUnavailable):
+    """A LISTEN connection that should be open is not (never opened, or lost)."""
+
+
+class NotificationsLost(DatabaseUnavailable):
+    """A NOTIFY sent through the app pool did not reach the LISTEN connection in time: it
+    goes through a transaction pooler (or a pooler that drops notifications)."""
+
+
+class _Probe:
+    """The probe of one LISTEN connection: a channel of its own (random), the nonces sent
+    on it and not heard yet, at most one round in flight, and a recent success."""
+
+    def __init__(self) -> None:
+        self.channel = f"jogo_probe_{uuid.uuid4().hex[:16]}"
+        self._waiting: dict[str, asyncio.Future[None]] = {}
+        self._round: asyncio.Future[str] | None = None
+        self._fresh_until = 0.0
+
+    def heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        waiter = self._waiting.get(payload)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def check(self) -> str:
+        if time.monotonic() < self._fresh_until:
+            return "ok"
+        if self._round is None or self._round.done():
+            self._round = asyncio.ensure_future(self._send_and_wait())
+            # Retrieved here, so a round whose callers all gave up logs nothing.
+            self._round.add_done_callback(lambda f: f.cancelled() or f.exception())
+        return await asyncio.shield(self._round)
+
+    async def _send_and_wait(self) -> str:
+        pool = _require_pool()
+        nonce = uuid.uuid4().hex
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting[nonce] = waiter
+        try:
+            try:
+                conn = await acquire(pool, PING_ACQUIRE_TIMEOUT)
+            except DatabaseBusy:
+                return "busy"  # as ping: loaded, not broken
+            try:
+                # Channel and nonce are hex made here; the simple protocol, autocommit.
+                await conn.execute(f"SELECT pg_notify('{self.channel}', '{nonce}')")
+            finally:
+                await release(pool, conn, rollback=False)
+            try:
+                async with asyncio.timeout(PROBE_WAIT):
+                    await waiter
+            except TimeoutError:
+                raise NotificationsLost(
+                    f"a NOTIFY sent through the app pool did not arrive within {PROBE_WAIT:g} s"
+                ) from None
+        finally:
+            self._waiting.pop(nonce, None)
+        self._fresh_until = time.monotonic() + PROBE_FRESH
+        return "ok"
+
+
+_PROBES: weakref.WeakKeyDictionary[asyncpg.Connection, _Probe] = weakref.WeakKeyDictionary()
+
+
+async def connect_listener() -> asyncpg.Connection:
+    """A new connection for LISTEN, to ``JOGO_LISTEN_DATABASE_URL`` (default the app
+    role's URL): direct to PostgreSQL or through a session-mode pool, never a transaction
+    pooler. It already listens on a probe channel of its own (:func:`prove_listening`).
+    The caller owns it (``terminate`` or ``close`` it). Raises
+    :class:`DatabaseNotConfigured` before :func:`start_engine` on this loop, and the
+    driver's error (``OSError``, ``asyncpg.PostgresError``, ``TimeoutError`` after
+    :data:`LISTEN_CONNECT_TIMEOUT` seconds) when the database can't be reached."""
+    options = ENGINE.options
+    if options is None:
+        raise DatabaseNotConfigured("the database is not started (call start_engine first)")
+    conn: asyncpg.Connection = await asyncpg.connect(
+        options.listen_dsn,
+        timeout=LISTEN_CONNECT_TIMEOUT,
+        statement_cache_size=options.statement_cache_size,
+    )
+    probe = _Probe()
+    try:
+        await conn.add_listener(probe.channel, probe.heard)
+    except BaseException:
+        _terminate(conn)
+        raise
+    _PROBES[conn] = probe
+    return conn
+
+
+async def prove_listening(conn: asyncpg.Connection | None) -> str:
+    """``"ok"`` when a NOTIFY sent through this loop's app pool reaches ``conn`` (made by
+    :func:`connect_listener`) within :data:`PROBE_WAIT` seconds; a success stands for
+    :data:`PROBE_FRESH` seconds, and concurrent callers share one round in flight.
+    ``"busy"`` when no pooled connection was free to send it (as :func:`ping`). Raises
+    :class:`NotListening` when ``conn`` is None, closed or not one of ours, and
+    :class:`NotificationsLost` when the notification did not arrive."""
+    probe = _PROBES.get(conn) if conn is not None and not conn.is_closed() else None
+    if probe is None:
+        raise NotListening("not listening")
+    return await probe.check()

@@ -59,11 +59,9 @@ class EventHub:
         async with self._lock:
             if self._conn is not None and not self._conn.is_closed():
                 return
-            dsn = db.ENGINE.config.get("dsn")
-            if not dsn:
-                raise db.DatabaseNotConfigured("the database is not started")
             self._closing = False
-            conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT)
+            # JOGO_LISTEN_DATABASE_URL: never through a transaction pooler.
+            conn = await db.connect_listener()
             await conn.add_listener(CHANNEL, self._on_notify)
             await conn.add_listener(revocation.CHANNEL, self._on_revoked)
             conn.add_termination_listener(self._on_lost)
@@ -160,6 +158,14 @@ class EventHub:
         if self._conn is not None:
             self._conn.terminate()
             self._conn = None
+
+    async def prove_listening(self) -> str:
+        """For ``/readyz``: listen now if nobody has yet (and again if the connection was
+        lost), then prove that a NOTIFY sent through the app pool reaches this hub's
+        connection (:func:`jogo.platform.db.prove_listening`: ``"ok"`` or ``"busy"``;
+        raises when it does not arrive within 2 s or the database can't be reached)."""
+        await self._ensure_listening()
+        return await db.prove_listening(self._conn)
 
 
 HUB = EventHub()

@@ -66,11 +66,15 @@ class TenantInfo:
 
 _cache: dict[str, tuple[float, TenantInfo]] = {}
 _id_cache: dict[uuid.UUID, tuple[float, TenantInfo]] = {}
+# Bumped by every change that drops cached entries: a lookup whose read began before the
+# change (another event loop of this process, a worker) does not cache what it read.
+_changes = [0]
 
 
 def clear_cache() -> None:
     """Drop the slug and id caches of this process (tests, and after changes made elsewhere that
     must show at once)."""
+    _changes[0] += 1
     _cache.clear()
     _id_cache.clear()
 
@@ -78,6 +82,7 @@ def clear_cache() -> None:
 def forget(tenant_id: uuid.UUID) -> None:
     """Drop this process's cached entries of one tenant (by id and by slug), after a change
     made elsewhere was announced (:mod:`jogo.platform.auth.revocation`, kind ``tenant``)."""
+    _changes[0] += 1
     _id_cache.pop(tenant_id, None)
     for slug in [s for s, (_, info) in _cache.items() if info.id == tenant_id]:
         _cache.pop(slug, None)
@@ -114,12 +119,14 @@ async def find_by_slug(slug: str) -> TenantInfo | None:
     hit = _cache.get(slug)
     if hit and hit[0] > time.monotonic():
         return hit[1]
+    seen = _changes[0]
     rows = await db.fetch(f"SELECT {_COLUMNS} FROM tenants WHERE slug = $1", slug)
     if not rows:
         _cache.pop(slug, None)
         return None
     info = TenantInfo.from_row(rows[0])
-    _cache[slug] = (time.monotonic() + CACHE_SECONDS, info)
+    if _changes[0] == seen:
+        _cache[slug] = (time.monotonic() + CACHE_SECONDS, info)
     return info
 
 
@@ -128,12 +135,14 @@ async def find_by_id(tenant_id: uuid.UUID) -> TenantInfo | None:
     hit = _id_cache.get(tenant_id)
     if hit and hit[0] > time.monotonic():
         return hit[1]
+    seen = _changes[0]
     rows = await db.fetch(f"SELECT {_COLUMNS} FROM tenants WHERE id = $1", tenant_id)
     if not rows:
         _id_cache.pop(tenant_id, None)
         return None
     info = TenantInfo.from_row(rows[0])
-    _id_cache[tenant_id] = (time.monotonic() + CACHE_SECONDS, info)
+    if _changes[0] == seen:
+        _id_cache[tenant_id] = (time.monotonic() + CACHE_SECONDS, info)
     return info
 
 
@@ -205,6 +214,7 @@ async def _update(slug: str, sql_set: str, value: Any) -> TenantInfo:
     rows = await db.fetch(
         f"UPDATE tenants SET {sql_set} = $2 WHERE slug = $1 RETURNING {_COLUMNS}", slug, value
     )
+    _changes[0] += 1
     _cache.pop(slug, None)
     if not rows:
         raise NotFound(f"tenant {slug!r} not found", field="slug")

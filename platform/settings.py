@@ -113,6 +113,13 @@ class Settings:
     map_tiles_url: str | None = None
     # SQL statements in traces (JOGO_SQL_SPANS): see :class:`SqlSpans`.
     sql_spans: SqlSpans = field(default_factory=lambda: SqlSpans("statement", 1.0))
+    # asyncpg's prepared statements cached per pooled connection (asyncpg's default, 100);
+    # 0 behind a transaction pooler that keeps none (PgBouncer < 1.21, or without
+    # max_prepared_statements).
+    db_statement_cache_size: int = 100
+    # The app role's URL for LISTEN (live events, the relay's wake-ups): direct to
+    # PostgreSQL or a session-mode pool. None: the app URL.
+    listen_database_url: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -127,6 +134,11 @@ class Settings:
         if not self.database_url:
             raise SettingsError("JOGO_DATABASE_URL is not set and no embedded database runs")
         return swap_user(self.database_url, APP_ROLE, self.app_db_password)
+
+    def resolved_listen_url(self) -> str:
+        """The app role's URL for LISTEN connections: ``JOGO_LISTEN_DATABASE_URL``, else
+        :meth:`resolved_app_url`."""
+        return self.listen_database_url or self.resolved_app_url()
 
 
 def swap_user(url: str, user: str, password: str | None) -> str:
@@ -170,8 +182,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     seconds (``JOGO_TOKEN_TTL_SECONDS`` 60-86400, default 900; refresh TTL 12 h, idle 2 h). Raises
     :class:`SettingsError` with one line for a bad value: ``JOGO_ENV`` not
     development/test/production, no ``JOGO_SECRET_KEY`` in production or one shorter than 32
-    characters, a URL of the wrong scheme, a number out of range, a ``JOGO_SQL_SPANS`` that is not
-    off/count/statement/a fraction (default ``statement``, in production ``0.1``)."""
+    characters, a URL of the wrong scheme, a number out of range (``JOGO_DB_STATEMENT_CACHE_SIZE``
+    0-10000, default 100), a ``JOGO_SQL_SPANS`` that is not off/count/statement/a fraction
+    (default ``statement``, in production ``0.1``)."""
     env = os.environ if env is None else env
     environment = env.get("JOGO_ENV", "development")
     if environment not in ("development", "test", "production"):
@@ -187,6 +200,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         database_url=_check_url("JOGO_DATABASE_URL", env.get("JOGO_DATABASE_URL"), pg),
         app_database_url=_check_url("JOGO_APP_DATABASE_URL", env.get("JOGO_APP_DATABASE_URL"), pg),
+        listen_database_url=_check_url(
+            "JOGO_LISTEN_DATABASE_URL", env.get("JOGO_LISTEN_DATABASE_URL"), pg
+        ),
         app_db_password=env.get("JOGO_APP_DB_PASSWORD") or None,
         amqp_url=_check_url("JOGO_AMQP_URL", env.get("JOGO_AMQP_URL"), ("amqp", "amqps")),
         secret_key=secret,
@@ -194,6 +210,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=Path(env.get("JOGO_DATA_DIR") or ".jogo"),
         db_pool_size=_int(env, "JOGO_DB_POOL_SIZE", 10, 1, 200),
         db_acquire_timeout=_int(env, "JOGO_DB_ACQUIRE_TIMEOUT", 5, 1, 60),
+        db_statement_cache_size=_int(env, "JOGO_DB_STATEMENT_CACHE_SIZE", 100, 0, 10000),
         liveness_seconds=_int(env, "JOGO_LIVENESS_SECONDS", 180, 1, 86400),
         refresh_ttl_seconds=_int(env, "JOGO_REFRESH_TTL_SECONDS", 43200, 60, 7 * 86400),
         refresh_idle_seconds=_int(env, "JOGO_REFRESH_IDLE_SECONDS", 7200, 60, 7 * 86400),

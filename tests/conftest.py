@@ -14,13 +14,25 @@ from dataclasses import dataclass, replace
 import asyncpg
 import httpx
 import pytest
-from helpers import ADMIN_URL, AMQP_URL, FINISHED, db_url, delete_queues, onboard, relay_running
+from helpers import (
+    ADMIN_URL,
+    AMQP_URL,
+    FINISHED,
+    POOLED,
+    SESSION_POOLER,
+    Pgbouncer,
+    db_url,
+    delete_queues,
+    onboard,
+    pooled_env,
+    relay_running,
+)
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from jogo.platform import db, registry
 from jogo.platform.migrate import migrate
 from jogo.platform.registry import TenantInfo
-from jogo.platform.settings import Settings, load_settings, swap_user
+from jogo.platform.settings import Settings, load_settings
 from jogo.platform.telemetry import setup_telemetry
 
 # The event loop the session's async tests and fixtures run on (set by ``database``).
@@ -72,16 +84,43 @@ def metric_reader():
 
 
 @pytest.fixture(scope="session")
-async def database(span_exporter: InMemorySpanExporter, metric_reader) -> AsyncIterator[str]:
-    """A fresh database for this run; returns the owner's URL."""
+def pooler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pgbouncer]:
+    """One PgBouncer (Debian's 1.18) in transaction mode in front of the test server for
+    the run: tests/test_pooler.py's, and with ``JOGO_TEST_POOLER=1`` every app-role
+    connection's (see ``database``)."""
+    bouncer = Pgbouncer(tmp_path_factory.mktemp("pgbouncer")).start()
+    SESSION_POOLER[:] = [bouncer]
+    try:
+        yield bouncer
+    finally:
+        SESSION_POOLER.clear()
+        bouncer.stop()
+
+
+def _settings_for(database: str) -> Settings:
+    """The run's settings for ``database`` (owner URL): the app role through the pooler
+    (statement cache 0, LISTEN direct) when ``JOGO_TEST_POOLER=1``, else direct."""
+    return replace(
+        load_settings({"JOGO_ENV": "test", **pooled_env(database)}), database_url=database
+    )
+
+
+@pytest.fixture(scope="session")
+async def database(
+    span_exporter: InMemorySpanExporter, metric_reader, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """A fresh database for this run; returns the owner's URL. The app engine connects as
+    the app role: through the run's pooler when ``JOGO_TEST_POOLER=1``."""
     SESSION_LOOP[:] = [asyncio.get_running_loop()]
+    if POOLED:
+        request.getfixturevalue("pooler")
     name = f"jogo_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = await asyncpg.connect(ADMIN_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = db_url(name)
     try:
         await migrate(url)
-        await db.start_engine(swap_user(url, "jogo_app", None), pool_size=10)
+        await db.start_engine_for(_settings_for(url))
         yield url
     finally:
         await db.stop_engine()
@@ -91,11 +130,7 @@ async def database(span_exporter: InMemorySpanExporter, metric_reader) -> AsyncI
 
 @pytest.fixture(scope="session")
 def settings(database: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return replace(
-        load_settings({"JOGO_ENV": "test"}),
-        database_url=database,
-        data_dir=tmp_path_factory.mktemp("jogo-data"),
-    )
+    return replace(_settings_for(database), data_dir=tmp_path_factory.mktemp("jogo-data"))
 
 
 @pytest.fixture
@@ -180,7 +215,12 @@ def broker(database: str, settings: Settings):
     from jogo.workers.broker import make_broker
     from jogo.workers.process import load_actors
 
-    made = make_broker(AMQP_URL, swap_user(database, "jogo_app", None), pool_size=4)
+    made = make_broker(
+        AMQP_URL,
+        settings.resolved_app_url(),
+        pool_size=4,
+        statement_cache_size=settings.db_statement_cache_size,
+    )
     load_actors(settings)
     made.declare_queue(os.environ["JOGO_QUEUE"], ensure=True)
     made.add_middleware(FINISHED)  # tests wait on finished messages, never on a sleep

@@ -326,6 +326,7 @@ def run_jogo(
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
     if database:
         environ["JOGO_DATABASE_URL"] = database
+        environ.update(pooled_env(database))
     environ.update(env)
     return subprocess.run(
         JOGO + args, input=stdin, capture_output=True, text=True, env=environ, cwd=ROOT, timeout=120
@@ -724,7 +725,7 @@ class Part:
             "JOGO_SECRET_KEY": settings.secret_key,
             "JOGO_DATA_DIR": str(settings.data_dir),
             "JOGO_ALLOW_PRIVATE_EGRESS": "true",
-        }
+        } | pooled_env(database)
         self.log = log_dir / f"{'-'.join(args)}-{time.monotonic_ns()}.log"
         self.env = env
         self.process: asyncio.subprocess.Process | None = None
@@ -1879,3 +1880,108 @@ async def counted_request(
     with count_statements() as counted:
         response = await client.request(method, url, **kwargs)
     return response, counted.queries
+
+
+# --- a transaction pooler in front of the test server (issue 19) ---------------------
+
+
+PGBOUNCER = os.environ.get("JOGO_PGBOUNCER", "/usr/sbin/pgbouncer")
+
+
+class Pgbouncer:
+    """Debian's PgBouncer (1.18) in transaction mode on a spare port, in front of the test
+    server (``* = host port`` of ``ADMIN_URL``): trust authentication with an auth file
+    naming the roles the tests connect as. Its log is ``folder/pgbouncer.log``. Under root
+    it runs as the ``postgres`` user (PgBouncer refuses root). Start with :meth:`start`,
+    always :meth:`stop` (the process is killed, the folder kept for the log)."""
+
+    def __init__(self, folder: Path, pool_size: int = 20) -> None:
+        import pwd
+        from urllib.parse import urlsplit
+
+        self.folder = folder
+        self.port = free_port()
+        self.pool_size = pool_size
+        target = urlsplit(ADMIN_URL)
+        self.upstream = (target.hostname or "127.0.0.1", target.port or 5432)
+        self.user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.folder / "pgbouncer.log"
+
+    def url(self, database: str, user: str = "jogo_app") -> str:
+        """A URL of ``database`` through the pooler, as ``user``."""
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+
+    def _write_config(self) -> Path:
+        host, port = self.upstream
+        (self.folder / "users.txt").write_text('"jogo_app" ""\n"postgres" ""\n')
+        ini = self.folder / "pgbouncer.ini"
+        ini.write_text(
+            "[databases]\n"
+            f"* = host={host} port={port}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.folder / 'users.txt'}\n"
+            "pool_mode = transaction\n"
+            f"default_pool_size = {self.pool_size}\nmax_client_conn = 1000\n"
+            "server_check_delay = 0\nlog_connections = 0\nlog_disconnections = 0\n"
+        )
+        return ini
+
+    def start(self, within: float = 10.0) -> Pgbouncer:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o755)  # the postgres user reads its config here
+        ini = self._write_config()
+        command = [PGBOUNCER, str(ini)] + (["-u", self.user.pw_name] if self.user else [])
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(command, stdout=out, stderr=out)
+        deadline = time.monotonic() + within
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"pgbouncer exited: {self.log.read_text()[-2000:]}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
+                return self
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"pgbouncer did not listen: {self.log.read_text()[-2000:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+
+
+# JOGO_TEST_POOLER=1 (.ci/run's second pass): every app-role connection of the suite goes
+# through one PgBouncer in transaction mode (conftest's ``pooler``), with asyncpg's
+# statement cache off and LISTEN direct, as README *Behind a connection pooler* says.
+POOLED = os.environ.get("JOGO_TEST_POOLER", "") == "1"
+SESSION_POOLER: list[Pgbouncer] = []  # the session's pooler, once conftest started it
+
+
+def pooler_env(pooler: Pgbouncer, database: str, *, listen_through_pooler: bool = False) -> dict:
+    """The ``JOGO_*`` variables for a process whose app connections to ``database`` (an
+    owner URL on the test server) go through ``pooler``: statement cache 0 and LISTEN
+    direct (or, to show readiness fail, through the pooler too)."""
+    from jogo.platform.settings import APP_ROLE, swap_user
+
+    name = database.rpartition("/")[2]
+    direct = swap_user(database, APP_ROLE, None)
+    return {
+        "JOGO_APP_DATABASE_URL": pooler.url(name),
+        "JOGO_DB_STATEMENT_CACHE_SIZE": "0",
+        "JOGO_LISTEN_DATABASE_URL": pooler.url(name) if listen_through_pooler else direct,
+    }
+
+
+def pooled_env(database: str) -> dict[str, str]:
+    """:func:`pooler_env` of the session's pooler when ``JOGO_TEST_POOLER=1`` and
+    ``database`` is on the shared test server (not a test's own PostgreSQL); else none."""
+    shared = database.startswith(ADMIN_URL.rpartition("/")[0] + "/")
+    if not (POOLED and SESSION_POOLER and shared):
+        return {}
+    return pooler_env(SESSION_POOLER[0], database)

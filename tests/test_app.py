@@ -28,12 +28,13 @@ async def test_healthz(app_client):
 
 async def test_api_readiness_needs_the_database_only(settings):
     """The API writes the outbox and never talks to the broker (issue 12, part 9): a
-    broker outage must not take API pods out of service."""
+    broker outage must not take API pods out of service. Its live events' LISTEN
+    connection is proven to hear notifications (issue 19)."""
     broken = replace(settings, amqp_url="amqp://guest:guest@127.0.0.1:1/%2F")
     async with await _client(broken) as client:
         r = await client.get("/readyz")
     assert r.status_code == 200, r.text
-    assert r.json() == {"database": "ok", "status": "ok"}
+    assert r.json() == {"database": "ok", "notifications": "ok", "status": "ok"}
 
 
 async def _probe(settings, part: str) -> httpx.Response:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from helpers import onboard
+from helpers import eventually, onboard
 
 from jogo.platform import registry
 from jogo.platform.errors import InvalidInput
@@ -51,3 +51,28 @@ async def test_forget_drops_one_tenants_cached_entries_only(database, owner):
     await owner.execute("UPDATE tenants SET status = 'ACTIVE' WHERE id = ANY($1)", [a.id, b.id])
     registry.forget(a.id)
     registry.forget(b.id)
+
+
+async def test_a_lookup_read_before_a_change_is_not_cached(database, owner):
+    """A lookup whose read was under way when this process changed the tenant (a worker's
+    loop beside the API's) answers what it read but does not cache it, since what it read
+    may predate the change: a worker once cached a command as active just after it was
+    suspended, and ran its notification (seen in the pooler pass, issue 19)."""
+    import asyncio
+
+    tenant = await onboard("minimal", region="35.79")
+    registry.clear_cache()
+    async with owner.transaction():
+        # The lookup's SELECT waits behind this lock until the change below is made.
+        await owner.execute("LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE")
+        lookup = asyncio.create_task(registry.find_by_id(tenant.id))
+        await eventually(
+            lambda: owner.fetchval(
+                "SELECT count(*) FROM pg_locks WHERE relation = 'tenants'::regclass AND NOT granted"
+            ),
+            "the lookup to wait on the lock",
+        )
+        await owner.execute("UPDATE tenants SET status = 'SUSPENDED' WHERE id = $1", tenant.id)
+        registry.forget(tenant.id)  # what the announcement of the change does
+    assert (await lookup).status == "SUSPENDED"  # read after the commit: the lock held it
+    assert tenant.id not in registry._id_cache

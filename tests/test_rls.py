@@ -353,9 +353,7 @@ async def test_tenant_setting_ends_with_its_transaction_without_the_pool_reset(t
 
     saved = db.ENGINE.pool
     assert saved is not None
-    own = await asyncpg.create_pool(
-        dsn=db.ENGINE.config["dsn"], min_size=1, max_size=1, reset=no_reset
-    )
+    own = await asyncpg.create_pool(**db.ENGINE.config, min_size=1, max_size=1, reset=no_reset)
     db.ENGINE.pool = own
     try:
         for ends_with_error in (False, True):

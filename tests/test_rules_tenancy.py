@@ -50,7 +50,7 @@ async def one_session(
     saved = db.ENGINE.pool
     assert saved is not None
     own = await asyncpg.create_pool(
-        dsn=db.ENGINE.config["dsn"], min_size=1, max_size=1, reset=_no_reset, setup=setup
+        **db.ENGINE.config, min_size=1, max_size=1, reset=_no_reset, setup=setup
     )
     db.ENGINE.pool = own
     try:

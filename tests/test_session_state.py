@@ -52,7 +52,7 @@ async def one_connection() -> AsyncIterator[asyncpg.Pool]:
     saved = db.ENGINE.pool
     assert saved is not None
     own = await asyncpg.create_pool(
-        dsn=db.ENGINE.config["dsn"], min_size=1, max_size=1, reset=db._keep_session
+        **db.ENGINE.config, min_size=1, max_size=1, reset=db._keep_session
     )
     db.ENGINE.pool = own
     try:

@@ -30,6 +30,7 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
+from jogo.platform.db import DEFAULT_STATEMENT_CACHE
 from jogo.platform.liveness import HEARTBEATS
 from jogo.workers.middleware import EngineMiddleware, TenantTraceMiddleware
 
@@ -87,7 +88,7 @@ class OutageRetries(Retries):
 
 
 def _middleware(
-    app_db_url: str | None, pool_size: int, acquire_timeout: float | None
+    app_db_url: str | None, pool_size: int, acquire_timeout: float | None, statement_cache_size: int
 ) -> list[dramatiq.Middleware]:
     stack: list[dramatiq.Middleware] = [
         AgeLimit(),
@@ -104,7 +105,7 @@ def _middleware(
         TenantTraceMiddleware(),
     ]
     if app_db_url:
-        stack.append(EngineMiddleware(app_db_url, pool_size, acquire_timeout))
+        stack.append(EngineMiddleware(app_db_url, pool_size, acquire_timeout, statement_cache_size))
     return stack
 
 
@@ -163,11 +164,13 @@ def make_broker(
     pool_size: int = 10,
     queue_type: str = "quorum",
     acquire_timeout: float | None = None,
+    statement_cache_size: int = DEFAULT_STATEMENT_CACHE,
 ) -> dramatiq.Broker:
     """Build the broker and make it Dramatiq's global one (actors bind to it).
     ``acquire_timeout``: seconds an actor waits for a pooled connection
-    (``JOGO_DB_ACQUIRE_TIMEOUT``; None keeps the engine's default)."""
-    middleware = _middleware(app_db_url, pool_size, acquire_timeout)
+    (``JOGO_DB_ACQUIRE_TIMEOUT``; None keeps the engine's default);
+    ``statement_cache_size``: the actors' pool's (``JOGO_DB_STATEMENT_CACHE_SIZE``)."""
+    middleware = _middleware(app_db_url, pool_size, acquire_timeout, statement_cache_size)
     broker: dramatiq.Broker
     if amqp_url:
         # pika logs every failed connection attempt as ERROR lines and a traceback, a

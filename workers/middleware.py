@@ -141,11 +141,16 @@ class EngineMiddleware(dramatiq.Middleware):
     stuck actor still holds is terminated."""
 
     def __init__(
-        self, app_db_url: str, pool_size: int, acquire_timeout: float | None = None
+        self,
+        app_db_url: str,
+        pool_size: int,
+        acquire_timeout: float | None = None,
+        statement_cache_size: int = db.DEFAULT_STATEMENT_CACHE,
     ) -> None:
         self.app_db_url = app_db_url
         self.pool_size = pool_size
         self.acquire_timeout = acquire_timeout
+        self.statement_cache_size = statement_cache_size
         self._watch: concurrent.futures.Future[None] | None = None
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
@@ -156,7 +161,12 @@ class EngineMiddleware(dramatiq.Middleware):
         if thread is None:
             raise RuntimeError("the AsyncIO middleware must come before EngineMiddleware")
         thread.run_coroutine(
-            db.start_engine(self.app_db_url, self.pool_size, acquire_timeout=self.acquire_timeout)
+            db.start_engine(
+                self.app_db_url,
+                self.pool_size,
+                acquire_timeout=self.acquire_timeout,
+                statement_cache_size=self.statement_cache_size,
+            )
         )
         self._watch = asyncio.run_coroutine_threadsafe(_watch_pool(), thread.loop)
 

@@ -49,7 +49,6 @@ lag = meter().create_histogram(
 )
 BATCH = 200
 POLL_SECONDS = 1.0
-CONNECT_TIMEOUT = 5.0  # the LISTEN connection
 BACKOFF_FIRST = 0.5  # seconds after the first failed pass; doubles, up to BACKOFF_CAP
 BACKOFF_CAP = 30.0
 CLOSE_SECONDS = 5.0  # how long close() waits for a publish in progress
@@ -148,6 +147,9 @@ class Relay:
         self._stopping = threading.Event()
         self._wake = asyncio.Event()
         self.backoff = Backoff("relay", log, first=BACKOFF_FIRST, cap=BACKOFF_CAP)
+        # The LISTEN connection of the running loop (run_forever), and whether it is open.
+        self._listener: asyncpg.Connection | None = None
+        self._listening = asyncio.Event()
 
     def _publish(self, rows: list[Row]) -> Outcome:
         """On the publisher thread: send each row; what the broker confirmed, what was
@@ -243,12 +245,37 @@ class Relay:
     def _notified(self, *_: Any) -> None:
         self._wake.set()
 
-    async def _listen(self, listener: asyncpg.Connection | None) -> asyncpg.Connection:
+    async def _listen(self) -> None:
+        listener = self._listener
         if listener is not None and not listener.is_closed():
-            return listener
-        listener = await asyncpg.connect(db.ENGINE.config["dsn"], timeout=CONNECT_TIMEOUT)
-        await listener.add_listener(CHANNEL, self._notified)
-        return listener
+            return
+        self._stop_listening()
+        # JOGO_LISTEN_DATABASE_URL: never through a transaction pooler.
+        listener = await db.connect_listener()
+        try:
+            await listener.add_listener(CHANNEL, self._notified)
+        except BaseException:
+            listener.terminate()
+            raise
+        self._listener = listener
+        self._listening.set()
+
+    def _stop_listening(self) -> None:
+        self._listening.clear()
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.terminate()
+
+    async def prove_listening(self) -> str:
+        """For ``/readyz``: a NOTIFY sent through the app pool reaches the relay's LISTEN
+        connection (:func:`jogo.platform.db.prove_listening`). A relay that is not listening
+        (starting, or reconnecting after a failure) gets :data:`db.PROBE_WAIT` seconds to
+        listen again; then :class:`db.NotListening`."""
+        if self._listener is None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(db.PROBE_WAIT):
+                    await self._listening.wait()
+        return await db.prove_listening(self._listener)
 
     async def run_forever(self) -> None:
         """Publish as rows arrive (LISTEN), and at least every second (delayed retries).
@@ -256,19 +283,16 @@ class Relay:
         Each pass runs in a fresh task: its context, and so any transaction state a
         failure left in it, is discarded with the task."""
         beat = HEARTBEATS.register("relay")
-        listener: asyncpg.Connection | None = None
         try:
             while True:
                 self._wake.clear()
                 try:
-                    listener = await self._listen(listener)
+                    await self._listen()
                     await asyncio.create_task(self.drain(), name="jogo-relay-pass")
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # the relay must outlive any one failure
-                    if listener is not None:
-                        listener.terminate()
-                        listener = None
+                    self._stop_listening()
                     await asyncio.sleep(self.backoff.failed(exc))
                     continue
                 self.backoff.succeeded()
@@ -283,8 +307,7 @@ class Relay:
                 _raise_if_cancelled()
         finally:
             beat.close()
-            if listener is not None:
-                listener.terminate()
+            self._stop_listening()
 
     def close(self) -> None:
         """Stop publishing (the batch in progress stops at the next row) and let the

@@ -56,11 +56,7 @@ async def connect(
     if run_migrations:
         assert settings.database_url is not None
         await migrate(settings.database_url, settings.app_db_password)
-    await db.start_engine(
-        settings.resolved_app_url(),
-        settings.db_pool_size,
-        acquire_timeout=settings.db_acquire_timeout,
-    )
+    await db.start_engine_for(settings)
     return settings
 
 

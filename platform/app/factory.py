@@ -21,6 +21,7 @@ from jogo.platform.app.routes import ROUTES, healthz, readyz
 from jogo.platform.app.session_routes import SESSION_ROUTES
 from jogo.platform.app.web import WEB_ROUTES
 from jogo.platform.app.web_session import WEB_SESSION_ROUTES
+from jogo.platform.notify import HUB
 from jogo.platform.settings import Settings, load_settings
 from jogo.platform.telemetry import setup_telemetry
 
@@ -32,18 +33,20 @@ def create_app(
     *,
     manage_database: bool = True,
     span_exporter: SpanExporter | None = None,
+    listeners: dict[str, db.ListenerCheck] | None = None,
 ) -> Litestar:
-    """``manage_database=False`` when the caller already started the engine (tests)."""
+    """``manage_database=False`` when the caller already started the engine (tests).
+    ``listeners``: the process's other LISTEN connections that ``/readyz`` proves (the
+    relay's, under ``jogo up``); the live events' hub (:data:`jogo.platform.notify.HUB`)
+    is added to them."""
     settings = settings or load_settings()
     provider = setup_telemetry(exporter=span_exporter, sql_spans=settings.sql_spans)
+    listeners = {} if listeners is None else listeners
+    listeners["live events"] = HUB.prove_listening
 
     async def start() -> None:
         if manage_database:
-            await db.start_engine(
-                settings.resolved_app_url(),
-                settings.db_pool_size,
-                acquire_timeout=settings.db_acquire_timeout,
-            )
+            await db.start_engine_for(settings)
 
     async def stop() -> None:
         if manage_database:
@@ -79,13 +82,19 @@ def create_app(
         debug=False,
     )
     app.state.settings = settings
+    app.state.listeners = listeners
     return app
 
 
-def create_health_app(settings: Settings, needs: tuple[str, ...] = ("database",)) -> Litestar:
+def create_health_app(
+    settings: Settings,
+    needs: tuple[str, ...] = ("database",),
+    listeners: dict[str, db.ListenerCheck] | None = None,
+) -> Litestar:
     """``/healthz`` and ``/readyz`` alone, for the worker, relay and scheduler processes
     (their Kubernetes probes); the process has started the engine already. ``needs``
-    names what ``/readyz`` checks: ``"database"``, ``"broker"``."""
+    names what ``/readyz`` checks: ``"database"``, ``"broker"``; ``listeners`` the LISTEN
+    connections it proves (the relay's, filled in once the relay exists)."""
     app = Litestar(
         route_handlers=[healthz, readyz],
         openapi_config=None,
@@ -94,4 +103,5 @@ def create_health_app(settings: Settings, needs: tuple[str, ...] = ("database",)
     )
     app.state.settings = settings
     app.state.needs = needs
+    app.state.listeners = {} if listeners is None else listeners
     return app

@@ -25,7 +25,7 @@ from jogo.platform.app.ws import tenant_graphql_ws
 from jogo.platform.auth.login import sign_in
 from jogo.platform.auth.roles import Cap
 from jogo.platform.auth.sessions import start_session
-from jogo.platform.errors import Forbidden, InvalidInput, NotFound, sign_in_first
+from jogo.platform.errors import Forbidden, InvalidInput, JogoError, NotFound, sign_in_first
 from jogo.platform.liveness import HEARTBEATS
 from jogo.platform.settings import Settings
 from jogo.platform.storage import FileStore
@@ -65,12 +65,19 @@ NEEDS_API = ("database",)
 @get("/readyz")
 async def readyz(state: State) -> Response[dict[str, str]]:
     """Readiness: each dependency this process needs (``state.needs``; the API's by
-    default), checked within ``READY_TIMEOUT`` seconds; 503 naming what is missing."""
+    default), checked within ``READY_TIMEOUT`` seconds; 503 naming what is missing. With
+    LISTEN connections in the process (``state.listeners``: the API's live events, the
+    relay's), ``notifications`` proves that a NOTIFY sent through the app pool reaches
+    each of them (:func:`jogo.platform.db.prove_listening`)."""
     settings = _settings(state)
     needs: tuple[str, ...] = state.get("needs") or NEEDS_API
+    listeners: dict[str, db.ListenerCheck] = state.get("listeners") or {}
+    if listeners:
+        needs = (*needs, "notifications")
     probes: dict[str, Callable[[], Awaitable[object]]] = {
         "database": db.ping,
         "broker": partial(check_broker, settings.amqp_url),
+        "notifications": partial(_notifications, listeners),
     }
     report: dict[str, str] = {}
     for name in needs:
@@ -83,6 +90,22 @@ async def readyz(state: State) -> Response[dict[str, str]]:
     ok = all(not v.startswith("unavailable") for v in report.values())
     report["status"] = "ok" if ok else "unavailable"
     return Response(report, status_code=200 if ok else 503)
+
+
+async def _notifications(listeners: dict[str, db.ListenerCheck]) -> str:
+    """``"ok"`` (``"busy"`` when the pool had no connection to send a probe with) when
+    every listener heard its probe; else ``"unavailable: <listener>: <why>"`` for each
+    that did not (not listening, the notification lost, the database away)."""
+    names = list(listeners)
+    outcomes = await asyncio.gather(*(listeners[n]() for n in names), return_exceptions=True)
+    failed = [
+        f"{name}: {outcome.message if isinstance(outcome, JogoError) else type(outcome).__name__}"
+        for name, outcome in zip(names, outcomes, strict=True)
+        if isinstance(outcome, BaseException)
+    ]
+    if failed:
+        return "unavailable: " + "; ".join(failed)
+    return "busy" if "busy" in outcomes else "ok"
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -96,8 +96,14 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def _serve(settings: Settings, host: str, sock: socket.socket) -> None:
-    app = create_app(settings)  # the engine is already started: start_engine is idempotent
+async def _serve(
+    settings: Settings,
+    host: str,
+    sock: socket.socket,
+    listeners: dict[str, db.ListenerCheck] | None = None,
+) -> None:
+    # The engine is already started: start_engine is idempotent.
+    app = create_app(settings, listeners=listeners)
     config = api_config(app, host, sock.getsockname()[1])
     await _Server(config).serve(sockets=[sock])
 
@@ -132,16 +138,19 @@ async def _background(
     relay: bool,
     scheduler: bool,
     bound: str | None = None,
+    listeners: dict[str, db.ListenerCheck] | None = None,
 ) -> Any:
     """The Dramatiq worker (threads), the relay and the scheduler beside the caller.
     ``bound``: where the API of this process listens, the worker's public URL (its
-    agencies' ``callback_url``) when ``JOGO_PUBLIC_URL`` is not set."""
+    agencies' ``callback_url``) when ``JOGO_PUBLIC_URL`` is not set. The relay's LISTEN
+    connection is added to ``listeners`` (what ``/readyz`` proves)."""
     broker = make_broker(
         settings.amqp_url,
         settings.resolved_app_url(),
         settings.db_pool_size,
         queue_type=settings.queue_type,
         acquire_timeout=settings.db_acquire_timeout,
+        statement_cache_size=settings.db_statement_cache_size,
     )
     if settings.public_url is None and bound is not None:
         load_actors(replace(settings, public_url=bound))
@@ -153,6 +162,8 @@ async def _background(
     relay_runner = Relay(broker) if relay else None
     tasks = []
     if relay_runner is not None:
+        if listeners is not None:
+            listeners["relay"] = relay_runner.prove_listening
         tasks.append(asyncio.create_task(relay_runner.run_forever(), name="jogo-relay"))
     if scheduler:
         tasks.append(asyncio.create_task(run_scheduler(), name="jogo-scheduler"))
@@ -186,11 +197,14 @@ async def run_up(settings: Settings, *, host: str, port: int) -> int:
     except BaseException:
         sock.close()
         raise
+    listeners: dict[str, db.ListenerCheck] = {}
     try:
         login = await seed_demo()
-        async with _background(settings, worker=True, relay=True, scheduler=True, bound=bound):
+        async with _background(
+            settings, worker=True, relay=True, scheduler=True, bound=bound, listeners=listeners
+        ):
             _announce(settings, login, bound, embedded)
-            await _serve(settings, host, sock)
+            await _serve(settings, host, sock, listeners)
     finally:
         await HUB.close()
         await db.stop_engine()
@@ -219,9 +233,10 @@ async def run_part(settings: Settings, part: str) -> int:
         loop.add_signal_handler(sig, stop.set)
     probes: _ProbeServer | None = None
     probe_task: asyncio.Task[None] | None = None
+    listeners: dict[str, db.ListenerCheck] = {}
     if settings.health_port:
         config = uvicorn.Config(
-            create_health_app(settings, NEEDS[part]),
+            create_health_app(settings, NEEDS[part], listeners),
             host="0.0.0.0",  # noqa: S104  (probes come from the kubelet, off-host)
             port=settings.health_port,
             log_level="warning",
@@ -236,6 +251,7 @@ async def run_part(settings: Settings, part: str) -> int:
             worker=part == "worker",
             relay=part == "relay",
             scheduler=part == "scheduler",
+            listeners=listeners,
         ):
             log.info("jogo %s running", part)
             await stop.wait()
