@@ -102,7 +102,8 @@ def test_only_the_kernel_sets_the_tenant():
 # Session state on a pooled connection outlives its borrower: the pool sends no reset
 # statement (issue 18, jogo.platform.db). Each pattern is matched case-insensitively in
 # the product's Python and SQL; the modules that may use one hold a connection of their
-# own (asyncpg.connect), never a pooled one.
+# own (asyncpg.connect, or db.connect_listener for LISTEN: JOGO_LISTEN_DATABASE_URL,
+# issue 19), never a pooled one.
 SESSION_STATE = {
     "set_config(..., false): a setting for the whole session": (
         r"set_config\s*\([^)]*,\s*false\s*\)",
@@ -137,7 +138,8 @@ def test_pooled_connections_keep_no_session_state():
             if re.search(pattern, text, re.IGNORECASE) is None:
                 continue
             assert rel in allowed, f"{rel}: {what}"
-            assert "asyncpg.connect(" in text, f"{rel}: {what} on a connection of its own"
+            own = ("asyncpg.connect(", "db.connect_listener(")
+            assert any(c in text for c in own), f"{rel}: {what} on a connection of its own"
         for call in re.findall(r"set_config\s*\(\s*'app\.tenant_id'[^;]*?\)", text):
             assert rel.endswith(".sql") and re.search(r",\s*true\s*\)$", call), f"{rel}: {call}"
 
