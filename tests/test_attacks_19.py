@@ -521,3 +521,32 @@ def _answers(client: httpx.AsyncClient):
         return (await client.get("/readyz")).status_code == 200
 
     return check
+
+
+async def test_readyz_answers_in_its_bound_while_the_pooler_is_frozen(
+    through_own, own_pooler, app_client, settings
+):
+    """A pooler that stops answering (SIGSTOP: connections open, nothing comes back) must
+    not hang ``/readyz`` past its bound: 503, the database check named; after SIGCONT the
+    process is ready again and answers requests."""
+    import os
+    import signal
+
+    tenant = await onboard("minimal")
+    operator = bearer_for(*(await make_user(Role.OPERATOR, tenant)), settings)
+    assert (await app_client.get("/readyz")).status_code == 200
+    assert own_pooler.process is not None
+    os.kill(own_pooler.process.pid, signal.SIGSTOP)
+    try:
+        answers = await asyncio.gather(*(app_client.get("/readyz") for _ in range(5)))
+    finally:
+        os.kill(own_pooler.process.pid, signal.SIGCONT)
+    bodies = [r.json() for r in answers]
+    assert {r.status_code for r in answers} == {503}, bodies
+    assert {b["database"] for b in bodies} <= {
+        f"unavailable: no answer within {routes.READY_TIMEOUT:g} s",
+        "unavailable: DatabaseUnreachable",
+    }, bodies
+    await wait_until(_answers(app_client), 60, "the API to be ready again")
+    status, body = await gql(app_client, f"/t/{tenant.slug}/graphql", LIST, operator)
+    assert status == 200 and "errors" not in body, body
