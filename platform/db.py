@@ -560,15 +560,32 @@ async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
 PING_ACQUIRE_TIMEOUT = 1.0
 
 
+class DatabaseUnreachable(DatabaseUnavailable):
+    """No connection to the database could be opened in time, though the pool had room
+    for one: the server (or the pooler in front of it) accepts connections and does not
+    answer."""
+
+
+def _all_borrowed(pool: asyncpg.Pool) -> bool:
+    """Every connection the pool may hold is open and lent out (not one still connecting)."""
+    return pool.get_size() - pool.get_idle_size() >= pool.get_max_size()
+
+
 async def ping() -> str:
     """``"ok"`` when a pooled connection answers ``SELECT 1``; ``"busy"`` when every
     connection is borrowed (the database is up and this process is merely loaded: it
     stays ready, or every pod under load would leave the service at once). Raises
+    :class:`DatabaseUnreachable` when the wait for a connection ran out while the pool
+    had room to open one (connecting hangs: a frozen server or pooler is not "busy"),
     :class:`DatabaseUnavailable` (or the driver's error) when the database is away."""
     pool = _require_pool()
     try:
         conn = await acquire(pool, PING_ACQUIRE_TIMEOUT)
     except DatabaseBusy:
+        if not _all_borrowed(pool):
+            raise DatabaseUnreachable(
+                f"no connection to the database within {PING_ACQUIRE_TIMEOUT:g} s"
+            ) from None
         return "busy"
     try:
         # The simple protocol: one message, nothing prepared, whatever pooler is between.
@@ -633,6 +650,10 @@ class _Probe:
             try:
                 conn = await acquire(pool, PING_ACQUIRE_TIMEOUT)
             except DatabaseBusy:
+                if not _all_borrowed(pool):  # as ping: connecting hangs, not loaded
+                    raise DatabaseUnreachable(
+                        f"no connection to the database within {PING_ACQUIRE_TIMEOUT:g} s"
+                    ) from None
                 return "busy"  # as ping: loaded, not broken
             try:
                 # Channel and nonce are hex made here; the simple protocol, autocommit.

@@ -1985,3 +1985,50 @@ def pooled_env(database: str) -> dict[str, str]:
     if not (POOLED and SESSION_POOLER and shared):
         return {}
     return pooler_env(SESSION_POOLER[0], database)
+
+
+# --- issue 19 attacks: engines through a pooler (moved from tests/test_pooler.py) ----
+
+
+def through_pooler(
+    settings: Settings, pooler: Pgbouncer, database: str, *, listen_through_pooler: bool = False
+) -> Settings:
+    """``settings`` with the app role through ``pooler`` as the README says (or with
+    LISTEN through it too)."""
+    from dataclasses import replace
+
+    from jogo.platform.settings import load_settings
+
+    env = pooler_env(pooler, database, listen_through_pooler=listen_through_pooler)
+    loaded = load_settings({"JOGO_ENV": "test", **env})
+    return replace(
+        settings,
+        app_database_url=loaded.app_database_url,
+        db_statement_cache_size=loaded.db_statement_cache_size,
+        listen_database_url=loaded.listen_database_url,
+    )
+
+
+@contextlib.asynccontextmanager
+async def engine_as(settings: Settings) -> AsyncIterator[Settings]:
+    """The session loop's engine as ``settings`` say while the block runs, then back as it
+    was; the live events' hub listens anew on both sides (on the block's listen URL)."""
+    from dataclasses import replace
+
+    from jogo.platform.notify import HUB
+
+    before, pool = db.ENGINE.options, db.ENGINE.pool
+    assert before is not None and pool is not None
+    size = pool.get_max_size()
+    await HUB.close()
+    await db.start_engine_for(replace(settings, db_pool_size=size))
+    try:
+        yield settings
+    finally:
+        await HUB.close()
+        await db.start_engine(
+            before.dsn,
+            size,
+            statement_cache_size=before.statement_cache_size,
+            listen_url=before.listen_dsn,
+        )

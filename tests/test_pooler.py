@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -28,6 +27,7 @@ from helpers import (
     Part,
     Pgbouncer,
     bearer,
+    engine_as,
     eventually,
     feed_socket,
     free_port,
@@ -42,6 +42,7 @@ from helpers import (
     run_jogo,
     start_feed,
     submit,
+    through_pooler,
     wait_for_listeners,
     wait_until,
 )
@@ -51,53 +52,16 @@ from jogo.platform.app.factory import create_app, create_health_app
 from jogo.platform.app.runner import NEEDS
 from jogo.platform.auth.roles import Role
 from jogo.platform.errors import SettingsError
-from jogo.platform.notify import HUB
 from jogo.platform.settings import Settings, load_settings
 
 LIST = "query { reports(first: 50) { edges { node { id ticket } } } }"
 CONCURRENT = 25  # requests in flight at once (the app pool has 10 connections)
 
 
-def _through(
-    settings: Settings, pooler: Pgbouncer, database: str, *, listen_through_pooler: bool = False
-) -> Settings:
-    """``settings`` with the app role through ``pooler`` as the README says (or with
-    LISTEN through it too)."""
-    env = pooler_env(pooler, database, listen_through_pooler=listen_through_pooler)
-    loaded = load_settings({"JOGO_ENV": "test", **env})
-    return replace(
-        settings,
-        app_database_url=loaded.app_database_url,
-        db_statement_cache_size=loaded.db_statement_cache_size,
-        listen_database_url=loaded.listen_database_url,
-    )
-
-
-@contextlib.asynccontextmanager
-async def _engine(settings: Settings) -> AsyncIterator[Settings]:
-    """The session loop's engine as ``settings`` say while the block runs, then back as it
-    was; the live events' hub listens anew on both sides (on the block's listen URL)."""
-    before, pool = db.ENGINE.options, db.ENGINE.pool
-    assert before is not None and pool is not None
-    size = pool.get_max_size()
-    await HUB.close()
-    await db.start_engine_for(replace(settings, db_pool_size=size))
-    try:
-        yield settings
-    finally:
-        await HUB.close()
-        await db.start_engine(
-            before.dsn,
-            size,
-            statement_cache_size=before.statement_cache_size,
-            listen_url=before.listen_dsn,
-        )
-
-
 @pytest.fixture
 async def pooled(database: str, settings: Settings, pooler: Pgbouncer) -> AsyncIterator[Settings]:
     """This test's app connections through the pooler, LISTEN direct."""
-    async with _engine(_through(settings, pooler, database)) as through:
+    async with engine_as(through_pooler(settings, pooler, database)) as through:
         yield through
 
 
@@ -233,9 +197,9 @@ async def test_readiness_fails_when_listen_goes_through_the_pooler(
     """A transaction pooler hands the LISTEN to a server connection no client holds: the
     notifications are lost, and both the API's and the relay's ``/readyz`` say so. The
     relay still publishes, on its one-second poll."""
-    through = _through(settings, pooler, database, listen_through_pooler=True)
+    through = through_pooler(settings, pooler, database, listen_through_pooler=True)
     tenant = await onboard("minimal")
-    async with _engine(through), relay_running(broker) as runner:
+    async with engine_as(through), relay_running(broker) as runner:
         app = create_app(through, manage_database=False)
         probes = create_health_app(through, NEEDS["relay"], {"relay": runner.prove_listening})
         for name, made in (("live events", app), ("relay", probes)):

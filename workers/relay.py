@@ -13,6 +13,11 @@ context (a transaction marker) dies with it and the next pass starts clean. A pa
 that fails (database or broker away) is retried after an exponential, jittered,
 capped backoff, logged once per change of state. Each completed pass beats the
 ``relay`` heartbeat that ``/healthz`` watches.
+
+LISTEN (``JOGO_LISTEN_DATABASE_URL``) only makes the relay prompt: when it can't listen
+(the URL unreachable, the connection lost) it keeps publishing on its one-second poll,
+listens again on a backoff of its own, and its ``/readyz`` says
+``notifications: unavailable: relay: not listening`` meanwhile (``/healthz`` stays ok).
 """
 
 from __future__ import annotations
@@ -148,8 +153,13 @@ class Relay:
         self._wake = asyncio.Event()
         self.backoff = Backoff("relay", log, first=BACKOFF_FIRST, cap=BACKOFF_CAP)
         # The LISTEN connection of the running loop (run_forever), and whether it is open.
+        # Listening is kept by a task of its own, with its own backoff: publishing never
+        # waits for it (without LISTEN the relay still publishes on its POLL_SECONDS poll).
         self._listener: asyncpg.Connection | None = None
         self._listening = asyncio.Event()
+        self._lost = asyncio.Event()
+        self.listen_error: BaseException | None = None  # why the last attempt failed
+        self.listen_backoff = Backoff("relay LISTEN", log, first=BACKOFF_FIRST, cap=BACKOFF_CAP)
 
     def _publish(self, rows: list[Row]) -> Outcome:
         """On the publisher thread: send each row; what the broker confirmed, what was
@@ -246,19 +256,22 @@ class Relay:
         self._wake.set()
 
     async def _listen(self) -> None:
-        listener = self._listener
-        if listener is not None and not listener.is_closed():
-            return
-        self._stop_listening()
-        # JOGO_LISTEN_DATABASE_URL: never through a transaction pooler.
+        """Open the LISTEN connection (``JOGO_LISTEN_DATABASE_URL``: never through a
+        transaction pooler) and wake the loop: rows may have come while it was away."""
         listener = await db.connect_listener()
         try:
             await listener.add_listener(CHANNEL, self._notified)
+            listener.add_termination_listener(self._on_lost)
         except BaseException:
             listener.terminate()
             raise
         self._listener = listener
         self._listening.set()
+        self._wake.set()
+
+    def _on_lost(self, _conn: Any) -> None:
+        self._listening.clear()
+        self._lost.set()
 
     def _stop_listening(self) -> None:
         self._listening.clear()
@@ -266,33 +279,57 @@ class Relay:
         if listener is not None:
             listener.terminate()
 
+    async def _keep_listening(self) -> None:
+        """Listen, and listen again whenever the connection fails or is lost, paced by
+        :attr:`listen_backoff` (its own: the publishing loop's backoff counts only failed
+        passes). Runs beside :meth:`run_forever`'s loop until cancelled."""
+        while True:
+            self._lost.clear()
+            try:
+                await self._listen()
+            except Exception as exc:  # unreachable, refused, timed out: listen later
+                self._stop_listening()
+                self.listen_error = exc
+                await asyncio.sleep(self.listen_backoff.failed(exc))
+                continue
+            self.listen_error = None
+            self.listen_backoff.succeeded()
+            await self._lost.wait()
+            self._stop_listening()
+            lost = ConnectionError("the LISTEN connection was lost")
+            self.listen_error = lost
+            await asyncio.sleep(self.listen_backoff.failed(lost))
+
     async def prove_listening(self) -> str:
         """For ``/readyz``: a NOTIFY sent through the app pool reaches the relay's LISTEN
-        connection (:func:`jogo.platform.db.prove_listening`). A relay that is not listening
-        (starting, or reconnecting after a failure) gets :data:`db.PROBE_WAIT` seconds to
-        listen again; then :class:`db.NotListening`."""
-        if self._listener is None:
+        connection (:func:`jogo.platform.db.prove_listening`). A relay that has not tried
+        to listen yet (starting) gets :data:`db.PROBE_WAIT` seconds to; one whose attempt
+        failed, or whose connection was lost, raises :class:`db.NotListening` ("not
+        listening") at once: it still publishes, on its poll, and listens again with
+        backoff."""
+        if self._listener is None and self.listen_error is None:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(db.PROBE_WAIT):
                     await self._listening.wait()
         return await db.prove_listening(self._listener)
 
     async def run_forever(self) -> None:
-        """Publish as rows arrive (LISTEN), and at least every second (delayed retries).
+        """Publish as rows arrive (LISTEN), and at least every second (delayed retries,
+        and every row while LISTEN is unavailable: listening is retried by a task of its
+        own, :meth:`_keep_listening`, and never holds publishing up).
 
         Each pass runs in a fresh task: its context, and so any transaction state a
         failure left in it, is discarded with the task."""
         beat = HEARTBEATS.register("relay")
+        keeper = asyncio.create_task(self._keep_listening(), name="jogo-relay-listen")
         try:
             while True:
                 self._wake.clear()
                 try:
-                    await self._listen()
                     await asyncio.create_task(self.drain(), name="jogo-relay-pass")
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # the relay must outlive any one failure
-                    self._stop_listening()
                     await asyncio.sleep(self.backoff.failed(exc))
                     continue
                 self.backoff.succeeded()
@@ -306,6 +343,8 @@ class Relay:
                         await self._wake.wait()
                 _raise_if_cancelled()
         finally:
+            keeper.cancel()
+            await asyncio.wait({keeper}, timeout=CLOSE_SECONDS)
             beat.close()
             self._stop_listening()
 

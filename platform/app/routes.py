@@ -38,7 +38,12 @@ from jogo.tenants.reports.queries import attachment_for
 from jogo.tenants.sharing.queries import visible_post
 from jogo.workers.broker import check_broker
 
-READY_TIMEOUT = 3.0
+# Seconds. /readyz runs its checks at once, each bounded by READY_TIMEOUT, so its worst
+# case (every check hung) answers in about READY_TIMEOUT: well within the 5 s
+# ``timeoutSeconds`` of the probes in infra/k8s. A LISTEN connection's proof
+# (``notifications``) is bounded a little sooner, so that its reason names the listener.
+READY_TIMEOUT = 3.5
+LISTENER_TIMEOUT = 3.25
 
 
 def _settings(state: State) -> Settings:
@@ -65,10 +70,12 @@ NEEDS_API = ("database",)
 @get("/readyz")
 async def readyz(state: State) -> Response[dict[str, str]]:
     """Readiness: each dependency this process needs (``state.needs``; the API's by
-    default), checked within ``READY_TIMEOUT`` seconds; 503 naming what is missing. With
-    LISTEN connections in the process (``state.listeners``: the API's live events, the
-    relay's), ``notifications`` proves that a NOTIFY sent through the app pool reaches
-    each of them (:func:`jogo.platform.db.prove_listening`)."""
+    default), all checked at once, each within ``READY_TIMEOUT`` seconds (so the answer
+    comes within about that, whatever hangs); 503 naming what is missing
+    (``"unavailable: <why>"``; ``"unavailable: no answer within 3.5 s"`` for a check that
+    hung). With LISTEN connections in the process (``state.listeners``: the API's live
+    events, the relay's), ``notifications`` proves that a NOTIFY sent through the app
+    pool reaches each of them (:func:`jogo.platform.db.prove_listening`)."""
     settings = _settings(state)
     needs: tuple[str, ...] = state.get("needs") or NEEDS_API
     listeners: dict[str, db.ListenerCheck] = state.get("listeners") or {}
@@ -79,33 +86,52 @@ async def readyz(state: State) -> Response[dict[str, str]]:
         "broker": partial(check_broker, settings.amqp_url),
         "notifications": partial(_notifications, listeners),
     }
-    report: dict[str, str] = {}
-    for name in needs:
-        try:
-            async with asyncio.timeout(READY_TIMEOUT):  # not wait_for: see workers/relay.py
-                outcome = await probes[name]()
-            report[name] = outcome if isinstance(outcome, str) else "ok"
-        except Exception as exc:  # a readiness probe reports every failure, whatever it is
-            report[name] = f"unavailable: {type(exc).__name__}"
+    outcomes = await asyncio.gather(*(_bounded(probes[name], READY_TIMEOUT) for name in needs))
+    report = dict(zip(needs, outcomes, strict=True))
     ok = all(not v.startswith("unavailable") for v in report.values())
     report["status"] = "ok" if ok else "unavailable"
     return Response(report, status_code=200 if ok else 503)
 
 
+async def _bounded(check: Callable[[], Awaitable[object]], seconds: float) -> str:
+    """What ``check`` answered (``"ok"`` unless it said otherwise), or
+    ``"unavailable: <exception type>"``, or ``"unavailable: no answer within <seconds> s"``."""
+    try:
+        async with asyncio.timeout(seconds):  # not wait_for: see workers/relay.py
+            outcome = await check()
+    except TimeoutError:
+        return f"unavailable: no answer within {seconds:g} s"
+    except Exception as exc:  # a readiness probe reports every failure, whatever it is
+        return f"unavailable: {type(exc).__name__}"
+    return outcome if isinstance(outcome, str) else "ok"
+
+
 async def _notifications(listeners: dict[str, db.ListenerCheck]) -> str:
     """``"ok"`` (``"busy"`` when the pool had no connection to send a probe with) when
     every listener heard its probe; else ``"unavailable: <listener>: <why>"`` for each
-    that did not (not listening, the notification lost, the database away)."""
+    that did not (not listening, the notification lost, the database away, no answer
+    within ``LISTENER_TIMEOUT`` seconds)."""
     names = list(listeners)
-    outcomes = await asyncio.gather(*(listeners[n]() for n in names), return_exceptions=True)
+    outcomes = await asyncio.gather(*(_proved(listeners[n]) for n in names), return_exceptions=True)
     failed = [
-        f"{name}: {outcome.message if isinstance(outcome, JogoError) else type(outcome).__name__}"
+        f"{name}: {outcome.message if isinstance(outcome, JogoError) else _why(outcome)}"
         for name, outcome in zip(names, outcomes, strict=True)
         if isinstance(outcome, BaseException)
     ]
     if failed:
         return "unavailable: " + "; ".join(failed)
     return "busy" if "busy" in outcomes else "ok"
+
+
+async def _proved(check: db.ListenerCheck) -> str:
+    async with asyncio.timeout(LISTENER_TIMEOUT):
+        return await check()
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {LISTENER_TIMEOUT:g} s"
+    return type(exc).__name__
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
