@@ -248,6 +248,37 @@ async def test_parallel_duplicates_through_the_pooler_make_one_report(
     assert count == 1
 
 
+async def test_parallel_anonymous_duplicates_answer_one_report_not_rate_limited(
+    pooled, app_client, owner
+):
+    """An anonymous caller's retries of one submission, sent at once (a flaky network):
+    more of them than the anonymous limit (10 per address), yet every one answers the same
+    report and PIN; none is refused, and the limit counts one report."""
+    tenant = await onboard("minimal")
+    key = uuid.uuid4().hex
+
+    async def send() -> dict:
+        status, body = await gql(
+            app_client,
+            f"/t/{tenant.slug}/graphql",
+            SUBMIT,
+            None,
+            input=report_input(anonymous=True, clientKey=key),
+        )
+        assert status == 200 and "errors" not in body, body
+        return body["data"]["submitReport"]
+
+    answers = await asyncio.gather(*(send() for _ in range(16)))
+    assert all(a["errors"] == [] for a in answers), answers
+    assert len({(a["report"]["ticket"], a["pin"]) for a in answers}) == 1, answers
+    count = await owner.fetchval("SELECT count(*) FROM reports WHERE tenant_id = $1", tenant.id)
+    assert count == 1
+    # The limit kept room for 9 more reports from this address.
+    for n in range(9):
+        made = await submit(app_client, tenant.slug, None, anonymous=True, title=f"Laporan {n}")
+        assert made["errors"] == [] and made["report"], made
+
+
 async def test_cancelled_requests_through_the_pooler_leave_no_transaction_open(
     pooled, app_client, owner, settings
 ):

@@ -35,7 +35,7 @@ from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
 from jogo.platform.idempotency import ClientKey
-from jogo.platform.ratelimit import Hit
+from jogo.platform.ratelimit import Hit, RateLimited
 from jogo.platform.regions import TIME_ZONES
 from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
@@ -185,7 +185,15 @@ async def do_submit_report(
     hit: Hit | None = None
     if principal.is_anonymous:
         # Counted first: a refused caller costs one statement.
-        hit = await ANONYMOUS_BY_CLIENT.hit(per_tenant(tenant.id, client))
+        try:
+            hit = await ANONYMOUS_BY_CLIENT.hit(per_tenant(tenant.id, client))
+        except RateLimited:
+            # Parallel duplicates each count until the first commits: a refused one
+            # answers with the report a try of its own key is storing, if any.
+            in_flight = await _in_flight(tenant, key, secret_key) if key else None
+            if in_flight is None:
+                raise
+            return in_flight
     report_id = uuid.uuid4()
     # The PIN's HMAC names the report (microseconds: no thread, no memory to speak of).
     pin_hash = hash_pin(secret_key, report_id, pin) if pin else None
@@ -223,6 +231,24 @@ async def do_submit_report(
         if hit is not None:
             await ANONYMOUS_BY_CLIENT.refund(hit)
     return done
+
+
+class _NotInFlight(Exception):
+    """No other try holds the key: the probing claim is rolled back."""
+
+
+async def _in_flight(tenant: TenantInfo, key: ClientKey, secret_key: str) -> Submitted | None:
+    """For a keyed try the rate limit refused: the report a parallel try under the same
+    key stored (waiting for that try to commit or roll back, as ``idempotency.claim``
+    does), or ``None`` when there is none (nothing is kept: the claim rolls back)."""
+    try:
+        async with db.tenant_tx(tenant.id):
+            earlier = await idempotency.claim(tenant.id, key, uuid.uuid4())
+            if earlier is not None:
+                return await _replay(earlier, key, tenant, secret_key)
+            raise _NotInFlight
+    except _NotInFlight:
+        return None
 
 
 def _pin(tenant: TenantInfo, key: ClientKey | None, secret_key: str) -> str:
