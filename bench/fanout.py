@@ -16,7 +16,7 @@ with ``__typename``, variables) spread over them:
   listen, and 3 s after they all disconnected, with the ratio after ÷ before.
 
 Target: 500 subscribers with delivery p95 under 1 s, nothing missed or unexpected,
-submit within 2× of no subscribers, RSS back within 20 % of where it started.
+submit within 2x of no subscribers, RSS back within 20 % of where it started.
 
     python -m bench.fanout [--quick] [--seconds 20] [--levels 0,50,200,500]
 
@@ -88,11 +88,9 @@ DOCUMENTS: list[tuple[str, dict[str, Any] | None]] = [
 
 
 async def _subscriber(
-    url: str, auth: str, doc: int, got: list[tuple[str, float]], acked: asyncio.Event
+    url: str, auth: str, doc: int, got: list[tuple[str, float]], heard: asyncio.Event
 ) -> Any:
-    ws = await websockets.connect(
-        url, subprotocols=["graphql-transport-ws"], max_queue=None
-    )
+    ws = await websockets.connect(url, subprotocols=["graphql-transport-ws"], max_queue=None)
     await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": auth}}))
     assert json.loads(await ws.recv())["type"] == "connection_ack"
     query, variables = DOCUMENTS[doc]
@@ -100,7 +98,6 @@ async def _subscriber(
     if variables is not None:
         payload["variables"] = variables
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-    acked.set()
 
     async def receive() -> None:
         with contextlib.suppress(websockets.ConnectionClosed):
@@ -111,6 +108,7 @@ async def _subscriber(
                     got.append((message["payload"]["data"]["reportEvents"]["ticket"], now))
                 else:
                     got.append((f"!{message.get('type')}", now))
+                heard.set()
 
     return ws, asyncio.create_task(receive())
 
@@ -123,14 +121,14 @@ async def client_main() -> None:
     subs = config["subs"]
     received: list[list[tuple[str, float]]] = [[] for _ in subs]
     opened: list[tuple[Any, asyncio.Task[None]]] = []
+    heard = [asyncio.Event() for _ in subs]
     for i, (auth, doc) in enumerate(subs):
-        opened.append(await _subscriber(url, auth, doc, received[i], asyncio.Event()))
+        opened.append(await _subscriber(url, auth, doc, received[i], heard[i]))
     print("CONNECTED", flush=True)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    while not all(received):
-        await asyncio.sleep(0.05)
+    await asyncio.gather(*(event.wait() for event in heard))
     print("READY", flush=True)
     while (await reader.readline()).strip() != b"STOP":
         pass
@@ -200,7 +198,7 @@ class Server:
         return kb / 1024
 
 
-def start_server(world: World, server_root: str | None) -> Server:
+def start_server(world: World, server_root: str | None, extra: dict[str, str]) -> Server:
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="jogo-fan-")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JOGO_", "OTEL_"))}
@@ -212,6 +210,7 @@ def start_server(world: World, server_root: str | None) -> Server:
         "JOGO_SQL_SPANS": "0.1",
         "JOGO_DATA_DIR": data_dir,
     }
+    env |= extra
     if server_root:
         env["PYTHONPATH"] = server_root
     log = Path(tempfile.mkstemp(prefix="jogo-fan-api-", suffix=".log")[1])
@@ -436,7 +435,7 @@ def pct(values: list[float], p: float) -> float:
 
 def ms(seconds: float) -> str:
     if seconds != seconds:  # nan
-        return "–"
+        return "-"
     return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
@@ -469,7 +468,8 @@ async def main(args: argparse.Namespace) -> None:
         levels.insert(0, 0)
     async with scratch_database() as url:
         world = await setup(url)
-        server = start_server(world, args.server_root)
+        extra = dict(pair.split("=", 1) for pair in args.server_env)
+        server = start_server(world, args.server_root, extra)
         try:
             await wait_ready(server)
             limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
@@ -501,6 +501,9 @@ def cli() -> None:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--levels", default=None)
     parser.add_argument("--server-root", default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--server-env", nargs="*", default=[], metavar="KEY=VALUE", help="for the API process"
+    )
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:

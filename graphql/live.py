@@ -22,7 +22,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from graphql.execution import Executor
 
@@ -94,9 +94,9 @@ class SharedRenders:
         """How many tenants have renders kept."""
         return len(self._by_tenant)
 
-    def result(self, executor: LiveExecutionContext, event: LiveEvent) -> Any:
-        """The result of ``event`` for this per-event executor: shared when an equal key was
-        rendered without errors, else rendered now (and kept when it has no errors)."""
+    def shared(self, executor: LiveExecutionContext, event: LiveEvent) -> ExecutionResult | None:
+        """The shared result of ``event`` for the subscription ``executor`` runs, if an equal
+        key was rendered without errors (a result of its own around the shared data)."""
         key = (id(executor.schema), id(executor.operation), executor.variables_key(), event.key)
         renders = self._by_tenant.get(event.tenant_id)
         found = renders.get(key) if renders is not None else None
@@ -105,8 +105,16 @@ class SharedRenders:
             and found.schema is executor.schema
             and found.operation is executor.operation
         ):
-            # A result of its own for each subscriber, around the shared data.
             return ExecutionResult(found.result.data, None)
+        return None
+
+    def result(self, executor: LiveExecutionContext, event: LiveEvent) -> Any:
+        """The result of ``event`` for this per-event executor: shared when an equal key was
+        rendered without errors, else rendered now (and kept when it has no errors)."""
+        shared = self.shared(executor, event)
+        if shared is not None:
+            return shared
+        key = (id(executor.schema), id(executor.operation), executor.variables_key(), event.key)
         executor.root_value = event.make()
         self.renders += 1
         result = executor.render()
@@ -125,6 +133,19 @@ class SharedRenders:
 RENDERS = SharedRenders()
 
 
+class _Rendered:
+    """Stands for a per-event executor whose result is known: graphql-core only calls
+    its ``execute_operation``."""
+
+    __slots__ = ("_result",)
+
+    def __init__(self, result: ExecutionResult) -> None:
+        self._result = result
+
+    def execute_operation(self, serially: bool | None = None) -> ExecutionResult:
+        return self._result
+
+
 class LiveExecutionContext(PlannedExecutionContext):
     """The executor of every tenant operation: a subscription event that is a
     :class:`LiveEvent` is rendered once per key (:data:`RENDERS`); anything else runs
@@ -133,8 +154,13 @@ class LiveExecutionContext(PlannedExecutionContext):
     _variables_key: str | None = None
 
     def build_per_event_executor(self, payload: Any) -> Executor:
-        """graphql-core's copy per event; the variables' key is made once per subscription."""
+        """graphql-core's copy per event, or for a live event rendered already, its result
+        without a copy; the variables' key is made once per subscription."""
         self.variables_key()
+        if isinstance(payload, LiveEvent):
+            shared = RENDERS.shared(self, payload)
+            if shared is not None:
+                return cast(Executor, _Rendered(shared))
         return super().build_per_event_executor(payload)
 
     def variables_key(self) -> str:

@@ -28,7 +28,6 @@ from strawberry.types import Info
 from jogo.graphql.context import Context
 from jogo.graphql.live import RENDERS, LiveEvent
 from jogo.graphql.permissions import requires
-from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.types import ReportEvent
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.revalidate import LiveCaller, still_allowed
@@ -242,7 +241,8 @@ class ReportsSubscription:
         with an error.
         """
         tenant = info.context.require_tenant()
-        viewer = viewer_of(info.context)
+        # The viewer alone: the request's report loaders are no use to a feed.
+        viewer = Viewer.of(info.context.principal, tenant.id)
         live = info.context.caller
         async for event_id, principal in tenant_event_ids(tenant, viewer.principal, live):
             if principal is not viewer.principal:
