@@ -1985,3 +1985,19 @@ def pooled_env(database: str) -> dict[str, str]:
     if not (POOLED and SESSION_POOLER and shared):
         return {}
     return pooler_env(SESSION_POOLER[0], database)
+
+
+# --- counting SQL statements through spans (moved from test_attacks.py, issue 19) ---
+
+
+def sql_statements(span_exporter: Any, text: str = "") -> int:
+    """SQL statements run so far (OpenTelemetry spans, ``span_exporter`` fixture) whose
+    attributes hold ``text`` (every statement when ``text`` is empty)."""
+    found = 0
+    for span in span_exporter.get_finished_spans():
+        attributes = span.attributes or {}
+        if attributes.get("db.system") != "postgresql":
+            continue
+        if not text or any(isinstance(v, str) and text in v for v in attributes.values()):
+            found += 1
+    return found
