@@ -138,10 +138,10 @@ class _Timer:
     def __init__(self, queue: asyncio.Queue[str]) -> None:
         self._queue = queue
         self._handle: asyncio.TimerHandle | None = None
-        self._when = 0.0
 
     def at(self, when: float) -> None:
-        """Put :data:`RECHECK` into the queue at ``when`` (``time.monotonic()`` seconds)."""
+        """Put :data:`RECHECK` into the queue at ``when`` (``time.monotonic()`` seconds),
+        instead of when it was set for (kept when within ``SLACK`` of it)."""
         handle = self._handle
         if handle is not None and abs(handle.when() - when) <= self.SLACK:
             return
