@@ -29,6 +29,7 @@ import asyncpg
 from jogo.platform import db
 from jogo.platform.auth import revocation
 from jogo.platform.outage import Backoff
+from jogo.platform.telemetry import current_tenant_slug
 
 CHANNEL = "jogo_events"
 QUEUE_SIZE = 1000
@@ -66,6 +67,7 @@ class EventHub:
         self._pending: dict[Key, deque[str]] = {}
         self._delivering: dict[Key, asyncio.Task[None]] = {}
         self._idle_callbacks: list[Callable[[str, uuid.UUID], None]] = []
+        self._slugs: dict[Key, str] = {}  # the tenant's slug, for the delivery's spans
         self._revocation_callbacks: list[Callable[[str, uuid.UUID], None]] = []
         self._watchers = 0
         self._conn: asyncpg.Connection | None = None
@@ -116,10 +118,13 @@ class EventHub:
             return
         self._pending.setdefault(key, deque()).append(str(data["id"]))
         if key not in self._delivering:
-            # An empty context: the task keeps no caller's context variables alive.
-            task = asyncio.get_running_loop().create_task(
-                self._deliver(key), context=contextvars.Context()
-            )
+            # A context of its own, with only the tenant's slug (its spans carry it): the
+            # task keeps no caller's context variables alive.
+            context = contextvars.Context()
+            slug = self._slugs.get(key)
+            if slug is not None:
+                context.run(current_tenant_slug.set, slug)
+            task = asyncio.get_running_loop().create_task(self._deliver(key), context=context)
             self._delivering[key] = task
 
     async def _deliver(self, key: Key) -> None:
@@ -207,6 +212,9 @@ class EventHub:
         queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE)
         key = (topic, tenant_id)
         self._subscribers[key][queue] = prefetch
+        slug = current_tenant_slug.get()
+        if slug is not None:
+            self._slugs[key] = slug
         try:
             yield queue
         finally:
@@ -215,6 +223,7 @@ class EventHub:
             subscribers.pop(queue, None)
             if not subscribers:
                 del self._subscribers[key]
+                self._slugs.pop(key, None)
                 for callback in self._idle_callbacks:
                     try:
                         callback(topic, tenant_id)

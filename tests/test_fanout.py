@@ -395,6 +395,13 @@ async def test_statements_per_event_do_not_grow_with_subscribers(
         # One subscriber or 25 of two roles over two documents: the same statements.
         assert counts[0] == counts[1], counts
         assert counts[1][1] == 1
+        # The shared read runs as its tenant: its span says which.
+        reads = [
+            span
+            for span in span_exporter.get_finished_spans()
+            if any(isinstance(v, str) and EVENT_READ in v for v in (span.attributes or {}).values())
+        ]
+        assert [(span.attributes or {}).get("jogo.tenant") for span in reads] == [a.slug]
     finally:
         for feed in feeds:
             await feed.close()

@@ -34,6 +34,7 @@ from jogo.platform.auth.revalidate import LiveCaller, still_allowed
 from jogo.platform.auth.roles import Cap
 from jogo.platform.notify import HUB, Prefetch
 from jogo.platform.registry import TenantInfo
+from jogo.platform.telemetry import current_tenant_slug
 from jogo.tenants.reports import queries
 from jogo.tenants.reports.access import Viewer
 from jogo.tenants.reports.events import TOPIC
@@ -71,10 +72,13 @@ class SharedReads:
         if task is not None and task.done() and not task.cancelled() and not task.exception():
             return cast(T, task.result())  # read already: no hop through the loop
         if task is None or task.done():
-            # An empty context: the shared read carries no subscriber's context along.
-            task = asyncio.get_running_loop().create_task(
-                cast(Any, read()), context=contextvars.Context()
-            )
+            # A context of its own, with only the tenant's slug (its spans carry it): the
+            # shared read carries no subscriber's context along.
+            context = contextvars.Context()
+            slug = current_tenant_slug.get()
+            if slug is not None:
+                context.run(current_tenant_slug.set, slug)
+            task = asyncio.get_running_loop().create_task(cast(Any, read()), context=context)
             task.add_done_callback(_retrieve)
             tasks[key] = task
             while len(tasks) > self._keep:
