@@ -18,7 +18,10 @@ the socket is closed, and every operation on it ends:
 - ``1013`` ``Try again later: ...``: the check could not be made (database unavailable).
 
 Live feeds (``reportEvents``, ``electionBoard``) keep re-checking on their own between
-operations (``still_allowed``).
+operations (``still_allowed``). Their results, rendered once for every subscriber who
+sees an event alike (:mod:`jogo.graphql.live`), go out as the same text on every socket,
+not encoded again per socket; after a burst of closed sockets the heap is trimmed
+(:mod:`jogo.platform.memory`).
 
 Revocations close at once: logging out, a refresh token's reuse, a password reset or
 change, a membership ended or changed, an API key revoked, a tenant suspended are
