@@ -36,6 +36,7 @@ QUEUE_SIZE = 1000
 CONNECT_TIMEOUT = 5.0
 RELISTEN_CAP = 10.0  # seconds between attempts to listen again, at most
 WAKE_BATCH = 10  # subscribers woken per turn of the event loop
+PREFETCH_SECONDS = 2.0  # the longest an event's prefetch holds its delivery back
 log = logging.getLogger("jogo.notify")
 
 Key = tuple[str, uuid.UUID]  # (topic, tenant id)
@@ -140,7 +141,10 @@ class EventHub:
                 prefetches = {p for p in subscribers.values() if p is not None}
                 for prefetch in prefetches:
                     try:
-                        await prefetch(key[1], ref)
+                        # A slow read does not hold the feeds back for long: they wait for
+                        # it themselves (a shared read goes on when this wait ends).
+                        async with asyncio.timeout(PREFETCH_SECONDS):
+                            await prefetch(key[1], ref)
                     except Exception as exc:  # each subscriber reads (and fails) on its own
                         log.debug("prefetching %s %s failed: %r", key, ref, exc)
                 for n, queue in enumerate(list(subscribers)):
@@ -204,7 +208,8 @@ class EventHub:
         """Within the block, a queue (at most :data:`QUEUE_SIZE`, 1000, items) that receives the id
         of every ``topic`` event published for ``tenant_id`` after commit, in commit order; when it
         is full further events are dropped with a warning. ``prefetch(tenant_id, id)``, when given,
-        is awaited once per event before subscribers wake, however many gave the same function.
+        is awaited once per event before subscribers wake (at most :data:`PREFETCH_SECONDS`),
+        however many gave the same function.
         Starts this process's LISTEN connection if needed (may raise if the database is
         unreachable); the queue is detached on exit, and the last subscriber of a key to leave
         calls the :meth:`on_idle` callbacks."""
