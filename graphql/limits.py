@@ -78,6 +78,13 @@ class _MaskErrors(MaskErrors):
     mid-request, a server starting up or shutting down) reads as the typed
     ``UNAVAILABLE`` error a client can retry on, not "Unexpected error"."""
 
+    def _process_result(self, result: object) -> None:
+        """strawberry's, without its runtime-checkable protocol test (slow, and made for
+        every message of every live feed): a result has errors when its ``errors`` does."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if original is None or not is_unavailable(original):

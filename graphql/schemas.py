@@ -23,7 +23,6 @@ from jogo.graphql.apikeys.queries import ApiKeysQuery
 from jogo.graphql.audit.queries import AuditQuery
 from jogo.graphql.bulletins.mutations import BulletinsMutation
 from jogo.graphql.bulletins.queries import BulletinsQuery
-from jogo.graphql.compiled import PlannedExecutionContext
 from jogo.graphql.core.directory import DirectoryMutation, DirectoryQuery
 from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.election.mutations import ElectionMutation
@@ -32,6 +31,7 @@ from jogo.graphql.facilities.edits import FacilityDirectoryMutation
 from jogo.graphql.facilities.mutations import FacilitiesMutation
 from jogo.graphql.facilities.queries import FacilitiesQuery
 from jogo.graphql.limits import extensions
+from jogo.graphql.live import LiveExecutionContext
 from jogo.graphql.notifications.mutations import NotificationsMutation
 from jogo.graphql.notifications.queries import NotificationsQuery
 from jogo.graphql.oversight.queries import OversightQuery
@@ -99,10 +99,11 @@ class Schema(strawberry.Schema):
     logged, with their traceback, where they are masked (``graphql.limits``).
 
     Planned results (``graphql.compiled``) are completed without graphql-core's per-field
-    work."""
+    work; live events (``graphql.live``) are rendered once for all subscribers that see them
+    alike."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("execution_context_class", PlannedExecutionContext)
+        kwargs.setdefault("execution_context_class", LiveExecutionContext)
         super().__init__(*args, **kwargs)
 
     def process_errors(

@@ -2032,3 +2032,19 @@ async def engine_as(settings: Settings) -> AsyncIterator[Settings]:
             statement_cache_size=before.statement_cache_size,
             listen_url=before.listen_dsn,
         )
+
+
+# --- counting SQL statements through spans (moved from test_attacks.py, issue 19) ---
+
+
+def sql_statements(span_exporter: Any, text: str = "") -> int:
+    """SQL statements run so far (OpenTelemetry spans, ``span_exporter`` fixture) whose
+    attributes hold ``text`` (every statement when ``text`` is empty)."""
+    found = 0
+    for span in span_exporter.get_finished_spans():
+        attributes = span.attributes or {}
+        if attributes.get("db.system") != "postgresql":
+            continue
+        if not text or any(isinstance(v, str) and text in v for v in attributes.values()):
+            found += 1
+    return found

@@ -30,7 +30,7 @@ import httpx
 import jwt
 import pytest
 import websockets
-from helpers import auth_header, gql, make_user, onboard, submit
+from helpers import auth_header, gql, make_user, onboard, sql_statements, submit
 
 from jogo.platform.auth.roles import Role
 from jogo.platform.auth.tokens import issue_token
@@ -69,18 +69,6 @@ async def _listening(tenant_id: uuid.UUID, count: int) -> None:
     raise AssertionError(f"{count} subscriptions never started listening")
 
 
-def _statements(span_exporter: Any, text: str) -> int:
-    """SQL statements run so far whose text holds ``text`` (OpenTelemetry spans)."""
-    found = 0
-    for span in span_exporter.get_finished_spans():
-        attributes = span.attributes or {}
-        if attributes.get("db.system") != "postgresql":
-            continue
-        if any(isinstance(v, str) and text in v for v in attributes.values()):
-            found += 1
-    return found
-
-
 LIVE = "subscription { reportEvents { ticket event { kind } } }"
 EVENT_READ = "FROM report_events e JOIN reports r"
 
@@ -108,7 +96,7 @@ async def test_a_live_event_is_read_once_for_all_its_subscribers(
                     "data": {"reportEvents": {"ticket": ticket, "event": {"kind": "SUBMITTED"}}}
                 }
         # One event, thirty subscribers: one read of it (it was thirty, one per subscriber).
-        assert _statements(span_exporter, EVENT_READ) == 1
+        assert sql_statements(span_exporter, EVENT_READ) == 1
     finally:
         for ws in sockets:
             await ws.close()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncGenerator
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -18,6 +18,7 @@ from jogo.graphql.election.types import (
     Vulnerability,
 )
 from jogo.graphql.limits import page_size
+from jogo.graphql.live import LiveEvent
 from jogo.graphql.permissions import requires
 from jogo.graphql.reports.subscriptions import LIVE_READS, tenant_event_ids
 from jogo.graphql.reports.types import PageInfo
@@ -131,15 +132,27 @@ class ElectionSubscription:
         lost it gets ``FORBIDDEN``, ending the feed.
         """
         tenant = info.context.require_tenant()
-        events = tenant_event_ids(tenant, info.context.principal, info.context.caller)
+        events = tenant_event_ids(
+            tenant, info.context.principal, info.context.caller, prefetch=prefetch_board
+        )
         async for event_id, principal in events:
             if Cap.ELECTION_BOARD not in principal.tenant_caps(tenant.id):
                 raise denied(principal, "the election board is for operators")
             rows = await LIVE_READS.get(
                 ("board", tenant.id, event_id), partial(_board_of_event, tenant.id, event_id)
             )
-            for row in rows:
-                yield BoardStation.of(row)
+            for n, row in enumerate(rows):
+                # A board line reads nothing of the caller: one view for every operator.
+                line = LiveEvent(tenant.id, ("board", event_id, n), partial(BoardStation.of, row))
+                yield cast(BoardStation, line)
+
+
+async def prefetch_board(tenant_id: uuid.UUID, ref: str) -> None:
+    """The hub's prefetch for board feeds: the event's board line, read once before any
+    subscriber wakes."""
+    event_id = uuid.UUID(ref)
+    read = partial(_board_of_event, tenant_id, event_id)
+    await LIVE_READS.get(("board", tenant_id, event_id), read)
 
 
 async def _board_of_event(tenant_id: uuid.UUID, event_id: uuid.UUID) -> list[dict[str, Any]]:

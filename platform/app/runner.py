@@ -67,7 +67,8 @@ def api_config(app: Any, host: str, port: int, **overrides: Any) -> uvicorn.Conf
     closes what is still open (live subscriptions) after the grace period, inside
     Kubernetes' 30 s. uvicorn's own proxy-header rule is off (it would believe
     ``X-Forwarded-For`` from 127.0.0.1): the app alone decides whom to believe
-    (``JOGO_TRUSTED_PROXIES``, :mod:`jogo.platform.clients`)."""
+    (``JOGO_TRUSTED_PROXIES``, :mod:`jogo.platform.clients`). WebSocket messages are not
+    compressed (permessage-deflate off)."""
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -78,6 +79,9 @@ def api_config(app: Any, host: str, port: int, **overrides: Any) -> uvicorn.Conf
         # A socket message is a GraphQL request: the same bound as an HTTP body
         # (uvicorn's default is 16 MiB); a bigger one closes the socket with 1009.
         "ws_max_size": MAX_BODY,
+        # permessage-deflate compressed every live message once per socket: most of the
+        # CPU of a delivery to hundreds of screens (issue 19). GraphQL messages are small.
+        "ws_per_message_deflate": False,
     }
     return uvicorn.Config(app, **(options | overrides))
 

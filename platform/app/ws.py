@@ -18,7 +18,10 @@ the socket is closed, and every operation on it ends:
 - ``1013`` ``Try again later: ...``: the check could not be made (database unavailable).
 
 Live feeds (``reportEvents``, ``electionBoard``) keep re-checking on their own between
-operations (``still_allowed``).
+operations (``still_allowed``). Their results, rendered once for every subscriber who
+sees an event alike (:mod:`jogo.graphql.live`), go out as the same text on every socket,
+not encoded again per socket; after a burst of closed sockets the heap is trimmed
+(:mod:`jogo.platform.memory`).
 
 Revocations close at once: logging out, a refresh token's reuse, a password reset or
 change, a membership ended or changed, an API key revoked, a tenant suspended are
@@ -58,10 +61,12 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.litestar.controller import LitestarWebSocketAdapter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ErrorMessage,
@@ -72,6 +77,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from jogo.graphql.context import Context
+from jogo.graphql.live import SharedData, encode_json, next_message
 from jogo.graphql.schemas import tenant_schema
 from jogo.platform import registry
 from jogo.platform.app.auth_http import (
@@ -82,6 +88,7 @@ from jogo.platform.app.auth_http import (
 )
 from jogo.platform.auth.revalidate import LiveCaller, recheck
 from jogo.platform.errors import Forbidden, JogoError, Unauthenticated
+from jogo.platform.memory import BurstTrimmer
 from jogo.platform.notify import HUB
 from jogo.platform.outage import describe, is_unavailable
 from jogo.platform.settings import Settings
@@ -113,7 +120,7 @@ class _View:
             raise json.JSONDecodeError("nested too deeply", str(data)[:20], 0) from None
 
     def encode_json(self, data: object) -> str:
-        return json.dumps(data, separators=(",", ":"), default=str)
+        return encode_json(data)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params or {}
@@ -131,6 +138,17 @@ class _View:
         if context.caller is not None:
             context.caller.update(context.principal)
         return UNSET
+
+
+class _SocketAdapter(LitestarWebSocketAdapter):
+    """strawberry's Litestar socket, which can also send text encoded already."""
+
+    async def send_text(self, text: str) -> None:
+        """Send one text message as is (a shared live payload: encoded once for all)."""
+        try:
+            await self.ws.send_data(data=text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
 
 def _reason(prefix: str, message: str) -> str:
@@ -270,12 +288,28 @@ class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
                 if not isinstance(result, ExecutionResult):
                     await self._reject_incremental_delivery(operation)
                     return
-                await operation.send_next(result)
+                await self._send_next(operation, result)
                 first = False
         except GraphQLError as error:
             if not first:
                 raise
             await operation.send_initial_errors([_coded(error)])
+
+    async def _send_next(
+        self,
+        operation: Operation[Context, None],
+        result: ExecutionResult,
+    ) -> None:
+        """strawberry's ``next`` message; a shared live result (``graphql.live``) goes out
+        as the text rendered for every subscriber alike, not encoded again per socket."""
+        data = result.data
+        if type(data) is not SharedData or result.errors or result.extensions:
+            await operation.send_next(result)
+            return
+        if operation.completed:  # as Operation.send_operation_message
+            return
+        assert isinstance(self.websocket, _SocketAdapter)
+        await self.websocket.send_text(next_message(operation.id, data))
 
     async def _recheck(self) -> bool:
         """Give the next operation a fresh context; close the socket and say False when
@@ -314,6 +348,8 @@ class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
 # The open sockets of this process, and the re-checks that revocations started.
 _SOCKETS: set[_TenantSocket] = set()
 _CHECKS: set[asyncio.Task[bool]] = set()
+# Hundreds of screens leaving at once free much memory glibc would otherwise keep.
+TRIMMER = BurstTrimmer()
 
 
 def _on_revocation(kind: str, principal_id: uuid.UUID) -> None:
@@ -373,7 +409,7 @@ async def tenant_graphql_ws(socket: WebSocket[Any, Any, Any], slug: FromPath[str
     )
     handler = _TenantSocket(
         view=view,  # type: ignore[arg-type]
-        websocket=LitestarWebSocketAdapter(view, socket, socket),  # type: ignore[arg-type]
+        websocket=_SocketAdapter(view, socket, socket),  # type: ignore[arg-type]
         context=context,
         root_value=None,
         schema=tenant_schema(tenant.modules),
@@ -386,3 +422,4 @@ async def tenant_graphql_ws(socket: WebSocket[Any, Any, Any], slug: FromPath[str
             await handler.handle()
     finally:
         _SOCKETS.discard(handler)
+        TRIMMER.closed_one()
