@@ -34,7 +34,6 @@ import contextlib
 import json
 import os
 import re
-import signal
 import socket
 import statistics
 import subprocess
@@ -49,6 +48,7 @@ from typing import Any
 import httpx
 import websockets
 
+from bench import _procs
 from bench._db import scratch_database
 from jogo.platform.auth.roles import Role
 from jogo.platform.auth.tokens import issue_token
@@ -223,25 +223,11 @@ def start_server(world: World, server_root: str | None, extra: dict[str, str]) -
 
 
 async def wait_ready(server: Server) -> None:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as c:
-        for _ in range(600):
-            if server.process.poll() is not None:
-                break
-            with contextlib.suppress(httpx.TransportError):
-                if (await c.get("/readyz")).status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"the API did not start; see {server.log}")
+    await _procs.wait_ready(server.process, server.port, "the API", server.log)
 
 
 def stop_server(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-        try:
-            server.process.wait(40)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+    _procs.stop_process(server.process)
 
 
 # --- one level -----------------------------------------------------------------------------

@@ -49,13 +49,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -75,6 +73,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
+from bench import _procs
 from bench._db import scratch_database
 from jogo.platform.auth.roles import Role
 from jogo.platform.auth.tokens import issue_token
@@ -595,25 +594,11 @@ def start_plain(world: World, loop: str) -> Server:
 
 
 async def wait_ready(server: Server) -> None:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as c:
-        for _ in range(600):
-            if server.process.poll() is not None:
-                break
-            with contextlib.suppress(httpx.TransportError):
-                if (await c.get("/readyz")).status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{server.name} did not start; see {server.log}")
+    await _procs.wait_ready(server.process, server.port, server.name, server.log)
 
 
 def stop(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-        try:
-            server.process.wait(40)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+    _procs.stop_process(server.process)
     server.log.unlink(missing_ok=True)
 
 
