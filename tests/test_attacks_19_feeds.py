@@ -124,6 +124,7 @@ async def listening(count: int) -> None:
 async def no_feed_left() -> None:
     await eventually(lambda: HUB.subscribers() == 0, "every feed to leave the hub")
     await eventually(lambda: not HUB._delivering and not HUB._pending, "no delivery left")
+    await eventually(lambda: not ws_module._RUNNING, "no operation counted as running")
     loop = asyncio.get_running_loop()
     armed = [
         h
@@ -503,6 +504,17 @@ async def test_duplicate_ids_storms_and_dropped_sockets_leave_nothing_behind(
             await sock.subscribe(f"s{round_}", ENTRY)
             if round_ % 3:
                 await sock.ws.send(json.dumps({"id": f"s{round_}", "type": "complete"}))
+    # Past the per-caller limit across sockets: refused with RATE_LIMITED, counted right.
+    flood = [await open_sock(live_server, a.slug, operator) for _ in range(3)]
+    for k, sock in enumerate(flood):
+        for j in range(20):
+            await sock.subscribe(f"f{k}-{j}", ENTRY)
+    await eventually(
+        lambda: any("RATE_LIMITED" in json.dumps(m) for s in flood for m in s.messages),
+        "the flood to be refused",
+    )
+    for sock in flood:
+        await sock.close()
     # Sockets with feeds that drop their TCP connection while events are being sent.
     droppers = []
     for _ in range(6):
@@ -534,7 +546,7 @@ async def test_duplicate_ids_storms_and_dropped_sockets_leave_nothing_behind(
 
 
 async def test_a_consumer_that_stops_reading_holds_back_no_one(
-    app_client, live_server, settings, two_tenants
+    app_client, live_server, settings, two_tenants, caplog
 ):
     a = two_tenants.a
     operator = await auth_header(settings, Role.OPERATOR, a)
@@ -591,3 +603,5 @@ async def test_a_consumer_that_stops_reading_holds_back_no_one(
         for sock in others:
             await sock.close()
     await no_feed_left()
+    errors = [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert not errors, errors
