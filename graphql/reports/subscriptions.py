@@ -200,10 +200,12 @@ async def tenant_event_ids(
     the feed (``still_allowed`` raises). A token ends it the moment it expires: no event
     reaches a caller whose token HTTP would refuse. On a socket, ``caller`` is the
     socket's current caller: a token renewed on the socket (or roles re-read after a
-    change) apply to the running feed at once. ``prefetch``: the hub's read of each event
-    before the feeds wake (the report event by default)."""
+    change) apply to the running feed at once, and a revocation announced for the caller
+    (``caller.alarm()``) makes the feed re-check before its next event. ``prefetch``: the
+    hub's read of each event before the feeds wake (the report event by default)."""
     checked = time.monotonic()
     seen = caller.version if caller is not None else 0
+    alarmed = caller.alarms if caller is not None else 0
     async with HUB.subscribe(TOPIC, tenant.id, prefetch) as queue:
         timer = _Timer(queue)
         try:
@@ -218,7 +220,14 @@ async def tenant_event_ids(
                 if caller is not None and caller.version != seen:
                     principal, seen = caller.principal, caller.version
                 expired = principal.expires_at is not None and time.time() >= principal.expires_at
-                if event_id is None or expired or time.monotonic() - checked >= RECHECK_SECONDS:
+                # A revocation of this caller was announced: re-check before this event
+                # (committed after it, maybe), whatever the socket's own re-check does.
+                revoked = caller is not None and caller.alarms != alarmed
+                if revoked:
+                    assert caller is not None
+                    alarmed = caller.alarms
+                late = time.monotonic() - checked >= RECHECK_SECONDS
+                if event_id is None or expired or revoked or late:
                     principal = await still_allowed(principal, tenant)
                     checked = time.monotonic()
                 if event_id is not None:

@@ -360,6 +360,11 @@ def _on_revocation(kind: str, principal_id: uuid.UUID) -> None:
         registry.forget(principal_id)
     for socket in list(_SOCKETS):
         if socket.concerns(kind, principal_id):
+            # At once, before any later event is handed out: the socket's re-check below
+            # may take a while, and an event committed after the revocation must not
+            # reach the feeds meanwhile (they re-check first).
+            if socket.context.caller is not None:
+                socket.context.caller.alarm()
             task = asyncio.ensure_future(socket._recheck())
             _CHECKS.add(task)
             task.add_done_callback(_checked)

@@ -60,6 +60,13 @@ class LiveCaller:
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
         self.version = 0
+        self.alarms = 0
+
+    def alarm(self) -> None:
+        """A revocation touching this caller (or its tenant) was just announced: bump
+        :attr:`alarms`, so every live feed of the socket re-checks the caller before it
+        hands out another event, without waiting for the socket's own re-check."""
+        self.alarms += 1
 
     def update(self, principal: Principal) -> None:
         """Replace the socket's caller after a re-authentication or a re-check and bump
