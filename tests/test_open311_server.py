@@ -337,3 +337,26 @@ async def test_two_commands_never_see_each_other(app_client, two_tenants, settin
         f"{base(b.slug)}/requests.json", params={"jurisdiction_id": a.slug}
     )
     assert response.status_code == 404
+
+
+async def test_a_read_key_reads_everything_and_a_retry_is_the_same_request(app_client, two_tenants):
+    tenant = two_tenants.a
+    slug = tenant.slug
+    key, reader = await write_key(tenant), await write_key(tenant, ("reports:read",))
+    retry = {"Idempotency-Key": str(uuid.uuid4())}
+    first = await post_form(app_client, slug, {**FORM, "api_key": key}, **retry)
+    again = await post_form(app_client, slug, {**FORM, "api_key": key}, **retry)
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    ticket = first.json()[0]["service_request_id"]
+    # The same key with other input is a conflict, in the standard format.
+    other = await post_form(
+        app_client, slug, {**FORM, "api_key": key, "description": "Lain sama sekali."}, **retry
+    )
+    assert other.status_code == 409 and other.json()[0]["code"] == 409
+    bad = await post_form(app_client, slug, {**FORM, "api_key": key}, **{"Idempotency-Key": "x"})
+    assert bad.status_code == 400 and bad.json()[0]["code"] == 400
+    # A reports:read key sees the unverified request the public does not.
+    seen = await app_client.get(f"{base(slug)}/requests/{ticket}.json", params={"api_key": reader})
+    assert seen.status_code == 200 and seen.json()[0]["status"] == "open"
+    assert (await app_client.get(f"{base(slug)}/requests/{ticket}.json")).status_code == 404
