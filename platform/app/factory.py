@@ -16,6 +16,7 @@ from jogo.platform.app.feeds import FEED_ROUTES
 from jogo.platform.app.http_errors import HANDLERS
 from jogo.platform.app.intake_http import INTAKE_ROUTES
 from jogo.platform.app.lacak import LACAK_ROUTES
+from jogo.platform.app.open311_http import OPEN311_ROUTES
 from jogo.platform.app.phone_routes import PHONE_ROUTES
 from jogo.platform.app.routes import ROUTES, healthz, readyz
 from jogo.platform.app.session_routes import SESSION_ROUTES
@@ -64,6 +65,7 @@ def create_app(
             *INTAKE_ROUTES,
             *PHONE_ROUTES,
             *LACAK_ROUTES,
+            *OPEN311_ROUTES,
         ],
         on_startup=[start],
         on_shutdown=[stop],
