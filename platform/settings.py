@@ -120,6 +120,12 @@ class Settings:
     # The app role's URL for LISTEN (live events, the relay's wake-ups): direct to
     # PostgreSQL or a session-mode pool. None: the app URL.
     listen_database_url: str | None = None
+    # GraphQL query cost (graphql/cost.py): the most one operation may cost, and the cost
+    # points a caller may spend per minute: API keys and anonymous addresses, and signed-in
+    # users (the product's own web clients: generous, not unlimited).
+    graphql_max_cost: int = 5000
+    graphql_budget: int = 20000
+    graphql_user_budget: int = 100000
 
     @property
     def embedded(self) -> bool:
@@ -225,6 +231,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         trusted_proxies=_networks(env, "JOGO_TRUSTED_PROXIES"),
         map_tiles_url=_tiles_url(env.get("JOGO_MAP_TILES_URL")),
+        graphql_max_cost=_int(env, "JOGO_GRAPHQL_MAX_COST", 5000, 1, 10_000_000),
+        graphql_budget=_int(env, "JOGO_GRAPHQL_BUDGET", 20000, 1, 100_000_000),
+        graphql_user_budget=_int(env, "JOGO_GRAPHQL_USER_BUDGET", 100000, 1, 100_000_000),
         sql_spans=parse_sql_spans(
             env.get("JOGO_SQL_SPANS")
             or (PRODUCTION_SQL_SPANS if environment == "production" else "statement")
