@@ -203,6 +203,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if len(secret) < 32:
         raise SettingsError("JOGO_SECRET_KEY must be at least 32 characters")
     pg = ("postgresql", "postgres")
+    _check_budgets(env)
     return Settings(
         database_url=_check_url("JOGO_DATABASE_URL", env.get("JOGO_DATABASE_URL"), pg),
         app_database_url=_check_url("JOGO_APP_DATABASE_URL", env.get("JOGO_APP_DATABASE_URL"), pg),
@@ -239,6 +240,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             or (PRODUCTION_SQL_SPANS if environment == "production" else "statement")
         ),
     )
+
+
+def _check_budgets(env: Mapping[str, str]) -> None:
+    """A budget per minute below the most one operation may cost would refuse the costlier
+    allowed operations for ever: ``JOGO_GRAPHQL_BUDGET`` and ``JOGO_GRAPHQL_USER_BUDGET``
+    must each be at least ``JOGO_GRAPHQL_MAX_COST``."""
+    maximum = _int(env, "JOGO_GRAPHQL_MAX_COST", 5000, 1, 10_000_000)
+    for name, default in (("JOGO_GRAPHQL_BUDGET", 20000), ("JOGO_GRAPHQL_USER_BUDGET", 100000)):
+        if _int(env, name, default, 1, 100_000_000) < maximum:
+            raise SettingsError(f"{name} must be at least JOGO_GRAPHQL_MAX_COST ({maximum})")
 
 
 def _tiles_url(value: str | None) -> str | None:

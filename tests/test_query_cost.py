@@ -130,6 +130,17 @@ def test_the_costly_sample_is_over_the_default_maximum(settings: Settings) -> No
     assert cost(COSTLY) == 6015 > settings.graphql_max_cost
 
 
+def test_a_budget_below_the_maximum_stops_start_up() -> None:
+    from jogo.platform.settings import SettingsError, load_settings
+
+    env = {"JOGO_GRAPHQL_MAX_COST": "8000", "JOGO_GRAPHQL_BUDGET": "7999"}
+    with pytest.raises(SettingsError, match="JOGO_GRAPHQL_BUDGET must be at least"):
+        load_settings(env)
+    loaded = load_settings({**env, "JOGO_GRAPHQL_BUDGET": "8000"})
+    assert (loaded.graphql_max_cost, loaded.graphql_budget) == (8000, 8000)
+    assert loaded.graphql_user_budget == 100000
+
+
 # --- the product's own web clients -------------------------------------------------------
 
 _CONST = re.compile(r"(?:const|let)\s+([A-Za-z_]\w*)\s*=\s*(`[^`]*`|\"[^\"\n]*\")", re.S)
