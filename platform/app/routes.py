@@ -231,7 +231,8 @@ def _answer(payload: dict[str, Any], context: Context) -> Response[dict[str, Any
     codes = {(e.get("extensions") or {}).get("code") for e in payload.get("errors", ())}
     # An answer is the caller's own data: no browser or proxy keeps a copy of it.
     headers = {**NO_STORE, **(context.cost.headers() if context.cost is not None else {})}
-    if "RATE_LIMITED" in codes:
+    spent = context.cost.spent if context.cost is not None else None
+    if spent is not None and spent.refused:  # not a field's own limit (trackReport's): 200
         return Response(payload, status_code=429, headers=headers)
     if "UNAVAILABLE" in codes:
         return Response(payload, status_code=503, headers={"Retry-After": RETRY_AFTER, **headers})
