@@ -80,6 +80,9 @@ def _env(database: str, queue: str) -> dict[str, str]:
         "JOGO_SECRET_KEY": SECRET,
         "JOGO_ENV": "test",
         "JOGO_ALLOW_PRIVATE_EGRESS": "true",
+        # A few bench callers send far more than a person would: budgets out of the way.
+        "JOGO_GRAPHQL_BUDGET": "100000000",
+        "JOGO_GRAPHQL_USER_BUDGET": "100000000",
         "JOGO_DATA_DIR": tempfile.mkdtemp(prefix="jogo-capacity-"),
     }
 

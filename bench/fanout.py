@@ -209,6 +209,9 @@ def start_server(world: World, server_root: str | None, extra: dict[str, str]) -
         "JOGO_ENV": "test",
         "JOGO_SQL_SPANS": "0.1",
         "JOGO_DATA_DIR": data_dir,
+        # A few bench callers send far more than a person would: budgets out of the way.
+        "JOGO_GRAPHQL_BUDGET": "100000000",
+        "JOGO_GRAPHQL_USER_BUDGET": "100000000",
     }
     env |= extra
     if server_root:

@@ -76,7 +76,12 @@ async def measure(
 async def run(requests: int, reports: int) -> None:
     setup_telemetry(exporter=EXPORTER)
     async with scratch_database() as url:
-        settings = replace(load_settings({}), database_url=url)
+        settings = replace(
+            load_settings(
+                {"JOGO_GRAPHQL_BUDGET": "100000000", "JOGO_GRAPHQL_USER_BUDGET": "100000000"}
+            ),
+            database_url=url,
+        )
         tenant = (
             await do_onboard_tenant(
                 OnboardInput(

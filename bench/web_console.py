@@ -191,7 +191,13 @@ async def open_queue(page: Any, base: str, slug: str, rows: int) -> float:
 async def run(reports: int, rounds: int) -> None:
     async with scratch_database() as url:
         data_dir = Path(tempfile.mkdtemp(prefix="jogo-bench-web-"))
-        settings: Settings = replace(load_settings({}), database_url=url, data_dir=data_dir)
+        settings: Settings = replace(
+            load_settings(
+                {"JOGO_GRAPHQL_BUDGET": "100000000", "JOGO_GRAPHQL_USER_BUDGET": "100000000"}
+            ),
+            database_url=url,
+            data_dir=data_dir,
+        )
         busy, busy_op = await command("bench-busy")
         quiet, quiet_op = await command("bench-quiet")
         started = time.perf_counter()

@@ -30,6 +30,9 @@ class Context:
     app_client: str | None = None
     # WebSockets: the socket's caller as of its latest check, shared by its operations.
     caller: LiveCaller | None = None
+    # The operation's price and the caller's budget (graphql/cost.py, a CostReport), set
+    # before execution; HTTP turns it into rate-limit headers.
+    cost: Any = None
 
     def require_tenant(self) -> TenantInfo:
         """The request's tenant. Raises ``RuntimeError`` (a bug, not a caller's error) when a

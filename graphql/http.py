@@ -168,4 +168,6 @@ async def execute(schema: strawberry.Schema, request: GraphQLRequest, context: C
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [format_error(e) for e in result.errors]
+    if result.extensions:
+        payload["extensions"] = result.extensions  # ``cost`` (graphql/cost.py)
     return payload

@@ -26,6 +26,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from jogo.graphql.cost import QueryCost
 from jogo.graphql.guard import InputRule, VariablesGuard
 from jogo.graphql.reads import SharedReads
 from jogo.platform.errors import InvalidInput, JogoError
@@ -121,8 +122,9 @@ class _MaskErrors(MaskErrors):
 
 def extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     """The schema extensions, in order: token limit (``MAX_TOKENS``), parser cache, depth and
-    alias limits with the literal checks, validation cache, the variables guard, then error
-    masking. Factories, because strawberry builds extensions per request.
+    alias limits with the literal checks, validation cache, the variables guard, the query
+    cost and budget (``graphql/cost.py``), shared reads, then error masking. Factories,
+    because strawberry builds extensions per request.
     """
     return [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
@@ -130,6 +132,7 @@ def extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
         QueryLimits,
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         VariablesGuard,
+        QueryCost,
         SharedReads,
         lambda: _MaskErrors(should_mask_error=_mask),
     ]

@@ -20,6 +20,9 @@ SELECT c.relname AS name,
                AND a.attname = 'tenant_id' AND NOT a.attisdropped) AS tenant
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+   -- Unlogged tables (query_budgets: counters worth losing in a crash) stay local
+   -- tables of the coordinator, which every API process writes through.
+   AND c.relpersistence = 'p'
  ORDER BY c.relname
 """
 _CONSTRAINTS = """

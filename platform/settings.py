@@ -120,6 +120,12 @@ class Settings:
     # The app role's URL for LISTEN (live events, the relay's wake-ups): direct to
     # PostgreSQL or a session-mode pool. None: the app URL.
     listen_database_url: str | None = None
+    # GraphQL query cost (graphql/cost.py): the most one operation may cost, and the cost
+    # points a caller may spend per minute: API keys and anonymous addresses, and signed-in
+    # users (the product's own web clients: generous, not unlimited).
+    graphql_max_cost: int = 5000
+    graphql_budget: int = 20000
+    graphql_user_budget: int = 100000
 
     @property
     def embedded(self) -> bool:
@@ -197,6 +203,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if len(secret) < 32:
         raise SettingsError("JOGO_SECRET_KEY must be at least 32 characters")
     pg = ("postgresql", "postgres")
+    _check_budgets(env)
     return Settings(
         database_url=_check_url("JOGO_DATABASE_URL", env.get("JOGO_DATABASE_URL"), pg),
         app_database_url=_check_url("JOGO_APP_DATABASE_URL", env.get("JOGO_APP_DATABASE_URL"), pg),
@@ -225,11 +232,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         trusted_proxies=_networks(env, "JOGO_TRUSTED_PROXIES"),
         map_tiles_url=_tiles_url(env.get("JOGO_MAP_TILES_URL")),
+        graphql_max_cost=_int(env, "JOGO_GRAPHQL_MAX_COST", 5000, 1, 10_000_000),
+        graphql_budget=_int(env, "JOGO_GRAPHQL_BUDGET", 20000, 1, 100_000_000),
+        graphql_user_budget=_int(env, "JOGO_GRAPHQL_USER_BUDGET", 100000, 1, 100_000_000),
         sql_spans=parse_sql_spans(
             env.get("JOGO_SQL_SPANS")
             or (PRODUCTION_SQL_SPANS if environment == "production" else "statement")
         ),
     )
+
+
+def _check_budgets(env: Mapping[str, str]) -> None:
+    """A budget per minute below the most one operation may cost would refuse the costlier
+    allowed operations for ever: ``JOGO_GRAPHQL_BUDGET`` and ``JOGO_GRAPHQL_USER_BUDGET``
+    must each be at least ``JOGO_GRAPHQL_MAX_COST``."""
+    maximum = _int(env, "JOGO_GRAPHQL_MAX_COST", 5000, 1, 10_000_000)
+    for name, default in (("JOGO_GRAPHQL_BUDGET", 20000), ("JOGO_GRAPHQL_USER_BUDGET", 100000)):
+        if _int(env, name, default, 1, 100_000_000) < maximum:
+            raise SettingsError(f"{name} must be at least JOGO_GRAPHQL_MAX_COST ({maximum})")
 
 
 def _tiles_url(value: str | None) -> str | None:

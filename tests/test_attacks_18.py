@@ -105,7 +105,8 @@ async def test_one_query_text_answers_each_caller_as_graphql_core_does(
         _, slow = await gql(
             app_client, f"/t/{slug}/graphql", SHARED, callers[slug][who], first=10, a=a, b=b
         )
-        assert slow == body, (slug, who, a, b)
+        # ``extensions.cost`` differs (each request spent the same budget); the rest is equal.
+        assert {**slow, "extensions": None} == {**body, "extensions": None}, (slug, who, a, b)
     # Nothing of one command in the other's answers.
     for (slug, _who, _a, _b), body in fast.items():
         other = two_tenants.b if slug == two_tenants.a.slug else two_tenants.a

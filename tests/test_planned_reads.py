@@ -166,7 +166,9 @@ async def test_fast_completion_answers_as_graphql_core_does(
         path, json={"query": SHAPES[shape], "variables": variables}, headers=admin
     )
     assert fast.status_code == slow.status_code == 200
-    assert fast.json() == slow.json()
+    # ``extensions.cost`` differs (the second request's budget is lower); the rest is equal.
+    assert fast.json().pop("extensions") and slow.json().pop("extensions")
+    assert {**fast.json(), "extensions": None} == {**slow.json(), "extensions": None}
     assert "errors" not in fast.json(), fast.json()
 
 
@@ -356,7 +358,7 @@ async def test_plans_shared_between_requests_keep_each_request_apart(
         _, slow = await gql(
             app_client, f"/t/{slug}/graphql", query, headers, first=5, **{"with": flag}
         )
-        assert slow == body
+        assert {**slow, "extensions": None} == {**body, "extensions": None}  # budgets differ
 
 
 def test_cursor_is_the_json_it_always_was():

@@ -220,19 +220,23 @@ async def _read_request(request: Request) -> GraphQLRequest:
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-# Five photos of 10 MB each, plus the form around them.
-def _answer(payload: dict[str, Any]) -> Response[dict[str, Any]]:
-    """200 for a GraphQL result; 503 with ``Retry-After`` when a field failed because the
-    database could not serve it (busy pool, restart), so clients and load balancers back
+def _answer(payload: dict[str, Any], context: Context) -> Response[dict[str, Any]]:
+    """200 for a GraphQL result, with the caller's query-cost budget in ``X-RateLimit-Limit``,
+    ``X-RateLimit-Remaining`` (cost points) and ``X-RateLimit-Reset`` (Unix seconds) once
+    one was spent (``graphql/cost.py``). 429 with ``Retry-After`` when the operation did not
+    fit the budget (``RATE_LIMITED``). 503 with ``Retry-After`` when a field failed because
+    the database could not serve it (busy pool, restart), so clients and load balancers back
     off instead of reading a partial page as the truth. Mutations report that as a typed
     ``UNAVAILABLE`` error in their payload, which stays a 200."""
-    unavailable = any(
-        (e.get("extensions") or {}).get("code") == "UNAVAILABLE" for e in payload.get("errors", ())
-    )
+    codes = {(e.get("extensions") or {}).get("code") for e in payload.get("errors", ())}
     # An answer is the caller's own data: no browser or proxy keeps a copy of it.
-    if unavailable:
-        return Response(payload, status_code=503, headers={"Retry-After": RETRY_AFTER, **NO_STORE})
-    return Response(payload, status_code=200, headers=NO_STORE)
+    headers = {**NO_STORE, **(context.cost.headers() if context.cost is not None else {})}
+    spent = context.cost.spent if context.cost is not None else None
+    if spent is not None and spent.refused:  # not a field's own limit (trackReport's): 200
+        return Response(payload, status_code=429, headers=headers)
+    if "UNAVAILABLE" in codes:
+        return Response(payload, status_code=503, headers={"Retry-After": RETRY_AFTER, **headers})
+    return Response(payload, status_code=200, headers=headers)
 
 
 @post("/t/{slug:str}/graphql", status_code=200, request_max_body_size=52 * 1024 * 1024)
@@ -244,7 +248,7 @@ async def tenant_graphql(slug: FromPath[str], request: Request) -> Response[dict
     context = await _tenant_context(slug, request)
     assert context.tenant is not None
     body = await _read_request(request)
-    return _answer(await execute(tenant_schema(context.tenant.modules), body, context))
+    return _answer(await execute(tenant_schema(context.tenant.modules), body, context), context)
 
 
 @post("/t/{slug:str}/integrations/{agency_id:uuid}/callback", status_code=200)
@@ -343,7 +347,9 @@ async def national_graphql(request: Request) -> Response[dict[str, Any]]:
     """``POST /national/graphql``: the national oversight schema. 401 for an anonymous caller, 403
     without ``national:read``; 503 as in ``_answer``."""
     context = await _global_context(request, Cap.NATIONAL_READ)
-    return _answer(await execute(national_schema(), parse_body(await request.body()), context))
+    return _answer(
+        await execute(national_schema(), parse_body(await request.body()), context), context
+    )
 
 
 @post("/platform/graphql", status_code=200)
@@ -351,7 +357,9 @@ async def platform_graphql(request: Request) -> Response[dict[str, Any]]:
     """``POST /platform/graphql``: the platform administration schema. 401 for an anonymous caller,
     403 without ``platform:admin``; 503 as in ``_answer``."""
     context = await _global_context(request, Cap.PLATFORM_ADMIN)
-    return _answer(await execute(platform_schema(), parse_body(await request.body()), context))
+    return _answer(
+        await execute(platform_schema(), parse_body(await request.body()), context), context
+    )
 
 
 def _graphiql(request: Request, endpoint: str) -> Response[str]:

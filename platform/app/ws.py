@@ -43,6 +43,11 @@ One caller (a user, an API key, or an anonymous client address) runs at most
 sockets: each live subscription costs every event a message, so one caller opening
 sockets without end could otherwise take the event loop from every tenant. An operation
 over the limit gets an ``error`` message with code ``RATE_LIMITED``; the socket stays.
+
+Every operation is also priced and spent from its caller's query-cost budget, as over
+HTTP (:mod:`jogo.graphql.cost`): an operation over the maximum gets an ``error`` message
+with code ``QUERY_TOO_COSTLY``, one over the budget an ``error`` message with code
+``RATE_LIMITED`` (and ``retryAfter`` seconds in its ``extensions``).
 """
 
 from __future__ import annotations
@@ -175,6 +180,19 @@ def _finished(caller: Hashable) -> None:
         del _RUNNING[caller]
 
 
+REFUSALS = frozenset({"RATE_LIMITED", "QUERY_TOO_COSTLY"})
+
+
+def _refused(result: object) -> bool:
+    """Whether an operation's first result is a refusal before execution (over its cost
+    maximum, or its caller's budget spent: ``graphql/cost.py``), which the socket answers
+    with an ``error`` message, not a ``next``."""
+    errors = getattr(result, "errors", None) or ()
+    return getattr(result, "data", None) is None and any(
+        (e.extensions or {}).get("code") in REFUSALS for e in errors
+    )
+
+
 def _coded(error: GraphQLError) -> GraphQLError:
     """The error with ``extensions.code``: a document's own fault is INVALID_INPUT."""
     if not (error.extensions or {}).get("code"):
@@ -281,7 +299,7 @@ class _TenantSocket(BaseGraphQLTransportWSHandler[Context, None]):
         first = True
         try:
             async for result in result_source:
-                if first and isinstance(result, PreExecutionError):
+                if first and (isinstance(result, PreExecutionError) or _refused(result)):
                     result.errors = [_coded(e) for e in result.errors or ()]
                     await self._handle_pre_execution_error(operation, result)
                     return
