@@ -19,6 +19,7 @@ from jogo.platform.app.lacak import LACAK_ROUTES
 from jogo.platform.app.open311_http import OPEN311_ROUTES
 from jogo.platform.app.phone_routes import PHONE_ROUTES
 from jogo.platform.app.routes import ROUTES, healthz, readyz
+from jogo.platform.app.sdl_http import SDL_ROUTES
 from jogo.platform.app.session_routes import SESSION_ROUTES
 from jogo.platform.app.web import WEB_ROUTES
 from jogo.platform.app.web_session import WEB_SESSION_ROUTES
@@ -56,6 +57,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             *ROUTES,
+            *SDL_ROUTES,
             *SESSION_ROUTES,
             *FEED_ROUTES,
             *AUDIT_ROUTES,
