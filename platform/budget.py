@@ -49,7 +49,7 @@ ON CONFLICT (key) DO UPDATE SET
                    ELSE b.spent + $2::int > $3::int END,
     resets_at = CASE WHEN b.resets_at <= now() THEN excluded.resets_at ELSE b.resets_at END
 RETURNING b.spent, b.refused, b.resets_at,
-    greatest(1, ceil(extract(epoch FROM b.resets_at - now())))::int AS retry_after
+    least($4::int, greatest(1, ceil(extract(epoch FROM b.resets_at - now()))))::int AS retry_after
 """
 
 

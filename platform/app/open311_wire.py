@@ -6,6 +6,7 @@ English beside."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -90,6 +91,16 @@ def from_jogo(exc: JogoError) -> Open311Error:
 
 # --- answers ---
 
+# What XML 1.0 cannot hold (its ``Char`` production): C0 controls but tab, LF and CR,
+# surrogates, U+FFFE and U+FFFF. A report's text may hold them (the intake keeps what a
+# citizen typed); lxml refuses them, so they are left out of an XML answer.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` without the characters XML 1.0 cannot hold (``_NOT_XML``)."""
+    return _NOT_XML.sub("", value)
+
 
 def _xml_value(parent: etree._Element, name: str, value: Any) -> None:
     child = etree.SubElement(parent, name)
@@ -99,7 +110,7 @@ def _xml_value(parent: etree._Element, name: str, value: Any) -> None:
     elif isinstance(value, bool):
         child.text = "true" if value else "false"
     elif value is not None:
-        child.text = str(value)
+        child.text = xml_text(str(value))
 
 
 def _xml_item(parent: etree._Element, tag: str, item: Mapping[str, Any]) -> None:
