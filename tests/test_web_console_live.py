@@ -9,6 +9,7 @@ import time
 
 from helpers import (
     ASSIGN,
+    NOTE,
     SOS,
     VERIFY,
     act,
@@ -173,6 +174,40 @@ async def test_an_sos_raises_the_banner(page, live_server, app_client, settings)
     await page.locator("#main[data-loaded=SUBMITTED]").wait_for()
     await banner.get_by_role("button", name="Tandai dilihat").click()
     assert await page.locator(".banner.sos").count() == 0
+
+
+async def test_a_shown_reporter_stays_through_a_live_redraw(
+    page, live_server, app_client, settings, owner
+):
+    """A live event redraws the report's page: the identity the operator already opened
+    stays on it, and was read (and audited) once. CI caught the card being rebuilt under a
+    click, its answer drawn into a box no longer on the page."""
+    tenant = await onboard()
+    _, operator = await make_user(Role.OPERATOR, tenant)
+    citizen = await auth_header(settings, Role.CITIZEN, tenant)
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    report = (await submit(app_client, tenant.slug, citizen))["report"]
+    await open_console(page, live_server, tenant, operator)
+    await page.goto(f"http://{live_server}/t/{tenant.slug}/console/#/report/{report['id']}")
+    await page.locator("#main[data-loaded=SUBMITTED]").wait_for()
+    await wait_for_listeners(2, tenant.id)  # the report's feed and the SOS watch
+    await page.locator(".reporter button").click()
+    facts = page.locator(".reporter dl.facts")
+    await facts.wait_for()
+    shown = await facts.inner_text()
+
+    for n in range(3):  # each note is a live event, each event a redraw
+        note = f"Catatan ke-{n}: petugas menghubungi pelapor."
+        done = await act(app_client, tenant.slug, NOTE, admin, id=report["id"], n=note, p=False)
+        assert done["errors"] == [], done
+        await page.locator("ol.timeline").get_by_text(note).wait_for()
+        assert await facts.is_visible() and await facts.inner_text() == shown
+    reads = await owner.fetchval(
+        "SELECT count(*) FROM audit_log WHERE action = 'report.reporter_identity.read' "
+        "AND tenant = $1",
+        tenant.id,
+    )
+    assert reads == 1
 
 
 async def test_an_officer_sees_only_their_reports_and_a_liaison_its_inbox(

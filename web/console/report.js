@@ -74,6 +74,9 @@ function reportPage(main, ctx, id) {
   let reloadTimer = null;
   let shown = null; // the status the action forms were made for
   let forms = null;
+  // Made once per page: a redraw on a live event keeps an identity already shown (or being
+  // fetched) instead of dropping it, which would cost the operator a second audited read.
+  let reporter = null;
 
   let generation = 0; // only the latest read draws: an older answer arriving late is stale
 
@@ -135,7 +138,7 @@ function reportPage(main, ctx, id) {
           forms,
           operator ? h("section", { class: "card" }, h("h2", { text: t("rp.dispatches") }), dispatches) : null,
           operator ? notificationsCard(id) : null,
-          operator ? reporterCard() : null,
+          operator ? (reporter ||= reporterCard()) : null,
           h("section", { class: "card" }, h("h2", { text: t("rp.cameras") }), cameras))));
     main.dataset.loaded = r.status;
     showPhotos(r.attachments, photos, urls, () => alive);
