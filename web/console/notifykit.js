@@ -114,7 +114,8 @@ export function retryControl(n, done) {
 
 /** The report page's card: what was sent to the reporter about report `reportId`,
  * oldest first, each with its channel, masked address, message, status, attempts, last
- * error and time, and "Kirim ulang" on the DEAD ones. */
+ * error and time, and "Kirim ulang" on the DEAD ones. The card's `reload()` reads the list
+ * again in place, so a page redrawn on a live event keeps the card (and an error shown on it). */
 export function notificationsCard(reportId) {
   const box = h("div", { class: "nf-body" }, h("p", { class: "muted", text: t("app.loading") }));
   const card = h("section", { class: "card notifications" }, h("h2", { text: t("nf.title") }), box);
@@ -136,5 +137,6 @@ export function notificationsCard(reportId) {
     }
   };
   load();
+  card.reload = load;
   return card;
 }

@@ -77,6 +77,7 @@ function reportPage(main, ctx, id) {
   // Made once per page: a redraw on a live event keeps an identity already shown (or being
   // fetched) instead of dropping it, which would cost the operator a second audited read.
   let reporter = null;
+  let notifications = null; // likewise kept, and read again on each redraw
 
   let generation = 0; // only the latest read draws: an older answer arriving late is stale
 
@@ -137,7 +138,7 @@ function reportPage(main, ctx, id) {
         h("div", {},
           forms,
           operator ? h("section", { class: "card" }, h("h2", { text: t("rp.dispatches") }), dispatches) : null,
-          operator ? notificationsCard(id) : null,
+          operator ? keptNotifications() : null,
           operator ? (reporter ||= reporterCard()) : null,
           h("section", { class: "card" }, h("h2", { text: t("rp.cameras") }), cameras))));
     main.dataset.loaded = r.status;
@@ -260,6 +261,12 @@ function reportPage(main, ctx, id) {
     const errors = payloadErrors(payload);
     if (!errors.length && field === "transferReport") ctx.navigate("#/queue");
     return errors;
+  }
+
+  function keptNotifications() {
+    if (notifications) notifications.reload();
+    else notifications = notificationsCard(id);
+    return notifications;
   }
 
   /** Who reported, on request only: every read is audited by the API. */
