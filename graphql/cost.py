@@ -7,13 +7,19 @@ with graphql-core's AST and the schema's types (no hand parsing):
 - an object field (an object, an interface or a union, one per row the server reads) costs 1;
   a scalar or enum field costs 0: it is a column of a row its parent already read, so it
   adds no statement and no row (``__typename`` likewise). An operation costs at least 1;
-- a field with a ``first`` or ``last`` argument multiplies what it returns by that page
-  size (the variable's value, the variable's default, the argument's default, else
-  :data:`DEFAULT_PAGE`): a list field counts ``n * (1 + its selection)``; a connection
+- a field with a ``first``, ``last`` or ``limit`` argument multiplies what it returns by
+  that page size (the variable's value, the variable's default, the argument's default,
+  else :data:`DEFAULT_PAGE`): a list field counts ``n * (1 + its selection)``; a connection
   object counts 1, and its list children (``edges``, ``nodes``) ``n`` times, so
   ``pageInfo`` and ``totalCount`` are counted once. Nested connections multiply through;
-- a list without ``first``/``last`` (categories, agencies: a command's own small lists)
-  counts as one object plus its selection;
+- a list without a page argument is priced at an assumed size, multiplied through nesting
+  like a page: the list children of a paged object (a connection's ``edges``, ``nodes``,
+  ``entries``) take its page; any other list takes :data:`DEFAULT_LIST_SIZE` (20) items,
+  or the domain's cap where that is smaller (:data:`LIST_SIZES` by field,
+  :data:`ITEM_SIZES` by item type: a report's 5 photos, a payload's errors). So
+  ``cameras { ... }`` costs ``20 * (1 + its selection)``, and a report's ``timeline``
+  under a page of 10 reports ``10 * (... + 20 * (1 + ...))``. :func:`list_size` gives a
+  field's size; a test walks every list field of the three schemas;
 - a top-level mutation field costs :data:`MUTATION_COST` plus its selection (a write is a
   transaction, an audit row and often an outbox row);
 - fragments and inline fragments are expanded where they are spread (a fragment's price
@@ -73,7 +79,27 @@ log = logging.getLogger("jogo.graphql")
 # (``jogo.graphql.limits.MAX_PAGE``, which imports this module).
 DEFAULT_PAGE = 100
 MUTATION_COST = 10
-PAGE_ARGS = ("first", "last")
+PAGE_ARGS = ("first", "last", "limit")
+# A list with no page argument (and not a connection's) prices as this many items: an
+# assumed size, not the worst case, lowered to the domain's cap where that is smaller.
+# Most such lists are a command's own directory (categories, agencies, cameras, hospitals)
+# or one report's (timeline, dispatches), read in one statement for a whole page of
+# parents (DataLoaders); what the assumption prices is what nests under each item.
+DEFAULT_LIST_SIZE = 20
+# Lists whose size the domain caps (``Type.field``: items at most); each is priced at
+# ``min(cap, DEFAULT_LIST_SIZE)``. tests/test_query_cost.py checks each cap against the
+# constant or the SQL LIMIT it names.
+LIST_SIZES: dict[str, int] = {
+    "Report.attachments": 5,  # tenants/reports/photos.py MAX_PER_REPORT
+    "DispatchedReport.attachments": 5,  # the same photos, as the agency inbox sees them
+    "Unit.members": 50,  # tenants/units/actions.py MEMBERS_MAX
+    "Query.bulletins": 100,  # tenants/bulletins/queries.py: public/staff_bulletins' limit
+    "Query.nearby": 50,  # tenants/facilities/queries.py nearby's limit
+    "OversightQuery.heatmap": 5000,  # tenants/oversight/queries.py heatmap: LIMIT 5000
+}
+# Lists capped by their item type: a mutation payload's errors are built in memory (no
+# row is read) and carry the first error found.
+ITEM_SIZES: dict[str, int] = {"UserError": 1}
 BIG = 1_000_000  # a page size beyond this prices as this (keeps the arithmetic small)
 WINDOW_SECONDS = 60
 
@@ -102,10 +128,13 @@ class _Pricer:
         self.fragments = fragments
         self.variables = variables
         self.defaults = defaults
-        self.memo: dict[tuple[str, int], int] = {}
+        self.memo: dict[tuple[str, int | None], int] = {}
 
-    def selection(self, node: SelectionSetNode | None, parent: GraphQLNamedType, n: int) -> int:
-        """The price of a selection set on ``parent``; its list fields count ``n`` times."""
+    def selection(
+        self, node: SelectionSetNode | None, parent: GraphQLNamedType, page: int | None
+    ) -> int:
+        """The price of a selection set on ``parent``; ``page`` is set when ``parent`` was
+        reached through a paged field (a connection): its lists count ``page`` times."""
         if node is None:
             return 0
         total = 0
@@ -113,28 +142,28 @@ class _Pricer:
             if not self._included(selection):
                 continue
             if isinstance(selection, FieldNode):
-                total += self.field(selection, parent, n)
+                total += self.field(selection, parent, page)
             elif isinstance(selection, InlineFragmentNode):
                 on = parent
                 if selection.type_condition is not None:
                     on = self.schema.get_type(selection.type_condition.name.value) or parent
-                total += self.selection(selection.selection_set, on, n)
+                total += self.selection(selection.selection_set, on, page)
             elif isinstance(selection, FragmentSpreadNode):
-                total += self.spread(selection.name.value, n)
+                total += self.spread(selection.name.value, page)
         return total
 
-    def spread(self, name: str, n: int) -> int:
-        key = (name, n)
+    def spread(self, name: str, page: int | None) -> int:
+        key = (name, page)
         if key not in self.memo:
             fragment = self.fragments.get(name)
             self.memo[key] = 0  # a cycle (refused by validation anyway) adds nothing
             if fragment is not None:
                 on = self.schema.get_type(fragment.type_condition.name.value)
                 if on is not None:
-                    self.memo[key] = self.selection(fragment.selection_set, on, n)
+                    self.memo[key] = self.selection(fragment.selection_set, on, page)
         return self.memo[key]
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType, n: int) -> int:
+    def field(self, node: FieldNode, parent: GraphQLNamedType, outer: int | None) -> int:
         definition = self._definition(node.name.value, parent)
         if definition is None:
             return 0
@@ -142,14 +171,14 @@ class _Pricer:
         if not is_composite_type(named):
             return 0  # scalars and enums: a column of a row already read
         page = self._page(node, definition)
-        inner = self.selection(node.selection_set, named, 1 if page is None else page)
-        output = definition.type
-        if isinstance(output, GraphQLNonNull):
-            output = output.of_type
-        if isinstance(output, GraphQLList):
-            count = page if page is not None else n
-            return count * (1 + inner)
-        return 1 + inner  # an object, or a connection whose lists count ``page`` times
+        if _is_list(definition):
+            if page is None:
+                page = (
+                    outer if outer is not None else list_size(parent.name, node.name.value, named)
+                )
+            return page * (1 + self.selection(node.selection_set, named, None))
+        # An object, or a connection whose lists count ``page`` times.
+        return 1 + self.selection(node.selection_set, named, page)
 
     def _definition(self, name: str, parent: GraphQLNamedType) -> GraphQLField | None:
         if name == "__schema":
@@ -211,6 +240,21 @@ def _int_default(argument: GraphQLArgument) -> int | None:
     return None
 
 
+def _is_list(definition: GraphQLField) -> bool:
+    output = definition.type
+    if isinstance(output, GraphQLNonNull):
+        output = output.of_type
+    return isinstance(output, GraphQLList)
+
+
+def list_size(parent: str, field: str, item: GraphQLNamedType) -> int:
+    """The items a list field ``parent.field`` of ``item``s without a page argument (and not
+    a connection's) is priced at: :data:`DEFAULT_LIST_SIZE`, or the field's cap
+    (:data:`LIST_SIZES`, else its item type's, :data:`ITEM_SIZES`) where that is smaller."""
+    cap = LIST_SIZES.get(f"{parent}.{field}", ITEM_SIZES.get(item.name, DEFAULT_LIST_SIZE))
+    return min(cap, DEFAULT_LIST_SIZE)
+
+
 def _bounded(value: int) -> int:
     return max(0, min(value, BIG))
 
@@ -249,12 +293,12 @@ def operation_cost(
         total = 0
         for selection in operation.selection_set.selections:
             if isinstance(selection, FieldNode) and pricer._included(selection):
-                inner = pricer.selection(selection.selection_set, _named(root, selection), 1)
+                inner = pricer.selection(selection.selection_set, _named(root, selection), None)
                 total += MUTATION_COST + inner
             elif pricer._included(selection):  # fragments on Mutation: priced as queries
-                total += pricer.selection(SelectionSetNode(selections=(selection,)), root, 1)
+                total += pricer.selection(SelectionSetNode(selections=(selection,)), root, None)
         return max(1, total)
-    return max(1, pricer.selection(operation.selection_set, root, 1))
+    return max(1, pricer.selection(operation.selection_set, root, None))
 
 
 def _named(root: GraphQLObjectType, node: FieldNode) -> GraphQLNamedType:

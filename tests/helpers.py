@@ -2053,3 +2053,67 @@ def sql_statements(span_exporter: Any, text: str = "") -> int:
         if not text or any(isinstance(v, str) and text in v for v in attributes.values()):
             found += 1
     return found
+
+
+class SocketReader:
+    """One graphql-transport-ws socket (a ``websockets`` client) read in the background:
+    ``messages``, every message received in order, parsed; ``closed``, the close frame's
+    ``(code, reason)`` once the socket closed (``(0, "")`` when no frame came), else None."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.messages: list[dict[str, Any]] = []
+        self.closed: tuple[int, str] | None = None
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for text in self.ws:
+                self.messages.append(json.loads(text))
+        except websockets.ConnectionClosed:
+            pass
+        frame = self.ws.protocol.close_rcvd
+        self.closed = (frame.code, frame.reason) if frame is not None else (0, "")
+
+    def of(self, op: str) -> list[dict[str, Any]]:
+        """The messages of operation ``op``."""
+        return [m for m in self.messages if m.get("id") == op]
+
+    def data(self, op: str) -> list[Any]:
+        """The non-null ``data`` of operation ``op``'s ``next`` messages."""
+        found = [m["payload"].get("data") for m in self.of(op) if m["type"] == "next"]
+        return [d for d in found if d is not None]
+
+    async def subscribe(
+        self,
+        op: str,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+    ) -> None:
+        """Send a ``subscribe`` message for operation id ``op``."""
+        payload: dict[str, Any] = {"query": query}
+        if variables is not None:
+            payload["variables"] = variables
+        if operation_name is not None:
+            payload["operationName"] = operation_name
+        await self.ws.send(json.dumps({"id": op, "type": "subscribe", "payload": payload}))
+
+    async def close(self) -> None:
+        """Close the socket and wait for the reader to finish."""
+        await self.ws.close()
+        await self._task
+
+
+async def connect_graphql_socket(
+    server: str, slug: str, init: dict[str, str], wait: float = 10.0
+) -> Any:
+    """A ``websockets`` client on ``ws://{server}/t/{slug}/graphql`` (graphql-transport-ws),
+    initialised with ``init`` as the ``connection_init`` payload; asserts the ack."""
+    ws = await websockets.connect(
+        f"ws://{server}/t/{slug}/graphql", subprotocols=["graphql-transport-ws"]
+    )
+    await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+    ack = json.loads(await asyncio.wait_for(ws.recv(), wait))
+    assert ack["type"] == "connection_ack", ack
+    return ws

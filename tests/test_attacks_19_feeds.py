@@ -34,11 +34,13 @@ from helpers import (
     act,
     auth_header,
     bearer_for,
+    connect_graphql_socket,
     eventually,
     gql,
     make_user,
     submit,
 )
+from helpers import SocketReader as Sock
 
 from jogo.graphql.reports import subscriptions
 from jogo.platform.app import ws as ws_module
@@ -63,58 +65,8 @@ def far(i: int) -> dict[str, Any]:
     }
 
 
-class Sock:
-    """One graphql-transport-ws socket; every message it receives, by operation id."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.messages: list[dict[str, Any]] = []
-        self.closed: tuple[int, str] | None = None
-        self._task = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        try:
-            async for text in self.ws:
-                self.messages.append(json.loads(text))
-        except websockets.ConnectionClosed:
-            pass
-        frame = self.ws.protocol.close_rcvd
-        self.closed = (frame.code, frame.reason) if frame is not None else (0, "")
-
-    def of(self, op: str) -> list[dict[str, Any]]:
-        return [m for m in self.messages if m.get("id") == op]
-
-    def data(self, op: str) -> list[Any]:
-        found = [m["payload"].get("data") for m in self.of(op) if m["type"] == "next"]
-        return [d for d in found if d is not None]
-
-    async def subscribe(
-        self,
-        op: str,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        operation_name: str | None = None,
-    ) -> None:
-        payload: dict[str, Any] = {"query": query}
-        if variables is not None:
-            payload["variables"] = variables
-        if operation_name is not None:
-            payload["operationName"] = operation_name
-        await self.ws.send(json.dumps({"id": op, "type": "subscribe", "payload": payload}))
-
-    async def close(self) -> None:
-        await self.ws.close()
-        await self._task
-
-
 async def open_sock(server: str, slug: str, init: dict[str, str]) -> Sock:
-    ws = await websockets.connect(
-        f"ws://{server}/t/{slug}/graphql", subprotocols=["graphql-transport-ws"]
-    )
-    await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-    ack = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
-    assert ack["type"] == "connection_ack", ack
-    return Sock(ws)
+    return Sock(await connect_graphql_socket(server, slug, init, WAIT))
 
 
 async def listening(count: int) -> None:

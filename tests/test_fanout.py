@@ -24,14 +24,15 @@ from typing import Any, cast
 
 import jwt
 import strawberry
-import websockets
 from helpers import (
     ASSIGN,
     NOTE,
     VERIFY,
+    SocketReader,
     act,
     auth_header,
     bearer_for,
+    connect_graphql_socket,
     eventually,
     make_user,
     sql_statements,
@@ -56,25 +57,13 @@ DOCS: list[tuple[str, dict[str, Any] | None]] = [(PLAIN, None), (FRAGMENT, {"u":
 EVENT_READ = "FROM report_events e JOIN reports r"
 
 
-class Feed:
+class Feed(SocketReader):
     """One socket with one ``reportEvents`` subscription; what it receives, in order."""
 
     def __init__(self, ws: Any, name: str, doc: int) -> None:
-        self.ws = ws
+        super().__init__(ws)
         self.name = name
         self.doc = doc
-        self.messages: list[dict[str, Any]] = []
-        self.closed: tuple[int, str] | None = None
-        self._task = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        try:
-            async for text in self.ws:
-                self.messages.append(json.loads(text))
-        except websockets.ConnectionClosed:
-            pass
-        frame = self.ws.protocol.close_rcvd
-        self.closed = (frame.code, frame.reason) if frame is not None else (0, "")
 
     def events(self) -> list[tuple[str, str, bool, str]]:
         """(ticket, kind, public, actorName) of each ``next`` message."""
@@ -86,26 +75,13 @@ class Feed:
                 found.append((data["ticket"], event["kind"], event["public"], event["actorName"]))
         return found
 
-    async def close(self) -> None:
-        await self.ws.close()
-        await self._task
-
 
 async def open_feed(server: str, slug: str, authorization: str, doc: int, name: str) -> Feed:
-    ws = await websockets.connect(
-        f"ws://{server}/t/{slug}/graphql", subprotocols=["graphql-transport-ws"]
+    feed = Feed(
+        await connect_graphql_socket(server, slug, {"Authorization": authorization}), name, doc
     )
-    await ws.send(
-        json.dumps({"type": "connection_init", "payload": {"Authorization": authorization}})
-    )
-    ack = json.loads(await asyncio.wait_for(ws.recv(), 10))
-    assert ack["type"] == "connection_ack", ack
-    query, variables = DOCS[doc]
-    payload: dict[str, Any] = {"query": query}
-    if variables is not None:
-        payload["variables"] = variables
-    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-    return Feed(ws, name, doc)
+    await feed.subscribe("1", *DOCS[doc])
+    return feed
 
 
 async def listening(count: int) -> None:
