@@ -373,9 +373,11 @@ def test_the_web_clients_stay_well_under_the_maximum(settings: Settings) -> None
         }
         priced.append((operation_cost(schema, document, None, variables), file, name))
     highest = max(priced)
-    # 2902 since lists without a page are priced at their assumed size (the agency inbox:
-    # 100 reports, each with its timeline of 20 and its 5 photos); 602 before.
-    assert highest[0] * 5 <= settings.graphql_max_cost * 3, highest
+    # Lists without a page are priced at their assumed size; the agency inbox's page of 100
+    # with every timeline and photo cost 2902, so its rows' content is read when opened. The
+    # highest now is the units page (100 units with their members, 2201): half the maximum
+    # leaves room for a command that lowers it.
+    assert highest[0] * 2 <= settings.graphql_max_cost, highest
 
 
 # --- over HTTP ---------------------------------------------------------------------------

@@ -218,7 +218,12 @@ async def test_an_officer_sees_only_their_reports_and_a_liaison_its_inbox(
     officer_id, officer = await make_user(Role.OFFICER, tenant)
     mine = await submit(app_client, tenant.slug, operator, title="Pohon tumbang ditugaskan")
     other = await submit(
-        app_client, tenant.slug, operator, title="Banjir tidak ditugaskan", categoryCode="FLOOD"
+        app_client,
+        tenant.slug,
+        operator,
+        title="Banjir tidak ditugaskan",
+        categoryCode="FLOOD",
+        description="Air setinggi lutut di Jalan Soekarno-Hatta.",
     )
     await act(app_client, tenant.slug, VERIFY, operator, id=mine["report"]["id"])
     done = await act(
@@ -255,6 +260,9 @@ async def test_an_officer_sees_only_their_reports_and_a_liaison_its_inbox(
         assert await second.locator("nav.tabs a[data-view=map]").count() == 0
         # It opens the dispatch in place and answers it; a final answer needs a note.
         await second.locator("table.inbox tr.qrow").first.click()
+        # The row's content and timeline are read when it opens (the list reads only its rows).
+        await second.locator("tr.detail ol.timeline li").first.wait_for()
+        assert "Air setinggi lutut" in await second.locator("tr.detail").inner_text()
         answer = second.locator("form.answer")
         await answer.locator("select[name=status]").select_option("declined")
         await answer.get_by_role("button", name="Jawab").click()
