@@ -33,6 +33,9 @@ class Context:
     # The operation's price and the caller's budget (graphql/cost.py, a CostReport), set
     # before execution; HTTP turns it into rate-limit headers.
     cost: Any = None
+    # A trusted-documents key's request: the SHA-256 of its document once found among the
+    # key's trusted documents (graphql/persisted.py), so it is looked up once.
+    trusted_sha256: str | None = None
 
     def require_tenant(self) -> TenantInfo:
         """The request's tenant. Raises ``RuntimeError`` (a bug, not a caller's error) when a

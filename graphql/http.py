@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -13,6 +13,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from jogo.graphql.context import Context
+from jogo.graphql.persisted import ANSWERED_IN_BODY, in_body, persisted_hash, resolve
 from jogo.platform import db
 from jogo.platform.errors import InvalidInput, JogoError
 from jogo.platform.values import check_values
@@ -22,16 +23,22 @@ MAX_BODY = 256 * 1024
 
 @dataclass(frozen=True)
 class GraphQLRequest:
-    query: str
+    # None only when ``persisted`` names the document (graphql/persisted.py resolves it).
+    query: str | None
     variables: dict[str, Any] | None
     operation_name: str | None
+    # extensions.persistedQuery.sha256Hash (lowercase), when sent.
+    persisted: str | None = None
 
 
 def parse_body(body: bytes) -> GraphQLRequest:
-    """Parse a GraphQL-over-HTTP JSON body into ``query``, ``variables`` and ``operationName``.
+    """Parse a GraphQL-over-HTTP JSON body into ``query``, ``variables``, ``operationName``
+    and the hash of ``extensions.persistedQuery`` (then ``query`` may be left out:
+    :mod:`jogo.graphql.persisted`).
 
     Raises ``INVALID_INPUT`` (HTTP 400) for a body over ``MAX_BODY`` (256 KiB), bad or too deeply
-    nested JSON, a non-object body, an empty ``query``, wrongly typed ``variables`` or
+    nested JSON, a non-object body, an empty ``query`` (or none, without a persisted query's
+    hash), a malformed ``extensions.persistedQuery``, wrongly typed ``variables`` or
     ``operationName``, or a value PostgreSQL cannot take (``field`` names the member).
     """
     if len(body) > MAX_BODY:
@@ -47,7 +54,10 @@ def parse_body(body: bytes) -> GraphQLRequest:
     query = data.get("query")
     variables = data.get("variables")
     operation = data.get("operationName")
-    if not isinstance(query, str) or not query.strip():
+    persisted = persisted_hash(data.get("extensions"))
+    if query is None and persisted is not None:
+        pass  # the document by its hash alone (Apollo's automatic persisted queries)
+    elif not isinstance(query, str) or not query.strip():
         raise InvalidInput("'query' must be a non-empty string", field="query")
     if variables is not None and not isinstance(variables, dict):
         raise InvalidInput("'variables' must be an object", field="variables")
@@ -57,7 +67,7 @@ def parse_body(body: bytes) -> GraphQLRequest:
     # check the literals in the document, and the variables again for every transport.
     check_values(query, field="query")
     check_values(variables, field="variables")
-    return GraphQLRequest(query, variables, operation)
+    return GraphQLRequest(query, variables, operation, persisted)
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,7 @@ def parse_multipart(
             raise InvalidInput(f"file {key!r} in 'map' was not sent", field="map")
         for path in paths:
             _place(variables, str(path), files[key])
-    return GraphQLRequest(request.query, variables, request.operation_name)
+    return replace(request, variables=variables)
 
 
 def _place(variables: dict[str, Any], path: str, value: UploadedFile) -> None:
@@ -149,7 +159,17 @@ SUBSCRIPTION_OVER_HTTP = (
 
 async def execute(schema: strawberry.Schema, request: GraphQLRequest, context: Context) -> dict:
     """Run a query or mutation. A subscription, or an operationName that the document
-    does not hold, is :class:`InvalidInput` (HTTP 400), not a server error."""
+    does not hold, is :class:`InvalidInput` (HTTP 400), not a server error. A document
+    named by its hash is found first (:func:`jogo.graphql.persisted.resolve`): an unknown
+    hash, or a trusted-documents key's other document, is answered in the body."""
+    # Persisted documents are kept per command, or per schema for the national and
+    # platform ones (each a single cached schema object).
+    scope = str(context.tenant.id) if context.tenant else f"schema:{id(schema)}"
+    try:
+        request = await resolve(request, context, scope)
+    except ANSWERED_IN_BODY as exc:
+        return in_body(exc)
+    assert request.query is not None  # resolve gives every request its document
     # A tenant query's reads share one transaction (graphql/reads.py).
     reads = db.request_reads(context.tenant.id) if context.tenant else contextlib.nullcontext()
     try:

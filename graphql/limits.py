@@ -28,6 +28,7 @@ from strawberry.extensions import (
 
 from jogo.graphql.cost import QueryCost
 from jogo.graphql.guard import InputRule, VariablesGuard
+from jogo.graphql.persisted import TrustedDocuments
 from jogo.graphql.reads import SharedReads
 from jogo.platform.errors import InvalidInput, JogoError
 from jogo.platform.outage import as_unavailable, describe, is_unavailable
@@ -122,7 +123,8 @@ class _MaskErrors(MaskErrors):
 
 def extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     """The schema extensions, in order: token limit (``MAX_TOKENS``), parser cache, depth and
-    alias limits with the literal checks, validation cache, the variables guard, the query
+    alias limits with the literal checks, validation cache, trusted documents
+    (``graphql/persisted.py``), the variables guard, the query
     cost and budget (``graphql/cost.py``), shared reads, then error masking. Factories,
     because strawberry builds extensions per request.
     """
@@ -131,6 +133,7 @@ def extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
         lambda: ParserCache(maxsize=CACHE_SIZE),
         QueryLimits,
         lambda: ValidationCache(maxsize=CACHE_SIZE),
+        TrustedDocuments,
         VariablesGuard,
         QueryCost,
         SharedReads,

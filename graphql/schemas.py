@@ -20,6 +20,7 @@ from jogo.graphql.agencies.mutations import AgenciesMutation
 from jogo.graphql.agencies.queries import AgenciesQuery
 from jogo.graphql.apikeys.mutations import ApiKeysMutation
 from jogo.graphql.apikeys.queries import ApiKeysQuery
+from jogo.graphql.apikeys.trusted import TrustedDocumentsMutation
 from jogo.graphql.audit.queries import AuditQuery
 from jogo.graphql.bulletins.mutations import BulletinsMutation
 from jogo.graphql.bulletins.queries import BulletinsQuery
@@ -68,6 +69,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     SosMutation,
     CalendarMutation,
     ApiKeysMutation,
+    TrustedDocumentsMutation,
     PeopleMutation,
     TransferMutation,
     DirectoryMutation,

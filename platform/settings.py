@@ -126,6 +126,11 @@ class Settings:
     graphql_max_cost: int = 5000
     graphql_budget: int = 20000
     graphql_user_budget: int = 100000
+    # Persisted queries (graphql/persisted.py): the largest document (UTF-8 bytes) that is
+    # persisted (automatic persisted queries, trusted documents), and the bytes of
+    # documents each API process keeps for automatic persisted queries (0: none kept).
+    graphql_max_document_bytes: int = 32768
+    graphql_apq_cache_bytes: int = 8 * 1024 * 1024
 
     @property
     def embedded(self) -> bool:
@@ -235,6 +240,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         graphql_max_cost=_int(env, "JOGO_GRAPHQL_MAX_COST", 5000, 1, 10_000_000),
         graphql_budget=_int(env, "JOGO_GRAPHQL_BUDGET", 20000, 1, 100_000_000),
         graphql_user_budget=_int(env, "JOGO_GRAPHQL_USER_BUDGET", 100000, 1, 100_000_000),
+        graphql_max_document_bytes=_int(
+            env, "JOGO_GRAPHQL_MAX_DOCUMENT_BYTES", 32768, 1024, 256 * 1024
+        ),
+        graphql_apq_cache_bytes=_int(
+            env, "JOGO_GRAPHQL_APQ_CACHE_BYTES", 8 * 1024 * 1024, 0, 1024 * 1024 * 1024
+        ),
         sql_spans=parse_sql_spans(
             env.get("JOGO_SQL_SPANS")
             or (PRODUCTION_SQL_SPANS if environment == "production" else "statement")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -41,3 +42,60 @@ async def test_the_documented_routes_answer(app_client, owner):
     for path in sorted(paths):
         response = await app_client.get(path)
         assert response.status_code == 200, (path, response.status_code, response.text[:200])
+
+
+def _block(kind: str, marker: str) -> str:
+    text = (DOCS / "integrators.md").read_text(encoding="utf-8")
+    [block] = [b for b in re.findall(rf"```{kind}\n(.*?)```", text, re.DOTALL) if marker in b]
+    return block
+
+
+async def test_the_persisted_query_snippets_miss_then_register_then_hit(live_server, settings):
+    """Section 10: the curl lines and the Python function, against the running app."""
+    import asyncio
+    import os
+    import shutil
+
+    import httpx
+    from helpers import onboard
+
+    from jogo.graphql.persisted import STORE
+    from jogo.platform.auth.apikeys import create_api_key
+
+    tenant = await onboard()
+    key = await create_api_key(tenant, "Docs", ["reports:read"])
+    STORE.clear()
+    assert shutil.which("curl") and shutil.which("sha256sum")
+    env = {**os.environ, "JOGO": f"http://{live_server}", "SLUG": tenant.slug, "KEY": key.key}
+    shell = await asyncio.create_subprocess_exec(
+        "bash",
+        "-c",
+        _block("sh", "sha256sum"),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await shell.communicate()
+    assert shell.returncode == 0
+    # curl prints each answer without a newline: two JSON documents back to back.
+    text, answers, at = out.decode(), [], 0
+    while at < len(text.rstrip()):
+        answer, at = json.JSONDecoder().raw_decode(text, at)
+        answers.append(answer)
+    miss, hit = answers
+    assert miss["errors"][0]["message"] == "PersistedQueryNotFound", miss
+    assert "errors" not in hit and "reports" in hit["data"], hit
+
+    scope: dict = {}
+    exec(_block("python", "def run_persisted"), scope)
+    query = "query($n: Int!) { reports(first: $n) { edges { node { id } } } }"
+
+    def twice() -> tuple[dict, dict, int]:
+        with httpx.Client(base_url=env["JOGO"], headers={"X-API-Key": key.key}) as client:
+            first = scope["run_persisted"](client, f"/t/{tenant.slug}/graphql", query, {"n": 3})
+            kept = len(STORE)
+            second = scope["run_persisted"](client, f"/t/{tenant.slug}/graphql", query, {"n": 3})
+        return first, second, kept
+
+    first, second, kept = await asyncio.to_thread(twice)
+    assert "errors" not in first and first["data"] == second["data"], (first, second)
+    assert kept == 2  # the curl lines' document and this one

@@ -160,6 +160,18 @@ async def fill_every_tenant_table(tenant) -> None:
     await _fill_units(tenant)
     await _fill_bulletins_and_sharing(tenant)
     await _fill_intake(tenant)
+    await _fill_trusted_documents(tenant)
+
+
+async def _fill_trusted_documents(tenant) -> None:
+    """A key's trusted document (issue 20, part 3)."""
+    from jogo.platform.auth.apikeys import create_api_key
+    from jogo.platform.auth.trusted import register_documents
+
+    key = await create_api_key(tenant, "RLS", ["reports:read"])
+    await register_documents(
+        tenant.id, key.id, ["{ categories { code } }"], ("pytest", "system"), max_bytes=32768
+    )
 
 
 async def _fill_intake(tenant) -> None:

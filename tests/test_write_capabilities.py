@@ -109,6 +109,11 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "createApiKey": {"tenant_admin"},
     "revokeApiKey": {"tenant_admin"},
     "rotateApiKey": {"tenant_admin"},
+    # Issue 20: a key's trusted documents and its trusted-documents-only mode are its
+    # command's admin's, like the key itself (no key scope administers keys).
+    "registerTrustedDocuments": {"tenant_admin"},
+    "removeTrustedDocuments": {"tenant_admin"},
+    "setApiKeyTrustedDocumentsOnly": {"tenant_admin"},
     # The command's people: its tenant admins only.
     "createMember": {"tenant_admin"},
     "changeMemberRole": {"tenant_admin"},

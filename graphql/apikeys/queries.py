@@ -6,11 +6,12 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from jogo.graphql.apikeys.types import ApiKey, ApiKeyConnection
+from jogo.graphql.apikeys.types import ApiKey, ApiKeyConnection, TrustedDocument
 from jogo.graphql.context import Context
+from jogo.graphql.ids import parse_uuid
 from jogo.graphql.limits import page_size
 from jogo.graphql.permissions import requires
-from jogo.platform.auth import apikey_admin
+from jogo.platform.auth import apikey_admin, trusted
 from jogo.platform.auth.roles import Cap
 from jogo.tenants.reports.queries import cursor_of, decode_cursor
 
@@ -43,3 +44,17 @@ class ApiKeysQuery:
             has_next_page=len(rows) > first,
             end_cursor=cursor_of(last["created_at"], last["id"]) if last else None,
         )
+
+    @strawberry.field(
+        description="The trusted documents registered for a key, oldest first (tenant"
+        " admins). Errors: NOT_FOUND.",
+        permission_classes=[requires(Cap.TENANT_ADMIN)],
+    )
+    async def trusted_documents(
+        self, info: Info[Context, None], key_id: strawberry.ID
+    ) -> list[TrustedDocument] | None:
+        """The key's trusted documents (at most 500), oldest first. Needs ``TENANT_ADMIN``.
+        ``NOT_FOUND`` for an unknown, malformed or other command's key."""
+        tenant = info.context.require_tenant()
+        rows = await trusted.list_documents(tenant.id, parse_uuid(key_id, "keyId", NOT_FOUND))
+        return [TrustedDocument.of(r) for r in rows]

@@ -42,6 +42,10 @@ class ApiKey:
     replaces_id: strawberry.ID | None = strawberry.field(
         description="The key this one replaced by a rotation."
     )
+    trusted_documents_only: bool = strawberry.field(
+        description="The key runs only the trusted documents registered for it"
+        " (registerTrustedDocuments); anything else is TRUSTED_DOCUMENT_REQUIRED."
+    )
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> ApiKey:
@@ -61,6 +65,7 @@ class ApiKey:
             revoked_at=row["revoked_at"],
             revoked_by=row["revoked_by"],
             replaces_id=strawberry.ID(str(row["replaces"])) if row["replaces"] else None,
+            trusted_documents_only=row["trusted_documents_only"],
         )
 
 
@@ -96,4 +101,41 @@ class NewApiKeyPayload:
 @strawberry.type
 class ApiKeyPayload:
     api_key: ApiKey | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(
+    description="A GraphQL document a key may run when it is limited to trusted documents."
+)
+class TrustedDocument:
+    sha256: str = strawberry.field(
+        description="SHA-256 of the document's UTF-8 text, lowercase hex: the"
+        " extensions.persistedQuery.sha256Hash that runs it."
+    )
+    document: str
+    created_at: datetime
+    created_by: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> TrustedDocument:
+        """A trusted document from its ``trusted_documents`` row."""
+        return cls(
+            sha256=row["sha256"],
+            document=row["document"],
+            created_at=row["created_at"],
+            created_by=row["created_by"],
+        )
+
+
+@strawberry.type
+class TrustedDocumentsPayload:
+    documents: list[TrustedDocument] = strawberry.field(
+        default_factory=list, description="The documents sent, as now stored, in that order."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RemovedTrustedDocumentsPayload:
+    removed: int = strawberry.field(default=0, description="How many documents were removed.")
     errors: list[UserError] = strawberry.field(default_factory=list)

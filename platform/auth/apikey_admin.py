@@ -19,6 +19,7 @@ from jogo.platform import db
 from jogo.platform.audit import write_audit
 from jogo.platform.auth import revocation
 from jogo.platform.auth.apikeys import NewApiKey, check_expiry, insert_key
+from jogo.platform.auth.trusted import copy_documents
 from jogo.platform.errors import InvalidInput, JogoError, NotFound
 from jogo.platform.idempotency import ClientKey
 from jogo.platform.registry import TenantInfo
@@ -29,7 +30,7 @@ DEFAULT_OVERLAP_HOURS = 24
 PREFIX = re.compile(r"^(?:jogo_)?([0-9a-f]{12})(?:_.*)?$")
 _COLUMNS = (
     "id, name, prefix, scopes, created_at, created_by, last_used_at, expires_at,"
-    " revoked_at, revoked_by, replaces"
+    " revoked_at, revoked_by, replaces, trusted_documents_only"
 )
 
 
@@ -204,7 +205,9 @@ async def rotate_api_key(
     successor), ``CONFLICT`` (clientKey, as for creates)."""
     hours = check_overlap(overlap_hours)
     expires_at = check_expiry(expires_at)
-    async with db.control_tx():
+    # A tenant transaction (control-plane tables read alike): the new key takes the old
+    # one's trusted documents, a tenant table, with it.
+    async with db.tenant_tx(tenant.id):
         old = await _locked(tenant.id, key_id)  # a parallel rotation waits here
         status = status_of(old)
         successor = await _successor(tenant.id, key_id)
@@ -222,10 +225,13 @@ async def rotate_api_key(
             retry=retry,
             secret_key=secret_key,
             replaces=key_id,
+            trusted_documents_only=old["trusted_documents_only"],
         )
         if again:
             return made
         _check_rotatable(status, successor)  # only reached with a fresh client key
+        # A key limited to its trusted documents stays so under its new secret.
+        await copy_documents(tenant.id, key_id, made.id)
         ends = await db.fetch(
             "UPDATE api_keys SET expires_at = least(coalesce(expires_at, 'infinity'),"
             " now() + make_interval(hours => $2)) WHERE id = $1 RETURNING expires_at",

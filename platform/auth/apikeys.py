@@ -127,6 +127,7 @@ async def insert_key(
     retry: ClientKey | None,
     secret_key: str | None,
     replaces: uuid.UUID | None = None,
+    trusted_documents_only: bool = False,
 ) -> tuple[NewApiKey, bool]:
     """Inside the caller's control transaction: a new key, or (``True``) the one an
     earlier try made under ``retry``."""
@@ -139,7 +140,8 @@ async def insert_key(
     key = f"jogo_{prefix}_{_secret(secret_key, tenant.id, key_id, retry)}"
     await db.fetch(
         "INSERT INTO api_keys (id, tenant, name, prefix, key_hash, scopes, created_by,"
-        " expires_at, replaces) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        " expires_at, replaces, trusted_documents_only)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         key_id,
         tenant.id,
         name,
@@ -149,6 +151,7 @@ async def insert_key(
         actor[0],
         expires_at,
         replaces,
+        trusted_documents_only,
     )
     return NewApiKey(key_id, prefix, key, scopes, name, expires_at), False
 
@@ -190,6 +193,7 @@ async def create_api_key(
 _LOOKUP = f"""
 WITH k AS (
     SELECT k.id, k.tenant, k.name, k.scopes, k.revoked_at, k.last_used_at,
+           k.trusted_documents_only,
            (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired
     FROM api_keys k WHERE k.prefix = $1 AND k.key_hash = $2
 ), touched AS (
@@ -225,18 +229,22 @@ async def load_key_principal(key: str) -> Principal:
         name=f"api_key:{match.group(1)}:{row['name']}",
         key_tenant_id=row["tenant"],
         scopes=frozenset(row["scopes"]),
+        trusted_documents_only=row["trusted_documents_only"],
     )
 
 
-async def check_key_alive(key_id: uuid.UUID) -> None:
+async def check_key_alive(key_id: uuid.UUID) -> bool:
     """For long-lived connections (:mod:`jogo.platform.auth.revalidate`): raises
-    :class:`Unauthenticated` when the key is gone, revoked or expired."""
+    :class:`Unauthenticated` when the key is gone, revoked or expired; else whether it is
+    now limited to its trusted documents (:mod:`jogo.platform.auth.trusted`)."""
     rows = await db.fetch(
-        "SELECT revoked_at, (expires_at IS NOT NULL AND expires_at <= now()) AS expired"
-        " FROM api_keys WHERE id = $1",
+        "SELECT revoked_at, (expires_at IS NOT NULL AND expires_at <= now()) AS expired,"
+        " trusted_documents_only FROM api_keys WHERE id = $1",
         key_id,
     )
     if not rows or rows[0]["revoked_at"] is not None:
         raise Unauthenticated("the API key has been revoked")
     if rows[0]["expired"]:
         raise Unauthenticated("the API key has expired")
+    only: bool = rows[0]["trusted_documents_only"]
+    return only

@@ -26,6 +26,8 @@ class Principal:
     # API keys only: the one tenant the key belongs to, and its scopes.
     key_tenant_id: uuid.UUID | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # API keys only: the key may run only its trusted documents (platform/auth/trusted.py).
+    trusted_documents_only: bool = False
     # When the credential stops being valid (tokens); long-lived connections check it.
     expires_at: float | None = None
     # Users signed in through /auth/token: the session (refresh-token family) the access

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 
 from jogo.platform import registry
 from jogo.platform.auth.apikeys import check_key_alive
@@ -37,7 +38,9 @@ async def recheck(principal: Principal, tenant_id: uuid.UUID) -> tuple[Principal
             principal.id, expires_at=principal.expires_at, session_id=principal.session_id
         )
     elif principal.kind == "api_key" and principal.id is not None:
-        await check_key_alive(principal.id)
+        only = await check_key_alive(principal.id)
+        if only != principal.trusted_documents_only:
+            fresh = replace(principal, trusted_documents_only=only)
     if not fresh.belongs_to(tenant_id):
         raise Forbidden("the membership has ended")
     tenant = await registry.find_by_id(tenant_id)
