@@ -205,6 +205,8 @@ DEFAULT_SIZED = {
     "AdminQuery.tenants",
     "AdminQuery.templates",
     "OnboardingOptions.poldas",
+    "Query.trustedDocuments",  # up to 500 a key (platform/auth/trusted.py MAX_PER_KEY)
+    "TrustedDocumentsPayload.documents",  # up to 100 a call (MAX_PER_CALL)
 }
 
 
