@@ -35,10 +35,11 @@ per process; beyond that, 429 with ``Retry-After``. Every export is audited
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from litestar import Request, get
@@ -53,6 +54,7 @@ from jogo.platform import db
 from jogo.platform.app.audit_http import check_query, moment_param
 from jogo.platform.app.routes import _global_context, _tenant_context
 from jogo.platform.audit import write_audit
+from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput, NotFound, sign_in_first
 from jogo.platform.exports import (
@@ -354,7 +356,48 @@ async def tenant_export(
     principal = context.principal
     if principal.is_anonymous:
         raise sign_in_first()
-    _checked(request, PARAMS[kind])
+    with _named_parameters():
+        _checked(request, PARAMS[kind])
+        export, shapes, detail = _export_of(kind, request, tenant, principal)
+
+    async def audit() -> None:
+        await audit_identity_reads(tenant.id, principal, export)
+        await write_audit(
+            ACTIONS[kind],
+            principal=principal,
+            tenant_id=tenant.id,
+            detail={"format": fmt, "filter": dict(request.query_params), **detail},
+        )
+
+    return await _respond(tenant, export, fmt, kind, audit, shapes)
+
+
+# The domain's names (those of the GraphQL filter) for the query parameters.
+PARAMETER_OF = {
+    "createdFrom": "from",
+    "createdTo": "to",
+    "breached": "sla_breached",
+    "dateFrom": "from",
+    "since": "since",
+}
+
+
+@contextlib.contextmanager
+def _named_parameters() -> Iterator[None]:
+    """An ``INVALID_INPUT`` whose message starts with the query parameter it is about."""
+    try:
+        yield
+    except InvalidInput as exc:
+        name = PARAMETER_OF.get(exc.field or "", exc.field)
+        if not name or exc.message.startswith(name):
+            raise
+        raise InvalidInput(f"{name}: {exc.message}", field=name) from None
+
+
+def _export_of(
+    kind: str, request: Request[Any, Any, Any], tenant: TenantInfo, principal: Principal
+) -> tuple[Export, tuple[Shape | None, Shape | None], dict[str, Any]]:
+    """The export of ``kind`` for this caller and query (module doc)."""
     viewer = Viewer.of(principal, tenant.id)
     shapes: tuple[Shape | None, Shape | None] = (None, None)
     if kind == "reports":
@@ -371,16 +414,7 @@ async def tenant_export(
         shapes = (bulletin_exports.csv_values, bulletin_exports.feature)
         detail = {"staff": writer}
 
-    async def audit() -> None:
-        await audit_identity_reads(tenant.id, principal, export)
-        await write_audit(
-            ACTIONS[kind],
-            principal=principal,
-            tenant_id=tenant.id,
-            detail={"format": fmt, "filter": dict(request.query_params), **detail},
-        )
-
-    return await _respond(tenant, export, fmt, kind, audit, shapes)
+    return export, shapes, detail
 
 
 NATIONAL_COLUMNS = (
@@ -413,15 +447,16 @@ async def national_daily_csv(request: Request[Any, Any, Any]) -> ExportStream:
     """The national daily figures per command as CSV (module doc): 401 anonymous, 403
     without ``national:read``, 400 a bad parameter."""
     context = await _global_context(request, Cap.NATIONAL_READ)
-    _checked(request, NATIONAL_PARAMS)
-    f = NationalFilter(
-        date_from=_day(request, "from"),
-        date_to=_day(request, "to"),
-        polda_code=_one(request, "polda"),
-        tenant_slug=_one(request, "tenant"),
-        category_code=_one(request, "category"),
-    )
-    tenants, scoped = await national_scope(context.principal, "exportDaily", f, per_tenant=True)
+    with _named_parameters():
+        _checked(request, NATIONAL_PARAMS)
+        f = NationalFilter(
+            date_from=_day(request, "from"),
+            date_to=_day(request, "to"),
+            polda_code=_one(request, "polda"),
+            tenant_slug=_one(request, "tenant"),
+            category_code=_one(request, "category"),
+        )
+        tenants, scoped = await national_scope(context.principal, "exportDaily", f, per_tenant=True)
     by_scope = {f"tenant:{t.id}": t for t in tenants}
     sql, args = daily_by_tenant(scoped)
     export = Export(sql, args, NATIONAL_COLUMNS)

@@ -160,9 +160,7 @@ def daily_by_tenant(f: Filter) -> tuple[str, list[Any]]:
     each report has now), in that order. Only days with reports, by day then scope.
     ``f.scopes`` should be tenant scopes. Aggregates only: nothing about any one report
     or person."""
-    where, args = _where(f)
-    if not f.scopes:
-        where = "FALSE"
+    where, args = _where(f)  # no scopes: no rows
     per_status = "".join(
         f", coalesce(sum(reports) FILTER (WHERE status = '{s}'), 0) AS {s.lower()}"
         for s in DAILY_STATUSES
