@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from jogo.platform.audit_read import safe_cell
+from jogo.platform.audit_read import FORMULA_START, safe_cell
 from jogo.platform.regions import TIME_ZONES
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -37,6 +37,8 @@ GEOJSON_MEDIA_TYPE = "application/geo+json"
 def csv_text(value: Any) -> str:
     """One CSV cell: empty for None, ``true``/``false``, ISO 8601 for times and dates,
     ``str`` for numbers, and text neutralised by :func:`safe_cell`."""
+    if isinstance(value, str):  # the most common cell first
+        return "'" + value if value.startswith(FORMULA_START) else value
     if value is None:
         return ""
     if isinstance(value, bool):
