@@ -372,3 +372,21 @@ async def test_a_download_abandoned_mid_stream_strands_no_connection(
         assert whole.status_code == 200
         assert len(whole.content.decode().splitlines()) == 6001
     assert await idle_in_transaction(owner) == 0
+
+
+async def test_beyond_half_the_pool_an_export_is_told_to_wait(app_client, settings, two_tenants):
+    a = two_tenants.a
+    operator = await auth_header(settings, Role.OPERATOR, a)
+    pool = db.ENGINE.pool
+    assert pool is not None
+    held = max(1, pool.get_max_size() // 2)
+    SLOTS.busy += held  # as many exports streaming in this process as it allows
+    try:
+        refused = await export(app_client, a.slug, "reports.csv", operator)
+    finally:
+        SLOTS.busy -= held
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["retry-after"] == "5"
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert (await export(app_client, a.slug, "reports.csv", operator)).status_code == 200
+    assert SLOTS.busy == 0

@@ -35,11 +35,9 @@ per process; beyond that, 429 with ``Retry-After``. Every export is audited
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import math
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 from litestar import Request, get
@@ -51,12 +49,19 @@ from litestar.types import Receive, Scope, Send
 from jogo.graphql.oversight.queries import national_scope
 from jogo.graphql.oversight.types import NationalFilter
 from jogo.platform import db
-from jogo.platform.app.audit_http import check_query, moment_param
+from jogo.platform.app.export_params import (
+    checked,
+    day_param,
+    dispatch_filter,
+    named_parameters,
+    one,
+    report_filter,
+)
 from jogo.platform.app.routes import _global_context, _tenant_context
 from jogo.platform.audit import write_audit
 from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
-from jogo.platform.errors import InvalidInput, NotFound, sign_in_first
+from jogo.platform.errors import NotFound, sign_in_first
 from jogo.platform.exports import (
     CSV_MEDIA_TYPE,
     GEOJSON_MEDIA_TYPE,
@@ -69,13 +74,10 @@ from jogo.platform.exports import (
 from jogo.platform.ratelimit import RateLimited
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.agencies.exports import dispatch_export
-from jogo.tenants.agencies.inbox import DispatchFilter
 from jogo.tenants.bulletins import exports as bulletin_exports
 from jogo.tenants.oversight.queries import DAILY_STATUSES, daily_by_tenant
 from jogo.tenants.reports.access import Viewer
 from jogo.tenants.reports.exports import Export, audit_identity_reads, report_export
-from jogo.tenants.reports.lifecycle import Status
-from jogo.tenants.reports.queries import ReportFilter
 
 KINDS = ("reports", "dispatches", "bulletins")
 FORMATS = ("csv", "geojson")
@@ -95,104 +97,6 @@ PARAMS = {
     "bulletins": {"status", "category"},
 }
 NATIONAL_PARAMS = {"from", "to", "polda", "tenant", "category"}
-
-
-# --- the query string ---
-
-
-def _checked(request: Request[Any, Any, Any], allowed: set[str]) -> None:
-    check_query(request)
-    for name in request.query_params:
-        if name not in allowed:
-            raise InvalidInput(
-                f"unknown parameter {name!r}; expected some of {', '.join(sorted(allowed))}",
-                field=name,
-            )
-
-
-def _list(request: Request[Any, Any, Any], name: str) -> list[str] | None:
-    values = [
-        v.strip()
-        for raw in request.query_params.getall(name, [])
-        for v in raw.split(",")
-        if v.strip()
-    ]
-    return values or None
-
-
-def _one(request: Request[Any, Any, Any], name: str) -> str | None:
-    values = request.query_params.getall(name, [])
-    if len(values) > 1:
-        raise InvalidInput(f"give {name} once", field=name)
-    return values[0].strip() or None if values else None
-
-
-def _flag(request: Request[Any, Any, Any], name: str) -> bool | None:
-    value = _one(request, name)
-    if value is None:
-        return None
-    if value.lower() in ("true", "1"):
-        return True
-    if value.lower() in ("false", "0"):
-        return False
-    raise InvalidInput(f"{name} must be true or false", field=name)
-
-
-def _uuid(request: Request[Any, Any, Any], name: str) -> uuid.UUID | None:
-    value = _one(request, name)
-    try:
-        return uuid.UUID(value) if value else None
-    except ValueError:
-        raise InvalidInput(f"{name} must be an id (UUID)", field=name) from None
-
-
-def _bbox(request: Request[Any, Any, Any]) -> tuple[float, float, float, float] | None:
-    value = _one(request, "bbox")
-    if value is None:
-        return None
-    try:
-        south, west, north, east = (float(v) for v in value.split(","))
-    except ValueError:
-        raise InvalidInput(
-            "bbox is south,west,north,east in decimal degrees", field="bbox"
-        ) from None
-    if not all(math.isfinite(v) for v in (south, west, north, east)):
-        raise InvalidInput("bbox is south,west,north,east in decimal degrees", field="bbox")
-    return south, west, north, east
-
-
-def report_filter(request: Request[Any, Any, Any], time_zone: str) -> ReportFilter:
-    """The ``reports`` GraphQL filter from the query string (module doc); the rest of its
-    validation is :func:`~jogo.tenants.reports.queries.build_where`'s."""
-    statuses = _list(request, "status")
-    for value in statuses or ():
-        if value.upper() not in Status.__members__:
-            raise InvalidInput(
-                f"unknown status {value!r}; expected some of {', '.join(Status.__members__)}",
-                field="status",
-            )
-    return ReportFilter(
-        statuses=[s.upper() for s in statuses] if statuses else None,
-        category_codes=_list(request, "category"),
-        created_from=moment_param(_one(request, "from"), time_zone, "from", end=False),
-        created_to=moment_param(_one(request, "to"), time_zone, "to", end=True),
-        bbox=_bbox(request),
-        urgent=_flag(request, "urgent"),
-        text=_one(request, "text"),
-        breached=_flag(request, "sla_breached"),
-        outside_jurisdiction=_flag(request, "outside_jurisdiction"),
-    )
-
-
-def dispatch_filter(request: Request[Any, Any, Any], time_zone: str) -> DispatchFilter:
-    """The ``agencyInbox`` / ``allDispatches`` filter from the query string."""
-    states = _list(request, "status")
-    return DispatchFilter(
-        states=[s.upper() for s in states] if states else None,
-        agency_id=_uuid(request, "agency"),
-        report_id=_uuid(request, "report"),
-        since=moment_param(_one(request, "since"), time_zone, "since", end=False),
-    )
 
 
 # --- streaming, with the connection given back on every path ---
@@ -356,8 +260,8 @@ async def tenant_export(
     principal = context.principal
     if principal.is_anonymous:
         raise sign_in_first()
-    with _named_parameters():
-        _checked(request, PARAMS[kind])
+    with named_parameters():
+        checked(request, PARAMS[kind])
         export, shapes, detail = _export_of(kind, request, tenant, principal)
 
     async def audit() -> None:
@@ -370,28 +274,6 @@ async def tenant_export(
         )
 
     return await _respond(tenant, export, fmt, kind, audit, shapes)
-
-
-# The domain's names (those of the GraphQL filter) for the query parameters.
-PARAMETER_OF = {
-    "createdFrom": "from",
-    "createdTo": "to",
-    "breached": "sla_breached",
-    "dateFrom": "from",
-    "since": "since",
-}
-
-
-@contextlib.contextmanager
-def _named_parameters() -> Iterator[None]:
-    """An ``INVALID_INPUT`` whose message starts with the query parameter it is about."""
-    try:
-        yield
-    except InvalidInput as exc:
-        name = PARAMETER_OF.get(exc.field or "", exc.field)
-        if not name or exc.message.startswith(name):
-            raise
-        raise InvalidInput(f"{name}: {exc.message}", field=name) from None
 
 
 def _export_of(
@@ -409,7 +291,7 @@ def _export_of(
     else:
         writer = Cap.BULLETINS_WRITE in principal.tenant_caps(tenant.id)
         export = bulletin_exports.bulletin_export(
-            principal, writer, _one(request, "status"), _one(request, "category")
+            principal, writer, one(request, "status"), one(request, "category")
         )
         shapes = (bulletin_exports.csv_values, bulletin_exports.feature)
         detail = {"staff": writer}
@@ -429,32 +311,19 @@ NATIONAL_COLUMNS = (
 )
 
 
-def _day(request: Request[Any, Any, Any], name: str) -> dt.date | None:
-    value = _one(request, name)
-    if value is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a date, e.g. 2026-11-30", field=name) from None
-    if not 2000 <= day.year <= 2100:
-        raise InvalidInput(f"{name}: the year must be from 2000 to 2100", field=name)
-    return day
-
-
 @get("/national/export/daily.csv")
 async def national_daily_csv(request: Request[Any, Any, Any]) -> ExportStream:
     """The national daily figures per command as CSV (module doc): 401 anonymous, 403
     without ``national:read``, 400 a bad parameter."""
     context = await _global_context(request, Cap.NATIONAL_READ)
-    with _named_parameters():
-        _checked(request, NATIONAL_PARAMS)
+    with named_parameters():
+        checked(request, NATIONAL_PARAMS)
         f = NationalFilter(
-            date_from=_day(request, "from"),
-            date_to=_day(request, "to"),
-            polda_code=_one(request, "polda"),
-            tenant_slug=_one(request, "tenant"),
-            category_code=_one(request, "category"),
+            date_from=day_param(request, "from"),
+            date_to=day_param(request, "to"),
+            polda_code=one(request, "polda"),
+            tenant_slug=one(request, "tenant"),
+            category_code=one(request, "category"),
         )
         tenants, scoped = await national_scope(context.principal, "exportDaily", f, per_tenant=True)
     by_scope = {f"tenant:{t.id}": t for t in tenants}
