@@ -32,7 +32,7 @@ MAX_FILTER = 200  # characters of a prefix filter
 EXPORT_PAGE = 500
 CSV_COLUMNS = ("id", "at", "actor", "actor_kind", "role", "action", "target", "detail")
 # A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def check_plain(name: str, value: str) -> None:
@@ -131,7 +131,7 @@ async def tenant_audit_rows(tenant_id: uuid.UUID, f: AuditFilter) -> AsyncIterat
 def safe_cell(value: str) -> str:
     """A text cell a spreadsheet shows as text: one that starts like a formula gets a
     leading apostrophe (OWASP CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def csv_line(values: Iterable[str]) -> str:

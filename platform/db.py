@@ -556,6 +556,92 @@ async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
     return rows
 
 
+# --- streamed reads: one snapshot, a server-side cursor, bounded memory ----------------
+
+# Seconds a streamed read may sit idle inside its transaction (a client that stopped
+# reading): the server then ends the session, so a stalled download can't hold a
+# snapshot (and the vacuum horizon) for ever.
+STREAM_IDLE_TIMEOUT = 120
+
+
+class RowStream:
+    """A tenant's rows read through a server-side cursor in one ``REPEATABLE READ READ
+    ONLY`` transaction (one snapshot), :data:`STREAM_BATCH` rows per round trip. Made by
+    :func:`stream_rows`.
+
+    It holds one pooled connection until :meth:`close` (idempotent, shielded from
+    cancellation, callable from any task: it sets no context variable), which runs by
+    itself once :meth:`batches` is exhausted or fails. Whoever makes one must make sure
+    :meth:`close` runs on every path: a download the client abandons is the usual one."""
+
+    def __init__(self, pool: asyncpg.Pool, conn: asyncpg.Connection, cursor: Any, size: int):
+        self._pool = pool
+        self._conn: asyncpg.Connection | None = conn
+        self._cursor = cursor
+        self._size = size
+
+    @property
+    def open(self) -> bool:
+        """True until :meth:`close` gave the connection back."""
+        return self._conn is not None
+
+    async def batches(self) -> AsyncIterator[list[asyncpg.Record]]:
+        """The rows, a list of at most the batch size at a time; closes at the end or on
+        any failure (:class:`DatabaseUnavailable` when the database went away)."""
+        try:
+            while self._conn is not None:
+                try:
+                    rows: list[asyncpg.Record] = await self._cursor.fetch(self._size)
+                except Exception as exc:
+                    typed = _as_outage(exc, interface_errors=True)
+                    if typed is None:
+                        raise
+                    raise typed from exc
+                if rows:
+                    yield rows
+                if len(rows) < self._size:
+                    return
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """End the transaction (rolled back: nothing was written) and give the connection
+        back; terminated when that fails or hangs. Idempotent."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await release(self._pool, conn, rollback=True)
+
+
+STREAM_BATCH = 1000
+
+
+async def stream_rows(
+    tenant_id: uuid.UUID | str | None, sql: str, *args: Any, batch: int = STREAM_BATCH
+) -> RowStream:
+    """Open a :class:`RowStream` of ``sql`` (with ``$n`` ``args``) for ``tenant_id``:
+    row-level security admits exactly that tenant, as in :func:`tenant_tx` (None: no
+    tenant, for control-plane tables, as in :func:`control_tx`). The query
+    runs (its first batch is not fetched yet) before this returns, so a bad statement
+    or an outage is raised here. Errors: :class:`DatabaseBusy`,
+    :class:`DatabaseUnavailable`, the driver's error for a bad statement."""
+    pool = _require_pool()
+    await _before_borrowing()
+    conn = await acquire(pool)
+    try:
+        await conn.execute(
+            _begin(None if tenant_id is None else _as_uuid(tenant_id), shared_read=True)
+            + f"; SET LOCAL idle_in_transaction_session_timeout = '{STREAM_IDLE_TIMEOUT}s'"
+        )
+        cursor = await conn.cursor(sql, *args)
+    except BaseException as exc:
+        await release(pool, conn, rollback=True)
+        typed = _as_outage(exc, interface_errors=True) if isinstance(exc, Exception) else None
+        if typed is None:
+            raise
+        raise typed from exc
+    return RowStream(pool, conn, cursor, batch)
+
+
 # Seconds /readyz waits for a pooled connection before it calls the pool "busy".
 PING_ACQUIRE_TIMEOUT = 1.0
 

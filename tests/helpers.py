@@ -2117,3 +2117,27 @@ async def connect_graphql_socket(
     ack = json.loads(await asyncio.wait_for(ws.recv(), wait))
     assert ack["type"] == "connection_ack", ack
     return ws
+
+
+# --- issue 20 part 5: exports ---
+
+
+async def seed_reports_sql(owner: Any, tenant: TenantInfo, count: int) -> None:
+    """``count`` submitted reports of ``tenant`` written by the owner in one statement (no
+    events, no rollups): bulk rows for exports, in seconds. Tickets ``SEED-<n>``."""
+    await owner.execute(
+        """INSERT INTO reports (tenant_id, ticket, category_id, title, description, latitude,
+             longitude, occurred_at, anonymous, pin_hash, submitted_by, status,
+             verify_due_at, created_at, updated_at)
+           SELECT $1, 'SEED-' || lpad(i::text, 7, '0'),
+             (SELECT id FROM report_categories WHERE tenant_id = $1 AND is_active
+               ORDER BY code LIMIT 1),
+             'Laporan massal nomor ' || i,
+             'Uraian kejadian untuk uji ekspor massal, baris nomor ' || i,
+             -7.90 - (i % 97) * 0.001, 112.60 + (i % 89) * 0.001, now(), true, 'seeded',
+             'pelapor anonim', 'SUBMITTED', now() + interval '3 days',
+             now() - i * interval '1 second', now()
+           FROM generate_series(1, $2::int) i""",
+        tenant.id,
+        count,
+    )

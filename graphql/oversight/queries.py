@@ -34,6 +34,7 @@ from jogo.graphql.oversight.types import (
 from jogo.graphql.permissions import requires
 from jogo.platform.audit import write_audit
 from jogo.platform.audit_read import AuditFilter, tenant_audit_page
+from jogo.platform.auth.principal import Principal
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
 from jogo.platform.registry import TenantInfo
@@ -54,6 +55,17 @@ async def _scope(
     info: Info[Context, None], name: str, f: NationalFilter | None, per_tenant: bool = False
 ) -> tuple[list[TenantInfo], queries.Filter]:
     """The tenants this caller may see under the filter, and the audit row for the call."""
+    return await national_scope(info.context.principal, name, f, per_tenant)
+
+
+async def national_scope(
+    principal: Principal, name: str, f: NationalFilter | None, per_tenant: bool = False
+) -> tuple[list[TenantInfo], queries.Filter]:
+    """The tenants ``principal`` may see under ``f`` (:func:`visible_tenants`) and the
+    rollup filter over them (per tenant with ``per_tenant`` or a tenant filter, else per
+    Polda), after writing the ``national.<name>`` audit row. Days default to the 30 up to
+    today (WIT). ``INVALID_INPUT`` on ``dateFrom`` when it is after ``dateTo`` or the span
+    exceeds :data:`MAX_DAYS`; ``FORBIDDEN`` without a national or Polda role."""
     f = f or NationalFilter()
     today = (datetime.now(UTC) + WIT).date()
     day_to = f.date_to or today
@@ -62,7 +74,6 @@ async def _scope(
         raise InvalidInput("dateFrom is after dateTo", field="dateFrom")
     if (day_to - day_from).days >= MAX_DAYS:
         raise InvalidInput(f"a filter spans at most {MAX_DAYS} days", field="dateFrom")
-    principal = info.context.principal
     tenants = await visible_tenants(principal, f.polda_code, f.tenant_slug)
     # A tenant filter (or a per-tenant view) reads the tenants' own rollups; otherwise
     # whole Polda, which is what every visible set of tenants then is.

@@ -46,7 +46,10 @@ from jogo.platform.errors import InvalidInput
 MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
-def _moment(text: str | None, time_zone: str, field: str, *, end: bool) -> dt.datetime | None:
+def moment_param(text: str | None, time_zone: str, field: str, *, end: bool) -> dt.datetime | None:
+    """A query parameter as a moment: ISO 8601, read in ``time_zone`` without an offset; a
+    date alone is that whole day (its start, or with ``end`` the next day's). None when
+    absent or empty; ``INVALID_INPUT`` on ``field`` otherwise, or outside 2000-2100."""
     if text is None or text == "":
         return None
     try:
@@ -79,8 +82,8 @@ def check_query(request: Request[Any, Any, Any]) -> None:
 def _filter(request: Request[Any, Any, Any], time_zone: str) -> AuditFilter:
     query = request.query_params
     return AuditFilter(
-        since=_moment(query.get("from"), time_zone, "from", end=False),
-        until=_moment(query.get("to"), time_zone, "to", end=True),
+        since=moment_param(query.get("from"), time_zone, "from", end=False),
+        until=moment_param(query.get("to"), time_zone, "to", end=True),
         action=query.get("action") or None,
         actor=query.get("actor") or None,
         target=query.get("target") or None,

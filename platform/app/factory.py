@@ -12,6 +12,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from jogo.platform import db
 from jogo.platform.app.audit_http import AUDIT_ROUTES
 from jogo.platform.app.citizen_web import CITIZEN_ROUTES
+from jogo.platform.app.exports_http import EXPORT_ROUTES
 from jogo.platform.app.feeds import FEED_ROUTES
 from jogo.platform.app.http_errors import HANDLERS
 from jogo.platform.app.intake_http import INTAKE_ROUTES
@@ -61,6 +62,7 @@ def create_app(
             *SESSION_ROUTES,
             *FEED_ROUTES,
             *AUDIT_ROUTES,
+            *EXPORT_ROUTES,
             *WEB_ROUTES,
             *CITIZEN_ROUTES,
             *WEB_SESSION_ROUTES,

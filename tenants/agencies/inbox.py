@@ -103,7 +103,10 @@ def _decode(cursor: str) -> tuple[bool, datetime, uuid.UUID]:
         raise bad from None
 
 
-def _where(scope: DispatchScope, f: DispatchFilter) -> tuple[str, list[Any]]:
+def dispatch_where(scope: DispatchScope, f: DispatchFilter) -> tuple[str, list[Any]]:
+    """The SQL condition (alias ``d``) and its arguments (``$1``...) for ``scope`` and
+    ``f``. ``INVALID_INPUT`` on ``status`` for an unknown state, on ``since`` for a bare
+    time."""
     parts: list[str] = []
     args: list[Any] = []
 
@@ -146,7 +149,7 @@ async def list_dispatches(
     """One page, open first, then oldest first. One statement."""
     if not 1 <= first <= MAX_PAGE:
         raise InvalidInput(f"first must be between 1 and {MAX_PAGE}", field="first")
-    where, args = _where(scope, f)
+    where, args = dispatch_where(scope, f)
     page_where, page_args = where, list(args)
     if after:
         open_, moment, ident = _decode(after)
@@ -187,7 +190,7 @@ async def visible_dispatch(
 ) -> dict[str, Any]:
     """One dispatch in scope; ``NotFound`` otherwise (another agency's, another
     tenant's, or none)."""
-    where, args = _where(scope, DispatchFilter())
+    where, args = dispatch_where(scope, DispatchFilter())
     async with db.tenant_tx(tenant_id):
         rows = await db.fetch(
             f"SELECT {_COLUMNS}{_OWN} FROM {_FROM} WHERE {where} AND d.id = ${len(args) + 1}",

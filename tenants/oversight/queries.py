@@ -142,6 +142,37 @@ async def summary(f: Filter) -> Totals:
     return (await totals(f, by_scope=False)).get("all") or Totals()
 
 
+DAILY_STATUSES = (
+    "SUBMITTED",
+    "VERIFIED",
+    "DISPATCHED",
+    "IN_PROGRESS",
+    "RESOLVED",
+    "CLOSED",
+    "REJECTED",
+)
+
+
+def daily_by_tenant(f: Filter) -> tuple[str, list[Any]]:
+    """The statement (and its arguments) of the figures per tenant scope and day (each
+    tenant's own calendar day), from the rollups only: ``scope``, ``day``, ``reports``,
+    ``urgent``, ``breached`` and a count per status of :data:`DAILY_STATUSES` (the status
+    each report has now), in that order. Only days with reports, by day then scope.
+    ``f.scopes`` should be tenant scopes. Aggregates only: nothing about any one report
+    or person."""
+    where, args = _where(f)  # no scopes: no rows
+    per_status = "".join(
+        f", coalesce(sum(reports) FILTER (WHERE status = '{s}'), 0) AS {s.lower()}"
+        for s in DAILY_STATUSES
+    )
+    sql = (
+        f"SELECT scope, day, sum(reports) AS reports, sum(urgent) AS urgent,"
+        f" sum(breached) AS breached{per_status} FROM oversight_daily WHERE {where}"
+        " GROUP BY scope, day HAVING sum(reports) > 0 ORDER BY day, scope"
+    )
+    return sql, args
+
+
 async def heatmap(f: Filter) -> list[tuple[float, float, int]]:
     """Cell centres and counts; a cell is 0.01° square (about 1.1 km)."""
     if not f.scopes:
