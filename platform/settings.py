@@ -126,6 +126,8 @@ class Settings:
     graphql_max_cost: int = 5000
     graphql_budget: int = 20000
     graphql_user_budget: int = 100000
+    # Event webhooks: hours a rotated-out secret keeps signing beside the new one.
+    webhook_secret_overlap_hours: int = 24
 
     @property
     def embedded(self) -> bool:
@@ -235,6 +237,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         graphql_max_cost=_int(env, "JOGO_GRAPHQL_MAX_COST", 5000, 1, 10_000_000),
         graphql_budget=_int(env, "JOGO_GRAPHQL_BUDGET", 20000, 1, 100_000_000),
         graphql_user_budget=_int(env, "JOGO_GRAPHQL_USER_BUDGET", 100000, 1, 100_000_000),
+        webhook_secret_overlap_hours=_int(env, "JOGO_WEBHOOK_SECRET_OVERLAP_HOURS", 24, 0, 168),
         sql_spans=parse_sql_spans(
             env.get("JOGO_SQL_SPANS")
             or (PRODUCTION_SQL_SPANS if environment == "production" else "statement")
