@@ -29,6 +29,7 @@ from jogo.platform.registry import TenantInfo
 from jogo.platform.urls import normalise
 from jogo.platform.values import text_problem
 from jogo.tenants.webhooks import delivery
+from jogo.tenants.webhooks import events as emitter
 from jogo.tenants.webhooks.events import EVENT_TYPES, REPORT_TYPES, enqueue_attempt
 from jogo.tenants.webhooks.queries import NOT_FOUND, delivery_row, subscription_row
 
@@ -298,7 +299,7 @@ async def do_replay_delivery(
                 "langganan nonaktif; aktifkan dulu / the subscription is disabled; enable it first",
                 field="deliveryId",
             )
-        await db.fetch(_REPLAY + " AND d.id = $1", delivery_id, delivery.MAX_ATTEMPTS)
+        await db.fetch(_REPLAY + " AND d.id = $1", delivery_id, emitter.MAX_ATTEMPTS)
         await enqueue_attempt(tenant.id, delivery_id, rows[0]["attempts"])
         await _audit("webhook.replay", tenant, principal, delivery_id)
         row = await delivery_row(delivery_id)
@@ -332,7 +333,7 @@ async def do_replay_events(
             " AND created_at >= $3 AND created_at < $4 AND status IN ('DELIVERED', 'DEAD')"
             f" ORDER BY created_at LIMIT {MAX_REPLAY}) RETURNING d.id, d.attempts",
             subscription_id,
-            delivery.MAX_ATTEMPTS,
+            emitter.MAX_ATTEMPTS,
             start,
             end,
         )

@@ -5,7 +5,8 @@ As for agency dispatches (``tenants/agencies/delivery.py``): a delivery is lease
 and recorded in another. A message that finds a live lease comes back when it ends; one
 that finds an expired lease (the worker died) sends again, with the same ``webhook-id``.
 A failure counts the attempt and schedules the next through the outbox with exponential
-backoff until ``max_attempts`` makes it DEAD. :data:`DISABLE_AFTER_DEAD` DEAD deliveries
+backoff until ``max_attempts`` (:data:`~jogo.tenants.webhooks.events.MAX_ATTEMPTS`)
+makes it DEAD. :data:`DISABLE_AFTER_DEAD` DEAD deliveries
 in a row (no success between) disable the subscription, saying why.
 """
 
@@ -26,7 +27,6 @@ from jogo.tenants.agencies.delivery import backoff
 from jogo.tenants.webhooks import payloads
 from jogo.tenants.webhooks.events import enqueue_attempt
 
-MAX_ATTEMPTS = 8  # 2 s doubling, capped at 5 min: about 10 minutes of trying
 DISABLE_AFTER_DEAD = 5
 LEASE_MARGIN = timedelta(seconds=15)
 BUSY_RETRY = timedelta(seconds=2)

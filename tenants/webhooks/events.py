@@ -26,6 +26,7 @@ from typing import Any
 from jogo.platform import db, outbox
 
 DELIVER_ACTOR = "deliver_webhook"
+MAX_ATTEMPTS = 8  # 2 s doubling, capped at 5 min: about 10 minutes of trying
 EVENT_TYPES: dict[str, str] = {
     "REPORT_SUBMITTED": "report.submitted",
     "REPORT_STATUS_CHANGED": "report.status_changed",
@@ -54,8 +55,8 @@ REPORT_EVENT_KINDS = {"SUBMITTED": "REPORT_SUBMITTED", "STATUS": "REPORT_STATUS_
 
 _EMIT = (
     "WITH added AS (INSERT INTO webhook_deliveries"
-    " (tenant_id, subscription_id, event_type, event_id, report_id, about)"
-    " SELECT s.tenant_id, s.id, t.type, $2, $3, $4::jsonb"
+    " (tenant_id, subscription_id, event_type, event_id, report_id, about, max_attempts)"
+    " SELECT s.tenant_id, s.id, t.type, $2, $3, $4::jsonb, $5"
     " FROM webhook_subscriptions s CROSS JOIN unnest($1::text[]) AS t(type)"
     " WHERE s.enabled AND t.type = ANY(s.event_types)"
     " ON CONFLICT DO NOTHING RETURNING id)"
@@ -79,7 +80,12 @@ async def emit(
     returns how many deliveries were made. An event already emitted (same id and type)
     is not emitted twice."""
     rows = await db.fetch(
-        _EMIT, list(event_types), event_id, report_id, json.dumps(ref or {}, default=str)
+        _EMIT,
+        list(event_types),
+        event_id,
+        report_id,
+        json.dumps(ref or {}, default=str),
+        MAX_ATTEMPTS,
     )
     for row in rows:
         await enqueue_attempt(tenant_id, row["id"], 0)
