@@ -119,9 +119,9 @@ async def test_two_tenants_subscribers_never_see_each_others_events(
     sub_a = await subscribe_webhook(app_client, a.slug, admin_a, at_a.url, ["REPORT_SUBMITTED"])
     sub_b = await subscribe_webhook(app_client, b.slug, admin_b, at_b.url, ["REPORT_SUBMITTED"])
     at_a.secrets, at_b.secrets = [sub_a["secret"]], [sub_b["secret"]]
-    ticket_a = (await submit(app_client, a.slug))["report"]["ticket"]
+    ticket_a = (await submit(app_client, a.slug, anonymous=True))["report"]["ticket"]
     await eventually(at_a.hooks, "A's delivery", 30)
-    ticket_b = (await submit(app_client, b.slug))["report"]["ticket"]
+    ticket_b = (await submit(app_client, b.slug, anonymous=True))["report"]["ticket"]
     await eventually(at_b.hooks, "B's delivery", 30)
     assert [h.json()["data"]["report"]["ticket"] for h in at_a.hooks()] == [ticket_a]
     assert [h.json()["data"]["report"]["ticket"] for h in at_b.hooks()] == [ticket_b]
@@ -154,8 +154,8 @@ async def test_a_failing_endpoint_ends_dead_then_disabled_with_a_reason(
     made = await subscribe_webhook(app_client, tenant.slug, admin, down.url, ["REPORT_SUBMITTED"])
     down.secrets = [made["secret"]]
     sub_id = made["subscription"]["id"]
-    await submit(app_client, tenant.slug)
-    await submit(app_client, tenant.slug, title="Lampu jalan mati di Jalan Ijen")
+    await submit(app_client, tenant.slug, anonymous=True)
+    await submit(app_client, tenant.slug, anonymous=True, title="Lampu jalan mati di Jalan Ijen")
 
     async def disabled():
         return await owner.fetchrow(
@@ -179,7 +179,7 @@ async def test_a_failing_endpoint_ends_dead_then_disabled_with_a_reason(
     assert shown["enabled"] is False and shown["disabledAt"]
     assert "DEAD" in shown["disabledReason"] and "HTTP 503" in shown["disabledReason"]
     # Disabled: a new event is not sent, and a replay waits for re-enabling.
-    await submit(app_client, tenant.slug, title="Banjir di Jalan Soekarno Hatta")
+    await submit(app_client, tenant.slug, anonymous=True, title="Banjir di Jalan Soekarno Hatta")
     _, refused = await gql(
         app_client, f"/t/{tenant.slug}/graphql", REPLAY, admin, d=logged[0]["id"]
     )
@@ -232,7 +232,7 @@ async def test_rotation_overlap_signs_with_both_secrets(
     assert timedelta(hours=23) < until - datetime.now(UTC) <= timedelta(hours=24)
     # One receiver keeps the old secret, another has the new: both verify in the overlap.
     endpoint.secrets = [old, new]
-    await submit(app_client, tenant.slug)
+    await submit(app_client, tenant.slug, anonymous=True)
     await eventually(endpoint.hooks, "a delivery in the overlap", 30)
     [hook] = endpoint.hooks()
     assert hook.verified == [True, True]
@@ -243,7 +243,7 @@ async def test_rotation_overlap_signs_with_both_secrets(
         " WHERE id = $1::uuid",
         sub_id,
     )
-    await submit(app_client, tenant.slug, title="Lampu jalan mati di Jalan Ijen")
+    await submit(app_client, tenant.slug, anonymous=True, title="Lampu jalan mati di Jalan Ijen")
     await eventually(lambda: len(endpoint.hooks()) == 2, "a delivery after the overlap", 30)
     assert endpoint.hooks()[1].verified == [False, True]
     # The stored secrets are encrypted: neither is in the table as written.
@@ -269,7 +269,7 @@ async def test_a_killed_worker_loses_no_event_and_a_replay_keeps_its_id(
     sub_id = made["subscription"]["id"]
     first = worker_process(database)
     try:
-        await submit(app_client, tenant.slug)
+        await submit(app_client, tenant.slug, anonymous=True)
         await eventually(endpoint.hooks, "the first attempt", 30)
         first.send_signal(signal.SIGKILL)
         await asyncio.to_thread(first.wait, 10)
@@ -318,8 +318,8 @@ async def test_replay_by_time_range(app_client, settings, owner, receivers, work
     endpoint.secrets = [made["secret"]]
     sub_id = made["subscription"]["id"]
     start = datetime.now(UTC) - timedelta(seconds=1)
-    await submit(app_client, tenant.slug)
-    await submit(app_client, tenant.slug, title="Lampu jalan mati di Jalan Ijen")
+    await submit(app_client, tenant.slug, anonymous=True)
+    await submit(app_client, tenant.slug, anonymous=True, title="Lampu jalan mati di Jalan Ijen")
     await eventually(lambda: len(endpoint.hooks()) == 2, "two deliveries", 30)
     first_ids = {h.webhook_id for h in endpoint.hooks()}
     _, body = await gql(
@@ -376,7 +376,7 @@ async def test_other_event_types_reach_their_subscribers(
         id=bulletin_id,
     )
     assert cancelled["data"]["cancelBulletin"]["errors"] == [], cancelled
-    rid = (await submit(app_client, tenant.slug))["report"]["id"]
+    rid = (await submit(app_client, tenant.slug, anonymous=True))["report"]["id"]
     _, verified = await gql(
         app_client,
         path,
