@@ -41,3 +41,28 @@ async def test_the_documented_routes_answer(app_client, owner):
     for path in sorted(paths):
         response = await app_client.get(path)
         assert response.status_code == 200, (path, response.status_code, response.text[:200])
+
+
+def test_the_webhook_snippet_verifies_our_signature_and_refuses_others():
+    from datetime import UTC, datetime
+
+    from jogo.tenants.webhooks.actions import new_secret
+    from jogo.tenants.webhooks.delivery import sign
+
+    [snippet] = [b for b in _python_blocks() if "def verified" in b]
+    scope: dict = {}
+    exec(snippet, scope)
+    verified = scope["verified"]
+    body = b'{"type":"report.submitted","data":{}}'
+    secret, other = new_secret(), new_secret()
+    now = datetime.now(UTC)
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": sign([other, secret], "msg_1", now, body),
+    }
+    assert verified(secret, body, headers) == {"type": "report.submitted", "data": {}}
+    assert verified(other, body, headers) is not None  # a rotation: either secret verifies
+    assert verified(new_secret(), body, headers) is None
+    assert verified(secret, body + b" ", headers) is None
+    assert verified(secret, body, {**headers, "webhook-id": "msg_2"}) is None
