@@ -48,6 +48,8 @@ from jogo.graphql.sharing.mutations import SharingMutation
 from jogo.graphql.sharing.queries import SharingQuery
 from jogo.graphql.units.mutations import UnitsMutation
 from jogo.graphql.units.queries import UnitsQuery
+from jogo.graphql.webhooks.mutations import WebhooksMutation
+from jogo.graphql.webhooks.queries import WebhooksQuery
 from jogo.platform.registry import MODULES
 
 CORE_QUERIES: tuple[type, ...] = (
@@ -61,6 +63,7 @@ CORE_QUERIES: tuple[type, ...] = (
     JurisdictionQuery,
     DirectoryQuery,
     NotificationsQuery,
+    WebhooksQuery,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
@@ -74,6 +77,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     TransferMutation,
     DirectoryMutation,
     NotificationsMutation,
+    WebhooksMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery, InboxQuery),

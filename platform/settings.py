@@ -131,6 +131,8 @@ class Settings:
     # documents each API process keeps for automatic persisted queries (0: none kept).
     graphql_max_document_bytes: int = 32768
     graphql_apq_cache_bytes: int = 8 * 1024 * 1024
+    # Event webhooks: hours a rotated-out secret keeps signing beside the new one.
+    webhook_secret_overlap_hours: int = 24
 
     @property
     def embedded(self) -> bool:
@@ -246,6 +248,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         graphql_apq_cache_bytes=_int(
             env, "JOGO_GRAPHQL_APQ_CACHE_BYTES", 8 * 1024 * 1024, 0, 1024 * 1024 * 1024
         ),
+        webhook_secret_overlap_hours=_int(env, "JOGO_WEBHOOK_SECRET_OVERLAP_HOURS", 24, 0, 168),
         sql_spans=parse_sql_spans(
             env.get("JOGO_SQL_SPANS")
             or (PRODUCTION_SQL_SPANS if environment == "production" else "statement")

@@ -2140,4 +2140,42 @@ async def seed_reports_sql(owner: Any, tenant: TenantInfo, count: int) -> None:
            FROM generate_series(1, $2::int) i""",
         tenant.id,
         count,
+
+
+# --- event webhooks (tests/test_event_webhooks.py, tests/test_attacks_20_webhooks.py) ---
+
+CREATE_WEBHOOK = """mutation($input: WebhookSubscriptionInput!, $key: String) {
+  createWebhookSubscription(input: $input, clientKey: $key) {
+    subscription { id url eventTypes enabled reporterIdentity disabledReason disabledAt }
+    secret errors { code field message } } }"""
+WEBHOOK_DELIVERIES = """query($s: ID, $first: Int!) {
+  webhookDeliveries(subscriptionId: $s, first: $first) {
+    edges { node { id webhookId eventType status attempts lastError } }
+    pageInfo { hasNextPage endCursor } } }"""
+
+
+async def subscribe_webhook(
+    client: Any, slug: str, headers: dict, url: str, types: list[str], **more: Any
+) -> dict[str, Any]:
+    """createWebhookSubscription; returns its payload (subscription, secret, errors)."""
+    status, body = await gql(
+        client,
+        f"/t/{slug}/graphql",
+        CREATE_WEBHOOK,
+        headers,
+        input={"url": url, "eventTypes": types, **more},
+    )
+    assert status == 200 and "errors" not in body, body
+    return body["data"]["createWebhookSubscription"]
+
+
+def worker_process(database: str) -> Any:
+    """``jogo worker`` as a child process on the test broker (to kill mid-delivery)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(JOGO_DATABASE_URL=database, JOGO_AMQP_URL=AMQP_URL, JOGO_ENV="test")
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "jogo"), "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )

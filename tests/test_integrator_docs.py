@@ -35,7 +35,7 @@ async def test_the_documented_routes_answer(app_client, owner, settings):
     from jogo.platform.auth.roles import Role
 
     tenant = await onboard()
-    # Exports need credentials (section 10): a key of the command, a national user.
+    # Exports need credentials (section 11): a key of the command, a national user.
     key = await create_api_key(tenant, "Dokumentasi", ["reports:read"], "pytest")
     national = await auth_header(settings, Role.NATIONAL_SUPERVISOR)
     credentials = {
@@ -111,3 +111,28 @@ async def test_the_persisted_query_snippets_miss_then_register_then_hit(live_ser
     first, second, kept = await asyncio.to_thread(twice)
     assert "errors" not in first and first["data"] == second["data"], (first, second)
     assert kept == 2  # the curl lines' document and this one
+
+
+def test_the_webhook_snippet_verifies_our_signature_and_refuses_others():
+    from datetime import UTC, datetime
+
+    from jogo.tenants.webhooks.actions import new_secret
+    from jogo.tenants.webhooks.delivery import sign
+
+    [snippet] = [b for b in _python_blocks() if "def verified" in b]
+    scope: dict = {}
+    exec(snippet, scope)
+    verified = scope["verified"]
+    body = b'{"type":"report.submitted","data":{}}'
+    secret, other = new_secret(), new_secret()
+    now = datetime.now(UTC)
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": sign([other, secret], "msg_1", now, body),
+    }
+    assert verified(secret, body, headers) == {"type": "report.submitted", "data": {}}
+    assert verified(other, body, headers) is not None  # a rotation: either secret verifies
+    assert verified(new_secret(), body, headers) is None
+    assert verified(secret, body + b" ", headers) is None
+    assert verified(secret, body, {**headers, "webhook-id": "msg_2"}) is None

@@ -193,6 +193,22 @@ async def _fill_intake(tenant) -> None:
             " ON CONFLICT DO NOTHING",
             tenant.id,
         )
+        # Event webhooks (migration 0032): a subscription and one delivery of it.
+        hook = uuid.uuid4()
+        await db.fetch(
+            "INSERT INTO webhook_subscriptions (tenant_id, id, url, event_types, secret_enc,"
+            " created_by) VALUES ($1, $2, 'https://hooks.example.org/x', '{REPORT_SUBMITTED}',"
+            " 'x', 'pytest')",
+            tenant.id,
+            hook,
+        )
+        await db.fetch(
+            "INSERT INTO webhook_deliveries (tenant_id, subscription_id, event_type, event_id)"
+            " VALUES ($1, $2, 'REPORT_SUBMITTED', $3)",
+            tenant.id,
+            hook,
+            uuid.uuid4(),
+        )
 
 
 async def _fill_units(tenant) -> None:

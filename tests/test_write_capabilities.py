@@ -114,6 +114,13 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "registerTrustedDocuments": {"tenant_admin"},
     "removeTrustedDocuments": {"tenant_admin"},
     "setApiKeyTrustedDocumentsOnly": {"tenant_admin"},
+    # Event webhooks: tenant admins and an integrator's key with webhooks:manage.
+    "createWebhookSubscription": {"tenant_admin", "key:webhooks:manage"},
+    "updateWebhookSubscription": {"tenant_admin", "key:webhooks:manage"},
+    "deleteWebhookSubscription": {"tenant_admin", "key:webhooks:manage"},
+    "rotateWebhookSecret": {"tenant_admin", "key:webhooks:manage"},
+    "replayWebhookDelivery": {"tenant_admin", "key:webhooks:manage"},
+    "replayWebhookEvents": {"tenant_admin", "key:webhooks:manage"},
     # The command's people: its tenant admins only.
     "createMember": {"tenant_admin"},
     "changeMemberRole": {"tenant_admin"},

@@ -30,8 +30,9 @@ from jogo.platform.settings import Settings, load_settings
 from jogo.platform.telemetry import TENANT_ATTRIBUTE, current_tenant_slug, meter
 from jogo.tenants.agencies import answers, delivery
 from jogo.tenants.notifications import delivery as notices
+from jogo.tenants.webhooks import delivery as hooks
 from jogo.workers.broker import Outage
-from jogo.workers.connectors import mail, open311, sms, webhook, webpush, whatsapp
+from jogo.workers.connectors import event_webhook, mail, open311, sms, webhook, webpush, whatsapp
 from jogo.workers.connectors.base import AddressGone, DeliveryFailed, egress_client, within
 from jogo.workers.middleware import MissingTenant, message_tenant
 
@@ -42,6 +43,9 @@ deliveries = meter().create_counter(
 )
 notifications_sent = meter().create_counter(
     "jogo.notification.deliveries", description="Notification attempts by channel and outcome"
+)
+webhooks_sent = meter().create_counter(
+    "jogo.webhook.deliveries", description="Event webhook attempts by outcome"
 )
 # Read at import for the queue name (actors are declared then); configure() may replace
 # the rest (secret key, public URL, egress rule) with the process's validated settings.
@@ -284,6 +288,61 @@ async def _send_notification(job: notices.Job, tenant: TenantInfo) -> None:
         )
 
 
+@jogo_actor(max_retries=3, time_limit=60_000)
+async def deliver_webhook(delivery_id: str, attempt: int) -> str:
+    """Send one attempt of an event webhook delivery (id as text; ``attempt``: its
+    ``attempts`` when the attempt was scheduled) to the subscriber, signed by Standard
+    Webhooks, in the message's tenant: lease, POST outside any transaction (at most the
+    subscription's timeout, 1-30 s), record. Returns the outcome (``delivered``, ``failed``,
+    ``dead``, ``busy``, ``skipped``, ``stale``, or ``no-tenant``) and counts it in
+    ``jogo.webhook.deliveries``. Failures are retried through the outbox with backoff (2 s
+    doubling, at most 5 min), not by Dramatiq; the time limit stays far below RabbitMQ's
+    consumer_timeout."""
+    tenant = await _tenant()
+    if tenant is None:
+        return "no-tenant"
+    with tracer.start_as_current_span(
+        "deliver_webhook",
+        kind=SpanKind.CONSUMER,
+        attributes={
+            TENANT_ATTRIBUTE: current_tenant_slug.get() or tenant.slug,
+            "jogo.webhook_delivery_id": delivery_id,
+            "jogo.attempt": attempt,
+        },
+    ) as span:
+        outcome = await _hook(tenant, uuid.UUID(delivery_id), attempt)
+        span.set_attribute("jogo.outcome", outcome)
+    webhooks_sent.add(1, {"outcome": outcome})
+    return outcome
+
+
+async def _hook(tenant: TenantInfo, delivery_id: uuid.UUID, attempt: int) -> str:
+    async with db.tenant_tx(tenant.id):
+        job = await hooks.lease(tenant, delivery_id, attempt)
+        if isinstance(job, hooks.Busy):
+            await hooks.enqueue_attempt(tenant.id, delivery_id, attempt, job.until)
+            return "busy"
+    if job is None:
+        return "skipped"
+    error: str | None = None
+    try:
+        secrets = hooks.signing_secrets(job.subscription, SETTINGS.secret_key)
+        deadline = float(job.subscription["timeout_seconds"])
+        await within(deadline, event_webhook.deliver(_http(), job, secrets))
+    except SecretUnreadable:
+        error = "the subscription's secret cannot be read; rotate it"
+    except DeliveryFailed as exc:
+        error = str(exc)
+    except Exception as exc:  # our own failure still counts the attempt: never stuck
+        log.exception("webhook delivery %s crashed", delivery_id)
+        error = f"internal error ({type(exc).__name__})"
+    async with db.tenant_tx(tenant.id):
+        if error is None:
+            await hooks.record_success(job)
+            return "delivered"
+        return await hooks.record_failure(job, error, tenant.id)
+
+
 @jogo_actor(max_retries=1, time_limit=300_000)
 async def sweep_report_slas() -> str:
     """The scheduler's SLA job for one tenant; also re-sends dispatches and
@@ -296,6 +355,7 @@ async def sweep_report_slas() -> str:
     result = await do_sweep_report_slas(tenant)
     stalled = await delivery.do_requeue_stalled(tenant)
     stalled += await notices.do_requeue_stalled(tenant)
+    stalled += await hooks.do_requeue_stalled(tenant)
     return f"{result.verify_breaches}/{result.followup_breaches}/{result.auto_closed}/{stalled}"
 
 

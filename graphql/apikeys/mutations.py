@@ -27,7 +27,7 @@ class ApiKeysMutation:
     @strawberry.mutation(
         description="Create an integrator key (tenant admins); the key is in the payload"
         " this once. scopes: reports:read, reports:write, agencies:read, agencies:write,"
-        " bulletins:write, election:write. expiresAt: optional, in the future."
+        " bulletins:write, election:write, webhooks:manage. expiresAt: optional, in the future."
         " Errors: INVALID_INPUT, CONFLICT (clientKey).",
         extensions=writes(Cap.TENANT_ADMIN),
     )

@@ -61,6 +61,8 @@ class Cap(StrEnum):
     NATIONAL_READ = "national:read"
     AUDIT_READ = "audit:read"
     PLATFORM_ADMIN = "platform:admin"
+    # Event webhooks: subscribe endpoints, rotate their secrets, read and replay deliveries.
+    WEBHOOKS_MANAGE = "webhooks:manage"
     # A signed-in person's own account (password, sign-out); never an API key's.
     OWN_ACCOUNT = "account:own"
 
@@ -96,7 +98,9 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
     Role.CITIZEN: frozenset(_citizen),
     Role.OFFICER: frozenset(_officer),
     Role.OPERATOR: frozenset(_operator),
-    Role.TENANT_ADMIN: frozenset(_operator | {Cap.TENANT_ADMIN, Cap.DIRECTORY_WRITE}),
+    Role.TENANT_ADMIN: frozenset(
+        _operator | {Cap.TENANT_ADMIN, Cap.DIRECTORY_WRITE, Cap.WEBHOOKS_MANAGE}
+    ),
     Role.AGENCY_LIAISON: frozenset(
         {Cap.TENANT_READ, Cap.DIRECTORY_READ, Cap.DISPATCH_UPDATE, Cap.OWN_ACCOUNT}
     ),
@@ -119,6 +123,9 @@ SCOPE_CAPS: dict[str, frozenset[Cap]] = {
     "bulletins:write": frozenset({Cap.TENANT_READ, Cap.BULLETINS_WRITE}),
     # e.g. the KPU's or a Bawaslu office's system keeping the TPS list up to date.
     "election:write": frozenset({Cap.TENANT_READ, Cap.ELECTION_READ, Cap.ELECTION_MANAGE}),
+    # An integrator's own event webhooks. Report events also need reports:read on the same
+    # key (tenants/webhooks/actions.py); a key never receives reporter identity.
+    "webhooks:manage": frozenset({Cap.TENANT_READ, Cap.WEBHOOKS_MANAGE}),
 }
 
 # What a mutation may ask for. Every other capability only lets its holder see.
@@ -137,6 +144,7 @@ WRITE_CAPS = frozenset(
         Cap.ELECTION_PLAN,
         Cap.PLATFORM_ADMIN,
         Cap.OWN_ACCOUNT,
+        Cap.WEBHOOKS_MANAGE,
     }
 )
 

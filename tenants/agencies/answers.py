@@ -41,6 +41,7 @@ from jogo.tenants.reports import events, sla
 from jogo.tenants.reports.calendar import load_calendar
 from jogo.tenants.reports.events import Actor
 from jogo.tenants.reports.lifecycle import Status
+from jogo.tenants.webhooks import events as webhooks
 
 # How far along a dispatch is; an answer never moves it back, and a final one ends it.
 PROGRESS = {
@@ -107,6 +108,20 @@ async def apply_answer(
         answer.outcome.value if answer.outcome else None,
         note if final else None,
         final,
+    )
+    await webhooks.emit(
+        tenant.id,
+        ["DISPATCH_OUTCOME"],
+        uuid.uuid4(),
+        report_id=dispatch["report_id"],
+        ref={
+            "dispatch_id": str(dispatch["id"]),
+            "agency_id": str(dispatch["agency_id"]),
+            "agency_name": agency["name"],
+            "status": target,
+            "outcome": answer.outcome.value if answer.outcome else None,
+            "note": note if final else None,
+        },
     )
     report = await report_actions.lock_report(None, dispatch["report_id"])
     current = Status(report["status"])

@@ -21,6 +21,7 @@ from jogo.tenants.bulletins.content import (
     clean,
     has_control_characters,
 )
+from jogo.tenants.webhooks import events as webhooks
 
 # A cancel stays in the CAP feed at least this long, so consumers see it.
 CANCEL_VISIBLE = timedelta(hours=1)
@@ -172,6 +173,7 @@ async def do_publish_bulletin(
                 bulletin_id=new_id,
             )
             await _audit("bulletin.publish", tenant, principal, bulletin_id)
+            await _announce_published(tenant, bulletin_id)
         return bulletin_id
     assert draft_id is not None
     async with db.tenant_tx(tenant.id):
@@ -194,7 +196,31 @@ async def do_publish_bulletin(
             _user(principal),
         )
         await _audit("bulletin.publish", tenant, principal, draft_id)
+        await _announce_published(tenant, draft_id)
     return draft_id
+
+
+async def _announce_published(tenant: TenantInfo, bulletin_id: uuid.UUID) -> None:
+    """Integrators' ``BULLETIN_PUBLISHED`` webhooks, in the publishing transaction."""
+    await webhooks.emit(
+        tenant.id, ["BULLETIN_PUBLISHED"], bulletin_id, ref={"bulletin_id": str(bulletin_id)}
+    )
+
+
+async def _announce_cancelled(
+    tenant: TenantInfo, bulletin_id: uuid.UUID, cancel_id: uuid.UUID | None, reason: str
+) -> None:
+    """Integrators' ``BULLETIN_CANCELLED`` webhooks, in the cancelling transaction."""
+    await webhooks.emit(
+        tenant.id,
+        ["BULLETIN_CANCELLED"],
+        cancel_id or bulletin_id,
+        ref={
+            "bulletin_id": str(bulletin_id),
+            "cancel_id": str(cancel_id) if cancel_id else None,
+            "reason": reason,
+        },
+    )
 
 
 async def do_update_bulletin(
@@ -292,6 +318,7 @@ async def do_cancel_bulletin(
                 reason,
             )
             await _audit("bulletin.withdraw", tenant, principal, bulletin_id, reason=reason)
+            await _announce_cancelled(tenant, bulletin_id, None, reason)
             return bulletin_id
         await db.fetch(
             f"INSERT INTO bulletins ({_COLUMNS})"
@@ -312,4 +339,5 @@ async def do_cancel_bulletin(
             now,
         )
         await _audit("bulletin.cancel", tenant, principal, new_id, references=str(bulletin_id))
+        await _announce_cancelled(tenant, bulletin_id, new_id, reason)
     return new_id

@@ -10,6 +10,7 @@ from jogo.platform import db, notify
 from jogo.platform.auth.principal import Principal
 from jogo.tenants.notifications import actions as notifications
 from jogo.tenants.oversight import rollups
+from jogo.tenants.webhooks import events as webhooks
 
 TOPIC = "report_events"
 # Events that change what a report adds to the national rollups.
@@ -87,6 +88,7 @@ async def announce(
     actor: Actor,
     note: str | None = None,
     to_status: str | None = None,
+    webhook_types: tuple[str, ...] = (),
 ) -> None:
     """What :func:`record` does after its insert, for a caller that inserts the event row
     itself (report intake: in the report's own statement). Inside the caller's tenant
@@ -94,8 +96,13 @@ async def announce(
     Publishes the event (live feeds); a public event of a kind with a template tells the
     reporter (:func:`~jogo.tenants.notifications.actions.announce_report_event`, which
     reads the report: call it after the insert then); a :data:`COUNTED` kind has the
-    national rollups look at the report again."""
+    national rollups look at the report again. Integrators' webhooks get it too
+    (:func:`~jogo.tenants.webhooks.events.emit_report_event`; ``webhook_types``: more
+    event types this event is, e.g. ``SOS_RAISED``)."""
     await notify.publish(TOPIC, tenant_id, event_id)
+    await webhooks.emit_report_event(
+        tenant_id, report_id, event_id, kind, public=public, also=webhook_types
+    )
     if public and kind in notifications.EVENT_TEMPLATES:
         await notifications.announce_report_event(
             tenant_id,

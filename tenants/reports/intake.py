@@ -413,6 +413,8 @@ async def _insert(p: _Pending) -> Submitted:
             public=True,
             actor=actor,
             to_status="SUBMITTED",
+            webhook_types=(("SOS_RAISED",) if data.sos else ())
+            + (("ELECTION_INCIDENT",) if context.station else ()),
         )
         # Taken last: other submissions of this command wait from here to the commit.
         ticket = await next_ticket(tenant, now)

@@ -29,6 +29,7 @@ from jogo.tenants.reports.photos import Photo, check_photo
 from jogo.tenants.reports.retries import stored_report
 from jogo.tenants.reports.validation import ReportInput, in_indonesia
 from jogo.tenants.sharing.screening import hold_reasons
+from jogo.tenants.webhooks import events as webhooks
 
 POSTS_PER_HOUR = 10
 log = logging.getLogger("jogo.sharing")
@@ -206,6 +207,9 @@ async def do_approve_post(
         )
         await write_audit(
             "post.approve", principal=principal, tenant_id=tenant.id, target=f"post:{post_id}"
+        )
+        await webhooks.emit(
+            tenant.id, ["SHARED_POST_APPROVED"], post_id, ref={"post_id": str(post_id)}
         )
 
 

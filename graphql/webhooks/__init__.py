@@ -1,0 +1,1 @@
+"""Event webhooks for integrators: subscriptions, secrets, the delivery log and replays."""
