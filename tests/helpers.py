@@ -2140,6 +2140,7 @@ async def seed_reports_sql(owner: Any, tenant: TenantInfo, count: int) -> None:
            FROM generate_series(1, $2::int) i""",
         tenant.id,
         count,
+    )
 
 
 # --- event webhooks (tests/test_event_webhooks.py, tests/test_attacks_20_webhooks.py) ---
