@@ -207,6 +207,7 @@ DEFAULT_SIZED = {
     "OnboardingOptions.poldas",
     "Query.trustedDocuments",  # up to 500 a key (platform/auth/trusted.py MAX_PER_KEY)
     "TrustedDocumentsPayload.documents",  # up to 100 a call (MAX_PER_CALL)
+    "Query.webhookSubscriptions",  # up to 200 (tenants/webhooks/queries.py MAX_SUBSCRIPTIONS)
 }
 
 
