@@ -284,7 +284,9 @@ async def test_regions_search_is_fuzz_safe(app_client, settings):
         status, body = await gql(app_client, "/platform/graphql", query, admin, s=search, l=limit)
         assert status in (200, 400), (search[:10], limit, status)
         for error in body.get("errors", []):
-            assert error["extensions"]["code"] == "INVALID_INPUT", (search[:10], body)
+            # A limit of 2**31-1 is priced (like first) before it runs: too costly, refused.
+            allowed = {"INVALID_INPUT", "QUERY_TOO_COSTLY"} if limit > 50 else {"INVALID_INPUT"}
+            assert error["extensions"]["code"] in allowed, (search[:10], body)
         if "errors" not in body:
             assert body["data"]["regions"] == [], search
 
