@@ -126,6 +126,10 @@ class Settings:
     graphql_max_cost: int = 5000
     graphql_budget: int = 20000
     graphql_user_budget: int = 100000
+    # A TOTP second factor is required of every national and platform role
+    # (JOGO_STAFF_TOTP_REQUIRED; default on in production, off elsewhere). A command's
+    # operators and tenant admins follow their command's own setting.
+    staff_totp_required: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -235,6 +239,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         graphql_max_cost=_int(env, "JOGO_GRAPHQL_MAX_COST", 5000, 1, 10_000_000),
         graphql_budget=_int(env, "JOGO_GRAPHQL_BUDGET", 20000, 1, 100_000_000),
         graphql_user_budget=_int(env, "JOGO_GRAPHQL_USER_BUDGET", 100000, 1, 100_000_000),
+        staff_totp_required=_bool(
+            env, "JOGO_STAFF_TOTP_REQUIRED", default=environment == "production"
+        ),
         sql_spans=parse_sql_spans(
             env.get("JOGO_SQL_SPANS")
             or (PRODUCTION_SQL_SPANS if environment == "production" else "statement")

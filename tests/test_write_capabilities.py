@@ -111,6 +111,8 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "rotateApiKey": {"tenant_admin"},
     # The command's people: its tenant admins only.
     "createMember": {"tenant_admin"},
+    # A command's sign-in policy (TOTP mandatory for its staff): its tenant admin only.
+    "setStaffTwoFactorRequired": {"tenant_admin"},
     "changeMemberRole": {"tenant_admin"},
     "deactivateMember": {"tenant_admin"},
     "reactivateMember": {"tenant_admin"},
