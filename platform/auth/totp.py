@@ -61,6 +61,7 @@ ISSUER = "Jogo Indonesia Presisi"
 CHALLENGE_PREFIX = "jch_"
 CHALLENGE_SECONDS = 300
 RECOVERY_COUNT = 10
+SECURITY_EVENTS_MAX = 20  # me.securityEvents answers at most this many (graphql/cost.py)
 STEP_SECONDS = 30
 # Tenant roles a command's mandatory setting binds; officers and liaisons may enrol.
 TENANT_STAFF_ROLES = (Role.OPERATOR.value, Role.TENANT_ADMIN.value)
@@ -184,7 +185,9 @@ class SecurityEvent:
         return EVENT_TEXT.get(self.kind, self.kind)
 
 
-async def security_events(user_id: uuid.UUID, limit: int = 20) -> list[SecurityEvent]:
+async def security_events(
+    user_id: uuid.UUID, limit: int = SECURITY_EVENTS_MAX
+) -> list[SecurityEvent]:
     """The user's most recent security events, newest first (at most ``limit``)."""
     rows = await db.fetch(
         "SELECT kind, at, client FROM security_events WHERE user_id = $1"
