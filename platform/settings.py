@@ -133,6 +133,10 @@ class Settings:
     graphql_apq_cache_bytes: int = 8 * 1024 * 1024
     # Event webhooks: hours a rotated-out secret keeps signing beside the new one.
     webhook_secret_overlap_hours: int = 24
+    # A TOTP second factor is required of every national and platform role
+    # (JOGO_STAFF_TOTP_REQUIRED; default on in production, off elsewhere). A command's
+    # operators and tenant admins follow their command's own setting.
+    staff_totp_required: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -249,6 +253,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "JOGO_GRAPHQL_APQ_CACHE_BYTES", 8 * 1024 * 1024, 0, 1024 * 1024 * 1024
         ),
         webhook_secret_overlap_hours=_int(env, "JOGO_WEBHOOK_SECRET_OVERLAP_HOURS", 24, 0, 168),
+        staff_totp_required=_bool(
+            env, "JOGO_STAFF_TOTP_REQUIRED", default=environment == "production"
+        ),
         sql_spans=parse_sql_spans(
             env.get("JOGO_SQL_SPANS")
             or (PRODUCTION_SQL_SPANS if environment == "production" else "statement")

@@ -44,6 +44,7 @@ from jogo.graphql.schemas import full_tenant_schema, national_schema, platform_s
 from jogo.platform import registry
 from jogo.platform.auth.apikeys import create_api_key
 from jogo.platform.auth.roles import Role
+from jogo.platform.auth.totp import SECURITY_EVENTS_MAX
 from jogo.platform.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -283,6 +284,7 @@ def test_the_declared_caps_are_the_domains() -> None:
     assert LIST_SIZES["Report.attachments"] == LIST_SIZES["DispatchedReport.attachments"]
     assert LIST_SIZES["Report.attachments"] == MAX_PER_REPORT
     assert LIST_SIZES["Unit.members"] == MEMBERS_MAX
+    assert LIST_SIZES["Me.securityEvents"] == SECURITY_EVENTS_MAX
     assert LIST_SIZES["Query.bulletins"] == limit(bulletins.public_bulletins)
     assert LIST_SIZES["Query.bulletins"] == limit(bulletins.staff_bulletins)
     assert LIST_SIZES["Query.nearby"] == limit(facilities.nearby)

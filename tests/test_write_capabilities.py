@@ -123,6 +123,8 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "replayWebhookEvents": {"tenant_admin", "key:webhooks:manage"},
     # The command's people: its tenant admins only.
     "createMember": {"tenant_admin"},
+    # A command's sign-in policy (TOTP mandatory for its staff): its tenant admin only.
+    "setStaffTwoFactorRequired": {"tenant_admin"},
     "changeMemberRole": {"tenant_admin"},
     "deactivateMember": {"tenant_admin"},
     "reactivateMember": {"tenant_admin"},

@@ -22,6 +22,7 @@ def me_in_tenant(context: Context) -> Me:
         name=p.name,
         roles=sorted(r.value for r in p.roles_in(tenant.id)),
         scopes=sorted(p.scopes),
+        user_id=p.id if p.kind == "user" else None,
     )
 
 
@@ -35,6 +36,7 @@ def me_global(context: Context) -> Me:
         name=p.name,
         roles=sorted(r.value for r in p.global_roles),
         scopes=sorted(p.scopes),
+        user_id=p.id if p.kind == "user" else None,
     )
 
 

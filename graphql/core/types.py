@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import strawberry
+from strawberry.types import Info
 
+from jogo.graphql.context import Context
+from jogo.platform.auth import totp
 from jogo.platform.regions import region_name
 from jogo.platform.registry import TenantInfo
 
@@ -57,6 +61,58 @@ class Me:
         default=None,
         description="A citizen's phone (E.164) they sign in with; null for everyone else.",
     )
+    user_id: strawberry.Private[uuid.UUID | None] = None
+
+    @strawberry.field(
+        description="The caller's two-step verification (TOTP): on or not, required of them"
+        " or not, unused recovery codes. Null for anyone but a signed-in user."
+    )
+    async def two_factor(self, info: Info[Context, None]) -> TwoFactorStatus | None:
+        """The signed-in user's TOTP status (:func:`jogo.platform.auth.totp.status`); null
+        for an API key or an anonymous caller."""
+        if self.user_id is None:
+            return None
+        found = await totp.status(self.user_id, info.context.settings)
+        return TwoFactorStatus(
+            enabled=found.enabled,
+            required=found.required,
+            recovery_codes_left=found.recovery_codes_left,
+        )
+
+    @strawberry.field(
+        description="The caller's own recent security events, newest first (at most 20): a"
+        " sign-in from a new device or network, a sign-in lockout, two-step verification"
+        " turned on, recovery codes made or used. Empty for anyone but a signed-in user."
+    )
+    async def security_events(self) -> list[SecurityEvent]:
+        """At most 20 of the user's ``security_events`` rows, newest first."""
+        if self.user_id is None:
+            return []
+        return [
+            SecurityEvent(kind=e.kind, at=e.at, client=e.client, message=e.message)
+            for e in await totp.security_events(self.user_id)
+        ]
+
+
+@strawberry.type(description="Two-step verification (TOTP) of the signed-in user.")
+class TwoFactorStatus:
+    enabled: bool
+    required: bool = strawberry.field(
+        description="Their command (for operators and tenant admins) or the platform (for"
+        " national and platform roles) requires it."
+    )
+    recovery_codes_left: int
+
+
+@strawberry.type(
+    description="Something that happened to one's own account. kind: NEW_DEVICE, LOCKOUT,"
+    " TOTP_ENABLED, RECOVERY_CODES, RECOVERY_CODE_USED (lower case)."
+)
+class SecurityEvent:
+    kind: str
+    at: datetime
+    client: str | None = strawberry.field(description="The client's IP address.")
+    message: str = strawberry.field(description="Bahasa Indonesia, then English.")
 
 
 @strawberry.type(

@@ -20,9 +20,13 @@ from jogo.graphql.people.types import (
     MemberPayload,
     MemberRole,
     PasswordCodePayload,
+    StaffSignInPolicy,
+    StaffSignInPolicyPayload,
 )
 from jogo.graphql.permissions import writes
-from jogo.platform.auth import account, departures, members, people, sessions
+from jogo.platform import db
+from jogo.platform.audit import write_audit
+from jogo.platform.auth import account, departures, members, people, sessions, totp
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import NotFound
 from jogo.platform.registry import TenantInfo
@@ -221,3 +225,32 @@ class PeopleMutation:
             lambda: sessions.end_session(session_id, user_id, principal.name)
         )
         return LogoutPayload(ended=ended, errors=errors)
+
+    @strawberry.mutation(
+        description="Make two-step verification (TOTP) mandatory, or not, for this command's"
+        " operators and tenant admins; one without it is asked to enrol at their next"
+        " sign-in. Tenant admins only; audited.",
+        extensions=writes(Cap.TENANT_ADMIN),
+    )
+    async def set_staff_two_factor_required(
+        self, info: Info[Context, None], required: bool
+    ) -> StaffSignInPolicyPayload:
+        """Set this command's ``tenant_sign_in_policy``; audited ``tenant.staff_totp_policy``.
+        Needs ``TENANT_ADMIN``. Sessions already open are not ended."""
+        tenant = info.context.require_tenant()
+        principal = info.context.principal
+
+        async def run() -> StaffSignInPolicyPayload:
+            async with db.control_tx():
+                value = await totp.set_tenant_requires(tenant.id, required, principal.name)
+                await write_audit(
+                    "tenant.staff_totp_policy",
+                    principal=principal,
+                    tenant_id=tenant.id,
+                    target=f"tenant:{tenant.slug}",
+                    detail={"required": value},
+                )
+            return StaffSignInPolicyPayload(policy=StaffSignInPolicy(two_factor_required=value))
+
+        result, errors = await attempt(run)
+        return result or StaffSignInPolicyPayload(errors=errors)

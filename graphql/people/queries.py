@@ -13,10 +13,11 @@ from jogo.graphql.people.types import (
     MemberEdge,
     MemberRole,
     MemberStatus,
+    StaffSignInPolicy,
 )
 from jogo.graphql.permissions import requires
 from jogo.graphql.reports.types import PageInfo
-from jogo.platform.auth import members
+from jogo.platform.auth import members, totp
 from jogo.platform.auth.roles import Cap
 
 ADMIN = [requires(Cap.TENANT_ADMIN)]
@@ -24,6 +25,16 @@ ADMIN = [requires(Cap.TENANT_ADMIN)]
 
 @strawberry.type
 class PeopleQuery:
+    @strawberry.field(
+        description="This command's sign-in policy for its staff. Tenant admins only.",
+        permission_classes=ADMIN,
+    )
+    async def staff_sign_in_policy(self, info: Info[Context, None]) -> StaffSignInPolicy | None:
+        """Whether TOTP is mandatory for this command's operators and tenant admins. Needs
+        ``TENANT_ADMIN``."""
+        tenant = info.context.require_tenant()
+        return StaffSignInPolicy(two_factor_required=await totp.tenant_requires(tenant.id))
+
     @strawberry.field(
         description=f"This command's people by username; first ≤ {MAX_PAGE}. search:"
         " part of the username or full name. Tenant admins only.",

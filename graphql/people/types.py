@@ -128,3 +128,17 @@ class LogoutPayload:
         default=None, description="True when this request's session was live and is now ended."
     )
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="This command's sign-in policy for its staff.")
+class StaffSignInPolicy:
+    two_factor_required: bool = strawberry.field(
+        description="Operators and tenant admins must sign in with two-step verification"
+        " (TOTP); one who has not enrolled is asked to enrol at sign-in."
+    )
+
+
+@strawberry.type
+class StaffSignInPolicyPayload:
+    policy: StaffSignInPolicy | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

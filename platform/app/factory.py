@@ -22,6 +22,7 @@ from jogo.platform.app.phone_routes import PHONE_ROUTES
 from jogo.platform.app.routes import ROUTES, healthz, readyz
 from jogo.platform.app.sdl_http import SDL_ROUTES
 from jogo.platform.app.session_routes import SESSION_ROUTES
+from jogo.platform.app.totp_routes import TOTP_ROUTES
 from jogo.platform.app.web import WEB_ROUTES
 from jogo.platform.app.web_session import WEB_SESSION_ROUTES
 from jogo.platform.notify import HUB
@@ -66,6 +67,7 @@ def create_app(
             *WEB_ROUTES,
             *CITIZEN_ROUTES,
             *WEB_SESSION_ROUTES,
+            *TOTP_ROUTES,
             *INTAKE_ROUTES,
             *PHONE_ROUTES,
             *LACAK_ROUTES,

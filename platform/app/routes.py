@@ -24,7 +24,8 @@ from jogo.platform.app.web import GRAPHIQL_CSP, render_page
 from jogo.platform.app.ws import tenant_graphql_ws
 from jogo.platform.auth.login import sign_in
 from jogo.platform.auth.roles import Cap
-from jogo.platform.auth.sessions import start_session
+from jogo.platform.auth.sessions import after_password
+from jogo.platform.auth.totp import device_of
 from jogo.platform.errors import Forbidden, InvalidInput, JogoError, NotFound, sign_in_first
 from jogo.platform.liveness import HEARTBEATS
 from jogo.platform.settings import Settings
@@ -155,12 +156,15 @@ def token_request(body: bytes) -> TokenRequest:
 async def token(request: Request) -> dict[str, Any]:
     """Throttled by username and by client: 429 with ``Retry-After`` (see
     :mod:`jogo.platform.auth.login`). Opens a session: the answer carries a refresh
-    token too (see :mod:`jogo.platform.auth.sessions`)."""
+    token too (see :mod:`jogo.platform.auth.sessions`). A user with TOTP on, or who must
+    enrol, gets ``{"second_factor", "challenge", "expires_in", "message"}`` instead
+    (:mod:`jogo.platform.app.totp_routes`)."""
     data = token_request(await request.body())
     settings = _settings(request.app.state)
     client = client_of(request, settings)
     user_id, username = await sign_in(data.username, data.password, client)
-    return (await start_session(user_id, username, settings, client)).body()
+    device = device_of(client, request.headers.get("user-agent"))
+    return (await after_password(user_id, username, settings, client, device)).body()
 
 
 async def _tenant_context(slug: str, request: Request) -> Context:

@@ -35,10 +35,11 @@ from jogo.platform.app.web import CSRF_COOKIE, cookie_secure
 from jogo.platform.auth.login import sign_in
 from jogo.platform.auth.sessions import (
     Issued,
+    after_password,
     logout_refresh_token,
     refresh_session,
-    start_session,
 )
+from jogo.platform.auth.totp import Challenge, device_of
 from jogo.platform.errors import Forbidden, Unauthenticated
 from jogo.platform.settings import Settings
 
@@ -109,14 +110,19 @@ def _cleared(request: Request, settings: Settings, exc: Unauthenticated) -> Resp
 @post("/auth/web/login", status_code=200)
 async def web_login(request: Request) -> Response[dict[str, Any]]:
     """``{"username", "password"}`` → an access token, and the refresh cookie; 401 for a
-    wrong password, 429 when throttled, 403 without the CSRF token."""
+    wrong password, 429 when throttled, 403 without the CSRF token. A user with TOTP on,
+    or who must enrol, gets the challenge (no cookie): continue at
+    ``/auth/web/second-factor``."""
     settings: Settings = request.app.state.settings
     check_csrf(request, settings)
     data = token_request(await request.body())
     client = client_of(request, settings)
     user_id, username = await sign_in(data.username, data.password, client)
-    issued = await start_session(user_id, username, settings, client)
-    return session_response(request, settings, issued)
+    device = device_of(client, request.headers.get("user-agent"))
+    answer = await after_password(user_id, username, settings, client, device)
+    if isinstance(answer, Challenge):
+        return Response(answer.body(), status_code=200, headers={"Cache-Control": "no-store"})
+    return session_response(request, settings, answer)
 
 
 @post("/auth/web/refresh", status_code=200)

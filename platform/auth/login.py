@@ -21,8 +21,11 @@ by it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from jogo.platform.audit import write_audit, write_user_audit
+from jogo.platform.auth.totp import record_lockout
 from jogo.platform.auth.users import authenticate
 from jogo.platform.errors import Unauthenticated
 from jogo.platform.ratelimit import Hit, Limit, RateLimited
@@ -67,6 +70,7 @@ async def _count(
                 await write_user_audit(
                     "auth.lockout", value, actor=who, target=target, detail=detail
                 )
+                await record_lockout(value, client)  # shown to the user (me.securityEvents)
             else:
                 await write_audit("auth.lockout", actor=who, target=target, detail=detail)
         raise
@@ -76,14 +80,15 @@ def _username_key(username: str) -> str:
     return (username or "").strip().lower()
 
 
-async def sign_in(username: str, password: str, client: str | None) -> tuple[uuid.UUID, str]:
-    """The user's id and name for right credentials.
+T = TypeVar("T")
 
-    Errors: :class:`~jogo.platform.ratelimit.RateLimited` (``retry_after`` seconds) when
-    this client or this username has failed too often in the window, whatever the
-    password, or when its places are held by sign-ins still in flight (``retry_after``
-    1); :class:`~jogo.platform.errors.Unauthenticated` for any wrong credential.
-    """
+
+async def throttled(username: str, client: str | None, check: Callable[[], Awaitable[T]]) -> T:
+    """Run ``check`` (a password or a second-factor code of ``username``) under the sign-in
+    limits: counted first, refunded when it succeeds; an :class:`Unauthenticated` from it
+    is a confirmed failure of the username and the client. Errors:
+    :class:`~jogo.platform.ratelimit.RateLimited` as for :func:`sign_in`, and what
+    ``check`` raises."""
     name = _username_key(username)
     where = client or "unknown"
     # The client first: a caller rotating usernames is stopped without touching them.
@@ -93,10 +98,10 @@ async def sign_in(username: str, password: str, client: str | None) -> tuple[uui
             BY_USERNAME, FAILED_USERNAME, name, "username", f"user:{ascii(name[:64])[1:-1]}", where
         )
     except RateLimited:
-        await BY_CLIENT.refund(by_client)  # no password was tried
+        await BY_CLIENT.refund(by_client)  # nothing was tried
         raise
     try:
-        found = await authenticate(name, password)
+        found = await check()
     except Unauthenticated:
         await FAILED_USERNAME.hit(name)
         await FAILED_CLIENT.hit(where)
@@ -104,3 +109,17 @@ async def sign_in(username: str, password: str, client: str | None) -> tuple[uui
     await BY_USERNAME.refund(by_name)
     await BY_CLIENT.refund(by_client)
     return found
+
+
+async def sign_in(username: str, password: str, client: str | None) -> tuple[uuid.UUID, str]:
+    """The user's id and name for right credentials.
+
+    Errors: :class:`~jogo.platform.ratelimit.RateLimited` (``retry_after`` seconds) when
+    this client or this username has failed too often in the window, whatever the
+    password, or when its places are held by sign-ins still in flight (``retry_after``
+    1); :class:`~jogo.platform.errors.Unauthenticated` for any wrong credential.
+    A right password may still need a second factor:
+    :func:`jogo.platform.auth.totp.second_factor_needed`.
+    """
+    name = _username_key(username)
+    return await throttled(username, client, lambda: authenticate(name, password))

@@ -37,6 +37,12 @@ from jogo.platform import db
 from jogo.platform.audit import write_audit, write_user_audit
 from jogo.platform.auth.revocation import announce
 from jogo.platform.auth.tokens import issue_token
+from jogo.platform.auth.totp import (
+    Challenge,
+    note_device,
+    open_challenge,
+    second_factor_needed,
+)
 from jogo.platform.errors import Unauthenticated
 from jogo.platform.settings import Settings
 
@@ -92,9 +98,16 @@ async def _issue(session_id: uuid.UUID) -> tuple[str, int]:
 
 
 async def start_session(
-    user_id: uuid.UUID, username: str, settings: Settings, client: str | None
+    user_id: uuid.UUID,
+    username: str,
+    settings: Settings,
+    client: str | None,
+    *,
+    device: str | None = None,
 ) -> Issued:
-    """A new session for a user who just proved who they are."""
+    """A new session for a user who just proved who they are. With ``device`` (a
+    fingerprint, :func:`jogo.platform.auth.totp.device_of`) a device not seen before is
+    audited and shown to the user (:func:`jogo.platform.auth.totp.note_device`)."""
     session_id = uuid.uuid4()
     async with db.control_tx():
         await db.fetch(
@@ -122,10 +135,26 @@ async def start_session(
             target=f"user:{username}",
             detail={"client": client, "session": str(session_id)},
         )
+        await note_device(user_id, username, client, device)
     access = issue_token(
         user_id, username, settings.secret_key, settings.token_ttl_seconds, session_id=session_id
     )
     return Issued(access.token, access.expires_in, refresh, left, session_id)
+
+
+async def after_password(
+    user_id: uuid.UUID,
+    username: str,
+    settings: Settings,
+    client: str | None,
+    device: str | None,
+) -> Challenge | Issued:
+    """After a right password: a second-factor challenge when the user has TOTP on or must
+    enrol (:mod:`jogo.platform.auth.totp`), else a new session (:func:`start_session`)."""
+    need = await second_factor_needed(user_id, settings)
+    if need is not None:
+        return await open_challenge(user_id, need, client, device)
+    return await start_session(user_id, username, settings, client, device=device)
 
 
 def _successor(session_id: uuid.UUID, digest: str, settings: Settings) -> str:

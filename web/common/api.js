@@ -71,9 +71,22 @@ class Session {
     this.emit(event);
   }
 
-  /** Sign in with a username and password; throws ApiError (401: wrong credentials). */
+  /** Sign in with a username and password; throws ApiError (401: wrong credentials).
+   * Answers null when signed in, or the second-factor challenge ({second_factor: "totp" |
+   * "enrol", challenge, expires_in, message}) to continue with secondFactor(). */
   async signIn(username, password) {
-    this.accept(await postSession("/auth/web/login", { username, password }), "signed-in");
+    const body = await postSession("/auth/web/login", { username, password });
+    if (body.second_factor) return body;
+    this.accept(body, "signed-in");
+    return null;
+  }
+
+  /** Finish a sign-in with a TOTP or recovery code (or, for an "enrol" challenge, the first
+   * code of the new secret). Answers the recovery codes after an enrolment, else null. */
+  async secondFactor(challenge, code) {
+    const body = await postSession("/auth/web/second-factor", { challenge, code });
+    this.accept(body, "signed-in");
+    return body.recovery_codes || null;
   }
 
   /** Resume the session of the refresh cookie (a reload): true when signed in. */
@@ -179,3 +192,19 @@ export const payloadErrors = (payload) => (payload && payload.errors) || [];
 
 /** A fresh idempotency key for one create (sent again on every retry of it). */
 export const newClientKey = () => crypto.randomUUID();
+
+/** POST a JSON body to one of the /auth/totp routes, with the page's bearer token when
+ * signed in; the answer's JSON, or an ApiError. */
+export async function postAuth(path, body = {}) {
+  const headers = { "Content-Type": "application/json" };
+  const auth = session.authorization();
+  if (auth) headers.Authorization = auth;
+  let response;
+  try {
+    response = await fetch(path, { method: "POST", headers, body: JSON.stringify(body), credentials: "omit" });
+  } catch {
+    throw new ApiError("NETWORK", "network error");
+  }
+  if (!response.ok) throw await readError(response);
+  return response.json();
+}

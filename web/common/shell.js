@@ -3,7 +3,7 @@
 // for a caller the client is not for, the header (title, user, language, sign-out), the
 // navigation and a hash router (#/view/param).
 
-import { ApiError, config, gql, session } from "./api.js";
+import { ApiError, config, gql, payloadErrors, postAuth, session } from "./api.js";
 import { $, h, replace, toast } from "./dom.js";
 import { errorText, lang, onLangChange, setLang, t } from "./i18n.js";
 
@@ -60,8 +60,10 @@ function signIn(root, app) {
     error.textContent = "";
     const data = new FormData(form);
     try {
-      await session.signIn(String(data.get("username")), String(data.get("password")));
-      await enter(root, app);
+      const challenge = await session.signIn(String(data.get("username")), String(data.get("password")));
+      if (challenge && challenge.second_factor === "enrol") enrolAtSignIn(root, app, challenge);
+      else if (challenge) codeAtSignIn(root, app, challenge);
+      else await enter(root, app);
     } catch (e) {
       error.textContent = e.status === 401 ? t("err.signin") : errorText(e);
     }
@@ -69,6 +71,160 @@ function signIn(root, app) {
   replace(root, h("main", { class: "signin-page" }, form));
   const offLang = onLangChange(() => { offLang(); if (!session.token) signIn(root, app); });
   form.querySelector("input").focus();
+}
+
+/** The second step of a sign-in: a TOTP code (or a recovery code) for the challenge. */
+function codeAtSignIn(root, app, challenge) {
+  const error = h("p", { class: "form-error", role: "alert" });
+  const form = h(
+    "form",
+    { class: "signin card" },
+    h("h1", { text: t("app.totp.title") }),
+    h("p", { class: "muted", text: t("app.totp.hint") }),
+    h("label", {}, t("app.totp.code"), h("input", { name: "code", autocomplete: "one-time-code", inputmode: "text", required: true })),
+    error,
+    h("div", { class: "row" },
+      h("button", { type: "submit", class: "primary", text: t("app.totp.submit") }),
+      h("button", { type: "button", class: "link", text: t("app.cancel"), onclick: () => signIn(root, app) })),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    try {
+      await session.secondFactor(challenge.challenge, String(new FormData(form).get("code")).trim());
+      await enter(root, app);
+    } catch (e) {
+      error.textContent = e.status === 401 && /expired|kedaluwarsa/.test(e.message) ? t("err.totp.expired")
+        : e.status === 401 ? t("err.totp") : errorText(e);
+    }
+  });
+  replace(root, h("main", { class: "signin-page" }, form));
+  form.querySelector("input").focus();
+}
+
+/** Recovery codes, shown once, and a button to go on. */
+function recoveryCodes(codes, onDone) {
+  return h("div", { class: "card recovery" },
+    h("h2", { text: t("app.totp.recovery.title") }),
+    h("p", { text: t("app.totp.recovery.hint") }),
+    h("pre", { class: "recovery-codes", text: codes.join("\n") }),
+    h("button", { type: "button", class: "primary", text: t("app.totp.continue"), onclick: onDone }));
+}
+
+/** A form to enrol: the secret and its otpauth:// URI as text, and the first code.
+ * start() -> {secret, provisioning_uri}; confirm(code) -> recovery codes. */
+async function enrolForm(start, confirm, done) {
+  const started = await start();
+  const error = h("p", { class: "form-error", role: "alert" });
+  const form = h(
+    "form",
+    { class: "card enrol" },
+    h("h2", { text: t("app.totp.enrol.title") }),
+    h("p", { class: "muted", text: t("app.totp.enrol.hint") }),
+    h("label", {}, t("app.totp.secret"), h("input", { name: "secret", readonly: true, value: started.secret })),
+    h("label", {}, t("app.totp.uri"), h("input", { name: "uri", readonly: true, value: started.provisioning_uri })),
+    h("label", {}, t("app.totp.code"), h("input", { name: "code", autocomplete: "one-time-code", inputmode: "numeric", required: true })),
+    error,
+    h("div", { class: "row" }, h("button", { type: "submit", class: "primary", text: t("app.totp.submit") })),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    try {
+      const codes = await confirm(String(new FormData(form).get("code")).trim());
+      form.replaceWith(recoveryCodes(codes || [], done));
+    } catch (e) {
+      error.textContent = e.status === 401 || e.code === "INVALID_INPUT" ? t("err.totp") : errorText(e);
+    }
+  });
+  return form;
+}
+
+/** The enrolment-only session: a command that requires TOTP of a staff member without it. */
+async function enrolAtSignIn(root, app, challenge) {
+  const main = h("main", { class: "signin-page" });
+  replace(root, main);
+  try {
+    replace(main, await enrolForm(
+      () => postAuth("/auth/totp/enrol", { challenge: challenge.challenge }),
+      (code) => session.secondFactor(challenge.challenge, code),
+      () => enter(root, app),
+    ));
+  } catch (e) {
+    replace(main, h("p", { class: "error", role: "alert", text: errorText(e) }));
+  }
+}
+
+const SECURITY = `query { me { twoFactor { enabled required recoveryCodesLeft }
+  securityEvents { kind at client message } } }`;
+
+/** Text in the page's language from an "Indonesian / English" message. */
+const bilingual = (message) => {
+  const [id, en] = String(message).split(" / ");
+  return lang() === "en" && en ? en : id;
+};
+
+/** The "security" view every client has: two-step verification and recent events. */
+async function securityView(main, ctx) {
+  const data = (await gql(SECURITY)).me;
+  const tf = data.twoFactor || { enabled: false, required: false, recoveryCodesLeft: 0 };
+  const panel = h("section", { class: "card" });
+  const redraw = () => securityView(main, ctx);
+  if (tf.enabled) {
+    const error = h("p", { class: "form-error", role: "alert" });
+    const form = h("form", { class: "row" },
+      h("label", {}, t("app.totp.code"), h("input", { name: "code", autocomplete: "one-time-code", required: true })),
+      h("button", { type: "submit", text: t("app.security.regenerate") }), error);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const body = await postAuth("/auth/totp/recovery-codes", { code: String(new FormData(form).get("code")).trim() });
+        replace(panel, recoveryCodes(body.recovery_codes, redraw));
+      } catch (e) {
+        error.textContent = e.code === "INVALID_INPUT" ? t("err.totp") : errorText(e);
+      }
+    });
+    replace(panel, h("p", { text: t("app.security.on", { n: tf.recoveryCodesLeft }) }), form);
+  } else {
+    const enable = h("button", { type: "button", class: "primary", text: t("app.security.enable") });
+    enable.onclick = async () => {
+      try {
+        replace(panel, await enrolForm(
+          () => postAuth("/auth/totp/enrol"),
+          async (code) => (await postAuth("/auth/totp/confirm", { code })).recovery_codes,
+          redraw,
+        ));
+      } catch (e) { toast(errorText(e), "error"); }
+    };
+    replace(panel, h("p", { text: t(tf.required ? "app.security.off.required" : "app.security.off") }), enable);
+  }
+  const events = h("section", { class: "card" },
+    h("h2", { text: t("app.security.events") }),
+    data.securityEvents.length
+      ? h("ul", {}, data.securityEvents.map((e) => h("li", {},
+        h("time", { text: new Date(e.at).toLocaleString(lang() === "en" ? "en-GB" : "id-ID") }), " · ",
+        bilingual(e.message), e.client ? ` (${e.client})` : "")))
+      : h("p", { class: "muted", text: t("app.security.none") }));
+  const policy = await policyPanel(ctx);
+  replace(main, h("h1", { text: t("app.security") }), panel, policy, events);
+  main.dataset.loaded = "1";
+}
+
+const POLICY = "query { staffSignInPolicy { twoFactorRequired } }";
+const SET_POLICY = `mutation($r: Boolean!) { setStaffTwoFactorRequired(required: $r) {
+  policy { twoFactorRequired } errors { code field message } } }`;
+
+/** A tenant admin's switch: TOTP mandatory for the command's operators and admins. */
+async function policyPanel(ctx) {
+  if (!ctx.me.roles.includes("tenant_admin") || !String(config.endpoint || "").startsWith("/t/")) return null;
+  const current = (await gql(POLICY)).staffSignInPolicy;
+  const box = h("input", { type: "checkbox", name: "required", checked: Boolean(current && current.twoFactorRequired) });
+  box.onchange = async () => {
+    const payload = (await gql(SET_POLICY, { r: box.checked })).setStaffTwoFactorRequired;
+    const errors = payloadErrors(payload);
+    toast(errors.length ? errorText(errors[0]) : t("app.security.saved"), errors.length ? "error" : undefined);
+  };
+  return h("section", { class: "card" }, h("label", {}, box, " ", t("app.security.required")));
 }
 
 /** Set a password with a one-time code (a new person's activation code, or a reset code
@@ -145,6 +301,8 @@ async function enter(root, app) {
 
 function frame(root, app, me) {
   const views = app.views.filter((v) => !v.show || v.show(me));
+  // Every client: one's own sign-in security (two-step verification, recent events).
+  if (me.kind === "user") views.push({ id: "security", label: "app.security", render: securityView });
   const nav = h("nav", { class: "tabs", "aria-label": "menu" });
   const main = h("main", { id: "main", class: "content" });
   const status = h("span", { id: "live-status", class: "live-status" });
