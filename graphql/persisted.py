@@ -50,7 +50,7 @@ from jogo.platform.auth.trusted import document_hash, too_large, trusted_documen
 from jogo.platform.errors import InvalidInput, JogoError
 
 NOT_FOUND_MESSAGE = "PersistedQueryNotFound"  # Apollo's clients match this exact text
-HASH = re.compile(r"^[0-9a-fA-F]{64}$")
+HASH = re.compile(r"[0-9a-fA-F]{64}")
 FIELD = "extensions.persistedQuery"
 TRUSTED_ONLY = (
     "Kunci API ini hanya boleh menjalankan dokumen tepercaya yang didaftarkan untuknya;"
@@ -135,12 +135,13 @@ def persisted_hash(extensions: Any) -> str | None:
     persisted = extensions.get("persistedQuery")
     if persisted is None:
         return None
-    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+    version = persisted.get("version") if isinstance(persisted, dict) else None
+    if not isinstance(persisted, dict) or version != 1 or isinstance(version, bool):
         raise InvalidInput(
             "PersistedQueryNotSupported: only persistedQuery version 1 is supported", field=FIELD
         )
     sha = persisted.get("sha256Hash")
-    if not isinstance(sha, str) or not HASH.match(sha):
+    if not isinstance(sha, str) or not HASH.fullmatch(sha):  # all of it ("$" passes a final "\n")
         raise InvalidInput(
             "'sha256Hash' must be 64 hexadecimal characters", field=f"{FIELD}.sha256Hash"
         )
