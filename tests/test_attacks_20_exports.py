@@ -18,6 +18,7 @@ from helpers import (
     PUBLISH,
     auth_header,
     call,
+    eventually,
     content,
     idle_in_transaction,
     seed_reports_sql,
@@ -290,3 +291,235 @@ async def test_malformed_persisted_query_extensions(
     response = await post(app_client, url, query=CATEGORIES, extensions=extensions)
     assert response.status_code == status, response.text
     assert code_of(response) == code, response.text
+
+
+async def trusted_key(client: Any, tenant: Any, admin: dict, documents: list[str]) -> dict:
+    """A reports:read key limited to ``documents``: {"id", "key"}."""
+    key = await create_api_key(tenant, "Vendor", ["reports:read"], "pytest")
+    url = f"/t/{tenant.slug}/graphql"
+    r = await post(client, url, admin, query=REGISTER, variables={"k": str(key.id), "d": documents})
+    assert r.json()["data"]["registerTrustedDocuments"]["errors"] == [], r.text
+    r = await post(client, url, admin, query=ONLY, variables={"id": str(key.id), "o": True})
+    assert r.json()["data"]["setApiKeyTrustedDocumentsOnly"]["errors"] == [], r.text
+    return {"id": str(key.id), "key": key.key}
+
+
+async def test_apq_documents_stay_in_their_command_and_schema(app_client, settings, two_tenants):
+    from jogo.graphql.persisted import STORE
+
+    STORE.clear()
+    a, b = two_tenants.a, two_tenants.b
+    doc = "query Mine { categories { code nameId } }"
+    citizen_b = await auth_header(settings, Role.CITIZEN, b)
+    # Twenty parallel registrations of one hash in B: each runs, none fails.
+    answers = await asyncio.gather(
+        *(
+            post(app_client, f"/t/{b.slug}/graphql", citizen_b, query=doc, extensions=apq(sha(doc)))
+            for _ in range(20)
+        )
+    )
+    assert {r.status_code for r in answers} == {200}
+    assert all("errors" not in r.json() for r in answers), answers[0].text
+    assert len({json.dumps(r.json()["data"]) for r in answers}) == 1
+    # Neither A, nor the national or platform schema, knows B's document.
+    national = await auth_header(settings, Role.NATIONAL_SUPERVISOR)
+    for url, headers in (
+        (f"/t/{a.slug}/graphql", {}),
+        (f"/t/{a.slug}/graphql", await auth_header(settings, Role.OPERATOR, a)),
+        ("/national/graphql", national),
+    ):
+        r = await post(app_client, url, headers, extensions=apq(sha(doc)))
+        assert r.status_code == 200 and code_of(r) == "PERSISTED_QUERY_NOT_FOUND", (url, r.text)
+    # A trusted document of A is no APQ document of A for anyone else.
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    only = "query Only { categories { code } }"
+    made = await trusted_key(app_client, a, admin, [only])
+    r = await post(app_client, f"/t/{a.slug}/graphql", {}, extensions=apq(sha(only)))
+    assert code_of(r) == "PERSISTED_QUERY_NOT_FOUND", r.text
+    # ... and a trusted-only key cannot use an APQ document that is not its own.
+    r = await post(
+        app_client, f"/t/{b.slug}/graphql", {"X-API-Key": made["key"]}, extensions=apq(sha(doc))
+    )
+    assert r.status_code == 404
+
+
+async def test_a_trusted_key_with_odd_operation_names_variables_and_stale_documents(
+    app_client, settings, owner, two_tenants
+):
+    a = two_tenants.a
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    two_ops = (
+        "query A { categories { code } }\n"
+        "query B($n: Int!) { reports(first: $n) { edges { node { id } } } }"
+    )
+    made = await trusted_key(app_client, a, admin, [two_ops])
+    url, headers = f"/t/{a.slug}/graphql", {"X-API-Key": made["key"]}
+    # Either operation of the registered document runs, by hash.
+    r = await post(app_client, url, headers, operationName="A", extensions=apq(sha(two_ops)))
+    assert r.status_code == 200 and "errors" not in r.json(), r.text
+    r = await post(
+        app_client, url, headers, operationName="B", variables={"n": 2}, extensions=apq(sha(two_ops))
+    )
+    assert r.status_code == 200 and "errors" not in r.json(), r.text
+    # An operation the document does not hold, or bad variables: refused as input.
+    for body in (
+        {"operationName": "C"},
+        {"operationName": "B", "variables": {"n": "dua"}},
+        {"operationName": "B", "variables": {"n": 2**40}},
+        {"operationName": "B", "variables": {"n": 2, "extra": "\u0000"}},
+        {"operationName": "A", "variables": []},
+    ):
+        r = await post(app_client, url, headers, extensions=apq(sha(two_ops)), **body)
+        assert r.status_code in (200, 400), (body, r.status_code, r.text)
+        assert code_of(r) in ("INVALID_INPUT", "QUERY_TOO_COSTLY"), (body, r.text)
+    # A registered document the schema no longer accepts (a field removed since): its
+    # hash and its text are answered as invalid, never as a server error.
+    stale = "query Stale { categories { code removedSinceRegistration } }"
+    await owner.execute(
+        "INSERT INTO trusted_documents (tenant_id, api_key_id, sha256, document, created_by)"
+        " VALUES ($1, $2::uuid, $3, $4, 'pytest')",
+        a.id,
+        made["id"],
+        sha(stale),
+        stale,
+    )
+    for body in ({"extensions": apq(sha(stale))}, {"query": stale}):
+        r = await post(app_client, url, headers, **body)
+        assert r.status_code in (200, 400), r.text
+        assert code_of(r) == "INVALID_INPUT", r.text
+
+
+async def test_a_trusted_key_over_the_socket_cannot_slip_past_by_hash_or_name(
+    app_client, live_server, settings, two_tenants
+):
+    import websockets
+
+    a = two_tenants.a
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    made = await trusted_key(app_client, a, admin, [CATEGORIES])
+    ws = await websockets.connect(
+        f"ws://{live_server}/t/{a.slug}/graphql", subprotocols=["graphql-transport-ws"]
+    )
+    try:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"X-API-Key": made["key"]}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
+        adhoc = "{ reports(first: 1) { edges { node { id } } } }"
+        # The registered document's hash beside an ad hoc text: the text is what would run.
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": adhoc, "extensions": apq(sha(CATEGORIES))},
+                }
+            )
+        )
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert answer["type"] == "error" and answer["id"] == "1", answer
+        assert answer["payload"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
+        # The registered text under another operation name: refused as a bad request.
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "2",
+                    "type": "subscribe",
+                    "payload": {"query": CATEGORIES, "operationName": "Other"},
+                }
+            )
+        )
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert answer["type"] == "error" and answer["id"] == "2", answer
+        # The socket still serves the registered document.
+        await ws.send(
+            json.dumps({"id": "3", "type": "subscribe", "payload": {"query": CATEGORIES}})
+        )
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert answer["type"] == "next" and answer["payload"]["data"]["categories"], answer
+    finally:
+        await ws.close()
+
+
+async def test_a_trusted_key_cannot_open_an_ad_hoc_subscription(
+    app_client, live_server, settings, two_tenants
+):
+    import websockets
+
+    a = two_tenants.a
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    made = await trusted_key(app_client, a, admin, [CATEGORIES])
+    ws = await websockets.connect(
+        f"ws://{live_server}/t/{a.slug}/graphql", subprotocols=["graphql-transport-ws"]
+    )
+    try:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"X-API-Key": made["key"]}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
+        feed = "subscription { reportEvents { ticket status } }"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": feed}}))
+        # Refused (a subscription's error comes as "next" with errors), then completed.
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert answer["id"] == "1" and answer["type"] in ("next", "error"), answer
+        errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED", answer
+        assert answer["type"] == "error" or answer["payload"]["data"] is None
+        if answer["type"] == "next":
+            done = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert done == {"id": "1", "type": "complete"}, done
+        # No event of the command reaches it afterwards.
+        await submit(app_client, a.slug, admin)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(ws.recv(), 2)
+    finally:
+        await ws.close()
+
+
+async def test_a_stream_whose_database_session_dies_mid_download_frees_its_slot(
+    live_server, owner, settings, two_tenants
+):
+    a = two_tenants.a
+    await seed_reports_sql(owner, a, 20_000)
+    operator = await auth_header(settings, Role.OPERATOR, a)
+    url = f"http://{live_server}/t/{a.slug}/export/reports.geojson"
+    async with httpx.AsyncClient(timeout=60) as client:
+        async with client.stream("GET", url, headers=operator) as r:
+            assert r.status_code == 200
+            chunks = r.aiter_raw()
+            await chunks.__anext__()
+            # A slow reader: the stream waits in its transaction; then its session dies
+            # (the idle timeout, a failover, an operator's pg_terminate_backend).
+
+            async def kill() -> int | None:
+                killed: int = await owner.fetchval(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE usename = 'jogo_app' AND datname = current_database()"
+                    " AND state LIKE 'idle in transaction%'"
+                )
+                return killed or None
+
+            assert await eventually(kill, "the stalled stream's session") == 1
+            with pytest.raises(httpx.HTTPError):  # cut short, never passed off as complete
+                async for _ in chunks:
+                    pass
+        await pool_settled()
+        whole = await client.get(url.replace(".geojson", ".csv"), headers=operator)
+        assert len(whole.content.decode().splitlines()) == 20_001
+    assert await idle_in_transaction(owner) == 0
+
+
+def test_a_flood_of_tiny_apq_documents_holds_about_the_bytes_the_bound_names():
+    import tracemalloc
+
+    from jogo.graphql.persisted import DocumentStore
+
+    limit = 1024 * 1024
+    store = DocumentStore()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(40_000):  # distinct 4-10 byte documents, as anyone may send
+            text = f"{{a}}#{i}"
+            store.put(str(i % 3), sha(text), text, max_bytes=limit)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert 0 < len(store) < 40_000
+    assert held < 1.5 * limit, (held, len(store))
