@@ -13,7 +13,8 @@
   ``query``), never kept.
 
 Where documents are kept: each API process's memory, in a least-recently-used map bounded
-by ``JOGO_GRAPHQL_APQ_CACHE_BYTES`` of document text, keyed by the command (or the
+by ``JOGO_GRAPHQL_APQ_CACHE_BYTES`` (document text, plus :data:`ENTRY_BYTES` for each
+entry), keyed by the command (or the
 national or platform schema) and the hash, so one command's documents never answer
 another's callers. Not a shared table, deliberately: the protocol heals a miss by itself
 (one more round trip per document and replica, after which that replica knows it), while
@@ -50,7 +51,7 @@ from jogo.platform.auth.trusted import document_hash, too_large, trusted_documen
 from jogo.platform.errors import InvalidInput, JogoError
 
 NOT_FOUND_MESSAGE = "PersistedQueryNotFound"  # Apollo's clients match this exact text
-HASH = re.compile(r"^[0-9a-fA-F]{64}$")
+HASH = re.compile(r"[0-9a-fA-F]{64}")
 FIELD = "extensions.persistedQuery"
 TRUSTED_ONLY = (
     "Kunci API ini hanya boleh menjalankan dokumen tepercaya yang didaftarkan untuknya;"
@@ -78,9 +79,19 @@ class TrustedDocumentRequired(JogoError):
     code = "TRUSTED_DOCUMENT_REQUIRED"
 
 
+# What an entry costs beyond its text (its key tuple, the hash and scope strings, the
+# map's slot): counted too, or a flood of tiny documents ("{a}#1", "{a}#2", ...) would
+# hold some fifty times the bytes the bound names.
+ENTRY_BYTES = 512
+
+
+def _size(text: str) -> int:
+    return len(text.encode()) + ENTRY_BYTES
+
+
 class DocumentStore:
-    """Documents by (scope, SHA-256), least recently used first out once their text
-    passes ``max_bytes`` (UTF-8 bytes, as bounded by the caller). Thread-safe."""
+    """Documents by (scope, SHA-256), least recently used first out once they pass
+    ``max_bytes``: each counts its UTF-8 text plus :data:`ENTRY_BYTES`. Thread-safe."""
 
     def __init__(self) -> None:
         self._docs: OrderedDict[tuple[str, str], str] = OrderedDict()
@@ -98,18 +109,18 @@ class DocumentStore:
     def put(self, scope: str, sha256: str, text: str, max_bytes: int) -> None:
         """Keep ``text``; drop the least recently used until at most ``max_bytes`` are held
         (a document larger than ``max_bytes`` alone is not kept)."""
-        size = len(text.encode())
+        size = _size(text)
         if size > max_bytes:
             return
         with self._lock:
             old = self._docs.pop((scope, sha256), None)
             if old is not None:
-                self._bytes -= len(old.encode())
+                self._bytes -= _size(old)
             self._docs[(scope, sha256)] = text
             self._bytes += size
             while self._bytes > max_bytes:
                 _, dropped = self._docs.popitem(last=False)
-                self._bytes -= len(dropped.encode())
+                self._bytes -= _size(dropped)
 
     def clear(self) -> None:
         """Forget everything (tests)."""
@@ -135,12 +146,13 @@ def persisted_hash(extensions: Any) -> str | None:
     persisted = extensions.get("persistedQuery")
     if persisted is None:
         return None
-    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+    version = persisted.get("version") if isinstance(persisted, dict) else None
+    if not isinstance(persisted, dict) or version != 1 or isinstance(version, bool):
         raise InvalidInput(
             "PersistedQueryNotSupported: only persistedQuery version 1 is supported", field=FIELD
         )
     sha = persisted.get("sha256Hash")
-    if not isinstance(sha, str) or not HASH.match(sha):
+    if not isinstance(sha, str) or not HASH.fullmatch(sha):  # all of it ("$" passes a final "\n")
         raise InvalidInput(
             "'sha256Hash' must be 64 hexadecimal characters", field=f"{FIELD}.sha256Hash"
         )

@@ -31,7 +31,8 @@ from jogo.platform.regions import TIME_ZONES
 MAX_FILTER = 200  # characters of a prefix filter
 EXPORT_PAGE = 500
 CSV_COLUMNS = ("id", "at", "actor", "actor_kind", "role", "action", "target", "detail")
-# A spreadsheet runs a cell that starts with one of these as a formula.
+# A spreadsheet runs a cell that starts with one of these as a formula (also after
+# leading whitespace, which some spreadsheets skip when they read a CSV).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -129,9 +130,12 @@ async def tenant_audit_rows(tenant_id: uuid.UUID, f: AuditFilter) -> AsyncIterat
 
 
 def safe_cell(value: str) -> str:
-    """A text cell a spreadsheet shows as text: one that starts like a formula gets a
-    leading apostrophe (OWASP CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+    """A text cell a spreadsheet shows as text: one that starts like a formula, at once
+    or after whitespace (spaces, line breaks, NBSP), gets a leading apostrophe (OWASP CSV
+    injection)."""
+    if value.startswith(FORMULA_START) or value.lstrip().startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def csv_line(values: Iterable[str]) -> str:

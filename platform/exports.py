@@ -6,7 +6,8 @@ batch in memory. The HTTP layer (``platform/app/exports_http.py``) sends the chu
 
 - **CSV** (:class:`CsvEncoder`): RFC 4180 through the stdlib ``csv`` module, CRLF line
   ends, a header row first. A text cell that starts with ``=``, ``+``, ``-``, ``@``, tab
-  or carriage return gets a leading ``'`` (OWASP CSV injection), so a spreadsheet shows
+  or carriage return, also after leading whitespace, gets a leading ``'`` (OWASP CSV
+  injection), so a spreadsheet shows
   it as text; numbers, booleans and times are written as values (a latitude of -7.96
   stays a number). ``None`` is an empty cell, a boolean ``true``/``false``, a time ISO
   8601 with its offset.
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from jogo.platform.audit_read import FORMULA_START, safe_cell
+from jogo.platform.audit_read import safe_cell
 from jogo.platform.regions import TIME_ZONES
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -38,7 +39,7 @@ def csv_text(value: Any) -> str:
     """One CSV cell: empty for None, ``true``/``false``, ISO 8601 for times and dates,
     ``str`` for numbers, and text neutralised by :func:`safe_cell`."""
     if isinstance(value, str):  # the most common cell first
-        return "'" + value if value.startswith(FORMULA_START) else value
+        return safe_cell(value)
     if value is None:
         return ""
     if isinstance(value, bool):

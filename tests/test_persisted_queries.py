@@ -25,7 +25,7 @@ from helpers import (
     sql_statements,
 )
 
-from jogo.graphql.persisted import STORE, DocumentStore
+from jogo.graphql.persisted import ENTRY_BYTES, STORE, DocumentStore
 from jogo.platform.auth.apikeys import create_api_key
 from jogo.platform.auth.roles import Role
 
@@ -207,15 +207,16 @@ async def test_an_oversized_document_is_refused_clearly(app_client, settings, tw
 
 def test_the_store_keeps_the_most_recently_used_documents_within_its_bytes():
     store = DocumentStore()
+    limit = 5 * (100 + ENTRY_BYTES)  # five documents of 100 bytes, with their entries
     for i in range(7):
-        store.put("t", f"h{i}", "x" * 100, max_bytes=500)
+        store.put("t", f"h{i}", "x" * 100, max_bytes=limit)
         if i == 4:
             assert store.get("t", "h0") is not None  # h0 used: h1 goes first
     assert len(store) == 5
     assert store.get("t", "h0") is not None and store.get("t", "h1") is None
     assert store.get("t", "h2") is None and store.get("t", "h6") is not None
     assert store.get("other", "h6") is None  # scopes are apart
-    store.put("t", "huge", "x" * 501, max_bytes=500)
+    store.put("t", "huge", "x" * (limit - ENTRY_BYTES + 1), max_bytes=limit)
     assert store.get("t", "huge") is None
 
 
