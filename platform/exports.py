@@ -31,7 +31,7 @@ import msgspec
 from jogo.platform.audit_read import safe_cell
 from jogo.platform.regions import TIME_ZONES
 
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text/* types
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 
 

@@ -44,7 +44,7 @@ FORMULA = '=HYPERLINK("http://evil.example","klik")'
 
 def rows_of(response: httpx.Response) -> list[dict[str, str]]:
     assert response.status_code == 200, response.text[:300]
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"), newline="")))
 
 

@@ -170,7 +170,7 @@ async def test_csv_matches_the_rows_and_is_injection_safe(app_client, settings, 
     )
     response = await app_client.get(f"/t/{a.slug}/audit.csv", headers=admin)
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["content-disposition"]
     assert response.text.endswith("\r\n")
     rows = list(csv.DictReader(io.StringIO(response.text, newline="")))

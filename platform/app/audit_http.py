@@ -43,7 +43,7 @@ from jogo.platform.auth.principal import denied
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
 
-MEDIA_TYPE = "text/csv; charset=utf-8"
+MEDIA_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text/* types
 
 
 def moment_param(text: str | None, time_zone: str, field: str, *, end: bool) -> dt.datetime | None:

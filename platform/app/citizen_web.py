@@ -149,7 +149,7 @@ async def citizen_worker(request: Request, slug: FromPath[str]) -> Response[byte
     body = template.body.decode().replace(SW_PLACEHOLDER, json.dumps(config), 1)
     return Response(
         body.encode(),
-        media_type="text/javascript; charset=utf-8",
+        media_type="text/javascript",  # Litestar adds "; charset=utf-8"
         headers={**security_headers(settings), "Cache-Control": "no-cache"},
     )
 

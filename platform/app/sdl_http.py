@@ -38,7 +38,7 @@ def graphql_sdl(request: Request, name: FromPath[str]) -> Response[str]:
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
     if request.headers.get("if-none-match") == etag:
         return Response("", status_code=304, headers=headers)
-    return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
+    return Response(text, media_type="text/plain", headers=headers)  # Litestar adds the charset
 
 
 SDL_ROUTES = [graphql_sdl]

@@ -46,18 +46,20 @@ from jogo.platform.regions import TIME_ZONES
 from jogo.platform.settings import Settings
 
 CSRF_COOKIE = "jogo_csrf"
+# text/* types go bare: Litestar's Response appends "; charset=utf-8" to them itself (one
+# here as well was sent twice, "text/css; charset=utf-8; charset=utf-8").
 SERVED_SUFFIXES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".html": "text/html",
     ".json": "application/json",
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".ico": "image/x-icon",
     ".wav": "audio/wav",
     ".woff2": "font/woff2",
-    ".txt": "text/plain; charset=utf-8",
+    ".txt": "text/plain",
 }
 # Already compressed: gzip would only cost CPU.
 NOT_COMPRESSED = {".png", ".woff2", ".ico"}
