@@ -75,6 +75,7 @@ class ApiKeyRow(Table, tablename="api_keys", db=ENGINE):
     expires_at = Timestamptz(null=True, default=None)
     revoked_by = Text(null=True, default=None)
     replaces = UUID(null=True, default=None)
+    trusted_documents_only = Boolean(default=False)
 
 
 class AuditRow(Table, tablename="audit_log", db=ENGINE):
