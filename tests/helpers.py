@@ -2208,8 +2208,7 @@ async def text_columns_holding(owner: Any, values: list[str]) -> list[str]:
     for col in columns:
         table, column = col["table_name"], col["column_name"]
         hit = await owner.fetchval(
-            f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE "{column}"::text'
-            " ILIKE ANY($1::text[]))",
+            f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE "{column}"::text ILIKE ANY($1::text[]))',
             [f"%{v}%" for v in values],
         )
         if hit:
