@@ -97,6 +97,8 @@ LIST_SIZES: dict[str, int] = {
     "Query.nearby": 50,  # tenants/facilities/queries.py nearby's limit
     "OversightQuery.heatmap": 5000,  # tenants/oversight/queries.py heatmap: LIMIT 5000
     "Me.securityEvents": 20,  # platform/auth/totp.py SECURITY_EVENTS_MAX
+    "Query.privacyDeadlines": 4,  # tenants/privacy/deadlines.py RIGHTS
+    "Query.retentionRules": 3,  # tenants/privacy/retention.py CATEGORIES
 }
 # Lists capped by their item type: a mutation payload's errors are built in memory (no
 # row is read) and carry the first error found.

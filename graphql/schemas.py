@@ -38,6 +38,8 @@ from jogo.graphql.notifications.queries import NotificationsQuery
 from jogo.graphql.oversight.queries import OversightQuery
 from jogo.graphql.people.mutations import PeopleMutation
 from jogo.graphql.people.queries import PeopleQuery
+from jogo.graphql.privacy.mutations import PrivacyMutation
+from jogo.graphql.privacy.queries import PrivacyQuery
 from jogo.graphql.reports.calendar import CalendarMutation, CalendarQuery
 from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation, SosMutation
 from jogo.graphql.reports.queries import ReportsQuery
@@ -64,6 +66,7 @@ CORE_QUERIES: tuple[type, ...] = (
     DirectoryQuery,
     NotificationsQuery,
     WebhooksQuery,
+    PrivacyQuery,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
@@ -78,6 +81,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     DirectoryMutation,
     NotificationsMutation,
     WebhooksMutation,
+    PrivacyMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery, InboxQuery),

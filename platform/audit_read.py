@@ -53,6 +53,9 @@ class AuditFilter:
     action: str | None = None
     actor: str | None = None
     target: str | None = None
+    # Exact targets about one data subject (``user:<id>``, ``report:<ticket>``...), from
+    # jogo.tenants.privacy.export.subject_targets; None: no such condition.
+    targets: tuple[str, ...] | None = None
 
     def checked(self) -> AuditFilter:
         """This filter, validated: the prefixes free of control characters and at most
@@ -103,6 +106,7 @@ async def tenant_audit_page(
         " AND ($5::text IS NULL OR action LIKE $5)"
         " AND ($6::text IS NULL OR actor LIKE $6)"
         " AND ($7::text IS NULL OR target LIKE $7)"
+        " AND ($9::text[] IS NULL OR target = ANY($9))"
         " ORDER BY id DESC LIMIT $8",
         tenant_id,
         before_id,
@@ -112,6 +116,7 @@ async def tenant_audit_page(
         _like(f.actor),
         _like(f.target),
         first + 1,
+        list(f.targets) if f.targets is not None else None,
     )
     return [dict(r) for r in rows]
 

@@ -2180,3 +2180,37 @@ def worker_process(database: str) -> Any:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+# --- personal data (UU PDP): data-subject requests and retention ---
+
+REQUEST_MY_DATA = """mutation($input: DataSubjectRequestInput!) { requestMyData(input: $input) {
+  request { id right status dueAt receivedAt madeBy log { actor step note } }
+  errors { code field message } } }"""
+FULFIL_REQUEST = """mutation($id: ID!) { fulfilDataSubjectRequest(id: $id) {
+  request { id status doneAt log { actor step note } } errors { code field message } } }"""
+SET_LEGAL_HOLD = """mutation($r: ID!, $why: String!) { setLegalHold(reportId: $r, reason: $why) {
+  ticket held errors { code field message } } }"""
+
+
+async def text_columns_holding(owner: Any, values: list[str]) -> list[str]:
+    """Every ``table.column`` (all tables of the public schema, text, varchar, json,
+    jsonb and arrays, read as text by the superuser, so RLS hides nothing) where any of
+    ``values`` occurs: ``["reports.reporter_name", ...]``; empty when none holds one."""
+    columns = await owner.fetch(
+        "SELECT c.table_name, c.column_name FROM information_schema.columns c"
+        " JOIN information_schema.tables t ON t.table_schema = c.table_schema"
+        " AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'"
+        " WHERE c.table_schema = 'public' AND c.data_type IN"
+        " ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY', 'tsvector')"
+    )
+    found = []
+    for col in columns:
+        table, column = col["table_name"], col["column_name"]
+        hit = await owner.fetchval(
+            f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE "{column}"::text ILIKE ANY($1::text[]))',
+            [f"%{v}%" for v in values],
+        )
+        if hit:
+            found.append(f"{table}.{column}")
+    return found

@@ -159,6 +159,7 @@ async def fill_every_tenant_table(tenant) -> None:
         )
     await _fill_units(tenant)
     await _fill_bulletins_and_sharing(tenant)
+    await _fill_privacy(tenant)
     await _fill_intake(tenant)
     await _fill_trusted_documents(tenant)
 
@@ -276,6 +277,27 @@ async def _fill_bulletins_and_sharing(tenant) -> None:
     await do_share_post(
         tenant, citizen, PostInput("Uji RLS sharing"), FileStore(Path(tempfile.mkdtemp()))
     )
+
+
+async def _fill_privacy(tenant) -> None:
+    """Issue 21: a deadline, a retention rule and run, requests with their log, a
+    restriction."""
+    from helpers import make_user
+
+    from jogo.platform.auth.roles import Role
+    from jogo.platform.auth.users import load_user_principal
+    from jogo.platform.storage import FileStore
+    from jogo.tenants.privacy import deadlines, requests, retention
+
+    admin = await load_user_principal((await make_user(Role.TENANT_ADMIN, tenant))[0])
+    citizen = await load_user_principal((await make_user(Role.CITIZEN, tenant))[0])
+    store = FileStore(Path(tempfile.mkdtemp()))
+    await deadlines.do_set_deadline(tenant.id, admin, "ACCESS", 48)
+    await retention.do_set_rule(tenant.id, admin, "NOTIFICATIONS", 90)
+    await retention.do_run_retention(tenant.id, store)
+    await requests.do_request_own(tenant.id, citizen, "ACCESS")
+    restriction = await requests.do_request_own(tenant.id, citizen, "RESTRICTION")
+    await requests.do_fulfil(tenant.id, admin, restriction, store)
 
 
 async def test_no_tenant_set_sees_nothing_and_cannot_insert(two_tenants, owner):

@@ -142,6 +142,18 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "addNotificationChannel": {"citizen", "agency_liaison"} | STAFF,
     "removeNotificationChannel": {"citizen", "agency_liaison"} | STAFF,
     "retryNotification": OPERATORS | {"key:reports:write"},
+    # Issue 21 (UU PDP): a person asks about their own data (never a key); operators
+    # record requests on a person's behalf, do them and set legal holds; the DPO (tenant
+    # admin) sets deadlines and retention.
+    "requestMyData": {"citizen", "agency_liaison"} | STAFF,
+    "recordDataSubjectRequest": OPERATORS,
+    "startDataSubjectRequest": OPERATORS,
+    "fulfilDataSubjectRequest": OPERATORS,
+    "refuseDataSubjectRequest": OPERATORS,
+    "setLegalHold": OPERATORS,
+    "liftLegalHold": OPERATORS,
+    "setPrivacyDeadline": {"tenant_admin"},
+    "setRetentionRule": {"tenant_admin"},
 }
 PLATFORM_ALLOWED: dict[str, set[str]] = {
     name: {"platform_admin"}

@@ -14,6 +14,7 @@ import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import dramatiq
@@ -459,3 +460,20 @@ async def rebuild_rollups() -> str:
     if tenant is None:
         return "skipped"
     return f"{await do_rebuild_tenant(tenant)} reports"
+
+
+@jogo_actor(max_retries=1, time_limit=300_000)
+async def apply_retention(as_of: str | None = None) -> str:
+    """The daily retention job for one tenant (tenants/privacy/retention.py): personal
+    data past its category's days goes, reports under a legal hold stay. ``as_of``: an
+    ISO 8601 time to apply the rules at (tests and back-dated runs); default now."""
+    from jogo.platform.storage import FileStore
+    from jogo.tenants.privacy.retention import do_run_retention
+
+    tenant = await _tenant()
+    if tenant is None:
+        return "skipped"
+    now = datetime.fromisoformat(as_of) if as_of else None
+    store = FileStore(SETTINGS.data_dir / "attachments")
+    counts = await do_run_retention(tenant.id, store, now)
+    return f"{counts['identities']}/{counts['photo_reports']}/{counts['notifications']}"

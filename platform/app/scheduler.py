@@ -30,6 +30,7 @@ JOBS = (
     Job("check_cameras", 120.0),
     Job("poll_open311", 300.0),
     Job("rebuild_rollups", 86400.0),
+    Job("apply_retention", 86400.0),
 )
 TICK_SECONDS = 5.0
 

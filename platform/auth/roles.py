@@ -65,6 +65,8 @@ class Cap(StrEnum):
     WEBHOOKS_MANAGE = "webhooks:manage"
     # A signed-in person's own account (password, sign-out); never an API key's.
     OWN_ACCOUNT = "account:own"
+    # Data-subject requests on a person's behalf and legal holds (UU PDP); never a key's.
+    PRIVACY_REQUESTS = "privacy:requests"
 
 
 _citizen = {
@@ -92,6 +94,7 @@ _operator = _officer | {
     Cap.ELECTION_BOARD,
     Cap.ELECTION_MANAGE,
     Cap.ELECTION_PLAN,
+    Cap.PRIVACY_REQUESTS,
 }
 
 ROLE_CAPS: dict[Role, frozenset[Cap]] = {
@@ -145,6 +148,7 @@ WRITE_CAPS = frozenset(
         Cap.PLATFORM_ADMIN,
         Cap.OWN_ACCOUNT,
         Cap.WEBHOOKS_MANAGE,
+        Cap.PRIVACY_REQUESTS,
     }
 )
 

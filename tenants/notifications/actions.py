@@ -193,7 +193,10 @@ async def announce_report_event(
         " AND c.removed_at IS NULL"
         " AND (c.report_id = r.id OR (r.reporter_user_id IS NOT NULL"
         " AND c.user_id = r.reporter_user_id))"
-        " WHERE r.tenant_id = $1 AND r.id = $2",
+        " WHERE r.tenant_id = $1 AND r.id = $2"
+        # A restriction of processing the reporter asked for (tenants/privacy/) stops it.
+        " AND NOT EXISTS (SELECT 1 FROM processing_restrictions p WHERE p.tenant_id ="
+        " r.tenant_id AND p.user_id = r.reporter_user_id AND p.purpose = 'NOTIFICATIONS')",
         tenant_id,
         report_id,
     )

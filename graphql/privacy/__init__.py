@@ -1,0 +1,1 @@
+"""Personal data (UU PDP): data-subject requests, legal holds, deadlines and retention."""
