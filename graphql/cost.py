@@ -96,6 +96,7 @@ LIST_SIZES: dict[str, int] = {
     "Query.bulletins": 100,  # tenants/bulletins/queries.py: public/staff_bulletins' limit
     "Query.nearby": 50,  # tenants/facilities/queries.py nearby's limit
     "OversightQuery.heatmap": 5000,  # tenants/oversight/queries.py heatmap: LIMIT 5000
+    "Breach.escalations": 4,  # one per threshold (tenants/breaches/clock.py THRESHOLDS)
 }
 # Lists capped by their item type: a mutation payload's errors are built in memory (no
 # row is read) and carry the first error found.

@@ -22,6 +22,8 @@ from jogo.graphql.apikeys.mutations import ApiKeysMutation
 from jogo.graphql.apikeys.queries import ApiKeysQuery
 from jogo.graphql.apikeys.trusted import TrustedDocumentsMutation
 from jogo.graphql.audit.queries import AuditQuery
+from jogo.graphql.breaches.mutations import BreachesMutation
+from jogo.graphql.breaches.queries import BreachesQuery
 from jogo.graphql.bulletins.mutations import BulletinsMutation
 from jogo.graphql.bulletins.queries import BulletinsQuery
 from jogo.graphql.core.directory import DirectoryMutation, DirectoryQuery
@@ -38,6 +40,7 @@ from jogo.graphql.notifications.queries import NotificationsQuery
 from jogo.graphql.oversight.queries import OversightQuery
 from jogo.graphql.people.mutations import PeopleMutation
 from jogo.graphql.people.queries import PeopleQuery
+from jogo.graphql.processing.queries import ProcessingQuery
 from jogo.graphql.reports.calendar import CalendarMutation, CalendarQuery
 from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation, SosMutation
 from jogo.graphql.reports.queries import ReportsQuery
@@ -64,6 +67,8 @@ CORE_QUERIES: tuple[type, ...] = (
     DirectoryQuery,
     NotificationsQuery,
     WebhooksQuery,
+    BreachesQuery,
+    ProcessingQuery,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
@@ -78,6 +83,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     DirectoryMutation,
     NotificationsMutation,
     WebhooksMutation,
+    BreachesMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery, InboxQuery),

@@ -140,6 +140,11 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "addNotificationChannel": {"citizen", "agency_liaison"} | STAFF,
     "removeNotificationChannel": {"citizen", "agency_liaison"} | STAFF,
     "retryNotification": OPERATORS | {"key:reports:write"},
+    # Issue 21 (UU PDP): the breach register is the command's tenant admins' (its data
+    # protection officer acts as one); no key scope records or closes a breach.
+    "recordBreach": {"tenant_admin"},
+    "updateBreach": {"tenant_admin"},
+    "recordBreachNotification": {"tenant_admin"},
 }
 PLATFORM_ALLOWED: dict[str, set[str]] = {
     name: {"platform_admin"}
