@@ -99,6 +99,7 @@ LIST_SIZES: dict[str, int] = {
     "Me.securityEvents": 20,  # platform/auth/totp.py SECURITY_EVENTS_MAX
     "Query.privacyDeadlines": 4,  # tenants/privacy/deadlines.py RIGHTS
     "Query.retentionRules": 3,  # tenants/privacy/retention.py CATEGORIES
+    "Breach.escalations": 4,  # one per threshold (tenants/breaches/clock.py THRESHOLDS)
 }
 # Lists capped by their item type: a mutation payload's errors are built in memory (no
 # row is read) and carry the first error found.

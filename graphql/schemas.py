@@ -22,6 +22,8 @@ from jogo.graphql.apikeys.mutations import ApiKeysMutation
 from jogo.graphql.apikeys.queries import ApiKeysQuery
 from jogo.graphql.apikeys.trusted import TrustedDocumentsMutation
 from jogo.graphql.audit.queries import AuditQuery
+from jogo.graphql.breaches.mutations import BreachesMutation
+from jogo.graphql.breaches.queries import BreachesQuery
 from jogo.graphql.bulletins.mutations import BulletinsMutation
 from jogo.graphql.bulletins.queries import BulletinsQuery
 from jogo.graphql.core.directory import DirectoryMutation, DirectoryQuery
@@ -40,6 +42,7 @@ from jogo.graphql.people.mutations import PeopleMutation
 from jogo.graphql.people.queries import PeopleQuery
 from jogo.graphql.privacy.mutations import PrivacyMutation
 from jogo.graphql.privacy.queries import PrivacyQuery
+from jogo.graphql.processing.queries import ProcessingQuery
 from jogo.graphql.reports.calendar import CalendarMutation, CalendarQuery
 from jogo.graphql.reports.mutations import CategoryMutation, ReportsMutation, SosMutation
 from jogo.graphql.reports.queries import ReportsQuery
@@ -67,6 +70,8 @@ CORE_QUERIES: tuple[type, ...] = (
     NotificationsQuery,
     WebhooksQuery,
     PrivacyQuery,
+    BreachesQuery,
+    ProcessingQuery,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
@@ -82,6 +87,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     NotificationsMutation,
     WebhooksMutation,
     PrivacyMutation,
+    BreachesMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery, InboxQuery),

@@ -212,6 +212,9 @@ DEFAULT_SIZED = {
     "Query.trustedDocuments",  # up to 500 a key (platform/auth/trusted.py MAX_PER_KEY)
     "TrustedDocumentsPayload.documents",  # up to 100 a call (MAX_PER_CALL)
     "Query.webhookSubscriptions",  # up to 200 (tenants/webhooks/queries.py MAX_SUBSCRIPTIONS)
+    "Query.breaches",  # up to 200 (tenants/breaches/queries.py MAX_LIST)
+    "BreachOversight.tenants",  # the commands the caller may see, like OversightQuery.tenants
+    "BreachOversight.clocks",  # up to 1000 (oversight_breaches LIMIT, migration 0037)
 }
 
 
@@ -291,6 +294,9 @@ def test_the_declared_caps_are_the_domains() -> None:
     assert LIST_SIZES["Query.bulletins"] == limit(bulletins.public_bulletins)
     assert LIST_SIZES["Query.bulletins"] == limit(bulletins.staff_bulletins)
     assert LIST_SIZES["Query.nearby"] == limit(facilities.nearby)
+    from jogo.tenants.breaches.clock import THRESHOLDS
+
+    assert LIST_SIZES["Breach.escalations"] == len(THRESHOLDS)
     heatmap = inspect.getsource(oversight.heatmap)
     assert f'LIMIT {LIST_SIZES["OversightQuery.heatmap"]}"' in heatmap
     # Each prices at the smaller of its cap and the default.

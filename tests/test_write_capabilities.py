@@ -154,6 +154,11 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "liftLegalHold": OPERATORS,
     "setPrivacyDeadline": {"tenant_admin"},
     "setRetentionRule": {"tenant_admin"},
+    # Issue 21 (UU PDP): the breach register is the command's tenant admins' (its data
+    # protection officer acts as one); no key scope records or closes a breach.
+    "recordBreach": {"tenant_admin"},
+    "updateBreach": {"tenant_admin"},
+    "recordBreachNotification": {"tenant_admin"},
 }
 PLATFORM_ALLOWED: dict[str, set[str]] = {
     name: {"platform_admin"}

@@ -360,6 +360,20 @@ async def sweep_report_slas() -> str:
     return f"{result.verify_breaches}/{result.followup_breaches}/{result.auto_closed}/{stalled}"
 
 
+@jogo_actor(max_retries=1, time_limit=120_000)
+async def sweep_breach_clocks() -> str:
+    """The scheduler's breach job for one tenant: record and announce each escalation of a
+    running UU PDP clock once (``tenants/breaches/sweep.py``). Returns
+    ``<escalations>/<messages>``, or ``skipped`` for an unknown or suspended tenant."""
+    from jogo.tenants.breaches.sweep import do_sweep_breach_clocks
+
+    tenant = await _tenant()
+    if tenant is None:
+        return "skipped"
+    result = await do_sweep_breach_clocks(tenant)
+    return f"{result.escalations}/{result.messages}"
+
+
 @jogo_actor(max_retries=1, time_limit=300_000)
 async def poll_hospital_capacity() -> str:
     """Each hospital's emergency beds, fetched outside any transaction, stored in one."""

@@ -14,6 +14,8 @@ from strawberry.types import Info
 
 from jogo.graphql.audit.national import audited_tenant
 from jogo.graphql.audit.types import AuditLogFilter
+from jogo.graphql.breaches.queries import breach_oversight
+from jogo.graphql.breaches.types import BreachOversight
 from jogo.graphql.context import Context
 from jogo.graphql.core.queries import me_global
 from jogo.graphql.core.types import Me, TenantType
@@ -132,6 +134,20 @@ class OversightQuery:
         """
         tenants, _ = await _scope(info, "tenants", NationalFilter(polda_code=polda_code))
         return [TenantType.of(t) for t in tenants]
+
+    @strawberry.field(
+        description="UU PDP breach registers across the visible commands: counts per command"
+        " and each clock (found, due, notified, escalation level, category codes, estimated"
+        " people); no incident text and no person. Incidents found in the filter's days"
+        " (default the last 30) plus every clock still running.",
+        permission_classes=READ,
+    )
+    async def breach_oversight(
+        self, info: Info[Context, None], filter: NationalFilter | None = None
+    ) -> BreachOversight | None:
+        """Needs ``NATIONAL_READ``; audited ``national.breachOversight``
+        (:func:`jogo.graphql.breaches.queries.breach_oversight`)."""
+        return await breach_oversight(info.context.principal, filter)
 
     @strawberry.field(
         description="Totals across the visible tenants, from the rollups.", permission_classes=READ

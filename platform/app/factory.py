@@ -19,6 +19,7 @@ from jogo.platform.app.intake_http import INTAKE_ROUTES
 from jogo.platform.app.lacak import LACAK_ROUTES
 from jogo.platform.app.open311_http import OPEN311_ROUTES
 from jogo.platform.app.phone_routes import PHONE_ROUTES
+from jogo.platform.app.privacy_http import PRIVACY_ROUTES
 from jogo.platform.app.routes import ROUTES, healthz, readyz
 from jogo.platform.app.sdl_http import SDL_ROUTES
 from jogo.platform.app.session_routes import SESSION_ROUTES
@@ -63,6 +64,7 @@ def create_app(
             *SESSION_ROUTES,
             *FEED_ROUTES,
             *AUDIT_ROUTES,
+            *PRIVACY_ROUTES,
             *EXPORT_ROUTES,
             *WEB_ROUTES,
             *CITIZEN_ROUTES,

@@ -26,6 +26,9 @@ class Job:
 
 JOBS = (
     Job("sweep_report_slas", 60.0),
+    # UU PDP breach clocks (tenants/breaches/clock.py): thresholds in hours, so a minute late
+    # at most.
+    Job("sweep_breach_clocks", 60.0),
     Job("poll_hospital_capacity", 300.0),
     Job("check_cameras", 120.0),
     Job("poll_open311", 300.0),

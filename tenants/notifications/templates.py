@@ -48,6 +48,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Laporan {ticket}: pesan baru dari petugas: {note}",
         "Report {ticket}: new message from the officers: {note}",
     ),
+    # Staff: the breach clock of UU PDP Pasal 46 running down (tenants/breaches/sweep.py),
+    # to the command's tenant admins. No incident text: only its reference and times.
+    "breach_escalation": (
+        "UU PDP {command}: insiden {reference} ({stage}). Ditemukan {found}; batas"
+        " pemberitahuan ke subjek data dan lembaga {due}. Belum dicatat: {pending}.",
+        "UU PDP {command}: incident {reference} ({stage_en}). Found {found_en}; the subjects"
+        " and the authority must be notified by {due_en}. Not yet recorded: {pending_en}.",
+    ),
     # Reports by WhatsApp and SMS (tenants/intake/): the questions of the conversation.
     "intake_ask_description": (
         "Halo, ini layanan laporan {command}. Ceritakan apa yang terjadi (minimal 10 huruf)."

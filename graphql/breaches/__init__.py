@@ -1,0 +1,1 @@
+"""The breach register: thin resolvers over ``tenants/breaches`` (tenant and national)."""

@@ -1,0 +1,1 @@
+"""Records of processing: a thin resolver over ``tenants/processing``."""
