@@ -160,6 +160,7 @@ async def fill_every_tenant_table(tenant) -> None:
     await _fill_units(tenant)
     await _fill_bulletins_and_sharing(tenant)
     await _fill_privacy(tenant)
+    await _fill_breaches(tenant)
     await _fill_intake(tenant)
     await _fill_trusted_documents(tenant)
 
@@ -298,6 +299,36 @@ async def _fill_privacy(tenant) -> None:
     await requests.do_request_own(tenant.id, citizen, "ACCESS")
     restriction = await requests.do_request_own(tenant.id, citizen, "RESTRICTION")
     await requests.do_fulfil(tenant.id, admin, restriction, store)
+
+
+async def _fill_breaches(tenant) -> None:
+    """Issue 21 part 4: an incident found 25 hours ago, and its first escalation."""
+    from datetime import UTC, datetime, timedelta
+
+    from helpers import make_user
+
+    from jogo.platform.auth.roles import Role
+    from jogo.platform.auth.users import load_user_principal
+    from jogo.tenants.breaches.actions import BreachInput, do_record_breach
+    from jogo.tenants.breaches.sweep import do_sweep_breach_clocks
+
+    admin = await load_user_principal((await make_user(Role.TENANT_ADMIN, tenant))[0])
+    now = datetime.now(UTC)
+    await do_record_breach(
+        tenant,
+        admin,
+        BreachInput(
+            title="Laptop hilang",
+            description="Laptop operator berisi ekspor laporan hilang.",
+            data_categories=["IDENTITY"],
+            subject_categories=["REPORTERS"],
+            subjects_estimate=12,
+            found_at=now - timedelta(hours=25),
+            measures="Kata sandi diganti.",
+        ),
+        now=now,
+    )
+    assert (await do_sweep_breach_clocks(tenant, now)).escalations >= 1
 
 
 async def test_no_tenant_set_sees_nothing_and_cannot_insert(two_tenants, owner):

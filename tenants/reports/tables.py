@@ -69,6 +69,13 @@ class Report(Table, tablename="reports", db=ENGINE):
     channel = Text(default="API")
     # The polling station an election report is about (migration 0010).
     polling_station_id = UUID(null=True, default=None)
+    # A legal hold on a report under investigation, and what erasure or retention removed
+    # (migration 0036; tenants/privacy).
+    legal_hold_reason = Text(null=True, default=None)
+    legal_hold_by = Text(null=True, default=None)
+    legal_hold_at = Timestamptz(null=True, default=None)
+    identity_erased_at = Timestamptz(null=True, default=None)
+    photos_erased_at = Timestamptz(null=True, default=None)
 
 
 class ReportEvent(Table, tablename="report_events", db=ENGINE):
