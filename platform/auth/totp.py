@@ -351,9 +351,11 @@ async def spend_challenge(token: str) -> None:
 
 
 def _matched_step(secret: str, code: str, now: float | None = None) -> int | None:
-    """The time step (current, or one either side) whose code is ``code``; None if none."""
+    """The time step (current, or one either side) whose code is ``code``; None if none.
+    Only ASCII digits count: ``str.isdigit`` also takes Arabic-Indic or superscript
+    digits, which ``hmac.compare_digest`` refuses with a ``TypeError``."""
     code = (code or "").strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     step = totp.timecode(time.time() if now is None else now)
