@@ -10,15 +10,23 @@ import pyotp
 from helpers import (
     PASSWORD,
     bearer_for,
+    enable_gateway,
     fresh_client,
     gql,
     make_user,
+    new_phone,
+    phone_code,
+    phone_sign_up,
     proxied_app,
+    verify_phone,
+    web_csrf,
 )
 
 from jogo.platform.auth import login
 from jogo.platform.auth.roles import Role
 
+SET_REQUIRED = """mutation($r: Boolean!) { setStaffTwoFactorRequired(required: $r) {
+  policy { twoFactorRequired } errors { code field message } } }"""
 ME = """{ me { name twoFactor { enabled required recoveryCodesLeft }
   securityEvents { kind client } } }"""
 
@@ -243,3 +251,149 @@ async def test_wrong_and_unknown_users_read_the_same(settings, two_tenants):
         )
     assert known.status_code == unknown.status_code == 401
     assert known.json() == unknown.json()
+
+
+async def mandatory(client, tenant, admin) -> None:
+    status, body = await gql(client, f"/t/{tenant.slug}/graphql", SET_REQUIRED, admin, r=True)
+    assert status == 200 and body["data"]["setStaffTwoFactorRequired"]["errors"] == [], body
+
+
+async def test_phone_sign_in_of_staff_asks_the_second_factor(settings, two_tenants, owner):
+    """A citizen made an operator signs in by phone: under a mandatory command that is
+    no way round the factor (enrol first), and with TOTP on the code is asked."""
+    tenant = two_tenants.a
+    await enable_gateway(tenant.id, "SMS")
+    admin = bearer_for(*await make_user(Role.TENANT_ADMIN, tenant), settings)
+    async with proxied_app(settings) as client:
+        here = fresh_client()
+        typed, _ = new_phone()
+        signed_up = await phone_sign_up(client, owner, tenant, typed, here)
+        citizen = {"Authorization": f"Bearer {signed_up['access_token']}"}
+        _, body = await gql(client, f"/t/{tenant.slug}/graphql", "{ me { name } }", citizen)
+        user_id = await owner.fetchval(
+            "SELECT id FROM users WHERE username = $1", body["data"]["me"]["name"]
+        )
+        _, body = await gql(
+            client,
+            f"/t/{tenant.slug}/graphql",
+            "mutation($u: ID!) { changeMemberRole(userId: $u, role: OPERATOR) {"
+            " errors { code } } }",
+            admin,
+            u=str(user_id),
+        )
+        assert body["data"]["changeMemberRole"]["errors"] == [], body
+        await mandatory(client, tenant, admin)
+
+        code = await phone_code(client, owner, tenant, typed, here)
+        answer = await verify_phone(client, tenant.slug, typed, code, here)
+        assert answer.status_code == 200, answer.text
+        assert "access_token" not in answer.json(), answer.text
+        assert answer.json()["second_factor"] == "enrol"
+        # The browser route: no cookie either.
+        code = await phone_code(client, owner, tenant, typed, here)
+        csrf = await web_csrf(client)
+        answer = await verify_phone(
+            client,
+            tenant.slug,
+            typed,
+            code,
+            {**here, "X-Jogo-CSRF": csrf},
+            path="/auth/web/phone/verify",
+        )
+        assert answer.status_code == 200, answer.text
+        assert "access_token" not in answer.json() and "jogo_refresh" not in answer.cookies
+        # Enrolled through the challenge, the next phone sign-in asks for the code.
+        pending = answer.json()["challenge"]
+        started = await client.post("/auth/totp/enrol", json={"challenge": pending})
+        assert started.status_code == 200, started.text
+        totp = pyotp.TOTP(started.json()["secret"])
+        step = steady_step()
+        done = await second(client, pending, totp.generate_otp(step), here)
+        assert done.status_code == 200, done.text
+        code = await phone_code(client, owner, tenant, typed, here)
+        answer = await verify_phone(client, tenant.slug, typed, code, here)
+        assert answer.json()["second_factor"] == "totp", answer.text
+        ok = await second(client, answer.json()["challenge"], totp.generate_otp(step + 1), here)
+        assert ok.status_code == 200 and "access_token" in ok.json(), ok.text
+
+
+async def test_a_session_opened_before_the_command_made_it_mandatory(settings, two_tenants):
+    """Decided: an operator's session opened without the factor keeps its access token
+    (at most JOGO_TOKEN_TTL_SECONDS) but is not refreshed once their command requires a
+    factor they have not enrolled; they sign in again and enrol. Another command's
+    operator, and an operator who enrolled, refresh as before."""
+    a, b = two_tenants.a, two_tenants.b
+    admin = bearer_for(*await make_user(Role.TENANT_ADMIN, a), settings)
+    _, operator_a = await make_user(Role.OPERATOR, a)
+    _, operator_b = await make_user(Role.OPERATOR, b)
+    async with proxied_app(settings) as client:
+        here = fresh_client()
+        _, enrolled_a, totp, _, step = await enrolled(client, settings, a, headers=here)
+        tokens = {}
+        for name in (operator_a, operator_b):
+            tokens[name] = (await password(client, name, here)).json()
+        pending = (await challenge_of(client, enrolled_a, here))["challenge"]
+        tokens[enrolled_a] = (
+            await second(client, pending, totp.generate_otp(step + 1), here)
+        ).json()
+        await mandatory(client, a, admin)
+        refused = await client.post(
+            "/auth/refresh", json={"refresh_token": tokens[operator_a]["refresh_token"]}
+        )
+        assert refused.status_code == 401, refused.text
+        assert "verifikasi dua langkah" in refused.json()["errors"][0]["message"]
+        for name in (operator_b, enrolled_a):
+            other = await client.post(
+                "/auth/refresh", json={"refresh_token": tokens[name]["refresh_token"]}
+            )
+            assert other.status_code == 200, other.text
+        # Signing in again asks them to enrol.
+        assert (await challenge_of(client, operator_a, here))["second_factor"] == "enrol"
+
+
+async def test_a_citizen_cannot_enrol(settings, two_tenants, owner):
+    tenant = two_tenants.b
+    await enable_gateway(tenant.id, "SMS")
+    async with proxied_app(settings) as client:
+        here = fresh_client()
+        typed, _ = new_phone()
+        signed_up = await phone_sign_up(client, owner, tenant, typed, here)
+        citizen = {"Authorization": f"Bearer {signed_up['access_token']}"}
+        started = await client.post("/auth/totp/enrol", headers=citizen)
+        assert started.status_code == 403, started.text
+        confirmed = await client.post(
+            "/auth/totp/confirm", json={"code": "123456"}, headers=citizen
+        )
+        assert confirmed.status_code == 403, confirmed.text
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM staff_totp t JOIN users u ON u.id = t.user_id WHERE u.phone IS NOT NULL"
+            " AND u.id IN (SELECT user_id FROM memberships WHERE tenant = $1)",
+            tenant.id,
+        )
+        == 0
+    )
+
+
+async def test_an_api_key_cannot_enrol_or_answer_a_challenge(settings, two_tenants):
+    tenant = two_tenants.a
+    admin = bearer_for(*await make_user(Role.TENANT_ADMIN, tenant), settings)
+    async with proxied_app(settings) as client:
+        _, body = await gql(
+            client,
+            f"/t/{tenant.slug}/graphql",
+            'mutation { createApiKey(name: "totp-probe", scopes: ["reports:read"]) {'
+            " key errors { code } } }",
+            admin,
+        )
+        key = body["data"]["createApiKey"]["key"]
+        for headers in ({"Authorization": f"Bearer {key}"}, {"X-API-Key": key}):
+            for path, payload in (
+                ("/auth/totp/enrol", None),
+                ("/auth/totp/confirm", {"code": "123456"}),
+                ("/auth/totp/recovery-codes", {"code": "123456"}),
+            ):
+                answer = await client.post(path, json=payload, headers=headers)
+                assert answer.status_code == 401, (path, answer.text)
+        answer = await second(client, key, "123456", {})
+        assert answer.status_code == 401, answer.text

@@ -1,7 +1,8 @@
 """Staff sign-in's second factor: TOTP (RFC 6238, ``pyotp``), recovery codes, and the
 challenge between a right password and a session.
 
-**Who.** Any signed-in user may turn TOTP on. It is *required* for
+**Who.** Any signed-in user with a role other than ``citizen`` may turn TOTP on (a
+citizen signs in by phone, and no citizen client asks for a code). It is *required* for
 
 - operators and tenant admins of a command whose tenant admin made it mandatory
   (``setStaffTwoFactorRequired``, table ``tenant_sign_in_policy``);
