@@ -397,3 +397,143 @@ async def test_an_api_key_cannot_enrol_or_answer_a_challenge(settings, two_tenan
                 assert answer.status_code == 401, (path, answer.text)
         answer = await second(client, key, "123456", {})
         assert answer.status_code == 401, answer.text
+
+
+async def test_two_different_recovery_codes_on_one_challenge_spend_one(settings, two_tenants):
+    """Parallel submissions of one challenge with two good codes: one session, and the
+    loser's recovery code is not spent for nothing."""
+    tenant = two_tenants.a
+    async with proxied_app(settings) as client:
+        here = fresh_client()
+        user_id, username, _, codes, _ = await enrolled(client, settings, tenant, headers=here)
+        pending = (await challenge_of(client, username, here))["challenge"]
+        answers = await asyncio.gather(*(second(client, pending, c, here) for c in codes[:4]))
+        assert sorted(r.status_code for r in answers) == [200, 401, 401, 401]
+        _, body = await gql(
+            client, f"/t/{tenant.slug}/graphql", ME, bearer_for(user_id, username, settings)
+        )
+    assert body["data"]["me"]["twoFactor"]["recoveryCodesLeft"] == 9
+
+
+async def test_a_challenge_dies_with_the_account_or_the_password(settings, two_tenants, owner):
+    tenant = two_tenants.b
+    admin = bearer_for(*await make_user(Role.TENANT_ADMIN, tenant), settings)
+    async with proxied_app(settings) as client:
+        here = fresh_client()
+        user_id, username, totp, _, step = await enrolled(client, settings, tenant, headers=here)
+        pending = (await challenge_of(client, username, here))["challenge"]
+        _, body = await gql(
+            client,
+            f"/t/{tenant.slug}/graphql",
+            "mutation($u: ID!) { deactivateMember(userId: $u) { errors { code } } }",
+            admin,
+            u=str(user_id),
+        )
+        assert body["data"]["deactivateMember"]["errors"] == [], body
+        late = await second(client, pending, totp.generate_otp(step + 1), here)
+        assert late.status_code == 401, late.text
+
+        # A password changed meanwhile: the challenge opened with the old one is void.
+        user_id, username, totp, _, step = await enrolled(client, settings, tenant, headers=here)
+        pending = (await challenge_of(client, username, here))["challenge"]
+        changed = await client.post(
+            "/auth/password",
+            json={"current_password": PASSWORD, "new_password": "another long passphrase"},
+            headers=bearer_for(user_id, username, settings),
+        )
+        assert changed.status_code == 200, changed.text
+        late = await second(client, pending, totp.generate_otp(step + 1), here)
+        assert late.status_code == 401, late.text
+    assert (
+        await owner.fetchval("SELECT count(*) FROM auth_sessions WHERE user_id = $1", user_id) == 0
+    )
+
+
+async def test_expired_and_revoked_tokens_cannot_enrol(settings, two_tenants):
+    from jogo.platform.auth.tokens import issue_token
+
+    async with proxied_app(settings) as client:
+        here = fresh_client()
+        user_id, username = await make_user(Role.OPERATOR, two_tenants.a)
+        expired = issue_token(user_id, username, settings.secret_key, -60).token
+        answer = await client.post(
+            "/auth/totp/enrol", headers={"Authorization": f"Bearer {expired}"}
+        )
+        assert answer.status_code == 401, answer.text
+        signed = (await password(client, username, here)).json()
+        ended = await client.post("/auth/logout", json={"refresh_token": signed["refresh_token"]})
+        assert ended.json() == {"ended": True}
+        answer = await client.post(
+            "/auth/totp/enrol", headers={"Authorization": f"Bearer {signed['access_token']}"}
+        )
+        assert answer.status_code == 401, answer.text
+
+
+async def test_staff_of_two_commands_follow_the_stricter(settings, two_tenants):
+    a, b = two_tenants.a, two_tenants.b
+    from jogo.platform.auth.users import add_membership
+
+    user_id, username = await make_user(Role.OFFICER, a)
+    await add_membership(user_id, Role.OPERATOR, tenant=b)
+    admin_b = bearer_for(*await make_user(Role.TENANT_ADMIN, b), settings)
+    operator = bearer_for(*await make_user(Role.OPERATOR, b), settings)
+    async with proxied_app(settings) as client:
+        here = fresh_client()
+        assert "access_token" in (await password(client, username, here)).json()
+        # Not an admin: the policy is neither read nor set.
+        _, body = await gql(client, f"/t/{b.slug}/graphql", SET_REQUIRED, operator, r=True)
+        assert body["data"]["setStaffTwoFactorRequired"]["errors"][0]["code"] == "FORBIDDEN"
+        _, body = await gql(
+            client, f"/t/{b.slug}/graphql", "{ staffSignInPolicy { twoFactorRequired } }", operator
+        )
+        assert body["data"]["staffSignInPolicy"] is None and body["errors"], body
+        await mandatory(client, b, admin_b)
+        # Mandatory in B (an operator there), not in A (an officer): one sign-in for both.
+        assert (await challenge_of(client, username, here))["second_factor"] == "enrol"
+        _, body = await gql(
+            client, f"/t/{a.slug}/graphql", ME, bearer_for(user_id, username, settings)
+        )
+        assert body["data"]["me"]["twoFactor"]["required"] is True
+
+
+async def test_security_events_are_their_owners_and_bounded(settings, two_tenants, owner):
+    from jogo.platform.auth import totp as totp_module
+
+    tenant = two_tenants.a
+    one_id, one = await make_user(Role.OPERATOR, tenant)
+    _, other = await make_user(Role.OPERATOR, tenant)
+    async with proxied_app(settings) as client:
+        here = fresh_client()
+        for n in range(3):
+            await password(client, one, here, ua=f"Browser {n}")
+        token = (await password(client, other, here)).json()["access_token"]
+        _, body = await gql(
+            client, f"/t/{tenant.slug}/graphql", ME, {"Authorization": f"Bearer {token}"}
+        )
+        assert body["data"]["me"]["securityEvents"] == []
+        # A flood of new devices (an attacker with the password rotating user agents):
+        # what is kept per user stays bounded.
+        await owner.execute(
+            "INSERT INTO known_devices (user_id, device)"
+            " SELECT $1, md5(g::text) FROM generate_series(1, $2) g",
+            one_id,
+            totp_module.DEVICES_KEPT + 50,
+        )
+        await owner.execute(
+            "INSERT INTO security_events (user_id, kind)"
+            " SELECT $1, 'new_device' FROM generate_series(1, $2)",
+            one_id,
+            totp_module.EVENTS_KEPT + 50,
+        )
+        await password(client, one, here, ua="Yet another browser")
+        _, body = await gql(
+            client, f"/t/{tenant.slug}/graphql", ME, bearer_for(one_id, one, settings)
+        )
+    assert len(body["data"]["me"]["securityEvents"]) == totp_module.SECURITY_EVENTS_MAX
+    kept = await owner.fetchrow(
+        "SELECT (SELECT count(*) FROM known_devices WHERE user_id = $1) AS devices,"
+        " (SELECT count(*) FROM security_events WHERE user_id = $1) AS events",
+        one_id,
+    )
+    assert kept["devices"] <= totp_module.DEVICES_KEPT
+    assert kept["events"] <= totp_module.EVENTS_KEPT

@@ -72,18 +72,15 @@ async def _complete(request: Request, settings: Settings) -> tuple[Issued, list[
         recovery = await totp.confirm_enrolment(
             pending.user_id, pending.username, data.code, settings, client
         )
+        await totp.spend_challenge(data.challenge)
     else:
-
-        async def check() -> str:
-            used = await totp.check_code(pending.user_id, data.code, settings)
-            if used is None:
-                raise Unauthenticated(totp.WRONG)
-            return used
-
-        used = await throttled(pending.username, client, check)
-        if used == "recovery":
-            await totp.record_event(pending.user_id, "recovery_code_used", client)
-    await totp.spend_challenge(data.challenge)
+        await throttled(
+            pending.username,
+            client,
+            lambda: totp.answer_challenge(
+                data.challenge, pending.user_id, data.code, settings, client
+            ),
+        )
     device = pending.device or device_of_request(request, settings)
     issued = await start_session(pending.user_id, pending.username, settings, client, device=device)
     return issued, recovery

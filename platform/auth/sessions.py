@@ -330,7 +330,10 @@ async def end_user_sessions(
     user_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
 ) -> int:
     """Inside the caller's transaction: revoke every live session of the user (but
-    ``keep``) and announce it. Returns how many were live."""
+    ``keep``) and announce it; the user's pending second-factor challenges go too (a
+    password that was right is no longer, or the account ended). Returns how many
+    sessions were live."""
+    await db.fetch("DELETE FROM sign_in_challenges WHERE user_id = $1", user_id)
     rows = await db.fetch(
         "UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2"
         " WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $3 RETURNING id",
