@@ -537,3 +537,71 @@ async def test_security_events_are_their_owners_and_bounded(settings, two_tenant
     )
     assert kept["devices"] <= totp_module.DEVICES_KEPT
     assert kept["events"] <= totp_module.EVENTS_KEPT
+
+
+async def test_browser_enrol_shows_secret_and_codes_once_and_wrong_codes_in_bahasa(
+    settings, live_server, two_tenants, page
+):
+    from helpers import go_to_view, screenshot
+
+    tenant = two_tenants.a
+    admin = bearer_for(*await make_user(Role.TENANT_ADMIN, tenant), settings)
+    _, username = await make_user(Role.OPERATOR, tenant)
+    async with proxied_app(settings) as client:
+        await mandatory(client, tenant, admin)
+    wrong_text = "Kode salah, sudah terpakai, atau sudah lewat waktunya."
+    try:
+        await page.goto(f"http://{live_server}/t/{tenant.slug}/console/")
+        await page.get_by_label("Nama pengguna").fill(username)
+        await page.get_by_label("Kata sandi").fill(PASSWORD)
+        await page.get_by_role("button", name="Masuk").click()
+        secret_box = page.get_by_label("Kunci rahasia")
+        await secret_box.wait_for(timeout=10_000)
+        secret = await secret_box.input_value()
+        assert len(secret) == 32 and secret.isalnum()
+        uri = await page.get_by_label("Alamat otpauth://").input_value()
+        assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
+        totp = pyotp.TOTP(secret)
+        step = steady_step()
+        right = {totp.generate_otp(s) for s in range(step - 1, step + 3)}
+        wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
+        await page.get_by_label("Kode verifikasi").fill(wrong)
+        await page.get_by_role("button", name="Verifikasi").click()
+        await page.get_by_role("alert").filter(has_text=wrong_text).wait_for(timeout=10_000)
+        await page.get_by_label("Kode verifikasi").fill(totp.generate_otp(step))
+        await page.get_by_role("button", name="Verifikasi").click()
+        codes = page.locator("pre.recovery-codes")
+        await codes.wait_for(timeout=10_000)
+        shown = (await codes.inner_text()).split()
+        assert len(shown) == 10 and all(len(c) == 19 for c in shown)
+        await page.get_by_role("button", name="Lanjut").click()
+        await page.locator(".topbar").wait_for(timeout=10_000)
+        # Shown once: the security view tells the count, never the secret or the codes.
+        await go_to_view(page, "security")
+        await page.get_by_text("Verifikasi dua langkah aktif (10 kode pemulihan").wait_for(
+            timeout=10_000
+        )
+        html = await page.content()
+        assert secret not in html and not any(c in html for c in shown)
+
+        # Signed out and in again: the code is asked; a wrong one reads in Bahasa Indonesia.
+        await page.get_by_role("button", name="Keluar").first.click()
+        await page.get_by_label("Nama pengguna").fill(username)
+        await page.get_by_label("Kata sandi").fill(PASSWORD)
+        await page.get_by_role("button", name="Masuk").click()
+        code = page.get_by_label("Kode verifikasi")
+        await code.wait_for(timeout=10_000)
+        await code.fill(wrong)
+        await page.get_by_role("button", name="Verifikasi").click()
+        await page.get_by_role("alert").filter(has_text=wrong_text).wait_for(timeout=10_000)
+        await code.fill("١٢٣٤٥٦")
+        async with page.expect_response("**/auth/web/second-factor") as answered:
+            await page.get_by_role("button", name="Verifikasi").click()
+        assert (await answered.value).status == 401  # once a 500
+        await page.get_by_role("alert").filter(has_text=wrong_text).wait_for(timeout=10_000)
+        await code.fill(totp.generate_otp(step + 1))
+        await page.get_by_role("button", name="Verifikasi").click()
+        await page.locator(".topbar").wait_for(timeout=10_000)
+    except Exception:
+        await screenshot(page, "attack_21_totp_browser")
+        raise
