@@ -605,3 +605,39 @@ async def test_browser_enrol_shows_secret_and_codes_once_and_wrong_codes_in_baha
     except Exception:
         await screenshot(page, "attack_21_totp_browser")
         raise
+
+
+async def test_web_second_factor_needs_csrf_and_spends_nothing_without(settings, two_tenants):
+    async with proxied_app(settings) as client:
+        here = fresh_client()
+        _, username, totp, _, step = await enrolled(client, settings, two_tenants.b, headers=here)
+        # A challenge from the token flow, answered at the browser route.
+        pending = (await challenge_of(client, username, here))["challenge"]
+        code = totp.generate_otp(step + 1)
+        refused = await second(client, pending, code, here, path="/auth/web/second-factor")
+        assert refused.status_code == 403, refused.text
+        csrf = await web_csrf(client)
+        ok = await second(
+            client, pending, code, {**here, "X-Jogo-CSRF": csrf}, path="/auth/web/second-factor"
+        )
+        assert ok.status_code == 200, ok.text
+        assert "refresh_token" not in ok.json() and client.cookies.get("jogo_refresh")
+
+
+async def test_guessing_at_an_enrol_challenge_is_limited(settings, two_tenants):
+    tenant = two_tenants.a
+    admin = bearer_for(*await make_user(Role.TENANT_ADMIN, tenant), settings)
+    _, operator = await make_user(Role.OPERATOR, tenant)
+    async with proxied_app(settings) as client:
+        here = fresh_client()
+        await mandatory(client, tenant, admin)
+        pending = (await challenge_of(client, operator, here))["challenge"]
+        started = await client.post("/auth/totp/enrol", json={"challenge": pending})
+        totp = pyotp.TOTP(started.json()["secret"])
+        step = steady_step()
+        right = {totp.generate_otp(s) for s in range(step - 1, step + 3)}
+        wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
+        statuses = [(await second(client, pending, wrong, here)).status_code for _ in range(7)]
+        assert statuses[:5] == [400] * 5 and statuses[5:] == [429, 429], statuses
+        locked = await second(client, pending, totp.generate_otp(step), here)
+        assert locked.status_code == 429, locked.text
