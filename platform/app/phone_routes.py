@@ -12,6 +12,10 @@
   same CSRF double submit. ``POST /auth/phone/verify`` (no cookie) → the ``/auth/token``
   answer, for app vendors. 401 ``INVALID_CODE``, 409 ``CONSENT_REQUIRED`` (with
   ``notice_version``), 429 ``RATE_LIMITED``, 403 for a disabled account.
+- A number whose person is staff too (a citizen made an operator) and has TOTP on, or
+  must enrol, gets the second-factor challenge of ``/auth/token`` instead (200, no
+  token, no cookie; :func:`~jogo.platform.auth.sessions.after_password`): a phone
+  code is no way round the command's two-step verification.
 
 Errors answer ``{"code", "field", "message"}`` (plus ``notice_version`` for consent) and,
 beside them, the ``errors`` list every other route answers, so the web clients' API
@@ -39,7 +43,8 @@ from jogo.platform.auth.phone import (
     issue_phone_code,
     verify_phone_code,
 )
-from jogo.platform.auth.sessions import Issued, start_session
+from jogo.platform.auth.sessions import Issued, after_password
+from jogo.platform.auth.totp import Challenge
 from jogo.platform.errors import InvalidInput, JogoError, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.platform.settings import Settings
@@ -134,7 +139,7 @@ async def phone_start(request: Request) -> Response[Any]:
     return await _answering(work)
 
 
-async def _verify(request: Request, settings: Settings) -> Issued:
+async def _verify(request: Request, settings: Settings) -> Issued | Challenge:
     data = _decode(
         await request.body(),
         VerifyRequest,
@@ -151,17 +156,19 @@ async def _verify(request: Request, settings: Settings) -> Issued:
         secret_key=settings.secret_key,
         client=client,
     )
-    return await start_session(who.user_id, who.username, settings, client)
+    # No device: a citizen's sign-ins are not fingerprinted; staff's are, at the factor.
+    return await after_password(who.user_id, who.username, settings, client, None)
 
 
 @post("/auth/phone/verify", status_code=200)
 async def phone_verify(request: Request) -> Response[Any]:
-    """Spend the code and sign in: the ``/auth/token`` answer (access and refresh token)."""
+    """Spend the code and sign in: the ``/auth/token`` answer (access and refresh token,
+    or a staff member's second-factor challenge)."""
 
     async def work() -> Response[Any]:
         settings: Settings = request.app.state.settings
-        issued = await _verify(request, settings)
-        return Response(issued.body(), headers=NO_STORE)
+        answer = await _verify(request, settings)
+        return Response(answer.body(), headers=NO_STORE)
 
     return await _answering(work)
 
@@ -174,7 +181,10 @@ async def web_phone_verify(request: Request) -> Response[Any]:
     async def work() -> Response[Any]:
         settings: Settings = request.app.state.settings
         check_csrf(request, settings)
-        return session_response(request, settings, await _verify(request, settings))
+        answer = await _verify(request, settings)
+        if isinstance(answer, Challenge):
+            return Response(answer.body(), headers=NO_STORE)
+        return session_response(request, settings, answer)
 
     return await _answering(work)
 

@@ -11,9 +11,12 @@
 - ``POST /auth/web/second-factor`` → the same for a browser: the refresh cookie, CSRF
   checked as at ``/auth/web/login``.
 - ``POST /auth/totp/enrol`` → ``{"secret", "provisioning_uri"}``: with
-  ``Authorization: Bearer`` (a signed-in user, any audience) and an empty body, or
-  ``{"challenge"}`` of an ``enrol`` challenge (the enrolment-only session).
-- ``POST /auth/totp/confirm {"code"}`` (Bearer) → ``{"recovery_codes"}``: TOTP is on.
+  ``Authorization: Bearer`` (a signed-in user with a role other than ``citizen``, any
+  audience) and an empty body, or ``{"challenge"}`` of an ``enrol`` challenge (the
+  enrolment-only session). A citizen only is 403 ``FORBIDDEN``: citizens sign in by
+  phone and no citizen client asks for a code.
+- ``POST /auth/totp/confirm {"code"}`` (Bearer) → ``{"recovery_codes"}``: TOTP is on
+  (403 for a citizen only, as above).
 - ``POST /auth/totp/recovery-codes {"code"}`` (Bearer) → ``{"recovery_codes"}``: new
   codes, the old ones void.
 """
@@ -31,8 +34,9 @@ from jogo.platform.app.session_routes import _decode
 from jogo.platform.app.web_session import check_csrf, session_response
 from jogo.platform.auth import totp
 from jogo.platform.auth.login import throttled
+from jogo.platform.auth.roles import Role
 from jogo.platform.auth.sessions import Issued, start_session
-from jogo.platform.errors import Unauthenticated
+from jogo.platform.errors import Forbidden, Unauthenticated
 from jogo.platform.settings import Settings
 
 
@@ -68,18 +72,15 @@ async def _complete(request: Request, settings: Settings) -> tuple[Issued, list[
         recovery = await totp.confirm_enrolment(
             pending.user_id, pending.username, data.code, settings, client
         )
+        await totp.spend_challenge(data.challenge)
     else:
-
-        async def check() -> str:
-            used = await totp.check_code(pending.user_id, data.code, settings)
-            if used is None:
-                raise Unauthenticated(totp.WRONG)
-            return used
-
-        used = await throttled(pending.username, client, check)
-        if used == "recovery":
-            await totp.record_event(pending.user_id, "recovery_code_used", client)
-    await totp.spend_challenge(data.challenge)
+        await throttled(
+            pending.username,
+            client,
+            lambda: totp.answer_challenge(
+                data.challenge, pending.user_id, data.code, settings, client
+            ),
+        )
     device = pending.device or device_of_request(request, settings)
     issued = await start_session(pending.user_id, pending.username, settings, client, device=device)
     return issued, recovery
@@ -109,16 +110,28 @@ async def web_second_factor(request: Request) -> Response[dict[str, Any]]:
     return response
 
 
-async def _signed_in(request: Request, settings: Settings) -> tuple[uuid.UUID, str]:
+STAFF_ONLY = (
+    "Verifikasi dua langkah hanya untuk petugas. / Two-step verification is for staff only."
+)
+
+
+async def _signed_in(
+    request: Request, settings: Settings, *, staff: bool = False
+) -> tuple[uuid.UUID, str]:
+    """The Bearer user (401 otherwise); with ``staff``, one with a role other than
+    ``citizen`` (403 otherwise)."""
     principal = await principal_from_header(request.headers.get("authorization"), settings)
     if principal.kind != "user" or principal.id is None or not principal.memberships:
         raise Unauthenticated("sign in as a user first")
+    if staff and all(m.role == Role.CITIZEN for m in principal.memberships):
+        raise Forbidden(STAFF_ONLY)
     return principal.id, principal.name
 
 
 @post("/auth/totp/enrol", status_code=200)
 async def enrol(request: Request) -> dict[str, Any]:
-    """Start enrolment: ``{"secret", "provisioning_uri"}``. 409 when TOTP is on already."""
+    """Start enrolment: ``{"secret", "provisioning_uri"}``. 409 when TOTP is on already;
+    403 for a citizen only."""
     settings = _settings(request)
     data = _decode(await request.body() or b"{}", EnrolRequest, '{"challenge": ...}')
     if data.challenge is not None:
@@ -127,7 +140,7 @@ async def enrol(request: Request) -> dict[str, Any]:
             raise Unauthenticated(totp.EXPIRED)
         user_id, username = pending.user_id, pending.username
     else:
-        user_id, username = await _signed_in(request, settings)
+        user_id, username = await _signed_in(request, settings, staff=True)
     return (await totp.begin_enrolment(user_id, username, settings)).body()
 
 
@@ -136,7 +149,7 @@ async def confirm(request: Request) -> dict[str, Any]:
     """``{"code"}`` (Bearer) → ``{"recovery_codes"}``; 400 for a wrong code."""
     settings = _settings(request)
     data = _decode(await request.body(), CodeRequest, '{"code": ...}')
-    user_id, username = await _signed_in(request, settings)
+    user_id, username = await _signed_in(request, settings, staff=True)
     client = client_of(request, settings)
     codes = await totp.confirm_enrolment(user_id, username, data.code, settings, client)
     return {"recovery_codes": codes}

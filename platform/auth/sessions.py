@@ -18,6 +18,11 @@ refresh token is 256 random bits (``jrt_…``); only its SHA-256 is stored.
 - **Lifetimes.** ``JOGO_REFRESH_TTL_SECONDS`` (12 h, a shift) from sign-in, and
   ``JOGO_REFRESH_IDLE_SECONDS`` (2 h) since the last refresh.
 - **Logout** revokes the session (``auth.logout``).
+- **Second factor made mandatory.** A session of a user who must now enrol TOTP
+  (their command made it mandatory, or ``JOGO_STAFF_TOTP_REQUIRED``) and has not is not
+  refreshed (401): its access token serves out its ``JOGO_TOKEN_TTL_SECONDS``, then the
+  user signs in again and is asked to enrol. The session is not revoked: turning the
+  policy off again lets it refresh.
 
 Revoking a session refuses its access tokens on the next request (the session is read
 with the user in one query) and closes its sockets through
@@ -48,6 +53,11 @@ from jogo.platform.settings import Settings
 
 PREFIX = "jrt_"
 ENDED = "the session has ended; sign in again"
+ENROL_FIRST = (
+    "Komando Anda kini mewajibkan verifikasi dua langkah: masuk lagi dan daftarkan "
+    "aplikasi autentikator. / Your command now requires two-step verification: sign in "
+    "again and enrol an authenticator app."
+)
 # Each sign-in deletes this many sessions that ended over a day ago (their refresh tokens
 # go with them), so the tables hold about a day of history without a job.
 PURGE_BATCH = 20
@@ -178,11 +188,14 @@ _SESSION = (
 
 
 async def _answer(session_id: uuid.UUID, refresh: str, settings: Settings) -> Issued:
-    """Inside the transaction: check the session is live, then a fresh access token with
-    ``refresh`` (raises :class:`Unauthenticated` when the session has ended)."""
+    """Inside the transaction: check the session is live and its user need not enrol a
+    second factor first, then a fresh access token with ``refresh`` (raises
+    :class:`Unauthenticated` otherwise)."""
     rows = await db.fetch(_SESSION, session_id)
     if not rows or not rows[0]["live"]:
         raise Unauthenticated(ENDED)
+    if await second_factor_needed(rows[0]["user_id"], settings) == "enrol":
+        raise Unauthenticated(ENROL_FIRST)
     access = issue_token(
         rows[0]["user_id"],
         rows[0]["username"],
@@ -202,7 +215,8 @@ async def refresh_session(token: str, settings: Settings) -> Issued:
 
     Errors (all :class:`Unauthenticated`, HTTP 401): an unknown token; a spent one that is
     not a retry (the session is revoked as reused, then refused); a revoked, expired or
-    idle session; a user who is disabled or belongs nowhere any more.
+    idle session; a user who is disabled or belongs nowhere any more, or who must enrol
+    a second factor first (:data:`ENROL_FIRST`; the token stays unspent).
     """
     if not token.startswith(PREFIX) or len(token) > 200:
         raise Unauthenticated("the refresh token is invalid")
@@ -316,7 +330,10 @@ async def end_user_sessions(
     user_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
 ) -> int:
     """Inside the caller's transaction: revoke every live session of the user (but
-    ``keep``) and announce it. Returns how many were live."""
+    ``keep``) and announce it; the user's pending second-factor challenges go too (a
+    password that was right is no longer, or the account ended). Returns how many
+    sessions were live."""
+    await db.fetch("DELETE FROM sign_in_challenges WHERE user_id = $1", user_id)
     rows = await db.fetch(
         "UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2"
         " WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $3 RETURNING id",

@@ -1,7 +1,8 @@
 """Staff sign-in's second factor: TOTP (RFC 6238, ``pyotp``), recovery codes, and the
 challenge between a right password and a session.
 
-**Who.** Any signed-in user may turn TOTP on. It is *required* for
+**Who.** Any signed-in user with a role other than ``citizen`` may turn TOTP on (a
+citizen signs in by phone, and no citizen client asks for a code). It is *required* for
 
 - operators and tenant admins of a command whose tenant admin made it mandatory
   (``setStaffTwoFactorRequired``, table ``tenant_sign_in_policy``);
@@ -62,6 +63,10 @@ CHALLENGE_PREFIX = "jch_"
 CHALLENGE_SECONDS = 300
 RECOVERY_COUNT = 10
 SECURITY_EVENTS_MAX = 20  # me.securityEvents answers at most this many (graphql/cost.py)
+# Kept per user, the oldest (least recently seen) dropped beyond: someone signing in with
+# ever new user agents cannot grow either table without bound.
+EVENTS_KEPT = 100
+DEVICES_KEPT = 50
 STEP_SECONDS = 30
 # Tenant roles a command's mandatory setting binds; officers and liaisons may enrol.
 TENANT_STAFF_ROLES = (Role.OPERATOR.value, Role.TENANT_ADMIN.value)
@@ -124,31 +129,35 @@ def device_of(client: str | None, user_agent: str | None) -> str | None:
 
 async def record_event(user_id: uuid.UUID, kind: str, client: str | None) -> None:
     """A row of ``security_events`` (``kind`` one of :data:`EVENT_TEXT`), in the caller's
-    transaction if any."""
+    transaction if any; the user's rows beyond the newest :data:`EVENTS_KEPT` go."""
     await db.fetch(
         "INSERT INTO security_events (user_id, kind, client) VALUES ($1, $2, $3)",
         user_id,
         kind,
         (client or "")[:64] or None,
     )
+    await db.fetch(
+        "DELETE FROM security_events WHERE user_id = $1 AND id <= (SELECT id FROM"
+        " security_events WHERE user_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)",
+        user_id,
+        EVENTS_KEPT,
+    )
 
 
 async def record_lockout(username: str, client: str | None) -> None:
     """A ``lockout`` security event for the user with this username, if there is one."""
-    await db.fetch(
-        "INSERT INTO security_events (user_id, kind, client)"
-        " SELECT id, 'lockout', $2 FROM users WHERE username = $1",
-        username,
-        (client or "")[:64] or None,
-    )
+    rows = await db.fetch("SELECT id FROM users WHERE username = $1", username)
+    if rows:
+        await record_event(rows[0]["id"], "lockout", client)
 
 
 async def note_device(
     user_id: uuid.UUID, username: str, client: str | None, device: str | None
 ) -> bool:
-    """Inside the sign-in's transaction: remember the device; a device not seen before for
-    a user who has signed in from another one is audited (``auth.new_device``, in every
-    command of the user) and recorded as a security event. True when it was new."""
+    """Inside the sign-in's transaction: remember the device (the :data:`DEVICES_KEPT`
+    most recently seen per user); a device not seen before for a user who has signed in
+    from another one is audited (``auth.new_device``, in every command of the user) and
+    recorded as a security event. True when it was new."""
     if device is None:
         return False
     rows = await db.fetch(
@@ -161,6 +170,13 @@ async def note_device(
         device,
     )
     new = bool(rows and rows[0]["inserted"] and rows[0]["n"] > 0)
+    if rows and rows[0]["n"] >= DEVICES_KEPT:
+        await db.fetch(
+            "DELETE FROM known_devices WHERE user_id = $1 AND device IN (SELECT device"
+            " FROM known_devices WHERE user_id = $1 ORDER BY last_seen DESC OFFSET $2)",
+            user_id,
+            DEVICES_KEPT,
+        )
     if new:
         await record_event(user_id, "new_device", client)
         await write_user_audit(
@@ -319,20 +335,46 @@ class Pending:
 
 
 async def find_challenge(token: str) -> Pending:
-    """The live (unexpired, unspent) challenge of ``token``; :class:`Unauthenticated`
-    otherwise."""
+    """The live (unexpired, unspent) challenge of ``token`` of a user who may still sign
+    in (active, with a membership); :class:`Unauthenticated` otherwise."""
     if not token.startswith(CHALLENGE_PREFIX) or len(token) > 200:
         raise Unauthenticated(EXPIRED)
     rows = await db.fetch(
         "SELECT c.user_id, u.username, c.kind, c.device FROM sign_in_challenges c"
         " JOIN users u ON u.id = c.user_id"
-        " WHERE c.token_hash = $1 AND c.used_at IS NULL AND c.expires_at > now() AND u.is_active",
+        " WHERE c.token_hash = $1 AND c.used_at IS NULL AND c.expires_at > now() AND u.is_active"
+        " AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id)",
         _sha(token),
     )
     if not rows:
         raise Unauthenticated(EXPIRED)
     r = rows[0]
     return Pending(r["user_id"], r["username"], r["kind"], r["device"])
+
+
+async def answer_challenge(
+    token: str, user_id: uuid.UUID, code: str, settings: Settings, client: str | None
+) -> str:
+    """Judge ``code`` (:func:`check_code`) and spend the ``totp`` challenge, in one
+    transaction holding the challenge's row: of parallel answers to one challenge one is
+    judged at a time, so the losers spend no code or time step of the user. ``"totp"`` or
+    ``"recovery"``; :class:`Unauthenticated` for a wrong code (:data:`WRONG`) or a
+    challenge spent or expired meanwhile (:data:`EXPIRED`)."""
+    async with db.control_tx():
+        rows = await db.fetch(
+            "SELECT 1 FROM sign_in_challenges WHERE token_hash = $1 AND used_at IS NULL"
+            " AND expires_at > now() FOR UPDATE",
+            _sha(token),
+        )
+        if not rows:
+            raise Unauthenticated(EXPIRED)
+        used = await check_code(user_id, code, settings)
+        if used is None:
+            raise Unauthenticated(WRONG)
+        await spend_challenge(token)
+        if used == "recovery":
+            await record_event(user_id, "recovery_code_used", client)
+    return used
 
 
 async def spend_challenge(token: str) -> None:
@@ -351,9 +393,11 @@ async def spend_challenge(token: str) -> None:
 
 
 def _matched_step(secret: str, code: str, now: float | None = None) -> int | None:
-    """The time step (current, or one either side) whose code is ``code``; None if none."""
+    """The time step (current, or one either side) whose code is ``code``; None if none.
+    Only ASCII digits count: ``str.isdigit`` also takes Arabic-Indic or superscript
+    digits, which ``hmac.compare_digest`` refuses with a ``TypeError``."""
     code = (code or "").strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     step = totp.timecode(time.time() if now is None else now)

@@ -110,6 +110,10 @@ function signInView(main, ctx) {
       if (name) body.name = name;
       try {
         const answer = await postAuth("/auth/web/phone/verify", body, true);
+        if (answer.second_factor) { // staff with two-step verification: not in this app
+          form.querySelector(".form-error").textContent = t("akun.err.staff");
+          return;
+        }
         session.accept(answer, "signed-in"); // the same answer as /auth/web/login
         ctx.me = (await gql("query Me { me { kind name roles } }")).me;
         toast(t("akun.welcome"));
