@@ -76,9 +76,9 @@ async def emit(
     the tenant to each of ``event_types`` (keys of :data:`EVENT_TYPES`), about
     ``event_id`` (the report event's id, or a fresh one), and its first attempt in the
     outbox. ``report_id``: the report the event is about, if any; ``ref``: what the
-    payload is made from (JSON: ids as text). One statement when nobody subscribes;
-    returns how many deliveries were made. An event already emitted (same id and type)
-    is not emitted twice."""
+    payload is made from (JSON: ids as text). One statement when nobody subscribes, two
+    however many do; returns how many deliveries were made. An event already emitted
+    (same id and type) is not emitted twice."""
     rows = await db.fetch(
         _EMIT,
         list(event_types),
@@ -87,8 +87,7 @@ async def emit(
         json.dumps(ref or {}, default=str),
         MAX_ATTEMPTS,
     )
-    for row in rows:
-        await enqueue_attempt(tenant_id, row["id"], 0)
+    await enqueue_attempts(tenant_id, [(row["id"], 0) for row in rows])
     return len(rows)
 
 
@@ -100,6 +99,19 @@ async def enqueue_attempt(
     await outbox.enqueue(
         DELIVER_ACTOR,
         {"delivery_id": str(delivery_id), "attempt": attempt},
+        tenant_id,
+        available_at=at,
+    )
+
+
+async def enqueue_attempts(
+    tenant_id: uuid.UUID, attempts: list[tuple[uuid.UUID, int]], at: Any = None
+) -> None:
+    """:func:`enqueue_attempt` for several ``(delivery id, attempt)`` at once: one
+    statement, none for an empty list."""
+    await outbox.enqueue_many(
+        DELIVER_ACTOR,
+        [{"delivery_id": str(d), "attempt": a} for d, a in attempts],
         tenant_id,
         available_at=at,
     )
