@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import signal
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,8 +19,8 @@ from helpers import (
     CREATE_WEBHOOK,
     NOTE,
     SOS,
+    SUBMIT,
     TRANSFER,
-    VERIFY,
     act,
     auth_header,
     bearer_for,
@@ -33,6 +34,7 @@ from helpers import (
     manual_agencies,
     onboard,
     report_input,
+    run_job,
     submit,
     subscribe_webhook,
     upload_stations,
@@ -40,7 +42,7 @@ from helpers import (
 )
 from webhook_receiver import WebhookReceiver
 
-from jogo.platform import db, outbox
+from jogo.platform import db
 from jogo.platform.auth.apikeys import create_api_key
 from jogo.platform.auth.roles import Role
 from jogo.tenants.agencies import delivery as dispatch_delivery
@@ -564,3 +566,548 @@ async def test_410_gone_disables_the_subscription_at_once(
     assert body["data"]["replayWebhookDelivery"]["errors"] == []
     await eventually(lambda: len(gone.hooks()) == 2, "the replay", 30)
     assert gone.hooks()[1].webhook_id == logged["webhookId"]
+
+
+# --- duplicates, replays and races ------------------------------------------------------
+
+
+async def stop(process) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.to_thread(process.wait, 30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+async def test_two_workers_deliver_each_event_exactly_once(
+    app_client, settings, owner, receivers, database, worker, relay
+):
+    tenant = await onboard("minimal")
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    citizen = await auth_header(settings, Role.CITIZEN, tenant)
+    endpoint = receivers()
+    sub_id = await subscribed(app_client, tenant, admin, endpoint, ["REPORT_SUBMITTED"])
+    second = worker_process(database)
+    try:
+        for n in range(20):
+            await submit(app_client, tenant.slug, citizen, latitude=-7.95 - n * 0.002)
+
+        async def all_delivered():
+            return await statuses(owner, sub_id) == ["DELIVERED"] * 20
+
+        await eventually(all_delivered, "twenty deliveries", 60)
+    finally:
+        await stop(second)
+    hooks = endpoint.hooks()
+    assert len(hooks) == 20 and len({h.webhook_id for h in hooks}) == 20
+    assert all(h.verified == [True] for h in hooks)
+    assert (
+        await owner.fetchval(
+            "SELECT max(attempts) FROM webhook_deliveries WHERE subscription_id = $1::uuid", sub_id
+        )
+        == 1
+    )
+
+
+async def test_parallel_replays_send_each_delivery_once_more(
+    app_client, settings, owner, receivers, database, relay
+):
+    """Replays of one delivery and of overlapping ranges, all at once: each delivery goes
+    out again once, under its webhook-id."""
+    tenant = await onboard("minimal")
+    path = f"/t/{tenant.slug}/graphql"
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    citizen = await auth_header(settings, Role.CITIZEN, tenant)
+    endpoint = receivers()
+    sub_id = await subscribed(app_client, tenant, admin, endpoint, ["REPORT_SUBMITTED"])
+    start = datetime.now(UTC) - timedelta(seconds=1)
+    first = worker_process(database)
+    try:
+        for n in range(4):
+            await submit(app_client, tenant.slug, citizen, latitude=-7.95 - n * 0.002)
+
+        async def delivered():
+            return await statuses(owner, sub_id) == ["DELIVERED"] * 4
+
+        await eventually(delivered, "four deliveries", 60)
+    finally:
+        await stop(first)
+    rows = await owner.fetch(
+        "SELECT id, created_at FROM webhook_deliveries WHERE subscription_id = $1::uuid"
+        " ORDER BY created_at, id",
+        sub_id,
+    )
+    end = datetime.now(UTC) + timedelta(seconds=1)
+    whole = {"s": sub_id, "from": start.isoformat(), "to": end.isoformat()}
+    tail = {"s": sub_id, "from": rows[2]["created_at"].isoformat(), "to": end.isoformat()}
+    answers = await asyncio.gather(
+        *[gql(app_client, path, REPLAY, admin, d=str(rows[0]["id"])) for _ in range(3)],
+        *[gql(app_client, path, REPLAY, admin, d=str(rows[3]["id"])) for _ in range(2)],
+        *[gql(app_client, path, REPLAY_RANGE, admin, **whole) for _ in range(3)],
+        *[gql(app_client, path, REPLAY_RANGE, admin, **tail) for _ in range(2)],
+    )
+    assert all(status == 200 and "errors" not in body for status, body in answers), answers
+    singles = [body["data"]["replayWebhookDelivery"] for _, body in answers[:5]]
+    ranges = [body["data"]["replayWebhookEvents"] for _, body in answers[5:]]
+    assert {e["code"] for s in singles for e in s["errors"]} <= {"ILLEGAL_TRANSITION"}
+    assert all(r["errors"] == [] for r in ranges), ranges
+    sent_again = sum(s["errors"] == [] for s in singles) + sum(r["count"] for r in ranges)
+    assert sent_again == 4
+    assert [
+        r["replays"]
+        for r in await owner.fetch(
+            "SELECT replays FROM webhook_deliveries WHERE subscription_id = $1::uuid", sub_id
+        )
+    ] == [1] * 4
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM outbox WHERE actor = 'deliver_webhook'"
+            " AND (payload->>'attempt')::int = 1 AND payload->>'delivery_id' = ANY($1::text[])",
+            [str(r["id"]) for r in rows],
+        )
+        == 4
+    )
+    second = worker_process(database)
+    try:
+        await eventually(lambda: len(endpoint.hooks()) >= 8, "four replays", 60)
+        await eventually(delivered, "delivered again", 60)
+    finally:
+        await stop(second)
+    hooks = endpoint.hooks()
+    counts = {i: sum(h.webhook_id == i for h in hooks) for i in {h.webhook_id for h in hooks}}
+    assert sorted(counts.values()) == [2, 2, 2, 2], counts
+    assert all(h.verified == [True] for h in hooks)
+
+
+async def test_deleted_disabled_and_in_flight_subscriptions_leave_nothing_half_done(
+    app_client, settings, owner, receivers, database, relay
+):
+    tenant = await onboard("minimal")
+    path = f"/t/{tenant.slug}/graphql"
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    citizen = await auth_header(settings, Role.CITIZEN, tenant)
+    deleted, disabled, in_flight = receivers(), receivers(), receivers(delay_first=3.0)
+    types = ["REPORT_SUBMITTED"]
+    gone_id = await subscribed(app_client, tenant, admin, deleted, types)
+    off_id = await subscribed(app_client, tenant, admin, disabled, types)
+    start = datetime.now(UTC) - timedelta(seconds=1)
+    for n in range(3):  # queued: no worker runs yet
+        await submit(app_client, tenant.slug, citizen, latitude=-7.95 - n * 0.002)
+    assert await statuses(owner, gone_id) == ["PENDING"] * 3
+    _, body = await gql(app_client, path, DELETE, admin, id=gone_id)
+    assert body["data"]["deleteWebhookSubscription"]["errors"] == []
+    _, body = await gql(app_client, path, UPDATE, admin, id=off_id, input={"enabled": False})
+    assert body["data"]["updateWebhookSubscription"]["errors"] == []
+    flight_id = await subscribed(app_client, tenant, admin, in_flight, types, timeoutSeconds=10)
+    await submit(app_client, tenant.slug, citizen, latitude=-7.90)
+    worker = worker_process(database)
+    try:
+
+        async def settled():
+            return await statuses(owner, off_id) == ["DEAD"] * 3
+
+        await eventually(settled, "the disabled subscription's deliveries DEAD", 60)
+        await eventually(in_flight.hooks, "the in-flight delivery", 30)
+        _, body = await gql(app_client, path, DELETE, admin, id=flight_id)
+        assert body["data"]["deleteWebhookSubscription"]["errors"] == []
+        # The queue runs dry: every message of the deleted subscriptions is skipped.
+        await eventually(
+            lambda: owner.fetchval(
+                "SELECT count(*) = 0 FROM outbox WHERE tenant = $1 AND published_at IS NULL",
+                tenant.id,
+            ),
+            "the outbox drained",
+            30,
+        )
+        assert deleted.hooks() == [] and disabled.hooks() == []
+        assert (
+            await owner.fetchval(
+                "SELECT count(*) FROM webhook_deliveries WHERE subscription_id = ANY($1::uuid[])",
+                [gone_id, flight_id],
+            )
+            == 0
+        )
+        row = await owner.fetchrow(
+            "SELECT consecutive_dead, disabled_reason FROM webhook_subscriptions"
+            " WHERE id = $1::uuid",
+            off_id,
+        )
+        assert row["consecutive_dead"] == 0 and row["disabled_reason"] is None  # by hand
+        logged = await log_of(app_client, tenant.slug, admin, off_id)
+        assert {d["lastError"] for d in logged} == {"subscription disabled"}
+        # Enabled again, a replay of the range sends the three it missed.
+        _, body = await gql(app_client, path, UPDATE, admin, id=off_id, input={"enabled": True})
+        assert body["data"]["updateWebhookSubscription"]["errors"] == []
+        _, body = await gql(
+            app_client,
+            path,
+            REPLAY_RANGE,
+            admin,
+            s=off_id,
+            **{"from": start.isoformat(), "to": datetime.now(UTC).isoformat()},
+        )
+        assert body["data"]["replayWebhookEvents"] == {"count": 3, "errors": []}
+        await eventually(lambda: len(disabled.hooks()) == 3, "the three replays", 30)
+    finally:
+        await stop(worker)
+    assert {h.webhook_id for h in disabled.hooks()} == {d["webhookId"] for d in logged}
+
+
+async def test_a_rotation_while_a_delivery_is_on_its_way(
+    app_client, settings, owner, receivers, worker, relay
+):
+    tenant = await onboard("minimal")
+    path = f"/t/{tenant.slug}/graphql"
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    endpoint = receivers(delay_first=3.0)
+    sub_id = await subscribed(
+        app_client, tenant, admin, endpoint, ["REPORT_SUBMITTED"], timeoutSeconds=10
+    )
+    old = endpoint.secrets[0]
+    await submit(app_client, tenant.slug, anonymous=True)
+    await eventually(endpoint.hooks, "the first POST", 30)
+    _, body = await gql(app_client, path, ROTATE, admin, id=sub_id)  # answer still pending
+    new = body["data"]["rotateWebhookSecret"]["secret"]
+    assert new.startswith("whsec_") and new != old
+    _, body = await gql(app_client, path, ROTATE, admin, id=sub_id)
+    newest = body["data"]["rotateWebhookSecret"]["secret"]
+
+    async def delivered():
+        return await statuses(owner, sub_id) == ["DELIVERED"]
+
+    await eventually(delivered, "the in-flight delivery recorded", 30)
+    endpoint.secrets = [old, new, newest]
+    assert endpoint.hooks()[0].verified == [True]  # signed when it was leased
+    await submit(app_client, tenant.slug, anonymous=True, title="Lampu jalan mati di Jalan Ijen")
+    await eventually(lambda: len(endpoint.hooks()) == 2, "a delivery after two rotations", 30)
+    # The first secret stopped at the second rotation; the two since then both sign.
+    assert endpoint.hooks()[1].verified == [False, True, True]
+
+
+async def test_a_message_naming_another_commands_delivery_sends_nothing(
+    app_client, settings, owner, receivers, two_tenants, worker, relay
+):
+    a, b = two_tenants.a, two_tenants.b
+    at_b = receivers()
+    admin_b = await auth_header(settings, Role.TENANT_ADMIN, b)
+    sub_b = await subscribed(app_client, b, admin_b, at_b, ["BULLETIN_PUBLISHED"])
+    delivery_id = uuid.uuid4()
+    async with db.tenant_tx(b.id):  # a delivery of B's, not yet sent (no outbox row)
+        await db.fetch(
+            "INSERT INTO webhook_deliveries (tenant_id, id, subscription_id, event_type,"
+            " event_id, about) VALUES ($1, $2, $3, 'BULLETIN_PUBLISHED', $4, '{}')",
+            b.id,
+            delivery_id,
+            uuid.UUID(sub_b),
+            uuid.uuid4(),
+        )
+    await run_job("deliver_webhook", owner, a, delivery_id=str(delivery_id), attempt=0)
+    row = await owner.fetchrow(
+        "SELECT status, attempts, payload FROM webhook_deliveries WHERE id = $1", delivery_id
+    )
+    assert dict(row) == {"status": "PENDING", "attempts": 0, "payload": None}
+    assert at_b.hooks() == []
+    await run_job("deliver_webhook", owner, b, delivery_id=str(delivery_id), attempt=0)
+    await eventually(at_b.hooks, "B's own message", 30)
+    assert at_b.hooks()[0].verified == [True]
+
+
+# --- what payloads carry ------------------------------------------------------------------
+
+NAME, PHONE = "Sentot Wiryawan", "081299887766"
+MODULES = ["integrations", "bulletins", "sharing", "facilities", "election"]
+STATION = "3573011001001,35.73.01.1001,SDN Balearjosari 1,-7.9300,112.6500,250,AMAN,"
+CANCEL = """mutation($id: ID!) { cancelBulletin(id: $id, reason: "Sudah aman kembali") {
+  errors { code } } }"""
+PUBLISH_BULLETIN = """mutation($i: BulletinContentInput!) { publishBulletin(input: $i) {
+  bulletin { id } errors { code } } }"""
+APPROVE = """mutation($id: ID!) { approvePost(id: $id, acknowledgeHold: true) {
+  post { id status } errors { code } } }"""
+
+
+def leaks(text: str, *marks: str) -> list[str]:
+    """Which of ``marks`` (and the parts of the reporter's name, the phone's digits)
+    appear in ``text``, in any letter case."""
+    words = [*NAME.split(), PHONE[1:], *marks]
+    return [w for w in words if w.lower() in text.lower()]
+
+
+async def test_no_payload_carries_identity_internal_notes_or_another_commands_data(
+    app_client, settings, owner, receivers, worker, relay
+):
+    """Every event type, for a key's subscription (no reporter identity): the reporter's
+    name and phone (also written into texts and notes), an internal note made at the same
+    time, and another command's report appear in no body; a staff identity subscription
+    (the control) does name the reporter."""
+    a = await onboard(modules=MODULES)
+    b = await onboard(modules=MODULES, polda="JATENG", region="33.74")
+    path = f"/t/{a.slug}/graphql"
+    admin = await auth_header(settings, Role.TENANT_ADMIN, a)
+    citizen = await auth_header(settings, Role.CITIZEN, a)
+    key = await key_header(a, "reports:read", "webhooks:manage")
+    blind, staff = receivers(), receivers()
+    await subscribed(app_client, a, key, blind, ALL_TYPES)
+    await subscribed(app_client, a, admin, staff, ALL_TYPES, reporterIdentity=True)
+    admin_b = await auth_header(settings, Role.TENANT_ADMIN, b)
+    at_b = receivers()
+    await subscribed(app_client, b, admin_b, at_b, ALL_TYPES)
+    secret_note = f"RAHASIA-{uuid.uuid4().hex[:8]}"
+    b_mark = f"TENANTB-{uuid.uuid4().hex[:8]}"
+    # B's report, first, so A's subscribers could have seen it.
+    b_report = await submit(
+        app_client,
+        b.slug,
+        await auth_header(settings, Role.CITIZEN, b),
+        title=f"Pohon tumbang {b_mark}",
+        latitude=-7.0,
+        longitude=110.42,
+    )
+    # A: a report naming its reporter in its own text ...
+    made = await submit(
+        app_client,
+        a.slug,
+        citizen,
+        reporterName=NAME,
+        reporterPhone=PHONE,
+        title=f"Pohon tumbang, hubungi {NAME}",
+        description=f"Pohon menutup jalan. Telepon saya di {PHONE} atau 0812 9988 7766.",
+    )
+    rid = made["report"]["id"]
+    # ... an internal note and a public one, verified and dispatched to an agency that
+    # accepts, then hands it back with a note naming the reporter.
+    for note, public in [(secret_note, False), (f"Petugas menuju lokasi, {NAME}.", True)]:
+        done = await act(app_client, a.slug, NOTE, admin, id=rid, n=note, p=public)
+        assert done["errors"] == [], done
+    [agency_id, *_] = await manual_agencies(app_client, a.slug, admin)
+    dispatch_id = await dispatch_to(app_client, a, admin, agency_id, rid)
+    liaison = await liaison_of(app_client, settings, a, admin, agency_id)
+    for status, note in [("accepted", None), ("declined", f"Hubungi {NAME} di {PHONE}")]:
+        _, body = await gql(
+            app_client, path, ANSWER_DISPATCH, liaison, d=dispatch_id, s=status, n=note
+        )
+        assert body["data"]["updateDispatchStatus"]["errors"] == [], body
+    # The panic button, a bulletin published and cancelled, an approved post, and a report
+    # at a polling station.
+    _, body = await gql(
+        app_client, path, SOS, citizen, lat=-7.977, lon=112.634, n=f"Tolong {PHONE}"
+    )
+    assert body["data"]["raiseSos"]["errors"] == [], body
+    _, body = await gql(app_client, path, PUBLISH_BULLETIN, admin, i=content())
+    bulletin_id = body["data"]["publishBulletin"]["bulletin"]["id"]
+    _, body = await gql(app_client, path, CANCEL, admin, id=bulletin_id)
+    assert body["data"]["cancelBulletin"]["errors"] == [], body
+    _, body = await gql(
+        app_client,
+        path,
+        "mutation($i: SharePostInput!) { sharePost(input: $i) { post { id } errors { code } } }",
+        citizen,
+        i={"body": "Lampu lalu lintas di Tugu mati sejak pagi"},
+    )
+    _, approved = await gql(
+        app_client, path, APPROVE, admin, id=body["data"]["sharePost"]["post"]["id"]
+    )
+    assert approved["data"]["approvePost"]["errors"] == [], approved
+    stations = await upload_stations(app_client, a, admin, csv_bytes(STATION))
+    assert stations["errors"] == [], stations
+    _, body = await gql(
+        app_client,
+        path,
+        "mutation($i: SubmitReportInput!) { submitReport(input: $i) { errors { code } } }",
+        citizen,
+        i=report_input(
+            categoryCode="ELECTION_VOTE_BUYING",
+            title=f"Amplop dibagikan oleh tim {NAME}",
+            description="Ada orang membagikan amplop kepada pemilih di dekat TPS.",
+            pollingStationCode="3573011001001",
+            reporterName=NAME,
+            reporterPhone=PHONE,
+        ),
+    )
+    assert body["data"]["submitReport"]["errors"] == [], body
+
+    def types_of(receiver) -> set[str]:
+        return {h.json()["type"] for h in receiver.hooks()}
+
+    every = set(hook_events.EVENT_TYPES.values())
+    await eventually(lambda: types_of(blind) == every, "every event type", 60)
+    await eventually(lambda: types_of(staff) == every, "every event type (staff)", 60)
+    await eventually(at_b.hooks, "B's report", 30)
+
+    async def settled():
+        return await owner.fetchval(
+            "SELECT count(*) = 0 FROM webhook_deliveries WHERE status <> 'DELIVERED'"
+            " AND tenant_id = ANY($1::uuid[])",
+            [a.id, b.id],
+        )
+
+    await eventually(settled, "every delivery made", 60)
+    for hook in blind.hooks():
+        text = hook.body.decode()
+        assert leaks(text, secret_note, b_mark, b_report["report"]["ticket"], b.slug) == [], text
+        assert "reporter" not in hook.json()["data"] and hook.json()["command"] == a.slug
+        assert hook.verified == [True]
+    for hook in staff.hooks():
+        text = hook.body.decode()
+        assert secret_note not in text and b_mark not in text and hook.verified == [True]
+    # The control: the staff subscription names the reporter (so the words are right).
+    named = [h.json()["data"] for h in staff.hooks() if "reporter" in h.json()["data"]]
+    assert {d["reporter"]["name"] for d in named} >= {NAME}
+    assert any(NAME in d["report"]["title"] for d in named)
+    for hook in at_b.hooks():
+        text = hook.body.decode()
+        assert leaks(text, made["report"]["ticket"], a.slug, secret_note) == [], text
+        assert hook.json()["command"] == b.slug and hook.verified == [True]
+    # The notes sent are the public ones; the internal note was sent to nobody.
+    notes = [
+        h.json()["data"]["event"]["id"]
+        for h in blind.hooks()
+        if h.json()["type"] == "report.note_public"
+    ]
+    assert notes and await owner.fetchval(
+        "SELECT bool_and(public) FROM report_events WHERE id = ANY($1::uuid[])", notes
+    )
+    assert not await owner.fetchval(
+        "SELECT count(*) FROM webhook_deliveries WHERE payload::text LIKE $1", f"%{secret_note}%"
+    )
+
+
+async def test_a_transferred_report_leaves_no_webhook_body_behind_and_reaches_the_new_command(
+    app_client, settings, owner, receivers, worker, relay
+):
+    """The source of a transfer keeps no personal data (tenants/reports/transfer.py), but
+    its delivery log kept the report's bodies, reporter name and phone included, ready to
+    be replayed; and the command that got the report was never told of it."""
+    a = await onboard(region="35.73")
+    b = await onboard(region="35.79")
+    admin_a = await auth_header(settings, Role.TENANT_ADMIN, a)
+    admin_b = await auth_header(settings, Role.TENANT_ADMIN, b)
+    at_a, at_b = receivers(), receivers()
+    sub_a = await subscribed(
+        app_client, a, admin_a, at_a, ["REPORT_SUBMITTED"], reporterIdentity=True
+    )
+    await subscribed(app_client, b, admin_b, at_b, ["REPORT_SUBMITTED", "REPORT_STATUS_CHANGED"])
+    made = await submit(
+        app_client,
+        a.slug,
+        await auth_header(settings, Role.CITIZEN, a),
+        reporterName=NAME,
+        reporterPhone=PHONE,
+    )
+    rid, ticket = made["report"]["id"], made["report"]["ticket"]
+
+    async def delivered():
+        return await statuses(owner, sub_a) == ["DELIVERED"]
+
+    await eventually(delivered, "A's delivery", 30)
+    assert NAME in at_a.hooks()[0].body.decode()
+    operator = await auth_header(settings, Role.OPERATOR, a)
+    _, body = await gql(
+        app_client,
+        f"/t/{a.slug}/graphql",
+        TRANSFER,
+        operator,
+        id=rid,
+        to=b.slug,
+        r="Lokasi kejadian di wilayah Kota Batu",
+    )
+    assert body["data"]["transferReport"]["errors"] == [], body
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM webhook_deliveries WHERE tenant_id = $1 AND report_id = $2::uuid",
+            a.id,
+            rid,
+        )
+        == 0
+    )
+    assert await log_of(app_client, a.slug, admin_a, sub_a) == []
+    await eventually(at_b.hooks, "B told of the report it got", 30)
+    [told] = [h.json() for h in at_b.hooks()]
+    assert told["type"] == "report.submitted" and told["command"] == b.slug
+    assert told["data"]["report"]["ticket"] == ticket
+    assert told["data"]["event"]["kind"] == "TRANSFER"
+    assert "reporter" not in told["data"] and leaks(json.dumps(told)) == []
+
+
+# --- load ----------------------------------------------------------------------------------
+
+
+async def submit_statements(client, span_exporter, slug, headers, latitude) -> list[str]:
+    """The SQL statements one submitReport ran, in order (the spans of its own trace)."""
+    trace_id = secrets.randbits(128) or 1
+    traced = {**headers, "traceparent": f"00-{trace_id:032x}-{secrets.randbits(64) or 1:016x}-01"}
+    status, body = await gql(
+        client, f"/t/{slug}/graphql", SUBMIT, traced, input=report_input(latitude=latitude)
+    )
+    assert status == 200 and body["data"]["submitReport"]["errors"] == [], body
+    spans = sorted(
+        (
+            s
+            for s in span_exporter.get_finished_spans()
+            if s.context.trace_id == trace_id
+            and s.attributes
+            and s.attributes.get("db.system") == "postgresql"
+        ),
+        key=lambda s: s.start_time,
+    )
+    return [str(s.attributes.get("db.statement", s.name)) for s in spans]
+
+
+async def test_an_event_storm_with_five_subscribers(
+    app_client, settings, owner, receivers, span_exporter, worker, relay
+):
+    """A submission writes its webhooks in the same number of statements for one
+    subscriber as for five (it was one more outbox insert per subscriber), and a storm of
+    reports reaches every subscriber, each event once."""
+    few, many = await onboard("minimal"), await onboard("minimal")
+    endpoints = [receivers() for _ in range(6)]
+    for tenant, mine in [(few, endpoints[:1]), (many, endpoints[1:])]:
+        admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+        for endpoint in mine:
+            await subscribed(app_client, tenant, admin, endpoint, ["REPORT_SUBMITTED"])
+    counted = {}
+    for tenant in (few, many):
+        citizen = await auth_header(settings, Role.CITIZEN, tenant)
+        await submit(app_client, tenant.slug, citizen, latitude=-7.70)  # a warm pool
+        counted[tenant.slug] = await submit_statements(
+            app_client, span_exporter, tenant.slug, citizen, -7.72
+        )
+    assert len(counted[many.slug]) == len(counted[few.slug]), counted
+    # The storm: 100 more reports from ten citizens, twenty at a time.
+    citizens = [await auth_header(settings, Role.CITIZEN, many) for _ in range(10)]
+    for batch in range(5):
+        answers = await asyncio.gather(
+            *[
+                gql(
+                    app_client,
+                    f"/t/{many.slug}/graphql",
+                    SUBMIT,
+                    citizens[n % 10],
+                    input=report_input(latitude=-7.80 - (batch * 20 + n) * 0.001),
+                )
+                for n in range(20)
+            ]
+        )
+        assert all(s == 200 and b["data"]["submitReport"]["errors"] == [] for s, b in answers), (
+            answers
+        )
+    total = 102
+
+    async def all_delivered():
+        return (
+            await owner.fetchval(
+                "SELECT count(*) FILTER (WHERE status = 'DELIVERED') FROM webhook_deliveries"
+                " WHERE tenant_id = $1",
+                many.id,
+            )
+            == 5 * total
+        )
+
+    await eventually(all_delivered, f"{5 * total} deliveries", 180)
+    tickets = await owner.fetchval("SELECT count(*) FROM reports WHERE tenant_id = $1", many.id)
+    assert tickets == total
+    for endpoint in endpoints[1:]:
+        hooks = endpoint.hooks()
+        assert len(hooks) == total and len({h.webhook_id for h in hooks}) == total
+        assert len({h.json()["data"]["report"]["ticket"] for h in hooks}) == total
+        assert all(h.verified == [True] for h in hooks)

@@ -191,7 +191,14 @@ async def do_create_subscription(
             encrypt(secret, options.secret_key),
             principal.name,
         )
-        await _audit("webhook.create", tenant, principal, new_id, url=data.url)
+        await _audit(
+            "webhook.create",
+            tenant,
+            principal,
+            new_id,
+            url=data.url,
+            reporter_identity=data.reporter_identity or None,
+        )
         row = await subscription_row(new_id)
     assert row is not None
     return row, secret

@@ -5,7 +5,8 @@ if and only if the change commits.
 Event types (GraphQL enum value → the payload's ``type``):
 
 =======================  ==========================  ======================================
-REPORT_SUBMITTED         ``report.submitted``        a report was made (any channel)
+REPORT_SUBMITTED         ``report.submitted``        a report was made (any channel), or
+                                                     transferred in (a TRANSFER event)
 REPORT_STATUS_CHANGED    ``report.status_changed``   verified, dispatched, resolved, ...
 REPORT_NOTE_PUBLIC       ``report.note_public``      a note the reporter can read
 DISPATCH_OUTCOME         ``dispatch.outcome``        an agency answered a dispatch
