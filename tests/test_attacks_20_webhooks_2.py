@@ -1106,8 +1106,58 @@ async def test_an_event_storm_with_five_subscribers(
     await eventually(all_delivered, f"{5 * total} deliveries", 180)
     tickets = await owner.fetchval("SELECT count(*) FROM reports WHERE tenant_id = $1", many.id)
     assert tickets == total
+    # The log pages through all of them (the five deliveries of one event share their
+    # created_at): each once.
+    admin = await auth_header(settings, Role.TENANT_ADMIN, many)
+    seen: list[str] = []
+    after = None
+    while True:
+        _, body = await gql(
+            app_client, f"/t/{many.slug}/graphql", LOG, admin, first=100, after=after
+        )
+        page = body["data"]["webhookDeliveries"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == 5 * total
     for endpoint in endpoints[1:]:
         hooks = endpoint.hooks()
         assert len(hooks) == total and len({h.webhook_id for h in hooks}) == total
         assert len({h.json()["data"]["report"]["ticket"] for h in hooks}) == total
         assert all(h.verified == [True] for h in hooks)
+
+
+async def test_deliveries_whose_message_was_lost_go_out_from_the_sweep(
+    app_client, settings, owner, receivers, worker, relay
+):
+    """A delivery left PENDING with no message (a lost publish) and one left DELIVERING by
+    a dead worker are both sent by the scheduled sweep, under their webhook-ids."""
+    tenant = await onboard("minimal")
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    endpoint = receivers()
+    sub_id = await subscribed(app_client, tenant, admin, endpoint, ["BULLETIN_PUBLISHED"])
+    lost, stuck = uuid.uuid4(), uuid.uuid4()
+    async with db.tenant_tx(tenant.id):
+        await db.fetch(
+            "INSERT INTO webhook_deliveries (tenant_id, id, subscription_id, event_type,"
+            " event_id, status, lease_until, updated_at) VALUES"
+            " ($1, $2, $4, 'BULLETIN_PUBLISHED', $5, 'PENDING', NULL,"
+            "  now() - interval '11 minutes'),"
+            " ($1, $3, $4, 'BULLETIN_PUBLISHED', $6, 'DELIVERING',"
+            "  now() - interval '1 minute', now() - interval '2 minutes')",
+            tenant.id,
+            lost,
+            stuck,
+            uuid.UUID(sub_id),
+            uuid.uuid4(),
+            uuid.uuid4(),
+        )
+    await run_job("sweep_report_slas", owner, tenant)
+    await eventually(lambda: len(endpoint.hooks()) == 2, "both sent", 30)
+    assert {h.webhook_id for h in endpoint.hooks()} == {f"msg_{lost}", f"msg_{stuck}"}
+
+    async def delivered():
+        return await statuses(owner, sub_id) == ["DELIVERED"] * 2
+
+    await eventually(delivered, "both recorded", 30)
