@@ -13,6 +13,7 @@ import signal
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 from helpers import (
     ANSWER_DISPATCH,
@@ -1161,3 +1162,42 @@ async def test_deliveries_whose_message_was_lost_go_out_from_the_sweep(
         return await statuses(owner, sub_id) == ["DELIVERED"] * 2
 
     await eventually(delivered, "both recorded", 30)
+
+
+async def test_a_subscription_deleted_during_a_submission_does_not_fail_it(
+    app_client, settings, owner, database
+):
+    """A delete committing while a submission wrote its deliveries made the foreign key
+    check fail the submission: "Unexpected error." and the citizen's report lost."""
+    tenant = await onboard("minimal")
+    admin = await auth_header(settings, Role.TENANT_ADMIN, tenant)
+    citizen = await auth_header(settings, Role.CITIZEN, tenant)
+    made = await subscribe_webhook(app_client, tenant.slug, admin, NOWHERE, ["REPORT_SUBMITTED"])
+    kept = await subscribe_webhook(app_client, tenant.slug, admin, NOWHERE, ["REPORT_SUBMITTED"])
+    watcher = await asyncpg.connect(database)
+    try:
+        async with owner.transaction():  # the admin's delete, not yet committed
+            await owner.execute(
+                "DELETE FROM webhook_subscriptions WHERE id = $1::uuid",
+                made["subscription"]["id"],
+            )
+            submission = asyncio.create_task(
+                gql(app_client, f"/t/{tenant.slug}/graphql", SUBMIT, citizen, input=report_input())
+            )
+
+            async def blocked():
+                return await watcher.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND query LIKE '%INSERT INTO webhook_deliveries%'"
+                )
+
+            await eventually(blocked, "the submission waiting for the subscription", 30)
+    finally:
+        await watcher.close()
+    status, body = await submission
+    assert status == 200 and "errors" not in body, body
+    assert body["data"]["submitReport"]["errors"] == [], body
+    assert await owner.fetchval("SELECT count(*) FROM reports WHERE tenant_id = $1", tenant.id) == 1
+    # The deleted subscription got nothing; the other one its delivery.
+    assert await statuses(owner, made["subscription"]["id"]) == []
+    assert await statuses(owner, kept["subscription"]["id"]) == ["PENDING"]

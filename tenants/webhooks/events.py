@@ -60,6 +60,10 @@ _EMIT = (
     " SELECT s.tenant_id, s.id, t.type, $2, $3, $4::jsonb, $5"
     " FROM webhook_subscriptions s CROSS JOIN unnest($1::text[]) AS t(type)"
     " WHERE s.enabled AND t.type = ANY(s.event_types)"
+    # Locked as the foreign key would lock them, but here a subscription deleted by a
+    # transaction that commits meanwhile is passed over (the key's own check would fail
+    # the caller's whole change: a citizen's report, an agency's answer).
+    " FOR KEY SHARE OF s"
     " ON CONFLICT DO NOTHING RETURNING id)"
     " SELECT id FROM added"
 )
