@@ -51,6 +51,31 @@ async def enqueue(
     return outbox_id
 
 
+async def enqueue_many(
+    actor: str,
+    payloads: list[dict[str, Any]],
+    tenant_id: uuid.UUID,
+    *,
+    available_at: datetime | None = None,
+) -> int:
+    """:func:`enqueue` of several messages to one actor in one statement (however many
+    there are); returns how many were added (none for no payloads, without a statement)."""
+    if not payloads:
+        return 0
+    rows = await db.fetch(
+        "WITH added AS (INSERT INTO outbox (tenant, actor, payload, traceparent, available_at)"
+        " SELECT $1, $2, p::jsonb, $4, coalesce($5, now()) FROM unnest($3::text[]) AS p"
+        " RETURNING id) SELECT id, pg_notify($6, '') FROM added",
+        tenant_id,
+        actor,
+        [json.dumps(p, default=str) for p in payloads],
+        current_traceparent(),
+        available_at,
+        CHANNEL,
+    )
+    return len(rows)
+
+
 async def purge_published(keep_days: int = 7) -> int:
     """Housekeeping: published messages older than ``keep_days`` are deleted."""
     rows = await db.fetch(

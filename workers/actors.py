@@ -326,12 +326,15 @@ async def _hook(tenant: TenantInfo, delivery_id: uuid.UUID, attempt: int) -> str
     if job is None:
         return "skipped"
     error: str | None = None
+    gone = False
     try:
         secrets = hooks.signing_secrets(job.subscription, SETTINGS.secret_key)
         deadline = float(job.subscription["timeout_seconds"])
         await within(deadline, event_webhook.deliver(_http(), job, secrets))
     except SecretUnreadable:
         error = "the subscription's secret cannot be read; rotate it"
+    except AddressGone as exc:
+        error, gone = str(exc), True
     except DeliveryFailed as exc:
         error = str(exc)
     except Exception as exc:  # our own failure still counts the attempt: never stuck
@@ -341,7 +344,7 @@ async def _hook(tenant: TenantInfo, delivery_id: uuid.UUID, attempt: int) -> str
         if error is None:
             await hooks.record_success(job)
             return "delivered"
-        return await hooks.record_failure(job, error, tenant.id)
+        return await hooks.record_failure(job, error, tenant.id, gone=gone)
 
 
 @jogo_actor(max_retries=1, time_limit=300_000)

@@ -87,7 +87,8 @@ class WebhooksMutation:
     @strawberry.mutation(
         description="Change a subscription (webhooks:manage): url, eventTypes, description,"
         " timeoutSeconds, enabled (true re-enables one disabled automatically). Errors:"
-        " NOT_FOUND, INVALID_INPUT, FORBIDDEN.",
+        " NOT_FOUND, INVALID_INPUT, FORBIDDEN (report events need reports:read; moving a"
+        " subscription needs what it carries: reports:read, reports:reporter_identity).",
         extensions=writes(Cap.WEBHOOKS_MANAGE),
     )
     async def update_webhook_subscription(
@@ -140,7 +141,8 @@ class WebhooksMutation:
     @strawberry.mutation(
         description="A new secret for a subscription, shown this once (webhooks:manage);"
         " the previous one keeps signing beside it for JOGO_WEBHOOK_SECRET_OVERLAP_HOURS"
-        " (default 24). Errors: NOT_FOUND.",
+        " (default 24). Errors: NOT_FOUND, FORBIDDEN (a subscription to report events needs"
+        " reports:read, one with reporter identity reports:reporter_identity).",
         extensions=writes(Cap.WEBHOOKS_MANAGE),
     )
     async def rotate_webhook_secret(

@@ -51,9 +51,10 @@ class WebhooksQuery:
         first: int = 50,
         after: str | None = None,
     ) -> WebhookDeliveryConnection | None:
-        """A keyset page of deliveries with their status, attempts, last error and body.
-        Needs ``WEBHOOKS_MANAGE``. An unknown (or another command's) subscription gives an
-        empty page."""
+        """A keyset page of deliveries with their status, attempts, last error and body
+        (null where the caller may not read it: a report event without ``REPORTS_READ_ALL``,
+        reporter identity without ``REPORTER_IDENTITY``). Needs ``WEBHOOKS_MANAGE``. An
+        unknown (or another command's) subscription gives an empty page."""
         page_size(first)
         tenant = info.context.require_tenant()
         sub = parse_uuid(subscription_id, "subscriptionId", NOT_FOUND) if subscription_id else None
@@ -63,6 +64,7 @@ class WebhooksQuery:
             status.value if status else None,
             first,
             decode_cursor(after) if after else None,
+            info.context.principal.tenant_caps(tenant.id),
         )
         edges = [
             WebhookDeliveryEdge(

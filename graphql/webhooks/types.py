@@ -119,7 +119,9 @@ class WebhookDelivery:
     created_at: datetime
     delivered_at: datetime | None
     payload: str | None = strawberry.field(
-        description="The JSON body sent (null until the first attempt made it)."
+        description="The JSON body sent (null until the first attempt made it, and for a"
+        " caller who may not read it: a report event without reports:read, a subscription"
+        " with reporter identity without reports:reporter_identity)."
     )
 
     @classmethod

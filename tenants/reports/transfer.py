@@ -17,8 +17,9 @@ Decisions:
   against its own jurisdiction, and a public timeline entry "Dialihkan dari <command> /
   Transferred from <command>". The ticket, the PIN and the report id stay the same
   (ticket prefixes are unique platform-wide, so the ticket cannot collide there).
-- The source keeps no personal data: report, timeline, photos, finished dispatches and
-  its idempotency keys for them are gone; its links to the report are cut.
+- The source keeps no personal data: report, timeline, photos, finished dispatches, its
+  event webhook deliveries about it and its idempotency keys for them are gone; its
+  links to the report are cut. The target's event webhooks see it as submitted.
 - Photos (``JOGO_DATA_DIR/attachments/<tenant>/<report>/<id>.<ext>``) are copied under
   the target with new ids before the transaction, removed again if it fails, and the
   source's files are deleted after the commit.
@@ -45,6 +46,7 @@ from jogo.tenants.oversight import rollups
 from jogo.tenants.reports import events, jurisdiction, sla
 from jogo.tenants.reports.calendar import load_calendar
 from jogo.tenants.reports.lifecycle import IllegalTransition
+from jogo.tenants.webhooks import events as webhooks
 
 TARGET = "toTenantSlug"
 
@@ -218,9 +220,20 @@ async def _move(
         await rollups.announce(tenant.id, report_id)
         await rollups.announce(target.id, report_id)
         await notify.publish(events.TOPIC, target.id, moved["event_id"])
+        # The source's event webhooks about it go with its timeline (their bodies carry
+        # the report, with the reporter for an identity subscription).
+        await db.fetch("DELETE FROM webhook_deliveries WHERE report_id = $1", report_id)
     # The reporter hears of it from the command that now has the report (its gateways,
-    # its name). After the move commits: a lost message must not undo a transfer.
+    # its name), and its integrators get it as a new report (REPORT_SUBMITTED, the
+    # TRANSFER event). After the move commits: a lost message must not undo a transfer.
     async with db.tenant_tx(target.id):
+        await webhooks.emit(
+            target.id,
+            ["REPORT_SUBMITTED"],
+            moved["event_id"],
+            report_id=report_id,
+            ref={"report_event_id": str(moved["event_id"])},
+        )
         await notifications.announce_report_event(
             target.id,
             report_id,

@@ -30,7 +30,12 @@ from jogo.platform.urls import normalise
 from jogo.platform.values import text_problem
 from jogo.tenants.webhooks import delivery
 from jogo.tenants.webhooks import events as emitter
-from jogo.tenants.webhooks.events import EVENT_TYPES, REPORT_TYPES, enqueue_attempt
+from jogo.tenants.webhooks.events import (
+    EVENT_TYPES,
+    REPORT_TYPES,
+    enqueue_attempt,
+    enqueue_attempts,
+)
 from jogo.tenants.webhooks.queries import NOT_FOUND, delivery_row, subscription_row
 
 MAX_URL = 2000
@@ -78,17 +83,36 @@ def _require(tenant: TenantInfo, principal: Principal) -> frozenset[Cap]:
     return caps
 
 
+def _well_formed(url: str, schemes: tuple[str, ...]) -> bool:
+    """Whether ``url`` has one of ``schemes``, a host, a port from 1 to 65535 (or none)
+    and at most :data:`MAX_URL` characters, as written and once normalised (lower case
+    can lengthen a host: ``İ`` is two characters in lower case)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError: not a number, or out of 0-65535; "[::1": a broken host
+        normalised = normalise(url)
+    except ValueError:
+        return False
+    return (
+        parts.scheme.lower() in schemes
+        and bool(parts.hostname)
+        and port != 0
+        and max(len(url), len(normalised)) <= MAX_URL
+    )
+
+
 async def _check(data: SubscriptionInput, options: Options, caps: frozenset[Cap]) -> None:
     errors: list[InvalidInput] = []
     if data.url is not None:
         url = data.url.strip()
-        parts = urlsplit(url)
         schemes = ("https",) if options.environment == "production" else ("https", "http")
-        if parts.scheme.lower() not in schemes or not parts.netloc or len(url) > MAX_URL:
+        if not _well_formed(url, schemes):
             errors.append(
                 InvalidInput(
-                    f"URL harus {' atau '.join(schemes)}, paling banyak {MAX_URL} karakter. /"
-                    f" The URL must be {' or '.join(schemes)}, at most {MAX_URL} characters.",
+                    f"URL harus {' atau '.join(schemes)} dengan host (dan port 1-65535),"
+                    f" paling banyak {MAX_URL} karakter. / The URL must be"
+                    f" {' or '.join(schemes)} with a host (and a port from 1 to 65535), at most"
+                    f" {MAX_URL} characters.",
                     field="url",
                 )
             )
@@ -167,7 +191,14 @@ async def do_create_subscription(
             encrypt(secret, options.secret_key),
             principal.name,
         )
-        await _audit("webhook.create", tenant, principal, new_id, url=data.url)
+        await _audit(
+            "webhook.create",
+            tenant,
+            principal,
+            new_id,
+            url=data.url,
+            reporter_identity=data.reporter_identity or None,
+        )
         row = await subscription_row(new_id)
     assert row is not None
     return row, secret
@@ -182,6 +213,23 @@ async def _lock(subscription_id: uuid.UUID) -> dict[str, Any]:
     return dict(rows[0])
 
 
+def _may_take(row: dict[str, Any], caps: frozenset[Cap], what: str, field: str) -> None:
+    """Moving a subscription to another URL, or taking its secret, gives the caller what
+    it carries: ``FORBIDDEN`` unless the caller could have subscribed to it (report events
+    need ``reports:read``, reporter identity ``reports:reporter_identity``)."""
+    if row["reporter_identity"] and Cap.REPORTER_IDENTITY not in caps:
+        raise Forbidden(
+            f"this subscription carries reporter identity: {what} it needs"
+            " reports:reporter_identity",
+            field=field,
+        )
+    if REPORT_TYPES & set(row["event_types"]) and Cap.REPORTS_READ_ALL not in caps:
+        raise Forbidden(
+            f"this subscription carries report events: {what} it needs reports:read",
+            field=field,
+        )
+
+
 async def do_update_subscription(
     tenant: TenantInfo,
     principal: Principal,
@@ -191,20 +239,15 @@ async def do_update_subscription(
 ) -> dict[str, Any]:
     """Change what is given. ``enabled: true`` re-enables a disabled subscription (its
     reason is cleared, its run of DEAD deliveries forgotten). Errors: ``NOT_FOUND``,
-    ``INVALID_INPUT``, ``FORBIDDEN`` (a URL change of an identity subscription without
-    ``reports:reporter_identity``; report events without ``reports:read``)."""
+    ``INVALID_INPUT``, ``FORBIDDEN`` (report events without ``reports:read``; a URL
+    change of a subscription the caller could not have made: see :func:`_may_take`)."""
     caps = _require(tenant, principal)
     data.reporter_identity = False
     await _check(data, options, caps)
     async with db.tenant_tx(tenant.id):
         row = await _lock(subscription_id)
-        moved = data.url is not None and data.url != row["url"]
-        if moved and row["reporter_identity"] and Cap.REPORTER_IDENTITY not in caps:
-            raise Forbidden(
-                "this subscription carries reporter identity: moving it needs"
-                " reports:reporter_identity",
-                field="url",
-            )
+        if data.url is not None and data.url != row["url"]:
+            _may_take(row, caps, "moving", "url")
         await db.fetch(
             "UPDATE webhook_subscriptions SET url = coalesce($2, url),"
             " event_types = coalesce($3, event_types), description = CASE WHEN $4::boolean"
@@ -251,11 +294,12 @@ async def do_rotate_secret(
 ) -> tuple[dict[str, Any], str]:
     """A new secret (shown this once); the one it replaces keeps signing beside it for
     ``options.overlap_hours`` (``JOGO_WEBHOOK_SECRET_OVERLAP_HOURS``). A secret replaced
-    earlier, still in its overlap, stops at once. ``NOT_FOUND`` for an unknown one."""
-    _require(tenant, principal)
+    earlier, still in its overlap, stops at once. ``NOT_FOUND`` for an unknown one;
+    ``FORBIDDEN`` for one the caller could not have made (:func:`_may_take`)."""
+    caps = _require(tenant, principal)
     secret = new_secret()
     async with db.tenant_tx(tenant.id):
-        await _lock(subscription_id)
+        _may_take(await _lock(subscription_id), caps, "rotating", "id")
         await db.fetch(
             "UPDATE webhook_subscriptions SET previous_secret_enc = secret_enc,"
             " previous_secret_until = $2, secret_enc = $3, updated_at = now() WHERE id = $1",
@@ -273,6 +317,8 @@ _REPLAY = (
     "UPDATE webhook_deliveries d SET status = 'PENDING', max_attempts = d.attempts + $2,"
     " replays = d.replays + 1, next_attempt_at = NULL, last_error = NULL, updated_at = now()"
     " FROM webhook_subscriptions s WHERE s.tenant_id = d.tenant_id AND s.id = d.subscription_id"
+    # Checked again on the row updated: a replay that committed meanwhile is not doubled.
+    " AND d.status IN ('DELIVERED', 'DEAD')"
 )
 
 
@@ -282,7 +328,7 @@ async def do_replay_delivery(
     """Send a DELIVERED or DEAD delivery again, the same body under the same ``webhook-id``
     (newly timed and signed), with a fresh budget of attempts. Errors: ``NOT_FOUND``,
     ``ILLEGAL_TRANSITION`` (still on its way, or its subscription is disabled)."""
-    _require(tenant, principal)
+    caps = _require(tenant, principal)
     async with db.tenant_tx(tenant.id):
         rows = await db.fetch(
             "SELECT d.status, d.attempts, s.enabled FROM webhook_deliveries d"
@@ -302,7 +348,7 @@ async def do_replay_delivery(
         await db.fetch(_REPLAY + " AND d.id = $1", delivery_id, emitter.MAX_ATTEMPTS)
         await enqueue_attempt(tenant.id, delivery_id, rows[0]["attempts"])
         await _audit("webhook.replay", tenant, principal, delivery_id)
-        row = await delivery_row(delivery_id)
+        row = await delivery_row(delivery_id, caps)
     assert row is not None
     return row
 
@@ -337,8 +383,7 @@ async def do_replay_events(
             start,
             end,
         )
-        for r in rows:
-            await enqueue_attempt(tenant.id, r["id"], r["attempts"])
+        await enqueue_attempts(tenant.id, [(r["id"], r["attempts"]) for r in rows])
         await _audit("webhook.replay_range", tenant, principal, subscription_id, count=len(rows))
     return len(rows)
 

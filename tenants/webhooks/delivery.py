@@ -7,7 +7,8 @@ that finds an expired lease (the worker died) sends again, with the same ``webho
 A failure counts the attempt and schedules the next through the outbox with exponential
 backoff until ``max_attempts`` (:data:`~jogo.tenants.webhooks.events.MAX_ATTEMPTS`)
 makes it DEAD. :data:`DISABLE_AFTER_DEAD` DEAD deliveries
-in a row (no success between) disable the subscription, saying why.
+in a row (no success between) disable the subscription, saying why; so does one answer
+of 410 Gone (the delivery is then DEAD at once).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from jogo.platform.crypto import decrypt
 from jogo.platform.registry import TenantInfo
 from jogo.tenants.agencies.delivery import backoff
 from jogo.tenants.webhooks import payloads
-from jogo.tenants.webhooks.events import enqueue_attempt
+from jogo.tenants.webhooks.events import enqueue_attempt, enqueue_attempts
 
 DISABLE_AFTER_DEAD = 5
 LEASE_MARGIN = timedelta(seconds=15)
@@ -127,9 +128,11 @@ async def record_success(job: Job) -> None:
     )
 
 
-async def record_failure(job: Job, error: str, tenant_id: uuid.UUID) -> str:
+async def record_failure(job: Job, error: str, tenant_id: uuid.UUID, *, gone: bool = False) -> str:
     """Count the failed attempt; schedule the next or give up (DEAD, which may disable the
-    subscription). Returns ``failed``, ``dead`` or ``stale``."""
+    subscription). ``gone``: the endpoint answered 410 Gone, so the delivery is DEAD now
+    and the subscription disabled at once, saying why (Standard Webhooks). Returns
+    ``failed``, ``dead`` or ``stale``."""
     rows = await db.fetch(
         "SELECT status, attempts, max_attempts FROM webhook_deliveries WHERE id = $1 FOR UPDATE",
         job.delivery["id"],
@@ -137,7 +140,7 @@ async def record_failure(job: Job, error: str, tenant_id: uuid.UUID) -> str:
     if not rows or rows[0]["attempts"] != job.delivery["attempts"]:
         return "stale"
     attempts = rows[0]["attempts"] + 1
-    dead = attempts >= rows[0]["max_attempts"]
+    dead = gone or attempts >= rows[0]["max_attempts"]
     next_at = None if dead else datetime.now(UTC) + backoff(attempts)
     await db.fetch(
         "UPDATE webhook_deliveries SET attempts = $2, last_error = $3, next_attempt_at = $4,"
@@ -151,8 +154,28 @@ async def record_failure(job: Job, error: str, tenant_id: uuid.UUID) -> str:
     if not dead:
         await enqueue_attempt(tenant_id, job.delivery["id"], attempts, next_at)
         return "failed"
-    await _count_dead(job.delivery["subscription_id"], error)
+    if gone:
+        await _disable(job.delivery["subscription_id"], _gone_reason(error))
+    else:
+        await _count_dead(job.delivery["subscription_id"], error)
     return "dead"
+
+
+def _gone_reason(error: str) -> str:
+    return (
+        f"Endpoint menjawab 410 Gone: tidak mau dikirimi lagi ({error[:200]}). /"
+        f" The endpoint answered 410 Gone: it wants no more deliveries ({error[:200]})."
+    )
+
+
+async def _disable(subscription_id: uuid.UUID, reason: str) -> None:
+    """Disable the subscription now with ``reason`` (kept if it is already disabled)."""
+    await db.fetch(
+        "UPDATE webhook_subscriptions SET enabled = false, disabled_at = now(),"
+        " disabled_reason = $2, updated_at = now() WHERE id = $1 AND enabled",
+        subscription_id,
+        reason,
+    )
 
 
 async def _count_dead(subscription_id: uuid.UUID, error: str) -> None:
@@ -190,8 +213,7 @@ async def do_requeue_stalled(tenant: TenantInfo) -> int:
             datetime.now(UTC) - STALLED_AFTER,
             datetime.now(UTC) - LEASE_MARGIN,
         )
-        for r in rows:
-            await enqueue_attempt(tenant.id, r["id"], r["attempts"])
+        await enqueue_attempts(tenant.id, [(r["id"], r["attempts"]) for r in rows])
     return len(rows)
 
 

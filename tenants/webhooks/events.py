@@ -5,7 +5,8 @@ if and only if the change commits.
 Event types (GraphQL enum value → the payload's ``type``):
 
 =======================  ==========================  ======================================
-REPORT_SUBMITTED         ``report.submitted``        a report was made (any channel)
+REPORT_SUBMITTED         ``report.submitted``        a report was made (any channel), or
+                                                     transferred in (a TRANSFER event)
 REPORT_STATUS_CHANGED    ``report.status_changed``   verified, dispatched, resolved, ...
 REPORT_NOTE_PUBLIC       ``report.note_public``      a note the reporter can read
 DISPATCH_OUTCOME         ``dispatch.outcome``        an agency answered a dispatch
@@ -59,6 +60,10 @@ _EMIT = (
     " SELECT s.tenant_id, s.id, t.type, $2, $3, $4::jsonb, $5"
     " FROM webhook_subscriptions s CROSS JOIN unnest($1::text[]) AS t(type)"
     " WHERE s.enabled AND t.type = ANY(s.event_types)"
+    # Locked as the foreign key would lock them, but here a subscription deleted by a
+    # transaction that commits meanwhile is passed over (the key's own check would fail
+    # the caller's whole change: a citizen's report, an agency's answer).
+    " FOR KEY SHARE OF s"
     " ON CONFLICT DO NOTHING RETURNING id)"
     " SELECT id FROM added"
 )
@@ -76,9 +81,9 @@ async def emit(
     the tenant to each of ``event_types`` (keys of :data:`EVENT_TYPES`), about
     ``event_id`` (the report event's id, or a fresh one), and its first attempt in the
     outbox. ``report_id``: the report the event is about, if any; ``ref``: what the
-    payload is made from (JSON: ids as text). One statement when nobody subscribes;
-    returns how many deliveries were made. An event already emitted (same id and type)
-    is not emitted twice."""
+    payload is made from (JSON: ids as text). One statement when nobody subscribes, two
+    however many do; returns how many deliveries were made. An event already emitted
+    (same id and type) is not emitted twice."""
     rows = await db.fetch(
         _EMIT,
         list(event_types),
@@ -87,8 +92,7 @@ async def emit(
         json.dumps(ref or {}, default=str),
         MAX_ATTEMPTS,
     )
-    for row in rows:
-        await enqueue_attempt(tenant_id, row["id"], 0)
+    await enqueue_attempts(tenant_id, [(row["id"], 0) for row in rows])
     return len(rows)
 
 
@@ -100,6 +104,19 @@ async def enqueue_attempt(
     await outbox.enqueue(
         DELIVER_ACTOR,
         {"delivery_id": str(delivery_id), "attempt": attempt},
+        tenant_id,
+        available_at=at,
+    )
+
+
+async def enqueue_attempts(
+    tenant_id: uuid.UUID, attempts: list[tuple[uuid.UUID, int]], at: Any = None
+) -> None:
+    """:func:`enqueue_attempt` for several ``(delivery id, attempt)`` at once: one
+    statement, none for an empty list."""
+    await outbox.enqueue_many(
+        DELIVER_ACTOR,
+        [{"delivery_id": str(d), "attempt": a} for d, a in attempts],
         tenant_id,
         available_at=at,
     )

@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from jogo.platform import db
+from jogo.platform.auth.roles import Cap
 from jogo.platform.urls import without_credentials
+from jogo.tenants.webhooks.events import REPORT_TYPES
 
 NOT_FOUND = "langganan webhook tidak ditemukan / webhook subscription not found"
 _SUBSCRIPTION = (
@@ -20,8 +22,23 @@ _SUBSCRIPTION = (
 _DELIVERY = (
     "SELECT id, subscription_id, event_type, event_id, report_id, status, attempts,"
     " max_attempts, replays, last_error, next_attempt_at, created_at, updated_at,"
-    " delivered_at, payload::text AS payload FROM webhook_deliveries"
+    " delivered_at, payload::text AS payload, (SELECT s.reporter_identity"
+    " FROM webhook_subscriptions s WHERE s.id = webhook_deliveries.subscription_id)"
+    " AS reporter_identity FROM webhook_deliveries"
 )
+
+
+def _readable(row: Any, caps: frozenset[Cap]) -> dict[str, Any]:
+    """A delivery with its body hidden (None) from a caller who may not read it: a report
+    event's without ``reports:read``, one naming the reporter without
+    ``reports:reporter_identity``. (Managing webhooks is not reading reports.)"""
+    out = dict(row)
+    identity = out.pop("reporter_identity")
+    if (identity and Cap.REPORTER_IDENTITY not in caps) or (
+        out["event_type"] in REPORT_TYPES and Cap.REPORTS_READ_ALL not in caps
+    ):
+        out["payload"] = None
+    return out
 
 
 def _shown(row: Any) -> dict[str, Any]:
@@ -40,10 +57,10 @@ async def subscription_row(
     return _shown(rows[0]) if rows else None
 
 
-async def delivery_row(delivery_id: uuid.UUID) -> dict[str, Any] | None:
-    """One delivery of the log, or None."""
+async def delivery_row(delivery_id: uuid.UUID, caps: frozenset[Cap]) -> dict[str, Any] | None:
+    """One delivery of the log, or None; its body as the caller's ``caps`` may read it."""
     rows = await db.fetch(_DELIVERY + " WHERE id = $1", delivery_id)
-    return dict(rows[0]) if rows else None
+    return _readable(rows[0], caps) if rows else None
 
 
 async def deliveries(
@@ -51,9 +68,11 @@ async def deliveries(
     status: str | None,
     first: int,
     after: tuple[datetime, uuid.UUID] | None,
+    caps: frozenset[Cap],
 ) -> list[dict[str, Any]]:
     """Up to ``first + 1`` deliveries, newest first, of one subscription (or all) and one
-    status (or any), after the keyset ``after``."""
+    status (or any), after the keyset ``after``; bodies as the caller's ``caps`` may read
+    them."""
     rows = await db.fetch(
         _DELIVERY + " WHERE ($2::uuid IS NULL OR subscription_id = $2)"
         " AND ($3::text IS NULL OR status = $3)"
@@ -65,7 +84,7 @@ async def deliveries(
         after[0] if after else None,
         after[1] if after else None,
     )
-    return [dict(r) for r in rows]
+    return [_readable(r, caps) for r in rows]
 
 
 MAX_SUBSCRIPTIONS = 200
@@ -87,7 +106,8 @@ async def list_deliveries(
     status: str | None,
     first: int,
     after: tuple[datetime, uuid.UUID] | None,
+    caps: frozenset[Cap],
 ) -> list[dict[str, Any]]:
     """:func:`deliveries` in a read transaction of ``tenant_id``."""
     async with db.read_tx(tenant_id):
-        return await deliveries(subscription_id, status, first, after)
+        return await deliveries(subscription_id, status, first, after, caps)
