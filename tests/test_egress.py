@@ -416,3 +416,56 @@ async def test_a_url_without_a_host_is_refused_on_its_field():
         with pytest.raises(InvalidInput) as caught:
             await check_url("http:///beds", allow_private=allow_private, field="capacityUrl")
         assert (caught.value.field, caught.value.message) == ("capacityUrl", "the URL has no host")
+
+
+async def test_an_answer_over_the_bound_fails_the_call_and_a_small_one_passes():
+    """Every connector's client reads at most MAX_ANSWER_BYTES of an outside answer: a
+    huge or endless body (with or without a Content-Length) is an httpx error, which the
+    connectors turn into a failed, retried attempt; the connection pool still serves."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from jogo.workers.connectors.base import MAX_ANSWER_BYTES
+
+    class Answer(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            size = {"/small": 100, "/big": MAX_ANSWER_BYTES + 1}.get(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if size is None:  # /endless: chunked, never ends within the bound
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b"x" * 65536
+                try:
+                    for _ in range(64):
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                return
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            try:
+                self.wfile.write(b"x" * size)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        async with egress_client(lambda: True) as client:
+            for path in ("/big", "/endless"):
+                with pytest.raises(httpx.ReadError, match="answer over"):
+                    await client.post(f"{base}{path}", json={})
+            small = await client.post(f"{base}/small", json={})
+            assert small.status_code == 200 and len(small.content) == 100
+    finally:
+        server.shutdown()
+        server.server_close()

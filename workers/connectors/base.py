@@ -122,6 +122,47 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+MAX_ANSWER_BYTES = 1 << 20  # 1 MiB: the most of an outside answer a connector reads
+
+
+class _BoundedStream(httpx.AsyncByteStream):
+    """An answer's body, refused (``httpx.ReadError``) past ``limit`` bytes."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, limit: int) -> None:
+        self._inner, self._limit = inner, limit
+
+    async def __aiter__(self) -> typing.AsyncIterator[bytes]:
+        seen = 0
+        async for chunk in self._inner:
+            seen += len(chunk)
+            if seen > self._limit:
+                raise httpx.ReadError(f"answer over {self._limit} bytes")
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class BoundedTransport(httpx.AsyncBaseTransport):
+    """``inner`` with every answer's body bounded to ``limit`` bytes: an agency, gateway or
+    FHIR server answering an endless or huge body fails the attempt (an ``httpx.HTTPError``,
+    so a :class:`DeliveryFailed` in the connectors) instead of filling the worker's memory."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, limit: int = MAX_ANSWER_BYTES) -> None:
+        self._inner, self._limit = inner, limit
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """The inner transport's answer, its body stream bounded."""
+        response = await self._inner.handle_async_request(request)
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _BoundedStream(response.stream, self._limit)
+        return response
+
+    async def aclose(self) -> None:
+        """Close the inner transport (its pool)."""
+        await self._inner.aclose()
+
+
 def egress_client(
     allow_private: Callable[[], bool],
     *,
@@ -130,8 +171,9 @@ def egress_client(
     verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
     """The HTTP client of every connector: pinned connections (:class:`PinnedBackend`),
-    no redirects (a redirect could lead anywhere), and no proxy from the environment
-    (through a proxy the checked address would not be the one reached)."""
+    no redirects (a redirect could lead anywhere), no proxy from the environment
+    (through a proxy the checked address would not be the one reached), and answers read
+    up to :data:`MAX_ANSWER_BYTES` (:class:`BoundedTransport`)."""
     transport = httpx.AsyncHTTPTransport(verify=verify, trust_env=False)
     # httpx takes no network backend: give its transport a pool that has ours, with the
     # TLS context httpx built (certificate checks for the URL's host name, as usual).
@@ -142,4 +184,6 @@ def egress_client(
         keepalive_expiry=5.0,
         network_backend=PinnedBackend(allow_private, resolver, inner),
     )
-    return httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False)
+    return httpx.AsyncClient(
+        transport=BoundedTransport(transport), follow_redirects=False, trust_env=False
+    )
