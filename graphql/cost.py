@@ -97,6 +97,9 @@ LIST_SIZES: dict[str, int] = {
     "Query.nearby": 50,  # tenants/facilities/queries.py nearby's limit
     "OversightQuery.heatmap": 5000,  # tenants/oversight/queries.py heatmap: LIMIT 5000
     "Me.securityEvents": 20,  # platform/auth/totp.py SECURITY_EVENTS_MAX
+    "Query.privacyNotices": 50,  # tenants/consent/notices.py MAX_HISTORY
+    "Query.privacyPurposes": 4,  # tenants/consent/purposes.py PURPOSES
+    "Query.myConsents": 4,  # one per purpose
 }
 # Lists capped by their item type: a mutation payload's errors are built in memory (no
 # row is read) and carry the first error found.

@@ -24,6 +24,8 @@ from jogo.graphql.apikeys.trusted import TrustedDocumentsMutation
 from jogo.graphql.audit.queries import AuditQuery
 from jogo.graphql.bulletins.mutations import BulletinsMutation
 from jogo.graphql.bulletins.queries import BulletinsQuery
+from jogo.graphql.consent.mutations import ConsentMutation
+from jogo.graphql.consent.queries import ConsentQuery
 from jogo.graphql.core.directory import DirectoryMutation, DirectoryQuery
 from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.election.mutations import ElectionMutation
@@ -64,6 +66,7 @@ CORE_QUERIES: tuple[type, ...] = (
     DirectoryQuery,
     NotificationsQuery,
     WebhooksQuery,
+    ConsentQuery,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
@@ -78,6 +81,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     DirectoryMutation,
     NotificationsMutation,
     WebhooksMutation,
+    ConsentMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery, InboxQuery),

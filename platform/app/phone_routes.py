@@ -44,6 +44,7 @@ from jogo.platform.errors import InvalidInput, JogoError, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.platform.settings import Settings
 from jogo.platform.telemetry import set_current_tenant
+from jogo.tenants.consent.notices import current_notice_of
 from jogo.tenants.notifications import actions as notifications
 
 T = TypeVar("T")
@@ -142,6 +143,11 @@ async def _verify(request: Request, settings: Settings) -> Issued:
     )
     tenant = await _tenant(data.tenant)
     client = client_of(request, settings)
+
+    async def notice_version() -> str:
+        # The notice in force at this command: its own newest, else the product's default.
+        return (await current_notice_of(tenant.id)).version
+
     who = await verify_phone_code(
         tenant.id,
         data.phone,
@@ -150,6 +156,7 @@ async def _verify(request: Request, settings: Settings) -> Issued:
         name=data.name,
         secret_key=settings.secret_key,
         client=client,
+        notice_version=notice_version,
     )
     return await start_session(who.user_id, who.username, settings, client)
 
