@@ -3,8 +3,9 @@
 
 -- The versions of a command's privacy notice (Bahasa Indonesia, English). The newest
 -- published row is in force; with none, the product's default notice in code
--- (platform/auth/privacy.py, NOTICE_VERSION) is. Published versions are immutable: the
--- app may insert and read them, never change or delete them (REVOKE below). The default
+-- (platform/auth/privacy.py, NOTICE_VERSION) is. Published versions are immutable: a
+-- trigger refuses every UPDATE and DELETE except the cascade of a command's removal
+-- (the app role may not TRUNCATE them either). The default
 -- version's label is refused for a published one (tenants/consent/notices.py), so a
 -- label names one text at a command.
 CREATE TABLE privacy_notices (
@@ -18,7 +19,20 @@ CREATE TABLE privacy_notices (
 );
 CREATE INDEX privacy_notices_current_idx ON privacy_notices (tenant_id, published_at DESC);
 SELECT jogo_enable_tenant_rls('privacy_notices'::regclass);
-REVOKE UPDATE, DELETE, TRUNCATE ON privacy_notices FROM jogo_app;
+REVOKE TRUNCATE ON privacy_notices FROM jogo_app;
+
+CREATE FUNCTION jogo_privacy_notice_immutable() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    -- Depth 1: a statement on the table itself; deeper: ON DELETE CASCADE from tenants.
+    IF TG_OP = 'DELETE' AND pg_trigger_depth() > 1 THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'a published privacy notice is immutable; publish a new version'
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER privacy_notices_immutable BEFORE UPDATE OR DELETE ON privacy_notices
+    FOR EACH ROW EXECUTE FUNCTION jogo_privacy_notice_immutable();
 
 -- A person's consent, per command and purpose, for the purposes whose lawful basis is
 -- consent (notifications, sharing): the notice version it was given under, and whether
@@ -35,7 +49,8 @@ CREATE TABLE consents (
 );
 SELECT jogo_enable_tenant_rls('consents'::regclass);
 
--- What each collection point recorded, append-only: which notice version the person
+-- What each collection point recorded (written append-only; an erasure may remove a
+-- person's rows, so no grant is taken away): which notice version the person
 -- saw ('unknown' when a client sent none), for which purpose, under which lawful basis,
 -- and whether consent was given or withdrawn. user_id is NULL for an anonymous
 -- reporter (the report row then carries the version alone, reports.notice_version).
@@ -57,7 +72,6 @@ CREATE TABLE consent_log (
 );
 CREATE INDEX consent_log_user_idx ON consent_log (tenant_id, user_id, at) WHERE user_id IS NOT NULL;
 SELECT jogo_enable_tenant_rls('consent_log'::regclass);
-REVOKE UPDATE, TRUNCATE ON consent_log FROM jogo_app;
 
 -- The notice version the reporter's client showed before the report was made;
 -- 'unknown' when it sent none (reports made before this migration, Open311, WhatsApp
