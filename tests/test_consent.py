@@ -451,3 +451,74 @@ async def test_withdrawing_sharing_takes_posts_off_the_feed(app_client, settings
     }
     await data(app_client, a, GIVE, author, p="SHARING", v=NOTICE_VERSION)
     assert post in await feed(a)
+
+
+async def test_a_citizen_sees_the_notice_and_withdraws_notifications(
+    browser, live_server, owner, two_tenants
+):
+    from helpers import BrowserLog, citizen_url, open_citizen, phone_context, screenshot
+
+    tenant = two_tenants.a
+    await owner.execute(
+        "INSERT INTO notification_gateways (tenant_id, kind) VALUES ($1, 'SMS'), ($1, 'WHATSAPP')",
+        tenant.id,
+    )
+    context = await phone_context(browser)
+    page = await context.new_page()
+    log = BrowserLog.attach(page)
+    try:
+        # Before the first report: the command's notice, Bahasa Indonesia with English.
+        await open_citizen(page, citizen_url(live_server, tenant, "lapor"))
+        await page.get_by_text("Sebelum melapor, bacalah pemberitahuan privasi").wait_for()
+        await (
+            page.locator(".notice-box .notice-id")
+            .get_by_text("TIDAK membatalkan laporan", exact=False)
+            .wait_for()
+        )
+        await (
+            page.locator(".notice-box .notice-en")
+            .get_by_text("does NOT undo a report", exact=False)
+            .wait_for()
+        )
+        # Sign-up by phone, accepting the notice shown.
+        await open_citizen(page, citizen_url(live_server, tenant, "akun"))
+        await page.get_by_label("Nomor ponsel").fill("0812 3456 7890")
+        await page.get_by_role("button", name="Kirim kode").click()
+        await page.get_by_text("Kode dikirim ke").wait_for(timeout=10_000)
+        code = await owner.fetchval(
+            "SELECT params->>'code' FROM notifications WHERE tenant_id = $1"
+            " AND template = 'otp_code' ORDER BY created_at DESC LIMIT 1",
+            tenant.id,
+        )
+        await page.get_by_label("Kode", exact=True).fill(code)
+        await (
+            page.locator(".signin-code .notice-en")
+            .get_by_text("Purposes and lawful basis", exact=False)
+            .wait_for()
+        )
+        await page.get_by_label("Saya menyetujui pemberitahuan privasi.").check()
+        await page.get_by_role("button", name="Masuk", exact=True).click()
+        await page.get_by_text("Masuk sebagai").wait_for(timeout=10_000)
+        # A channel (consent to notifications with the version shown), then withdrawn.
+        await page.get_by_label("Nomor atau e-mail").fill("0812 3456 7891")
+        await page.get_by_role("button", name="Tambah", exact=True).click()
+        await page.locator(".channel-row").get_by_text("+6281234567891").wait_for(timeout=10_000)
+        row = page.locator(".consent-row[data-purpose='NOTIFICATIONS']")
+        await row.get_by_text("Disetujui.", exact=True).wait_for(timeout=10_000)
+        await row.get_by_role("button", name="Tarik persetujuan").click()
+        await row.get_by_role("button", name="Setujui lagi").wait_for(timeout=10_000)
+        await (
+            page.locator(".consent-row[data-purpose='REPORT']")
+            .get_by_text("Tidak dapat ditarik", exact=False)
+            .wait_for()
+        )
+        [state] = await owner.fetch(
+            "SELECT notice_version, withdrawn_at FROM consents WHERE tenant_id = $1"
+            " AND purpose = 'notifications'",
+            tenant.id,
+        )
+        assert state["notice_version"] == NOTICE_VERSION and state["withdrawn_at"] is not None
+        log.check()
+    finally:
+        await screenshot(page, "consent-withdraw-end")
+        await context.close()
