@@ -163,7 +163,10 @@ async def test_only_a_tenant_admin_publishes(app_client, settings, two_tenants, 
             assert found, body
     status, body = await gql(app_client, path(a), PUBLISH, expired, i=publish_input("refused-2"))
     assert status == 401 or body["data"]["publishPrivacyNotice"]["errors"], body
-    assert await owner.fetchval("SELECT count(*) FROM privacy_notices") == 0
+    refused = await owner.fetchval(
+        "SELECT count(*) FROM privacy_notices WHERE tenant_id = ANY($1::uuid[])", [a.id, b.id]
+    )
+    assert refused == 0
     assert (await data(app_client, a, NOTICE))["version"] == NOTICE_VERSION
 
 
