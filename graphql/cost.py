@@ -100,6 +100,9 @@ LIST_SIZES: dict[str, int] = {
     "Query.privacyDeadlines": 4,  # tenants/privacy/deadlines.py RIGHTS
     "Query.retentionRules": 3,  # tenants/privacy/retention.py CATEGORIES
     "Breach.escalations": 4,  # one per threshold (tenants/breaches/clock.py THRESHOLDS)
+    "Query.privacyNotices": 50,  # tenants/consent/notices.py MAX_HISTORY
+    "Query.privacyPurposes": 4,  # tenants/consent/purposes.py PURPOSES
+    "Query.myConsents": 4,  # one per purpose
 }
 # Lists capped by their item type: a mutation payload's errors are built in memory (no
 # row is read) and carry the first error found.

@@ -26,6 +26,8 @@ from jogo.graphql.breaches.mutations import BreachesMutation
 from jogo.graphql.breaches.queries import BreachesQuery
 from jogo.graphql.bulletins.mutations import BulletinsMutation
 from jogo.graphql.bulletins.queries import BulletinsQuery
+from jogo.graphql.consent.mutations import ConsentMutation
+from jogo.graphql.consent.queries import ConsentQuery
 from jogo.graphql.core.directory import DirectoryMutation, DirectoryQuery
 from jogo.graphql.core.queries import CoreQuery
 from jogo.graphql.election.mutations import ElectionMutation
@@ -72,6 +74,7 @@ CORE_QUERIES: tuple[type, ...] = (
     PrivacyQuery,
     BreachesQuery,
     ProcessingQuery,
+    ConsentQuery,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     ReportsMutation,
@@ -88,6 +91,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     WebhooksMutation,
     PrivacyMutation,
     BreachesMutation,
+    ConsentMutation,
 )
 MODULE_QUERIES: dict[str, tuple[type, ...]] = {
     "integrations": (AgenciesQuery, InboxQuery),

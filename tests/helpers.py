@@ -40,6 +40,7 @@ from lxml import etree
 from own_postgres import OwnPostgres
 
 from jogo.platform import db, outbox
+from jogo.platform.auth.privacy import NOTICE_VERSION
 from jogo.platform.auth.roles import Role
 from jogo.platform.auth.tokens import issue_token
 from jogo.platform.auth.users import create_user
@@ -177,6 +178,9 @@ def report_input(**overrides: Any) -> dict[str, Any]:
         "longitude": MALANG[1],
         "address": "Jl. Ijen, Klojen",
     }
+    if "notify" in overrides:
+        # A channel on the report is consent to notifications: the notice shown.
+        data["noticeVersion"] = NOTICE_VERSION
     data.update(overrides)
     return data
 
@@ -574,6 +578,7 @@ SHARE_POST = f"""mutation($input: SharePostInput!) {{ sharePost(input: $input) {
 
 
 async def share(client, tenant, headers, body="Lampu lalu lintas di Tugu mati sejak pagi", **more):
+    more.setdefault("noticeVersion", NOTICE_VERSION)
     return await call(client, tenant, SHARE_POST, headers, input={"body": body, **more})
 
 
@@ -590,7 +595,13 @@ async def share_photo(client, tenant, headers, photo: bytes, name="foto.jpg", ct
     """A post with a photo and no location, as in the issue."""
     operations = {
         "query": SHARE_PHOTO,
-        "variables": {"input": {"body": "Banjir di depan rumah", "photo": None}},
+        "variables": {
+            "input": {
+                "body": "Banjir di depan rumah",
+                "photo": None,
+                "noticeVersion": NOTICE_VERSION,
+            }
+        },
     }
     response = await client.post(
         f"/t/{tenant.slug}/graphql",
@@ -1037,7 +1048,9 @@ CONVERT_POST = """mutation($id: ID!, $input: ConvertPostInput!) { convertPostToR
 async def upload_post(client, tenant, headers, data: bytes, body="Banjir di Jalan Soekarno Hatta"):
     operations = {
         "query": SHARE_POST,
-        "variables": {"input": {"body": body, "photo": None, **TUGU_POINT}},
+        "variables": {
+            "input": {"body": body, "photo": None, "noticeVersion": NOTICE_VERSION, **TUGU_POINT}
+        },
     }
     response = await client.post(
         f"/t/{tenant.slug}/graphql",

@@ -29,6 +29,7 @@ from PIL import Image
 
 from jogo.platform import db
 from jogo.platform.auth.apikeys import create_api_key
+from jogo.platform.auth.privacy import NOTICE_VERSION
 from jogo.platform.auth.roles import Role
 from jogo.tenants.agencies.answers import apply_open311_request
 from jogo.tenants.oversight.redaction import redact
@@ -771,7 +772,11 @@ async def test_one_key_across_different_creates_makes_one_of_each(
         _, report = await gql(app_client, path, SUBMIT, headers, input=report_input())
         _, sos = await gql(app_client, path, SOS, headers, lat=-7.977, lon=112.634)
         _, post = await gql(
-            app_client, path, SHARE, headers, input={"body": "Jalan licin, hati-hati"}
+            app_client,
+            path,
+            SHARE,
+            headers,
+            input={"noticeVersion": NOTICE_VERSION, "body": "Jalan licin, hati-hati"},
         )
         for body in (report, sos, post):
             assert "errors" not in body, body

@@ -185,7 +185,7 @@ async def test_hostile_push_subscriptions_and_gateway_urls_are_typed(app_client,
             f"/t/{tenant.slug}/graphql",
             ADD_CHANNEL,
             citizen,
-            i={"channel": "WEBPUSH", "address": address},
+            i={"noticeVersion": NOTICE_VERSION, "channel": "WEBPUSH", "address": address},
         )
         assert status == 200 and "errors" not in body, (address[:60], body)
         done = body["data"]["addNotificationChannel"]
@@ -454,7 +454,12 @@ async def test_parallel_duplicates_make_one_channel(app_client, settings, owner)
                 path,
                 ADD_CHANNEL,
                 citizen,
-                i={"channel": "SMS", "address": "081234567890", "clientKey": key},
+                i={
+                    "noticeVersion": NOTICE_VERSION,
+                    "channel": "SMS",
+                    "address": "081234567890",
+                    "clientKey": key,
+                },
             )
             for _ in range(8)
         ]
@@ -467,7 +472,11 @@ async def test_parallel_duplicates_make_one_channel(app_client, settings, owner)
                 path,
                 ADD_CHANNEL,
                 citizen,
-                i={"channel": "EMAIL", "address": f"warga{n}@example.id"},
+                i={
+                    "noticeVersion": NOTICE_VERSION,
+                    "channel": "EMAIL",
+                    "address": f"warga{n}@example.id",
+                },
             )
             for n in range(12)
         ]
@@ -513,7 +522,11 @@ async def test_another_citizen_never_sees_an_address(app_client, settings, owner
     operator = await auth_header(settings, Role.OPERATOR, tenant)
     path = f"/t/{tenant.slug}/graphql"
     await gql(
-        app_client, path, ADD_CHANNEL, reporter, i={"channel": "SMS", "address": "081234567892"}
+        app_client,
+        path,
+        ADD_CHANNEL,
+        reporter,
+        i={"noticeVersion": NOTICE_VERSION, "channel": "SMS", "address": "081234567892"},
     )
     made = await submit(app_client, tenant.slug, reporter)
     rid = made["report"]["id"]

@@ -98,7 +98,7 @@ async def test_sign_up_by_the_delivered_code_then_hear_of_a_status_change_by_sms
         f"/t/{tenant.slug}/graphql",
         ADD,
         citizen,
-        i={"channel": "SMS", "address": "0812 7000 1234"},
+        i={"noticeVersion": NOTICE_VERSION, "channel": "SMS", "address": "0812 7000 1234"},
     )
     assert body["data"]["addNotificationChannel"]["errors"] == [], body
     made = await submit(app_client, tenant.slug, citizen)

@@ -422,6 +422,7 @@ async def test_an_answer_over_the_bound_fails_the_call_and_a_small_one_passes():
     """Every connector's client reads at most MAX_ANSWER_BYTES of an outside answer: a
     huge or endless body (with or without a Content-Length) is an httpx error, which the
     connectors turn into a failed, retried attempt; the connection pool still serves."""
+    import contextlib
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -439,19 +440,15 @@ async def test_an_answer_over_the_bound_fails_the_call_and_a_small_one_passes():
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 chunk = b"x" * 65536
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     for _ in range(64):
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                     self.wfile.write(b"0\r\n\r\n")
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
                 return
             self.send_header("Content-Length", str(size))
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(b"x" * size)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
         def log_message(self, *args: object) -> None:
             pass

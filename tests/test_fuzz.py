@@ -34,6 +34,7 @@ from hypothesis_graphql import strategies as gql_st
 
 import graphql
 from jogo.graphql.schemas import national_schema, platform_schema, tenant_schema
+from jogo.platform.auth.privacy import NOTICE_VERSION
 from jogo.platform.auth.roles import Role
 from jogo.platform.registry import MODULES
 
@@ -270,7 +271,9 @@ async def signed_in(settings_, role: Role, tenant: Any = None) -> tuple[str, dic
 
 SEED_QUERY = "{ agencies { id } cameras { id } }"
 SEED_POST = (
-    'mutation { sharePost(input: {body: "Jalan Ijen macet total sore ini"}) { post { id } } }'
+    'mutation { sharePost(input: {body: "Jalan Ijen macet total sore ini", noticeVersion: "'
+    + NOTICE_VERSION
+    + '"}) { post { id } } }'
 )
 SEED_DRAFT = """mutation($until: DateTime!) { draftBulletin(input: {category: TRAFFIC,
   severity: MINOR, urgency: EXPECTED, certainty: LIKELY, headline: "Car Free Day Jalan Ijen",

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from helpers import SHARE, SOS, SUBMIT, auth_header, gql, onboard, report_input
 
 from jogo.graphql.idempotency import sealed
+from jogo.platform.auth.privacy import NOTICE_VERSION
 from jogo.platform.auth.roles import Role
 
 TRACK = "query($t: String!, $p: String!) { trackReport(ticket: $t, pin: $p) { ticket status } }"
@@ -349,7 +350,7 @@ async def test_a_retried_post_is_one_post(app_client, settings, two_tenants, own
             f"/t/{tenant.slug}/graphql",
             SHARE,
             headers,
-            input={"body": text, "clientKey": key},
+            input={"noticeVersion": NOTICE_VERSION, "body": text, "clientKey": key},
         )
         return answer["data"]["sharePost"]
 
@@ -826,7 +827,12 @@ async def test_a_retried_conversion_is_one_report(app_client, settings, two_tena
         path,
         SHARE,
         author,
-        input={"body": "Pohon tumbang di Jalan Ijen", "latitude": TUGU[0], "longitude": TUGU[1]},
+        input={
+            "noticeVersion": NOTICE_VERSION,
+            "body": "Pohon tumbang di Jalan Ijen",
+            "latitude": TUGU[0],
+            "longitude": TUGU[1],
+        },
     )
     post = shared["data"]["sharePost"]["post"]["id"]
     made = await twice(

@@ -26,6 +26,7 @@ import httpx
 import pytest
 from helpers import PASSWORD, SUBMIT, auth_header, bearer_for, gql, make_user, report_input
 
+from jogo.platform.auth.privacy import NOTICE_VERSION
 from jogo.platform.auth.roles import Role
 from jogo.platform.clients import client_address
 from jogo.platform.errors import SettingsError
@@ -100,7 +101,10 @@ async def test_twelve_parallel_posts_accept_exactly_ten(app_client, settings, tw
                 f"/t/{tenant.slug}/graphql",
                 SHARE,
                 author,
-                input={"body": f"Situasi lalu lintas di Jalan Ijen, nomor {i}"},
+                input={
+                    "noticeVersion": NOTICE_VERSION,
+                    "body": f"Situasi lalu lintas di Jalan Ijen, nomor {i}",
+                },
             )
             for i in range(12)
         ]

@@ -38,6 +38,7 @@ from notify_fakes import HttpFake, PushBrowser, SmtpFake, local_tls
 
 from jogo.platform import db, registry
 from jogo.platform.auth.apikeys import create_api_key
+from jogo.platform.auth.privacy import NOTICE_VERSION
 from jogo.platform.auth.roles import Role
 from jogo.tenants.notifications import actions as notifications
 from jogo.tenants.notifications import delivery as notices
@@ -216,7 +217,12 @@ async def test_a_citizen_is_told_on_every_channel_they_chose(
             tenant,
             ADD_CHANNEL,
             citizen,
-            i={"channel": channel, "address": address, "locale": locale},
+            i={
+                "noticeVersion": NOTICE_VERSION,
+                "channel": channel,
+                "address": address,
+                "locale": locale,
+            },
         )
         assert added["errors"] == [], added
     mine = await call(app_client, tenant, MY_CHANNELS, citizen)
@@ -306,7 +312,11 @@ async def test_channel_input_is_checked(app_client, settings, owner, fakes):
     citizen = await auth_header(settings, Role.CITIZEN, tenant)
     # No gateway for SMS yet.
     refused = await call(
-        app_client, tenant, ADD_CHANNEL, citizen, i={"channel": "SMS", "address": "081234567890"}
+        app_client,
+        tenant,
+        ADD_CHANNEL,
+        citizen,
+        i={"noticeVersion": NOTICE_VERSION, "channel": "SMS", "address": "081234567890"},
     )
     assert [(e["code"], e["field"]) for e in refused["errors"]] == [
         ("GATEWAY_UNAVAILABLE", "channel")
@@ -327,17 +337,31 @@ async def test_channel_input_is_checked(app_client, settings, owner, fakes):
         tenant,
         ADD_CHANNEL,
         citizen,
-        i={"channel": "SMS", "address": "0812 3456 7890", "clientKey": key},
+        i={
+            "noticeVersion": NOTICE_VERSION,
+            "channel": "SMS",
+            "address": "0812 3456 7890",
+            "clientKey": key,
+        },
     )
     again = await call(
         app_client,
         tenant,
         ADD_CHANNEL,
         citizen,
-        i={"channel": "SMS", "address": "0812 3456 7890", "clientKey": key},
+        i={
+            "noticeVersion": NOTICE_VERSION,
+            "channel": "SMS",
+            "address": "0812 3456 7890",
+            "clientKey": key,
+        },
     )
     same = await call(
-        app_client, tenant, ADD_CHANNEL, citizen, i={"channel": "SMS", "address": "+6281234567890"}
+        app_client,
+        tenant,
+        ADD_CHANNEL,
+        citizen,
+        i={"noticeVersion": NOTICE_VERSION, "channel": "SMS", "address": "+6281234567890"},
     )
     assert first["channel"]["id"] == again["channel"]["id"] == same["channel"]["id"]
     # Someone else's channel is not found; removing one's own twice says so.
@@ -601,7 +625,10 @@ async def test_refused_callers(app_client, settings, two_tenants):
     citizen = await auth_header(settings, Role.CITIZEN, tenant)
     calls = [
         (SET_GATEWAY, {"i": {"kind": "SMS"}}),
-        (ADD_CHANNEL, {"i": {"channel": "SMS", "address": "081234567890"}}),
+        (
+            ADD_CHANNEL,
+            {"i": {"noticeVersion": NOTICE_VERSION, "channel": "SMS", "address": "081234567890"}},
+        ),
         (REMOVE_CHANNEL, {"id": str(uuid.uuid4())}),
         (RETRY, {"id": str(uuid.uuid4())}),
     ]
@@ -616,7 +643,11 @@ async def test_refused_callers(app_client, settings, two_tenants):
     for query, variables, who in [
         (SET_GATEWAY, {"i": {"kind": "SMS"}}, citizen),
         (RETRY, {"id": str(uuid.uuid4())}, citizen),
-        (ADD_CHANNEL, {"i": {"channel": "SMS", "address": "081234567890"}}, writer),
+        (
+            ADD_CHANNEL,
+            {"i": {"noticeVersion": NOTICE_VERSION, "channel": "SMS", "address": "081234567890"}},
+            writer,
+        ),
     ]:
         done = await call(app_client, tenant, query, who, **variables)
         assert [e["code"] for e in done["errors"]] == ["FORBIDDEN"], (query, done)
@@ -646,12 +677,20 @@ async def test_a_push_endpoint_on_a_private_address_is_refused(
         transport=httpx.ASGITransport(app=strict), base_url="http://testserver"
     ) as client:
         refused = await call(
-            client, tenant, ADD_CHANNEL, citizen, i={"channel": "WEBPUSH", "address": address}
+            client,
+            tenant,
+            ADD_CHANNEL,
+            citizen,
+            i={"noticeVersion": NOTICE_VERSION, "channel": "WEBPUSH", "address": address},
         )
     assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_INPUT", "address")]
     # ... and the worker refuses it when sending (a channel added while it was allowed).
     added = await call(
-        app_client, tenant, ADD_CHANNEL, citizen, i={"channel": "WEBPUSH", "address": address}
+        app_client,
+        tenant,
+        ADD_CHANNEL,
+        citizen,
+        i={"noticeVersion": NOTICE_VERSION, "channel": "WEBPUSH", "address": address},
     )
     assert added["errors"] == []
     from jogo.workers import actors
@@ -679,7 +718,11 @@ async def test_a_gone_push_subscription_stops_at_once(
     fakes["push"].answers["/push/expired"] = 410
     address = json.dumps(PushBrowser().subscription(fakes["push"].url + "/push/expired"))
     added = await call(
-        app_client, tenant, ADD_CHANNEL, citizen, i={"channel": "WEBPUSH", "address": address}
+        app_client,
+        tenant,
+        ADD_CHANNEL,
+        citizen,
+        i={"noticeVersion": NOTICE_VERSION, "channel": "WEBPUSH", "address": address},
     )
     made = await submit(app_client, tenant.slug, citizen)
     await act(app_client, tenant.slug, VERIFY, admin, id=made["report"]["id"])

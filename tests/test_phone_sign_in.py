@@ -303,9 +303,18 @@ async def test_a_citizen_of_one_command_signs_in_at_another(client, owner, two_t
     if code_b != code_a:
         crossed = await verify_phone(client, a.slug, typed, code_b, who)
         assert crossed.status_code == 401
-    signed = await verify_phone(client, b.slug, typed, code_b, who)
+    # Each command is a controller with its own notice: accepted at A, asked again at B.
+    asked = await verify_phone(client, b.slug, typed, code_b, who)
+    assert asked.status_code == 409 and code_of(asked) == "CONSENT_REQUIRED"
+    signed = await verify_phone(client, b.slug, typed, code_b, who, consent=NOTICE_VERSION)
     assert signed.status_code == 200, signed.text
     [user] = await owner.fetch("SELECT id FROM users WHERE phone = $1", e164)
+    tenants = await owner.fetch(
+        "SELECT tenant FROM privacy_consents WHERE user_id = $1 AND notice_version = $2",
+        user["id"],
+        NOTICE_VERSION,
+    )
+    assert {r["tenant"] for r in tenants} == {a.id, b.id}
     rows = await owner.fetch(
         "SELECT tenant FROM memberships WHERE user_id = $1 AND role = 'citizen'", user["id"]
     )

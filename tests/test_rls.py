@@ -163,6 +163,21 @@ async def fill_every_tenant_table(tenant) -> None:
     await _fill_breaches(tenant)
     await _fill_intake(tenant)
     await _fill_trusted_documents(tenant)
+    await _fill_privacy_notice(tenant)
+
+
+async def _fill_privacy_notice(tenant) -> None:
+    """privacy_notices (consents and consent_log: the shared post above consented)."""
+    from helpers import make_user
+
+    from jogo.platform.auth.privacy import template
+    from jogo.platform.auth.roles import Role
+    from jogo.platform.auth.users import load_user_principal
+    from jogo.tenants.consent.notices import do_publish_notice
+
+    admin = await load_user_principal((await make_user(Role.TENANT_ADMIN, tenant))[0])
+    text = template()
+    await do_publish_notice(tenant.id, admin, "rls-1", text.text_id, text.text_en)
 
 
 async def _fill_trusted_documents(tenant) -> None:
@@ -232,6 +247,7 @@ async def _fill_bulletins_and_sharing(tenant) -> None:
 
     from helpers import make_user
 
+    from jogo.platform.auth.privacy import NOTICE_VERSION
     from jogo.platform.auth.roles import Role
     from jogo.platform.auth.users import load_user_principal
     from jogo.platform.storage import FileStore
@@ -276,7 +292,10 @@ async def _fill_bulletins_and_sharing(tenant) -> None:
         )
     citizen = await load_user_principal((await make_user(Role.CITIZEN, tenant))[0])
     await do_share_post(
-        tenant, citizen, PostInput("Uji RLS sharing"), FileStore(Path(tempfile.mkdtemp()))
+        tenant,
+        citizen,
+        PostInput("Uji RLS sharing", notice_version=NOTICE_VERSION),
+        FileStore(Path(tempfile.mkdtemp())),
     )
 
 

@@ -10,6 +10,7 @@ import uuid
 from helpers import auth_header, onboard
 
 from jogo.platform import registry
+from jogo.platform.auth.privacy import NOTICE_VERSION
 from jogo.platform.auth.roles import Role
 
 SHARE = """mutation($input: SharePostInput!) { sharePost(input: $input) {
@@ -24,7 +25,12 @@ async def test_a_multipart_request_without_operations_or_map_is_a_400(app_client
     tenant = await onboard("jogo-malang-presisi", modules=["sharing"], sample_directory=False)
     citizen = await auth_header(settings, Role.CITIZEN, tenant)
     url = f"/t/{tenant.slug}/graphql"
-    operations = json.dumps({"query": SHARE, "variables": {"input": {"body": "Jalan berlubang"}}})
+    operations = json.dumps(
+        {
+            "query": SHARE,
+            "variables": {"input": {"noticeVersion": NOTICE_VERSION, "body": "Jalan berlubang"}},
+        }
+    )
     # The same post as a well-formed multipart request is shared: the form itself works.
     good = await app_client.post(
         url, headers=citizen, data={"operations": operations, "map": "{}"}, files={"x": b""}

@@ -159,6 +159,11 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "recordBreach": {"tenant_admin"},
     "updateBreach": {"tenant_admin"},
     "recordBreachNotification": {"tenant_admin"},
+    # Consent (issue 21): tenant admins publish the notice; a signed-in person's own
+    # consents (never a key's).
+    "publishPrivacyNotice": {"tenant_admin"},
+    "giveConsent": {"citizen", "agency_liaison"} | STAFF,
+    "withdrawConsent": {"citizen", "agency_liaison"} | STAFF,
 }
 PLATFORM_ALLOWED: dict[str, set[str]] = {
     name: {"platform_admin"}

@@ -8,7 +8,7 @@ from strawberry.types import Info
 from jogo.graphql.context import Context
 from jogo.graphql.core.types import Me, PrivacyNotice, TenantType
 from jogo.platform.auth.phone import phone_of
-from jogo.platform.auth.privacy import current_notice
+from jogo.tenants.consent.notices import current_notice_of
 
 
 def me_in_tenant(context: Context) -> Me:
@@ -52,12 +52,16 @@ class CoreQuery:
             me.phone = await phone_of(p.id)
         return me
 
-    @strawberry.field(description="The privacy notice in force (anyone may read it).")
-    def privacy_notice(self) -> PrivacyNotice:
+    @strawberry.field(
+        description="This command's privacy notice in force (anyone may read it): its newest"
+        " published version, else the product's default."
+    )
+    async def privacy_notice(self, info: Info[Context, None]) -> PrivacyNotice:
         """The version and text (Bahasa Indonesia, English) of the privacy notice a citizen
-        accepts at sign-up (``consent`` of ``POST /auth/web/phone/verify``)."""
-        notice = current_notice()
-        return PrivacyNotice(version=notice.version, text_id=notice.text_id, text_en=notice.text_en)
+        accepts at sign-up (``consent`` of ``POST /auth/web/phone/verify``) and whose
+        version a client sends with a report, a channel or a shared post."""
+        tenant = info.context.require_tenant()
+        return PrivacyNotice.of(await current_notice_of(tenant.id))
 
     @strawberry.field(description="This command's public profile.")
     def tenant(self, info: Info[Context, None]) -> TenantType:

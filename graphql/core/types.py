@@ -10,6 +10,7 @@ from jogo.graphql.context import Context
 from jogo.platform.auth import totp
 from jogo.platform.regions import region_name
 from jogo.platform.registry import TenantInfo
+from jogo.tenants.consent.notices import PublishedNotice
 
 
 @strawberry.type(
@@ -116,10 +117,30 @@ class SecurityEvent:
 
 
 @strawberry.type(
-    description="The privacy notice a citizen accepts at sign-up: its version, and its text in"
+    description="A version of the command's privacy notice, accepted at sign-up and at every"
+    " collection point of a purpose that rests on consent: its version, and its text in"
     " Bahasa Indonesia (textId, the text of record) and English (textEn)."
 )
 class PrivacyNotice:
     version: str
     text_id: str
     text_en: str
+    published_at: datetime | None = strawberry.field(
+        default=None, description="When the command published it (null: the default)."
+    )
+    is_default: bool = strawberry.field(
+        default=False,
+        description="The product's default notice, in force while the command has"
+        " published none of its own.",
+    )
+
+    @classmethod
+    def of(cls, notice: PublishedNotice) -> PrivacyNotice:
+        """From a :class:`~jogo.tenants.consent.notices.PublishedNotice`."""
+        return cls(
+            version=notice.version,
+            text_id=notice.text_id,
+            text_en=notice.text_en,
+            published_at=notice.published_at,
+            is_default=notice.is_default,
+        )

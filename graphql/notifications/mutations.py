@@ -82,8 +82,9 @@ class NotificationsMutation:
         signed-in caller. Needs ``OWN_ACCOUNT`` (never an API key). Errors:
         ``INVALID_INPUT`` on ``channel``, ``address`` (also a push service the platform
         may not call) or ``locale``; ``GATEWAY_UNAVAILABLE`` on ``channel`` when the
-        command does not send on it; ``CONFLICT`` over 10 channels or for a ``clientKey``
-        reused with other input."""
+        command does not send on it; ``CONSENT_REQUIRED`` on ``noticeVersion`` (missing or
+        stale: the message names the version in force); ``CONFLICT`` over 10 channels or
+        for a ``clientKey`` reused with other input."""
         ctx = info.context
         tenant = ctx.require_tenant()
         arguments = {
@@ -100,6 +101,8 @@ class NotificationsMutation:
                 input.locale,
                 allow_private_egress=ctx.settings.allow_private_egress,
                 retry=retry_key(info, "addNotificationChannel", input.client_key, arguments),
+                notice_version=input.notice_version,
+                client=ctx.client,
             )
         )
         if channel_id is None:

@@ -24,7 +24,8 @@ class NotificationChannelKind(Enum):
 
 @strawberry.enum(
     description="PENDING (queued), SENDING (with the gateway now), SENT, FAILED (retried"
-    " later, with backoff), DEAD (gave up; staff may retry it)."
+    " later, with backoff), DEAD (gave up; staff may retry it), CANCELLED (not sent: the"
+    " person withdrew their consent to notifications)."
 )
 class NotificationStatus(Enum):
     PENDING = "PENDING"
@@ -32,8 +33,14 @@ class NotificationStatus(Enum):
     SENT = "SENT"
     FAILED = "FAILED"
     DEAD = "DEAD"
+    CANCELLED = "CANCELLED"
 
 
+NOTICE_VERSION = (
+    "The version of the command's privacy notice (privacyNotice.version) the person was"
+    " shown: enabling notifications is consent to them. Needed unless their live consent"
+    " to notifications is to the version in force; else CONSENT_REQUIRED."
+)
 LOCALE = "Language of the messages: 'id' (Bahasa Indonesia, the default) or 'en' (English)."
 ADDRESS = (
     "A phone number for WHATSAPP and SMS (0812 3456 7890 or +62 812 3456 7890; kept as"
@@ -211,6 +218,7 @@ class AddNotificationChannelInput:
     address: str = strawberry.field(description=ADDRESS)
     locale: str | None = strawberry.field(default="id", description=LOCALE)
     client_key: str | None = strawberry.field(default=None, description=CLIENT_KEY)
+    notice_version: str | None = strawberry.field(default=None, description=NOTICE_VERSION)
 
 
 @strawberry.input(description="Where an anonymous reporter wants to be told of this report.")

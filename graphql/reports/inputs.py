@@ -49,7 +49,16 @@ class SubmitReportInput:
         default=None,
         description="Optional: where to tell the reporter (an anonymous one above all) when"
         " the report's status changes or the officers write to them. Checked before the"
-        " report is made (errors on notify.channel, notify.address, notify.locale).",
+        " report is made (errors on notify.channel, notify.address, notify.locale)."
+        " Enabling notifications is consent to them: noticeVersion must be the version in"
+        " force, else the report is filed without the channel and errors holds"
+        " CONSENT_REQUIRED on notify beside it.",
+    )
+    notice_version: str | None = strawberry.field(
+        default=None,
+        description="The version of the command's privacy notice (privacyNotice.version)"
+        " the client showed before the report; recorded on the report ('unknown' when"
+        " none). Never a reason to refuse a report.",
     )
 
 

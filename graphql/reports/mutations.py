@@ -22,11 +22,13 @@ from jogo.graphql.reports.dataloaders import viewer_of
 from jogo.graphql.reports.inputs import SubmitReportInput
 from jogo.graphql.reports.types import Category, Report
 from jogo.graphql.scalars import in_zone_or_none
+from jogo.platform.auth.phone import ConsentRequired
 from jogo.platform.auth.roles import Cap
 from jogo.platform.errors import InvalidInput
 from jogo.platform.outage import is_unavailable
 from jogo.platform.storage import FileStore
 from jogo.tenants.agencies import dispatches
+from jogo.tenants.consent.actions import record_report_notice, record_report_notify
 from jogo.tenants.reports import actions, assignment, queries
 from jogo.tenants.reports.intake import Submitted, do_submit_report
 from jogo.tenants.reports.lifecycle import Status
@@ -102,10 +104,20 @@ class ReportsMutation:
         files, …); anonymous callers are limited to 10 reports per address in 10 minutes
         (``RATE_LIMITED``). A ``clientKey`` retry with the same input answers the first report;
         other input under that key is ``CONFLICT``.
+
+        ``noticeVersion`` (the privacy notice the client showed) is recorded on the report,
+        ``unknown`` when missing: a police report is never refused for it. A ``notify``
+        channel is consent to notifications: without the version in force the report is
+        filed without it, and ``errors`` holds ``CONSENT_REQUIRED`` on ``notify`` beside
+        the report.
         """
         ctx = info.context
         tenant = ctx.require_tenant()
         store = FileStore(ctx.settings.data_dir / "attachments")
+        refused: list[UserError] = []
+        p = ctx.principal
+        # Who the consent log names: a signed-in reporter who is not anonymous.
+        who = p.id if p.kind == "user" and not input.anonymous else None
 
         async def submit() -> Submitted:
             data = ReportInput(
@@ -124,12 +136,28 @@ class ReportsMutation:
                 polling_station_code=input.polling_station_code,
             )
             # The reporter's channel (notify), checked before anything is written.
-            on_insert = await report_channel(
+            on_channel = await report_channel(
                 tenant.id,
                 input.notify,
                 data,
                 allow_private_egress=ctx.settings.allow_private_egress,
             )
+
+            async def on_insert(report_id: uuid.UUID) -> None:
+                await record_report_notice(
+                    tenant.id, report_id, input.notice_version, user_id=who, client=ctx.client
+                )
+                if on_channel is None:
+                    return
+                current = await record_report_notify(
+                    tenant.id, report_id, input.notice_version, user_id=who, client=ctx.client
+                )
+                if current is None:
+                    await on_channel(report_id)
+                else:
+                    # (Assigned, not appended: a retried transaction runs this again.)
+                    refused[:] = [UserError.of(ConsentRequired(current, field="notify"))]
+
             return await do_submit_report(
                 tenant,
                 ctx.principal,
@@ -148,7 +176,7 @@ class ReportsMutation:
         # The caller has just created it: echo it back even to an anonymous reporter, as
         # it was committed. No read after the commit: if that failed, the client would
         # be told "failed" about a stored report and retry into a duplicate.
-        return SubmitReportPayload(report=Report.of(done.row), pin=done.pin)
+        return SubmitReportPayload(report=Report.of(done.row), pin=done.pin, errors=refused)
 
     @strawberry.mutation(description="SUBMITTED → VERIFIED.", extensions=writes(Cap.REPORTS_TRIAGE))
     async def verify_report(

@@ -60,7 +60,9 @@ class SharingMutation:
         """Share a post (text, optional location and photo as a multipart file): PENDING, or HELD
         when it holds links or phone numbers; public only once approved. Needs ``SHARING_POST``
         as a member of this command. Errors: ``INVALID_INPUT`` per field, ``RATE_LIMITED`` past 10
-        posts an hour per author, ``CONFLICT`` for a ``clientKey`` reused with other input.
+        posts an hour per author, ``CONFLICT`` for a ``clientKey`` reused with other input,
+        ``CONSENT_REQUIRED`` on ``noticeVersion`` (missing or stale; the message names the
+        version in force).
         """
         ctx = info.context
         tenant = ctx.require_tenant()
@@ -71,6 +73,7 @@ class SharingMutation:
                 latitude=input.latitude,
                 longitude=input.longitude,
                 photo=_photo(input.photo),
+                notice_version=input.notice_version,
             )
             return await actions.do_share_post(
                 tenant,

@@ -103,6 +103,12 @@ class SharePostInput:
         ),
     )
     client_key: str | None = strawberry.field(default=None, description=CLIENT_KEY)
+    notice_version: str | None = strawberry.field(
+        default=None,
+        description="The version of the command's privacy notice (privacyNotice.version)"
+        " the author was shown: sharing is consented to. Needed unless their live consent"
+        " to sharing is to the version in force; else CONSENT_REQUIRED.",
+    )
 
 
 @strawberry.input

@@ -49,6 +49,7 @@ from jogo.platform.errors import InvalidInput, JogoError, NotFound
 from jogo.platform.registry import TenantInfo
 from jogo.platform.settings import Settings
 from jogo.platform.telemetry import set_current_tenant
+from jogo.tenants.consent.notices import current_notice_of
 from jogo.tenants.notifications import actions as notifications
 
 T = TypeVar("T")
@@ -147,6 +148,11 @@ async def _verify(request: Request, settings: Settings) -> Issued | Challenge:
     )
     tenant = await _tenant(data.tenant)
     client = client_of(request, settings)
+
+    async def notice_version() -> str:
+        # The notice in force at this command: its own newest, else the product's default.
+        return (await current_notice_of(tenant.id)).version
+
     who = await verify_phone_code(
         tenant.id,
         data.phone,
@@ -155,6 +161,7 @@ async def _verify(request: Request, settings: Settings) -> Issued | Challenge:
         name=data.name,
         secret_key=settings.secret_key,
         client=client,
+        notice_version=notice_version,
     )
     # No device: a citizen's sign-ins are not fingerprinted; staff's are, at the factor.
     return await after_password(who.user_id, who.username, settings, client, None)

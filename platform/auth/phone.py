@@ -23,10 +23,12 @@ stores it: :mod:`jogo.platform.app.phone_routes`). ``POST /auth/phone/verify`` (
   password (``/auth/token`` refuses it like a wrong password), its phone, and a
   ``citizen`` membership in the command; signing in at another command adds a
   ``citizen`` membership there, unless that command ended the person's membership.
-- **Consent.** A citizen who has not accepted the current privacy notice
-  (:mod:`.privacy`) is answered :class:`ConsentRequired` (the code is not spent, so the
-  same code is sent again with ``consent``); acceptance is recorded with its version,
-  time, command and client (``privacy_consents``), audited ``privacy.consent``.
+- **Consent.** A citizen who has not accepted the privacy notice in force at this
+  command (its own newest version, or the product's default :mod:`.privacy`; the
+  caller passes its version) is answered :class:`ConsentRequired` (the code is not
+  spent, so the same code is sent again with ``consent``); acceptance is recorded with
+  its version, time, command and client (``privacy_consents``, one row per person,
+  command and version), audited ``privacy.consent``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import hmac
 import re
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from jogo.platform import db
@@ -86,16 +89,17 @@ class InvalidCode(Unauthenticated):
 
 
 class ConsentRequired(Conflict):
-    """The citizen has not accepted the privacy notice in force (HTTP 409);
-    ``notice_version`` is the version to accept."""
+    """The person has not accepted the privacy notice in force (HTTP 409), for sign-up
+    or for a purpose whose basis is consent; ``notice_version`` is the version to accept
+    (also in the message), ``field`` the input that carries it."""
 
     code = "CONSENT_REQUIRED"
 
-    def __init__(self, notice_version: str) -> None:
+    def __init__(self, notice_version: str, field: str = "consent") -> None:
         super().__init__(
             f"Setujui Pemberitahuan Privasi versi {notice_version} untuk melanjutkan. / "
             f"Accept the privacy notice (version {notice_version}) to continue.",
-            field="consent",
+            field=field,
         )
         self.notice_version = notice_version
 
@@ -261,23 +265,26 @@ async def _consent(
     consent: str | None,
     tenant_id: uuid.UUID,
     client: str | None,
+    notice_version: str,
 ) -> bool:
     """Inside the transaction: True when this call recorded the acceptance of the notice
-    in force; False when it was accepted before. :class:`ConsentRequired` otherwise."""
+    in force at this command (``notice_version``); False when it was accepted before.
+    :class:`ConsentRequired` otherwise."""
     rows = await db.fetch(
-        "SELECT 1 FROM privacy_consents WHERE user_id = $1 AND notice_version = $2",
+        "SELECT 1 FROM privacy_consents WHERE user_id = $1 AND tenant = $2 AND notice_version = $3",
         user_id,
-        NOTICE_VERSION,
+        tenant_id,
+        notice_version,
     )
     if rows:
         return False
-    if (consent or "").strip() != NOTICE_VERSION:
-        raise ConsentRequired(NOTICE_VERSION)
+    if (consent or "").strip() != notice_version:
+        raise ConsentRequired(notice_version)
     await db.fetch(
         "INSERT INTO privacy_consents (user_id, notice_version, tenant, client)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, tenant, notice_version) DO NOTHING",
         user_id,
-        NOTICE_VERSION,
+        notice_version,
         tenant_id,
         (client or "")[:64] or None,
     )
@@ -286,7 +293,7 @@ async def _consent(
         actor=(username, "user"),
         tenant_id=tenant_id,
         target=f"user:{user_id}",
-        detail={"notice_version": NOTICE_VERSION, "client": client},
+        detail={"notice_version": notice_version, "purpose": "sign_up", "client": client},
     )
     return True
 
@@ -300,10 +307,13 @@ async def verify_phone_code(
     name: str | None,
     secret_key: str,
     client: str | None,
+    notice_version: str | Callable[[], Awaitable[str]] = NOTICE_VERSION,
 ) -> SignedIn:
     """Spend the number's code at this command and answer the citizen it signs in (made
     when new), a ``citizen`` of the command. Start the session afterwards
-    (:func:`jogo.platform.auth.sessions.start_session`).
+    (:func:`jogo.platform.auth.sessions.start_session`). ``notice_version``: the
+    version of the privacy notice in force at this command (the product's default when
+    it published none), or a function answering it, called only once the code is right.
 
     Errors: :class:`RateLimited` (per client, then per number, counted first);
     :class:`InvalidInput` on ``phone``; :class:`InvalidCode` for a wrong, expired,
@@ -316,6 +326,8 @@ async def verify_phone_code(
     )
     digest = _digest(secret_key, tenant_id, phone, _clean_code(code))
     code_id = await _attempt(tenant_id, phone, digest)
+    if not isinstance(notice_version, str):
+        notice_version = await notice_version()
     async with db.control_tx():
         spent = await db.fetch(
             "UPDATE phone_codes SET used_at = now()"
@@ -332,7 +344,7 @@ async def verify_phone_code(
         )
         if not active or ended:
             raise Forbidden(DISABLED_MESSAGE)
-        consented = await _consent(user_id, username, consent, tenant_id, client)
+        consented = await _consent(user_id, username, consent, tenant_id, client, notice_version)
         joined = bool(
             await db.fetch(
                 "INSERT INTO memberships (user_id, tenant, role) VALUES ($1, $2, 'citizen')"
@@ -346,7 +358,7 @@ async def verify_phone_code(
             actor=(username, "user"),
             tenant_id=tenant_id,
             target=f"user:{user_id}",
-            detail={"client": client, "joined": joined, "notice_version": NOTICE_VERSION},
+            detail={"client": client, "joined": joined, "notice_version": notice_version},
         )
     await VERIFY_BY_CLIENT.refund(client_hit)
     await VERIFY_BY_PHONE.refund(phone_hit)

@@ -128,18 +128,21 @@ async def do_send(
     locale: str = "id",
     report_id: uuid.UUID | None = None,
     event_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None = None,
 ) -> uuid.UUID | None:
     """Queue one message: a ``notifications`` row (PENDING) and the outbox row for
     :data:`DELIVER_ACTOR` (``{"notification_id", "attempt": 1}``). ``address`` is already
     normalised (:func:`normalise_address`); ``template`` names one of
     :data:`~jogo.tenants.notifications.templates.TEMPLATES` (``KeyError`` otherwise).
     Returns the notification's id, or None when this ``event_id`` was already sent to
-    this address (exactly once per event)."""
+    this address (exactly once per event). ``user_id``: the person it is about (a
+    report's signed-in reporter), whose withdrawn consent to notifications cancels it
+    before it is sent."""
     if template not in TEMPLATES:
         raise KeyError(template)
     rows = await db.fetch(
         "INSERT INTO notifications (tenant_id, report_id, event_id, channel, address, locale,"
-        " template, params) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)"
+        " template, params, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)"
         " ON CONFLICT (tenant_id, event_id, channel, address) WHERE event_id IS NOT NULL"
         " DO NOTHING RETURNING id",
         tenant_id,
@@ -150,6 +153,7 @@ async def do_send(
         check_locale(locale),
         template,
         json.dumps(params, default=str),
+        user_id,
     )
     if not rows:
         return None
@@ -182,8 +186,10 @@ async def announce_report_event(
     """Tell a report's reporter about one public event of its timeline (a status change,
     or a public note or reply by the officers) on every channel they chose: their own
     channels when they were signed in, and the channel they left on this report. The
-    reporter's own notes are not sent back to them. Returns how many were queued (0 for
-    other kinds). One statement finds the channels; each send is exactly once per event."""
+    reporter's own notes are not sent back to them, and nothing is sent about a reporter
+    who withdrew their consent to notifications (UU PDP art. 9). Returns how many were
+    queued (0 for other kinds). One statement finds the channels; each send is exactly
+    once per event."""
     template = EVENT_TEMPLATES.get(kind)
     if template is None or by_reporter:
         return 0
@@ -194,9 +200,13 @@ async def announce_report_event(
         " AND (c.report_id = r.id OR (r.reporter_user_id IS NOT NULL"
         " AND c.user_id = r.reporter_user_id))"
         " WHERE r.tenant_id = $1 AND r.id = $2"
-        # A restriction of processing the reporter asked for (tenants/privacy/) stops it.
+        # A restriction of processing the reporter asked for (tenants/privacy/) stops it,
+        # and so does a withdrawn consent to notifications (tenants/consent/).
         " AND NOT EXISTS (SELECT 1 FROM processing_restrictions p WHERE p.tenant_id ="
-        " r.tenant_id AND p.user_id = r.reporter_user_id AND p.purpose = 'NOTIFICATIONS')",
+        " r.tenant_id AND p.user_id = r.reporter_user_id AND p.purpose = 'NOTIFICATIONS')"
+        " AND NOT EXISTS (SELECT 1 FROM consents k WHERE k.tenant_id = r.tenant_id"
+        " AND k.user_id = r.reporter_user_id AND k.purpose = 'notifications'"
+        " AND k.withdrawn_at IS NOT NULL)",
         tenant_id,
         report_id,
     )
@@ -216,6 +226,7 @@ async def announce_report_event(
             locale=row["locale"],
             report_id=report_id,
             event_id=event_id,
+            user_id=row["reporter_user_id"],
         )
         sent += queued is not None
     return sent

@@ -13,6 +13,7 @@ from jogo.platform.auth.principal import Principal, denied
 from jogo.platform.auth.roles import Cap
 from jogo.platform.egress import check_url
 from jogo.platform.errors import Conflict, InvalidInput, NotFound
+from jogo.tenants.consent.actions import require_consent
 from jogo.tenants.notifications import actions
 from jogo.tenants.notifications.gateways import unavailable
 
@@ -75,12 +76,19 @@ async def do_add_my_channel(
     *,
     allow_private_egress: bool,
     retry: idempotency.ClientKey | None = None,
+    notice_version: str | None = None,
+    client: str | None = None,
 ) -> uuid.UUID:
     """Add (or keep) a channel of the signed-in caller: the same address again is the
-    same channel, its locale updated. At most :data:`MAX_CHANNELS` live ones. Returns
-    the channel id. Errors: as :func:`check_new_channel`; ``CONFLICT`` on ``channel``
-    over the cap (or a ``clientKey`` reused with other input); ``UNAUTHENTICATED`` /
-    ``FORBIDDEN`` for a caller who is no signed-in person of the command."""
+    same channel, its locale updated. At most :data:`MAX_CHANNELS` live ones. Adding
+    one is consenting to notifications (UU PDP art. 20 (2) a): ``notice_version`` is the
+    version of the privacy notice the person was shown; recorded with the channel
+    (:func:`~jogo.tenants.consent.actions.require_consent`). Returns the channel id.
+    Errors: as :func:`check_new_channel`; ``CONSENT_REQUIRED`` on ``noticeVersion``
+    when it is missing or stale and the person's live consent is not to the version in
+    force (the message names it); ``CONFLICT`` on ``channel`` over the cap (or a
+    ``clientKey`` reused with other input); ``UNAUTHENTICATED`` / ``FORBIDDEN`` for a
+    caller who is no signed-in person of the command."""
     user_id = _own(principal, tenant_id)
     channel, stored, locale = await check_new_channel(
         tenant_id, channel, address, locale, allow_private_egress=allow_private_egress
@@ -105,6 +113,7 @@ async def do_add_my_channel(
                 f" At most {MAX_CHANNELS} channels; remove one first.",
                 field="channel",
             )
+        await require_consent(tenant_id, user_id, "notifications", notice_version, client=client)
         channel_id = await actions.do_add_channel(
             tenant_id, channel=channel, address=stored, locale=locale, user_id=user_id
         )

@@ -92,12 +92,15 @@ class Busy:
 
 async def lease(notification_id: uuid.UUID, attempt: int) -> Job | Busy | None:
     """Inside a short tenant transaction: take the notification for attempt ``attempt``.
-    None for a stale or duplicate message (or a SENT or DEAD notification), Busy while
-    another delivery of it is under way."""
+    None for a stale or duplicate message (or a SENT, DEAD or CANCELLED notification,
+    or one it cancels now because the person it is about withdrew their consent to
+    notifications), Busy while another delivery of it is under way."""
     rows = await db.fetch(
         "SELECT n.id, n.channel, n.address, n.locale, n.template, n.params, n.status,"
         " n.attempts, n.lease_until, n.report_id, g.kind AS gateway_kind,"
-        " g.config AS gateway_config, g.secret_enc AS gateway_secret, r.ticket"
+        " g.config AS gateway_config, g.secret_enc AS gateway_secret, r.ticket,"
+        " EXISTS (SELECT 1 FROM consents k WHERE k.user_id = n.user_id"
+        "  AND k.purpose = 'notifications' AND k.withdrawn_at IS NOT NULL) AS withdrawn"
         " FROM notifications n"
         " LEFT JOIN notification_gateways g ON g.tenant_id = n.tenant_id"
         "  AND g.kind = n.channel AND g.enabled"
@@ -116,6 +119,14 @@ async def lease(notification_id: uuid.UUID, attempt: int) -> Job | Busy | None:
         if row["lease_until"] is not None and row["lease_until"] > now:
             return Busy(row["lease_until"])
     elif row["status"] not in ("PENDING", "FAILED"):
+        return None
+    if row["withdrawn"]:
+        # The person withdrew their consent to notifications after this was queued.
+        await db.fetch(
+            "UPDATE notifications SET status = 'CANCELLED', lease_until = NULL,"
+            " next_attempt_at = NULL, last_error = 'consent withdrawn' WHERE id = $1",
+            notification_id,
+        )
         return None
     until = now + timedelta(seconds=SEND_TIMEOUT_SECONDS) + LEASE_MARGIN
     await db.fetch(

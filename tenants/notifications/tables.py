@@ -10,7 +10,7 @@ from jogo.platform.db import ENGINE
 
 CHANNELS = ("WEBPUSH", "WHATSAPP", "SMS", "EMAIL")
 LOCALES = ("id", "en")
-STATUSES = ("PENDING", "SENDING", "SENT", "FAILED", "DEAD")
+STATUSES = ("PENDING", "SENDING", "SENT", "FAILED", "DEAD", "CANCELLED")
 
 
 class NotificationGateway(Table, tablename="notification_gateways", db=ENGINE):
@@ -51,3 +51,4 @@ class Notification(Table, tablename="notifications", db=ENGINE):
     next_attempt_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
+    user_id = UUID(null=True, default=None)  # migration 0038: whom it is about

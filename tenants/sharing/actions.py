@@ -23,6 +23,7 @@ from jogo.platform.errors import (
 from jogo.platform.ratelimit import RateLimited
 from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
+from jogo.tenants.consent.actions import require_consent
 from jogo.tenants.reports import events
 from jogo.tenants.reports.intake import Submitted, do_submit_report
 from jogo.tenants.reports.photos import Photo, check_photo
@@ -41,6 +42,8 @@ class PostInput:
     latitude: float | None = None
     longitude: float | None = None
     photo: bytes | None = None
+    # The privacy notice version the author was shown: sharing rests on consent.
+    notice_version: str | None = None
 
 
 class HeldContent(Conflict):
@@ -79,7 +82,10 @@ async def do_share_post(
     At most :data:`POSTS_PER_HOUR` per author (``RateLimited``). ``client_key``
     (:mod:`jogo.platform.idempotency`): a retry with the same key and input returns the
     first try's post and neither writes nor counts; other input is
-    ``IdempotencyConflict``."""
+    ``IdempotencyConflict``. Sharing rests on consent (UU PDP art. 20 (2) a):
+    ``data.notice_version`` is the notice version the author was shown, recorded with
+    the post; ``ConsentRequired`` on ``noticeVersion`` when it is missing or stale and
+    the author's live consent to sharing is not to the version in force."""
     if principal.kind != "user" or Cap.SHARING_POST not in principal.tenant_caps(tenant.id):
         raise denied(principal, "only members of this command can share posts")
     idempotency.check_key(client_key)
@@ -139,6 +145,8 @@ async def _insert_post(
             earlier = await idempotency.claim(tenant.id, retry, post_id)
             if earlier is not None:
                 return earlier
+        if principal.id is not None:
+            await require_consent(tenant.id, principal.id, "sharing", data.notice_version)
         # Counted under a per-user lock in the writing transaction, so parallel
         # requests cannot slip past the limit.
         await db.fetch("SELECT pg_advisory_xact_lock(hashtext($1))", f"post:{principal.id}")

@@ -11,6 +11,12 @@ from jogo.platform import db
 from jogo.tenants.reports.queries import cursor_of, decode_cursor
 
 QUEUE_STATUSES = ("PENDING", "HELD")
+# An author who withdrew their consent to sharing is published no more (UU PDP art. 9):
+# their posts leave the public feed (and come back if they consent again).
+CONSENTING = (
+    "NOT EXISTS (SELECT 1 FROM consents k WHERE k.user_id = author_user_id"
+    " AND k.purpose = 'sharing' AND k.withdrawn_at IS NOT NULL)"
+)
 
 
 @dataclass(frozen=True)
@@ -21,9 +27,10 @@ class PostPage:
 
 
 async def public_feed(tenant_id: uuid.UUID, first: int, after: str | None) -> PostPage:
-    """Approved posts, newest approval first (keyset on moderated_at, id)."""
+    """Approved posts of authors whose consent to sharing stands, newest approval first
+    (keyset on moderated_at, id)."""
     args: list[Any] = [first + 1]
-    where = "status = 'APPROVED'"
+    where = f"status = 'APPROVED' AND {CONSENTING}"
     if after:
         moment, ident = decode_cursor(after)
         args += [moment, ident]
@@ -72,11 +79,12 @@ async def posts_by(tenant_id: uuid.UUID, user_id: uuid.UUID, limit: int) -> list
 async def visible_post(
     tenant_id: uuid.UUID, post_id: uuid.UUID, viewer_id: uuid.UUID | None, moderator: bool
 ) -> dict[str, Any] | None:
-    """The post if this viewer may see it: approved, their own, or they moderate."""
+    """The post if this viewer may see it: approved (its author's consent to sharing
+    standing), their own, or they moderate."""
     async with db.read_tx(tenant_id):
         rows = await db.fetch(
             "SELECT * FROM shared_posts WHERE id = $1"
-            " AND (status = 'APPROVED' OR $2 OR author_user_id = $3)",
+            f" AND ((status = 'APPROVED' AND {CONSENTING}) OR $2 OR author_user_id = $3)",
             post_id,
             moderator,
             viewer_id,

@@ -10,8 +10,12 @@ import { h, replace, toast } from "../common/dom.js";
 import { errorText, lang, t } from "../common/i18n.js";
 import { showErrors } from "../common/shell.js";
 import { heading } from "./kit.js";
+import { loadNotice, markSeen, noticeBlock } from "./notice.js";
 
-const NOTICE = "query Notice { privacyNotice { version textId textEn } }";
+const CONSENTS = "query Consents { myConsents { purpose lawfulBasis withdrawable noticeVersion live withdrawnAt } }";
+const CONSENT_FIELDS = "consent { purpose live } errors { code field message }";
+const WITHDRAW = `mutation Withdraw($purpose: ConsentPurpose!) { withdrawConsent(purpose: $purpose) { ${CONSENT_FIELDS} } }`;
+const GIVE = `mutation Give($purpose: ConsentPurpose!, $version: String!) { giveConsent(purpose: $purpose, noticeVersion: $version) { ${CONSENT_FIELDS} } }`;
 const CHANNELS = "query Channels { myNotificationChannels { id channel address locale createdAt } }";
 const ADD_FIELDS = "channel { id channel address locale createdAt } errors { code field message }";
 const ADD = `mutation Add($input: AddNotificationChannelInput!) { addNotificationChannel(input: $input) { ${ADD_FIELDS} } }`;
@@ -89,7 +93,7 @@ function signInView(main, ctx) {
     const noticeText = h("div", { class: "notice-text" });
     const drawNotice = () => {
       const n = state.notice;
-      replace(noticeText, n ? h("details", {}, h("summary", { text: t("akun.notice.read", { version: n.version }) }), h("p", { class: "small", text: lang() === "en" ? n.textEn : n.textId })) : null);
+      replace(noticeText, noticeBlock(n, true));
     };
     const form = h("form", { class: "card signin-code" },
       h("p", { text: t("akun.sent", { phone: state.phone, via: state.channel === "WHATSAPP" ? "WhatsApp" : "SMS" }) }),
@@ -100,7 +104,7 @@ function signInView(main, ctx) {
       h("p", { class: "form-error", role: "alert" }),
       h("button", { type: "submit", class: "primary big", text: t("akun.verify") }),
       h("button", { type: "button", class: "link", text: t("akun.back"), onclick: phoneStep }));
-    gql(NOTICE).then((d) => { state.notice = d.privacyNotice; drawNotice(); }).catch(() => {});
+    loadNotice().then((n) => { if (n) { state.notice = n; markSeen(n.version); drawNotice(); } });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const data = new FormData(form);
@@ -148,7 +152,8 @@ async function enablePush(reload) {
     const registration = await navigator.serviceWorker.ready;
     const subscription = (await registration.pushManager.getSubscription())
       || (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: urlBase64ToBytes(key) }));
-    const payload = (await gql(ADD, { input: { channel: "WEBPUSH", address: JSON.stringify(subscription), locale: lang(), clientKey: newClientKey() } })).addNotificationChannel;
+    const notice = await loadNotice();
+    const payload = (await gql(ADD, { input: { channel: "WEBPUSH", address: JSON.stringify(subscription), locale: lang(), clientKey: newClientKey(), noticeVersion: notice?.version } })).addNotificationChannel;
     const errors = payloadErrors(payload);
     if (errors.length) { toast(errors.map((e) => errorText(e)).join(" "), "error"); return; }
     toast(t("push.on"));
@@ -159,6 +164,7 @@ async function enablePush(reload) {
 }
 
 async function channelsView(main, ctx) {
+  const { box: consents, draw: loadConsents } = consentsBox();
   const list = h("div", { class: "channels" }, h("p", { class: "loading", text: t("app.loading") }));
   const address = h("input", { name: "address", required: true, autocomplete: "tel", placeholder: "0812…" });
   const channel = h("select", { name: "channel", onchange: () => { address.type = channel.value === "EMAIL" ? "email" : "tel"; } },
@@ -190,12 +196,14 @@ async function channelsView(main, ctx) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const input = { channel: channel.value, address: address.value.trim(), locale: lang(), clientKey: newClientKey() };
+      const notice = await loadNotice();
+      const input = { channel: channel.value, address: address.value.trim(), locale: lang(), clientKey: newClientKey(), noticeVersion: notice?.version };
       const payload = (await gql(ADD, { input })).addNotificationChannel;
       if (showErrors(form, payloadErrors(payload))) return;
       form.reset();
       toast(t("app.saved"));
       load();
+      loadConsents(); // adding a channel consented to notifications
     } catch (error) {
       showErrors(form, [error]);
     }
@@ -208,8 +216,39 @@ async function channelsView(main, ctx) {
     h("p", { class: "muted small", text: t("notif.lead") }),
     list,
     h("button", { type: "button", class: "primary", text: t("push.enable"), onclick: () => enablePush(load) }),
-    form);
-  await load();
+    form,
+    h("h2", { text: t("consent.heading") }),
+    h("p", { class: "muted small", text: t("consent.lead") }),
+    consents);
+  await Promise.all([load(), loadConsents()]);
+}
+
+/** The person's consents per purpose, with withdraw / give again (id+en texts). */
+function consentsBox() {
+  const box = h("div", { class: "consents" }, h("p", { class: "loading", text: t("app.loading") }));
+  const act = async (query, variables, key) => {
+    try {
+      const payload = (await gql(query, variables))[key];
+      const errors = payloadErrors(payload);
+      if (errors.length) { toast(errors.map((e) => errorText(e)).join(" "), "error"); return; }
+      toast(t("app.saved"));
+      await draw();
+    } catch (error) { toast(errorText(error), "error"); }
+  };
+  const draw = async () => {
+    try {
+      const [rows, notice] = [(await gql(CONSENTS)).myConsents || [], await loadNotice()];
+      replace(box, noticeBlock(notice), h("ul", { class: "plain" }, rows.map((c) => h("li", { class: "card consent-row", dataset: { purpose: c.purpose } },
+        h("strong", { text: t(`consent.${c.purpose}`) }),
+        h("p", { class: "small muted", text: t(`consent.basis.${c.lawfulBasis}`) }),
+        h("p", { class: "small consent-state", text: c.live === null ? t("consent.notwithdrawable") : t(c.live ? "consent.live" : "consent.off") }),
+        c.withdrawable && c.live ? h("button", { type: "button", class: "link withdraw", text: t("consent.withdraw"), onclick: () => act(WITHDRAW, { purpose: c.purpose }, "withdrawConsent") }) : null,
+        c.withdrawable && !c.live && notice ? h("button", { type: "button", class: "link give", text: t("consent.give"), onclick: () => act(GIVE, { purpose: c.purpose, version: notice.version }, "giveConsent") }) : null))));
+    } catch (error) {
+      replace(box, h("p", { class: "error", role: "alert", text: errorText(error) }));
+    }
+  };
+  return { box, draw };
 }
 
 export const accountView = {

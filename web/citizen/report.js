@@ -12,6 +12,7 @@ import { showErrors } from "../common/shell.js";
 import { categoryName, heading, lastPosition, online, position, ticketBox } from "./kit.js";
 import { items, keep, onChange, remove, send } from "./outbox.js";
 import { shrink } from "./photos.js";
+import { loadNotice, markSeen, noticeBlock, seenVersion } from "./notice.js";
 
 const MAX_PHOTOS = 5;
 const CATEGORIES = "query Categories { categories { code nameId nameEn descriptionId } }";
@@ -160,6 +161,16 @@ export const reportView = {
     const mapBox = h("div", { class: "map map-pick", id: "lapor-map" });
     const place = placePicker(state, mapBox);
     const notify = notifyBlock();
+    const noticeBox = h("div", { class: "card notice-box" });
+    let shownNotice = null;
+    loadNotice().then((n) => {
+      if (!n) return;
+      shownNotice = n;
+      // Before the first report (or a new version): open, with a lead line.
+      const first = seenVersion() !== n.version;
+      replace(noticeBox, first ? h("p", { class: "small", text: t("lapor.notice.first") }) : null, noticeBlock(n, first));
+      markSeen(n.version);
+    });
     const anonymous = h("input", { type: "checkbox", name: "anonymous", checked: !ctx.signedIn, disabled: !ctx.signedIn });
     const notifyWrap = h("div", { class: anonymous.checked ? "" : "hidden" }, notify.box);
     anonymous.addEventListener("change", () => notifyWrap.classList.toggle("hidden", !anonymous.checked));
@@ -176,7 +187,7 @@ export const reportView = {
       notifyWrap,
       h("p", { class: "form-error", role: "alert" }),
       submitButton);
-    replace(main, ...heading("lapor.heading", "lapor.lead"), result, kept, form);
+    replace(main, ...heading("lapor.heading", "lapor.lead"), result, kept, noticeBox, form);
     const offOutbox = outboxList(kept, ctx.config.scope);
     // The "no signal, kept" notice goes once the kept report has gone out.
     const offSent = onChange((item) => {
@@ -212,6 +223,8 @@ export const reportView = {
         address: String(data.get("address") || "").trim() || null,
         anonymous: anonymous.checked,
         occurredAt: new Date().toISOString(),
+        // The notice shown (recorded on the report; never a reason to refuse it).
+        noticeVersion: shownNotice?.version || seenVersion() || null,
       };
       const channel = anonymous.checked ? notify.value() : null;
       if (channel) input.notify = { ...channel, locale: document.documentElement.lang === "en" ? "en" : "id" };

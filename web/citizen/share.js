@@ -8,6 +8,7 @@ import { errorText, fmtDateTime, lang, t } from "../common/i18n.js";
 import { showErrors } from "../common/shell.js";
 import { heading, position } from "./kit.js";
 import { shrink } from "./photos.js";
+import { loadNotice } from "./notice.js";
 
 const FIELDS = "id body photoUrl createdAt status statusLabel statusLabelEn rejectionReason mine";
 const FEED = `query Feed($after: String) { sharedPosts(first: 20, after: $after) {
@@ -59,7 +60,8 @@ function postForm(onPosted) {
     event.preventDefault();
     const body = String(new FormData(form).get("body") || "").trim();
     if (!body) return;
-    const input = { body, latitude: state.lat, longitude: state.lon, clientKey: state.key, photo: state.photo ? null : undefined };
+    const notice = await loadNotice();
+    const input = { body, latitude: state.lat, longitude: state.lon, clientKey: state.key, photo: state.photo ? null : undefined, noticeVersion: notice?.version };
     const files = state.photo ? { "variables.input.photo": new File([state.photo], "foto.jpg", { type: "image/jpeg" }) } : undefined;
     try {
       const payload = (await gql(SHARE, { input }, { files })).sharePost;

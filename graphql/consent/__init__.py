@@ -1,0 +1,1 @@
+"""Consent and privacy notice: the GraphQL side (thin; domain in tenants/consent)."""
