@@ -8,8 +8,9 @@ never held identity. What goes, for a report (never one under a legal hold):
 - identity (``identity=True``): ``reporter_name``, ``reporter_phone``, the link to the
   reporter's account, ``submitted_by``; the reporter's name on the timeline; the
   notification channels left on the report and the addresses of the notifications sent
-  about it; the sender of the WhatsApp/SMS conversation that made it; the reporter block
-  of event-webhook bodies kept for replay;
+  about it (one not sent yet becomes DEAD: it has nowhere to go); the sender of the
+  WhatsApp/SMS conversation that made it; the reporter block (``data.reporter``) of
+  event-webhook bodies kept for replay;
 - photos (``photos=True``): the attachment rows; their files are deleted after the
   transaction commits (:func:`delete_files`).
 
@@ -34,6 +35,14 @@ log = logging.getLogger("jogo.privacy")
 
 REPORTER = "pelapor"  # what the timeline shows where the reporter's name was
 ERASED_ADDRESS = "'dihapus:' || id::text"  # unique per row (one address per event key)
+# A notification not yet sent goes nowhere once its address is gone: DEAD, not retried.
+ERASED_STATUS = (
+    "status = CASE WHEN status IN ('PENDING', 'FAILED', 'SENDING') THEN 'DEAD' ELSE status END,"
+    " last_error = CASE WHEN status IN ('PENDING', 'FAILED', 'SENDING')"
+    " THEN 'alamat dihapus (UU PDP) / address erased' ELSE last_error END,"
+    " next_attempt_at = CASE WHEN status IN ('PENDING', 'FAILED', 'SENDING') THEN NULL"
+    " ELSE next_attempt_at END"
+)
 
 
 @dataclass
@@ -124,8 +133,8 @@ async def _scrub_report_traces(
         users,
     )
     await db.fetch(
-        f"UPDATE notifications SET address = {ERASED_ADDRESS}, params = params - 'name'"
-        " WHERE tenant_id = $1 AND report_id = ANY($2::uuid[])"
+        f"UPDATE notifications SET address = {ERASED_ADDRESS}, params = params - 'name',"
+        f" {ERASED_STATUS} WHERE tenant_id = $1 AND report_id = ANY($2::uuid[])"
         " AND address NOT LIKE 'dihapus:%'",
         tenant_id,
         ids,
@@ -142,8 +151,8 @@ async def _scrub_report_traces(
         ids,
     )
     await db.fetch(
-        "UPDATE webhook_deliveries SET payload = payload - 'reporter' WHERE tenant_id = $1"
-        " AND report_id = ANY($2::uuid[]) AND payload ? 'reporter'",
+        "UPDATE webhook_deliveries SET payload = payload #- '{data,reporter}'"
+        " WHERE tenant_id = $1 AND report_id = ANY($2::uuid[]) AND payload->'data' ? 'reporter'",
         tenant_id,
         ids,
     )
@@ -184,7 +193,7 @@ async def anonymise_account(tenant_id: uuid.UUID, user_id: uuid.UUID, *, now: da
         )
     if addresses:
         await db.fetch(
-            f"UPDATE notifications SET address = {ERASED_ADDRESS}"
+            f"UPDATE notifications SET address = {ERASED_ADDRESS}, {ERASED_STATUS}"
             " WHERE tenant_id = $1 AND address = ANY($2::text[])",
             tenant_id,
             addresses,
