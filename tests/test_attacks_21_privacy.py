@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from pathlib import Path
 
+import pytest
 from helpers import (
     FULFIL_REQUEST,
     REQUEST_MY_DATA,
@@ -17,14 +19,18 @@ from helpers import (
     bearer_for,
     gql,
     make_user,
+    png_bytes,
     submit,
     subscribe_webhook,
     text_columns_holding,
+    upload_report,
 )
 
 from jogo.platform import db
 from jogo.platform.auth.roles import Role
 from jogo.platform.registry import find_by_id
+from jogo.platform.storage import FileStore
+from jogo.tenants.privacy.retention import do_run_retention
 from jogo.tenants.webhooks import delivery
 
 URL = "http://127.0.0.1:9/hooks"  # never called: the body is built by leasing, not sent
@@ -125,3 +131,111 @@ async def test_erasure_stops_queued_notifications_to_the_erased_address(
     )
     assert all(r["address"].startswith("dihapus:") for r in after)
     assert {r["status"] for r in after} == {"DEAD"}
+
+
+class DyingStore(FileStore):
+    """The attachments folder of a worker that is killed while it deletes the first file
+    (the files are real; the kill is what a worker's time limit or SIGKILL does)."""
+
+    async def delete(self, key: str) -> None:
+        raise asyncio.CancelledError("worker killed while deleting photos")
+
+
+async def test_retention_killed_while_deleting_photos_leaves_no_file_behind(
+    app_client, owner, settings, two_tenants
+):
+    a = two_tenants.a
+    headers, _ = await citizen(settings, a)
+    name = f"Ponirah K{uuid.uuid4().hex[:8]}"
+    made = await upload_report(
+        app_client, a.slug, headers, [("foto.png", png_bytes(), "image/png")], reporterName=name
+    )
+    report_id = made["report"]["id"]
+    await owner.execute(
+        "UPDATE reports SET status = 'CLOSED', closed_at = now() - interval '3 years'"
+        " WHERE id = $1::uuid",
+        report_id,
+    )
+    keys = [
+        r["storage_key"]
+        for r in await owner.fetch(
+            "SELECT storage_key FROM report_attachments WHERE report_id = $1::uuid", report_id
+        )
+    ]
+    root = Path(settings.data_dir) / "attachments"
+    assert keys and all((root / k).exists() for k in keys)
+    with pytest.raises(asyncio.CancelledError):
+        await do_run_retention(a.id, DyingStore(root))
+    # The rerun finds the work undone (nothing was committed) and completes it.
+    again = await do_run_retention(a.id, FileStore(root))
+    assert again["photo_reports"] == 1 and again["identities"] == 1
+    assert not any((root / k).exists() for k in keys)
+    assert await text_columns_holding(owner, [name]) == []
+    third = await do_run_retention(a.id, FileStore(root))
+    assert (third["identities"], third["photo_reports"], third["notifications"]) == (0, 0, 0)
+
+
+async def test_parallel_retention_runs_remove_each_thing_once(
+    app_client, owner, settings, two_tenants
+):
+    a = two_tenants.a
+    headers, _ = await citizen(settings, a)
+    root = Path(settings.data_dir) / "attachments"
+    names = [f"Sarinah R{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    for name in names:
+        made = await upload_report(
+            app_client,
+            a.slug,
+            headers,
+            [("foto.png", png_bytes(), "image/png")],
+            reporterName=name,
+        )
+        await owner.execute(
+            "UPDATE reports SET status = 'CLOSED', closed_at = now() - interval '3 years'"
+            " WHERE id = $1::uuid",
+            made["report"]["id"],
+        )
+    runs = await asyncio.gather(*(do_run_retention(a.id, FileStore(root)) for _ in range(4)))
+    assert sum(r["identities"] for r in runs) == 3
+    assert sum(r["photo_reports"] for r in runs) == 3
+    assert await text_columns_holding(owner, names) == []
+
+
+async def test_parallel_erasure_and_legal_hold_the_hold_wins_or_the_erasure_is_whole(
+    app_client, owner, settings, two_tenants
+):
+    a = two_tenants.a
+    operator = await auth_header(settings, Role.OPERATOR, a)
+    for _ in range(4):
+        headers, _ = await citizen(settings, a)
+        name = f"Tukinem L{uuid.uuid4().hex[:8]}"
+        report = (await submit(app_client, a.slug, headers, reporterName=name))["report"]
+        _, asked = await gql(
+            app_client, path(a), REQUEST_MY_DATA, headers, input={"right": "ERASURE"}
+        )
+        request_id = asked["data"]["requestMyData"]["request"]["id"]
+        (_, done), (_, held) = await asyncio.gather(
+            gql(app_client, path(a), FULFIL_REQUEST, operator, id=request_id),
+            gql(
+                app_client,
+                path(a),
+                SET_LEGAL_HOLD,
+                operator,
+                r=report["id"],
+                why="Penyidikan LP/B/77/2026",
+            ),
+        )
+        assert "errors" not in done and "errors" not in held, (done, held)
+        assert held["data"]["setLegalHold"]["held"] is True
+        note = done["data"]["fulfilDataSubjectRequest"]["request"]["log"][-1]["note"]
+        row = await owner.fetchrow(
+            "SELECT reporter_name, identity_erased_at, legal_hold_at FROM reports"
+            " WHERE id = $1::uuid",
+            report["id"],
+        )
+        assert row["legal_hold_at"] is not None
+        if row["identity_erased_at"] is None:
+            # The hold won: the report keeps its reporter, and the log says why.
+            assert row["reporter_name"] == name and report["ticket"] in note, note
+        else:
+            assert await text_columns_holding(owner, [name]) == []

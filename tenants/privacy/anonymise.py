@@ -11,8 +11,10 @@ never held identity. What goes, for a report (never one under a legal hold):
   about it (one not sent yet becomes DEAD: it has nowhere to go); the sender of the
   WhatsApp/SMS conversation that made it; the reporter block (``data.reporter``) of
   event-webhook bodies kept for replay;
-- photos (``photos=True``): the attachment rows; their files are deleted after the
-  transaction commits (:func:`delete_files`).
+- photos (``photos=True``): the attachment rows; the caller deletes their files at the
+  end of the same transaction (:func:`delete_files`), so a run that dies before its
+  commit leaves rows pointing at missing files, which the next run removes, and never
+  files that nothing points at.
 
 Text a person typed into a title, description or note is not rewritten: the command
 reviews it (README, "Personal data (UU PDP)").
@@ -66,19 +68,10 @@ async def anonymise_reports(
 ) -> Anonymised:
     """Remove identity and/or photos from ``report_ids`` (in the caller's tenant
     transaction), skipping reports under a legal hold and what was already removed.
-    Returns what was done; the caller deletes the files after commit."""
+    Returns what was done; the caller deletes the files before its commit."""
     out = Anonymised()
     if not report_ids:
         return out
-    out.held = [
-        r["ticket"]
-        for r in await db.fetch(
-            "SELECT ticket FROM reports WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
-            " AND legal_hold_at IS NOT NULL ORDER BY ticket",
-            tenant_id,
-            report_ids,
-        )
-    ]
     if identity:
         rows = await db.fetch(
             "WITH old AS (SELECT id, reporter_user_id FROM reports WHERE tenant_id = $1"
@@ -115,6 +108,17 @@ async def anonymise_reports(
                 out.photo_reports,
             )
             out.storage_keys = [r["storage_key"] for r in gone]
+    # Read after the updates: a hold committed between the caller's listing and the
+    # update made the update skip that report, and is named too.
+    out.held = [
+        r["ticket"]
+        for r in await db.fetch(
+            "SELECT ticket FROM reports WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
+            " AND legal_hold_at IS NOT NULL ORDER BY ticket",
+            tenant_id,
+            report_ids,
+        )
+    ]
     return out
 
 
