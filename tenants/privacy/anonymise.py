@@ -8,10 +8,13 @@ never held identity. What goes, for a report (never one under a legal hold):
 - identity (``identity=True``): ``reporter_name``, ``reporter_phone``, the link to the
   reporter's account, ``submitted_by``; the reporter's name on the timeline; the
   notification channels left on the report and the addresses of the notifications sent
-  about it; the sender of the WhatsApp/SMS conversation that made it; the reporter block
-  of event-webhook bodies kept for replay;
-- photos (``photos=True``): the attachment rows; their files are deleted after the
-  transaction commits (:func:`delete_files`).
+  about it (one not sent yet becomes DEAD: it has nowhere to go); the sender of the
+  WhatsApp/SMS conversation that made it; the reporter block (``data.reporter``) of
+  event-webhook bodies kept for replay;
+- photos (``photos=True``): the attachment rows; the caller deletes their files at the
+  end of the same transaction (:func:`delete_files`), so a run that dies before its
+  commit leaves rows pointing at missing files, which the next run removes, and never
+  files that nothing points at.
 
 Text a person typed into a title, description or note is not rewritten: the command
 reviews it (README, "Personal data (UU PDP)").
@@ -34,6 +37,14 @@ log = logging.getLogger("jogo.privacy")
 
 REPORTER = "pelapor"  # what the timeline shows where the reporter's name was
 ERASED_ADDRESS = "'dihapus:' || id::text"  # unique per row (one address per event key)
+# A notification not yet sent goes nowhere once its address is gone: DEAD, not retried.
+ERASED_STATUS = (
+    "status = CASE WHEN status IN ('PENDING', 'FAILED', 'SENDING') THEN 'DEAD' ELSE status END,"
+    " last_error = CASE WHEN status IN ('PENDING', 'FAILED', 'SENDING')"
+    " THEN 'alamat dihapus (UU PDP) / address erased' ELSE last_error END,"
+    " next_attempt_at = CASE WHEN status IN ('PENDING', 'FAILED', 'SENDING') THEN NULL"
+    " ELSE next_attempt_at END"
+)
 
 
 @dataclass
@@ -57,19 +68,10 @@ async def anonymise_reports(
 ) -> Anonymised:
     """Remove identity and/or photos from ``report_ids`` (in the caller's tenant
     transaction), skipping reports under a legal hold and what was already removed.
-    Returns what was done; the caller deletes the files after commit."""
+    Returns what was done; the caller deletes the files before its commit."""
     out = Anonymised()
     if not report_ids:
         return out
-    out.held = [
-        r["ticket"]
-        for r in await db.fetch(
-            "SELECT ticket FROM reports WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
-            " AND legal_hold_at IS NOT NULL ORDER BY ticket",
-            tenant_id,
-            report_ids,
-        )
-    ]
     if identity:
         rows = await db.fetch(
             "WITH old AS (SELECT id, reporter_user_id FROM reports WHERE tenant_id = $1"
@@ -106,6 +108,17 @@ async def anonymise_reports(
                 out.photo_reports,
             )
             out.storage_keys = [r["storage_key"] for r in gone]
+    # Read after the updates: a hold committed between the caller's listing and the
+    # update made the update skip that report, and is named too.
+    out.held = [
+        r["ticket"]
+        for r in await db.fetch(
+            "SELECT ticket FROM reports WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
+            " AND legal_hold_at IS NOT NULL ORDER BY ticket",
+            tenant_id,
+            report_ids,
+        )
+    ]
     return out
 
 
@@ -124,8 +137,8 @@ async def _scrub_report_traces(
         users,
     )
     await db.fetch(
-        f"UPDATE notifications SET address = {ERASED_ADDRESS}, params = params - 'name'"
-        " WHERE tenant_id = $1 AND report_id = ANY($2::uuid[])"
+        f"UPDATE notifications SET address = {ERASED_ADDRESS}, params = params - 'name',"
+        f" {ERASED_STATUS} WHERE tenant_id = $1 AND report_id = ANY($2::uuid[])"
         " AND address NOT LIKE 'dihapus:%'",
         tenant_id,
         ids,
@@ -142,8 +155,8 @@ async def _scrub_report_traces(
         ids,
     )
     await db.fetch(
-        "UPDATE webhook_deliveries SET payload = payload - 'reporter' WHERE tenant_id = $1"
-        " AND report_id = ANY($2::uuid[]) AND payload ? 'reporter'",
+        "UPDATE webhook_deliveries SET payload = payload #- '{data,reporter}'"
+        " WHERE tenant_id = $1 AND report_id = ANY($2::uuid[]) AND payload->'data' ? 'reporter'",
         tenant_id,
         ids,
     )
@@ -184,7 +197,7 @@ async def anonymise_account(tenant_id: uuid.UUID, user_id: uuid.UUID, *, now: da
         )
     if addresses:
         await db.fetch(
-            f"UPDATE notifications SET address = {ERASED_ADDRESS}"
+            f"UPDATE notifications SET address = {ERASED_ADDRESS}, {ERASED_STATUS}"
             " WHERE tenant_id = $1 AND address = ANY($2::text[])",
             tenant_id,
             addresses,

@@ -313,7 +313,8 @@ async def do_fulfil(
     now: datetime | None = None,
 ) -> str | None:
     """Do what an open request asks (see the module) and mark it DONE; returns the log's
-    note (e.g. the tickets kept under a legal hold). Photo files go after commit.
+    note (e.g. the tickets kept under a legal hold). Photo files go just before commit
+    (:mod:`.anonymise`).
     ``NOT_FOUND``; ``CONFLICT`` once closed (so a second, parallel run does nothing),
     for a correction to a phone another account has, and for erasing a staff account."""
     now = now or datetime.now(UTC)
@@ -347,7 +348,7 @@ async def do_fulfil(
             right=right,
             note=note,
         )
-    await anonymise.delete_files(store, keys)
+        await anonymise.delete_files(store, keys)
     return note
 
 

@@ -107,7 +107,7 @@ async def do_run_retention(
     tenant_id: uuid.UUID, store: FileStore, now: datetime | None = None
 ) -> dict[str, Any]:
     """Apply this command's rules as of ``now`` (default: now, UTC) in one tenant
-    transaction, then delete the photo files. Returns (and stores in ``retention_runs``)
+    transaction, deleting the photo files at its end. Returns (and stores in ``retention_runs``)
     the counts: ``identities``, ``photo_reports``, ``photo_files``, ``notifications``,
     ``held`` (closed reports past a rule but under a legal hold), and the ``rules`` used."""
     now = now or datetime.now(UTC)
@@ -166,7 +166,8 @@ async def do_run_retention(
             now,
             json.dumps(counts),
         )
-    await anonymise.delete_files(store, photos.storage_keys)
+        # Before commit: a run killed here rolls back, and the next one does it all again.
+        await anonymise.delete_files(store, photos.storage_keys)
     return counts
 
 
