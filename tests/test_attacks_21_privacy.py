@@ -27,6 +27,7 @@ from helpers import (
 )
 
 from jogo.platform import db
+from jogo.platform.auth.privacy import NOTICE_VERSION
 from jogo.platform.auth.roles import Role
 from jogo.platform.registry import find_by_id
 from jogo.platform.storage import FileStore
@@ -111,7 +112,11 @@ async def test_erasure_stops_queued_notifications_to_the_erased_address(
     headers, _ = await citizen(settings, a)
     email = f"warga.{uuid.uuid4().hex[:8]}@contoh.id"
     _, added = await gql(
-        app_client, path(a), ADD_CHANNEL, headers, i={"channel": "EMAIL", "address": email}
+        app_client,
+        path(a),
+        ADD_CHANNEL,
+        headers,
+        i={"channel": "EMAIL", "address": email, "noticeVersion": NOTICE_VERSION},
     )
     assert added["data"]["addNotificationChannel"]["errors"] == [], added
     report = (await submit(app_client, a.slug, headers))["report"]

@@ -31,6 +31,7 @@ from helpers import (
 )
 
 from jogo.platform.auth.apikeys import create_api_key
+from jogo.platform.auth.privacy import NOTICE_VERSION
 from jogo.platform.auth.roles import Role
 from jogo.tenants.oversight.rollups import do_rebuild_tenant
 from jogo.tenants.privacy.deadlines import DEFAULT_HOURS
@@ -103,7 +104,7 @@ async def test_erasure_leaves_no_identity_anywhere_and_national_totals_unchanged
         f"/t/{a.slug}/graphql",
         ADD_CHANNEL,
         headers,
-        i={"channel": "EMAIL", "address": email},
+        i={"channel": "EMAIL", "address": email, "noticeVersion": NOTICE_VERSION},
     )
     assert added["data"]["addNotificationChannel"]["errors"] == [], added
     with_photo = await upload_report(
@@ -433,7 +434,11 @@ async def test_restriction_stops_notifications_and_correction_fixes_the_name(
     headers, phone, user_id = await citizen(client, owner, a)
     made = await submit(client, a.slug, headers, reporterName="Nama Salah")
     await gql(
-        client, f"/t/{a.slug}/graphql", ADD_CHANNEL, headers, i={"channel": "SMS", "address": phone}
+        client,
+        f"/t/{a.slug}/graphql",
+        ADD_CHANNEL,
+        headers,
+        i={"channel": "SMS", "address": phone, "noticeVersion": NOTICE_VERSION},
     )
     operator = await auth_header(settings, Role.OPERATOR, a)
     corrected = (await ask(client, a, headers, "CORRECTION", fullName="Nama  Benar"))["request"]

@@ -76,6 +76,8 @@ class Report(Table, tablename="reports", db=ENGINE):
     legal_hold_at = Timestamptz(null=True, default=None)
     identity_erased_at = Timestamptz(null=True, default=None)
     photos_erased_at = Timestamptz(null=True, default=None)
+    # The privacy notice version the reporter's client showed, or 'unknown' (migration 0038).
+    notice_version = Text(default="unknown")
 
 
 class ReportEvent(Table, tablename="report_events", db=ENGINE):
