@@ -21,12 +21,12 @@ from jogo.graphql.agencies.types import Dispatch
 from jogo.graphql.context import Context
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import requires
+from jogo.graphql.reports import Status
 from jogo.graphql.reports.types import Attachment, Category, PageInfo, ReportEvent
 from jogo.graphql.scalars import in_zone_or_none
 from jogo.platform.auth.roles import Cap
 from jogo.tenants.agencies import inbox
 from jogo.tenants.reports import queries as report_queries
-from jogo.tenants.reports.lifecycle import Status
 
 
 @strawberry.enum(

@@ -34,6 +34,7 @@ from jogo.graphql.oversight.types import (
     TenantSummary,
 )
 from jogo.graphql.permissions import requires
+from jogo.graphql.reports import Status
 from jogo.platform.audit import write_audit
 from jogo.platform.audit_read import AuditFilter, tenant_audit_page
 from jogo.platform.auth.principal import Principal
@@ -43,7 +44,6 @@ from jogo.platform.registry import TenantInfo
 from jogo.tenants.oversight import queries
 from jogo.tenants.oversight.access import visible_tenants
 from jogo.tenants.oversight.election import election_summary
-from jogo.tenants.reports.lifecycle import Status
 from jogo.tenants.reports.queries import cursor_of, decode_cursor
 
 READ = [requires(Cap.NATIONAL_READ)]

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 import strawberry
 
 from jogo.graphql.core.types import TenantType
+from jogo.graphql.reports import Status
 from jogo.platform.regions import TIME_ZONES
 from jogo.tenants.election.vocab import VULNERABILITIES
 from jogo.tenants.oversight.election import Group
 from jogo.tenants.oversight.queries import Percentiles, Totals
-from jogo.tenants.reports.lifecycle import Status
 
 
 @strawberry.input(

@@ -13,10 +13,9 @@ from jogo.graphql.errors import UserError, attempt
 from jogo.graphql.idempotency import ClientKeyArgument, retry_key
 from jogo.graphql.ids import parse_uuid
 from jogo.graphql.permissions import writes
-from jogo.graphql.units.types import Unit
+from jogo.graphql.units.types import Unit, UnitKind, UnitStatus
 from jogo.platform.errors import InvalidInput
 from jogo.tenants.units import actions, queries
-from jogo.tenants.units.tables import UnitKind, UnitStatus
 
 
 @strawberry.type
