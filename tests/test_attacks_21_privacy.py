@@ -244,3 +244,46 @@ async def test_parallel_erasure_and_legal_hold_the_hold_wins_or_the_erasure_is_w
             assert row["reporter_name"] == name and report["ticket"] in note, note
         else:
             assert await text_columns_holding(owner, [name]) == []
+
+
+async def test_erasure_at_one_command_leaves_the_person_their_account_at_the_other(
+    app_client, owner, settings, two_tenants
+):
+    """Each command is its own controller: erasing at A removes A's data and A's
+    membership, and the person keeps their account at B, where they can still sign in and
+    ask for erasure in turn, which then closes the account."""
+    a, b = two_tenants.a, two_tenants.b
+    headers, user_id = await citizen(settings, a)
+    phone = "+62812" + str(uuid.uuid4().int)[:7]
+    await owner.execute(
+        "UPDATE users SET phone = $2, full_name = 'Siti Dua Komando' WHERE id = $1", user_id, phone
+    )
+    await owner.execute(
+        "INSERT INTO memberships (user_id, tenant, role) VALUES ($1, $2, 'citizen')", user_id, b.id
+    )
+    at_a = (await submit(app_client, a.slug, headers, anonymous=False))["report"]
+    at_b = (await submit(app_client, b.slug, headers, anonymous=False))["report"]
+
+    await erase(app_client, settings, a, headers)
+    account = await owner.fetchrow("SELECT * FROM users WHERE id = $1", user_id)
+    assert account["phone"] == phone and account["full_name"] == "Siti Dua Komando"
+    assert account["is_active"]
+    tenants = {
+        r["tenant"]
+        for r in await owner.fetch("SELECT tenant FROM memberships WHERE user_id = $1", user_id)
+    }
+    assert tenants == {b.id}
+    erased = await owner.fetchrow("SELECT * FROM reports WHERE id = $1", uuid.UUID(at_a["id"]))
+    assert erased["reporter_user_id"] is None and erased["identity_erased_at"] is not None
+    kept = await owner.fetchrow("SELECT * FROM reports WHERE id = $1", uuid.UUID(at_b["id"]))
+    assert kept["reporter_user_id"] == user_id and kept["identity_erased_at"] is None
+
+    # Still theirs at B: signed in, and able to ask for erasure there too.
+    _, me = await gql(app_client, path(b), "{ me { name roles } }", headers)
+    assert me["data"]["me"]["roles"] == ["citizen"], me
+    await erase(app_client, settings, b, headers)
+    closed = await owner.fetchrow("SELECT * FROM users WHERE id = $1", user_id)
+    assert closed["phone"] is None and closed["full_name"] is None and not closed["is_active"]
+    assert closed["username"].startswith("dihapus-")
+    _, gone = await gql(app_client, path(b), "{ me { name roles } }", headers)
+    assert "citizen" not in ((gone.get("data") or {}).get("me") or {}).get("roles", []), gone

@@ -163,12 +163,16 @@ async def _scrub_report_traces(
 
 
 async def anonymise_account(tenant_id: uuid.UUID, user_id: uuid.UUID, *, now: datetime) -> bool:
-    """Remove a citizen's account identity (in the caller's tenant transaction): name,
-    phone and password gone, the username replaced by ``dihapus-<12 hex>``, every
-    session, sign-in code and channel of theirs deleted, and the addresses of the
-    notifications this command sent them. Their requests keep no correction data. The
-    user row stays (audit rows and requests point at it). False when the account is
-    not a citizen-only account (staff are closed through People) or is gone."""
+    """Remove a citizen's identity from this command (in the caller's tenant transaction):
+    their channels here, the addresses of the notifications this command sent them, the
+    sender of their WhatsApp/SMS conversations here, and the correction data of their
+    closed requests. Then the account: when the person is a citizen of no other command,
+    its name, phone and password go, the username becomes ``dihapus-<12 hex>`` and every
+    session and sign-in code is deleted; when they are, only this command's membership
+    goes, and the account stays theirs at the others (each command is its own
+    controller: erasure here must not stop them using their rights there). The user row
+    stays (audit rows and requests point at it). False when the account is not a
+    citizen-only account (staff are closed through People) or is gone."""
     rows = await db.fetch(
         "SELECT phone FROM users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM memberships m"
         " WHERE m.user_id = $1 AND m.role <> 'citizen') FOR UPDATE",
@@ -188,7 +192,6 @@ async def anonymise_account(tenant_id: uuid.UUID, user_id: uuid.UUID, *, now: da
     ]
     if phone:
         addresses.append(phone)
-        await db.fetch("DELETE FROM phone_codes WHERE phone = $1", phone)
         await db.fetch(
             "UPDATE intake_conversations SET sender = 'dihapus' WHERE tenant_id = $1"
             " AND sender = $2",
@@ -208,6 +211,17 @@ async def anonymise_account(tenant_id: uuid.UUID, user_id: uuid.UUID, *, now: da
         tenant_id,
         user_id,
     )
+    others = await db.fetch(
+        "DELETE FROM memberships WHERE user_id = $1 AND tenant = $2 RETURNING"
+        " (SELECT count(*) FROM memberships o WHERE o.user_id = $1 AND o.tenant <> $2) AS n",
+        user_id,
+        tenant_id,
+    )
+    if others and others[0]["n"]:
+        log.debug("account %s erased at command %s only, at %s", user_id, tenant_id, now)
+        return True
+    if phone:
+        await db.fetch("DELETE FROM phone_codes WHERE phone = $1", phone)
     await db.fetch("DELETE FROM auth_sessions WHERE user_id = $1", user_id)
     await db.fetch("DELETE FROM password_codes WHERE user_id = $1", user_id)
     await db.fetch(
