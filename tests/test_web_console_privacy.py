@@ -327,3 +327,38 @@ async def test_an_operator_sees_requests_but_not_the_admin_parts(page, live_serv
     await browser_sign_in(page, console_url(live_server, tenant), officer)
     await page.locator("#main[data-loaded]").wait_for()
     assert await page.locator("nav.tabs a[data-view=privacy]").count() == 0
+
+
+async def test_a_tenant_admin_sets_a_deadline_and_reads_the_records_of_processing(
+    page, live_server, owner
+):
+    tenant = await onboard()
+    _, admin = await make_user(Role.TENANT_ADMIN, tenant)
+    await browser_sign_in(page, console_url(live_server, tenant, "privacy/deadlines"), admin)
+    rows = page.locator("table.deadlines tbody tr")
+    await rows.nth(3).wait_for()
+    assert await rows.count() == 4
+    access = page.locator("form.number-form[data-key=ACCESS]")
+    assert await access.locator("input").input_value() == "72"
+    await access.locator("input").fill("0")
+    await access.get_by_role("button", name="Simpan").click()
+    await access.locator(".field-error[data-field=hours]").wait_for()
+    assert "1-2160 jam" in await access.locator(".field-error").inner_text()
+    await access.locator("input").fill("48")
+    await access.get_by_role("button", name="Simpan").click()
+    await page.locator("table.deadlines", has_text="Diubah").wait_for()
+    assert await page.locator("table.rules tbody tr").count() == 3
+
+    await go_to_view(page, "privacy/processing")
+    activities = page.locator("section.ropa-activities table tbody tr")
+    await activities.first.wait_for()
+    assert await activities.count() >= 5
+    async with page.expect_download() as waiting:
+        await page.get_by_role("button", name="Unduh halaman HTML").click()
+    download = await waiting.value
+    assert download.suggested_filename.endswith(".html")
+    audited = await owner.fetchval(
+        "SELECT count(*) FROM audit_log WHERE tenant = $1 AND action = 'processing.export'",
+        tenant.id,
+    )
+    assert audited == 1
