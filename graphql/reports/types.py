@@ -12,7 +12,8 @@ from strawberry.types import Info
 from jogo.graphql.compiled import planned_type
 from jogo.graphql.context import Context
 from jogo.graphql.facilities.types import Camera
-from jogo.graphql.permissions import requires
+from jogo.graphql.permissions import allowed, requires
+from jogo.graphql.privacy.types import LegalHold
 from jogo.platform.auth.roles import Cap
 from jogo.tenants.reports.lifecycle import Status, label
 
@@ -316,6 +317,24 @@ class Report:
         if not loaders(info).internal:
             return None
         return bool(self.row.get("outside_jurisdiction", False))
+
+    @strawberry.field(
+        description="Staff with privacy:requests (operators, tenant admins) only, null for"
+        " others: the report's legal hold (reason, who set it, since when), null when none."
+    )
+    def legal_hold(self, info: Info[Context, None]) -> LegalHold | None:
+        """The hold from the row's ``legal_hold_*`` columns (set by ``setLegalHold``); null
+        when the report is not held or the viewer lacks ``privacy:requests``."""
+        held_at = self.row.get("legal_hold_at")
+        if held_at is None or not allowed(info.context, Cap.PRIVACY_REQUESTS):
+            return None
+        return LegalHold(
+            report_id=strawberry.ID(str(self.row["id"])),
+            ticket=self.row["ticket"],
+            reason=self.row["legal_hold_reason"] or "",
+            held_by=self.row["legal_hold_by"] or "",
+            held_at=held_at,
+        )
 
     @strawberry.field(
         description="Staff only: the officer the report is assigned to.",

@@ -25,7 +25,8 @@ REPORT_COLUMNS = (
     " r.duplicate_of, r.reject_reason, r.verify_due_at, r.followup_due_at, r.autoclose_at,"
     " r.verify_breached_at, r.followup_breached_at, r.created_at, r.updated_at,"
     " r.verified_at, r.dispatched_at, r.police_started_at, r.resolved_at, r.closed_at,"
-    " r.outside_jurisdiction, r.sos, r.channel"
+    " r.outside_jurisdiction, r.sos, r.channel, r.legal_hold_reason, r.legal_hold_by,"
+    " r.legal_hold_at"
 )
 SORT_COLUMNS = {
     "CREATED_AT": "created_at",

@@ -12,6 +12,7 @@ import { moderationView } from "./moderation.js";
 import { electionView } from "./election.js";
 import { adminView } from "./admin.js";
 import { failedNotificationsView } from "./notifications.js";
+import { privacyView } from "./privacy.js";
 import { isLiaisonOnly, watchSos } from "./reportkit.js";
 
 extend({
@@ -24,7 +25,7 @@ const STAFF = ["operator", "officer", "tenant_admin", "agency_liaison"];
 boot({
   title: "console.title",
   allowed: (me) => has(me, ...STAFF),
-  views: [queueView, mapView, reportView, bulletinsView, moderationView, electionView, failedNotificationsView, adminView],
+  views: [queueView, mapView, reportView, bulletinsView, moderationView, electionView, failedNotificationsView, privacyView, adminView],
   // The SOS alarm listens from sign-in, whichever view opens first (a reload onto
   // #/bulletins too). Liaisons have no live feed.
   start: (ctx) => { if (!isLiaisonOnly(ctx.me)) watchSos(ctx); },

@@ -30,6 +30,11 @@ extend({
     "rp.duplicateof": "Kemungkinan ganda dari laporan lain", "rp.rejected": "Alasan penolakan",
     "rp.reporter": "Pelapor", "rp.reporter.show": "Tampilkan identitas pelapor", "rp.reporter.anon": "Laporan anonim.",
     "rp.reporter.audited": "Setiap pembukaan identitas dicatat di log audit.", "rp.reporter.name": "Nama", "rp.reporter.phone": "Telepon",
+    "rp.hold": "Penahanan hukum (legal hold)", "rp.hold.badge": "Ditahan hukum",
+    "rp.hold.none": "Laporan ini tidak ditahan. Penghapusan atas permintaan dan retensi berlaku seperti biasa.",
+    "rp.hold.on": "Ditahan: penghapusan dan retensi tidak menyentuh data laporan ini.",
+    "rp.hold.by": "Oleh", "rp.hold.since": "Sejak", "rp.hold.reason": "Alasan",
+    "rp.hold.set": "Tahan laporan ini", "rp.hold.lift": "Cabut penahanan", "rp.hold.reason.hint": "Tulis alasan 3-1000 karakter.",
   },
   en: {
     report: "Report", "rp.back": "Back to the queue", "rp.timeline": "Timeline", "rp.photos": "Photos",
@@ -46,12 +51,17 @@ extend({
     "rp.duplicateof": "Possible duplicate of another report", "rp.rejected": "Rejection reason",
     "rp.reporter": "Reporter", "rp.reporter.show": "Show who reported", "rp.reporter.anon": "An anonymous report.",
     "rp.reporter.audited": "Every look at the identity is written to the audit log.", "rp.reporter.name": "Name", "rp.reporter.phone": "Phone",
+    "rp.hold": "Legal hold", "rp.hold.badge": "Legal hold",
+    "rp.hold.none": "This report is not held. Erasure on request and retention apply as usual.",
+    "rp.hold.on": "Held: erasure and retention leave this report's data alone.",
+    "rp.hold.by": "By", "rp.hold.since": "Since", "rp.hold.reason": "Reason",
+    "rp.hold.set": "Hold this report", "rp.hold.lift": "Lift the hold", "rp.hold.reason.hint": "Write a reason of 3-1000 characters.",
   },
 });
 
 const REPORT = `query($id: ID!) { report(id: $id) { ${ROW_FIELDS} description address occurredAt rejectReason
   timeline { id kind fromStatus toStatus note public actorName createdAt messageId messageEn }
-  attachments { id contentType url } } }`;
+  attachments { id contentType url } legalHold { reason heldBy heldAt } } }`;
 const CAMERAS = "query($id: ID!) { report(id: $id) { nearbyCameras { id name status distanceM streamUrl } } }";
 const DISPATCHES = "query($id: ID!) { dispatches(reportId: $id) { id agencyName status attempts lastError outcome outcomeNote } }";
 const PAYLOAD = "report { id status } errors { code field message }";
@@ -78,6 +88,10 @@ function reportPage(main, ctx, id) {
   // fetched) instead of dropping it, which would cost the operator a second audited read.
   let reporter = null;
   let notifications = null; // likewise kept, and read again on each redraw
+  // The legal-hold card, made again only when the hold itself changes (set, lifted, a new
+  // reason): a reason being typed survives the redraws of live events.
+  let hold = null;
+  let holdShown = null;
 
   let generation = 0; // only the latest read draws: an older answer arriving late is stale
 
@@ -121,6 +135,7 @@ function reportPage(main, ctx, id) {
         r.sos ? h("span", { class: "badge sos", text: t("r.sos") }) : null,
         r.urgent && !r.sos ? h("span", { class: "badge urgent", text: t("r.urgent") }) : null,
         r.outsideJurisdiction ? h("span", { class: "badge warn", text: t("r.outside") }) : null,
+        r.legalHold ? h("span", { class: "badge hold", text: t("rp.hold.badge") }) : null,
         due),
       h("div", { class: "grid2 report-grid" },
         h("div", {},
@@ -140,6 +155,7 @@ function reportPage(main, ctx, id) {
           operator ? h("section", { class: "card" }, h("h2", { text: t("rp.dispatches") }), dispatches) : null,
           operator ? keptNotifications() : null,
           operator ? (reporter ||= reporterCard()) : null,
+          operator ? keptHold(r.legalHold) : null,
           h("section", { class: "card" }, h("h2", { text: t("rp.cameras") }), cameras))));
     main.dataset.loaded = r.status;
     showPhotos(r.attachments, photos, urls, () => alive);
@@ -267,6 +283,26 @@ function reportPage(main, ctx, id) {
     if (notifications) notifications.reload();
     else notifications = notificationsCard(id);
     return notifications;
+  }
+
+  /** The legal hold: whether the report is held (why, by whom, since when) and a form to
+   * set or lift it, each with a reason (audited by the API). */
+  function keptHold(current) {
+    const key = current ? `${current.heldAt}|${current.heldBy}|${current.reason}` : "";
+    if (hold && holdShown === key) return hold;
+    holdShown = key;
+    const reason = h("label", {}, t("rp.hold.reason"), h("textarea", { name: "reason", rows: 2 }));
+    const f = current
+      ? form("hold-lift", "rp.hold.lift", [reason], (v) => mutate("liftLegalHold", "$id: ID!, $reason: String!", "reportId: $id, reason: $reason", { reason: v.reason || "" }, "ticket held errors { code field message }"), "danger")
+      : form("hold-set", "rp.hold.set", [reason], (v) => mutate("setLegalHold", "$id: ID!, $reason: String!", "reportId: $id, reason: $reason", { reason: v.reason || "" }, "ticket held errors { code field message }"));
+    hold = h("section", { class: ["card legal-hold", current ? "held" : null], dataset: { held: current ? "1" : "0" } },
+      h("h2", { text: t("rp.hold") }),
+      current
+        ? [h("p", { text: t("rp.hold.on") }), h("dl", { class: "facts" },
+          fact("rp.hold.reason", current.reason), fact("rp.hold.by", current.heldBy), fact("rp.hold.since", fmtDateTime(current.heldAt)))]
+        : h("p", { class: "muted", text: t("rp.hold.none") }),
+      f);
+    return hold;
   }
 
   /** Who reported, on request only: every read is audited by the API. */
