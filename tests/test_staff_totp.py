@@ -4,6 +4,7 @@ mandatory setting (two tenants), new-device and lockout events shown to the user
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import replace
 
@@ -11,10 +12,14 @@ import pyotp
 from helpers import (
     PASSWORD,
     bearer_for,
+    browser_sign_in,
+    console_url,
     fresh_client,
     gql,
     make_user,
+    one_line_error,
     proxied_app,
+    run_jogo,
     screenshot,
 )
 
@@ -301,3 +306,100 @@ async def test_console_sign_in_asks_for_the_code(settings, live_server, two_tena
         await screenshot(page, "staff_totp_console")
         raise
     assert username in (await page.locator(".topbar .user").inner_text())
+
+
+RESET = """mutation($u: ID!) { resetMemberTwoFactor(userId: $u) {
+  member { username } errors { code field message } } }"""
+
+
+async def test_an_admin_resets_a_lost_factor_and_the_member_enrols_again(
+    settings, two_tenants, owner
+):
+    """A member who lost phone and recovery codes: their command's admin removes the
+    factor; the next sign-in asks them to enrol (the command requires it), and they see
+    the reset. Another command's admin cannot; nor can the admin of someone who belongs
+    to another command too (only the platform operator, below)."""
+    a, b = two_tenants.a, two_tenants.b
+    admin_a = bearer_for(*await make_user(Role.TENANT_ADMIN, a), settings)
+    admin_b = bearer_for(*await make_user(Role.TENANT_ADMIN, b), settings)
+    async with proxied_app(settings) as client:
+        here = fresh_client()
+        _, body = await gql(client, f"/t/{a.slug}/graphql", SET_REQUIRED, admin_a, r=True)
+        assert body["data"]["setStaffTwoFactorRequired"]["errors"] == [], body
+        user_id, username, _, _, _ = await enrolled(client, settings, a, headers=here)
+        assert (await password(client, username, here))["second_factor"] == "totp"
+
+        status, body = await gql(client, f"/t/{a.slug}/graphql", RESET, admin_b, u=str(user_id))
+        assert status == 404, body
+        _, body = await gql(client, f"/t/{b.slug}/graphql", RESET, admin_b, u=str(user_id))
+        assert [e["code"] for e in body["data"]["resetMemberTwoFactor"]["errors"]] == ["NOT_FOUND"]
+        _, body = await gql(client, f"/t/{a.slug}/graphql", RESET, admin_a, u=str(user_id))
+        assert body["data"]["resetMemberTwoFactor"] == {
+            "member": {"username": username},
+            "errors": [],
+        }
+        answer = await password(client, username, here)
+        assert answer["second_factor"] == "enrol", answer
+        _, me = await gql(
+            client, f"/t/{a.slug}/graphql", ME, bearer_for(user_id, username, settings)
+        )
+        assert me["data"]["me"]["twoFactor"]["enabled"] is False
+        assert "totp_reset" in {e["kind"] for e in me["data"]["me"]["securityEvents"]}
+
+        # Someone who is staff at B too: A's admin may not weaken B's sign-in.
+        both_id, _, _, _, _ = await enrolled(client, settings, a, headers=here)
+        await owner.execute(
+            "INSERT INTO memberships (user_id, tenant, role) VALUES ($1, $2, 'operator')",
+            both_id,
+            b.id,
+        )
+        _, body = await gql(client, f"/t/{a.slug}/graphql", RESET, admin_a, u=str(both_id))
+        assert [e["code"] for e in body["data"]["resetMemberTwoFactor"]["errors"]] == ["FORBIDDEN"]
+        assert await owner.fetchval("SELECT count(*) FROM staff_totp WHERE user_id = $1", both_id)
+    audit = await owner.fetch(
+        "SELECT target, detail FROM audit_log WHERE action = 'user.totp_reset' AND tenant = $1",
+        a.id,
+    )
+    assert [(r["target"], r["detail"]) for r in audit] == [
+        (f"user:{user_id}", '{"had_factor": true}')
+    ]
+
+
+async def test_the_platform_operator_resets_a_factor_from_the_command_line(
+    settings, database, two_tenants, owner
+):
+    async with proxied_app(settings) as client:
+        user_id, username, _, _, _ = await enrolled(client, settings, two_tenants.a)
+    done = run_jogo(["user", "reset-2fa", "--username", username.upper()], database)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"username": username, "reset": True}
+    assert not await owner.fetchval("SELECT count(*) FROM staff_totp WHERE user_id = $1", user_id)
+    again = run_jogo(["user", "reset-2fa", "--username", username], database)
+    assert again.returncode == 0 and json.loads(again.stdout)["reset"] is False
+    missing = run_jogo(["user", "reset-2fa", "--username", "tidak-ada"], database)
+    assert missing.returncode != 0
+    assert one_line_error(missing) == "jogo: no user 'tidak-ada'"
+    rows = await owner.fetch(
+        "SELECT actor, detail FROM audit_log WHERE action = 'user.totp_reset' AND target = $1",
+        f"user:{user_id}",
+    )
+    assert [(r["actor"], r["detail"]) for r in rows] == [
+        ("cli", '{"had_factor": true}'),
+        ("cli", '{"had_factor": false}'),
+    ]
+
+
+async def test_the_console_resets_a_members_factor(settings, live_server, two_tenants, page, owner):
+    """People → "Hapus verifikasi dua langkah" on a member's row, confirmed: the factor
+    is gone and the admin is told so, in Bahasa Indonesia."""
+    tenant = two_tenants.a
+    async with proxied_app(settings) as client:
+        user_id, username, _, _, _ = await enrolled(client, settings, tenant)
+    _, admin = await make_user(Role.TENANT_ADMIN, tenant)
+    await browser_sign_in(page, console_url(live_server, tenant, "admin/people"), admin)
+    row = page.locator(f".members-table tr[data-user='{username}']")
+    await row.wait_for()
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await row.get_by_role("button", name="Hapus verifikasi dua langkah").click()
+    await page.get_by_text(f"Verifikasi dua langkah {username} dihapus.").wait_for()
+    assert not await owner.fetchval("SELECT count(*) FROM staff_totp WHERE user_id = $1", user_id)

@@ -129,6 +129,7 @@ TENANT_ALLOWED: dict[str, set[str]] = {
     "deactivateMember": {"tenant_admin"},
     "reactivateMember": {"tenant_admin"},
     "issuePasswordReset": {"tenant_admin"},
+    "resetMemberTwoFactor": {"tenant_admin"},
     # One's own account: every signed-in person of the command, never an API key.
     "changePassword": {"citizen", "agency_liaison"} | STAFF,
     "logout": {"citizen", "agency_liaison"} | STAFF,

@@ -164,6 +164,31 @@ class PeopleMutation:
         return MemberPayload(member=result, errors=errors)
 
     @strawberry.mutation(
+        description="Remove a member's two-step verification (TOTP), for one who lost both"
+        " phone and recovery codes: their next sign-in asks them to enrol where this command"
+        " requires it, and they see the reset among their security events. FORBIDDEN for a"
+        " person who also belongs to another command or office (the platform operator:"
+        " jogo user reset-2fa). Audited.",
+        extensions=writes(Cap.TENANT_ADMIN),
+    )
+    async def reset_member_two_factor(
+        self, info: Info[Context, None], user_id: strawberry.ID
+    ) -> MemberPayload:
+        """Remove a member's TOTP factor (``people.reset_two_factor``). Needs ``TENANT_ADMIN``;
+        audited ``user.totp_reset``. Errors: ``NOT_FOUND`` (member), ``FORBIDDEN`` (the person
+        belongs to another command or office too).
+        """
+        tenant = info.context.require_tenant()
+
+        async def run() -> Member:
+            target = parse_uuid(user_id, "userId", people.NO_MEMBER)
+            await people.reset_two_factor(tenant, info.context.principal, target)
+            return await _member(tenant, target)
+
+        result, errors = await attempt(run)
+        return MemberPayload(member=result, errors=errors)
+
+    @strawberry.mutation(
         description="A one-time code (1 hour, single use) with which the member sets a new"
         " password at POST /auth/reset; older codes are void. FORBIDDEN for a person who"
         " also belongs to another command or office. Audited.",

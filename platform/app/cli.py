@@ -181,6 +181,39 @@ async def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_user_reset_2fa(args: argparse.Namespace, settings: Settings) -> int:
+    """``jogo user reset-2fa --username U``: remove the user's TOTP factor, recovery codes
+    and pending challenges (any user: the platform operator's tool for staff of several
+    commands or offices; a command's tenant admin uses ``resetMemberTwoFactor``). Prints
+    ``{"username", "reset"}`` (``reset`` false when there was no factor); audited
+    ``user.totp_reset`` with the actor ``cli``. Raises :class:`NotFound` for an unknown
+    username."""
+    from jogo.platform.audit import write_audit
+    from jogo.platform.auth.totp import reset_factor
+    from jogo.platform.errors import NotFound
+
+    username = args.username.strip().lower()
+
+    async def work() -> bool:
+        async with db.control_tx():
+            rows = await db.fetch("SELECT id FROM users WHERE username = $1", username)
+            if not rows:
+                raise NotFound(f"no user {username!r}")
+            user_id = rows[0]["id"]
+            had = await reset_factor(user_id)
+            await write_audit(
+                "user.totp_reset",
+                actor=CLI_ACTOR,
+                target=f"user:{user_id}",
+                detail={"had_factor": had},
+            )
+            return had
+
+    had = await _with_db(settings, work)
+    print(json.dumps({"username": username, "reset": had}))
+    return 0
+
+
 async def cmd_election_import(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 0 when the file was imported (with --partial: its valid rows), else 1. Every
     faulty row is printed to stdout as JSON; one summary line goes to stderr."""
@@ -335,6 +368,11 @@ def build_parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--polda", help="Polda code (polda_supervisor only)")
     ucreate.add_argument("--full-name")
     ucreate.set_defaults(run=cmd_user_create)
+    ureset = user.add_parser(
+        "reset-2fa", help="remove a user's TOTP factor (lost phone and recovery codes)"
+    )
+    ureset.add_argument("--username", required=True)
+    ureset.set_defaults(run=cmd_user_reset_2fa)
 
     add_apikey_commands(sub, _Parser)
 

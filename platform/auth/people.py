@@ -231,6 +231,39 @@ async def change_member_role(
     return before
 
 
+async def reset_two_factor(tenant: TenantInfo, principal: Principal, user_id: uuid.UUID) -> bool:
+    """Remove a member's TOTP factor (:func:`totp.reset_factor`) for one who lost both phone
+    and recovery codes; their next sign-in asks them to enrol where the command requires
+    it. Audited ``user.totp_reset``; returns whether there was a factor. Errors: NOT_FOUND
+    (userId), FORBIDDEN (the person belongs to another command or office too: only the
+    platform operator resets theirs, ``jogo user reset-2fa``)."""
+    from jogo.platform.auth import totp
+
+    async with db.tenant_tx(tenant.id):
+        await member_roles(tenant, user_id)
+        rows = await db.fetch(
+            "SELECT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = $1"
+            " AND m.tenant IS DISTINCT FROM $2) AS elsewhere",
+            user_id,
+            tenant.id,
+        )
+        if rows[0]["elsewhere"]:
+            raise Forbidden(
+                "this person also belongs to another command or office; their two-step"
+                " verification can be reset only by the platform administrator",
+                field="userId",
+            )
+        had = await totp.reset_factor(user_id)
+        await write_audit(
+            "user.totp_reset",
+            actor=actor_of(principal),
+            tenant_id=tenant.id,
+            target=f"user:{user_id}",
+            detail={"had_factor": had},
+        )
+    return had
+
+
 async def issue_password_reset(
     tenant: TenantInfo, principal: Principal, user_id: uuid.UUID
 ) -> NewCode:

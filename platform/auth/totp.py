@@ -103,6 +103,10 @@ EVENT_TEXT = {
     "recovery_code_used": (
         "Kode pemulihan dipakai untuk masuk. / A recovery code was used to sign in."
     ),
+    "totp_reset": (
+        "Verifikasi dua langkah (TOTP) dihapus oleh admin; daftarkan lagi. / Two-step"
+        " verification (TOTP) was removed by an administrator; enrol again."
+    ),
 }
 
 
@@ -563,3 +567,18 @@ async def regenerate_recovery_codes(
         )
     await BY_USER.refund(hit)
     return codes
+
+
+async def reset_factor(user_id: uuid.UUID, client: str | None = None) -> bool:
+    """Remove ``user_id``'s TOTP factor, recovery codes and pending sign-in challenges (in
+    the caller's transaction, if any), for a member who lost both phone and codes: their
+    next sign-in is by password alone, or asks them to enrol where the factor is
+    required. Records a ``totp_reset`` security event the user sees. Returns whether there
+    was a factor (False changes nothing and records nothing)."""
+    gone = await db.fetch("DELETE FROM staff_totp WHERE user_id = $1 RETURNING user_id", user_id)
+    if not gone:
+        return False
+    await db.fetch("DELETE FROM totp_recovery_codes WHERE user_id = $1", user_id)
+    await db.fetch("DELETE FROM sign_in_challenges WHERE user_id = $1", user_id)
+    await record_event(user_id, "totp_reset", client)
+    return True

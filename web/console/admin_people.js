@@ -25,6 +25,9 @@ extend({
     "ppl.codeUntil": "Berlaku sampai {at}. Berikan kepada yang bersangkutan untuk memilih kata sandinya sendiri.",
     "ppl.reset": "Kode atur ulang sandi",
     "ppl.resetCode": "Kode atur ulang kata sandi untuk {user}",
+    "ppl.reset2fa": "Hapus verifikasi dua langkah",
+    "ppl.reset2faConfirm": "Hapus verifikasi dua langkah (TOTP) {user}? Mereka mendaftarkannya lagi saat masuk berikutnya.",
+    "ppl.reset2faDone": "Verifikasi dua langkah {user} dihapus.",
     "ppl.changeRole": "Ubah peran",
     "ppl.deactivate": "Nonaktifkan",
     "ppl.reactivate": "Aktifkan kembali",
@@ -57,6 +60,9 @@ extend({
     "ppl.codeUntil": "Valid until {at}. Give it to them so they choose their own password.",
     "ppl.reset": "Password reset code",
     "ppl.resetCode": "Password reset code for {user}",
+    "ppl.reset2fa": "Reset two-step verification",
+    "ppl.reset2faConfirm": "Remove {user}'s two-step verification (TOTP)? They enrol again at their next sign-in.",
+    "ppl.reset2faDone": "{user}'s two-step verification was removed.",
     "ppl.changeRole": "Change role",
     "ppl.deactivate": "Deactivate",
     "ppl.reactivate": "Reactivate",
@@ -89,6 +95,7 @@ const ROLE = `mutation ChangeRole($u: ID!, $r: MemberRole!, $a: ID) { changeMemb
 const DEACTIVATE = `mutation Deactivate($u: ID!) { deactivateMember(userId: $u) { member { ${MEMBER} } ${ERR} } }`;
 const REACTIVATE = `mutation Reactivate($u: ID!) { reactivateMember(userId: $u) { member { ${MEMBER} } ${ERR} } }`;
 const RESET = `mutation Reset($u: ID!) { issuePasswordReset(userId: $u) { code expiresAt ${ERR} } }`;
+const RESET_2FA = `mutation ResetTwoFactor($u: ID!) { resetMemberTwoFactor(userId: $u) { member { ${MEMBER} } ${ERR} } }`;
 const UNIT = "id name kind status isActive members { id username fullName }";
 const UNITS = `query Units($inactive: Boolean!) { units(first: 100, includeInactive: $inactive) { edges { node { ${UNIT} } } } }`;
 const UNIT_CREATE = `mutation CreateUnit($n: String!, $k: UnitKind!, $ck: String) { createUnit(name: $n, kind: $k, clientKey: $ck) { unit { id } ${ERR} } }`;
@@ -129,6 +136,11 @@ function membersPanel(once, agencies) {
         h("button", { type: "button", text: t("ppl.reset"), onclick: async () => {
           const done = await submitForm(act, RESET, { u: m.id });
           if (done) replace(once, onceBox(t("ppl.resetCode", { user: m.username }), done.code, h("p", { class: "muted", text: fmtDateTime(done.expiresAt) })));
+        } }),
+        h("button", { type: "button", class: "reset-2fa", text: t("ppl.reset2fa"), onclick: async () => {
+          if (!window.confirm(t("ppl.reset2faConfirm", { user: m.username }))) return;
+          const done = await submitForm(act, RESET_2FA, { u: m.id });
+          if (done) toast(t("ppl.reset2faDone", { user: m.username }));
         } }),
         h("button", { type: "button", class: "danger", text: t("ppl.deactivate"), onclick: async () => {
           const done = await submitForm(act, DEACTIVATE, { u: m.id });
