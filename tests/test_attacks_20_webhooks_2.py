@@ -45,6 +45,7 @@ from webhook_receiver import WebhookReceiver
 
 from jogo.platform import db
 from jogo.platform.auth.apikeys import create_api_key
+from jogo.platform.auth.privacy import NOTICE_VERSION
 from jogo.platform.auth.roles import Role
 from jogo.tenants.agencies import delivery as dispatch_delivery
 from jogo.tenants.webhooks import events as hook_events
@@ -902,8 +903,9 @@ async def test_no_payload_carries_identity_internal_notes_or_another_commands_da
         path,
         "mutation($i: SharePostInput!) { sharePost(input: $i) { post { id } errors { code } } }",
         citizen,
-        i={"body": "Lampu lalu lintas di Tugu mati sejak pagi"},
+        i={"body": "Lampu lalu lintas di Tugu mati sejak pagi", "noticeVersion": NOTICE_VERSION},
     )
+    assert body["data"]["sharePost"]["errors"] == [], body
     _, approved = await gql(
         app_client, path, APPROVE, admin, id=body["data"]["sharePost"]["post"]["id"]
     )

@@ -31,12 +31,13 @@ OPERATOR = OFFICER | {
     "election:board",
     "election:manage",
     "election:plan",
+    "privacy:requests",  # issue 21: data-subject requests and legal holds
 }
 EXPECTED_ROLES = {
     "citizen": CITIZEN,
     "officer": OFFICER,
     "operator": OPERATOR,
-    "tenant_admin": OPERATOR | {"tenant:admin", "directory:write"},
+    "tenant_admin": OPERATOR | {"tenant:admin", "directory:write", "webhooks:manage"},
     "agency_liaison": {"tenant:read", "directory:read", "dispatch:update", "account:own"},
     "polda_supervisor": {"national:read"},
     "national_supervisor": {"national:read"},
@@ -50,6 +51,7 @@ EXPECTED_SCOPES = {
     "agencies:write": {"tenant:read", "directory:read", "directory:write"},
     "bulletins:write": {"tenant:read", "bulletins:write"},
     "election:write": {"tenant:read", "election:read", "election:manage"},
+    "webhooks:manage": {"tenant:read", "webhooks:manage"},  # issue 20: event webhooks
 }
 EXPECTED_WRITE_CAPS = {
     "directory:write",
@@ -65,6 +67,8 @@ EXPECTED_WRITE_CAPS = {
     "election:plan",
     "platform:admin",
     "account:own",
+    "webhooks:manage",
+    "privacy:requests",
 }
 
 
@@ -155,7 +159,7 @@ def test_the_first_unknown_scope_is_named():
         parse_scopes(["zz:write", "reports:read", "aa:read"])
     assert raised.value.message == (
         "unknown scope 'aa:read'; expected some of reports:read, reports:write,"
-        " agencies:read, agencies:write, bulletins:write, election:write"
+        " agencies:read, agencies:write, bulletins:write, election:write, webhooks:manage"
     )
     with pytest.raises(InvalidInput) as raised:
         parse_scopes(["", "  "])

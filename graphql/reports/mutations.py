@@ -28,7 +28,7 @@ from jogo.platform.errors import InvalidInput
 from jogo.platform.outage import is_unavailable
 from jogo.platform.storage import FileStore
 from jogo.tenants.agencies import dispatches
-from jogo.tenants.consent.actions import record_report_notice, record_report_notify
+from jogo.tenants.consent.actions import record_report_notify
 from jogo.tenants.reports import actions, assignment, queries
 from jogo.tenants.reports.intake import Submitted, do_submit_report
 from jogo.tenants.reports.lifecycle import Status
@@ -134,6 +134,9 @@ class ReportsMutation:
                 urgent=input.urgent,
                 photos=_photo_bytes(input.photos),
                 polling_station_code=input.polling_station_code,
+                # Recorded on the report, and in the consent log for a signed-in reporter,
+                # by the insert itself (tenants/reports/intake.py); never refuses a report.
+                notice_version=input.notice_version or "unknown",
             )
             # The reporter's channel (notify), checked before anything is written.
             on_channel = await report_channel(
@@ -144,9 +147,6 @@ class ReportsMutation:
             )
 
             async def on_insert(report_id: uuid.UUID) -> None:
-                await record_report_notice(
-                    tenant.id, report_id, input.notice_version, user_id=who, client=ctx.client
-                )
                 if on_channel is None:
                     return
                 current = await record_report_notify(

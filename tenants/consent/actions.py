@@ -239,27 +239,6 @@ async def do_withdraw_consent(
         return await _state(user_id, name)
 
 
-async def record_report_notice(
-    tenant_id: uuid.UUID,
-    report_id: uuid.UUID,
-    notice_version: str | None,
-    *,
-    user_id: uuid.UUID | None,
-    client: str | None = None,
-) -> str:
-    """Inside the report's transaction: record the notice version the reporter's client
-    showed on the report (``unknown`` when none or not a label), and for a signed-in
-    reporter who is not anonymous a ``seen`` entry under the report's basis. Never
-    refuses. Returns the version recorded."""
-    version = seen_version(notice_version)
-    await db.fetch("UPDATE reports SET notice_version = $2 WHERE id = $1", report_id, version)
-    if user_id is not None:
-        await _log(
-            tenant_id, user_id, "report", "seen", version, report_id=report_id, client=client
-        )
-    return version
-
-
 async def record_report_notify(
     tenant_id: uuid.UUID,
     report_id: uuid.UUID,

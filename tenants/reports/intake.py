@@ -39,6 +39,7 @@ from jogo.platform.ratelimit import Hit, RateLimited
 from jogo.platform.regions import TIME_ZONES
 from jogo.platform.registry import TenantInfo
 from jogo.platform.storage import FileStore
+from jogo.tenants.consent.purposes import PURPOSES
 from jogo.tenants.reports import events, jurisdiction, retries, sla
 from jogo.tenants.reports.calendar import CALENDAR_COLUMNS, calendar_of
 from jogo.tenants.reports.limits import ANONYMOUS_BY_CLIENT, per_tenant
@@ -216,6 +217,7 @@ async def do_submit_report(
                 keys=keys,
                 on_insert=on_insert,
                 key=key,
+                client=client,
                 secret_key=secret_key,
                 channel=channel,
             )
@@ -338,10 +340,18 @@ _INSERT = f"""WITH given AS (
              latitude, longitude, address, occurred_at, urgent, anonymous, pin_hash,
              reporter_user_id, reporter_name, reporter_phone, submitted_by, duplicate_of,
              verify_due_at, created_at, updated_at, sos, polling_station_id,
-             outside_jurisdiction, channel)
+             outside_jurisdiction, channel, notice_version)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-              (SELECT id FROM duplicate), $18, $19, $19, $20, $21, $22, $23)
+              (SELECT id FROM duplicate), $18, $19, $19, $20, $21, $22, $23, $34)
       RETURNING {REPORT_COLUMNS}),
+    seen AS (
+      -- The notice the reporter saw, in the consent log under the report's lawful basis
+      -- (tenants/consent): a signed-in reporter who is not anonymous only ($35 NULL
+      -- otherwise). In this statement, so nothing more runs under the ticket counter.
+      INSERT INTO consent_log (tenant_id, user_id, report_id, purpose, action,
+             lawful_basis, notice_version, client)
+      SELECT $1, $35::uuid, report.id, 'report', 'seen', $36, $34, $37
+        FROM report WHERE $35::uuid IS NOT NULL),
     submitted AS (
       INSERT INTO report_events (tenant_id, id, report_id, kind, to_status, public,
              actor_id, actor_name, data)
@@ -382,6 +392,7 @@ class _Pending:
     keys: list[str]  # storage key of each stored photo, in the same order
     on_insert: OnInsert | None
     key: ClientKey | None  # the client's idempotency key, if any
+    client: str | None  # the caller's address (consent_log.client)
     secret_key: str  # JOGO_SECRET_KEY, derives a retried anonymous report's PIN
     channel: str = "API"  # reports.channel: how the report reached us
 
@@ -453,6 +464,10 @@ async def _insert(p: _Pending) -> Submitted:
             [len(photo.data) for _, photo in stored],
             [photo.sha256 for _, photo in stored],
             keys,
+            data.notice_version,
+            None if anonymous or principal.kind != "user" else principal.id,
+            PURPOSES["report"].basis,
+            (p.client or "")[:64] or None,
         )
         inserted = dict(rows[0])
         hint_id = inserted.pop("hint_id")

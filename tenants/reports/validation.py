@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from jogo.platform import contacts
 from jogo.platform.errors import InputErrors, InvalidInput
+from jogo.tenants.consent.actions import seen_version
 
 # Indonesia's extent, about 6°N to 11°S and 95°E to 141°E.
 LAT_RANGE = (-11.0, 6.0)
@@ -40,6 +41,9 @@ class ReportInput:
     photos: list[bytes] = field(default_factory=list)
     sos: bool = False
     polling_station_code: str | None = None
+    # The privacy notice version the reporter's client showed (tenants/consent
+    # seen_version: ``unknown`` when none or not a label); never a reason to refuse.
+    notice_version: str = "unknown"
 
 
 def in_indonesia(latitude: float, longitude: float) -> bool:
@@ -130,4 +134,5 @@ def clean(data: ReportInput, now: datetime | None = None) -> ReportInput:
         photos=data.photos,
         sos=data.sos,
         polling_station_code=station,
+        notice_version=seen_version(data.notice_version),
     )
