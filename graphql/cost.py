@@ -98,7 +98,7 @@ LIST_SIZES: dict[str, int] = {
     "OversightQuery.heatmap": 5000,  # tenants/oversight/queries.py heatmap: LIMIT 5000
     "Me.securityEvents": 20,  # platform/auth/totp.py SECURITY_EVENTS_MAX
     "Query.privacyDeadlines": 4,  # tenants/privacy/deadlines.py RIGHTS
-    "Query.retentionRules": 3,  # tenants/privacy/retention.py CATEGORIES
+    "Query.retentionRules": 4,  # tenants/privacy/retention.py CATEGORIES
     "Breach.escalations": 4,  # one per threshold (tenants/breaches/clock.py THRESHOLDS)
     "Query.privacyNotices": 50,  # tenants/consent/notices.py MAX_HISTORY
     "Query.privacyPurposes": 4,  # tenants/consent/purposes.py PURPOSES

@@ -181,3 +181,55 @@ async def test_the_scheduled_job_runs_retention(app_client, owner, settings, two
     assert (
         await owner.fetchval("SELECT count(*) FROM retention_runs WHERE tenant_id = $1", a.id) == 1
     )
+
+
+async def test_finished_webhook_deliveries_go_after_their_days(
+    app_client, owner, settings, two_tenants
+):
+    """WEBHOOK_DELIVERIES (default 90 days): a finished delivery and its stored body go;
+    one still being delivered, one of a report under a legal hold, a young one, and
+    another command's stay. A second run deletes nothing more."""
+    a, b = two_tenants.a, two_tenants.b
+    now = datetime(2030, 6, 1, 3, 0, tzinfo=UTC)
+    old, young = now - timedelta(days=120), now - timedelta(days=30)
+    citizen = await auth_header(settings, Role.CITIZEN, a)
+    plain = (await submit(app_client, a.slug, citizen))["report"]["id"]
+    held = (await submit(app_client, a.slug, citizen))["report"]["id"]
+    operator = await auth_header(settings, Role.OPERATOR, a)
+    _, body = await gql(
+        app_client, f"/t/{a.slug}/graphql", SET_LEGAL_HOLD, operator, r=held, why="Penyidikan"
+    )
+    assert body["data"]["setLegalHold"]["held"] is True
+    made: dict[str, uuid.UUID] = {}
+    for tenant in (a, b):
+        hook = uuid.uuid4()
+        await owner.execute(
+            "INSERT INTO webhook_subscriptions (tenant_id, id, url, event_types, secret_enc,"
+            " created_by) VALUES ($1, $2, 'https://hooks.example.org/x', '{REPORT_SUBMITTED}',"
+            " 'x', 'pytest')",
+            tenant.id,
+            hook,
+        )
+        rows = [("gone", "DELIVERED", old, plain), ("dead", "DEAD", old, plain)]
+        rows += [("pending", "PENDING", old, plain), ("young", "DELIVERED", young, plain)]
+        rows += [("held", "DELIVERED", old, held)]
+        for name, status, at, report in rows:
+            made[f"{tenant.slug}:{name}"] = await owner.fetchval(
+                "INSERT INTO webhook_deliveries (tenant_id, subscription_id, event_type,"
+                " event_id, report_id, status, created_at, payload) VALUES ($1, $2,"
+                " 'REPORT_SUBMITTED', $3, $4, $5, $6, '{\"data\": {}}'::jsonb) RETURNING id",
+                tenant.id,
+                hook,
+                uuid.uuid4(),
+                uuid.UUID(report) if tenant is a else None,
+                status,
+                at,
+            )
+    store = FileStore(Path(settings.data_dir) / "attachments")
+    first = await do_run_retention(a.id, store, now)
+    assert first["webhook_deliveries"] == 2
+    left = {r["id"] for r in await owner.fetch("SELECT id FROM webhook_deliveries")}
+    gone = {made[f"{a.slug}:gone"], made[f"{a.slug}:dead"]}
+    assert not gone & left
+    assert set(made.values()) - gone <= left
+    assert (await do_run_retention(a.id, store, now))["webhook_deliveries"] == 0

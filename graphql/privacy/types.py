@@ -35,6 +35,7 @@ class RetentionCategory(Enum):
     REPORTER_IDENTITY = "REPORTER_IDENTITY"
     REPORT_PHOTOS = "REPORT_PHOTOS"
     NOTIFICATIONS = "NOTIFICATIONS"
+    WEBHOOK_DELIVERIES = "WEBHOOK_DELIVERIES"
 
 
 @strawberry.type(description="One step of a request: who, what, when.")
@@ -140,7 +141,8 @@ class RetentionRun:
     started_at: datetime
     finished_at: datetime
     counts: JSON = strawberry.field(
-        description="identities, photo_reports, photo_files, notifications, held, rules."
+        description="identities, photo_reports, photo_files, notifications,"
+        " webhook_deliveries, held, rules."
     )
 
 

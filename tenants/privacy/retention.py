@@ -8,7 +8,10 @@ Defaults (:data:`DEFAULT_DAYS`), which a command's tenant admin changes
   reporter's identity is removed (:func:`.anonymise.anonymise_reports`);
 - ``REPORT_PHOTOS``: 365 days after it was closed, its photos (rows and files);
 - ``NOTIFICATIONS``: 365 days after a notification was made, its address (SENT or DEAD
-  only: one still being delivered keeps it).
+  only: one still being delivered keeps it);
+- ``WEBHOOK_DELIVERIES``: 90 days after an event-webhook delivery was made, the
+  delivery and its stored body (DELIVERED or DEAD only; one of a report under a legal
+  hold stays): the delivery log and replays reach back that far.
 
 The scheduled ``apply_retention`` actor (daily) runs :func:`do_run_retention` per
 command. A run never touches a report under a legal hold (nor its notifications), does
@@ -32,8 +35,13 @@ from jogo.platform.errors import InvalidInput
 from jogo.platform.storage import FileStore
 from jogo.tenants.privacy import anonymise
 
-CATEGORIES = ("REPORTER_IDENTITY", "REPORT_PHOTOS", "NOTIFICATIONS")
-DEFAULT_DAYS = {"REPORTER_IDENTITY": 730, "REPORT_PHOTOS": 365, "NOTIFICATIONS": 365}
+CATEGORIES = ("REPORTER_IDENTITY", "REPORT_PHOTOS", "NOTIFICATIONS", "WEBHOOK_DELIVERIES")
+DEFAULT_DAYS = {
+    "REPORTER_IDENTITY": 730,
+    "REPORT_PHOTOS": 365,
+    "NOTIFICATIONS": 365,
+    "WEBHOOK_DELIVERIES": 90,
+}
 MAX_DAYS = 36500
 BATCH = 5000
 
@@ -109,7 +117,8 @@ async def do_run_retention(
     """Apply this command's rules as of ``now`` (default: now, UTC) in one tenant
     transaction, deleting the photo files at its end. Returns (and stores in ``retention_runs``)
     the counts: ``identities``, ``photo_reports``, ``photo_files``, ``notifications``,
-    ``held`` (closed reports past a rule but under a legal hold), and the ``rules`` used."""
+    ``webhook_deliveries``, ``held`` (closed reports past a rule but under a legal hold),
+    and the ``rules`` used."""
     now = now or datetime.now(UTC)
     async with db.tenant_tx(tenant_id):
         days = {r.category: r.days for r in await rules(tenant_id)}
@@ -151,12 +160,21 @@ async def do_run_retention(
             tenant_id,
             cut["NOTIFICATIONS"],
         )
+        deliveries = await db.fetch(
+            "DELETE FROM webhook_deliveries d WHERE d.tenant_id = $1 AND d.created_at < $2"
+            " AND d.status IN ('DELIVERED', 'DEAD') AND NOT EXISTS (SELECT 1 FROM reports r"
+            " WHERE r.tenant_id = d.tenant_id AND r.id = d.report_id"
+            " AND r.legal_hold_at IS NOT NULL) RETURNING d.id",
+            tenant_id,
+            cut["WEBHOOK_DELIVERIES"],
+        )
         held = await db.fetch(_HELD, tenant_id, min(cut["REPORTER_IDENTITY"], cut["REPORT_PHOTOS"]))
         counts: dict[str, Any] = {
             "identities": len(identity.identities),
             "photo_reports": len(photos.photo_reports),
             "photo_files": len(photos.storage_keys),
             "notifications": len(notified),
+            "webhook_deliveries": len(deliveries),
             "held": held[0]["n"],
             "rules": days,
         }

@@ -24,9 +24,10 @@ extend({
     "pa.cat.REPORTER_IDENTITY": "Identitas pelapor (setelah laporan ditutup/ditolak)",
     "pa.cat.REPORT_PHOTOS": "Foto laporan (setelah ditutup)",
     "pa.cat.NOTIFICATIONS": "Alamat notifikasi (setelah dikirim)",
+    "pa.cat.WEBHOOK_DELIVERIES": "Kiriman webhook peristiwa (setelah dibuat)",
     "pa.runs": "Jalannya retensi terakhir",
     "pa.run.asOf": "Per tanggal", "pa.run.started": "Mulai", "pa.run.finished": "Selesai",
-    "pa.run.identities": "Identitas", "pa.run.photos": "Foto", "pa.run.notifications": "Notifikasi", "pa.run.held": "Dilewati (ditahan)",
+    "pa.run.identities": "Identitas", "pa.run.photos": "Foto", "pa.run.notifications": "Notifikasi", "pa.run.webhooks": "Kiriman webhook", "pa.run.held": "Dilewati (ditahan)",
     "pa.hours.hint": "1-2160 jam.", "pa.days.hint": "1-36500 hari.",
     "pa.br.title": "Daftar kegagalan pelindungan data pribadi",
     "pa.br.hint": "UU PDP Pasal 46: pemberitahuan tertulis kepada subjek data dan lembaga paling lambat 3 × 24 jam sejak diketahui.",
@@ -69,9 +70,10 @@ extend({
     "pa.cat.REPORTER_IDENTITY": "Reporter identity (after a report is closed/rejected)",
     "pa.cat.REPORT_PHOTOS": "Report photos (after closing)",
     "pa.cat.NOTIFICATIONS": "Notification addresses (after sending)",
+    "pa.cat.WEBHOOK_DELIVERIES": "Event webhook deliveries (after being made)",
     "pa.runs": "Recent retention runs",
     "pa.run.asOf": "As of", "pa.run.started": "Started", "pa.run.finished": "Finished",
-    "pa.run.identities": "Identities", "pa.run.photos": "Photos", "pa.run.notifications": "Notifications", "pa.run.held": "Skipped (held)",
+    "pa.run.identities": "Identities", "pa.run.photos": "Photos", "pa.run.notifications": "Notifications", "pa.run.webhooks": "Webhook deliveries", "pa.run.held": "Skipped (held)",
     "pa.hours.hint": "1-2160 hours.", "pa.days.hint": "1-36500 days.",
     "pa.br.title": "Personal data breach register",
     "pa.br.hint": "UU PDP Art. 46: written notice to the data subjects and the authority within 3 × 24 hours of finding out.",
@@ -191,11 +193,11 @@ export async function renderDeadlines(main, body) {
         ]), { class: "rules" })),
       h("section", { class: "card retention-runs" },
         h("h2", { text: t("pa.runs") }),
-        table(["pa.run.asOf", "pa.run.started", "pa.run.finished", "pa.run.identities", "pa.run.photos", "pa.run.notifications", "pa.run.held"],
+        table(["pa.run.asOf", "pa.run.started", "pa.run.finished", "pa.run.identities", "pa.run.photos", "pa.run.notifications", "pa.run.webhooks", "pa.run.held"],
           (data.retentionRuns || []).map((run) => {
             const c = run.counts || {};
             return [fmtDateTime(run.asOf), fmtDateTime(run.startedAt), fmtDateTime(run.finishedAt),
-              String(c.identities ?? 0), String(c.photo_reports ?? 0), String(c.notifications ?? 0), String(c.held ?? 0)];
+              String(c.identities ?? 0), String(c.photo_reports ?? 0), String(c.notifications ?? 0), String(c.webhook_deliveries ?? 0), String(c.held ?? 0)];
           }), { class: "runs" })));
     main.dataset.loaded = "1";
   };
