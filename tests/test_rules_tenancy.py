@@ -57,7 +57,13 @@ async def one_session(
         yield own
     finally:
         db.ENGINE.pool = saved
-        await own.close()
+        # asyncpg's close waits, unbounded, for every connection it counts as out; the
+        # tests ask the engine's behaviour, not this pool's goodbye (CI once waited here
+        # past pytest's 300 s after a terminated connection).
+        try:
+            await asyncio.wait_for(own.close(), 10)
+        except TimeoutError:
+            own.terminate()
 
 
 async def _session_state(pool: asyncpg.Pool, tenant: TenantInfo) -> dict[str, Any]:
