@@ -27,6 +27,7 @@ from helpers import (
 )
 
 from jogo.platform.auth.roles import Role
+from jogo.tenants.privacy.retention import CATEGORIES
 
 ASK = """mutation($input: DataSubjectRequestInput!) { requestMyData(input: $input) {
   request { id status dueAt } errors { code field message } } }"""
@@ -347,7 +348,7 @@ async def test_a_tenant_admin_sets_a_deadline_and_reads_the_records_of_processin
     await access.locator("input").fill("48")
     await access.get_by_role("button", name="Simpan").click()
     await page.locator("table.deadlines", has_text="Diubah").wait_for()
-    assert await page.locator("table.rules tbody tr").count() == 3
+    assert await page.locator("table.rules tbody tr").count() == len(CATEGORIES)
 
     await go_to_view(page, "privacy/processing")
     activities = page.locator("section.ropa-activities table tbody tr")
