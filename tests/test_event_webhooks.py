@@ -321,6 +321,17 @@ async def test_replay_by_time_range(app_client, settings, owner, receivers, work
     await submit(app_client, tenant.slug, anonymous=True)
     await submit(app_client, tenant.slug, anonymous=True, title="Lampu jalan mati di Jalan Ijen")
     await eventually(lambda: len(endpoint.hooks()) == 2, "two deliveries", 30)
+
+    # Received is not yet recorded: a replay takes only finished (DELIVERED or DEAD)
+    # deliveries, so wait for the worker to write both (CI caught one still in flight).
+    async def recorded() -> bool:
+        done = await owner.fetchval(
+            "SELECT count(*) FROM webhook_deliveries WHERE tenant_id = $1 AND status = 'DELIVERED'",
+            tenant.id,
+        )
+        return bool(done == 2)
+
+    await eventually(recorded, "both deliveries recorded", 30)
     first_ids = {h.webhook_id for h in endpoint.hooks()}
     _, body = await gql(
         app_client,
